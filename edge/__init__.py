@@ -1,0 +1,1 @@
+"""fitroom edge service: one process per store."""

@@ -1,0 +1,202 @@
+"""The store layout file (FORMATS.md §7): rooms, readers and their antennas, BLE nodes.
+
+The keys are a contract shared with other tools. Loading validates everything up front: an unknown key,
+a duplicate id or an antenna pointing at a room that does not exist raises ``LayoutError`` whose message
+names the key at fault, so the edge exits before it starts.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from edge.presence.params import PresenceParams
+
+__all__ = [
+    "BleFormat",
+    "BleNode",
+    "Layout",
+    "LayoutError",
+    "Reader",
+    "ReaderFormat",
+    "Room",
+    "RoomKind",
+    "Store",
+    "load_layout",
+    "parse_layout",
+]
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+
+
+class LayoutError(ValueError):
+    """The layout file is unusable; the message names each key at fault."""
+
+
+class RoomKind(StrEnum):
+    FITTING_ROOM = "fitting_room"
+    SALES_FLOOR = "sales_floor"
+    ENTRANCE = "entrance"
+    CHECKOUT = "checkout"
+    STOCKROOM = "stockroom"
+
+
+class ReaderFormat(StrEnum):
+    IMPINJ_IOT = "impinj_iot"
+    ZEBRA_IOTC = "zebra_iotc"
+
+
+class BleFormat(StrEnum):
+    ESPRESENSE = "espresense"
+    OPENMQTTGATEWAY = "openmqttgateway"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Store(_Strict):
+    id: Id = Field(description="Store id, as used in topics and at the central store")
+    name: str = Field(description="Human name of the store")
+
+
+class Room(_Strict):
+    id: Id = Field(description="Stable room id used in URLs, topics and the API")
+    name: str = Field(description="Name shown to people")
+    kind: RoomKind = Field(default=RoomKind.FITTING_ROOM, description="What the room is for")
+
+
+class Reader(_Strict):
+    id: Id = Field(description="Reader id")
+    format: ReaderFormat = Field(description="impinj_iot | zebra_iotc")
+    topic: str = Field(min_length=1, description="MQTT topic the reader publishes its events to")
+    antennas: dict[str, str] = Field(description="Antenna port (as a string) -> room id")
+    will_topic: str | None = Field(
+        default=None,
+        description="Topic of the reader's MQTT last will; defaults to '<topic>/status'",
+    )
+
+    @property
+    def status_topic(self) -> str:
+        return self.will_topic or f"{self.topic}/status"
+
+    def antenna_rooms(self) -> dict[int, str]:
+        return {int(port): room for port, room in self.antennas.items()}
+
+
+class BleNode(_Strict):
+    id: Id = Field(description="ESPresense node id, or the gateway name for OpenMQTTGateway/Theengs")
+    format: BleFormat = Field(description="espresense | openmqttgateway")
+    room: str = Field(description="Room id the node covers")
+    base_topic: str | None = Field(
+        default=None,
+        description="Topic root: 'espresense' for ESPresense, 'home' for OpenMQTTGateway/Theengs",
+    )
+
+    @property
+    def root(self) -> str:
+        if self.base_topic:
+            return self.base_topic.rstrip("/")
+        return "espresense" if self.format is BleFormat.ESPRESENSE else "home"
+
+
+class Layout(_Strict):
+    store: Store
+    rooms: list[Room] = Field(min_length=1)
+    readers: list[Reader] = Field(default_factory=list)
+    ble_nodes: list[BleNode] = Field(default_factory=list)
+    presence: PresenceParams = Field(default_factory=PresenceParams)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Layout:
+        problems: list[str] = []
+        _duplicates(problems, "rooms", [r.id for r in self.rooms])
+        _duplicates(problems, "readers", [r.id for r in self.readers])
+        _duplicates(problems, "ble_nodes", [n.id for n in self.ble_nodes])
+        room_ids = {r.id for r in self.rooms}
+        topics: dict[str, str] = {}
+        for i, reader in enumerate(self.readers):
+            if reader.topic in topics:
+                problems.append(
+                    f"readers[{i}].topic: {reader.topic!r} is also reader {topics[reader.topic]!r}'s topic"
+                )
+            topics[reader.topic] = reader.id
+            if any(ch in reader.topic for ch in "+#"):
+                problems.append(f"readers[{i}].topic: wildcards are not allowed in a reader's topic")
+            if not reader.antennas:
+                problems.append(f"readers[{i}].antennas: a reader needs at least one antenna")
+            for port, room in reader.antennas.items():
+                if not port.isdigit() or not 1 <= int(port) <= 64:
+                    problems.append(f"readers[{i}].antennas.{port}: antenna port must be 1..64")
+                if room not in room_ids:
+                    problems.append(f"readers[{i}].antennas.{port}: room {room!r} does not exist")
+        for i, node in enumerate(self.ble_nodes):
+            if node.room not in room_ids:
+                problems.append(f"ble_nodes[{i}].room: room {node.room!r} does not exist")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def room(self, room_id: str) -> Room | None:
+        return next((r for r in self.rooms if r.id == room_id), None)
+
+    @property
+    def fitting_rooms(self) -> list[Room]:
+        return [r for r in self.rooms if r.kind is RoomKind.FITTING_ROOM]
+
+
+def _duplicates(problems: list[str], key: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            problems.append(f"{key}[{i}].id: duplicate id {ident!r}")
+        seen.add(ident)
+
+
+def _format_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        path = _dotted(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+        lines.append(f"{path}: {msg}" if path and not msg.startswith(path) else msg)
+    return "\n".join(lines)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def parse_layout(data: dict[str, Any], *, source: str = "layout") -> Layout:
+    """Validate an already-parsed TOML document."""
+    try:
+        return Layout.model_validate(data)
+    except ValidationError as exc:
+        raise LayoutError(f"{source}: invalid store layout\n{_format_errors(exc)}") from None
+
+
+def load_layout(path: str | Path) -> Layout:
+    """Read and validate a layout TOML file; raises ``LayoutError`` naming the key at fault."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise LayoutError(f"{p}: cannot read store layout: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LayoutError(f"{p}: not valid TOML: {exc}") from None
+    return parse_layout(data, source=str(p))

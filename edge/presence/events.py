@@ -1,0 +1,39 @@
+"""Presence events: what the presence core tells the rest of the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["EventType", "PresenceEvent"]
+
+
+class EventType(StrEnum):
+    ITEM_ENTERED = "item_entered"
+    ITEM_LEFT = "item_left"
+    SHOPPER_ENTERED = "shopper_entered"
+    SHOPPER_LEFT = "shopper_left"
+    ROOM_UNKNOWN = "room_unknown"  # an antenna or reader covering the room is down
+    ROOM_KNOWN = "room_known"  # coverage is back
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceEvent:
+    t: float
+    type: EventType
+    room: str
+    epc: str | None = None
+    gtin: str | None = None
+    device: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON Lines shape of FORMATS.md §8; optional fields appear only when set."""
+        out: dict[str, Any] = {"t": round(self.t, 3), "type": self.type.value, "room": self.room}
+        if self.epc is not None:
+            out["epc"] = self.epc
+        if self.gtin is not None:
+            out["gtin"] = self.gtin
+        if self.device is not None:
+            out["device"] = self.device
+        return out
