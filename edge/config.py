@@ -1,0 +1,186 @@
+"""Edge settings: environment variables with the ``FITROOM_`` prefix, overridden by command-line flags.
+
+``load_settings(overrides)`` is the one way in: it builds ``EdgeSettings`` from the environment plus the
+given overrides (flag values; ``None`` means "not given") and raises ``SettingsError`` whose message names
+each bad key by its environment name (``FITROOM_PORT``) and flag (``--port``), so the edge can print it and
+exit 2 before anything starts. Nothing here is a module-level singleton: the composition root builds one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEMO_CATALOG", "EdgeSettings", "MqttEndpoint", "SettingsError", "load_settings"]
+
+ENV_PREFIX = "FITROOM_"
+DEMO_CATALOG = Path(__file__).resolve().parent / "data" / "demo_catalog.json"
+
+# Settings that have a command-line flag; the flag overrides the environment.
+FLAGS = {
+    "host": "--host",
+    "port": "--port",
+    "layout": "--layout",
+    "mqtt_url": "--mqtt-url",
+    "db_url": "--db-url",
+    "catalog": "--catalog",
+}
+
+
+class SettingsError(ValueError):
+    """The settings are unusable; the message names each key at fault, one per line."""
+
+
+@dataclass(frozen=True, slots=True)
+class MqttEndpoint:
+    """Where and how to reach the broker, parsed from ``FITROOM_MQTT_URL`` and the credential settings."""
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None = None
+
+    def __repr__(self) -> str:  # never print the password
+        auth = f"{self.username}@" if self.username else ""
+        return f"MqttEndpoint({'mqtts' if self.tls else 'mqtt'}://{auth}{self.host}:{self.port})"
+
+
+def _default_catalog() -> Path | None:
+    return DEMO_CATALOG if DEMO_CATALOG.is_file() else None
+
+
+class EdgeSettings(BaseSettings):
+    """Everything the edge process needs to start. Field names map to ``FITROOM_<NAME>`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    layout: Path | None = Field(
+        default=None, description="Store layout TOML (FORMATS.md §7); required to run"
+    )
+    catalog: Path | None = Field(
+        default_factory=_default_catalog,
+        description="Catalog JSON; defaults to the demo catalog when it is installed",
+    )
+    db_url: str = Field(
+        default="sqlite:///fitroom-edge.db",
+        description="SQLAlchemy URL of the edge database; default a SQLite file in the working directory",
+    )
+    host: str = Field(default="127.0.0.1", min_length=1, description="Address the web server binds")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the web server binds")
+
+    mqtt_url: str = Field(
+        default="mqtt://127.0.0.1:1883",
+        repr=False,  # may carry a password
+        description="Broker URL: mqtt://[user[:password]@]host[:port], or mqtts:// for TLS",
+    )
+    mqtt_username: str | None = Field(default=None, description="Broker user; overrides the URL's")
+    mqtt_password: SecretStr | None = Field(default=None, description="Broker password; overrides the URL's")
+    mqtt_client_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="MQTT client id; default 'fitroom-edge-<store id>' so the session survives restarts",
+    )
+    mqtt_ca_file: Path | None = Field(
+        default=None, description="CA bundle for mqtts://; default the system's trust store"
+    )
+    mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keep-alive interval")
+    mqtt_session_expiry_s: int = Field(
+        default=3600,
+        ge=0,
+        description="How long the broker keeps our session (and queues QoS 1 reads) while we are away",
+    )
+    queue_size: int = Field(
+        default=20000, ge=1, description="Capacity of the MQTT → asyncio hand-off; overflow is counted"
+    )
+    tick_interval_s: float = Field(
+        default=0.5, gt=0, le=10, description="How often presence lets silence count (item left, ...)"
+    )
+
+    central_url: str | None = Field(default=None, description="Central profile store base URL (sync)")
+    store_key: SecretStr | None = Field(default=None, description="This store's key at the central store")
+
+    log_level: str = Field(default="INFO", description="Python logging level name")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _check_mqtt_url(cls, value: str) -> str:
+        _parse_mqtt_url(value)
+        return value
+
+    @field_validator("layout", "catalog", "mqtt_ca_file")
+    @classmethod
+    def _check_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"file not found: {value}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    def mqtt_endpoint(self) -> MqttEndpoint:
+        """The broker address with credentials; the separate username/password settings win over the URL's."""
+        host, port, tls, user, password = _parse_mqtt_url(self.mqtt_url)
+        if self.mqtt_username is not None:
+            user = self.mqtt_username
+        if self.mqtt_password is not None:
+            password = self.mqtt_password.get_secret_value()
+        return MqttEndpoint(host=host, port=port, tls=tls, username=user, password=password)
+
+    def client_id_for(self, store_id: str) -> str:
+        """The MQTT client id: the configured one, else stable per store so a restart resumes the session."""
+        return self.mqtt_client_id or f"fitroom-edge-{store_id}"
+
+
+def _parse_mqtt_url(url: str) -> tuple[str, int, bool, str | None, str | None]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in {"mqtt", "mqtts", "tcp", "ssl"}:
+        raise ValueError("scheme must be mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError("the URL has no host")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        raise ValueError("the URL must be just scheme://[user[:password]@]host[:port]")
+    tls = scheme in {"mqtts", "ssl"}
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    return parts.hostname, port or (8883 if tls else 1883), tls, user, password
+
+
+def _key_name(loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0]) if loc else "?"
+    env = ENV_PREFIX + field.upper()
+    flag = FLAGS.get(field)
+    return f"{env} ({flag})" if flag else env
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> EdgeSettings:
+    """Settings from the environment, with ``overrides`` (flag values; ``None`` = not given) on top.
+
+    Raises ``SettingsError`` naming every bad key; never echoes a secret value.
+    """
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    try:
+        return EdgeSettings(**given)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+            msg = msg.removeprefix("Value error, ")
+            lines.append(f"{_key_name(err['loc'])}: {msg}")
+        raise SettingsError("invalid edge settings\n" + "\n".join(lines)) from None
