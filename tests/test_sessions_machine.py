@@ -1,0 +1,152 @@
+"""The fitting-room session state machine, driven by presence events and an explicit clock."""
+
+from __future__ import annotations
+
+import itertools
+
+from edge.presence.events import EventType, PresenceEvent
+from edge.sessions import (
+    FittingRooms,
+    ItemAdded,
+    ItemLeft,
+    RestoredItem,
+    RestoredSession,
+    SessionEnded,
+    SessionOpened,
+    ShopperJoined,
+)
+
+IDLE = 60.0
+EPC_A = "3074257BF7194E4000001A85"
+EPC_B = "3074257BF7194E4000001A86"
+
+
+def rooms() -> FittingRooms:
+    ids = (f"s{n}" for n in itertools.count(1))
+    return FittingRooms(["fr-1", "fr-2"], idle_timeout_s=IDLE, resume_grace_s=30.0, new_id=lambda: next(ids))
+
+
+def ev(
+    t: float, type_: EventType, room: str = "fr-1", epc: str | None = None, device: str | None = None
+) -> PresenceEvent:
+    gtin = "80614141123458" if epc else None
+    return PresenceEvent(t, type_, room, epc=epc, gtin=gtin, device=device)
+
+
+def test_first_item_into_an_empty_room_opens_a_session_and_records_the_item() -> None:
+    fr = rooms()
+    changes = fr.on_presence(ev(100, EventType.ITEM_ENTERED, epc=EPC_A))
+    assert changes == [
+        SessionOpened("s1", "fr-1", 100, "item_entered"),
+        ItemAdded("s1", "fr-1", EPC_A, "80614141123458", 100, first_time=True),
+    ]
+    assert fr.room("fr-1").session is not None
+
+
+def test_a_shopper_entering_opens_a_session_that_records_the_device() -> None:
+    fr = rooms()
+    changes = fr.on_presence(ev(5, EventType.SHOPPER_ENTERED, device="iBeacon:x-1-2"))
+    assert changes == [
+        SessionOpened("s1", "fr-1", 5, "shopper_entered"),
+        ShopperJoined("s1", "fr-1", "iBeacon:x-1-2", 5),
+    ]
+
+
+def test_events_of_rooms_that_are_not_fitting_rooms_are_ignored() -> None:
+    fr = rooms()
+    assert fr.on_presence(ev(1, EventType.ITEM_ENTERED, room="entrance", epc=EPC_A)) == []
+
+
+def test_session_ends_after_idle_time_and_items_left_in_the_room_become_leftovers() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_B))
+    fr.on_presence(ev(2, EventType.ITEM_LEFT, epc=EPC_B))
+    assert fr.tick(2 + IDLE - 1) == []
+    (ended,) = fr.tick(2 + IDLE)
+    assert isinstance(ended, SessionEnded)
+    assert [lo.epc for lo in ended.leftovers] == [EPC_A]
+    assert fr.room("fr-1").session is None
+
+
+def test_a_shopper_in_the_room_keeps_the_session_open() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device="d1"))
+    assert fr.tick(10 * IDLE) == []
+    fr.on_presence(ev(10 * IDLE, EventType.SHOPPER_LEFT, device="d1"))
+    assert fr.tick(11 * IDLE - 1) == []
+    assert isinstance(fr.tick(11 * IDLE)[0], SessionEnded)
+
+
+def test_a_room_with_unknown_coverage_never_ends_its_session() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(1, EventType.ROOM_UNKNOWN))
+    assert fr.tick(100 * IDLE) == []
+    fr.on_presence(ev(100 * IDLE, EventType.ROOM_KNOWN))
+    assert fr.tick(100 * IDLE + IDLE - 1) == []  # a fresh idle period after coverage returns
+    assert isinstance(fr.tick(101 * IDLE)[0], SessionEnded)
+
+
+def test_mirror_activity_restarts_the_idle_clock() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.record_activity("fr-1", 50)
+    assert fr.tick(IDLE + 10) == []
+    assert fr.tick(50 + IDLE)
+
+
+def test_mirror_activity_in_a_room_without_session_opens_one() -> None:
+    fr = rooms()
+    session, changes = fr.record_activity("fr-2", 7)
+    assert changes == [SessionOpened("s1", "fr-2", 7, "mirror")]
+    assert session.room_id == "fr-2"
+
+
+def test_purchased_items_do_not_become_go_backs() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_B))
+    fr.record_purchase("fr-1", [EPC_B], 1)
+    (ended,) = fr.tick(1 + IDLE)
+    assert isinstance(ended, SessionEnded)
+    assert [lo.epc for lo in ended.leftovers] == [EPC_A]
+
+
+def test_an_item_that_comes_back_is_recorded_again_without_duplicating_it() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(1, EventType.ITEM_LEFT, epc=EPC_A))
+    changes = fr.on_presence(ev(2, EventType.ITEM_ENTERED, epc=EPC_A))
+    assert changes == [ItemAdded("s1", "fr-1", EPC_A, "80614141123458", 2, first_time=False)]
+    session = fr.room("fr-1").session
+    assert session is not None and len(session.items) == 1
+
+
+def test_after_the_end_a_new_item_opens_a_new_session() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.tick(IDLE)
+    changes = fr.on_presence(ev(IDLE + 5, EventType.ITEM_ENTERED, epc=EPC_B))
+    assert isinstance(changes[0], SessionOpened) and changes[0].session_id == "s2"
+
+
+def test_resumed_session_keeps_items_presence_confirms_and_drops_the_others_after_grace() -> None:
+    fr = rooms()
+    saved = RestoredSession(
+        "old", "fr-1", 10.0, items=(RestoredItem(EPC_A, None, 11.0), RestoredItem(EPC_B, None, 12.0))
+    )
+    fr.resume([saved], now=1000.0)
+    assert fr.on_presence(ev(1001, EventType.ITEM_ENTERED, epc=EPC_A)) == []  # already in, now confirmed
+    changes = fr.tick(1030.0)
+    assert changes == [ItemLeft("old", "fr-1", EPC_B, 1030.0, unconfirmed=True)]
+    session = fr.room("fr-1").session
+    assert session is not None and [i.epc for i in session.present_items()] == [EPC_A]
+
+
+def test_a_resumed_session_gets_a_full_idle_period_from_the_restart() -> None:
+    fr = rooms()
+    fr.resume([RestoredSession("old", "fr-1", 10.0)], now=1000.0)
+    assert fr.tick(1000.0 + IDLE - 1) == []
+    (ended,) = fr.tick(1000.0 + IDLE)
+    assert isinstance(ended, SessionEnded) and ended.session_id == "old" and ended.started_at == 10.0
