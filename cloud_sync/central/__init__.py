@@ -1,0 +1,1 @@
+"""The central profile store: one FastAPI service per chain, SQLite by default, PostgreSQL in production."""

@@ -1,0 +1,52 @@
+"""The central store's app factory: no module-level engine or settings, so each test gets its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from cloud_sync.central import routes_admin, routes_store
+from cloud_sync.central.db import make_engine, migrate
+from cloud_sync.central.mailer import run_mailer
+from cloud_sync.central.settings import CentralSettings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: CentralSettings | None = None, *, engine: Engine | None = None,
+               run_migrations: bool = True) -> FastAPI:
+    """Build the API. Migrates the schema to head unless told not to; starts the follow-up mailer when
+    an SMTP host is configured."""
+    settings = settings or CentralSettings()
+    engine = engine or make_engine(settings.db_url)
+    if run_migrations:
+        migrate(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        mailer = asyncio.create_task(run_mailer(engine, settings)) if settings.smtp_host else None
+        try:
+            yield
+        finally:
+            if mailer is not None:
+                mailer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await mailer
+
+    app = FastAPI(title="fitroom central profile store", version="1", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.ingest_gate = threading.BoundedSemaphore(settings.max_concurrent_ingests)
+    app.include_router(routes_store.router)
+    app.include_router(routes_admin.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,41 @@
+"""Erasure ("right to be forgotten"): remove a member's profile centrally and publish it to every edge."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, delete, select, update
+
+from cloud_sync.central.models import (
+    Beacon,
+    Erasure,
+    FittingSessionRecord,
+    FollowUpEmail,
+    Profile,
+    ProfilePurchase,
+    SyncEvent,
+    UnboughtItem,
+)
+from cloud_sync.central.sql import insert_for
+from cloud_sync.wire import ErasurePage, ErasureRecord
+
+__all__ = ["erase_member", "erasures_since"]
+
+
+def erase_member(session: Session, *, member_id: str, now: float) -> None:
+    """Delete everything held about ``member_id``, anonymise their events (kept for counts only), and
+    append them to the erasure feed. Idempotent; the caller commits."""
+    for table in (ProfilePurchase, FittingSessionRecord, UnboughtItem, Beacon, FollowUpEmail):
+        session.execute(delete(table).where(col(table.member_id) == member_id))
+    session.execute(delete(Profile).where(col(Profile.member_id) == member_id))
+    session.execute(update(SyncEvent).where(col(SyncEvent.member_id) == member_id)
+                    .values(member_id=None, payload={"erased": True}))
+    session.execute(insert_for(session, Erasure).values(member_id=member_id, erased_at=now)
+                    .on_conflict_do_nothing(index_elements=["member_id"]))
+
+
+def erasures_since(session: Session, *, since: int, limit: int) -> ErasurePage:
+    rows = session.exec(select(Erasure).where(col(Erasure.seq) > since)
+                        .order_by(col(Erasure.seq)).limit(limit)).all()
+    return ErasurePage(
+        erasures=[ErasureRecord(seq=r.seq or 0, member_id=r.member_id) for r in rows],
+        cursor=(rows[-1].seq or since) if rows else since,
+    )

@@ -1,0 +1,89 @@
+"""Idempotent batch ingest of edge events.
+
+One statement inserts the whole batch with ``ON CONFLICT (event_id) DO NOTHING RETURNING event_id``: the
+ids it returns are the new ones, and only those are projected onto profiles. A retried batch, or one
+resent after an edge crashed before recording the acknowledgement, therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from cloud_sync.central.models import CatalogSku, Erasure, SyncEvent
+from cloud_sync.central.profiles import effective_member, project_event, referenced_gtins
+from cloud_sync.central.sql import insert_for
+from cloud_sync.wire import IngestAck, Rejection, WireEvent
+
+__all__ = ["ForeignStoreEvent", "ingest_batch"]
+
+
+class ForeignStoreEvent(Exception):
+    """A batch carried an event of another store than the key's: nothing of it is stored."""
+
+
+def _brief(err: ValidationError) -> str:
+    # Field paths and messages only: the offending input may hold personal data and must not echo back.
+    parts = (f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in err.errors())
+    return "; ".join(parts)[:300]
+
+
+def _validate(raw: list[Any]) -> tuple[list[WireEvent], list[Rejection]]:
+    valid: list[WireEvent] = []
+    rejected: list[Rejection] = []
+    seen: set[str] = set()
+    for item in raw:
+        try:
+            ev = WireEvent.model_validate(item)
+        except ValidationError as err:
+            eid = item.get("event_id") if isinstance(item, dict) else None
+            rejected.append(Rejection(event_id=eid if isinstance(eid, str) else None, error=_brief(err)))
+            continue
+        if ev.event_id not in seen:  # the same id twice in one batch is one event
+            seen.add(ev.event_id)
+            valid.append(ev)
+    return valid, rejected
+
+
+def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now: float) -> IngestAck:
+    """Store the batch's new events and project them; the caller commits. Raises ForeignStoreEvent if
+    any event names another store."""
+    valid, rejected = _validate(raw_events)
+    if any(ev.store_id != store_id for ev in valid):
+        raise ForeignStoreEvent(store_id)
+    members = {ev.event_id: effective_member(ev) for ev in valid}
+    named = {m for m in members.values() if m}
+    erased = set(session.exec(select(Erasure.member_id).where(col(Erasure.member_id).in_(named))).all()) \
+        if named else set()
+    keep = [ev for ev in valid if members[ev.event_id] not in erased]
+    new: set[str] = set()
+    if keep:
+        stmt = insert_for(session, SyncEvent).values([
+            {
+                "event_id": ev.event_id, "store_id": ev.store_id, "type": ev.type,
+                # the effective member (a guest id for an anonymous opt-in), so erasure finds every event
+                "member_id": members[ev.event_id],
+                "created_at": ev.created_at, "received_at": now, "payload": ev.payload,
+            }
+            for ev in keep
+        ])
+        stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(SyncEvent.event_id)
+        new = set(session.execute(stmt).scalars().all())
+    to_project = [ev for ev in keep if ev.event_id in new and members[ev.event_id]]
+    if to_project:
+        gtins = referenced_gtins(to_project)
+        found = session.exec(select(CatalogSku).where(col(CatalogSku.gtin).in_(gtins))).all()
+        skus = {s.gtin: s for s in found}
+        for ev in to_project:
+            member = members[ev.event_id]
+            assert member is not None  # filtered above
+            project_event(session, ev, member, skus, now)
+    return IngestAck(
+        acked=[ev.event_id for ev in valid],
+        accepted=len(new),
+        duplicates=len(keep) - len(new),
+        discarded=len(valid) - len(keep),
+        rejected=rejected,
+    )

@@ -1,0 +1,189 @@
+"""The follow-up email: "sizes and colours you didn't buy", as HTML and plain text, sent over SMTP.
+
+Emails are queued in the ingest transaction (``FollowUpEmail``) and sent here, outside any transaction.
+A claim is a lease (``next_attempt_at`` pushed forward), so a crashed sender's email is retried, and
+several central instances never send the same one at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import smtplib
+import ssl
+import time
+from collections.abc import Sequence
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select, update
+
+from cloud_sync.central.models import FollowUpEmail, Profile
+from cloud_sync.central.settings import CentralSettings
+
+__all__ = ["buy_online_url", "compose_follow_up", "deliver_pending", "run_mailer"]
+
+log = logging.getLogger(__name__)
+LEASE_S = 300.0
+MAX_ATTEMPTS = 8
+
+_TEXT = {
+    "en": {
+        "subject": "The sizes and colours you didn't buy",
+        "intro": "Thanks for visiting our fitting rooms. Here are the sizes and colours you tried or asked "
+                 "about and did not take home. Each one is a click away online:",
+        "buy": "Buy online",
+        "footer": "You receive this email because you asked for it at the fitting-room mirror.",
+    },
+    "es": {
+        "subject": "Las tallas y colores que no compraste",
+        "intro": "Gracias por visitar nuestros probadores. Estas son las tallas y colores que probaste o "
+                 "pediste y no te llevaste. Cada uno está a un clic en la tienda online:",
+        "buy": "Comprar online",
+        "footer": "Recibes este correo porque lo pediste en el espejo del probador.",
+    },
+}
+
+
+def buy_online_url(shop_url: str, item: dict[str, Any]) -> str:
+    style = quote(str(item.get("style_id") or item["gtin"]), safe="")
+    return f"{shop_url.rstrip('/')}/p/{style}?{urlencode({'gtin': item['gtin']})}"
+
+
+def _label(item: dict[str, Any]) -> tuple[str, str]:
+    name = str(item.get("name") or f"Item {item['gtin']}")
+    detail = ", ".join(str(item[k]) for k in ("size", "colour") if item.get(k))
+    return name, detail
+
+
+def _price(item: dict[str, Any]) -> str:
+    cents = item.get("price_cents")
+    if not isinstance(cents, int):
+        return ""
+    return f"{cents / 100:.2f} {item.get('currency') or 'EUR'}"
+
+
+def compose_follow_up(
+    items: Sequence[dict[str, Any]], *, to: str, sender: str, shop_url: str, language: str | None = None
+) -> EmailMessage:
+    """A multipart/alternative message; every item carries its buy-online link in both parts."""
+    t = _TEXT.get((language or "en")[:2].lower(), _TEXT["en"])
+    msg = EmailMessage()
+    msg["Subject"] = t["subject"]
+    msg["From"] = sender
+    msg["To"] = to
+    lines = [t["intro"], ""]
+    rows = []
+    for item in items:
+        name, detail = _label(item)
+        url = buy_online_url(shop_url, item)
+        price = _price(item)
+        lines.append(f"- {name}" + (f" ({detail})" if detail else "") + (f" {price}" if price else ""))
+        lines.append(f"  {t['buy']}: {url}")
+        rows.append(
+            "<tr><td style=\"padding:8px 0\"><strong>{}</strong>{}{}</td>"
+            "<td style=\"padding:8px 0 8px 16px\"><a href=\"{}\">{}</a></td></tr>".format(
+                html.escape(name),
+                f"<br>{html.escape(detail)}" if detail else "",
+                f"<br>{html.escape(price)}" if price else "",
+                html.escape(url, quote=True),
+                html.escape(t["buy"]),
+            )
+        )
+    lines += ["", t["footer"]]
+    msg.set_content("\n".join(lines))
+    msg.add_alternative(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">"
+        f"<h1>{html.escape(t['subject'])}</h1><p>{html.escape(t['intro'])}</p>"
+        f"<table>{''.join(rows)}</table><p style=\"color:#666\">{html.escape(t['footer'])}</p>"
+        "</body></html>",
+        subtype="html",
+    )
+    return msg
+
+
+def _send(settings: CentralSettings, msg: EmailMessage) -> None:
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if settings.smtp_tls == "ssl":
+        smtp = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=30, context=context)
+    else:
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
+    with smtp:
+        if settings.smtp_tls == "starttls":
+            smtp.starttls(context=context)
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(msg)
+
+
+def _claim(engine: Engine, email_id: int, now: float) -> bool:
+    with Session(engine) as session:
+        result = session.execute(
+            update(FollowUpEmail)
+            .where(col(FollowUpEmail.id) == email_id, col(FollowUpEmail.status) == "pending",
+                   col(FollowUpEmail.next_attempt_at) <= now)
+            .values(next_attempt_at=now + LEASE_S, attempts=FollowUpEmail.attempts + 1)
+        )
+        session.commit()
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def deliver_pending(engine: Engine, settings: CentralSettings, *, now: float | None = None) -> int:
+    """Send every due email once; returns how many were sent. Failures are retried with backoff."""
+    now = time.time() if now is None else now
+    with Session(engine) as session:
+        due = session.exec(select(FollowUpEmail.id).where(
+            FollowUpEmail.status == "pending", col(FollowUpEmail.next_attempt_at) <= now).limit(50)).all()
+    sent = 0
+    for email_id in due:
+        if email_id is None or not _claim(engine, email_id, now):
+            continue
+        with Session(engine) as session:
+            row = session.get(FollowUpEmail, email_id)
+            profile = session.get(Profile, row.member_id) if row else None
+            if row is None:
+                continue
+            if profile is None or not profile.email:  # erased, or consent withdrawn since
+                session.delete(row)
+                session.commit()
+                continue
+            msg = compose_follow_up(row.items, to=profile.email, sender=settings.mail_from,
+                                    shop_url=settings.shop_url, language=row.language)
+            attempts = row.attempts
+        try:
+            _send(settings, msg)
+        except (OSError, smtplib.SMTPException) as err:
+            # Never log the address; the email's row id is enough to find it.
+            log.warning("follow-up email %s not sent (attempt %d): %s",
+                        email_id, attempts, type(err).__name__)
+            with Session(engine) as session:
+                row = session.get(FollowUpEmail, email_id)
+                if row is not None:
+                    row.last_error = type(err).__name__
+                    row.next_attempt_at = now + min(3600.0, 30.0 * 2 ** attempts)
+                    row.status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+                    session.add(row)
+                    session.commit()
+            continue
+        with Session(engine) as session:
+            row = session.get(FollowUpEmail, email_id)
+            if row is not None:
+                row.status, row.sent_at, row.last_error = "sent", time.time(), None
+                session.add(row)
+                session.commit()
+        sent += 1
+    return sent
+
+
+async def run_mailer(engine: Engine, settings: CentralSettings) -> None:
+    """Send due follow-up emails until cancelled (SMTP I/O runs in a worker thread)."""
+    while True:
+        try:
+            await asyncio.to_thread(deliver_pending, engine, settings)
+        except Exception:
+            log.exception("mailer pass failed")
+        await asyncio.sleep(settings.mail_poll_s)

@@ -1,0 +1,222 @@
+"""Unified customer profiles: what each edge event teaches the profile, and the profile an edge reads.
+
+Projection runs only for events stored for the first time (inside the ingest transaction), so a retried
+batch never counts a purchase twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from cloud_sync.central.models import (
+    CatalogSku,
+    FittingSessionRecord,
+    FollowUpEmail,
+    Profile,
+    ProfilePurchase,
+    UnboughtItem,
+)
+from cloud_sync.wire import ProfileItem, ProfilePurchaseOut, ShopperProfile, WireEvent
+
+__all__ = ["effective_member", "guest_member_id", "profile_view", "project_event", "referenced_gtins"]
+
+PURCHASE_WEIGHT = 3  # a purchase says more about taste and fit than a try-on or a request
+FAVOURITES = 3
+
+
+def guest_member_id(email: str) -> str:
+    """A stable pseudonymous id for a shopper known only by the email they consented to give."""
+    return "guest-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def _email(payload: dict[str, Any]) -> str | None:
+    email = payload.get("email")
+    if isinstance(email, str) and "@" in email and len(email) <= 320:
+        return email.strip()
+    return None
+
+
+def _consented(payload: dict[str, Any]) -> bool:
+    return payload.get("consent") is True
+
+
+def effective_member(ev: WireEvent) -> str | None:
+    """The profile an event belongs to: its member id, or for an email opt-in with consent, the guest id."""
+    if ev.member_id:
+        return ev.member_id
+    if ev.type == "email_opt_in" and _consented(ev.payload):
+        email = _email(ev.payload)
+        if email:
+            return guest_member_id(email)
+    return None
+
+
+def _items(payload: dict[str, Any], *keys: str) -> list[dict[str, Any]]:
+    """Items under the first present key: a list of objects with a ``gtin``, or of GTIN strings; a bare
+    ``gtin`` in the payload counts as one item."""
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, list):
+            out: list[dict[str, Any]] = []
+            for item in value:
+                if isinstance(item, str):
+                    out.append({"gtin": item})
+                elif isinstance(item, dict) and isinstance(item.get("gtin"), str):
+                    out.append(item)
+            return out
+    if isinstance(payload.get("gtin"), str):
+        return [payload]
+    return []
+
+
+def _gtins(payload: dict[str, Any], key: str) -> set[str]:
+    return {i["gtin"] for i in _items({key: payload.get(key)}, key)}
+
+
+def referenced_gtins(events: Iterable[WireEvent]) -> set[str]:
+    """Every GTIN the events name, so ingest can look them all up in one query."""
+    out: set[str] = set()
+    for ev in events:
+        for key in ("items", "tried", "unbought", "purchased"):
+            out |= _gtins(ev.payload, key)
+        if isinstance(ev.payload.get("gtin"), str):
+            out.add(ev.payload["gtin"])
+    return out
+
+
+def _describe(item: dict[str, Any], sku: CatalogSku | None) -> dict[str, Any]:
+    """An item named from the catalog where the event did not name it itself."""
+
+    def pick(key: str, fallback: Any) -> Any:
+        value = item.get(key)
+        return value if value not in (None, "") else fallback
+
+    return {
+        "gtin": item["gtin"][:14],
+        "style_id": pick("style_id", sku.style_id if sku else None),
+        "name": pick("name", sku.name if sku else None),
+        "size": pick("size", sku.size if sku else None),
+        "colour": pick("colour", sku.colour if sku else None),
+        "price_cents": pick("price_cents", sku.price_cents if sku else None),
+        "currency": pick("currency", sku.currency if sku else None),
+        "category": sku.category if sku else item.get("category"),
+        "brand": sku.brand if sku else item.get("brand"),
+    }
+
+
+def _profile(session: Session, member_id: str, now: float) -> Profile:
+    profile = session.get(Profile, member_id)
+    if profile is None:
+        profile = Profile(member_id=member_id, created_at=now, updated_at=now)
+        session.add(profile)
+    return profile
+
+
+def _learn(profile: Profile, item: dict[str, Any], weight: int) -> None:
+    """Count size-per-category, colour and brand; JSON columns are reassigned so the change is flushed."""
+    if item.get("category") and item.get("size"):
+        sizes = {k: dict(v) for k, v in profile.size_counts.items()}
+        per_cat = sizes.setdefault(str(item["category"]), {})
+        per_cat[str(item["size"])] = per_cat.get(str(item["size"]), 0) + weight
+        profile.size_counts = sizes
+    if item.get("colour"):
+        colours = dict(profile.colour_counts)
+        colours[str(item["colour"])] = colours.get(str(item["colour"]), 0) + weight
+        profile.colour_counts = colours
+    if item.get("brand"):
+        brands = dict(profile.brand_counts)
+        brands[str(item["brand"])] = brands.get(str(item["brand"]), 0) + weight
+        profile.brand_counts = brands
+
+
+def _add_unbought(session: Session, member_id: str, item: dict[str, Any], store_id: str, now: float) -> None:
+    existing = session.exec(select(UnboughtItem).where(
+        UnboughtItem.member_id == member_id, UnboughtItem.gtin == item["gtin"])).first()
+    if existing is None:
+        session.add(UnboughtItem(
+            member_id=member_id, gtin=item["gtin"], style_id=item["style_id"], name=item["name"],
+            size=item["size"], colour=item["colour"], store_id=store_id, added_at=now))
+
+
+def project_event(
+    session: Session, ev: WireEvent, member_id: str, skus: dict[str, CatalogSku], now: float
+) -> None:
+    """Apply one newly stored event to ``member_id``'s profile (creating it if needed)."""
+    p = ev.payload
+    profile = _profile(session, member_id, now)
+    profile.updated_at = now
+    named = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items")]
+    if ev.type == "purchase":
+        for item in named:
+            session.add(ProfilePurchase(
+                member_id=member_id, event_id=ev.event_id, channel=str(p.get("channel") or "store")[:32],
+                store_id=ev.store_id, gtin=item["gtin"], style_id=item["style_id"], name=item["name"],
+                size=item["size"], colour=item["colour"], price_cents=item["price_cents"],
+                currency=item["currency"], purchased_at=ev.created_at))
+            _learn(profile, item, PURCHASE_WEIGHT)
+        bought = [i["gtin"] for i in named]
+        if bought:
+            session.execute(delete(UnboughtItem).where(
+                col(UnboughtItem.member_id) == member_id, col(UnboughtItem.gtin).in_(bought)))
+    elif ev.type == "session_ended":
+        tried = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items", "tried")]
+        purchased = _gtins(p, "purchased")
+        session.add(FittingSessionRecord(
+            member_id=member_id, event_id=ev.event_id, store_id=ev.store_id,
+            room=str(p["room"])[:64] if p.get("room") else None,
+            started_at=p.get("started_at") if isinstance(p.get("started_at"), int | float) else None,
+            ended_at=p.get("ended_at") if isinstance(p.get("ended_at"), int | float) else ev.created_at,
+            tried=[i["gtin"] for i in tried], purchased=sorted(purchased)))
+        for item in tried:
+            _learn(profile, item, 1)
+            if item["gtin"] not in purchased:
+                _add_unbought(session, member_id, item, ev.store_id, now)
+    elif ev.type == "size_request":
+        for item in named:
+            _learn(profile, item, 1)
+    elif ev.type == "email_opt_in" and _consented(p):
+        email = _email(p)
+        if email:
+            profile.email = email
+            profile.email_consent_at = ev.created_at
+        if isinstance(p.get("language"), str):
+            profile.language = p["language"][:16]
+        unbought = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "unbought", "items")]
+        for item in unbought:
+            _add_unbought(session, member_id, item, ev.store_id, now)
+        if email and unbought:
+            session.add(FollowUpEmail(
+                event_id=ev.event_id, member_id=member_id, store_id=ev.store_id, language=profile.language,
+                items=unbought, created_at=now))
+
+
+def _top(counts: dict[str, int], n: int) -> list[str]:
+    return [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def profile_view(session: Session, profile: Profile, *, purchases: int = 20) -> ShopperProfile:
+    """The profile as an edge sees it: preferences derived from the counts, newest purchases first."""
+    bought = session.exec(select(ProfilePurchase).where(ProfilePurchase.member_id == profile.member_id)
+                          .order_by(col(ProfilePurchase.purchased_at).desc()).limit(purchases)).all()
+    unbought = session.exec(select(UnboughtItem).where(UnboughtItem.member_id == profile.member_id)
+                            .order_by(col(UnboughtItem.added_at).desc())).all()
+    sessions = session.exec(select(FittingSessionRecord.id).where(
+        FittingSessionRecord.member_id == profile.member_id)).all()
+    return ShopperProfile(
+        member_id=profile.member_id,
+        language=profile.language,
+        preferred_sizes={cat: _top(sizes, 1)[0] for cat, sizes in profile.size_counts.items() if sizes},
+        favourite_colours=_top(profile.colour_counts, FAVOURITES),
+        favourite_brands=_top(profile.brand_counts, FAVOURITES),
+        purchases=[ProfilePurchaseOut(
+            gtin=b.gtin, style_id=b.style_id, name=b.name, size=b.size, colour=b.colour, channel=b.channel,
+            store_id=b.store_id, price_cents=b.price_cents, purchased_at=b.purchased_at) for b in bought],
+        sessions=len(sessions),
+        unbought=[ProfileItem(gtin=u.gtin, style_id=u.style_id, name=u.name, size=u.size, colour=u.colour)
+                  for u in unbought],
+        has_email_consent=profile.email is not None,
+    )

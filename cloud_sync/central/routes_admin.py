@@ -1,0 +1,177 @@
+"""The chain's own operations, behind ``FITROOM_CENTRAL_ADMIN_TOKEN``: stats, erasure, catalog and stock
+feeds, and profile enrolment (the loyalty app issuing a shopper's iBeacon code)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func
+from sqlmodel import col, delete, select
+
+from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
+from cloud_sync.central.deps import AdminDep, SessionDep
+from cloud_sync.central.erasure import erase_member
+from cloud_sync.central.models import Beacon, Erasure, Profile, Store, SyncEvent
+from cloud_sync.central.profiles import profile_view
+from cloud_sync.central.stores import StoreExists, create_store
+from cloud_sync.wire import ShopperProfile
+from edge.catalog.model import Style
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["admin"])
+MemberId = Annotated[str, Path(min_length=1, max_length=128)]
+
+
+class Stats(BaseModel):
+    stores: int
+    profiles: int
+    events: dict[str, int]
+
+
+class OnlineIn(BaseModel):
+    gtin: str = Field(pattern=r"^\d{14}$")
+    online: int = Field(ge=0)
+
+
+class CatalogIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    styles: list[Style] = Field(default_factory=list)
+    co_purchases: list[tuple[str, str, int]] = Field(default_factory=list)
+    online: list[OnlineIn] = Field(default_factory=list)
+
+
+class StoreStockIn(BaseModel):
+    gtin: str = Field(pattern=r"^\d{14}$")
+    floor: int = Field(default=0, ge=0)
+    stockroom: int = Field(default=0, ge=0)
+
+
+class StockIn(BaseModel):
+    stock: list[StoreStockIn]
+
+
+class BeaconIn(BaseModel):
+    uuid: str
+    major: int = Field(ge=0, le=65535)
+    minor: int = Field(ge=0, le=65535)
+
+    @field_validator("uuid")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        return str(uuid.UUID(value))
+
+
+class ProfileIn(BaseModel):
+    """Enrolment from the loyalty programme. ``email`` is stored only with ``email_consent``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=320)
+    email_consent: bool = False
+    language: str | None = Field(default=None, max_length=16)
+    preferred_sizes: dict[str, str] = Field(default_factory=dict, description="category -> size")
+    favourite_colours: list[str] = Field(default_factory=list)
+    favourite_brands: list[str] = Field(default_factory=list)
+    beacons: list[BeaconIn] = Field(default_factory=list, description="replaces the member's codes")
+
+
+class StoreIn(BaseModel):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class StoreKeyOut(BaseModel):
+    id: str
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+@router.get("/admin/stats", response_model=Stats)
+def stats(_admin: AdminDep, session: SessionDep) -> Stats:
+    """Counts of what is stored."""
+    by_type = session.execute(select(SyncEvent.type, func.count()).group_by(SyncEvent.type)).all()
+    return Stats(
+        stores=session.execute(select(func.count()).select_from(Store)).scalar_one(),
+        profiles=session.execute(select(func.count()).select_from(Profile)).scalar_one(),
+        events={str(t): int(n) for t, n in by_type},
+    )
+
+
+@router.post("/admin/stores", response_model=StoreKeyOut, status_code=status.HTTP_201_CREATED)
+def add_store(body: StoreIn, _admin: AdminDep, session: SessionDep) -> StoreKeyOut:
+    try:
+        key = create_store(session, store_id=body.id, name=body.name, now=time.time())
+    except StoreExists:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"store {body.id!r} already exists") from None
+    session.commit()
+    return StoreKeyOut(id=body.id, key=key)
+
+
+@router.put("/admin/catalog")
+def put_catalog(body: CatalogIn, _admin: AdminDep, session: SessionDep) -> dict[str, int]:
+    """Insert or replace styles, co-purchase counts and online stock; edges pull the changes."""
+    changed = upsert_styles(session, body.styles, body.co_purchases)
+    changed += upsert_online_stock(session, [(o.gtin, o.online) for o in body.online])
+    session.commit()
+    return {"changed": changed}
+
+
+@router.put("/admin/stores/{store_id}/stock")
+def put_store_stock(store_id: str, body: StockIn, _admin: AdminDep, session: SessionDep) -> dict[str, int]:
+    if session.get(Store, store_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no store {store_id!r}")
+    changed = upsert_store_stock(session, store_id, [(s.gtin, s.floor, s.stockroom) for s in body.stock])
+    session.commit()
+    return {"changed": changed}
+
+
+@router.put("/admin/profiles/{member_id}", response_model=ShopperProfile)
+def put_profile(
+    member_id: MemberId, body: ProfileIn, _admin: AdminDep, session: SessionDep
+) -> ShopperProfile:
+    if session.exec(select(Erasure).where(Erasure.member_id == member_id)).first() is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this member was erased")
+    now = time.time()
+    profile = session.get(Profile, member_id) or Profile(member_id=member_id, created_at=now, updated_at=now)
+    profile.updated_at = now
+    profile.email = body.email if body.email_consent else None
+    profile.email_consent_at = now if body.email_consent and body.email else None
+    profile.language = body.language
+    # Stated preferences weigh like a few purchases; what the shopper then does refines them.
+    sizes = {k: dict(v) for k, v in profile.size_counts.items()}
+    for category, size in body.preferred_sizes.items():
+        sizes.setdefault(category, {})[size] = sizes.get(category, {}).get(size, 0) + 5
+    profile.size_counts = sizes
+    profile.colour_counts = {**profile.colour_counts,
+                             **{c: profile.colour_counts.get(c, 0) + 5 for c in body.favourite_colours}}
+    profile.brand_counts = {**profile.brand_counts,
+                            **{b: profile.brand_counts.get(b, 0) + 5 for b in body.favourite_brands}}
+    session.add(profile)
+    session.execute(delete(Beacon).where(col(Beacon.member_id) == member_id))
+    for b in body.beacons:
+        session.execute(delete(Beacon).where(col(Beacon.uuid) == b.uuid, col(Beacon.major) == b.major,
+                                             col(Beacon.minor) == b.minor))
+        session.add(Beacon(uuid=b.uuid, major=b.major, minor=b.minor, member_id=member_id, issued_at=now))
+    session.commit()
+    return profile_view(session, profile)
+
+
+@router.get("/admin/profiles/{member_id}", response_model=ShopperProfile)
+def get_profile(member_id: MemberId, _admin: AdminDep, session: SessionDep) -> ShopperProfile:
+    profile = session.get(Profile, member_id)
+    if profile is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such profile")
+    return profile_view(session, profile)
+
+
+@router.delete("/profiles/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_profile(member_id: MemberId, _admin: AdminDep, session: SessionDep) -> Response:
+    """Erase the member centrally and publish the erasure to every edge (idempotent)."""
+    erase_member(session, member_id=member_id, now=time.time())
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

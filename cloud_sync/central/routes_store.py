@@ -1,0 +1,99 @@
+"""What a store's edge calls with its store key: event ingest, catalog and stock pulls, profiles, erasures."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from cloud_sync.central.catalog import pull_catalog, pull_stock
+from cloud_sync.central.deps import CurrentStore, SessionDep, SettingsDep, own_store
+from cloud_sync.central.erasure import erasures_since
+from cloud_sync.central.ingest import ForeignStoreEvent, ingest_batch
+from cloud_sync.central.models import Beacon, Profile, Store
+from cloud_sync.central.profiles import profile_view
+from cloud_sync.wire import CatalogPage, ErasurePage, IngestAck, ShopperProfile, StockPage
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["store"])
+OwnStore = Annotated[Store, Depends(own_store)]
+RETRY_AFTER_S = "1"
+
+
+class EventBatch(BaseModel):
+    events: list[Any] = Field(description="outbox events (WireEvent); each is validated on its own")
+
+
+class StoreOut(BaseModel):
+    id: str
+    name: str
+
+
+@router.get("/stores/{store_id}", response_model=StoreOut)
+def get_store(store: OwnStore) -> StoreOut:
+    return StoreOut(id=store.id, name=store.name)
+
+
+@router.post("/stores/{store_id}/events", response_model=IngestAck)
+def post_events(batch: EventBatch, store: OwnStore, session: SessionDep, settings: SettingsDep,
+                request: Request) -> IngestAck:
+    """Idempotent: events already stored are acknowledged again and not stored twice."""
+    if len(batch.events) > settings.max_batch:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"at most {settings.max_batch} events per batch")
+    gate: threading.BoundedSemaphore = request.app.state.ingest_gate
+    if not gate.acquire(blocking=False):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "busy: retry later",
+                            headers={"Retry-After": RETRY_AFTER_S})
+    try:
+        ack = ingest_batch(session, store_id=store.id, raw_events=batch.events, now=time.time())
+        session.commit()
+    except ForeignStoreEvent:
+        session.rollback()
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "batch holds another store's events") from None
+    finally:
+        gate.release()
+    return ack
+
+
+@router.get("/stores/{store_id}/stock", response_model=StockPage)
+def get_stock(store: OwnStore, session: SessionDep, since: Annotated[int, Query(ge=0)] = 0,
+              limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> StockPage:
+    return pull_stock(session, store_id=store.id, since=since, limit=limit)
+
+
+@router.get("/catalog", response_model=CatalogPage)
+def get_catalog(_store: CurrentStore, session: SessionDep, since: Annotated[int, Query(ge=0)] = 0,
+                limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> CatalogPage:
+    return pull_catalog(session, since=since, limit=limit)
+
+
+@router.get("/profiles/by-beacon", response_model=ShopperProfile)
+def get_profile_by_beacon(_store: CurrentStore, session: SessionDep,
+                          beacon_uuid: Annotated[str, Query(alias="uuid")],
+                          major: Annotated[int, Query(ge=0, le=65535)],
+                          minor: Annotated[int, Query(ge=0, le=65535)]) -> ShopperProfile:
+    """The profile of the opted-in shopper advertising this iBeacon code; 404 for anyone else."""
+    try:
+        normalized = str(uuid.UUID(beacon_uuid))
+    except ValueError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "uuid is not a UUID") from None
+    beacon = session.exec(select(Beacon).where(
+        Beacon.uuid == normalized, Beacon.major == major, Beacon.minor == minor)).first()
+    profile = session.get(Profile, beacon.member_id) if beacon else None
+    if profile is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no opted-in shopper with this beacon")
+    return profile_view(session, profile)
+
+
+@router.get("/erasures", response_model=ErasurePage)
+def get_erasures(_store: CurrentStore, session: SessionDep, since: Annotated[int, Query(ge=0)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> ErasurePage:
+    """Members erased after ``since``: every edge drops its copy and stops sending events naming them."""
+    return erasures_since(session, since=since, limit=limit)
