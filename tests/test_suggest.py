@@ -117,7 +117,7 @@ def test_a_profiles_preferred_size_and_colour_win() -> None:
 def test_co_purchase_data_ranks_and_labels_suggestions() -> None:
     cat = catalog(all_here(), pairs=(("belt", "shirt", 50),))
     first = Suggester(cat).complete_the_look([SHIRT.skus[2].gtin])[0]
-    assert first.style.id == "belt" and first.reason is Reason.BOUGHT_TOGETHER
+    assert first.style.id == "belt" and first.reason is Reason.CO_PURCHASE
 
 
 def test_an_empty_or_unknown_room_gets_no_suggestions() -> None:

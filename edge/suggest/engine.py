@@ -30,8 +30,8 @@ class Availability(StrEnum):
 
 
 class Reason(StrEnum):
-    BOUGHT_TOGETHER = "bought_together"  # co-purchase data links it to an item in the room
-    COMPLETES_LOOK = "completes_look"  # a complementary category
+    CO_PURCHASE = "co_purchase"  # co-purchase data links it to an item in the room
+    CATEGORY = "category"  # a category that complements one in the room
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +137,12 @@ class Suggester:
                 weight = (len(complements) - rank) * (0.5 if category in room_categories else 1.0)
                 for candidate in self._by_category.get(category, []):
                     bonus = 0.5 if candidate.brand == style.brand else 0.0
-                    self._add(scores, candidate.id, weight + bonus, Reason.COMPLETES_LOOK)
+                    self._add(scores, candidate.id, weight + bonus, Reason.CATEGORY)
             for partner, count in self._together.get(style.id, {}).items():
                 other = self._catalog.by_style.get(partner)
                 # A second top next to a top is less of a look than shoes: halve same-category partners.
                 factor = 0.5 if other is not None and other.category in room_categories else 1.0
-                self._add(scores, partner, (2.0 + math.log1p(count)) * factor, Reason.BOUGHT_TOGETHER)
+                self._add(scores, partner, (2.0 + math.log1p(count)) * factor, Reason.CO_PURCHASE)
 
         out: list[Suggestion] = []
         per_category: dict[Category, int] = {}
@@ -169,7 +169,7 @@ class Suggester:
     def _add(scores: dict[str, tuple[float, Reason]], style_id: str, points: float, reason: Reason) -> None:
         old, old_reason = scores.get(style_id, (0.0, reason))
         # Being bought together is the stronger, more specific reason: it wins the label.
-        label = Reason.BOUGHT_TOGETHER if Reason.BOUGHT_TOGETHER in (old_reason, reason) else reason
+        label = Reason.CO_PURCHASE if Reason.CO_PURCHASE in (old_reason, reason) else reason
         scores[style_id] = (old + points, label)
 
     def _with_profile(self, style_id: str, score: float, profile: ShopperProfile | None) -> float:
