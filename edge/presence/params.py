@@ -1,4 +1,14 @@
-"""Presence parameters, read from the store layout's optional ``[presence]`` table."""
+"""Presence parameters, read from the store layout's optional ``[presence]`` table.
+
+Every parameter has a default that suits a typical store; a store only sets what its radio environment
+needs. The engine learns most of what matters per tag (read rates, hence windows) and per room (the RSSI
+of garments that are really inside), so these are bounds and risk levels rather than thresholds fitted to
+one building. Example::
+
+    [presence]
+    miss_probability = 0.0001
+    worn_hold_s = 150
+"""
 
 from __future__ import annotations
 
@@ -10,12 +20,109 @@ __all__ = ["PresenceParams"]
 class PresenceParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # -- RFID: per-tag adaptive windows (SMURF) ------------------------------------------------------
+    miss_probability: float = Field(
+        default=1e-4,
+        gt=0,
+        lt=0.5,
+        description=(
+            "Accepted probability that a garment which is still in its room is missed for a whole window. "
+            "Each tag's window is the number of one-second epochs w with (1 - p)^w <= this, where p is the "
+            "tag's learned per-second read probability in that room (SMURF's binomial bound). A window can "
+            "start at any second, so this is also about the rate of false exits per second of presence"
+        ),
+    )
+    min_window_s: float = Field(
+        default=3.0, gt=0, description="Shortest silence window, whatever a tag's read rate"
+    )
     exit_timeout_s: float = Field(
-        default=20.0, gt=0, description="Silence after which an item with no other evidence has left"
+        default=30.0,
+        gt=0,
+        description="Longest silence window: an item silent this long with no other evidence has left",
     )
+    prior_read_interval_s: float = Field(
+        default=2.0,
+        ge=1.0,
+        description="Assumed mean time between seconds-with-a-read for a tag not yet learned",
+    )
+    rate_horizon_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A tag's read rate is learned over about this many recent seconds",
+    )
+    tail_factor: float = Field(
+        default=1.5,
+        ge=1.0,
+        description=(
+            "A window is at least this times the tag's recent longest gap: reads come in bursts, so the "
+            "binomial bound alone would be optimistic"
+        ),
+    )
+
+    # -- RFID: arbitration between rooms ------------------------------------------------------------
+    rssi_scale_db: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "Evidence of a second with a read grows by a factor e per this many dB of peak RSSI, so a "
+            "neighbour's weaker cross-reads weigh little against the room's own antenna"
+        ),
+    )
+    missing_rssi_dbm: float = Field(default=-70.0, description="RSSI assumed for a report that carries none")
+    dominance: float = Field(
+        default=2.5,
+        gt=1.0,
+        description="Hysteresis: a room must hold this many times the evidence of any other room to win",
+    )
+    confirm_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="A room must keep winning this long after its first read before an item enters it",
+    )
+    confirm_seconds_read: int = Field(
+        default=2,
+        ge=1,
+        description="Distinct seconds with a read a room needs before an item enters it",
+    )
+    in_room_margin_db: float = Field(
+        default=8.0,
+        ge=0,
+        description=(
+            "Once a room has learned the RSSI of garments really inside it, an item entering must be read "
+            "within this many dB of it (or 2.5 standard deviations, whichever is wider)"
+        ),
+    )
+    away_seconds: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Seconds read elsewhere while silent at home that prove a tag is alive but gone from its room"
+        ),
+    )
+
+    # -- RFID: session context ----------------------------------------------------------------------
+    worn_hold_s: float = Field(
+        default=150.0,
+        ge=0,
+        description=(
+            "How long a silent item is kept while other items in its room are still read or a shopper is "
+            "there: it is more likely worn against the body than gone"
+        ),
+    )
+
+    # -- BLE shoppers -------------------------------------------------------------------------------
     ble_exit_timeout_s: float = Field(
-        default=30.0, gt=0, description="Silence after which a BLE device has left its room"
+        default=30.0, gt=0, description="Longest silence after which a BLE device has left its room"
     )
-    ble_min_rssi: float = Field(
-        default=-95.0, description="BLE reports weaker than this (dBm) are ignored"
+    ble_min_window_s: float = Field(
+        default=12.0, gt=0, description="Shortest silence window for a BLE device"
+    )
+    ble_min_rssi: float = Field(default=-95.0, description="BLE reports weaker than this (dBm) are ignored")
+    ble_margin_db: float = Field(
+        default=4.0,
+        ge=0,
+        description="Hysteresis: another node must hear a device this much louder (smoothed) to win",
+    )
+    ble_confirm_reports: int = Field(
+        default=2, ge=1, description="Reports a node needs before a device enters or moves to its room"
     )

@@ -1,0 +1,150 @@
+"""Evidence that one tag is in one room, and what the engine learns about tags and rooms.
+
+Reports arrive in very different shapes: every air read (Impinj without de-duplication), about one report
+per tag per second (Impinj ``reportingIntervalSeconds``), or one aggregate per tag, antenna and second
+with a read count (Zebra INVENTORY). Everything is folded into one-second epochs per tag and room: an
+epoch either has a read (with its peak RSSI) or not. That makes read rates, windows and evidence
+comparable across reader configurations, and it is the epoch SMURF's binomial model reasons about.
+"""
+
+from __future__ import annotations
+
+import math
+
+from edge.presence.params import PresenceParams
+
+__all__ = ["RoomEvidence", "RssiLevel", "binomial_window"]
+
+# Per-second read probability is capped below 1: no tag is read with certainty.
+_P_MAX = 0.98
+# Seconds of pseudo-observation at the prior rate a new tag starts with.
+_PRIOR_SPAN_S = 4.0
+
+
+def binomial_window(p: float, miss_probability: float) -> float:
+    """Epochs w such that a tag read with probability ``p`` per epoch is missed in all w: (1-p)^w <= delta."""
+    p = min(max(p, 1e-6), _P_MAX)
+    return math.log(miss_probability) / math.log1p(-p)
+
+
+class RoomEvidence:
+    """What one room's antennas have seen of one tag.
+
+    ``score`` is a decayed sum of per-second weights, decayed by the owner (all rooms of a tag decay
+    together so their scores stay comparable). The read rate is learned as ``hits / span``: seconds with
+    a read over seconds elapsed, both exponentially forgotten over ``rate_horizon_s`` and seeded with a
+    few seconds of prior. ``window`` is kept up to date on every new second with a read.
+    """
+
+    __slots__ = (
+        "ep_sum",
+        "first",
+        "hits",
+        "last",
+        "max_gap",
+        "peak",
+        "score",
+        "sec",
+        "seen",
+        "span",
+        "window",
+    )
+
+    def __init__(self, params: PresenceParams) -> None:
+        self.score = 0.0
+        self.last = -math.inf
+        self.sec = -(2**62)
+        self.peak = -math.inf
+        self.first = -math.inf
+        self.seen = 0
+        self.ep_sum = 0.0
+        self.span = _PRIOR_SPAN_S
+        self.hits = _PRIOR_SPAN_S / params.prior_read_interval_s
+        self.max_gap = 1.0
+        self.window = self._window(params)
+
+    def read_probability(self) -> float:
+        """Learned probability that the tag is read here in a given second."""
+        return self.hits / self.span
+
+    def _window(self, params: PresenceParams) -> float:
+        # Size the window from a cautious (one standard error low) read probability: a window sized
+        # from an estimate that happens to be high would make a still-present tag leave.
+        p = self.read_probability()
+        p_low = p - math.sqrt(p * (1.0 - p) / self.span)
+        w = binomial_window(p_low, params.miss_probability)
+        w = max(w, params.tail_factor * self.max_gap)
+        return min(max(w, params.min_window_s), params.exit_timeout_s)
+
+    def report(self, t: float, rssi: float, params: PresenceParams) -> bool:
+        """Fold one report in; True when it opens a new second-with-a-read (the evidence changed shape)."""
+        sec = math.floor(t)
+        self.last = max(self.last, t)
+        if sec <= self.sec:
+            if rssi > self.peak:
+                self.score += weight(rssi, params) - weight(self.peak, params)
+                self.peak = rssi
+            return False
+        gap = sec - self.sec
+        if gap > self.window:
+            # A transition (the tag was away, or worn and silent): a new episode, and nothing to learn
+            # about the read rate from a gap that was not part of the read process.
+            self.first = t
+            self.seen = 0
+            self.ep_sum = 0.0
+        else:
+            keep = math.exp(-gap / params.rate_horizon_s)
+            self.hits = self.hits * keep + 1.0
+            self.span = self.span * keep + gap
+            self.max_gap = max(float(gap), self.max_gap * keep)
+            self.window = self._window(params)
+            self.ep_sum += self.peak
+        self.seen += 1
+        self.sec = sec
+        self.peak = rssi
+        self.score += weight(rssi, params)
+        return True
+
+    def episode_rssi(self) -> float:
+        """Mean per-second peak RSSI over the current episode (continuous reads)."""
+        return (self.ep_sum + self.peak) / max(self.seen, 1)
+
+    def restart(self, t: float) -> None:
+        """Treat ``t`` as the last read (coverage came back: silence during an outage proves nothing)."""
+        self.last = max(self.last, t)
+
+
+def weight(rssi: float, params: PresenceParams) -> float:
+    """Weight of one second-with-a-read at this peak RSSI (relative; only ratios between rooms matter)."""
+    return math.exp(min((rssi + 60.0) / params.rssi_scale_db, 50.0))
+
+
+class RssiLevel:
+    """Running mean and spread of the peak RSSI at which a room reads garments really inside it."""
+
+    __slots__ = ("mean", "n", "var")
+
+    _MIN_SAMPLES = 30
+    _ALPHA = 0.02
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.mean = 0.0
+        self.var = 0.0
+
+    def add(self, rssi: float) -> None:
+        self.n += 1
+        if self.n == 1:
+            self.mean = rssi
+            return
+        # Cumulative average while young, then exponential so the level follows a re-tuned reader.
+        a = max(1.0 / self.n, self._ALPHA)
+        d = rssi - self.mean
+        self.mean += a * d
+        self.var = (1 - a) * (self.var + a * d * d)
+
+    def floor(self, margin_db: float) -> float | None:
+        """Weakest plausible in-room RSSI, or None while too little is known to judge."""
+        if self.n < self._MIN_SAMPLES:
+            return None
+        return self.mean - max(margin_db, 2.5 * math.sqrt(self.var))

@@ -1,0 +1,226 @@
+"""Which room each garment is in, from RFID reads.
+
+Three ideas, each answering one thing real fitting rooms do to RFID:
+
+- **Adaptive windows (SMURF).** Each tag learns, per room, its probability of being read in a second;
+  the silence that means "gone" is the window in which a tag that is still there would be missed with
+  probability below ``miss_probability`` (plus a margin for the bursts real reads come in). A tag read
+  every second leaves after a few seconds of silence, a badly placed one after tens of seconds.
+- **Arbitration on accumulated evidence.** Every second with a read adds evidence to that room, weighted
+  by its peak RSSI and decayed over the tag's own time scale. A room wins a tag only when it holds
+  ``dominance`` times the evidence of any other room, has been reading it for ``confirm_s`` and (once
+  learned) at an RSSI typical of garments really inside it. Neighbours' cross-reads and a corridor
+  pass-by do not win; a tag carried from one room to another does.
+- **Session context.** A tag that falls silent while the other garments in its room are still read, or
+  while a shopper is there, is more likely worn than gone: it is held for ``worn_hold_s``. A tag that
+  is silent at home but read elsewhere is alive and gone, and leaves after its plain window. A room
+  whose antenna or reader is down is unknown: its garments neither leave nor lose evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from edge.presence.events import EventType, PresenceEvent
+from edge.presence.evidence import RoomEvidence, RssiLevel
+from edge.presence.params import PresenceParams
+from edge.presence.snapshot import ItemPresence
+from edge.reads import TagRead
+
+__all__ = ["ItemTracker"]
+
+_GC_EVERY_S = 10.0
+
+
+class _Item:
+    __slots__ = ("away", "epc", "gtin", "room", "rooms", "since", "t_decay", "tau")
+
+    def __init__(self, epc: str, gtin: str | None, now: float, tau: float) -> None:
+        self.epc = epc
+        self.gtin = gtin
+        self.room: str | None = None
+        self.since = now
+        self.t_decay = now
+        self.tau = tau
+        self.rooms: dict[str, RoomEvidence] = {}
+        self.away = 0  # seconds read in other rooms since the last read at home
+
+    def last_seen(self) -> float:
+        return max(ev.last for ev in self.rooms.values())
+
+
+class ItemTracker:
+    """Garment presence from RFID reads; feed reads in time order, tick to let silence count."""
+
+    def __init__(
+        self,
+        params: PresenceParams,
+        *,
+        covered: Callable[[str], bool],
+        shopper_in: Callable[[str], bool],
+    ) -> None:
+        self._p = params
+        self._covered = covered
+        self._shopper_in = shopper_in
+        self._items: dict[str, _Item] = {}
+        self._residents: dict[str, dict[str, _Item]] = {}
+        self._levels: dict[str, RssiLevel] = {}
+        self._next_gc = -math.inf
+        self._prior_tau = max(0.5 * RoomEvidence(params).window, 1.0)
+
+    # -- inputs ------------------------------------------------------------------------------------
+
+    def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
+        """Fold one report in; returns the events it decides (usually none)."""
+        p = self._p
+        item = self._items.get(read.epc)
+        if item is None:
+            item = self._items[read.epc] = _Item(read.epc, read.gtin, now, self._tau(None))
+        ev = item.rooms.get(read.room_id)
+        if ev is None:
+            ev = item.rooms[read.room_id] = RoomEvidence(p)
+        self._decay(item, now)
+        rssi = read.rssi_dbm if read.rssi_dbm is not None else p.missing_rssi_dbm
+        if not ev.report(now, rssi, p):
+            return []  # same second, same room: nothing new to decide (the hot path)
+        if read.room_id == item.room:
+            item.away = 0
+            self._level(read.room_id).add(rssi)
+        else:
+            item.away += 1
+        return self._decide(item, now, None)
+
+    def tick(self, now: float) -> list[PresenceEvent]:
+        """Decide what silence and elapsed time imply; returns the events, in a stable order."""
+        events: list[PresenceEvent] = []
+        active = {room: self._room_active(room, now) for room in self._residents}
+        for item in list(self._items.values()):
+            self._decay(item, now)
+            events += self._decide(item, now, active)
+        if now >= self._next_gc:
+            self._collect(now)
+            self._next_gc = now + _GC_EVERY_S
+        return events
+
+    def coverage_restored(self, room: str, now: float) -> None:
+        """The room's antennas are back: silence during the outage proves nothing, start afresh."""
+        for item in self._residents.get(room, {}).values():
+            ev = item.rooms.get(room)
+            if ev is not None:
+                ev.restart(now)
+            item.away = 0
+
+    # -- views -------------------------------------------------------------------------------------
+
+    def room_of(self, epc: str) -> str | None:
+        item = self._items.get(epc)
+        return item.room if item is not None else None
+
+    def residents(self) -> dict[str, list[ItemPresence]]:
+        out: dict[str, list[ItemPresence]] = {}
+        for room, items in self._residents.items():
+            out[room] = [ItemPresence(i.epc, i.gtin, i.since, i.rooms[room].last) for i in items.values()]
+        return out
+
+    # -- decisions ---------------------------------------------------------------------------------
+
+    def _decide(self, item: _Item, now: float, active: dict[str, bool] | None) -> list[PresenceEvent]:
+        home = item.room
+        best: str | None = None
+        best_score = runner_score = 0.0
+        for room, ev in item.rooms.items():
+            if ev.score > best_score:
+                best, best_score, runner_score = room, ev.score, best_score
+            elif ev.score > runner_score:
+                runner_score = ev.score
+        if best is not None and best != home and self._qualifies(item, best, best_score, runner_score, now):
+            return self._move(item, best, now)
+        if home is not None and self._covered(home):
+            ev = item.rooms[home]
+            if now - ev.last > self._hold(item, home, ev, now, active):
+                return self._move(item, None, now)
+        return []
+
+    def _qualifies(self, item: _Item, room: str, score: float, runner: float, now: float) -> bool:
+        """May the tag enter ``room``: covered, read persistently, dominant, at an in-room RSSI."""
+        p = self._p
+        ev = item.rooms[room]
+        if ev.seen < p.confirm_seconds_read or now - ev.first < p.confirm_s:
+            return False
+        if score < p.dominance * runner or not self._covered(room):
+            return False
+        if now - ev.last > ev.window:
+            return False
+        level = self._levels.get(room)
+        floor = level.floor(p.in_room_margin_db) if level is not None else None
+        return floor is None or ev.episode_rssi() >= floor
+
+    def _hold(
+        self, item: _Item, room: str, ev: RoomEvidence, now: float, active: dict[str, bool] | None
+    ) -> float:
+        """How much silence at home means the tag has left."""
+        window = ev.window
+        if item.away >= self._p.away_seconds:
+            return window  # read elsewhere while silent at home: alive, and not here
+        busy = active[room] if active is not None and room in active else self._room_active(room, now)
+        if busy or self._shopper_in(room):
+            return max(window, self._p.worn_hold_s)
+        return window
+
+    def _room_active(self, room: str, now: float) -> bool:
+        """Is any garment in the room still being read as its rate leads us to expect?"""
+        for item in self._residents.get(room, {}).values():
+            ev = item.rooms[room]
+            if now - ev.last <= ev.window:
+                return True
+        return False
+
+    def _move(self, item: _Item, target: str | None, now: float) -> list[PresenceEvent]:
+        events: list[PresenceEvent] = []
+        if item.room is not None:
+            self._residents[item.room].pop(item.epc, None)
+            events.append(PresenceEvent(now, EventType.ITEM_LEFT, item.room, epc=item.epc, gtin=item.gtin))
+        if target is not None:
+            self._residents.setdefault(target, {})[item.epc] = item
+            events.append(PresenceEvent(now, EventType.ITEM_ENTERED, target, epc=item.epc, gtin=item.gtin))
+            item.since = now
+            item.away = 0
+        item.room = target
+        return events
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+
+    def _decay(self, item: _Item, now: float) -> None:
+        """Age every covered room's evidence together; an uncovered room's evidence is frozen."""
+        dt = now - item.t_decay
+        if dt <= 0:
+            return
+        ref = item.rooms.get(item.room) if item.room is not None else None
+        item.tau = self._tau(ref)
+        f = math.exp(-dt / item.tau)
+        for room, ev in item.rooms.items():
+            if self._covered(room):
+                ev.score *= f
+        item.t_decay = now
+
+    def _tau(self, ref: RoomEvidence | None) -> float:
+        """Evidence time scale: half the tag's window at home (the prior window when it has none)."""
+        if ref is None:
+            return self._prior_tau
+        return max(0.5 * ref.window, 1.0)
+
+    def _level(self, room: str) -> RssiLevel:
+        level = self._levels.get(room)
+        if level is None:
+            level = self._levels[room] = RssiLevel()
+        return level
+
+    def _collect(self, now: float) -> None:
+        """Forget tags that are in no room and have not been read for a long while."""
+        horizon = 4 * self._p.exit_timeout_s
+        stale = [
+            epc for epc, item in self._items.items() if item.room is None and now - item.last_seen() > horizon
+        ]
+        for epc in stale:
+            del self._items[epc]

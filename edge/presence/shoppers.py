@@ -1,0 +1,128 @@
+"""Which room each opted-in shopper's phone is in, from BLE node reports.
+
+The same ideas as for garments, in BLE's terms: each node's RSSI for a device is smoothed; a device
+enters or moves to a room only after that room's node has reported it ``ble_confirm_reports`` times and
+hears it ``ble_margin_db`` louder than the room it is in; it leaves after a silence window sized from
+its own report rate (ESPresense throttles a still phone to about one report per 5 s), within
+``[ble_min_window_s, ble_exit_timeout_s]``. While every node of its room is offline it does not leave.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from edge.presence.events import EventType, PresenceEvent
+from edge.presence.params import PresenceParams
+from edge.presence.snapshot import ShopperPresence
+from edge.reads import BleSighting
+
+__all__ = ["ShopperTracker"]
+
+_RSSI_SMOOTHING = 0.35
+_GAP_LEARNING = 0.2
+_PRIOR_GAP_S = 5.0
+_DEFAULT_RSSI = -80.0
+
+
+class _Node:
+    __slots__ = ("first", "gap", "last", "reports", "rssi")
+
+    def __init__(self, now: float, rssi: float) -> None:
+        self.first = now
+        self.last = now
+        self.rssi = rssi
+        self.reports = 1
+        self.gap = _PRIOR_GAP_S
+
+    def window(self, p: PresenceParams) -> float:
+        # Reports are roughly a Poisson stream: silence of w has probability exp(-w / gap).
+        w = -math.log(p.miss_probability) * self.gap
+        return min(max(w, p.ble_min_window_s), p.ble_exit_timeout_s)
+
+
+class _Device:
+    __slots__ = ("device", "nodes", "room", "since")
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self.room: str | None = None
+        self.since = 0.0
+        self.nodes: dict[str, _Node] = {}
+
+
+class ShopperTracker:
+    """Shopper presence per room; feed sightings in time order, tick to let silence count."""
+
+    def __init__(self, params: PresenceParams, *, room_heard: Callable[[str], bool]) -> None:
+        self._p = params
+        self._room_heard = room_heard  # False while every BLE node of the room is offline
+        self._devices: dict[str, _Device] = {}
+
+    def on_sighting(self, s: BleSighting, now: float) -> list[PresenceEvent]:
+        p = self._p
+        if s.rssi is not None and s.rssi < p.ble_min_rssi:
+            return []
+        rssi = s.rssi if s.rssi is not None else _DEFAULT_RSSI
+        dev = self._devices.get(s.device_id)
+        if dev is None:
+            dev = self._devices[s.device_id] = _Device(s.device_id)
+        node = dev.nodes.get(s.room_id)
+        if node is None or now - node.last > node.window(p):
+            dev.nodes[s.room_id] = _Node(now, rssi)
+        else:
+            node.gap += _GAP_LEARNING * (min(now - node.last, p.ble_exit_timeout_s) - node.gap)
+            node.rssi += _RSSI_SMOOTHING * (rssi - node.rssi)
+            node.last = now
+            node.reports += 1
+        return self._decide(dev, now)
+
+    def tick(self, now: float) -> list[PresenceEvent]:
+        events: list[PresenceEvent] = []
+        for dev in list(self._devices.values()):
+            events += self._decide(dev, now)
+            if dev.room is None and all(now - n.last > n.window(self._p) for n in dev.nodes.values()):
+                del self._devices[dev.device]
+        return events
+
+    def in_room(self, room: str) -> bool:
+        return any(d.room == room for d in self._devices.values())
+
+    def residents(self) -> dict[str, list[ShopperPresence]]:
+        out: dict[str, list[ShopperPresence]] = {}
+        for dev in self._devices.values():
+            if dev.room is not None:
+                out.setdefault(dev.room, []).append(
+                    ShopperPresence(dev.device, dev.since, dev.nodes[dev.room].last)
+                )
+        return out
+
+    def _decide(self, dev: _Device, now: float) -> list[PresenceEvent]:
+        p = self._p
+        live = {r: n for r, n in dev.nodes.items() if now - n.last <= n.window(p)}
+        home = dev.room
+        # The room it is in keeps its last level while its nodes are offline: a neighbour must beat it.
+        home_node = dev.nodes.get(home) if home is not None else None
+        if home is not None and home not in live and self._room_heard(home):
+            home_node = None
+        best = max(live, key=lambda r: (live[r].rssi, r), default=None)
+        if (
+            best is not None
+            and best != home
+            and live[best].reports >= p.ble_confirm_reports
+            and (home_node is None or live[best].rssi >= home_node.rssi + p.ble_margin_db)
+        ):
+            return self._move(dev, best, now)
+        if home is not None and home not in live and self._room_heard(home):
+            return self._move(dev, None, now)
+        return []
+
+    def _move(self, dev: _Device, target: str | None, now: float) -> list[PresenceEvent]:
+        events: list[PresenceEvent] = []
+        if dev.room is not None:
+            events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
+        if target is not None:
+            events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
+            dev.since = now
+        dev.room = target
+        return events

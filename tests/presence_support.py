@@ -1,0 +1,145 @@
+"""Synthetic RF for the presence tests: tags read per inventory round with a given probability.
+
+Deliberately simple and independent of the simulator: what a reader would report for a tag sitting in
+view of one antenna with a given per-round read probability and RSSI, in the three reporting styles a
+store meets (every read, de-duplicated to one report per second, Zebra INVENTORY aggregates).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from edge.layout import Layout, parse_layout
+from edge.presence import EventType, PresenceEngine, PresenceEvent
+from edge.reads import Observation, TagRead
+
+Mode = Literal["raw", "dedup", "zebra"]
+
+ROUNDS_PER_S = 4
+GTIN = "80614141123458"
+
+# Six fitting rooms along a corridor: fr-1..fr-4 on an Impinj reader, fr-5..fr-6 on a Zebra.
+_LAYOUT = {
+    "store": {"id": "s1", "name": "Test store"},
+    "rooms": [{"id": "floor", "name": "Floor", "kind": "sales_floor"}]
+    + [{"id": f"fr-{i}", "name": f"Room {i}", "kind": "fitting_room"} for i in range(1, 7)],
+    "readers": [
+        {
+            "id": "impinj-a",
+            "format": "impinj_iot",
+            "topic": "stores/s1/rfid/impinj-a",
+            "antennas": {str(i): f"fr-{i}" for i in range(1, 5)},
+        },
+        {
+            "id": "zebra-b",
+            "format": "zebra_iotc",
+            "topic": "stores/s1/rfid/zebra-b",
+            "antennas": {"1": "fr-5", "2": "fr-6"},
+        },
+    ],
+    "ble_nodes": [{"id": f"fr-{i}", "format": "espresense", "room": f"fr-{i}"} for i in range(1, 7)],
+}
+
+
+def layout(presence: dict[str, object] | None = None) -> Layout:
+    data: dict[str, object] = dict(_LAYOUT)
+    if presence:
+        data["presence"] = presence
+    return parse_layout(data)
+
+
+def antenna_of(room: str) -> tuple[str, int]:
+    n = int(room.removeprefix("fr-"))
+    return ("impinj-a", n) if n <= 4 else ("zebra-b", n - 4)
+
+
+def epc(n: int) -> str:
+    return f"30742{n:019X}"
+
+
+def tag_reads(
+    tag: str,
+    room: str,
+    t0: float,
+    t1: float,
+    *,
+    p: float,
+    rssi: float,
+    rng: random.Random,
+    mode: Mode = "raw",
+    rssi_sd: float = 2.0,
+) -> list[tuple[float, Observation]]:
+    """What ``room``'s antenna reports of ``tag`` between t0 and t1 (read with probability p per round)."""
+    reader, antenna = antenna_of(room)
+    by_second: dict[int, list[tuple[float, float]]] = {}
+    k = 0
+    while (t := t0 + k / ROUNDS_PER_S) < t1:
+        k += 1
+        if rng.random() < p:
+            by_second.setdefault(int(t - t0), []).append((t, round(rng.gauss(rssi, rssi_sd), 1)))
+    out: list[tuple[float, Observation]] = []
+    for sec, hits in by_second.items():
+        if mode == "raw":
+            out += [(t, _read(tag, reader, antenna, room, r, 1)) for t, r in hits]
+        elif mode == "dedup":
+            out.append((hits[0][0], _read(tag, reader, antenna, room, max(r for _, r in hits), 1)))
+        else:
+            end = min(t0 + sec + 1.0, t1)
+            out.append((end, _read(tag, reader, antenna, room, max(r for _, r in hits), len(hits))))
+    return out
+
+
+def _read(tag: str, reader: str, antenna: int, room: str, rssi: float, reads: int) -> TagRead:
+    return TagRead(reader, antenna, room, tag, GTIN, 1, rssi, reads)
+
+
+def run(
+    engine: PresenceEngine,
+    observations: Iterable[tuple[float, Observation]],
+    until: float,
+    *,
+    start: float = 0.0,
+    tick_s: float = 0.5,
+) -> list[PresenceEvent]:
+    """Feed observations in time order with a tick every ``tick_s``; returns every event."""
+    events: list[PresenceEvent] = []
+    next_tick = start
+    for t, obs in sorted(observations, key=lambda o: o[0]):
+        while next_tick <= t:
+            events += engine.tick(next_tick)
+            next_tick += tick_s
+        events += engine.observe(obs, t)
+    while next_tick <= until:
+        events += engine.tick(next_tick)
+        next_tick += tick_s
+    return events
+
+
+@dataclass(frozen=True)
+class Stay:
+    room: str
+    start: float
+    end: float | None
+
+
+def stays(events: Iterable[PresenceEvent], tag: str) -> list[Stay]:
+    """The item's stays in rooms, from its entered/left events (end None while still there)."""
+    out: list[Stay] = []
+    open_room: str | None = None
+    start = 0.0
+    for e in events:
+        if e.epc != tag:
+            continue
+        if e.type is EventType.ITEM_ENTERED:
+            assert open_room is None, f"{tag} entered {e.room} while in {open_room}"
+            open_room, start = e.room, e.t
+        elif e.type is EventType.ITEM_LEFT:
+            assert open_room == e.room, f"{tag} left {e.room} while in {open_room}"
+            out.append(Stay(e.room, start, e.t))
+            open_room = None
+    if open_room is not None:
+        out.append(Stay(open_room, start, None))
+    return out
