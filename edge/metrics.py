@@ -99,6 +99,8 @@ class EdgeMetrics:
             ["node"],
             registry=r,
         )
+        # Short alias: the composition root sets the depth on each scrape.
+        self.queue_depth = self.ingest_queue_depth
         self.mqtt_connected = Gauge(
             "fitroom_mqtt_connected", "1 while the edge is connected to the store broker", registry=r
         )
