@@ -1,0 +1,348 @@
+/* The associate console: sign in with ID + PIN, then follow the live task queue pushed over
+   /ws/associate (the sign-in cookie authenticates it) and claim / complete tasks via /api/associate. */
+"use strict";
+
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const KIND = {
+    size_request: "Size request",
+    bag: "Bag purchase",
+    go_back: "Go-back",
+    help: "Help call",
+  };
+  const WARM_S = 120;   // amber after two minutes waiting
+  const LATE_S = 300;   // red after five
+  const state = {
+    me: null,               // {id, first_name}
+    tasks: [],
+    receivedAt: 0,          // performance.now() when `tasks` arrived; ages count on from there
+    filter: "all",
+    pending: new Set(),
+    ws: null,
+    attempts: 0,
+    timer: null,
+    shoppersTimer: null,
+  };
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") el.className = v;
+      else if (k === "text") el.textContent = v;
+      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else if (k === "dataset") Object.assign(el.dataset, v);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+  function errorMessage(data) {
+    if (!data) return "";
+    const d = data.detail !== undefined ? data.detail : data.message;
+    if (typeof d === "string") return d;
+    if (Array.isArray(d)) return d.map((x) => (x && x.msg) || "").filter(Boolean).join("; ");
+    return "";
+  }
+  async function api(method, path, payload) {
+    const res = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", ...(payload ? { "Content-Type": "application/json" } : {}) },
+      body: payload ? JSON.stringify(payload) : undefined,
+      cache: "no-store",
+    });
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) {
+      const err = new Error(errorMessage(data) || res.statusText || ("HTTP " + res.status));
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+  let toastTimer = null;
+  function toast(text, isError) {
+    const el = $("#toast");
+    el.textContent = text;
+    el.classList.toggle("is-error", !!isError);
+    el.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
+  }
+
+  // ---------- sign-in ----------
+  function showSignIn(message) {
+    stopLive();
+    state.me = null;
+    localStorage.removeItem("fitroom.associate");
+    $("#console-view").hidden = true;
+    $("#bar-user").hidden = true;
+    $("#signin-view").hidden = false;
+    const err = $("#signin-error");
+    err.textContent = message || "";
+    err.hidden = !message;
+    const id = $("#associate-id");
+    (id.value ? $("#pin") : id).focus();
+  }
+  function showConsole() {
+    $("#signin-view").hidden = true;
+    $("#console-view").hidden = false;
+    $("#bar-user").hidden = false;
+    $("#who").textContent = state.me && state.me.first_name ? state.me.first_name : "";
+    startLive();
+  }
+  async function signIn(ev) {
+    ev.preventDefault();
+    const id = $("#associate-id").value.trim();
+    const pin = $("#pin").value;
+    const err = $("#signin-error");
+    if (!id || !pin) {
+      err.textContent = !id ? "Enter your associate ID." : "Enter your PIN.";
+      err.hidden = false;
+      (!id ? $("#associate-id") : $("#pin")).focus();
+      return;
+    }
+    const btn = $("#signin-btn");
+    btn.disabled = true;
+    btn.textContent = "Signing in…";
+    try {
+      const res = await api("POST", "/api/associate/login", { associate_id: id, pin });
+      state.me = res.associate;
+      localStorage.setItem("fitroom.associate", JSON.stringify(res.associate));
+      $("#pin").value = "";
+      err.hidden = true;
+      showConsole();
+    } catch (e) {
+      err.textContent = e.status === 401 ? "That ID and PIN don't match. Try again." :
+        "Couldn't sign in: " + e.message;
+      err.hidden = false;
+      $("#pin").value = "";
+      $("#pin").focus();
+    } finally {
+      btn.disabled = false;
+      btn.textContent = "Sign in";
+    }
+  }
+  async function signOut() {
+    try { await api("POST", "/api/associate/logout"); } catch (e) { /* signed out locally either way */ }
+    showSignIn("");
+  }
+
+  // ---------- live queue ----------
+  function setConn(ok) {
+    $("#conn").classList.toggle("is-down", !ok);
+    $("#conn-text").textContent = ok ? "Live" : "Reconnecting…";
+  }
+  function startLive() {
+    connect();
+    loadShoppers();
+    clearInterval(state.shoppersTimer);
+    state.shoppersTimer = setInterval(loadShoppers, 15000);
+  }
+  function stopLive() {
+    clearTimeout(state.timer);
+    clearInterval(state.shoppersTimer);
+    const ws = state.ws;
+    state.ws = null;
+    if (ws) ws.close();
+  }
+  function connect() {
+    clearTimeout(state.timer);
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(proto + "//" + location.host + "/ws/associate");
+    state.ws = ws;
+    ws.onopen = () => { state.attempts = 0; setConn(true); };
+    ws.onmessage = (ev) => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (msg && msg.type === "tasks" && Array.isArray(msg.data)) setTasks(msg.data);
+    };
+    ws.onclose = () => {
+      if (state.ws !== ws) return;
+      state.ws = null;
+      setConn(false);
+      retry();
+    };
+  }
+  async function retry() {
+    // A closed socket may mean the sign-in expired: ask the API before reconnecting.
+    try {
+      setTasks(await api("GET", "/api/associate/tasks"));
+    } catch (e) {
+      if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
+    }
+    const n = state.attempts++;
+    const delay = Math.min(15000, 500 * Math.pow(2, n)) * (0.6 + Math.random() * 0.4);
+    state.timer = setTimeout(connect, delay);
+  }
+  async function loadShoppers() {
+    try {
+      renderShoppers(await api("GET", "/api/associate/shoppers"));
+    } catch (e) {
+      if (e.status === 401) showSignIn("Your sign-in has expired. Please sign in again.");
+    }
+  }
+
+  function setTasks(tasks) {
+    state.tasks = tasks.slice().sort((a, b) => (b.age_s || 0) - (a.age_s || 0));
+    state.receivedAt = performance.now();
+    render();
+  }
+  function ageOf(task) {
+    return (task.age_s || 0) + (performance.now() - state.receivedAt) / 1000;
+  }
+  function fmtAge(s) {
+    s = Math.max(0, Math.floor(s));
+    if (s < 3600) return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+    return Math.floor(s / 3600) + "h " + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + "m";
+  }
+  function mine(task) {
+    return !!(state.me && task.claimed_by && task.claimed_by === state.me.first_name);
+  }
+
+  function itemLine(it) {
+    return [it.name, [it.size, it.colour].filter(Boolean).join(" · ")].filter(Boolean).join(" — ");
+  }
+  function money(cents, currency) {
+    try {
+      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency || "EUR" }).format(cents / 100);
+    } catch (e) { return (cents / 100).toFixed(2); }
+  }
+  function taskBody(task) {
+    const d = task.detail || {};
+    const items = Array.isArray(d.items) ? d.items : [];
+    if (task.kind === "size_request") {
+      return [h("p", { class: "task-title", text: "Bring " + [d.size, d.colour].filter(Boolean).join(" · ") }),
+        h("p", { class: "task-detail", text: d.name || d.gtin || "" })];
+    }
+    if (task.kind === "bag") {
+      const total = d.total_cents !== undefined ? " · " + money(d.total_cents, d.currency) : "";
+      return [h("p", { class: "task-title", text: "Bag " + items.length + (items.length === 1 ? " item" : " items") + total }),
+        h("p", { class: "task-detail", text: "Pay at the bag desk" }),
+        h("ul", { class: "task-items" }, items.map((it) => h("li", { text: itemLine(it) })))];
+    }
+    if (task.kind === "go_back") {
+      return [h("p", { class: "task-title", text: "Return " + items.length + (items.length === 1 ? " item" : " items") + " to the floor" }),
+        h("ul", { class: "task-items" }, items.map((it) => h("li", { text: itemLine(it) })))];
+    }
+    return [h("p", { class: "task-title", text: "Shopper asked for help" }),
+      h("p", { class: "task-detail", text: "Go to the room and check in" })];
+  }
+  function taskCard(task) {
+    const busy = state.pending.has(task.id);
+    let action = null;
+    if (task.status === "open") {
+      action = h("button", { type: "button", class: "btn btn-primary claim-btn", disabled: busy,
+        onclick: () => act(task, "claim") }, busy ? "…" : "Claim");
+    } else if (task.status === "claimed" && (mine(task) || !task.claimed_by)) {
+      action = h("button", { type: "button", class: "btn btn-outline complete-btn", disabled: busy,
+        onclick: () => act(task, "complete") }, busy ? "…" : "Complete");
+    }
+    const age = ageOf(task);
+    const cls = "task" + (task.status === "open" && age >= LATE_S ? " is-late" : task.status === "open" && age >= WARM_S ? " is-warm" : "");
+    return h("li", { class: cls, dataset: { taskId: task.id, kind: task.kind, status: task.status, room: task.room_id } },
+      h("span", { class: "task-stripe", "aria-hidden": "true" }),
+      h("div", { class: "task-main" },
+        h("div", { class: "task-top" },
+          h("span", { class: "kind", text: KIND[task.kind] || task.kind }),
+          h("span", { class: "room", text: task.room_name || task.room_id })),
+        taskBody(task)),
+      h("div", { class: "task-side" },
+        h("div", {},
+          h("span", { class: "age", dataset: { age: task.id }, text: fmtAge(age) }),
+          h("span", { class: "age-l", text: task.status === "open" ? "waiting" : "open for" })),
+        task.claimed_by ? h("span", { class: "claimed", text: mine(task) ? "With you" : "With " + task.claimed_by }) : null,
+        action));
+  }
+
+  function render() {
+    const list = state.tasks.filter((t) => {
+      if (state.filter === "all") return true;
+      if (state.filter === "mine") return mine(t);
+      return t.kind === state.filter;
+    });
+    $("#queue").replaceChildren(...list.map(taskCard));
+    $("#queue-empty").hidden = list.length > 0;
+    const open = state.tasks.filter((t) => t.status === "open");
+    $("#stat-open").textContent = String(open.length);
+    $("#stat-mine").textContent = String(state.tasks.filter(mine).length);
+    $("#stat-claimed").textContent = String(state.tasks.filter((t) => t.status === "claimed").length);
+    tick();
+  }
+  function tick() {
+    const byId = new Map(state.tasks.map((t) => [String(t.id), t]));
+    document.querySelectorAll("[data-age]").forEach((el) => {
+      const task = byId.get(el.dataset.age);
+      if (!task) return;
+      const age = ageOf(task);
+      el.textContent = fmtAge(age);
+      const card = el.closest(".task");
+      if (card && task.status === "open") {
+        card.classList.toggle("is-late", age >= LATE_S);
+        card.classList.toggle("is-warm", age >= WARM_S && age < LATE_S);
+      }
+    });
+    const open = state.tasks.filter((t) => t.status === "open");
+    $("#stat-oldest").textContent = open.length ? fmtAge(Math.max(...open.map(ageOf))) : "–";
+  }
+  function renderShoppers(shoppers) {
+    const list = Array.isArray(shoppers) ? shoppers : [];
+    $("#shoppers").hidden = list.length === 0;
+    $("#shopper-list").replaceChildren(...list.map((s) => h("li", { class: "shopper" },
+      h("span", { class: "avatar", "aria-hidden": "true", text: (s.first_name || "?").slice(0, 1).toUpperCase() }),
+      h("span", {}, h("strong", { text: s.first_name || "Shopper" }), " · " + (s.room_name || s.room_id || "")))));
+  }
+
+  async function act(task, verb) {
+    state.pending.add(task.id);
+    render();
+    try {
+      const updated = await api("POST", "/api/associate/tasks/" + encodeURIComponent(task.id) + "/" + verb);
+      // Show the result at once; the WebSocket push that follows is the source of truth.
+      if (updated && updated.id !== undefined) {
+        const keep = updated.status === "open" || updated.status === "claimed";
+        const ages = new Map(state.tasks.map((t) => [t.id, ageOf(t)]));
+        state.tasks = state.tasks
+          .flatMap((t) => (t.id === updated.id ? (keep ? [{ ...t, ...updated }] : []) : [t]))
+          .map((t) => ({ ...t, age_s: ages.get(t.id) }));
+        state.receivedAt = performance.now();
+      }
+      toast(verb === "claim" ? "Claimed — it's yours" : "Marked done");
+    } catch (e) {
+      if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
+      toast(e.message || "That didn't work — try again", true);
+    } finally {
+      state.pending.delete(task.id);
+      render();
+    }
+  }
+
+  // ---------- wiring ----------
+  $("#signin-form").addEventListener("submit", signIn);
+  $("#sign-out").addEventListener("click", signOut);
+  document.querySelectorAll(".filter").forEach((b) => b.addEventListener("click", () => {
+    state.filter = b.dataset.filter;
+    document.querySelectorAll(".filter").forEach((x) => x.setAttribute("aria-pressed", String(x === b)));
+    render();
+  }));
+  setInterval(tick, 1000);
+
+  (async function boot() {
+    try {
+      state.me = JSON.parse(localStorage.getItem("fitroom.associate") || "null");
+    } catch (e) { state.me = null; }
+    try {
+      // A still-valid cookie skips the sign-in form.
+      const tasks = await api("GET", "/api/associate/tasks");
+      if (!state.me) { showSignIn(""); return; }
+      setTasks(tasks);
+      showConsole();
+    } catch (e) {
+      showSignIn("");
+    }
+  })();
+})();
