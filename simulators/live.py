@@ -1,0 +1,176 @@
+"""Publishing simulated traffic to a real broker: one paho client per device, as in a real store.
+
+Each reader connects with its own client id and its MQTT last will (``Reader.status_topic``, payload
+``offline``, retained, QoS 1) and says ``online`` (retained) on every connect. ESPresense nodes do the
+same on ``<root>/rooms/<node>/status``. A simulated reader drop-out closes that client's socket without
+a DISCONNECT, so the broker itself publishes the last will; when the reader comes back a new client
+connects. Messages keep the QoS of their device (ESPresense 0, readers 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge.layout import BleFormat, Layout
+from simulators.formats import espresense_status_topic
+from simulators.messages import Message
+
+__all__ = ["BrokerAddress", "LivePublisher", "MqttConnectError", "parse_mqtt_url"]
+
+log = logging.getLogger(__name__)
+
+
+class MqttConnectError(RuntimeError):
+    """A device client could not connect to the broker."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+
+
+def parse_mqtt_url(url: str) -> BrokerAddress:
+    """``mqtt://[user[:pass]@]host[:port]`` or ``mqtts://…`` (TLS, default port 8883)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"mqtt", "mqtts", "tcp", "ssl"}:
+        raise ValueError(f"unsupported MQTT URL scheme {parts.scheme!r} (use mqtt:// or mqtts://)")
+    tls = parts.scheme in {"mqtts", "ssl"}
+    return BrokerAddress(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or (8883 if tls else 1883),
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Device:
+    id: str
+    status_topic: str | None
+
+
+class LivePublisher:
+    """Clients for every device of a layout (plus one for junk); ``publish`` routes by ``Message.device``."""
+
+    def __init__(self, layout: Layout, mqtt_url: str, *, client_prefix: str = "fitroom-sim") -> None:
+        self.address = parse_mqtt_url(mqtt_url)
+        self.prefix = client_prefix
+        self._devices: dict[str, _Device] = {r.id: _Device(r.id, r.status_topic) for r in layout.readers}
+        for node in layout.ble_nodes:
+            espresense = node.format is BleFormat.ESPRESENSE
+            status = espresense_status_topic(node.root, node.id) if espresense else None
+            self._devices[node.id] = _Device(node.id, status)
+        self._devices["junk"] = _Device("junk", None)
+        self._clients: dict[str, mqtt.Client] = {}
+        self._down: set[str] = set()
+        self._lock = threading.Lock()
+        self.published = 0
+
+    def connect(self, timeout: float = 10.0) -> None:
+        for device in self._devices.values():
+            self._clients[device.id] = self._connect(device, timeout)
+
+    def _connect(self, device: _Device, timeout: float) -> mqtt.Client:
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"{self.prefix}-{device.id}", clean_session=True
+        )
+        if self.address.username:
+            client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:
+            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+        if device.status_topic:
+            client.will_set(device.status_topic, "offline", qos=1, retain=True)
+        connected = threading.Event()
+
+        def on_connect(c: mqtt.Client, _u: object, _f: object, reason: object, _p: object) -> None:
+            if getattr(reason, "is_failure", False):
+                log.warning("device %s: broker refused connection: %s", device.id, reason)
+                return
+            if device.status_topic:
+                c.publish(device.status_topic, "online", qos=1, retain=True)
+            connected.set()
+
+        client.on_connect = on_connect
+        client.reconnect_delay_set(1, 30)
+        try:
+            client.connect(self.address.host, self.address.port, keepalive=30)
+        except OSError as exc:
+            raise MqttConnectError(f"device {device.id}: cannot connect to {self.address.host}:"
+                                   f"{self.address.port}: {exc}") from exc
+        client.loop_start()
+        if not connected.wait(timeout):
+            client.loop_stop()
+            raise MqttConnectError(f"device {device.id}: no CONNACK within {timeout}s")
+        return client
+
+    def publish(self, msg: Message) -> None:
+        """Publish as the message's device; a ``will`` message drops that device's connection instead."""
+        device = msg.device if msg.device in self._devices else "junk"
+        with self._lock:
+            if msg.will:
+                self._drop(device)
+                return
+            if device in self._down:
+                if msg.payload == "online" and msg.topic == self._devices[device].status_topic:
+                    self._clients[device] = self._connect(self._devices[device], 10.0)
+                    self._down.discard(device)
+                return
+            client = self._clients.get(device)
+            if client is None:
+                return
+            client.publish(msg.topic, msg.payload.encode("utf-8"), qos=msg.qos, retain=msg.retain)
+            self.published += 1
+
+    def publish_all(self, messages: Iterable[Message]) -> None:
+        for msg in messages:
+            self.publish(msg)
+
+    def _drop(self, device: str) -> None:
+        client = self._clients.pop(device, None)
+        if client is None:
+            return
+        self._down.add(device)
+        # Stop paho's loop first so it does not reconnect, then close the socket with no DISCONNECT:
+        # the broker sees a dead connection and publishes the last will, as for a real outage.
+        client.loop_stop()
+        sock = client.socket()
+        if sock is not None:
+            sock.close()
+
+    def close(self) -> None:
+        """Say ``offline`` for each device with a status topic, then disconnect cleanly."""
+        with self._lock:
+            for device_id, client in self._clients.items():
+                status = self._devices[device_id].status_topic
+                if status:
+                    info = client.publish(status, "offline", qos=1, retain=True)
+                    try:
+                        info.wait_for_publish(2.0)
+                    except (RuntimeError, ValueError):
+                        log.warning("device %s: could not say offline before closing", device_id)
+                client.disconnect()
+                client.loop_stop()
+            self._clients.clear()
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Give paho's threads time to flush queued publishes (bounded)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            clients = list(self._clients.values())
+        for client in clients:
+            while client.want_write() and time.monotonic() < deadline:
+                time.sleep(0.01)
