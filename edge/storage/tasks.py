@@ -1,0 +1,281 @@
+"""Associates' tasks and what creates them: size requests, purchases to bag, help calls, email lists.
+
+Keyword-only functions over a SQLModel ``Session``; none commits. Each that the central store must learn
+of (size request, purchase, email opt-in) stages its outbox row in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from edge.storage.models import EmailList, Purchase, Task, TaskKind, TaskStatus
+from edge.storage.outbox import add_outbox_event
+
+__all__ = [
+    "TaskConflict",
+    "TaskNotFound",
+    "claim_task",
+    "complete_task",
+    "create_help_call",
+    "create_purchase",
+    "create_size_request",
+    "list_active_tasks",
+    "purchases_of_session",
+    "requests_of_session",
+    "save_email_list",
+]
+
+
+class TaskNotFound(LookupError):
+    """No task with that id."""
+
+
+class TaskConflict(ValueError):
+    """The task is not in a state that allows the action (already claimed by someone else, done...)."""
+
+
+def create_size_request(
+    *,
+    session: Session,
+    store_id: str,
+    room_id: str,
+    session_id: str,
+    gtin: str,
+    epc: str | None,
+    item: dict[str, Any],
+    now: float,
+    member_id: str | None,
+) -> Task:
+    """A "bring me this size / colour" task for ``gtin`` (``item`` describes it), with its outbox row."""
+    task = Task(
+        kind=TaskKind.SIZE_REQUEST,
+        store_id=store_id,
+        room_id=room_id,
+        session_id=session_id,
+        gtin=gtin,
+        epc=epc,
+        created_at=now,
+        detail=json.dumps({**item, "from_epc": epc}),
+    )
+    session.add(task)
+    session.flush()
+    add_outbox_event(
+        session=session,
+        type="size_request",
+        store_id=store_id,
+        now=now,
+        member_id=member_id,
+        payload={
+            "task_id": task.id,
+            "session_id": session_id,
+            "room_id": room_id,
+            "gtin": gtin,
+            "from_epc": epc,
+            "created_at": now,
+            "item": item,
+        },
+    )
+    return task
+
+
+def create_help_call(
+    *, session: Session, store_id: str, room_id: str, session_id: str | None, now: float
+) -> Task:
+    """A "call an associate" task. Help calls stay in the store: no outbox event."""
+    task = Task(kind=TaskKind.HELP, store_id=store_id, room_id=room_id, session_id=session_id, created_at=now)
+    session.add(task)
+    session.flush()
+    return task
+
+
+def create_purchase(
+    *,
+    session: Session,
+    store_id: str,
+    room_id: str,
+    session_id: str,
+    items: Sequence[dict[str, Any]],
+    currency: str,
+    payment: str,
+    payment_reference: str | None,
+    now: float,
+    member_id: str | None,
+) -> tuple[Purchase, Task]:
+    """A mirror purchase, its bag task and its outbox row. ``items`` carry epc, gtin and price_cents."""
+    total = sum(int(i["price_cents"]) for i in items)
+    purchase = Purchase(
+        store_id=store_id,
+        room_id=room_id,
+        session_id=session_id,
+        created_at=now,
+        items=json.dumps(list(items)),
+        total_cents=total,
+        currency=currency,
+        payment=payment,
+        payment_reference=payment_reference,
+    )
+    session.add(purchase)
+    session.flush()
+    task = Task(
+        kind=TaskKind.BAG,
+        store_id=store_id,
+        room_id=room_id,
+        session_id=session_id,
+        created_at=now,
+        purchase_id=purchase.id,
+        detail=json.dumps(
+            {
+                "purchase_id": purchase.id,
+                "items": list(items),
+                "total_cents": total,
+                "currency": currency,
+                "payment": payment,
+            }
+        ),
+    )
+    session.add(task)
+    session.flush()
+    add_outbox_event(
+        session=session,
+        type="purchase",
+        store_id=store_id,
+        now=now,
+        member_id=member_id,
+        payload={
+            "purchase_id": purchase.id,
+            "session_id": session_id,
+            "room_id": room_id,
+            "created_at": now,
+            "items": list(items),
+            "total_cents": total,
+            "currency": currency,
+            "payment": payment,
+            "channel": "fitting_room",
+        },
+    )
+    return purchase, task
+
+
+def save_email_list(
+    *,
+    session: Session,
+    store_id: str,
+    room_id: str,
+    session_id: str,
+    email: str,
+    lang: str,
+    items: Sequence[dict[str, Any]],
+    now: float,
+    member_id: str | None,
+) -> EmailList:
+    """The shopper's list of unbought sizes and colours, consent given ``now``, with its outbox row."""
+    row = EmailList(
+        store_id=store_id,
+        room_id=room_id,
+        session_id=session_id,
+        email=email,
+        consent_at=now,
+        created_at=now,
+        lang=lang,
+        items=json.dumps(list(items)),
+        member_id=member_id,
+    )
+    session.add(row)
+    session.flush()
+    add_outbox_event(
+        session=session,
+        type="email_opt_in",
+        store_id=store_id,
+        now=now,
+        member_id=member_id,
+        payload={
+            "list_id": row.id,
+            "session_id": session_id,
+            "room_id": room_id,
+            "email": email,
+            "consent": True,
+            "consent_at": now,
+            "lang": lang,
+            "items": list(items),
+        },
+    )
+    return row
+
+
+def list_active_tasks(*, session: Session) -> list[Task]:
+    """Open and claimed tasks, oldest first."""
+    return list(
+        session.exec(
+            select(Task)
+            .where(col(Task.status).in_([TaskStatus.OPEN, TaskStatus.CLAIMED]))
+            .order_by(col(Task.created_at), col(Task.id))
+        ).all()
+    )
+
+
+def requests_of_session(*, session: Session, session_id: str) -> list[Task]:
+    return list(
+        session.exec(
+            select(Task)
+            .where(Task.session_id == session_id, Task.kind == TaskKind.SIZE_REQUEST)
+            .order_by(col(Task.created_at), col(Task.id))
+        ).all()
+    )
+
+
+def purchases_of_session(*, session: Session, session_id: str) -> list[tuple[Purchase, Task | None]]:
+    purchases = session.exec(
+        select(Purchase).where(Purchase.session_id == session_id).order_by(col(Purchase.created_at))
+    ).all()
+    out: list[tuple[Purchase, Task | None]] = []
+    for purchase in purchases:
+        bag = session.exec(
+            select(Task).where(Task.purchase_id == purchase.id, Task.kind == TaskKind.BAG)
+        ).first()
+        out.append((purchase, bag))
+    return out
+
+
+def claim_task(*, session: Session, task_id: int, associate_id: str, now: float) -> Task:
+    """Claim an open task (claiming one's own claimed task again is a no-op); records the claim time."""
+    task = _get(session, task_id)
+    if task.status == TaskStatus.CLAIMED and task.claimed_by == associate_id:
+        return task
+    if task.status != TaskStatus.OPEN:
+        raise TaskConflict(f"task {task_id} is {task.status}, only an open task can be claimed")
+    task.status = TaskStatus.CLAIMED
+    task.claimed_by = associate_id
+    task.claimed_at = now
+    session.add(task)
+    return task
+
+
+def complete_task(*, session: Session, task_id: int, associate_id: str, now: float) -> Task:
+    """Complete an open task or one this associate claimed; records the completion time.
+
+    An open task completed directly counts as claimed at the same moment.
+    """
+    task = _get(session, task_id)
+    if task.status == TaskStatus.CLAIMED and task.claimed_by != associate_id:
+        raise TaskConflict(f"task {task_id} is claimed by another associate")
+    if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
+        raise TaskConflict(f"task {task_id} is {task.status}, it cannot be completed")
+    if task.status == TaskStatus.OPEN:
+        task.claimed_by = associate_id
+        task.claimed_at = now
+    task.status = TaskStatus.DONE
+    task.completed_by = associate_id
+    task.completed_at = now
+    session.add(task)
+    return task
+
+
+def _get(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise TaskNotFound(f"no task {task_id}")
+    return task
