@@ -1,0 +1,196 @@
+"""The edge's sync ledger, in the edge database: what was acknowledged, the pull cursors, who was erased.
+
+``sent_total`` is incremented in the same transaction that marks outbox rows sent, so it counts every
+event the central store ever acknowledged, exactly once, across restarts. Functions here are blocking;
+the worker calls them in a thread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, col, delete, select, update
+
+from edge.storage.outbox import OutboxEvent
+
+__all__ = [
+    "CatalogSnapshot",
+    "ErasedMember",
+    "LedgerCounts",
+    "SyncState",
+    "backlog",
+    "counts",
+    "ensure_tables",
+    "forget_member",
+    "get_number",
+    "mark_sent",
+    "next_batch",
+    "set_number",
+    "to_wire",
+]
+
+SENT_TOTAL = "sent_total"
+REJECTED_TOTAL = "rejected_total"
+LAST_SUCCESS = "last_success"
+
+
+class SyncState(SQLModel, table=True):
+    """Named counters and cursors of the sync worker (``number``), with a time where one applies."""
+
+    __tablename__ = "sync_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    number: int = 0
+    at: float | None = None
+
+
+class ErasedMember(SQLModel, table=True):
+    """Members erased centrally. Kept so that events naming them, written after the erasure reached this
+    edge, are dropped before they are sent."""
+
+    __tablename__ = "sync_erased_member"
+
+    member_id: str = Field(primary_key=True, max_length=128)
+    erased_at: float
+
+
+class CatalogSnapshot(SQLModel, table=True):
+    """The last catalog built from central pulls (one row), so a restart without the centre has it."""
+
+    __tablename__ = "sync_catalog_snapshot"
+
+    id: int = Field(default=1, primary_key=True)
+    body: str
+    saved_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerCounts:
+    backlog: int
+    oldest_created_at: float | None
+    sent_total: int
+    rejected_total: int
+    last_success: float | None
+
+
+def ensure_tables(engine: Engine) -> None:
+    """Create the outbox and the ledger tables if missing (the edge's migrations also create them)."""
+    names = (OutboxEvent.__tablename__, SyncState.__tablename__, ErasedMember.__tablename__,
+             CatalogSnapshot.__tablename__)
+    SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[str(n)] for n in names])
+
+
+def _state(session: Session, key: str) -> SyncState:
+    row = session.get(SyncState, key)
+    if row is None:
+        row = SyncState(key=key)
+        session.add(row)
+    return row
+
+
+def get_number(engine: Engine, key: str) -> int:
+    with Session(engine) as session:
+        row = session.get(SyncState, key)
+        return row.number if row else 0
+
+
+def set_number(engine: Engine, key: str, value: int, *, at: float | None = None) -> None:
+    with Session(engine) as session:
+        row = _state(session, key)
+        row.number = value
+        row.at = at
+        session.commit()
+
+
+def to_wire(row: OutboxEvent) -> dict[str, Any]:
+    """An outbox row as the central store's ``WireEvent``."""
+    return {
+        "event_id": row.event_id,
+        "type": row.type,
+        "store_id": row.store_id,
+        "created_at": row.created_at,
+        "member_id": row.member_id,
+        "payload": json.loads(row.payload),
+    }
+
+
+def next_batch(engine: Engine, limit: int) -> list[OutboxEvent]:
+    """The oldest unacknowledged events, after dropping any that name an erased member."""
+    with Session(engine) as session:
+        erased = select(ErasedMember.member_id)
+        session.execute(delete(OutboxEvent).where(
+            col(OutboxEvent.sent_at).is_(None), col(OutboxEvent.member_id).in_(erased)))
+        session.commit()
+        rows = session.exec(select(OutboxEvent).where(col(OutboxEvent.sent_at).is_(None))
+                            .order_by(col(OutboxEvent.seq)).limit(limit)).all()
+        return list(rows)
+
+
+def mark_sent(engine: Engine, seqs: Sequence[int], *, rejected: Sequence[int] = (), now: float) -> int:
+    """Mark acknowledged rows sent and count them, in one transaction; returns how many were newly
+    marked (rows already marked, e.g. by a resend after a crash, are not counted twice). Rejected rows
+    leave the backlog too (they would never be accepted) and are counted apart."""
+    with Session(engine) as session:
+        marked = 0
+        for chunk in _chunks(seqs, 500):
+            result = session.execute(update(OutboxEvent).where(
+                col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None)).values(sent_at=now))
+            marked += int(getattr(result, "rowcount", 0))
+        refused = 0
+        for chunk in _chunks(rejected, 500):
+            result = session.execute(update(OutboxEvent).where(
+                col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None)).values(sent_at=now))
+            refused += int(getattr(result, "rowcount", 0))
+        total = _state(session, SENT_TOTAL)
+        total.number += marked
+        if refused:
+            _state(session, REJECTED_TOTAL).number += refused
+        last = _state(session, LAST_SUCCESS)
+        last.at = now
+        session.commit()
+        return marked
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def backlog(engine: Engine) -> tuple[int, float | None]:
+    """(events not yet acknowledged, creation time of the oldest of them)."""
+    with Session(engine) as session:
+        n, oldest = session.execute(select(func.count(), func.min(OutboxEvent.created_at))
+                                    .where(col(OutboxEvent.sent_at).is_(None))).one()
+        return int(n), (float(oldest) if oldest is not None else None)
+
+
+def counts(engine: Engine) -> LedgerCounts:
+    with Session(engine) as session:
+        n, oldest = session.execute(select(func.count(), func.min(OutboxEvent.created_at))
+                                    .where(col(OutboxEvent.sent_at).is_(None))).one()
+        states = {s.key: s for s in session.exec(select(SyncState).where(
+            col(SyncState.key).in_([SENT_TOTAL, REJECTED_TOTAL, LAST_SUCCESS]))).all()}
+    last = states.get(LAST_SUCCESS)
+    return LedgerCounts(
+        backlog=int(n),
+        oldest_created_at=float(oldest) if oldest is not None else None,
+        sent_total=states[SENT_TOTAL].number if SENT_TOTAL in states else 0,
+        rejected_total=states[REJECTED_TOTAL].number if REJECTED_TOTAL in states else 0,
+        last_success=last.at if last else None,
+    )
+
+
+def forget_member(engine: Engine, member_id: str, *, now: float) -> int:
+    """Erasure at the edge: remember the member as erased and delete every outbox row naming them (sent
+    or not); returns rows deleted."""
+    with Session(engine) as session:
+        if session.get(ErasedMember, member_id) is None:
+            session.add(ErasedMember(member_id=member_id, erased_at=now))
+        result = session.execute(delete(OutboxEvent).where(col(OutboxEvent.member_id) == member_id))
+        session.commit()
+        return int(getattr(result, "rowcount", 0))
