@@ -69,7 +69,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _cli(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fitroom-sync", description="Drain an edge outbox to the central store")
+    parser = argparse.ArgumentParser(prog="fitroom-sync",
+                                     description="Drain an edge outbox to the central store")
     add_arguments(parser)
     return main(parser.parse_args(argv))
 
