@@ -106,8 +106,6 @@ class EdgeSettings(BaseSettings):
     central_url: str | None = Field(default=None, description="Central profile store base URL (sync)")
     store_key: SecretStr | None = Field(default=None, description="This store's key at the central store")
 
-    log_level: str = Field(default="INFO", description="Python logging level name")
-
     @field_validator("mqtt_url")
     @classmethod
     def _check_mqtt_url(cls, value: str) -> str:
@@ -120,14 +118,6 @@ class EdgeSettings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"file not found: {value}")
         return value
-
-    @field_validator("log_level")
-    @classmethod
-    def _check_level(cls, value: str) -> str:
-        level = value.upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
-        return level
 
     def mqtt_endpoint(self) -> MqttEndpoint:
         """The broker address with credentials; the separate username/password settings win over the URL's."""

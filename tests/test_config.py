@@ -86,7 +86,7 @@ def test_client_id_is_stable_per_store_unless_configured() -> None:
         ("FITROOM_MQTT_URL", "mqtt://h:99999", "FITROOM_MQTT_URL (--mqtt-url)"),
         ("FITROOM_QUEUE_SIZE", "0", "FITROOM_QUEUE_SIZE"),
         ("FITROOM_LAYOUT", "/no/such/layout.toml", "FITROOM_LAYOUT (--layout)"),
-        ("FITROOM_LOG_LEVEL", "chatty", "FITROOM_LOG_LEVEL"),
+        ("FITROOM_TICK_INTERVAL_S", "0", "FITROOM_TICK_INTERVAL_S"),
     ],
 )
 def test_a_bad_setting_is_an_error_naming_its_key(

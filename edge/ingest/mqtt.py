@@ -140,7 +140,10 @@ class MqttIngest:
             client_id=client_id,
             protocol=MQTTProtocolVersion.MQTTv5,
         )
-        client.enable_logger(logging.getLogger("paho.mqtt"))
+        # paho logs every failed reconnect at ERROR; our callbacks say what matters, so its own log is
+        # only wanted when debugging.
+        if log.isEnabledFor(logging.DEBUG):
+            client.enable_logger(logging.getLogger("paho.mqtt"))
         if username is not None:
             client.username_pw_set(username, password)
         if tls:

@@ -1,0 +1,361 @@
+"""The composition root: ``EdgeService`` wires one store's edge together, and ``fitroom-edge run`` serves it.
+
+Everything is built here from ``EdgeSettings`` — layout, catalog, database engine, presence engine, ingest
+pipeline, event bus, metrics and the MQTT adapter — and nothing is a module-level singleton, so a test
+can build as many services as it likes, each with its own broker and database.
+
+Running, the service has three tasks of its own on the event loop:
+
+- *consume*: takes messages off the MQTT hand-off in batches, runs each through ``pipeline.handle`` with
+  its receive time, and publishes every ``PresenceEvent`` on the bus topic ``"presence"``;
+- *tick*: every ``tick_interval_s`` (wall clock) runs ``pipeline.tick`` and publishes its events, so
+  silence counts (an item left) even when no message arrives;
+- *dead letters*: writes sampled bad messages to the database in batches, off the event loop.
+
+Other parts of the edge hook in without editing this file's logic: ``on_startup`` / ``on_shutdown``
+register coroutines run at start and stop, ``add_task`` a background task that lives as long as the
+service, and ``service.bus`` / ``.db`` / ``.catalog`` / ``.layout`` / ``.engine`` are theirs to use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from edge.bus import EventBus
+from edge.catalog.model import Catalog, load_catalog
+from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
+from edge.ingest.deadletter import SqlDeadLetterSink
+from edge.ingest.mqtt import MqttIngest
+from edge.ingest.pipeline import IngestPipeline
+from edge.layout import Layout, LayoutError, load_layout
+from edge.metrics import EdgeMetrics
+from edge.presence import PresenceEngine, PresenceEvent
+from edge.storage.db import make_engine
+
+__all__ = ["EdgeHealth", "EdgeService", "StartupError", "add_arguments", "main"]
+
+log = logging.getLogger(__name__)
+
+PRESENCE_TOPIC = "presence"
+BATCH_SIZE = 512
+DEAD_LETTER_FLUSH_S = 2.0
+# Above this fill ratio of the hand-off the edge reports itself degraded: it is falling behind.
+QUEUE_DEGRADED_RATIO = 0.8
+
+Hook = Callable[[], Awaitable[None]]
+TaskFactory = Callable[[], Coroutine[Any, Any, None]]
+
+
+class StartupError(Exception):
+    """The edge cannot start with this configuration; the message says which setting and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeHealth:
+    """What ``/healthz`` reports."""
+
+    status: str  # "ok" | "degraded"
+    mqtt_connected: bool
+    queue_depth: int
+    queue_size: int
+    dropped: int
+    problems: tuple[str, ...]
+
+
+class EdgeService:
+    """One store's edge. Build it, then ``await start()`` / ``await stop()`` (the web app's lifespan does)."""
+
+    def __init__(
+        self,
+        settings: EdgeSettings,
+        *,
+        layout: Layout | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        """Build every part; raises ``StartupError`` naming the setting when the layout or catalog is bad."""
+        self.settings = settings
+        self.layout = layout if layout is not None else _load_layout(settings)
+        self.catalog = catalog if catalog is not None else _load_catalog(settings)
+        self.db: Engine = make_engine(settings.db_url)
+        self.metrics = EdgeMetrics()
+        self.engine = PresenceEngine(self.layout)
+        self.bus = EventBus()
+        # Sampled (a few per kind per minute), buffered in memory and written by our own task in a thread.
+        self.dead_letters = SqlDeadLetterSink(self.db, batch_size=1_000_000, create_table=False)
+        self.pipeline = IngestPipeline(
+            self.layout,
+            self.engine,
+            metrics=self.metrics,
+            dead_letters=_OffLoopDeadLetters(self.dead_letters),
+        )
+        endpoint = settings.mqtt_endpoint()
+        self.mqtt = MqttIngest(
+            host=endpoint.host,
+            port=endpoint.port,
+            tls=endpoint.tls,
+            username=endpoint.username,
+            password=endpoint.password,
+            ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+            client_id=settings.client_id_for(self.layout.store.id),
+            subscriptions=self.pipeline.subscriptions(),
+            queue_size=settings.queue_size,
+            on_dropped=self.metrics.count_dropped,
+            keepalive_s=settings.mqtt_keepalive_s,
+            session_expiry_s=settings.mqtt_session_expiry_s,
+        )
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+        self._task_factories: list[tuple[str, TaskFactory]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._consumer: asyncio.Task[None] | None = None
+        self._running = False
+        self._connects_counted = 0
+
+    # -- hooks for the rest of the edge ------------------------------------------------------------
+
+    def on_startup(self, hook: Hook) -> None:
+        """Run ``await hook()`` at start, after the tables exist and before MQTT connects (in order)."""
+        self._startup.append(hook)
+
+    def on_shutdown(self, hook: Hook) -> None:
+        """Run ``await hook()`` at stop, after ingest has stopped (in reverse registration order)."""
+        self._shutdown.append(hook)
+
+    def add_task(self, name: str, factory: TaskFactory) -> None:
+        """Run ``factory()`` as a background task from start until stop (cancelled at stop)."""
+        self._task_factories.append((name, factory))
+        if self._running:
+            self._spawn(name, factory)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    async def start(self) -> None:
+        """Create the tables, run start-up hooks, connect MQTT and start the tasks. Idempotent."""
+        if self._running:
+            return
+        await asyncio.to_thread(SQLModel.metadata.create_all, self.db)
+        for hook in self._startup:
+            await hook()
+        self._running = True
+        await self.mqtt.start()
+        self._consumer = asyncio.create_task(self._consume(), name="edge-consume")
+        self._spawn("edge-tick", self._tick_forever)
+        self._spawn("edge-dead-letters", self._flush_dead_letters_forever)
+        for name, factory in self._task_factories:
+            self._spawn(name, factory)
+        log.info(
+            "edge for store %s running: %d rooms, %d readers, %d BLE nodes, %d catalog styles",
+            self.layout.store.id,
+            len(self.layout.rooms),
+            len(self.layout.readers),
+            len(self.layout.ble_nodes),
+            len(self.catalog.styles),
+        )
+
+    async def stop(self) -> None:
+        """Stop ingest (processing what was already handed off), the tasks and the hooks; dispose the db."""
+        if not self._running:
+            return
+        self._running = False
+        await self.mqtt.stop()
+        if self._consumer is not None:
+            try:
+                await asyncio.wait_for(self._consumer, timeout=5)
+            except TimeoutError:
+                log.warning("edge: ingest consumer did not drain in 5 s; cancelled")
+            self._consumer = None
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await asyncio.to_thread(self.dead_letters.flush)
+        for hook in reversed(self._shutdown):
+            try:
+                await hook()
+            except Exception:
+                log.exception("edge: a shutdown hook failed")
+        self.bus.stop()
+        await asyncio.to_thread(self.db.dispose)
+        log.info("edge for store %s stopped", self.layout.store.id)
+
+    # -- what the web layer shows ------------------------------------------------------------------
+
+    def health(self) -> EdgeHealth:
+        problems: list[str] = []
+        if not self.mqtt.connected:
+            error = self.mqtt.last_error
+            problems.append(f"mqtt: not connected{f' ({error})' if error else ''}")
+        depth = self.mqtt.queue_depth
+        if depth >= self.mqtt.queue_size * QUEUE_DEGRADED_RATIO:
+            problems.append(f"ingest: hand-off {depth}/{self.mqtt.queue_size} full, falling behind")
+        return EdgeHealth(
+            status="degraded" if problems else "ok",
+            mqtt_connected=self.mqtt.connected,
+            queue_depth=depth,
+            queue_size=self.mqtt.queue_size,
+            dropped=self.mqtt.dropped,
+            problems=tuple(problems),
+        )
+
+    def render_metrics(self) -> bytes:
+        """Prometheus text exposition of this edge's registry, with the hand-off depth as of now."""
+        self.metrics.set_queue_depth(self.mqtt.queue_depth)
+        self.metrics.mqtt_connected.set(1 if self.mqtt.connected else 0)
+        connects = self.mqtt.connects
+        if connects > self._connects_counted:
+            self.metrics.mqtt_connects.inc(connects - self._connects_counted)
+            self._connects_counted = connects
+        return self.metrics.render()
+
+    # -- the tasks ---------------------------------------------------------------------------------
+
+    def _spawn(self, name: str, factory: TaskFactory) -> None:
+        task = asyncio.create_task(factory(), name=name)
+        task.add_done_callback(_log_task_end)
+        self._tasks.append(task)
+
+    def _publish(self, events: list[PresenceEvent]) -> None:
+        for event in events:
+            self.bus.publish(PRESENCE_TOPIC, event)
+
+    async def _consume(self) -> None:
+        handle = self.pipeline.handle
+        while True:
+            batch = await self.mqtt.next_batch(BATCH_SIZE)
+            if not batch:
+                return  # stopped and drained
+            for message in batch:
+                events = handle(message.topic, message.payload, message.received)
+                if events:
+                    self._publish(events)
+            self.metrics.set_queue_depth(self.mqtt.queue_depth)
+            # Let HTTP requests and WebSocket pushes run between batches under a flood of reads.
+            await asyncio.sleep(0)
+
+    async def _tick_forever(self) -> None:
+        interval = self.settings.tick_interval_s
+        while True:
+            await asyncio.sleep(interval)
+            self._publish(self.pipeline.tick(time.time()))
+
+    async def _flush_dead_letters_forever(self) -> None:
+        while True:
+            await asyncio.sleep(DEAD_LETTER_FLUSH_S)
+            if self.dead_letters.pending:
+                await asyncio.to_thread(self.dead_letters.flush)
+
+
+class _OffLoopDeadLetters:
+    """Hands the pipeline a sink whose ``flush`` does nothing on the event loop: our task writes."""
+
+    def __init__(self, sink: SqlDeadLetterSink) -> None:
+        self._sink = sink
+
+    def offer(self, *, t: float, kind: str, topic: str, payload: bytes, error: str) -> bool:
+        return self._sink.offer(t=t, kind=kind, topic=topic, payload=payload, error=error)
+
+    def flush(self) -> None:
+        return None
+
+
+def _log_task_end(task: asyncio.Task[None]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("edge: background task %s failed", task.get_name(), exc_info=exc)
+
+
+def _load_layout(settings: EdgeSettings) -> Layout:
+    if settings.layout is None:
+        raise StartupError("FITROOM_LAYOUT (--layout): a store layout is required")
+    try:
+        return load_layout(settings.layout)
+    except LayoutError as exc:
+        raise StartupError(f"FITROOM_LAYOUT (--layout): {exc}") from None
+
+
+def _load_catalog(settings: EdgeSettings) -> Catalog:
+    if settings.catalog is None:
+        log.warning("no catalog configured (FITROOM_CATALOG): rooms will show EPC and GTIN only")
+        return Catalog()
+    try:
+        return load_catalog(settings.catalog)
+    except (OSError, ValidationError) as exc:
+        raise StartupError(f"FITROOM_CATALOG (--catalog): {settings.catalog}: {exc}") from None
+
+
+# -- fitroom-edge run ------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``fitroom-edge run``; each overrides its ``FITROOM_*`` environment variable."""
+    parser.add_argument("--layout", help="store layout TOML (FITROOM_LAYOUT)")
+    parser.add_argument("--host", help="address to serve on (FITROOM_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to serve on (FITROOM_PORT, default 8000)")
+    parser.add_argument("--mqtt-url", dest="mqtt_url", help="broker URL (FITROOM_MQTT_URL)")
+    parser.add_argument("--db-url", dest="db_url", help="database URL (FITROOM_DB_URL)")
+    parser.add_argument("--catalog", help="catalog JSON (FITROOM_CATALOG)")
+
+
+def build(args: argparse.Namespace) -> EdgeService:
+    """Settings from the environment and flags, then the service; raises SettingsError / StartupError."""
+    settings = load_settings({key: getattr(args, key, None) for key in FLAGS})
+    return EdgeService(settings)
+
+
+def main(args: argparse.Namespace) -> int:
+    """``fitroom-edge run``: serve until SIGINT/SIGTERM. Exit 2 on bad settings, before anything starts."""
+    import uvicorn
+
+    from edge.web.app import create_app
+
+    try:
+        service = build(args)
+    except (SettingsError, StartupError) as exc:
+        print(f"fitroom-edge: {exc}", file=sys.stderr)
+        return 2
+    config = uvicorn.Config(
+        create_app(service),
+        host=service.settings.host,
+        port=service.settings.port,
+        lifespan="on",
+        log_config=None,  # keep our logging set-up
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to whatever handler was
+    # there before it. Installing a no-op one first makes a signalled, clean stop exit 0.
+    previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    except SystemExit as exc:  # uvicorn exits this way when it cannot bind
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if server.started else 1
+
+
+def _ignore_signal(_sig: int, _frame: FrameType | None) -> None:
+    return None

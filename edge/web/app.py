@@ -1,0 +1,40 @@
+"""The app factory: ``create_app(service)`` builds the edge's FastAPI app around one ``EdgeService``.
+
+No module-level app or service: tests build as many as they like, each with its own broker and database.
+The app's lifespan starts the service and stops it (uvicorn runs the lifespan on start and on SIGINT /
+SIGTERM). Other parts of the edge add their routers here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from edge.web import ops, pages, rooms
+
+if TYPE_CHECKING:
+    from edge.service import EdgeService
+
+__all__ = ["create_app"]
+
+
+def create_app(service: EdgeService) -> FastAPI:
+    """The edge's web app. Its lifespan calls ``service.start()`` and ``service.stop()``."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = FastAPI(title=f"fitroom edge · {service.layout.store.id}", lifespan=lifespan)
+    app.state.service = service
+    app.include_router(ops.router)
+    app.include_router(rooms.router)
+    app.include_router(pages.router)
+    return app
