@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
+	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || $(BIN)/python -c 'import amqtt' 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet -e '.[embedded-broker]'
 	$(BIN)/python -m simulators.demo
 
 test: $(STAMP)
