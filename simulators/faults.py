@@ -1,9 +1,10 @@
 """Things that go wrong in a real store, as actors of ``simulators.store.Store``.
 
-- ``Outages``: antennas drop out (an Impinj reader announces ``antennaDisconnected`` and later
-  ``antennaConnected``; a Zebra reader's data interface cannot, it just goes quiet on that port), and
-  whole readers drop off the network (the broker publishes the reader's last will ``offline`` once its
-  keep-alive lapses; the reader says ``online`` when it is back).
+- ``Outages``: Impinj antennas drop out (the reader announces ``antennaDisconnected`` and later
+  ``antennaConnected``), and whole readers of either vendor drop off the network (the broker publishes
+  the reader's last will ``offline`` once its keep-alive lapses, 2–15 s later; the reader says ``online``
+  when it is back). Zebra antenna outages are left out: its data interface has no event for them, so no
+  edge could tell a dead antenna from an empty room (``Store.antenna_down`` still does them on request).
 - ``Junk``: malformed JSON, unknown topics, unknown antenna ports, wrong field types and tags that are
   not merchandise (raw ``E280…`` chip ids), each recorded in the ground truth as ``junk``.
 """
@@ -60,7 +61,7 @@ class Outages:
                 store.truth.reader_outage(reader_id, t0, t0 + seconds, will_at)
                 self.down.append(_Down(reader_id, None, t0 + seconds))
                 self.next_reader[reader_id] = t0 + seconds + self.rng.expovariate(1 / self.reader_every_s)
-            elif self.next_antenna[reader_id] < t1:
+            elif reader.is_impinj and self.next_antenna[reader_id] < t1:
                 port = self.rng.choice(sorted(reader.ports))
                 seconds = self.rng.uniform(15, 90)
                 store.antenna_down(reader_id, port)
