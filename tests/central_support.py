@@ -1,0 +1,192 @@
+"""Real parts for the central store and sync tests: a fresh PostgreSQL database (or SQLite file) per test,
+the central store as a real uvicorn process, the edge sync worker as a real process, and outbox helpers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from edge.storage.db import make_engine
+from edge.storage.outbox import OutboxEvent, add_outbox_event
+from tests.broker import free_port
+
+PG_ADMIN_DSN = os.environ.get("FITROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+ADMIN_TOKEN = "test-admin-token"
+EVENT_TYPES = ("session_ended", "purchase", "size_request", "go_back", "email_opt_in")
+
+
+def pg_available() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty database on the real PostgreSQL, dropped afterwards; yields its plain URL."""
+    name = f"fitroom_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def central_env(db_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
+    env.update({"FITROOM_CENTRAL_DB_URL": db_url, "FITROOM_CENTRAL_ADMIN_TOKEN": ADMIN_TOKEN, **extra})
+    return env
+
+
+def add_store(db_url: str, store_id: str, name: str = "Test store") -> str:
+    """Register a store with the real ``fitroom-central add-store`` and return the key it printed."""
+    out = subprocess.run(
+        [sys.executable, "-m", "cloud_sync.central.cli", "add-store", "--id", store_id, "--name", name],
+        env=central_env(db_url), capture_output=True, text=True, timeout=120, check=True,
+    )
+    return out.stdout.strip()
+
+
+class CentralServer:
+    """``fitroom-central serve`` in a subprocess on a fixed free port; stop and start again at will."""
+
+    def __init__(self, db_url: str, workdir: Path, **env: str) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.env = central_env(db_url, **env)
+        self.log = workdir / f"central-{self.port}.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        with self.log.open("ab") as log:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "cloud_sync.central.cli", "serve", "--port", str(self.port),
+                 "--log-level", "warning"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                tail = self.log.read_text()[-2000:]
+                raise RuntimeError(f"central exited with {self._proc.returncode}: {tail}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"central did not answer within {timeout}s")
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.url}{path}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                             timeout=30, **kwargs)
+
+    def stats(self) -> dict[str, Any]:
+        response = self.admin("GET", "/v1/admin/stats")
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+
+class WorkerProcess:
+    """The edge sync worker as a real process (``python -m cloud_sync.worker_cli``)."""
+
+    def __init__(self, edge_db_url: str, central_url: str, store_key: str, store_id: str, workdir: Path,
+                 *, batch_size: int = 500) -> None:
+        self.args = [sys.executable, "-m", "cloud_sync.worker_cli", "--db-url", edge_db_url,
+                     "--central-url", central_url, "--store-id", store_id, "--batch-size", str(batch_size)]
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
+        self.env["FITROOM_STORE_KEY"] = store_key
+        self.log = workdir / "worker.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self._proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no last write."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGKILL)
+            self._proc.wait()
+        self._proc = None
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+
+
+def edge_engine(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[OutboxEvent.__tablename__]])
+    return engine
+
+
+def produce(engine: Engine, store_id: str, count: int, *, start: int = 0, member_every: int = 5) -> None:
+    """Write ``count`` outbox events as the store would: each in its own transaction, every type, some
+    naming a member."""
+    for i in range(start, start + count):
+        kind = EVENT_TYPES[i % len(EVENT_TYPES)]
+        member = f"member-{i % 7}" if i % member_every == 0 else None
+        payload: dict[str, Any] = {"room": "fr-1", "n": i}
+        if kind == "email_opt_in":
+            payload = {"email": f"shopper{i}@example.org", "consent": False}
+        with Session(engine) as session:
+            add_outbox_event(session=session, type=kind, store_id=store_id, payload=payload,
+                             member_id=member, now=time.time())
+            session.commit()
+
+
+def outbox_counts(engine: Engine) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    with Session(engine) as session:
+        rows = session.execute(select(OutboxEvent.type, func.count()).group_by(OutboxEvent.type)).all()
+    return {str(t): int(n) for t, n in rows}
+
+
+def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
