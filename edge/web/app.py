@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from edge.web import ops, pages, rooms
+from edge.web import fitting_rooms, ops, pages, rooms
 
 if TYPE_CHECKING:
     from edge.service import EdgeService
@@ -37,4 +37,5 @@ def create_app(service: EdgeService) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(rooms.router)
     app.include_router(pages.router)
+    fitting_rooms.register(app, service)  # mirror, associate, live and media routes; session wiring
     return app

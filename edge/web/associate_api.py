@@ -1,0 +1,166 @@
+"""``/api/associate``: sign-in and the associates' live task queue (docs/mirror-api.md).
+
+Sign in with id and PIN; the token comes back in the body and as the HttpOnly cookie
+``fitroom_associate``. Everything else needs a signed-in associate (cookie or ``Authorization: Bearer``).
+Claim and complete record the response times; a task in the wrong state is 409, an unknown one 404.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
+
+from edge.sessions.manager import ROOM_CHANGED, TASKS_CHANGED
+from edge.storage.tasks import TaskConflict, TaskNotFound, claim_task, complete_task, list_active_tasks
+from edge.web.auth import (
+    COOKIE_NAME,
+    SIGN_IN_TTL_S,
+    SignedInAssociate,
+    associate_for_token,
+    bearer_token,
+    sign_in,
+    sign_out,
+)
+from edge.web.context import RoomsContext, request_context, rooms_context, tasks_view
+from edge.web.schemas import AssociateLogin, AssociatePublic, LoginResult, ShopperPublic, TaskPublic
+
+__all__ = ["associate_from", "router"]
+
+router = APIRouter(prefix="/api/associate", tags=["associate"])
+
+Ctx = Annotated[RoomsContext, Depends(request_context)]
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Not signed in"}}
+
+
+def associate_from(ctx: RoomsContext, cookie: str | None, authorization: str | None) -> SignedInAssociate:
+    """The signed-in associate of a cookie or bearer token; 401 otherwise."""
+    token = bearer_token(authorization) or cookie
+    associate = associate_for_token(ctx.db, token, now=time.time()) if token and len(token) <= 512 else None
+    if associate is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="sign in as an associate first",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return associate
+
+
+def _current_associate(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> SignedInAssociate:
+    return associate_from(rooms_context(request), request.cookies.get(COOKIE_NAME), authorization)
+
+
+CurrentAssociate = Annotated[SignedInAssociate, Depends(_current_associate)]
+
+
+@router.post("/login", response_model=LoginResult, responses={401: {"description": "Wrong id or PIN"}})
+def login(body: AssociateLogin, response: Response, request: Request, ctx: Ctx) -> LoginResult:
+    """Sign in. 401 for a wrong id or PIN; 429 (with Retry-After) after repeated wrong PINs."""
+    now = time.time()
+    wait = ctx.throttle.retry_after(body.associate_id, now)
+    if wait > 0:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail="too many wrong PINs; try again later",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    result = sign_in(ctx.db, associate_id=body.associate_id, pin=body.pin, now=now)
+    if result is None:
+        ctx.throttle.failed(body.associate_id, now)
+        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="wrong associate id or PIN")
+    ctx.throttle.succeeded(body.associate_id)
+    token, associate = result
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=int(SIGN_IN_TTL_S),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return LoginResult(
+        token=token, associate=AssociatePublic(id=associate.id, first_name=associate.first_name)
+    )
+
+
+@router.post("/logout", status_code=204, responses=UNAUTHORIZED)
+def logout(associate: CurrentAssociate, ctx: Ctx) -> Response:
+    """End this sign-in (the token stops working) and clear the cookie."""
+    sign_out(ctx.db, hashed_token=associate.token_hash, now=time.time())
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+@router.get("/me", response_model=AssociatePublic, responses=UNAUTHORIZED)
+def me(associate: CurrentAssociate) -> AssociatePublic:
+    """Who is signed in (the console checks its cookie with this)."""
+    return AssociatePublic(id=associate.id, first_name=associate.first_name)
+
+
+@router.get("/tasks", response_model=list[TaskPublic], responses=UNAUTHORIZED)
+def tasks(associate: CurrentAssociate, ctx: Ctx) -> list[TaskPublic]:
+    """Open and claimed tasks, oldest first, with their age."""
+    with Session(ctx.db) as db:
+        return tasks_view(ctx, db, list_active_tasks(session=db))
+
+
+def _act(ctx: RoomsContext, associate: SignedInAssociate, task_id: int, verb: str) -> TaskPublic:
+    action = claim_task if verb == "claim" else complete_task
+    with Session(ctx.db) as db:
+        try:
+            task = action(session=db, task_id=task_id, associate_id=associate.id, now=time.time())
+        except TaskNotFound as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        except TaskConflict as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from None
+        db.commit()
+        db.refresh(task)
+        (public,) = tasks_view(ctx, db, [task])
+    ctx.manager.notify(TASKS_CHANGED, None)
+    ctx.manager.notify(ROOM_CHANGED, public.room_id)  # the mirror shows who is bringing what
+    return public
+
+
+TASK_ERRORS: dict[int | str, dict[str, Any]] = {
+    **UNAUTHORIZED,
+    404: {"description": "No such task"},
+    409: {"description": "The task is not in a state that allows this"},
+}
+
+
+@router.post("/tasks/{task_id}/claim", response_model=TaskPublic, responses=TASK_ERRORS)
+def claim(task_id: int, associate: CurrentAssociate, ctx: Ctx) -> TaskPublic:
+    """Take an open task: the mirror then shows the associate's first name."""
+    return _act(ctx, associate, task_id, "claim")
+
+
+@router.post("/tasks/{task_id}/complete", response_model=TaskPublic, responses=TASK_ERRORS)
+def complete(task_id: int, associate: CurrentAssociate, ctx: Ctx) -> TaskPublic:
+    """Finish an open task or one you claimed; a bag task completed means the purchase is bagged."""
+    return _act(ctx, associate, task_id, "complete")
+
+
+@router.get("/shoppers", response_model=list[ShopperPublic], responses=UNAUTHORIZED)
+async def shoppers(associate: CurrentAssociate, ctx: Ctx) -> list[ShopperPublic]:
+    """Known (opted-in) shoppers in the store now, where they are and since when; longest-present first."""
+    snapshot = ctx.presence()  # read on the event loop thread, where presence is updated
+
+    def lookup() -> list[ShopperPublic]:
+        out: list[ShopperPublic] = []
+        for room_id, room in snapshot.items():
+            for shopper in room.shoppers:
+                profile = ctx.profiles.profile_for_device(shopper.device)
+                if profile is not None:
+                    out.append(
+                        ShopperPublic(first_name=profile.first_name, room_id=room_id, since=shopper.since)
+                    )
+        return sorted(out, key=lambda s: s.since)
+
+    return await run_in_threadpool(lookup)

@@ -1,0 +1,260 @@
+"""What the mirror and associate routes share (``RoomsContext``, on ``app.state.rooms``) and the views
+they build from it: the mirror's ``RoomView`` and the console's ``TaskPublic``.
+
+View builders read the database: call them off the event loop (``run_in_threadpool``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from fastapi import HTTPException, Request, WebSocket
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from edge.catalog.model import Catalog
+from edge.catalog.source import CatalogSource
+from edge.layout import Layout, RoomKind
+from edge.payments import PaymentProvider
+from edge.presence.snapshot import RoomPresence
+from edge.sessions.manager import SessionManager
+from edge.storage.models import Associate, Task, TaskStatus
+from edge.storage.tasks import purchases_of_session, requests_of_session
+from edge.suggest import ShopperProfile, Suggester, variants_of
+from edge.suggest.profile import ProfileLookup
+from edge.web.auth import SignInThrottle
+from edge.web.schemas import (
+    ItemCard,
+    PurchaseItem,
+    PurchasePublic,
+    RequestPublic,
+    RoomInfo,
+    RoomView,
+    SessionInfo,
+    ShopperInfo,
+    SuggestionPublic,
+    TaskPublic,
+    VariantPublic,
+)
+
+__all__ = [
+    "RoomsContext",
+    "build_room_view",
+    "image_path",
+    "request_context",
+    "rooms_context",
+    "task_public",
+    "tasks_view",
+]
+
+SUGGESTIONS = 6
+
+
+@dataclass
+class RoomsContext:
+    layout: Layout
+    db: Engine
+    catalog: CatalogSource
+    manager: SessionManager
+    profiles: ProfileLookup
+    payments: PaymentProvider
+    presence: Callable[[], Mapping[str, RoomPresence]]  # read on the event loop thread only
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    _suggester: Suggester | None = None
+
+    @property
+    def store_id(self) -> str:
+        return self.layout.store.id
+
+    def suggester(self) -> Suggester:
+        """The suggester of the current catalog (rebuilt when the catalog is replaced)."""
+        catalog = self.catalog.current()
+        suggester = self._suggester
+        if suggester is None or suggester.catalog is not catalog:
+            suggester = Suggester(catalog)
+            self._suggester = suggester
+        return suggester
+
+    def fitting_room(self, room_id: str) -> RoomInfo:
+        """The room, or 404 for anything that is not a fitting room of this store."""
+        room = self.layout.room(room_id)
+        if room is None or room.kind is not RoomKind.FITTING_ROOM or not self.manager.has_room(room_id):
+            raise HTTPException(status_code=404, detail=f"no fitting room {room_id!r} in this store")
+        return RoomInfo(id=room.id, name=room.name)
+
+    def profile_of(self, devices: tuple[str, ...]) -> ShopperProfile | None:
+        for device in devices:
+            profile = self.profiles.profile_for_device(device)
+            if profile is not None:
+                return profile
+        return None
+
+
+def rooms_context(conn: Request | WebSocket) -> RoomsContext:
+    return cast(RoomsContext, conn.app.state.rooms)
+
+
+def request_context(request: Request) -> RoomsContext:
+    """The context as a FastAPI dependency of HTTP routes."""
+    return rooms_context(request)
+
+
+def image_path(style_id: str, colour_hex: str) -> str:
+    """The item's picture in its colour, drawn by the edge (``edge.web.media``)."""
+    return f"/media/{style_id}/{colour_hex.lstrip('#').lower()}.svg"
+
+
+def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
+    """Everything the mirror shows; reads the database (call off the event loop)."""
+    room = ctx.fitting_room(room_id)
+    snap = ctx.manager.snapshot(room_id)
+    catalog = ctx.catalog.current()
+    profile = ctx.profile_of(snap.shopper_devices)
+    in_room = {gtin for _, gtin, _ in snap.items if gtin}
+    items = [
+        _item_card(catalog, epc, gtin, in_room, epc in snap.purchased_epcs) for epc, gtin, _ in snap.items
+    ]
+    requests: list[RequestPublic] = []
+    purchases: list[PurchasePublic] = []
+    if snap.session_id is not None:
+        with Session(ctx.db) as db:
+            names = _first_names(db)
+            for task in requests_of_session(session=db, session_id=snap.session_id):
+                detail = json.loads(task.detail)
+                requests.append(
+                    RequestPublic(
+                        id=_id(task.id),
+                        gtin=task.gtin or "",
+                        name=detail.get("name"),
+                        size=detail.get("size"),
+                        colour=detail.get("colour"),
+                        status=cast(Any, task.status),
+                        associate_first_name=names.get(task.claimed_by or ""),
+                        created_at=task.created_at,
+                    )
+                )
+            for purchase, bag in purchases_of_session(session=db, session_id=snap.session_id):
+                purchases.append(
+                    PurchasePublic(
+                        id=_id(purchase.id),
+                        items=[PurchaseItem.model_validate(i) for i in json.loads(purchase.items)],
+                        total_cents=purchase.total_cents,
+                        currency=purchase.currency,
+                        payment=purchase.payment,
+                        status="bagged" if bag is not None and bag.status == TaskStatus.DONE else "to_bag",
+                        created_at=purchase.created_at,
+                    )
+                )
+    suggestions = [
+        SuggestionPublic(
+            style_id=s.style.id,
+            name=s.style.name,
+            brand=s.style.brand,
+            category=s.style.category.value,
+            price_cents=s.style.price_cents,
+            currency=s.style.currency,
+            image=image_path(s.style.id, s.sku.colour_hex),
+            gtin=s.sku.gtin,
+            size=s.sku.size,
+            colour=s.sku.colour,
+            colour_hex=s.sku.colour_hex,
+            reason=s.reason.value,
+        )
+        for s in ctx.suggester().complete_the_look(in_room, profile=profile, limit=SUGGESTIONS)
+    ]
+    return RoomView(
+        room=room,
+        covered=snap.covered,
+        session=SessionInfo(id=snap.session_id, started_at=snap.started_at or 0.0)
+        if snap.session_id
+        else None,
+        items=items,
+        requests=requests,
+        purchases=purchases,
+        suggestions=suggestions,
+        shopper=ShopperInfo(first_name=profile.first_name, preferred_sizes=dict(profile.preferred_sizes))
+        if profile is not None
+        else None,
+    )
+
+
+def task_public(
+    task: Task, *, room_names: Mapping[str, str], first_names: Mapping[str, str], now: float
+) -> TaskPublic:
+    def since_created(t: float | None) -> float | None:
+        return round(t - task.created_at, 3) if t is not None else None
+
+    return TaskPublic(
+        id=_id(task.id),
+        kind=cast(Any, task.kind),
+        room_id=task.room_id,
+        room_name=room_names.get(task.room_id, task.room_id),
+        created_at=task.created_at,
+        age_s=round(max(0.0, now - task.created_at), 1),
+        status=cast(Any, task.status),
+        claimed_by=first_names.get(task.claimed_by or ""),
+        claim_s=since_created(task.claimed_at),
+        complete_s=since_created(task.completed_at),
+        detail=json.loads(task.detail),
+    )
+
+
+def tasks_view(ctx: RoomsContext, db: Session, tasks: list[Task]) -> list[TaskPublic]:
+    room_names = {r.id: r.name for r in ctx.layout.rooms}
+    first_names = _first_names(db)
+    now = time.time()
+    return [task_public(t, room_names=room_names, first_names=first_names, now=now) for t in tasks]
+
+
+# -- internals --------------------------------------------------------------------------------------
+
+
+def _id(value: int | None) -> int:
+    if value is None:  # rows read back from the database always have their id
+        raise RuntimeError("row without id")
+    return value
+
+
+def _first_names(db: Session) -> dict[str, str]:
+    return {
+        a.id: a.first_name for a in db.exec(select(Associate).where(col(Associate.id).is_not(None))).all()
+    }
+
+
+def _item_card(catalog: Catalog, epc: str, gtin: str | None, in_room: set[str], purchased: bool) -> ItemCard:
+    found = catalog.by_gtin.get(gtin) if gtin else None
+    if found is None:
+        return ItemCard(epc=epc, gtin=gtin, known=False, purchased=purchased)
+    style, sku = found
+    return ItemCard(
+        epc=epc,
+        gtin=gtin,
+        known=True,
+        style_id=style.id,
+        name=style.name,
+        brand=style.brand,
+        category=style.category.value,
+        description=style.description,
+        price_cents=style.price_cents,
+        currency=style.currency,
+        image=image_path(style.id, sku.colour_hex),
+        size=sku.size,
+        colour=sku.colour,
+        colour_hex=sku.colour_hex,
+        purchased=purchased,
+        variants=[
+            VariantPublic(
+                gtin=v.gtin,
+                size=v.size,
+                colour=v.colour,
+                colour_hex=v.colour_hex,
+                availability=v.availability.value,
+                in_room=v.in_room,
+            )
+            for v in variants_of(catalog, sku.gtin, in_room=in_room)
+        ],
+    )

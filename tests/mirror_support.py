@@ -1,0 +1,105 @@
+"""An edge app for mirror/associate API tests: the real ``create_app`` around an ``EdgeService`` with its
+own SQLite file, the demo layout and catalog, and a broker address nobody listens on (no MQTT needed)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from edge.catalog.model import Sku, Style
+from edge.config import EdgeSettings
+from edge.epc import encode_sgtin96
+from edge.presence.events import EventType, PresenceEvent
+from edge.service import EdgeService
+from edge.web.app import create_app
+from edge.web.auth import add_associate, issue_mirror_token
+from edge.web.context import RoomsContext
+from tests.broker import free_port
+from tests.conftest import DEMO_LAYOUT
+
+__all__ = ["MirrorEdge", "eventually", "mirror_edge"]
+
+
+@dataclass
+class MirrorEdge:
+    service: EdgeService
+    app: FastAPI
+    client: TestClient
+    ctx: RoomsContext
+    db_path: Path
+
+    def token(self, room_id: str) -> str:
+        return issue_mirror_token(self.service.db, room_id)
+
+    def mirror(self, room_id: str) -> dict[str, str]:
+        """Headers of a mirror device of ``room_id``."""
+        return {"Authorization": f"Bearer {self.token(room_id)}"}
+
+    def associate(
+        self, associate_id: str = "ana", first_name: str = "Ana", pin: str = "1234"
+    ) -> dict[str, str]:
+        """Create an associate and sign in; returns bearer headers."""
+        add_associate(self.service.db, associate_id=associate_id, first_name=first_name, pin=pin)
+        response = self.client.post("/api/associate/login", json={"associate_id": associate_id, "pin": pin})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def style(self, index: int = 0, *, category: str | None = None) -> Style:
+        styles = [s for s in self.service.catalog.styles if category is None or s.category == category]
+        return styles[index]
+
+    def sku_in_stock(self, style: Style, *, skip: int = 0) -> Sku:
+        stock = self.service.catalog.stock_of
+        return [s for s in style.skus if stock(s.gtin).in_store > 0][skip]
+
+    def put_in_room(self, room_id: str, sku: Sku, serial: int, *, t: float | None = None) -> str:
+        """Apply an item_entered event as presence would; returns the EPC."""
+        epc = encode_sgtin96(sku.gtin, serial)
+        event = PresenceEvent(t or time.time(), EventType.ITEM_ENTERED, room_id, epc=epc, gtin=sku.gtin)
+        self.ctx.manager.apply_presence([event])
+        return epc
+
+    def take_out(self, room_id: str, epc: str, *, t: float | None = None) -> None:
+        self.ctx.manager.apply_presence(
+            [PresenceEvent(t or time.time(), EventType.ITEM_LEFT, room_id, epc=epc)]
+        )
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns a truthy value (returned) or the time is up (AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def settings_for(db_path: Path, **overrides: Any) -> EdgeSettings:
+    values: dict[str, Any] = {
+        "layout": DEMO_LAYOUT,
+        "db_url": f"sqlite:///{db_path}",
+        "mqtt_url": f"mqtt://127.0.0.1:{free_port()}",
+        "mqtt_client_id": f"test-mirror-{uuid.uuid4().hex[:8]}",
+    }
+    values.update(overrides)
+    return EdgeSettings(**values)
+
+
+@contextmanager
+def mirror_edge(db_path: Path, **overrides: Any) -> Iterator[MirrorEdge]:
+    """A started edge app (lifespan run) on ``db_path``; stopped when the block ends."""
+    service = EdgeService(settings_for(db_path, **overrides))
+    app = create_app(service)
+    with TestClient(app) as client:
+        yield MirrorEdge(service, app, client, app.state.rooms, db_path)
