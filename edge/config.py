@@ -103,6 +103,12 @@ class EdgeSettings(BaseSettings):
         default=0.5, gt=0, le=10, description="How often presence lets silence count (item left, ...)"
     )
 
+    session_idle_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="A fitting-room session ends after this long with no shopper and no new activity",
+    )
+
     central_url: str | None = Field(default=None, description="Central profile store base URL (sync)")
     store_key: SecretStr | None = Field(default=None, description="This store's key at the central store")
 

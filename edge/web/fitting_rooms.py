@@ -31,11 +31,10 @@ from edge.web.context import RoomsContext
 if TYPE_CHECKING:
     from edge.service import EdgeService
 
-__all__ = ["DEFAULT_SESSION_IDLE_S", "TICK_S", "ServiceCatalog", "ServiceProfiles", "register"]
+__all__ = ["TICK_S", "ServiceCatalog", "ServiceProfiles", "register"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SESSION_IDLE_S = 300.0
 TICK_S = 1.0
 PRESENCE_TOPIC = "presence"
 PROFILE_TOPIC = "profile"  # cloud sync: a device id whose profile just arrived
@@ -77,8 +76,7 @@ def register(
 ) -> RoomsContext:
     """Add the fitting-room routes to ``app`` and their start/stop to ``service``; returns the context
     (also on ``app.state.rooms``)."""
-    settings: Any = service.settings
-    idle = float(getattr(settings, "session_idle_s", DEFAULT_SESSION_IDLE_S))
+    idle = service.settings.session_idle_s
     grace = max(30.0, 1.5 * service.layout.presence.exit_timeout_s)
     lookup: ProfileLookup = profiles or ServiceProfiles(service)
 
