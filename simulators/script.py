@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,7 +71,7 @@ class ScriptedStore:
         speed: float = 1.0,
         dedup: bool = False,
         zebra_batching: bool = False,
-        client_prefix: str = "fitroom-script",
+        client_prefix: str | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -79,7 +80,9 @@ class ScriptedStore:
         config = replace(SimConfig(), seed=seed, start=round(time.time(), 3), readers=readers)
         self.store = Store(self.layout, config)
         self.speed = speed
-        self.publisher = LivePublisher(self.layout, mqtt_url, client_prefix=client_prefix)
+        # Unique client ids by default, so two scripted stores on one broker never take over each other.
+        prefix = client_prefix or f"fitroom-script-{uuid.uuid4().hex[:8]}"
+        self.publisher = LivePublisher(self.layout, mqtt_url, client_prefix=prefix)
         self._timeline = _Timeline()
         self.store.actors.append(self._timeline)
         self._lock = threading.RLock()
