@@ -182,7 +182,9 @@ class SimulatedAssociate:
         """Sign in, then poll and act until ``stop``; network errors are logged and retried."""
         async with httpx.AsyncClient(base_url=self.base_url, timeout=10.0) as client:
             signed_in = False
+            last_problem = ""
             while not stop.is_set():
+                problem = ""
                 try:
                     if not signed_in:
                         await self.sign_in(client)
@@ -192,9 +194,12 @@ class SimulatedAssociate:
                 except httpx.HTTPStatusError as exc:
                     if exc.response.status_code == 401:
                         signed_in = False  # the sign-in expired: sign in again
-                    log.warning("associate %s: %s", self.profile.associate_id, exc)
+                    problem = f"{exc.request.method} {exc.request.url.path} -> {exc.response.status_code}"
                 except httpx.HTTPError as exc:
-                    log.warning("associate %s: edge unreachable (%s)", self.profile.associate_id, exc)
+                    problem = f"edge unreachable ({type(exc).__name__})"
+                if problem and problem != last_problem:  # once per kind of trouble, not every poll
+                    log.warning("associate %s: %s", self.profile.associate_id, problem)
+                last_problem = problem
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.pace.poll_s)
             if signed_in:

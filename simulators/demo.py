@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import getpass
 import importlib
 import logging
 import os
@@ -92,6 +93,7 @@ class DemoBroker:
         self.workdir = workdir
         self.port = free_port()
         self.binary = None if prefer_embedded else find_mosquitto()
+        self.why_embedded = "as asked" if prefer_embedded else "no mosquitto binary found"
         self.kind = "mosquitto" if self.binary else "embedded amqtt"
         self._proc: subprocess.Popen[bytes] | None = None
         self._amqtt: Any = None
@@ -103,13 +105,15 @@ class DemoBroker:
     def describe(self) -> str:
         if self.binary:
             return f"private Mosquitto ({self.binary}) on 127.0.0.1:{self.port}"
-        return f"embedded Python broker (amqtt; no mosquitto binary found) on 127.0.0.1:{self.port}"
+        return f"embedded Python broker (amqtt; {self.why_embedded}) on 127.0.0.1:{self.port}"
 
     async def start(self) -> None:
         if self.binary:
             conf = self.workdir / "mosquitto.conf"
             conf.write_text(
                 f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                # Run as whoever runs the demo: a switch of user would clear the parent-death signal.
+                f"user {getpass.getuser()}\n"
                 f"log_dest file {self.workdir / 'mosquitto.log'}\nlog_type error\nlog_type warning\n"
             )
             self._proc = subprocess.Popen(
@@ -117,6 +121,9 @@ class DemoBroker:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,  # only sets the parent-death signal
+                # Its own process group: Ctrl-C reaches the demo, which stops the broker last, after
+                # the devices have said "offline" and the edge has drained.
+                start_new_session=True,
             )
         else:
             try:
@@ -134,7 +141,8 @@ class DemoBroker:
                     },
                 }
             )
-            await self._amqtt.start()
+            await self._amqtt.start()  # listening once this returns
+            return
         await self._wait_listening()
 
     async def _wait_listening(self, timeout: float = 10.0) -> None:
@@ -335,7 +343,7 @@ def _print_banner(
     width = max(len(n) for n in names.values())
     lines = [
         "",
-        f"fitroom demo · store {layout.store.id} ({layout.store.name})",
+        f"fitroom demo · {layout.store.name} (store {layout.store.id})",
         f"  broker   {broker.describe()}",
         f"  edge     {base}   (data in {data})",
         "",

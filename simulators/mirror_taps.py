@@ -158,7 +158,7 @@ async def run_mirror_taps(
                         if await _tap(client, room, kind, view, rng, sum(made.values()) + 1):
                             made[kind] = made.get(kind, 0) + 1
                 except httpx.HTTPError as exc:
-                    log.warning("mirror %s: edge unreachable (%s)", room, exc)
+                    log.debug("mirror %s: edge unreachable (%s)", room, exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_s)
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
@@ -150,7 +151,10 @@ async def associate_page(
 ) -> HTMLResponse:
     """The associate console: a sign-in form, then the live task queue. ``?associate=ID`` pre-fills the ID."""
     service = _service(request)
-    return _render("associate.html", store_name=service.layout.store.name, prefill_id=associate or "")
+    rooms = json.dumps({room.id: room.name for room in service.layout.rooms}, ensure_ascii=False)
+    return _render(
+        "associate.html", store_name=service.layout.store.name, prefill_id=associate or "", rooms=rooms
+    )
 
 
 @router.get("/static/{name}", include_in_schema=False)

@@ -10,6 +10,8 @@
     go_back: "Go-back",
     help: "Help call",
   };
+  let ROOMS = {};
+  try { ROOMS = JSON.parse(document.body.dataset.rooms || "{}"); } catch (e) { ROOMS = {}; }
   const WARM_S = 120;   // amber after two minutes waiting
   const LATE_S = 300;   // red after five
   const state = {
@@ -117,7 +119,8 @@
       err.hidden = true;
       showConsole();
     } catch (e) {
-      err.textContent = e.status === 401 ? "That ID and PIN don't match. Try again." :
+      err.textContent = e.status === 401 || e.status === 422 ? "That ID and PIN don't match. Try again." :
+        e.status === 429 ? "Too many wrong PINs. Wait a few minutes, then try again." :
         "Couldn't sign in: " + e.message;
       err.hidden = false;
       $("#pin").value = "";
@@ -249,7 +252,7 @@
       h("div", { class: "task-main" },
         h("div", { class: "task-top" },
           h("span", { class: "kind", text: KIND[task.kind] || task.kind }),
-          h("span", { class: "room", text: task.room_name || task.room_id })),
+          h("span", { class: "room", text: task.room_name || ROOMS[task.room_id] || task.room_id })),
         taskBody(task)),
       h("div", { class: "task-side" },
         h("div", {},
@@ -294,7 +297,8 @@
     $("#shoppers").hidden = list.length === 0;
     $("#shopper-list").replaceChildren(...list.map((s) => h("li", { class: "shopper" },
       h("span", { class: "avatar", "aria-hidden": "true", text: (s.first_name || "?").slice(0, 1).toUpperCase() }),
-      h("span", {}, h("strong", { text: s.first_name || "Shopper" }), " · " + (s.room_name || s.room_id || "")))));
+      h("span", {}, h("strong", { text: s.first_name || "Shopper" }),
+        " · " + (ROOMS[s.room_id] || s.room_id || "")))));
   }
 
   async function act(task, verb) {

@@ -266,6 +266,7 @@
   function boughtEpcs() {
     const s = new Set();
     for (const p of state.view.purchases || []) for (const it of p.items || []) s.add(it.epc);
+    for (const it of state.view.items || []) if (it.purchased) s.add(it.epc);
     return s;
   }
   function requestText(r) {
@@ -620,7 +621,7 @@
     btn.disabled = true;
     btn.textContent = t("busy");
     try {
-      const res = await api("POST", base + "/email", { email, consent: true });
+      const res = await api("POST", base + "/email", { email, consent: true, lang: state.lang });
       closeSheet();
       resetEmailForm();
       toast(plural("email_saved", (res && res.saved) || 0));
