@@ -5,7 +5,7 @@
   reported about every 5 s, a moving one about every second. RSSI is noisy; the node smooths it before
   estimating distance, as the firmware does.
 - OpenMQTTGateway/Theengs: every advertisement it decodes, about every 1–3 s, on
-  ``<root>/<gateway>/BTtoMQTT/<MAC>``, RSSI in whole dBm.
+  ``<root>/<gateway>/BTtoMQTT/<MAC>``, RSSI in whole dBm; its status (last will) on ``<root>/<gateway>/LWT``.
 """
 
 from __future__ import annotations
@@ -69,16 +69,27 @@ class BleNodeDevice:
         self.firmware = firmware
         self.is_espresense = spec.format is BleFormat.ESPRESENSE
         self._tracks: dict[str, _Track] = {}
+        self.online = True
 
-    def status_message(self, t: float, *, online: bool) -> Message | None:
-        """ESPresense's retained ``rooms/<node>/status``; gateways report no status here."""
-        if not self.is_espresense:
-            return None
-        topic = espresense_status_topic(self.spec.root, self.spec.id)
-        return Message(t, topic, "online" if online else "offline", self.spec.id, qos=1, retain=True,
-                       will=not online)
+    @property
+    def status_topic(self) -> str:
+        """ESPresense's ``<root>/rooms/<node>/status``; OpenMQTTGateway's ``<root>/<gateway>/LWT``."""
+        if self.is_espresense:
+            return espresense_status_topic(self.spec.root, self.spec.id)
+        return f"{self.spec.root}/{self.spec.id}/LWT"
+
+    def status_message(self, t: float, *, online: bool) -> Message:
+        """The node's retained status; ``offline`` is its last will, published by the broker."""
+        return Message(t, self.status_topic, "online" if online else "offline", self.spec.id, qos=1,
+                       retain=True, will=not online)
+
+    def go_offline(self) -> None:
+        self.online = False
+        self._tracks.clear()
 
     def listen(self, t0: float, t1: float, phones: list[Phone]) -> list[Message]:
+        if not self.online:
+            return []
         out: list[Message] = []
         for phone in phones:
             key = phone.device_id

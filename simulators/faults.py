@@ -5,6 +5,7 @@
   the reader's last will ``offline`` once its keep-alive lapses, 2–15 s later; the reader says ``online``
   when it is back). Zebra antenna outages are left out: its data interface has no event for them, so no
   edge could tell a dead antenna from an empty room (``Store.antenna_down`` still does them on request).
+- BLE nodes lose power or Wi-Fi now and then: their last will ``offline``, then ``online``.
 - ``Junk``: malformed JSON, unknown topics, unknown antenna ports, wrong field types and tags that are
   not merchandise (raw ``E280…`` chip ids), each recorded in the ground truth as ``junk``.
 """
@@ -32,17 +33,20 @@ class _Down:
 
 
 class Outages:
-    """Random antenna and reader outages, each recorded in the ground truth."""
+    """Random antenna, reader and BLE node outages, each recorded in the ground truth."""
 
     def __init__(self, store: Store, rng: random.Random, *, antenna_every_s: float = 600.0,
-                 reader_every_s: float = 1500.0) -> None:
+                 reader_every_s: float = 1500.0, node_every_s: float = 3600.0) -> None:
         self.rng = rng
         self.antenna_every_s = antenna_every_s
         self.reader_every_s = reader_every_s
+        self.node_every_s = node_every_s
         t = store.now
         self.next_antenna = {r: t + rng.expovariate(1 / antenna_every_s) for r in store.readers}
         self.next_reader = {r: t + rng.expovariate(1 / reader_every_s) for r in store.readers}
+        self.next_node = {n: t + rng.expovariate(1 / node_every_s) for n in store.nodes}
         self.down: list[_Down] = []
+        self.nodes_down: dict[str, float] = {}
 
     def act(self, store: Store, t0: float, t1: float) -> None:
         for d in [d for d in self.down if d.until < t1]:
@@ -51,6 +55,7 @@ class Outages:
                 store.reader_up(d.reader)
             else:
                 store.antenna_up(d.reader, d.port)
+        self._nodes(store, t0, t1)
         busy = {d.reader for d in self.down}
         for reader_id, reader in store.readers.items():
             if reader_id in busy:
@@ -69,6 +74,21 @@ class Outages:
                                            announced=reader.is_impinj)
                 self.down.append(_Down(reader_id, port, t0 + seconds))
                 self.next_antenna[reader_id] = t0 + seconds + self.rng.expovariate(1 / self.antenna_every_s)
+
+
+    def _nodes(self, store: Store, t0: float, t1: float) -> None:
+        for node_id, until in list(self.nodes_down.items()):
+            if until < t1:
+                del self.nodes_down[node_id]
+                store.node_up(node_id)
+        for node_id, node in store.nodes.items():
+            if node_id in self.nodes_down or self.next_node[node_id] >= t1:
+                continue
+            seconds = self.rng.uniform(20, 120)
+            will_at = store.node_down(node_id, self.rng.uniform(2, 15))
+            store.truth.node_outage(node_id, node.spec.room, t0, t0 + seconds, will_at)
+            self.nodes_down[node_id] = t0 + seconds
+            self.next_node[node_id] = t0 + seconds + self.rng.expovariate(1 / self.node_every_s)
 
 
 _KINDS = ["malformed_json", "unknown_topic", "unknown_antenna", "non_sgtin", "wrong_type", "ble_garbage"]

@@ -2,9 +2,10 @@
 
 Each reader connects with its own client id and its MQTT last will (``Reader.status_topic``, payload
 ``offline``, retained, QoS 1) and says ``online`` (retained) on every connect. ESPresense nodes do the
-same on ``<root>/rooms/<node>/status``. A simulated reader drop-out closes that client's socket without
-a DISCONNECT, so the broker itself publishes the last will; when the reader comes back a new client
-connects. Messages keep the QoS of their device (ESPresense 0, readers 1).
+same on ``<root>/rooms/<node>/status``, OpenMQTTGateways on ``<root>/<gateway>/LWT``. A simulated
+drop-out closes that client's socket without a DISCONNECT, so the broker itself publishes the last
+will; when the device comes back a new client connects. Messages keep the QoS of their device
+(ESPresense 0, readers 1).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class LivePublisher:
         self._devices: dict[str, _Device] = {r.id: _Device(r.id, r.status_topic) for r in layout.readers}
         for node in layout.ble_nodes:
             espresense = node.format is BleFormat.ESPRESENSE
-            status = espresense_status_topic(node.root, node.id) if espresense else None
+            gateway_lwt = f"{node.root}/{node.id}/LWT"
+            status = espresense_status_topic(node.root, node.id) if espresense else gateway_lwt
             self._devices[node.id] = _Device(node.id, status)
         self._devices["junk"] = _Device("junk", None)
         self._clients: dict[str, mqtt.Client] = {}

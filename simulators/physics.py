@@ -5,7 +5,8 @@ Pure and seeded: every random draw comes from a ``random.Random`` the caller own
 - Fitting rooms stand along one corridor in layout order, one room width apart; the corridor's mouth
   (towards the sales floor and the entrance) is at x = -1. Neighbours are the adjacent rooms.
 - A tag has an orientation-dependent read probability per inventory round, drawn anywhere from
-  ``p_min`` to ``p_max`` and redrawn whenever the garment is moved or handled.
+  ``p_min`` to ``p_max`` and redrawn whenever the garment is moved or handled; garments bunched on the
+  same hooks sometimes shadow each other, down to about ``0.6 * p_min``.
 - A worn garment is nearly silent (its probability times ``worn_factor``) and weaker.
 - A neighbouring room's antenna reads a tag with a fraction of the own-room probability, at an RSSI
   ``cross_attenuation_db`` lower; rooms further away never do.
@@ -107,6 +108,11 @@ class RadioParams:
     corridor_reach: float = 0.7  # room widths either side of a door an antenna still sees into the corridor
     corridor_factor: float = 0.6
     corridor_rssi_dbm: float = -61.0
+    # Bunching: each further garment on the same hooks may shadow this one.
+    shadow_chance_per_garment: float = 0.06
+    shadow_chance_max: float = 0.5
+    shadow_factor_min: float = 0.2
+    shadow_factor_max: float = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +132,14 @@ class TagRadio:
     cross: dict[str, tuple[float, float]] = field(default_factory=dict)
     worn: bool = False
 
-    def reorient(self, rng: random.Random, params: RadioParams) -> None:
+    def reorient(self, rng: random.Random, params: RadioParams, *, crowd: int = 1) -> None:
+        """Draw a new orientation; ``crowd`` garments hanging together (this one included) may shadow it."""
         # A symmetric beta spreads orientations over the whole range, not just around the middle.
         self.p_own = params.p_min + (params.p_max - params.p_min) * rng.betavariate(0.9, 0.9)
+        shadow_chance = min(params.shadow_chance_max, params.shadow_chance_per_garment * (crowd - 1))
+        if rng.random() < shadow_chance:
+            shadowed = self.p_own * rng.uniform(params.shadow_factor_min, params.shadow_factor_max)
+            self.p_own = max(params.p_min * 0.6, shadowed)
         self.rssi_offset_db = rng.gauss(0.0, params.orientation_rssi_sd_db)
         self.cross.clear()
 

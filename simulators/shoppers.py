@@ -169,6 +169,10 @@ class Shopper:
         if not self.to_try:
             self.state, self.next_at = "leave_room", t + rng.uniform(5, 30)
             return
+        # Rummaging through the hooks turns the other garments too.
+        hanging = [e for e in self.items if e not in self.to_try]
+        if hanging and rng.random() < 0.4:
+            store.handle(rng.choice(hanging))
         # Sometimes a top and trousers go on together.
         n = 2 if len(self.to_try) >= 2 and rng.random() < 0.3 else 1
         self.worn = [self.to_try.pop() for _ in range(n)]

@@ -155,26 +155,33 @@ class Store:
 
     def handle(self, epc: str) -> None:
         """Someone moves the garment on its hook: a new orientation, a new read probability."""
-        self.garments[epc.upper()].radio.reorient(self._radio_rng, self.config.radio)
+        self._reorient(self.garments[epc.upper()])
 
     def wear(self, epc: str, worn: bool) -> None:
         g = self.garments[epc.upper()]
         if g.radio.worn == worn:
             return
         g.radio.worn = worn
-        g.radio.reorient(self._radio_rng, self.config.radio)
+        self._reorient(g)
         room = g.place.room if g.place.kind is PlaceKind.ROOM else None
         self.truth.worn(g.epc, room, worn, self.now)
 
     def _move_garment(self, g: Garment, place: Place) -> None:
-        if place.kind is not g.place.kind or place.room != g.place.room:
-            g.radio.reorient(self._radio_rng, self.config.radio)
+        moved = place.kind is not g.place.kind or place.room != g.place.room
         g.place = place
+        if moved:
+            self._reorient(g)
         if place.kind is PlaceKind.AWAY:
             self._in_view.pop(g.epc, None)
         else:
             self._in_view[g.epc] = g
         self.truth.item_in(g.epc, place.room if place.kind is PlaceKind.ROOM else None, self.now)
+
+    def _reorient(self, g: Garment) -> None:
+        crowd = 1
+        if g.place.kind is PlaceKind.ROOM:
+            crowd += sum(1 for o in self._in_view.values() if o.place == g.place and o.epc != g.epc)
+        g.radio.reorient(self._radio_rng, self.config.radio, crowd=crowd)
 
     # --- people ---------------------------------------------------------------------------------
 
@@ -275,15 +282,25 @@ class Store:
     def reader_up(self, reader_id: str) -> None:
         self.emit(self.readers[reader_id].go_online(self.now + 0.05))
 
+    def node_down(self, node_id: str, will_delay_s: float) -> float:
+        """A BLE node loses power or Wi-Fi; its last will follows after the keep-alive. Returns when."""
+        node = self.nodes[node_id]
+        node.go_offline()
+        will_at = self.now + will_delay_s
+        self.emit(node.status_message(will_at, online=False))
+        return will_at
+
+    def node_up(self, node_id: str) -> None:
+        node = self.nodes[node_id]
+        node.online = True
+        self.emit(node.status_message(self.now + 0.05, online=True))
+
     # --- time -----------------------------------------------------------------------------------
 
     def opening_messages(self) -> list[Message]:
         """What the devices publish when they connect: readers and ESPresense nodes say ``online``."""
         out = [r.status_message(self.now, online=True) for r in self.readers.values()]
-        for node in self.nodes.values():
-            msg = node.status_message(self.now, online=True)
-            if msg is not None:
-                out.append(msg)
+        out.extend(node.status_message(self.now, online=True) for node in self.nodes.values())
         return [Message(self.now + i * 0.001, m.topic, m.payload, m.device, m.qos, m.retain) for i, m in
                 enumerate(out)]
 

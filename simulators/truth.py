@@ -19,6 +19,7 @@ Written beside a trace as ``<trace>.truth.jsonl``, one JSON object per line, eac
 - ``{"kind": "antenna_outage", "reader", "antenna", "room", "start", "end", "announced"}``.
 - ``{"kind": "reader_outage", "reader", "start", "end", "will_at"}`` — ``will_at``: when the broker
   published the last will.
+- ``{"kind": "node_outage", "node", "room", "start", "end", "will_at"}`` — a BLE node was down.
 - ``{"kind": "junk", "t", "topic", "what"}`` — a message that is deliberately bad or foreign.
 
 Times are Unix seconds on the trace's clock. Lines after the first are sorted by kind, then time.
@@ -35,7 +36,8 @@ from typing import Any
 __all__ = ["GroundTruth", "read_truth", "write_truth"]
 
 _KIND_ORDER = [
-    "item", "item_stay", "worn", "shopper", "shopper_stay", "antenna_outage", "reader_outage", "junk",
+    "item", "item_stay", "worn", "shopper", "shopper_stay", "antenna_outage", "reader_outage", "node_outage",
+    "junk",
 ]
 
 
@@ -147,6 +149,12 @@ class GroundTruth:
             {"kind": "reader_outage", "reader": reader, "start": start, "end": end, "will_at": will_at}
         )
 
+    def node_outage(self, node: str, room: str, start: float, end: float, will_at: float) -> None:
+        self._records.append(
+            {"kind": "node_outage", "node": node, "room": room, "start": start, "end": end,
+             "will_at": will_at}
+        )
+
     def junk(self, t: float, topic: str, what: str) -> None:
         self._records.append({"kind": "junk", "t": t, "topic": topic, "what": what})
 
@@ -188,7 +196,8 @@ class GroundTruth:
 def _sort_key(record: dict[str, Any]) -> tuple[int, float, str]:
     kind = str(record["kind"])
     t = record.get("enter", record.get("start", record.get("arrive", record.get("t", 0.0))))
-    ident = str(record.get("epc", record.get("shopper", record.get("reader", record.get("topic", "")))))
+    ident = str(record.get("epc", record.get("shopper", record.get("reader", record.get("node", record.get(
+        "topic", ""))))))
     return (_KIND_ORDER.index(kind), float(t), ident)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -19,7 +20,7 @@ from edge.decoders import DecodeError, TopicRouter
 from edge.layout import Layout, load_layout
 from edge.reads import AntennaStatus, BleSighting, Observation, TagRead
 from simulators.messages import Message
-from simulators.physics import Place
+from simulators.physics import Place, RadioParams, TagRadio
 from simulators.readers import ReaderSettings
 from simulators.store import SimConfig, Store
 
@@ -220,3 +221,39 @@ def test_ble_node_throttles_a_stationary_phone_to_about_every_five_seconds(bench
     nearest = statistics.mean(o.rssi for o in sightings if o.node_id == "fr-3" and o.rssi is not None)
     through_wall = [o.rssi for o in sightings if o.node_id in {"fr-2", "fr-4"} and o.rssi is not None]
     assert not through_wall or statistics.mean(through_wall) < nearest
+
+
+def test_bunched_garments_shadow_each_other() -> None:
+    params = RadioParams()
+    rng = random.Random(7)
+    radio = TagRadio()
+
+    def mean_p(crowd: int) -> float:
+        draws = []
+        for _ in range(3000):
+            radio.reorient(rng, params, crowd=crowd)
+            draws.append(radio.p_own)
+        return statistics.mean(draws)
+
+    alone, bunched = mean_p(1), mean_p(8)
+    assert bunched < alone - 0.08
+    radio.reorient(rng, params, crowd=30)
+    assert radio.p_own >= params.p_min * 0.6
+
+
+def test_ble_node_outage_goes_quiet_then_will_then_online(bench6: Layout) -> None:
+    store = _store(bench6)
+    store.add_person("shopper", Place.in_room("fr-2"), phone_minor=7)
+    _run(store, 10)
+    will_at = store.node_down("fr-2", 5.0)
+    down_at = store.now
+    quiet = _run(store, 40)
+    store.node_up("fr-2")
+    back = _run(store, 60)
+    node_topic = "espresense/devices/iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-7/fr-2"
+    assert not [m for m in quiet if m.topic == node_topic and m.t > down_at]
+    wills = [m for m in quiet if m.will]
+    status = "espresense/rooms/fr-2/status"
+    assert [(w.topic, w.payload, w.t) for w in wills] == [(status, "offline", will_at)]
+    assert any(m.topic == "espresense/rooms/fr-2/status" and m.payload == "online" for m in back)
+    assert any(m.topic == node_topic for m in back)
