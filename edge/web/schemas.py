@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 GTIN = Field(pattern=r"^\d{14}$", description="GTIN-14")
-EPC = Field(pattern=r"^[0-9A-Fa-f]{8,64}$", description="EPC, hex")
 # Deliberately simple: one @, a dot in the domain, no spaces. The confirmation email is the real test.
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -145,7 +144,9 @@ class RoomView(BaseModel):
 
 class RequestIn(_In):
     gtin: str = GTIN
-    epc: str | None = EPC
+    epc: str | None = Field(
+        default=None, pattern=r"^[0-9A-Fa-f]{8,64}$", description="EPC (hex) of the item it is instead of"
+    )
 
 
 class PurchaseIn(_In):
