@@ -1,0 +1,121 @@
+"""Exactly once, end to end, with real processes: the central store (uvicorn) stops while the store keeps
+producing events, then comes back; the edge's sync worker is SIGKILLed mid-sync and restarted. Every
+event arrives once: the counts at the edge and at the centre match."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from cloud_sync import ledger
+from tests.central_support import (
+    CentralServer,
+    WorkerProcess,
+    add_store,
+    edge_engine,
+    fresh_pg_database,
+    outbox_counts,
+    pg_available,
+    produce,
+    wait_for,
+)
+from tests.conftest import require
+
+STORE = "store-042"
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def central_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+        return
+    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+def central(central_db: str, tmp_path: Path) -> Iterator[tuple[CentralServer, str]]:
+    key = add_store(central_db, STORE, "Flagship")
+    server = CentralServer(central_db, tmp_path)
+    server.start()
+    yield server, key
+    server.stop()
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
+    path = tmp_path / "edge.db"
+    engine = edge_engine(path)
+    ledger.ensure_tables(engine)
+    yield engine, f"sqlite:///{path}"
+    engine.dispose()
+
+
+def drained(engine: Engine) -> bool:
+    return ledger.counts(engine).backlog == 0
+
+
+def assert_exactly_once(engine: Engine, server: CentralServer) -> None:
+    at_edge = outbox_counts(engine)
+    counts = ledger.counts(engine)
+    assert counts.backlog == 0
+    assert counts.sent_total == sum(at_edge.values())
+    assert server.stats()["events"] == at_edge
+
+
+def test_events_queue_while_the_centre_is_down_and_arrive_once(
+        central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path) -> None:
+    server, key = central
+    engine, edge_url = edge
+    worker = WorkerProcess(edge_url, server.url, key, STORE, tmp_path, batch_size=50)
+    worker.start()
+    try:
+        produce(engine, STORE, 200)
+        wait_for(lambda: drained(engine), 120, "the first events to drain")
+
+        server.stop()
+        # The store goes on: sessions end, shoppers buy, all into the outbox.
+        producer = threading.Thread(target=produce, args=(engine, STORE, 300), kwargs={"start": 200})
+        producer.start()
+        producer.join()
+        assert ledger.counts(engine).backlog == 300  # queued, nothing lost, nothing sent
+        sent_before = ledger.counts(engine).sent_total
+
+        server.start()
+        produce(engine, STORE, 50, start=500)
+        wait_for(lambda: drained(engine), 180, "the backlog to drain after the centre came back")
+        assert ledger.counts(engine).sent_total == sent_before + 350
+        assert_exactly_once(engine, server)
+    finally:
+        worker.stop()
+
+
+def test_a_worker_killed_mid_sync_resumes_without_loss_or_duplicates(
+        central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path) -> None:
+    server, key = central
+    engine, edge_url = edge
+    produce(engine, STORE, 3000)
+    worker = WorkerProcess(edge_url, server.url, key, STORE, tmp_path, batch_size=25)
+    kills = 0
+    try:
+        for _ in range(3):
+            worker.start()
+            # Kill it while it is part-way through: some sent, some still queued.
+            sent = ledger.counts(engine).sent_total
+            wait_for(lambda s=sent: ledger.counts(engine).sent_total > s + 100, 120, "the worker to make progress")
+            if ledger.counts(engine).backlog == 0:
+                break
+            worker.kill()
+            kills += 1
+        assert kills >= 1, "the worker was never killed mid-sync"
+        worker.start()
+        wait_for(lambda: drained(engine), 180, "the backlog to drain after the kills")
+        assert_exactly_once(engine, server)
+        assert server.stats()["events"] == outbox_counts(engine)
+    finally:
+        worker.stop()
