@@ -107,7 +107,8 @@ def test_a_worker_killed_mid_sync_resumes_without_loss_or_duplicates(
             worker.start()
             # Kill it while it is part-way through: some sent, some still queued.
             sent = ledger.counts(engine).sent_total
-            wait_for(lambda s=sent: ledger.counts(engine).sent_total > s + 100, 120, "the worker to make progress")
+            wait_for(lambda s=sent: ledger.counts(engine).sent_total > s + 100, 120,
+                     "the worker to make progress")
             if ledger.counts(engine).backlog == 0:
                 break
             worker.kill()
