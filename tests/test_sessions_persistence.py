@@ -1,0 +1,130 @@
+"""Sessions on disk: presence through the bus opens them, idle ends them with go-backs and outbox rows,
+and a restarted edge resumes the ones that were open (same SQLite file, a new service)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from edge.epc import encode_sgtin96
+from edge.presence.events import EventType, PresenceEvent
+from edge.storage.models import FittingRoomSession, SessionItem, Task
+from edge.storage.outbox import OutboxEvent
+from tests.mirror_support import MirrorEdge, eventually, mirror_edge
+
+
+def db_rows(edge: MirrorEdge, model: type) -> list:  # type: ignore[type-arg]
+    with Session(edge.service.db) as db:
+        return list(db.exec(select(model)).all())
+
+
+def test_presence_on_the_bus_reaches_the_mirror(tmp_path: Path) -> None:
+    with mirror_edge(tmp_path / "edge.db") as edge:
+        headers = edge.mirror("fr-2")
+        sku = edge.sku_in_stock(edge.style(4))
+        epc = encode_sgtin96(sku.gtin, 42)
+        event = PresenceEvent(time.time(), EventType.ITEM_ENTERED, "fr-2", epc=epc, gtin=sku.gtin)
+        assert edge.client.portal is not None
+        edge.client.portal.call(edge.service.bus.publish, "presence", event)
+
+        def items() -> list[str]:
+            view = edge.client.get("/api/mirror/fr-2", headers=headers).json()
+            return [i["epc"] for i in view["items"]]
+
+        assert eventually(items) == [epc]
+        (row,) = db_rows(edge, SessionItem)
+        assert (row.epc, row.gtin, row.present) == (epc, sku.gtin, True)
+
+
+def test_idle_session_ends_with_a_go_back_task_and_outbox_rows(tmp_path: Path) -> None:
+    with mirror_edge(tmp_path / "edge.db", session_idle_s=60) as edge:
+        t0 = time.time()
+        style = edge.style(0, category="dresses")
+        left_behind = edge.put_in_room("fr-1", edge.sku_in_stock(style), 1, t=t0)
+        taken = edge.put_in_room("fr-1", edge.sku_in_stock(style, skip=1), 2, t=t0)
+        bought = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(1, category="shoes")), 3, t=t0)
+        edge.take_out("fr-1", taken, t=t0 + 1)
+        purchase = edge.client.post(
+            "/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"), json={"epcs": [bought]}
+        )
+        assert purchase.status_code == 201
+        edge.ctx.manager.tick(t0 + 30)
+        assert [s.ended_at for s in db_rows(edge, FittingRoomSession)] == [None]
+
+        edge.ctx.manager.tick(time.time() + 61)
+
+        (session,) = db_rows(edge, FittingRoomSession)
+        assert session.ended_at is not None
+        go_back = next(t for t in db_rows(edge, Task) if t.kind == "go_back")
+        assert [i["epc"] for i in json.loads(go_back.detail)["items"]] == [left_behind]
+        events = {e.type: json.loads(e.payload) for e in db_rows(edge, OutboxEvent)}
+        assert events["go_back"]["task_id"] == go_back.id
+        ended = events["session_ended"]
+        assert ended["session_id"] == session.id and ended["go_backs"] == [left_behind]
+        assert {i["epc"] for i in ended["items"]} == {left_behind, taken, bought}
+        view = edge.client.get("/api/mirror/fr-1", headers=edge.mirror("fr-1")).json()
+        assert view["session"] is None and view["items"] == []
+
+
+def test_an_unanswered_size_request_is_cancelled_when_the_session_ends(tmp_path: Path) -> None:
+    with mirror_edge(tmp_path / "edge.db", session_idle_s=60) as edge:
+        sku = edge.sku_in_stock(edge.style(7))
+        request = edge.client.post(
+            "/api/mirror/fr-5/requests", headers=edge.mirror("fr-5"), json={"gtin": sku.gtin}
+        )
+        assert request.status_code == 201
+        edge.ctx.manager.tick(time.time() + 61)
+        (task,) = db_rows(edge, Task)
+        assert task.status == "cancelled"
+
+
+def test_a_room_with_unknown_coverage_keeps_its_session(tmp_path: Path) -> None:
+    with mirror_edge(tmp_path / "edge.db", session_idle_s=60) as edge:
+        t0 = time.time()
+        edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(2)), 1, t=t0)
+        edge.ctx.manager.apply_presence([PresenceEvent(t0 + 1, EventType.ROOM_UNKNOWN, "fr-1")])
+        edge.ctx.manager.tick(t0 + 3600)
+        (session,) = db_rows(edge, FittingRoomSession)
+        assert session.ended_at is None
+        view = edge.client.get("/api/mirror/fr-1", headers=edge.mirror("fr-1")).json()
+        assert view["covered"] is False and len(view["items"]) == 1
+
+
+def test_a_restarted_edge_resumes_open_sessions(tmp_path: Path) -> None:
+    db_path = tmp_path / "edge.db"
+    with mirror_edge(db_path) as edge:
+        token = edge.token("fr-3")
+        style = edge.style(3)
+        kept = edge.put_in_room("fr-3", edge.sku_in_stock(style), 1)
+        gone = edge.put_in_room("fr-3", edge.sku_in_stock(style, skip=1), 2)
+        edge.take_out("fr-3", gone)
+        request = edge.client.post(
+            "/api/mirror/fr-3/requests",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"gtin": edge.sku_in_stock(style, skip=2).gtin},
+        ).json()
+        (before,) = db_rows(edge, FittingRoomSession)
+
+    with mirror_edge(db_path) as edge:  # a new process: new service, same database
+        view = edge.client.get("/api/mirror/fr-3", headers={"Authorization": f"Bearer {token}"}).json()
+        assert view["session"]["id"] == before.id
+        assert [i["epc"] for i in view["items"]] == [kept]
+        assert [r["id"] for r in view["requests"]] == [request["id"]]
+        # New activity continues the same session instead of opening another.
+        edge.put_in_room("fr-3", edge.sku_in_stock(style, skip=3), 5)
+        assert len(db_rows(edge, FittingRoomSession)) == 1
+
+
+def test_a_resumed_item_not_read_again_is_dropped_after_the_grace_period(tmp_path: Path) -> None:
+    db_path = tmp_path / "edge.db"
+    with mirror_edge(db_path) as edge:
+        epc = edge.put_in_room("fr-6", edge.sku_in_stock(edge.style(8)), 1)
+    with mirror_edge(db_path) as edge:
+        edge.ctx.manager.tick(
+            time.time() + 45
+        )  # grace: 1.5 x the presence exit timeout (20 s), at least 30 s
+        (item,) = db_rows(edge, SessionItem)
+        assert item.epc == epc and item.present is False
