@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
-from edge.storage.models import FittingRoomSession, SessionItem, Task
+from edge.storage.models import EmailList, FittingRoomSession, SessionItem, Task
 from edge.storage.outbox import OutboxEvent
+from edge.suggest import ShopperProfile
 from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
 
@@ -128,3 +129,49 @@ def test_a_resumed_item_not_read_again_is_dropped_after_the_grace_period(tmp_pat
         )  # grace: 1.5 x the presence exit timeout (20 s), at least 30 s
         (item,) = db_rows(edge, SessionItem)
         assert item.epc == epc and item.present is False
+
+
+class OneKnownShopper:
+    """A profile lookup that knows one phone (what cloud sync's directory provides live)."""
+
+    def __init__(self, device: str, profile: ShopperProfile) -> None:
+        self.device = device
+        self.profile = profile
+
+    def profile_for_device(self, device: str) -> ShopperProfile | None:
+        return self.profile if device == self.device else None
+
+
+def test_a_known_shopper_is_greeted_named_in_events_and_forgotten_on_erasure(tmp_path: Path) -> None:
+    with mirror_edge(tmp_path / "edge.db") as edge:
+        phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-42"
+        profile = ShopperProfile(
+            member_id="member-7", first_name="Lucía", preferred_sizes={"outerwear": "XS"}
+        )
+        edge.service.profiles = OneKnownShopper(phone, profile)  # type: ignore[attr-defined]
+        headers = edge.mirror("fr-1")
+        edge.ctx.manager.apply_presence(
+            [PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, "fr-1", device=phone)]
+        )
+        edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(0, category="tops")), 1)
+        view = edge.client.get("/api/mirror/fr-1", headers=headers).json()
+        assert view["shopper"] == {"first_name": "Lucía", "preferred_sizes": {"outerwear": "XS"}}
+        coats = [s for s in view["suggestions"] if s["category"] == "outerwear"]
+        assert (
+            coats and all(s["size"] == "XS" for s in coats if "XS" in s["size"]) and coats[0]["size"] == "XS"
+        )
+        saved = edge.client.post(
+            "/api/mirror/fr-1/email", headers=headers, json={"email": "lucia@example.com", "consent": True}
+        )
+        assert saved.status_code == 201
+        (event,) = [e for e in db_rows(edge, OutboxEvent) if e.type == "email_opt_in"]
+        assert event.member_id == "member-7"
+
+        assert edge.client.portal is not None
+        edge.client.portal.call(edge.service.bus.publish, "member_erased", "member-7")
+
+        def forgotten() -> bool:
+            sessions = db_rows(edge, FittingRoomSession)
+            return not db_rows(edge, EmailList) and all(s.member_id is None for s in sessions)
+
+        assert eventually(forgotten)

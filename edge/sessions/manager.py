@@ -25,6 +25,7 @@ from edge.sessions.changes import SessionChange, SessionEnded
 from edge.sessions.machine import FittingRooms, OpenSession
 from edge.storage.fitting_rooms import MemberOf, apply_session_changes, load_open_sessions
 from edge.storage.models import FittingRoomSession
+from edge.storage.tasks import forget_member
 
 __all__ = ["ROOM_CHANGED", "TASKS_CHANGED", "Notify", "RoomAction", "RoomSnapshot", "SessionManager"]
 
@@ -168,6 +169,13 @@ class SessionManager:
                 shopper_devices=tuple(room.shoppers),
                 purchased_epcs=frozenset(session.purchased) if session else frozenset(),
             )
+
+    def forget_member(self, member_id: str) -> int:
+        """Erasure: drop what the fitting-room tables hold of a member (email lists, session links)."""
+        with self._lock, Session(self._engine) as db:
+            changed = forget_member(session=db, member_id=member_id)
+            db.commit()
+        return changed
 
     def rooms_with_device(self, device: str) -> list[str]:
         """Fitting rooms where the shopper device is now."""

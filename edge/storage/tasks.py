@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from edge.storage.models import EmailList, Purchase, Task, TaskKind, TaskStatus
+from edge.storage.models import EmailList, FittingRoomSession, Purchase, Task, TaskKind, TaskStatus
 from edge.storage.outbox import add_outbox_event
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "create_help_call",
     "create_purchase",
     "create_size_request",
+    "forget_member",
     "list_active_tasks",
     "purchases_of_session",
     "requests_of_session",
@@ -204,6 +205,22 @@ def save_email_list(
         },
     )
     return row
+
+
+def forget_member(*, session: Session, member_id: str) -> int:
+    """Erasure: delete the member's email lists and unlink them from fitting-room sessions; returns the
+    number of rows changed. The outbox rows are cloud sync's to delete."""
+    changed = 0
+    for row in session.exec(select(EmailList).where(EmailList.member_id == member_id)).all():
+        session.delete(row)
+        changed += 1
+    for visit in session.exec(
+        select(FittingRoomSession).where(FittingRoomSession.member_id == member_id)
+    ).all():
+        visit.member_id = None
+        session.add(visit)
+        changed += 1
+    return changed
 
 
 def list_active_tasks(*, session: Session) -> list[Task]:

@@ -193,17 +193,21 @@ class Suggester:
         if not candidates:
             return None
         run = list(dict.fromkeys(s.size for s in style.skus))
-        wanted: list[str] = []
+        # Most telling first: a size being tried in this very category, then the profile's preferred size
+        # for it, then sizes tried in a category sized the same way (a top's M for a jacket).
+        wanted = list(tried.get(style.category.value, []))
         if profile is not None and style.category.value in profile.preferred_sizes:
             wanted.append(profile.preferred_sizes[style.category.value])
-        wanted += tried.get(style.category.value, []) + tried.get(_SIZE_SYSTEMS[style.category], [])
+        wanted += tried.get(_SIZE_SYSTEMS[style.category], [])
         targets = [run.index(w) for w in wanted if w in run] or [len(run) // 2]
         colours = profile.favourite_colours if profile is not None else ()
 
-        def rank(sku: Sku) -> tuple[int, int, int, int]:
-            size_distance = min(abs(run.index(sku.size) - t) for t in targets)
+        def rank(sku: Sku) -> tuple[int, int, int, int, int]:
+            index = run.index(sku.size)
+            nearest = min(abs(index - t) for t in targets)
+            to_best = abs(index - targets[0])
             favourite = 0 if sku.colour in colours else 1
-            return (size_distance, favourite, -stock(sku.gtin).in_store, run.index(sku.size))
+            return (nearest, to_best, favourite, -stock(sku.gtin).in_store, index)
 
         return min(candidates, key=rank)
 

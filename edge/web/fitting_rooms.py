@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 TICK_S = 1.0
 PRESENCE_TOPIC = "presence"
 PROFILE_TOPIC = "profile"  # cloud sync: a device id whose profile just arrived
+ERASED_TOPIC = "member_erased"  # cloud sync: a member id to forget
 
 
 class ServiceCatalog:
@@ -61,8 +62,12 @@ class ServiceProfiles:
         self._nobody = NoProfiles()
 
     def profile_for_device(self, device: str) -> ShopperProfile | None:
-        sync = getattr(self._service, "cloud_sync", None)
-        lookup = getattr(sync, "profiles", None) or getattr(self._service, "profiles", None) or self._nobody
+        # Explicit None checks: a profile directory with no entries yet is falsy (it has a length).
+        lookup: Any = getattr(getattr(self._service, "cloud_sync", None), "profiles", None)
+        if lookup is None:
+            lookup = getattr(self._service, "profiles", None)
+        if lookup is None:
+            lookup = self._nobody
         profile: ShopperProfile | None = lookup.profile_for_device(device)
         return profile
 
@@ -152,6 +157,12 @@ def _start_with(service: EdgeService, manager: SessionManager, hub: live.LiveHub
 
         unsubscribe.append(bus.subscribe(PROFILE_TOPIC, on_profile))
 
+        def on_erased(_topic: str, member_id: Any) -> None:
+            if executor is not None:
+                executor.submit(manager.forget_member, str(member_id)).add_done_callback(_log_failure)
+
+        unsubscribe.append(bus.subscribe(ERASED_TOPIC, on_erased))
+
         async def tick_forever() -> None:
             while True:
                 await asyncio.sleep(TICK_S)
@@ -180,7 +191,7 @@ def _start_with(service: EdgeService, manager: SessionManager, hub: live.LiveHub
     service.on_shutdown(on_stop)
 
 
-def _log_failure(future: Future[None]) -> None:
+def _log_failure(future: Future[Any]) -> None:
     exc = future.exception()
     if exc is not None:
-        log.error("fitting rooms: presence batch not applied", exc_info=exc)
+        log.error("fitting rooms: background database work failed", exc_info=exc)

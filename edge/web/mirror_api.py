@@ -190,6 +190,7 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
         )
         action.tasks_changed = True
         action.db.flush()
+        ctx.manager.mark_purchased(room_id, body.epcs, now)  # under the same lock: never a go-back
         public = PurchasePublic(
             id=purchase.id or 0,
             items=[PurchaseItem.model_validate(line) for line in lines],
@@ -199,7 +200,6 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
             status="to_bag",
             created_at=now,
         )
-    ctx.manager.mark_purchased(room_id, body.epcs, now)
     return public
 
 
