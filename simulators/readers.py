@@ -6,6 +6,8 @@
 - Zebra IoTC INVENTORY: one event per tag and antenna per interval (1 s) with ``reads`` and whole-dBm
   peak RSSI; with batching, all events of an interval go out as one JSON array.
 
+Each antenna gets ``*_rounds_per_s`` inventory rounds a second (8 by default, the antennas taking turns
+as a real reader multiplexes them); in each round every tag in view is read with its own probability.
 Reader timestamps carry the reader's own clock skew (they are data, not the clock); the receive time of
 each message is the moment it leaves the reader plus a few milliseconds of network.
 """
@@ -38,8 +40,8 @@ class ReaderSettings:
     dedup: bool = False
     report_interval_s: float = 1.0
     zebra_batching: bool = False
-    impinj_rounds_per_s: float = 3.0
-    zebra_rounds_per_s: float = 5.0
+    impinj_rounds_per_s: float = 8.0
+    zebra_rounds_per_s: float = 8.0
     read_rssi_sd_db: float = 1.5
 
 

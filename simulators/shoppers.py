@@ -1,10 +1,11 @@
 """Shoppers and associates who move garments through the store, as actors of ``simulators.store.Store``.
 
 A shopper arrives at the entrance, browses the floor picking 1–5 garments (often one style in two
-sizes), waits for a free fitting room, walks the corridor to it, hangs the garments up, tries them on one
-after another (a worn garment is nearly silent), then leaves with some and leaves the rest behind as
-go-backs, pays and walks out. An associate later walks in, collects the go-backs and takes them back to
-the floor. Opted-in shoppers carry a phone advertising the store app's iBeacon.
+sizes), waits for a free fitting room, walks the corridor to it, hangs the garments up, tries most of
+them on one after another (a worn garment is nearly silent), then leaves with some and leaves the rest
+behind as go-backs, pays and walks out. An associate, 3–15 minutes later, walks in, collects the
+go-backs and takes them back to the floor. Opted-in shoppers carry a phone advertising the store app's
+iBeacon.
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ class Shopper:
             self.state, self.next_at = "hang_up", arrive + rng.uniform(3, 10)
         elif state == "hang_up":
             store.put(self.items, Place.in_room(self._room()))
-            self.to_try = list(self.items)
+            # Not everything gets tried on: once one size fits, the other stays on its hanger.
+            self.to_try = [e for e in self.items if rng.random() < 0.75] or self.items[:1]
             rng.shuffle(self.to_try)
             self.state, self.next_at = "try_on", t + rng.uniform(10, 40)
         elif state == "try_on":
@@ -207,7 +209,7 @@ class Associate:
         self.next_at = 0.0
         self.room: str | None = None
         self.present = False
-        self.delay = {room: rng.uniform(60, 300) for room in board.rooms}
+        self.delay = {room: rng.uniform(180, 900) for room in board.rooms}
 
     def act(self, store: Store, t0: float, t1: float) -> None:
         while self.next_at < t1:
@@ -237,7 +239,7 @@ class Associate:
             store.pick_up(self.id, items)
             arrive = store.walk_to(self.id, _room_of_kind(store, "sales_floor"))
             self.board.release(room, arrive)
-            self.delay[room] = self.rng.uniform(60, 300)
+            self.delay[room] = self.rng.uniform(180, 900)
             self.state, self.next_at = "shelve", arrive + self.rng.uniform(10, 30)
             return True
         if self.state == "shelve":
