@@ -362,3 +362,18 @@ def test_pipeline_tick_flushes_the_sql_sink(tmp_path: Path) -> None:
     assert sink.pending == 1
     pipeline.tick(100.5)
     assert sink.pending == 0
+
+
+def test_loop_counters_take_exactly_their_labels() -> None:
+    metrics = EdgeMetrics()
+    with pytest.raises(ValueError, match="kind"):
+        metrics.mqtt_messages.labels(type="rfid")
+    metrics.mqtt_messages.labels(kind="rfid").inc(2)
+    metrics.non_merchandise.inc()
+    assert metrics.value("fitroom_mqtt_messages_total", kind="rfid") == 2
+    assert metrics.value("fitroom_non_merchandise_total") == 1
+
+
+def test_a_utf8_bom_before_the_json_is_accepted(rig: Rig) -> None:
+    rig.pipeline.handle(IMPINJ, b"\xef\xbb\xbf" + impinj_read(), 1.0)
+    assert len(rig.engine.seen) == 1

@@ -32,7 +32,7 @@ class ErrorKind(StrEnum):
 
 
 class IgnoreReason(StrEnum):
-    """Why a well-formed message was dropped on purpose. Labels ``fitroom_ignored_total``."""
+    """Why a well-formed message was dropped on purpose. Labels ``fitroom_ingest_ignored_total``."""
 
     READER_EVENT = "reader_event"  # reader events we do not use: inventoryStatus, overflow, heartbeats...
     BLE_FINGERPRINT = "ble_fingerprint"  # ESPresense apple:/name:/... ids are shared, never an identity

@@ -34,10 +34,17 @@ _HEX_EPC = re.compile(r"[0-9A-Fa-f]{4,124}")
 _MAX_EPC_BYTES = 62
 
 
+_decode_json = json.JSONDecoder().decode
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def load_json(payload: bytes) -> Any:
-    """Parse a payload as JSON; anything that is not UTF-8 JSON is ``malformed_json``."""
+    """Parse a payload as UTF-8 JSON (a leading BOM is allowed); anything else is ``malformed_json``."""
+    if payload.startswith(_UTF8_BOM):
+        payload = payload[3:]
     try:
-        return json.loads(payload)
+        # Decoding the bytes ourselves skips json.loads' encoding sniffing: devices send UTF-8.
+        return _decode_json(payload.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise DecodeError(ErrorKind.MALFORMED_JSON, f"not JSON: {type(exc).__name__}") from None
 
