@@ -101,6 +101,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"fitroom-sim: {exc}", file=sys.stderr)
         return 1
     trace_fh = args.trace.open("w", encoding="utf-8") if args.trace else None
+    if trace_fh is not None:
+        # Each client said "online" as it connected; the trace records those statuses all the same.
+        for msg in sim.store.opening_messages():
+            trace_fh.write(json.dumps(msg.trace_line(), separators=(",", ":")) + "\n")
     wall0, sim0 = time.monotonic(), sim.scenario.start
     try:
         for msg in sim.messages(opening=False):

@@ -153,5 +153,8 @@ def test_run_command_publishes_every_device_with_its_qos_and_stops(
     assert ("espresense", 1) not in qos_by_root
     lines = read_trace(trace)
     assert lines and read_truth(truth_path_for(trace))[0]["kind"] == "trace"
+    online = {line["topic"] for line in lines if line["payload"] == "online"}
+    assert online >= {r.status_topic for r in bench.readers}
+    assert [line["t"] for line in lines] == sorted(line["t"] for line in lines)
     said_offline = {r.topic for r in received if r.payload == b"offline" and not r.retain}
     assert {r.status_topic for r in bench.readers} <= said_offline, "readers say offline when the run ends"
