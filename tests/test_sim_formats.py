@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.decoders import TopicRouter
 from edge.layout import Layout
@@ -147,3 +149,45 @@ def test_every_encoder_output_decodes_with_the_edge_decoders(demo_layout: Layout
     assert read.gtin == "80614141123458" and read.reads == 3 and read.rssi_dbm == -61
     sighting = router.route(omg_at).decode(omg.encode()).observations[0]
     assert isinstance(sighting, BleSighting) and sighting.device_id == device
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    epc=st.binary(min_size=12, max_size=12).map(lambda b: b.hex().upper()),
+    port=st.sampled_from([1, 2, 3, 4]),
+    cdbm=st.integers(min_value=-9000, max_value=-2000),
+    t=st.floats(min_value=1.6e9, max_value=2.1e9, allow_nan=False),
+    legacy=st.booleans(),
+)
+def test_impinj_reports_round_trip_through_the_edge_decoder(
+    demo_layout: Layout, epc: str, port: int, cdbm: int, t: float, legacy: bool
+) -> None:
+    reader = next(r for r in demo_layout.readers if r.format == "impinj_iot")
+    payload = impinj_tag_inventory(epc_hex=epc, antenna_port=port, peak_rssi_cdbm=cdbm, t=t, last_seen=t,
+                                   with_event_type=not legacy)
+    (read,) = TopicRouter(demo_layout).route(reader.topic).decode(payload.encode()).observations
+    assert isinstance(read, TagRead)
+    assert (read.epc, read.antenna, read.room_id) == (epc, port, reader.antenna_rooms()[port])
+    assert read.rssi_dbm == pytest.approx(cdbm / 100)
+    assert read.reader_time == pytest.approx(t, abs=1e-3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    epc=st.binary(min_size=12, max_size=12).map(lambda b: b.hex().upper()),
+    port=st.sampled_from([1, 2]),
+    rssi=st.integers(min_value=-90, max_value=-20),
+    reads=st.integers(min_value=1, max_value=50),
+    t=st.floats(min_value=1.6e9, max_value=2.1e9, allow_nan=False),
+    offset=st.sampled_from([-300, -180, 0, 60, 120, 180, 330]),
+    batched=st.booleans(),
+)
+def test_zebra_events_round_trip_through_the_edge_decoder(
+    demo_layout: Layout, epc: str, port: int, rssi: int, reads: int, t: float, offset: int, batched: bool
+) -> None:
+    reader = next(r for r in demo_layout.readers if r.format == "zebra_iotc")
+    payload = zebra_inventory([ZebraTagEvent(t, epc, port, rssi, reads, 1)], offset, batched=batched)
+    (read,) = TopicRouter(demo_layout).route(reader.topic).decode(payload.encode()).observations
+    assert isinstance(read, TagRead)
+    assert (read.epc, read.antenna, read.reads, read.rssi_dbm) == (epc, port, reads, rssi)
+    assert read.reader_time == pytest.approx(t, abs=1e-3)
