@@ -377,3 +377,18 @@ def test_loop_counters_take_exactly_their_labels() -> None:
 def test_a_utf8_bom_before_the_json_is_accepted(rig: Rig) -> None:
     rig.pipeline.handle(IMPINJ, b"\xef\xbb\xbf" + impinj_read(), 1.0)
     assert len(rig.engine.seen) == 1
+
+
+def test_logs_mask_device_identities_in_topics(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        rig.pipeline.handle("espresense/devices/irk:0123456789abcdef0123456789abcdef/kitchen", b"{}", 1.0)
+        rig.pipeline.handle("home/omg-entrance/BTtoMQTT/6087574C9BC2", b"{", 1.0)
+    assert "0123456789abcdef" not in caplog.text and "6087574C9BC2" not in caplog.text
+    assert "espresense/devices/<device>/kitchen" in caplog.text
+    assert "home/omg-entrance/BTtoMQTT/<device>" in caplog.text
+
+
+def test_an_overlong_espresense_device_id_is_rejected(rig: Rig) -> None:
+    rig.pipeline.handle(f"espresense/devices/irk:{'a' * 300}/fr-1", b'{"rssi":-60}', 1.0)
+    assert rig.count("fitroom_decode_errors_total", kind="bad_value") == 1
+    assert rig.engine.seen == []

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from edge.decoders.errors import DecodeResult, IgnoreReason
+from edge.decoders.errors import DecodeError, DecodeResult, ErrorKind, IgnoreReason
 from edge.decoders.fields import load_json, opt_number, require_object
 from edge.reads import BleSighting
 
 if TYPE_CHECKING:
     from edge.layout import BleNode
 
-__all__ = ["EspresenseSightingDecoder", "espresense_identity"]
+__all__ = ["MAX_DEVICE_ID", "EspresenseSightingDecoder", "espresense_identity"]
 
 _IBEACON = "iBeacon:"
 _IDENTITY_PREFIXES = (_IBEACON, "irk:", "known:")
+# Real ids are well under this (an iBeacon id is 52 characters); longer is junk, not a device to track.
+MAX_DEVICE_ID = 128
 
 
 def espresense_identity(device_id: str) -> str | None:
@@ -44,9 +46,11 @@ class EspresenseSightingDecoder:
         self.device_id = espresense_identity(device_id)
 
     def decode(self, payload: bytes) -> DecodeResult:
-        """Raises ``DecodeError`` for a payload that is not a JSON object (identities only)."""
+        """Raises ``DecodeError`` for an overlong device id or a payload that is not a JSON object."""
         if self.device_id is None:
             return DecodeResult.dropped(IgnoreReason.BLE_FINGERPRINT)
+        if len(self.device_id) > MAX_DEVICE_ID:
+            raise DecodeError(ErrorKind.BAD_VALUE, f"device id of {len(self.device_id)} characters")
         doc = require_object(load_json(payload), "message")
         return DecodeResult(
             [

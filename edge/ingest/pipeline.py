@@ -26,11 +26,22 @@ if TYPE_CHECKING:
     from edge.metrics import EdgeMetrics
     from edge.presence.events import PresenceEvent
 
-__all__ = ["IngestPipeline", "PresenceCore"]
+__all__ = ["IngestPipeline", "PresenceCore", "loggable_topic"]
 
 log = logging.getLogger(__name__)
 
 _TOPIC_IN_LOG = 200
+# Topic levels after these name a device (ESPresense device id, a gateway's MAC): never logged.
+_DEVICE_LEVEL_AFTER = frozenset({"devices", "BTtoMQTT"})
+
+
+def loggable_topic(topic: str) -> str:
+    """The topic with device identities masked, truncated: phones are people, logs are not the place."""
+    levels = topic[:_TOPIC_IN_LOG].split("/")
+    for i in range(len(levels)):
+        if ":" in levels[i] or (i and levels[i - 1] in _DEVICE_LEVEL_AFTER):
+            levels[i] = "<device>"
+    return "/".join(levels)
 
 
 class PresenceCore(Protocol):
@@ -220,7 +231,7 @@ class IngestPipeline:
             log.warning(
                 "ingest: %s on %s: %s%s",
                 kind.value,
-                topic[:_TOPIC_IN_LOG],
+                loggable_topic(topic),
                 message,
                 f" ({suppressed} more {kind.value} since the last report)" if suppressed else "",
             )
@@ -237,7 +248,7 @@ class IngestPipeline:
             if suppressed is not None:
                 log.error(
                     "ingest: internal error on %s (%d more since the last report)",
-                    topic[:_TOPIC_IN_LOG],
+                    loggable_topic(topic),
                     suppressed,
                     exc_info=exc,
                 )
