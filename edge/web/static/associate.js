@@ -20,6 +20,7 @@
     receivedAt: 0,          // performance.now() when `tasks` arrived; ages count on from there
     filter: "all",
     pending: new Set(),
+    seen: new Set(),        // task ids already shown: only new ones animate in
     ws: null,
     attempts: 0,
     timer: null,
@@ -80,7 +81,6 @@
   function showSignIn(message) {
     stopLive();
     state.me = null;
-    localStorage.removeItem("fitroom.associate");
     $("#console-view").hidden = true;
     $("#bar-user").hidden = true;
     $("#signin-view").hidden = false;
@@ -114,7 +114,6 @@
     try {
       const res = await api("POST", "/api/associate/login", { associate_id: id, pin });
       state.me = res.associate;
-      localStorage.setItem("fitroom.associate", JSON.stringify(res.associate));
       $("#pin").value = "";
       err.hidden = true;
       showConsole();
@@ -246,7 +245,8 @@
         onclick: () => act(task, "complete") }, busy ? "…" : "Complete");
     }
     const age = ageOf(task);
-    const cls = "task" + (task.status === "open" && age >= LATE_S ? " is-late" : task.status === "open" && age >= WARM_S ? " is-warm" : "");
+    let cls = "task" + (task.status === "open" && age >= LATE_S ? " is-late" : task.status === "open" && age >= WARM_S ? " is-warm" : "");
+    if (!state.seen.has(task.id)) { state.seen.add(task.id); cls += " is-new"; }
     return h("li", { class: cls, dataset: { taskId: task.id, kind: task.kind, status: task.status, room: task.room_id } },
       h("span", { class: "task-stripe", "aria-hidden": "true" }),
       h("div", { class: "task-main" },
@@ -337,13 +337,9 @@
 
   (async function boot() {
     try {
-      state.me = JSON.parse(localStorage.getItem("fitroom.associate") || "null");
-    } catch (e) { state.me = null; }
-    try {
-      // A still-valid cookie skips the sign-in form.
-      const tasks = await api("GET", "/api/associate/tasks");
-      if (!state.me) { showSignIn(""); return; }
-      setTasks(tasks);
+      // A still-valid sign-in cookie skips the form.
+      state.me = await api("GET", "/api/associate/me");
+      setTasks(await api("GET", "/api/associate/tasks"));
       showConsole();
     } catch (e) {
       showSignIn("");

@@ -27,6 +27,7 @@
     helpUntil: 0,
     openSheet: null,
     lastFocus: null,
+    emailSent: false,
   };
 
   // ---------- i18n ----------
@@ -59,6 +60,7 @@
       b.setAttribute("aria-label", I18N[b.dataset.lang].lang_name);
     });
     renderHelpButton();
+    renderEmailButton();
   }
 
   // ---------- DOM helper ----------
@@ -221,6 +223,8 @@
         // The next shopper starts fresh: no open sheet, no typed email, default language.
         closeSheet();
         resetEmailForm();
+        state.emailSent = false;
+        renderEmailButton();
         if (state.lang !== DEFAULT_LANG) {
           setLang(DEFAULT_LANG);
           return;
@@ -355,7 +359,7 @@
         h("h3", { class: "card-name", id: nameId, text: t("unknown_item") }),
         h("p", { class: "card-note", text: t("unknown_item_body") })));
     }
-    const variants = item.variants || [];
+    const variants = withOwnSize(item);
     const colours = [];
     for (const v of variants) {
       if (!colours.some((c) => c.colour === v.colour)) colours.push({ colour: v.colour, hex: v.colour_hex });
@@ -422,11 +426,44 @@
       h("div", { class: "card-action" }, bring, note ? h("p", { class: "card-note", text: note }) : null)));
   }
 
+  // The edge lists the style's other SKUs; the garment in the room joins its colour's size run, in run
+  // order, so the shopper sees every size side by side.
+  const LETTER_SIZES = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "3XL", "4XL"];
+  function sizeRank(size) {
+    const s = String(size || "").trim().toUpperCase();
+    const letter = LETTER_SIZES.indexOf(s);
+    if (letter >= 0) return letter;
+    const nums = s.match(/\d+(?:[.,]\d+)?/g);
+    if (!nums) return null;
+    // "38", "EU 42", "W30 L32" (waist first, then leg): a number that sorts the run.
+    return nums.slice(0, 2).reduce((acc, n, i) => acc + parseFloat(n.replace(",", ".")) * (i ? 1 : 1000), 0);
+  }
+  function withOwnSize(item) {
+    const variants = (item.variants || []).slice();
+    if (!item.gtin || variants.some((v) => v.gtin === item.gtin)) return variants;
+    const own = { gtin: item.gtin, size: item.size, colour: item.colour, colour_hex: item.colour_hex,
+      availability: "here", in_room: true };
+    const mine = sizeRank(item.size);
+    let at = variants.findIndex((v) => v.colour === item.colour);
+    if (at < 0) {
+      at = 0;
+    } else {
+      while (at < variants.length && variants[at].colour === item.colour) {
+        const r = sizeRank(variants[at].size);
+        if (mine !== null && r !== null && r > mine) break;
+        at++;
+      }
+    }
+    variants.splice(at, 0, own);
+    return variants;
+  }
+
   function chooseColour(item, colour) {
     const cur = state.selected[item.epc] || { colour: item.colour, gtin: null };
-    const was = (item.variants || []).find((v) => v.gtin === cur.gtin);
+    const all = withOwnSize(item);
+    const was = all.find((v) => v.gtin === cur.gtin);
     // Keep the chosen size across colours when that size exists (and is not sold out) in the new colour.
-    const same = was && (item.variants || []).find((v) => v.colour === colour && v.size === was.size &&
+    const same = was && all.find((v) => v.colour === colour && v.size === was.size &&
       v.availability !== "sold_out");
     state.selected[item.epc] = { colour, gtin: same ? same.gtin : null };
     render();
@@ -491,11 +528,16 @@
     }
   }
 
+  function renderEmailButton() {
+    $("#open-email span").textContent = t(state.emailSent ? "email_sent_btn" : "send_me");
+  }
   function renderHelpButton() {
     const btn = $("#call-associate");
     const sent = Date.now() < state.helpUntil;
     btn.disabled = sent;
-    btn.querySelector("span").textContent = sent ? t("help_sent") : t("call_associate");
+    const label = sent ? t("help_sent") : t("call_associate");
+    btn.querySelector("span").textContent = label;
+    btn.setAttribute("aria-label", label);  // the text is hidden on phones, the name must stay
   }
   async function callAssociate() {
     const btn = $("#call-associate");
@@ -625,6 +667,8 @@
       closeSheet();
       resetEmailForm();
       toast(plural("email_saved", (res && res.saved) || 0));
+      state.emailSent = true;
+      renderEmailButton();
     } catch (e) {
       const fe = $("#email-form-error");
       fe.textContent = t("email_failed") + (e.status === 422 && e.message ? " (" + e.message + ")" : "");
