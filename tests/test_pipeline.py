@@ -170,6 +170,8 @@ def test_an_engine_bug_is_an_internal_error_and_ingest_goes_on(
     with caplog.at_level(logging.ERROR, logger="edge.ingest.pipeline"):
         assert rig.pipeline.handle("espresense/devices/irk:00/fr-1", b'{"rssi":-60}', 1.0) == []
     assert rig.count("fitroom_decode_errors_total", kind="internal_error") == 1
+    assert rig.count("fitroom_ingest_rejected_messages_total") == 1
+    assert [letter.kind for letter in rig.letters.letters] == ["internal_error"]
     assert "internal error" in caplog.text
     rig.pipeline.handle(IMPINJ, impinj_read(), 2.0)
     assert len(rig.engine.seen) == 1

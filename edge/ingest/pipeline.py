@@ -146,6 +146,7 @@ class IngestPipeline:
                 self._count_events(events)
             return events
         except Exception as exc:  # a bug below must never stop ingest: count, keep a sample, go on
+            self._rejected.inc()
             self._internal_error(exc, topic, payload, now)
             return []
 
