@@ -1,0 +1,55 @@
+"""``fitroom-edge``: subcommands load lazily, a missing one is reported, layout errors exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edge import cli
+
+
+def test_help_lists_every_registered_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "replay" in out and "run" in out
+
+
+def test_replay_does_not_import_the_service(demo_layout_path: Path, tmp_path: Path) -> None:
+    trace = tmp_path / "empty.jsonl"
+    trace.write_text("", encoding="utf-8")
+    code = (
+        "import sys; from edge.cli import main; "
+        f"status = main(['replay', '--layout', {str(demo_layout_path)!r}, '--trace', {str(trace)!r}]); "
+        "print('edge.service' in sys.modules, status)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.strip() == "False 0", done.stderr
+
+
+def test_a_command_whose_module_is_missing_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(cli.COMMANDS, "ghost", ("edge.no_such_module", "not built yet"))
+    assert cli.main(["ghost"]) == 2
+    assert "edge.no_such_module is missing" in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["fly"])
+    assert done.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_global_log_level_before_the_command(demo_layout_path: Path, tmp_path: Path) -> None:
+    trace = tmp_path / "empty.jsonl"
+    trace.write_text("", encoding="utf-8")
+    argv = ["--log-level", "debug", "replay", "--layout", str(demo_layout_path), "--trace", str(trace)]
+    assert cli.main(argv) == 0
