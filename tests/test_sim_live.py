@@ -45,8 +45,10 @@ class Observer:
         self.client.on_message = self._on_message
         subscribed = threading.Event()
         self.client.on_subscribe = lambda *_args: subscribed.set()
+        # Subscribing on every connect also covers a broker restart.
+        self.client.on_connect = lambda c, *_args: c.subscribe("#", qos=1)
+        self.client.reconnect_delay_set(1, 2)
         self.client.connect("127.0.0.1", broker.port)
-        self.client.subscribe("#", qos=1)
         self.client.loop_start()
         assert subscribed.wait(10)
 
@@ -158,3 +160,21 @@ def test_run_command_publishes_every_device_with_its_qos_and_stops(
     assert [line["t"] for line in lines] == sorted(line["t"] for line in lines)
     said_offline = {r.topic for r in received if r.payload == b"offline" and not r.retain}
     assert {r.status_topic for r in bench.readers} <= said_offline, "readers say offline when the run ends"
+
+
+def test_devices_reconnect_after_a_broker_restart(own_mosquitto: Mosquitto, demo: Layout) -> None:
+    observer = Observer(own_mosquitto, "observer-restart")
+    reader = next(r for r in demo.readers if r.id == "impinj-a")
+    try:
+        with ScriptedStore(demo, own_mosquitto.url, seed=5) as store:
+            store.place(["05061234100015", "05061234100022"], "fr-1")
+            assert observer.wait_for(lambda rec: any(r.topic == reader.topic for r in rec), 30)
+            own_mosquitto.stop()
+            own_mosquitto.start()
+            before = len(observer.snapshot())
+            assert observer.wait_for(lambda rec: any(r.topic == reader.topic for r in rec[before:]), 60)
+            assert observer.wait_for(lambda rec: any(
+                r.topic == reader.status_topic and r.payload == b"online" for r in rec[before:]), 30)
+            assert store.error is None
+    finally:
+        observer.close()
