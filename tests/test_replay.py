@@ -201,3 +201,27 @@ def test_simulator_trace_replays_byte_identically(
     with trace.open(encoding="utf-8") as fh:
         replay_trace(demo_layout, fh, emit=lambda e: lines.append(json.dumps(e.to_json())), drain_s=120)
     assert "\n".join(lines) + "\n" == first.stdout.decode()
+
+
+def test_every_junk_message_of_a_simulator_trace_is_counted_as_what_it_is(
+    tmp_path: Path, demo_layout: Layout
+) -> None:
+    trace = tmp_path / "junk.jsonl"
+    write_trace(
+        demo_layout, Scenario(seed=11, duration_s=400.0, shoppers=4, junk=True, zebra_batching=True), trace
+    )
+    truth = [json.loads(x) for x in (tmp_path / "junk.truth.jsonl").read_text(encoding="utf-8").splitlines()]
+    junk: dict[str, int] = {}
+    for record in truth:
+        if record.get("kind") == "junk":
+            junk[record["what"]] = junk.get(record["what"], 0) + 1
+    assert junk, "the scenario should contain junk"
+    with trace.open(encoding="utf-8") as fh:
+        summary = replay_trace(demo_layout, fh, emit=lambda _e: None)
+    errors = {k: v for k, v in summary.metrics.samples("fitroom_decode_errors_total").items() if v}
+    expected_errors = {k: v for k, v in junk.items() if k not in {"ble_garbage", "non_sgtin"}}
+    assert errors == expected_errors
+    assert summary.metrics.value("fitroom_ingest_ignored_total", reason="ble_fingerprint") == junk.get(
+        "ble_garbage", 0
+    )
+    assert summary.metrics.value("fitroom_non_merchandise_total") == junk.get("non_sgtin", 0)
