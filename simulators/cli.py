@@ -45,7 +45,10 @@ def _scenario_args(p: argparse.ArgumentParser, *, duration_default: float | None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fitroom-sim", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="fitroom-sim",
+        description="Run a simulated store live against a broker, or write a trace offline.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="publish a simulated store to a broker, live")
     _scenario_args(run, duration_default=600.0)
@@ -81,9 +84,6 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.speed <= 0:
-        print("fitroom-sim: --speed must be positive", file=sys.stderr)
-        return 2
     layout = load_layout(args.layout)
     # Live, the simulated clock starts now so reader timestamps look current.
     sim = Simulation(layout, _scenario(args, start=round(time.time(), 3)), catalog_path=args.catalog)
@@ -127,7 +127,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.duration <= 0:
+        parser.error("--duration must be positive")
+    if args.shoppers < 0:
+        parser.error("--shoppers cannot be negative")
+    if args.command == "run" and args.speed <= 0:
+        parser.error("--speed must be positive")
     try:
         if args.command == "trace":
             return _trace(args)
