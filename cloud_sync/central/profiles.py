@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
@@ -22,7 +23,14 @@ from cloud_sync.central.models import (
 )
 from cloud_sync.wire import ProfileItem, ProfilePurchaseOut, ShopperProfile, WireEvent
 
-__all__ = ["effective_member", "guest_member_id", "profile_view", "project_event", "referenced_gtins"]
+__all__ = [
+    "Projection",
+    "effective_member",
+    "guest_member_id",
+    "profile_view",
+    "project_event",
+    "referenced_gtins",
+]
 
 PURCHASE_WEIGHT = 3  # a purchase says more about taste and fit than a try-on or a request
 FAVOURITES = 3
@@ -108,11 +116,32 @@ def _describe(item: dict[str, Any], sku: CatalogSku | None) -> dict[str, Any]:
     }
 
 
-def _profile(session: Session, member_id: str, now: float) -> Profile:
-    profile = session.get(Profile, member_id)
+@dataclass
+class Projection:
+    """What projecting one batch needs, loaded in a few queries up front instead of several per event."""
+
+    skus: dict[str, CatalogSku]
+    profiles: dict[str, Profile]
+    unbought: set[tuple[str, str]]  # (member, gtin) already stored
+    pending: dict[tuple[str, str], UnboughtItem] = field(default_factory=dict)  # added in this batch
+
+    @classmethod
+    def load(cls, session: Session, events: list[WireEvent], members: set[str]) -> Projection:
+        gtins = referenced_gtins(events)
+        skus = session.exec(select(CatalogSku).where(col(CatalogSku.gtin).in_(gtins))).all() if gtins else []
+        profiles = session.exec(select(Profile).where(col(Profile.member_id).in_(members))).all()
+        unbought = session.execute(select(UnboughtItem.member_id, UnboughtItem.gtin).where(
+            col(UnboughtItem.member_id).in_(members))).all()
+        return cls(skus={s.gtin: s for s in skus}, profiles={p.member_id: p for p in profiles},
+                   unbought={(str(m), str(g)) for m, g in unbought})
+
+
+def _profile(session: Session, ctx: Projection, member_id: str, now: float) -> Profile:
+    profile = ctx.profiles.get(member_id)
     if profile is None:
         profile = Profile(member_id=member_id, created_at=now, updated_at=now)
         session.add(profile)
+        ctx.profiles[member_id] = profile
     return profile
 
 
@@ -133,21 +162,35 @@ def _learn(profile: Profile, item: dict[str, Any], weight: int) -> None:
         profile.brand_counts = brands
 
 
-def _add_unbought(session: Session, member_id: str, item: dict[str, Any], store_id: str, now: float) -> None:
-    existing = session.exec(select(UnboughtItem).where(
-        UnboughtItem.member_id == member_id, UnboughtItem.gtin == item["gtin"])).first()
-    if existing is None:
-        session.add(UnboughtItem(
-            member_id=member_id, gtin=item["gtin"], style_id=item["style_id"], name=item["name"],
-            size=item["size"], colour=item["colour"], store_id=store_id, added_at=now))
+def _add_unbought(session: Session, ctx: Projection, member_id: str, item: dict[str, Any], store_id: str,
+                  now: float) -> None:
+    key = (member_id, item["gtin"])
+    if key in ctx.unbought or key in ctx.pending:
+        return
+    row = UnboughtItem(member_id=member_id, gtin=item["gtin"], style_id=item["style_id"], name=item["name"],
+                       size=item["size"], colour=item["colour"], store_id=store_id, added_at=now)
+    session.add(row)
+    ctx.pending[key] = row
 
 
-def project_event(
-    session: Session, ev: WireEvent, member_id: str, skus: dict[str, CatalogSku], now: float
-) -> None:
-    """Apply one newly stored event to ``member_id``'s profile (creating it if needed)."""
+def _remove_unbought(session: Session, ctx: Projection, member_id: str, gtins: list[str]) -> None:
+    stored = [g for g in gtins if (member_id, g) in ctx.unbought]
+    for gtin in gtins:
+        row = ctx.pending.pop((member_id, gtin), None)
+        if row is not None:
+            session.expunge(row)
+    if stored:
+        session.execute(delete(UnboughtItem).where(
+            col(UnboughtItem.member_id) == member_id, col(UnboughtItem.gtin).in_(stored)))
+        ctx.unbought.difference_update((member_id, g) for g in stored)
+
+
+def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projection, now: float) -> None:
+    """Apply one newly stored event to ``member_id``'s profile (creating it if needed). Run with the
+    session's autoflush off: ``ctx`` tracks what this batch added."""
     p = ev.payload
-    profile = _profile(session, member_id, now)
+    skus = ctx.skus
+    profile = _profile(session, ctx, member_id, now)
     profile.updated_at = now
     named = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items")]
     if ev.type == "purchase":
@@ -158,10 +201,7 @@ def project_event(
                 size=item["size"], colour=item["colour"], price_cents=item["price_cents"],
                 currency=item["currency"], purchased_at=ev.created_at))
             _learn(profile, item, PURCHASE_WEIGHT)
-        bought = [i["gtin"] for i in named]
-        if bought:
-            session.execute(delete(UnboughtItem).where(
-                col(UnboughtItem.member_id) == member_id, col(UnboughtItem.gtin).in_(bought)))
+        _remove_unbought(session, ctx, member_id, [i["gtin"] for i in named])
     elif ev.type == "session_ended":
         tried = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items", "tried")]
         purchased = _gtins(p, "purchased")
@@ -174,7 +214,7 @@ def project_event(
         for item in tried:
             _learn(profile, item, 1)
             if item["gtin"] not in purchased:
-                _add_unbought(session, member_id, item, ev.store_id, now)
+                _add_unbought(session, ctx, member_id, item, ev.store_id, now)
     elif ev.type == "size_request":
         for item in named:
             _learn(profile, item, 1)
@@ -187,7 +227,7 @@ def project_event(
             profile.language = p["language"][:16]
         unbought = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "unbought", "items")]
         for item in unbought:
-            _add_unbought(session, member_id, item, ev.store_id, now)
+            _add_unbought(session, ctx, member_id, item, ev.store_id, now)
         if email and unbought:
             session.add(FollowUpEmail(
                 event_id=ev.event_id, member_id=member_id, store_id=ev.store_id, language=profile.language,
