@@ -38,7 +38,10 @@ class PresenceEngine:
         self._offline_nodes: set[str] = set()
         self._shoppers = ShopperTracker(self._params, room_heard=self._ble_room_heard)
         self._items = ItemTracker(
-            self._params, covered=self._coverage.covered, shopper_in=self._shoppers.in_room
+            self._params,
+            covered=self._coverage.covered,
+            shopper_since=self._shoppers.in_room_since,
+            shopper_left_at=self._shoppers.left_at,
         )
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:

@@ -31,10 +31,13 @@ from edge.reads import TagRead
 __all__ = ["ItemTracker"]
 
 _GC_EVERY_S = 10.0
+# A tag that fell silent up to this long before its shopper's phone was last heard in the room still
+# counts as having left with the shopper (BLE leaves are decided a little late, RFID silence is not).
+_SHOPPER_SLACK_S = 10.0
 
 
 class _Item:
-    __slots__ = ("away", "epc", "gtin", "room", "rooms", "since", "t_decay", "tau")
+    __slots__ = ("away", "away_since", "epc", "gtin", "room", "rooms", "since", "t_decay", "tau")
 
     def __init__(self, epc: str, gtin: str | None, now: float, tau: float) -> None:
         self.epc = epc
@@ -44,7 +47,9 @@ class _Item:
         self.t_decay = now
         self.tau = tau
         self.rooms: dict[str, RoomEvidence] = {}
-        self.away = 0  # seconds read in other rooms since the last read at home
+        # When the tag, silent at home, was first read elsewhere unshielded (inf: not since).
+        self.away_since = math.inf
+        self.away = 0  # seconds read elsewhere, unshielded, since the last read at home
 
     def last_seen(self) -> float:
         return max(ev.last for ev in self.rooms.values())
@@ -58,14 +63,18 @@ class ItemTracker:
         params: PresenceParams,
         *,
         covered: Callable[[str], bool],
-        shopper_in: Callable[[str], bool],
+        shopper_since: Callable[[str], float],
+        shopper_left_at: Callable[[str], float],
     ) -> None:
         self._p = params
         self._covered = covered
-        self._shopper_in = shopper_in
+        self._shopper_since = shopper_since
+        self._shopper_left_at = shopper_left_at
         self._items: dict[str, _Item] = {}
         self._residents: dict[str, dict[str, _Item]] = {}
         self._levels: dict[str, RssiLevel] = {}
+        # room -> (when an item last entered it, when that item's reads there began)
+        self._arrivals: dict[str, tuple[float, float]] = {}
         self._next_gc = -math.inf
         self._prior_tau = max(0.5 * RoomEvidence(params).window, 1.0)
 
@@ -84,20 +93,24 @@ class ItemTracker:
         rssi = read.rssi_dbm if read.rssi_dbm is not None else p.missing_rssi_dbm
         if not ev.report(now, rssi, p):
             return []  # same second, same room: nothing new to decide (the hot path)
-        if read.room_id == item.room:
-            item.away = 0
-            self._level(read.room_id).add(rssi)
-        else:
+        home = item.room
+        if read.room_id == home:
+            item.away, item.away_since = 0, math.inf
+            self._level(home).add(rssi)
+        elif home is not None and ev.peak >= item.rooms[home].episode_rssi() - p.away_margin_db:
+            # Read elsewhere about as strongly as at home: not shielded by a body, so not worn. One such
+            # read can be a cross-read just before the garment went on; more make it alive elsewhere.
             item.away += 1
-        return self._decide(item, now, None)
+            if item.away == p.away_seconds:
+                item.away_since = now
+        return self._decide(item, now)
 
     def tick(self, now: float) -> list[PresenceEvent]:
         """Decide what silence and elapsed time imply; returns the events, in a stable order."""
         events: list[PresenceEvent] = []
-        active = {room: self._room_active(room, now) for room in self._residents}
         for item in list(self._items.values()):
             self._decay(item, now)
-            events += self._decide(item, now, active)
+            events += self._decide(item, now)
         if now >= self._next_gc:
             self._collect(now)
             self._next_gc = now + _GC_EVERY_S
@@ -109,7 +122,7 @@ class ItemTracker:
             ev = item.rooms.get(room)
             if ev is not None:
                 ev.restart(now)
-            item.away = 0
+            item.away, item.away_since = 0, math.inf
 
     # -- views -------------------------------------------------------------------------------------
 
@@ -125,7 +138,7 @@ class ItemTracker:
 
     # -- decisions ---------------------------------------------------------------------------------
 
-    def _decide(self, item: _Item, now: float, active: dict[str, bool] | None) -> list[PresenceEvent]:
+    def _decide(self, item: _Item, now: float) -> list[PresenceEvent]:
         home = item.room
         best: str | None = None
         best_score = runner_score = 0.0
@@ -138,7 +151,7 @@ class ItemTracker:
             return self._move(item, best, now)
         if home is not None and self._covered(home):
             ev = item.rooms[home]
-            if now - ev.last > self._hold(item, home, ev, now, active):
+            if now - ev.last > self._hold(item, home, ev, now):
                 return self._move(item, None, now)
         return []
 
@@ -147,7 +160,14 @@ class ItemTracker:
         p = self._p
         ev = item.rooms[room]
         if ev.seen < p.confirm_seconds_read or now - ev.first < p.confirm_s:
-            return False
+            # Garments arrive together: right after another one entered, one read is persistence enough.
+            group = self._arrivals.get(room)
+            if (
+                group is None
+                or now - group[0] > p.group_entry_s
+                or abs(ev.first - group[1]) > p.group_entry_s
+            ):
+                return False
         if score < p.dominance * runner or not self._covered(room):
             return False
         if now - ev.last > ev.window:
@@ -156,22 +176,30 @@ class ItemTracker:
         floor = level.floor(p.in_room_margin_db) if level is not None else None
         return floor is None or ev.episode_rssi() >= floor
 
-    def _hold(
-        self, item: _Item, room: str, ev: RoomEvidence, now: float, active: dict[str, bool] | None
-    ) -> float:
+    def _hold(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> float:
         """How much silence at home means the tag has left."""
         window = ev.window
-        if item.away >= self._p.away_seconds:
-            return window  # read elsewhere while silent at home: alive, and not here
-        busy = active[room] if active is not None and room in active else self._room_active(room, now)
-        if busy or self._shopper_in(room):
+        if now - ev.last <= window:
+            return window
+        if item.away_since < math.inf:
+            # Alive elsewhere: had it still been here, home would have read it within a window of that.
+            return window + max(item.away_since - ev.last, 0.0)
+        # Only the session the tag was part of speaks for it being worn: a shopper or garments that
+        # were already there when it fell silent, not the next shopper's (the room may change hands).
+        if self._shopper_since(room) <= ev.last + _SHOPPER_SLACK_S:
+            return max(window, self._p.worn_hold_s)
+        if self._shopper_left_at(room) >= ev.last - _SHOPPER_SLACK_S:
+            return window  # silent since about when the shopper walked out: it went with them
+        if self._session_active(item, room, ev.last, now):
             return max(window, self._p.worn_hold_s)
         return window
 
-    def _room_active(self, room: str, now: float) -> bool:
-        """Is any garment in the room still being read as its rate leads us to expect?"""
-        for item in self._residents.get(room, {}).values():
-            ev = item.rooms[room]
+    def _session_active(self, item: _Item, room: str, silent_since: float, now: float) -> bool:
+        """Is another garment that was in the room before this one fell silent still being read?"""
+        for other in self._residents.get(room, {}).values():
+            if other is item or other.since > silent_since:
+                continue
+            ev = other.rooms[room]
             if now - ev.last <= ev.window:
                 return True
         return False
@@ -183,9 +211,10 @@ class ItemTracker:
             events.append(PresenceEvent(now, EventType.ITEM_LEFT, item.room, epc=item.epc, gtin=item.gtin))
         if target is not None:
             self._residents.setdefault(target, {})[item.epc] = item
+            self._arrivals[target] = (now, item.rooms[target].first)
             events.append(PresenceEvent(now, EventType.ITEM_ENTERED, target, epc=item.epc, gtin=item.gtin))
             item.since = now
-            item.away = 0
+        item.away, item.away_since = 0, math.inf
         item.room = target
         return events
 

@@ -84,6 +84,15 @@ class PresenceParams(BaseModel):
         ge=1,
         description="Distinct seconds with a read a room needs before an item enters it",
     )
+    group_entry_s: float = Field(
+        default=4.0,
+        ge=0,
+        description=(
+            "Garments arrive together: for this long after one enters a room, another whose reads there "
+            "began within this long of the first one's needs only one winning read (still dominant, at an "
+            "in-room RSSI)"
+        ),
+    )
     in_room_margin_db: float = Field(
         default=8.0,
         ge=0,
@@ -95,8 +104,15 @@ class PresenceParams(BaseModel):
     away_seconds: int = Field(
         default=2,
         ge=1,
+        description="Seconds read elsewhere, unshielded, that prove a tag silent at home is alive elsewhere",
+    )
+    away_margin_db: float = Field(
+        default=15.0,
+        ge=0,
         description=(
-            "Seconds read elsewhere while silent at home that prove a tag is alive but gone from its room"
+            "A tag silent at home but read elsewhere within this many dB of its home RSSI is alive and "
+            "unshielded, so not worn: after away_seconds such reads it leaves one window later unless home "
+            "reads it again. A worn tag is shielded by the body and read far weaker everywhere"
         ),
     )
 

@@ -58,6 +58,7 @@ class ShopperTracker:
         self._p = params
         self._room_heard = room_heard  # False while every BLE node of the room is offline
         self._devices: dict[str, _Device] = {}
+        self._left_at: dict[str, float] = {}
 
     def on_sighting(self, s: BleSighting, now: float) -> list[PresenceEvent]:
         p = self._p
@@ -85,8 +86,13 @@ class ShopperTracker:
                 del self._devices[dev.device]
         return events
 
-    def in_room(self, room: str) -> bool:
-        return any(d.room == room for d in self._devices.values())
+    def in_room_since(self, room: str) -> float:
+        """Since when the longest-present shopper has been in ``room`` (inf: nobody known there)."""
+        return min((d.since for d in self._devices.values() if d.room == room), default=math.inf)
+
+    def left_at(self, room: str) -> float:
+        """When a shopper was last heard in ``room`` before leaving it (-inf: never)."""
+        return self._left_at.get(room, -math.inf)
 
     def residents(self) -> dict[str, list[ShopperPresence]]:
         out: dict[str, list[ShopperPresence]] = {}
@@ -121,6 +127,7 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
+            self._left_at[dev.room] = dev.nodes[dev.room].last
         if target is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
             dev.since = now
