@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
-__all__ = ["PlannedTap", "TapPlanner", "pick_other_size", "run_mirror_taps"]
+__all__ = ["PlannedTap", "TapPlanner", "pick_other_size", "run_mirror_taps", "size_rank"]
 
 log = logging.getLogger(__name__)
 
@@ -79,24 +80,43 @@ class TapPlanner:
         return sorted(taps, key=lambda t: t.at)
 
 
+_LETTER_SIZES = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")
+
+
+def size_rank(size: str) -> float | None:
+    """A number that sorts a size run: letter sizes, numeric sizes, "W30 L32"; None when unknown."""
+    label = size.strip().upper()
+    if label in _LETTER_SIZES:
+        return float(_LETTER_SIZES.index(label))
+    numbers = re.findall(r"\d+(?:[.,]\d+)?", label)
+    if not numbers:
+        return None
+    values = [float(n.replace(",", ".")) for n in numbers[:2]]
+    return values[0] * 1000 + (values[1] if len(values) > 1 else 0.0)
+
+
 def pick_other_size(items: Sequence[Mapping[str, Any]], rng: random.Random) -> tuple[str, str] | None:
-    """(gtin, epc) of a size next to one being tried, in the same colour, in stock here and not in the
-    room — what a shopper asks for when something does not fit. None when there is no such size."""
-    options: list[tuple[str, str]] = []
+    """(gtin, epc) of the nearest other size, in the same colour, in stock here and not in the room, of a
+    garment being tried — what a shopper asks for when something does not fit. None when there is none.
+    (The edge lists a garment's other SKUs as its variants; the garment itself is not among them.)"""
+    options: list[tuple[float, str, str]] = []
     for item in items:
-        if not item.get("known"):
+        if not item.get("known") or not item.get("size"):
             continue
-        same_colour = [v for v in item.get("variants") or () if v.get("colour") == item.get("colour")]
-        sizes = [v.get("size") for v in same_colour]
-        if item.get("size") not in sizes:
-            continue
-        here = sizes.index(item.get("size"))
-        for neighbour in (here - 1, here + 1):
-            if 0 <= neighbour < len(same_colour):
-                v = same_colour[neighbour]
-                if v.get("availability") == "here" and not v.get("in_room"):
-                    options.append((str(v["gtin"]), str(item["epc"])))
-    return rng.choice(options) if options else None
+        own = size_rank(str(item["size"]))
+        for v in item.get("variants") or ():
+            if v.get("colour") != item.get("colour") or v.get("size") == item.get("size"):
+                continue
+            if v.get("availability") != "here" or v.get("in_room"):
+                continue
+            other = size_rank(str(v.get("size", "")))
+            distance = abs(other - own) if own is not None and other is not None else 1e9
+            options.append((distance, str(v["gtin"]), str(item["epc"])))
+    if not options:
+        return None
+    nearest = min(d for d, _, _ in options)
+    _, gtin, epc = rng.choice([o for o in options if o[0] == nearest])
+    return gtin, epc
 
 
 async def _tap(

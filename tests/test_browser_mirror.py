@@ -147,6 +147,7 @@ async def test_shopper_asks_for_a_size_buys_and_leaves_an_email_while_the_associ
         await card_a.locator(f'.size-chip[data-gtin="{medium.gtin}"]').click()
         bring = card_a.get_by_role("button", name=re.compile(r"^Bring me M"))
         await expect(bring).to_be_enabled()
+        await mirror.evaluate("window.scrollTo(0, 0)")
         await shot(mirror, "mirror-items-1080x1920")
         await bring.click()
         await expect(card_a.locator(f'.request-status[data-gtin="{medium.gtin}"]')).to_have_attribute(

@@ -423,7 +423,9 @@
       isBought ? h("span", { class: "tag-bought", text: t("bought") }) : null,
       reqs.length ? h("div", { class: "card-status" }, reqs.map(requestBanner)) : null,
       swatches, chips,
-      h("div", { class: "card-action" }, bring, note ? h("p", { class: "card-note", text: note }) : null)));
+      // Nothing chosen yet: a quiet hint instead of a dead button.
+      h("div", { class: "card-action" }, chosen ? bring : null,
+        note ? h("p", { class: "card-note", text: note }) : null)));
   }
 
   // The edge lists the style's other SKUs; the garment in the room joins its colour's size run, in run
@@ -494,7 +496,7 @@
           dataset: { focusKey: "look:" + s.gtin },
           onclick: () => sendRequest(s.gtin, null) },
         asked ? t("request_open", { size: s.size || "", colour: s.colour || "" }).split(" — ")[0]
-          : busy ? t("busy") : t("bring_me_this")));
+          : busy ? t("busy") : s.size ? t("bring_me", { size: s.size, colour: s.colour || "" }) : t("bring_me_this")));
     }));
   }
 
