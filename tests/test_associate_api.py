@@ -104,6 +104,9 @@ def test_claim_shows_the_associates_first_name_on_the_mirror_then_done(edge: Mir
     view = edge.client.get("/api/mirror/fr-1", headers=edge.mirror("fr-1")).json()
     assert view["requests"][0]["status"] == "done"
     assert edge.client.get("/api/associate/tasks", headers=headers).json() == []
+    metrics = edge.client.get("/metrics").text
+    assert 'fitroom_task_claim_seconds_count{kind="size_request"} 1.0' in metrics
+    assert 'fitroom_task_complete_seconds_count{kind="size_request"} 1.0' in metrics
 
 
 def test_wrong_states_are_409_and_unknown_tasks_404(edge: MirrorEdge) -> None:

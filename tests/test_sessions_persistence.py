@@ -68,6 +68,8 @@ def test_idle_session_ends_with_a_go_back_task_and_outbox_rows(tmp_path: Path) -
         assert {i["epc"] for i in ended["items"]} == {left_behind, taken, bought}
         view = edge.client.get("/api/mirror/fr-1", headers=edge.mirror("fr-1")).json()
         assert view["session"] is None and view["items"] == []
+        metrics = edge.client.get("/metrics").text
+        assert "fitroom_sessions_ended_total 1.0" in metrics and "fitroom_go_back_items_total 1.0" in metrics
 
 
 def test_an_unanswered_size_request_is_cancelled_when_the_session_ends(tmp_path: Path) -> None:

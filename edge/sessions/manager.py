@@ -70,6 +70,7 @@ class SessionManager:
         store_id: str,
         member_of: MemberOf = lambda _device: None,
         notify: Notify = lambda _topic, _payload: None,
+        on_session_ended: Callable[[SessionEnded], None] = lambda _ended: None,
     ) -> None:
         self._machine = machine
         self._engine = engine
@@ -78,6 +79,7 @@ class SessionManager:
         self._lock = threading.RLock()
         self.catalog = catalog  # a source: the catalog may be replaced while running
         self.notify = notify
+        self.on_session_ended = on_session_ended
 
     @property
     def store_id(self) -> str:
@@ -198,5 +200,8 @@ class SessionManager:
                 member_of=self._member_of,
             )
             db.commit()
-        if go_backs or any(isinstance(c, SessionEnded) for c in changes):
+        ended = [c for c in changes if isinstance(c, SessionEnded)]
+        for change in ended:
+            self.on_session_ended(change)
+        if go_backs or ended:
             self.notify(TASKS_CHANGED, None)

@@ -123,6 +123,11 @@ def _act(ctx: RoomsContext, associate: SignedInAssociate, task_id: int, verb: st
         db.commit()
         db.refresh(task)
         (public,) = tasks_view(ctx, db, [task])
+    if ctx.metrics is not None:
+        if verb == "claim" and public.claim_s is not None:
+            ctx.metrics.task_claim_seconds.labels(kind=public.kind).observe(public.claim_s)
+        if verb == "complete" and public.complete_s is not None:
+            ctx.metrics.task_complete_seconds.labels(kind=public.kind).observe(public.complete_s)
     ctx.manager.notify(TASKS_CHANGED, None)
     ctx.manager.notify(ROOM_CHANGED, public.room_id)  # the mirror shows who is bringing what
     return public

@@ -27,6 +27,7 @@ from edge.storage.tasks import purchases_of_session, requests_of_session
 from edge.suggest import ShopperProfile, Suggester, variants_of
 from edge.suggest.profile import ProfileLookup
 from edge.web.auth import SignInThrottle
+from edge.web.room_metrics import RoomMetrics
 from edge.web.schemas import (
     ItemCard,
     PurchaseItem,
@@ -64,6 +65,7 @@ class RoomsContext:
     payments: PaymentProvider
     presence: Callable[[], Mapping[str, RoomPresence]]  # read on the event loop thread only
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    metrics: RoomMetrics | None = None
     _suggester: Suggester | None = None
 
     @property
@@ -78,6 +80,10 @@ class RoomsContext:
             suggester = Suggester(catalog)
             self._suggester = suggester
         return suggester
+
+    def count_action(self, action: str) -> None:
+        if self.metrics is not None:
+            self.metrics.mirror_actions.labels(action=action).inc()
 
     def fitting_room(self, room_id: str) -> RoomInfo:
         """The room, or 404 for anything that is not a fitting room of this store."""

@@ -13,20 +13,24 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from edge.catalog.model import Catalog
 from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.presence.events import PresenceEvent
+from edge.sessions.changes import SessionEnded
 from edge.sessions.machine import FittingRooms
 from edge.sessions.manager import SessionManager
 from edge.suggest.profile import NoProfiles, ProfileLookup, ShopperProfile
 from edge.web import associate_api, live, media, mirror_api
 from edge.web.context import RoomsContext
+from edge.web.room_metrics import RoomMetrics
 
 if TYPE_CHECKING:
     from edge.service import EdgeService
@@ -98,6 +102,7 @@ def register(
         store_id=service.layout.store.id,
         member_of=member_of,
     )
+    hub = live.LiveHub()
     ctx = RoomsContext(
         layout=service.layout,
         db=service.db,
@@ -107,7 +112,9 @@ def register(
         payments=payments or PayAtBagDesk(),
         presence=service.engine.snapshot,
     )
-    hub = live.LiveHub()
+    metrics = _room_metrics(service, hub)
+    ctx.metrics = metrics
+    manager.on_session_ended = lambda ended: _count_end(metrics, ended)
     app.state.rooms = ctx
     app.state.live = hub
     for router in (mirror_api.router, associate_api.router, live.router, media.router):
@@ -189,6 +196,24 @@ def _start_with(service: EdgeService, manager: SessionManager, hub: live.LiveHub
 
     service.on_startup(on_start)
     service.on_shutdown(on_stop)
+
+
+_METRICS: weakref.WeakKeyDictionary[CollectorRegistry, RoomMetrics] = weakref.WeakKeyDictionary()
+
+
+def _room_metrics(service: EdgeService, hub: live.LiveHub) -> RoomMetrics:
+    """One set per registry: building a second app around the same service reuses them."""
+    registry = service.metrics.registry
+    metrics = _METRICS.get(registry)
+    if metrics is None:
+        metrics = RoomMetrics(registry, live_connections=lambda: hub.connections)
+        _METRICS[registry] = metrics
+    return metrics
+
+
+def _count_end(metrics: RoomMetrics, ended: SessionEnded) -> None:
+    metrics.sessions_ended.inc()
+    metrics.go_back_items.inc(len(ended.leftovers))
 
 
 def _log_failure(future: Future[Any]) -> None:

@@ -118,6 +118,7 @@ def request_size(room_id: MirrorRoom, body: RequestIn, ctx: Ctx) -> RequestPubli
             member_id=action.member_id,
         )
         action.tasks_changed = existing is None
+        ctx.count_action("size_request")
         action.db.flush()
         public = RequestPublic(
             id=task.id or 0,
@@ -191,6 +192,7 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
         action.tasks_changed = True
         action.db.flush()
         ctx.manager.mark_purchased(room_id, body.epcs, now)  # under the same lock: never a go-back
+        ctx.count_action("purchase")
         public = PurchasePublic(
             id=purchase.id or 0,
             items=[PurchaseItem.model_validate(line) for line in lines],
@@ -224,6 +226,7 @@ def call_associate(room_id: MirrorRoom, ctx: Ctx) -> HelpCallPublic:
                 now=now,
             )
             action.tasks_changed = True
+        ctx.count_action("help")
         public = HelpCallPublic(id=task.id or 0, status=task.status)
     return public
 
@@ -265,4 +268,5 @@ def send_me_the_rest(room_id: MirrorRoom, body: EmailIn, ctx: Ctx) -> EmailSaved
             now=now,
             member_id=action.member_id,
         )
+        ctx.count_action("email")
     return EmailSaved(saved=len(items))
