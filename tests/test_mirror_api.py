@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import WebSocketDenialResponse
 
+from edge.payments import PaymentDeclined, PaymentResult
 from edge.storage.models import EmailList, Purchase, Task
 from edge.storage.outbox import OutboxEvent
 from tests.mirror_support import MirrorEdge, mirror_edge
@@ -296,3 +297,25 @@ def test_media_draws_each_style_in_its_colour_locally(edge: MirrorEdge) -> None:
     assert edge.client.get(f"/media/{style.id}.svg").status_code == 200
     assert edge.client.get("/media/NOPE-1.svg").status_code == 404
     assert edge.client.get(f"/media/{style.id}/zzzzzz.svg").status_code == 404
+
+
+class DecliningProvider:
+    def authorize(self, *, amount_cents: int, currency: str, reference: str) -> PaymentResult:
+        raise PaymentDeclined("card declined")
+
+
+def test_a_declined_payment_is_402_and_writes_nothing(edge: MirrorEdge) -> None:
+    edge.ctx.payments = DecliningProvider()
+    epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(5)), 3)
+    response = edge.client.post(
+        "/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"), json={"epcs": [epc]}
+    )
+    assert response.status_code == 402 and response.json()["detail"] == "card declined"
+    assert rows(edge, Purchase) == [] and rows(edge, Task) == [] and outbox(edge) == []
+
+
+def test_websocket_for_a_room_that_is_not_a_fitting_room_is_404(edge: MirrorEdge) -> None:
+    url = f"/ws/mirror/floor?token={edge.token('floor')}"
+    with pytest.raises(WebSocketDenialResponse) as denied, edge.client.websocket_connect(url):
+        pass
+    assert denied.value.status_code == 404

@@ -218,6 +218,7 @@ def forget_member(*, session: Session, member_id: str) -> int:
         select(FittingRoomSession).where(FittingRoomSession.member_id == member_id)
     ).all():
         visit.member_id = None
+        visit.shopper_devices = "[]"  # their phone's beacon codes point back at them too
         session.add(visit)
         changed += 1
     return changed
