@@ -70,6 +70,7 @@ class BleNodeDevice:
         self.is_espresense = spec.format is BleFormat.ESPRESENSE
         self._tracks: dict[str, _Track] = {}
         self.online = True
+        self._last_rx = 0.0
 
     @property
     def status_topic(self) -> str:
@@ -90,8 +91,8 @@ class BleNodeDevice:
     def listen(self, t0: float, t1: float, phones: list[Phone]) -> list[Message]:
         if not self.online:
             return []
-        out: list[Message] = []
-        for phone in phones:
+        due: list[tuple[float, int, Phone, _Track]] = []
+        for i, phone in enumerate(phones):
             key = phone.device_id
             track = self._tracks.get(key)
             if track is None:
@@ -99,9 +100,14 @@ class BleNodeDevice:
             while track.next_at < t1:
                 t = max(track.next_at, t0)
                 track.next_at = t + self._interval(phone, t)
-                msg = self._hear(phone, track, t)
-                if msg is not None:
-                    out.append(msg)
+                due.append((t, i, phone, track))
+        # One node, one MQTT connection: its reports arrive in the order it sends them.
+        due.sort(key=lambda d: (d[0], d[1]))
+        out: list[Message] = []
+        for t, _, phone, track in due:
+            msg = self._hear(phone, track, t)
+            if msg is not None:
+                out.append(msg)
         return out
 
     def _interval(self, phone: Phone, t: float) -> float:
@@ -124,7 +130,8 @@ class BleNodeDevice:
             return None
         track.smoothed = rssi if track.smoothed is None else 0.6 * track.smoothed + 0.4 * rssi
         track.history = [*track.history[-9:], rssi]
-        t_rx = t + self.rng.uniform(0.005, 0.04)
+        t_rx = max(t + self.rng.uniform(0.005, 0.04), self._last_rx + 0.0001)
+        self._last_rx = t_rx
         if not self.is_espresense:
             est = 10 ** ((p.rssi_at_1m - rssi) / (10.0 * 2.0))
             payload = omg_ibeacon_payload(

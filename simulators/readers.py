@@ -85,13 +85,18 @@ class RfidReader:
         self._aggregates: dict[tuple[str, int], _Aggregate] = {}
         self._window_start: float | None = None
         self._event_num = 0
+        self._last_rx = 0.0
+        self._carry: list[tuple[float, str, int, float]] = []
 
     @property
     def aggregates(self) -> bool:
         return not self.is_impinj or self.settings.dedup
 
-    def _latency(self) -> float:
-        return self.rng.uniform(0.002, 0.025)
+    def _rx(self, t: float) -> float:
+        """When a message the reader sends at ``t`` is received: a few ms later, never before the last."""
+        rx = max(t + self.rng.uniform(0.002, 0.025), self._last_rx + 0.0001)
+        self._last_rx = rx
+        return rx
 
     def reader_time(self, t: float) -> float:
         return t + self.clock_skew_s
@@ -100,6 +105,7 @@ class RfidReader:
         if not self.online:
             return []
         out: list[Message] = []
+        reads: list[tuple[float, str, int, float]] = []
         interval = self.settings.report_interval_s
         if self.aggregates and self._window_start is None:
             self._window_start = math.floor(t0 / interval) * interval
@@ -109,15 +115,21 @@ class RfidReader:
             seen = sight(room)
             if not seen:
                 continue
-            first = math.ceil((t0 - self.phase[port]) / self.round_period)
-            k = first
+            k = math.ceil((t0 - self.phase[port]) / self.round_period)
             while (t := self.phase[port] + k * self.round_period) < t1:
                 k += 1
                 for epc, s in seen:
                     if s.p > 0 and self.rng.random() < s.p:
                         rssi = s.rssi_dbm + self.rng.gauss(0.0, self.settings.read_rssi_sd_db)
-                        read_t = t + self.rng.uniform(0.0, self.round_period * 0.5)
-                        self._on_read(epc, port, read_t, rssi, out)
+                        reads.append((t + self.rng.uniform(0.0, self.round_period * 0.5), epc, port, rssi))
+        # The reader reports in the order it read, and one MQTT connection keeps that order; reads that
+        # fall past this step wait for the next one, to be ordered with its reads.
+        reads.extend(self._carry)
+        reads.sort(key=lambda r: r[0])
+        self._carry = [r for r in reads if r[0] >= t1]
+        for read_t, epc, port, rssi in reads:
+            if read_t < t1:
+                self._on_read(epc, port, read_t, rssi, out)
         if self.aggregates and self._window_start is not None:
             while self._window_start + interval <= t1:
                 self._window_start += interval
@@ -136,7 +148,7 @@ class RfidReader:
                 frequency_khz=self.rng.choice(_IMPINJ_CHANNELS_KHZ),
                 transmit_power_cdbm=3000,
             )
-            out.append(Message(t + self._latency(), self.spec.topic, payload, self.spec.id))
+            out.append(Message(self._rx(t), self.spec.topic, payload, self.spec.id))
             return
         key = (epc, port)
         agg = self._aggregates.get(key)
@@ -155,11 +167,10 @@ class RfidReader:
             del self._aggregates[key]
         if not due:
             return []
-        t_out = boundary + self._latency()
         if self.is_impinj:
             return [
                 Message(
-                    t_out + i * 0.0005,
+                    self._rx(boundary),
                     self.spec.topic,
                     impinj_tag_inventory(
                         epc_hex=epc,
@@ -173,7 +184,7 @@ class RfidReader:
                     ),
                     self.spec.id,
                 )
-                for i, ((epc, port), agg) in enumerate(due.items())
+                for (epc, port), agg in due.items()
             ]
         events = []
         for (epc, port), agg in due.items():
@@ -191,14 +202,14 @@ class RfidReader:
         if self.settings.zebra_batching:
             chunks = [events[i : i + _ZEBRA_BATCH_MAX] for i in range(0, len(events), _ZEBRA_BATCH_MAX)]
             return [
-                Message(t_out + i * 0.0005, self.spec.topic,
+                Message(self._rx(boundary), self.spec.topic,
                         zebra_inventory(chunk, self.utc_offset_minutes, batched=True), self.spec.id)
-                for i, chunk in enumerate(chunks)
+                for chunk in chunks
             ]
         return [
-            Message(t_out + i * 0.0005, self.spec.topic,
+            Message(self._rx(boundary), self.spec.topic,
                     zebra_inventory([ev], self.utc_offset_minutes, batched=False), self.spec.id)
-            for i, ev in enumerate(events)
+            for ev in events
         ]
 
     def antenna_event(self, port: int, connected: bool, t: float) -> Message | None:
@@ -208,6 +219,7 @@ class RfidReader:
         else:
             self.down_ports.add(port)
             self._aggregates = {k: a for k, a in self._aggregates.items() if k[1] != port}
+            self._carry = [r for r in self._carry if r[2] != port]
         if not self.is_impinj or not self.online:
             return None
         payload = impinj_antenna_event(
@@ -217,12 +229,13 @@ class RfidReader:
             hostname=self.hostname,
             with_event_type=not self.legacy_envelope,
         )
-        return Message(t + self._latency(), self.spec.topic, payload, self.spec.id)
+        return Message(self._rx(t), self.spec.topic, payload, self.spec.id)
 
     def go_offline(self) -> None:
         """The reader dropped off the network: unsent reports are lost."""
         self.online = False
         self._aggregates.clear()
+        self._carry.clear()
         self._window_start = None
 
     def go_online(self, t: float) -> Message:

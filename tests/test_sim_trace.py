@@ -160,3 +160,19 @@ def test_trace_command_names_a_bad_layout(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "store.colour" in proc.stderr
+
+
+def test_each_reader_delivers_in_the_order_it_sent(tmp_path: Path, bench6: Layout) -> None:
+    """One MQTT connection per reader keeps its order: receive order follows the reader's own clock."""
+    summary = write_trace(bench6, Scenario(seed=4, duration_s=600, shoppers=6, outages=True),
+                          tmp_path / "order.jsonl")
+    stamps: dict[str, list[str]] = defaultdict(list)
+    for line in read_trace(summary.trace):
+        if line["topic"].startswith("stores/") and not line["topic"].endswith("/status"):
+            doc = json.loads(line["payload"])
+            for event in doc if isinstance(doc, list) else [doc]:
+                stamps[line["topic"]].append(event["timestamp"])
+    assert len(stamps) == len(bench6.readers)
+    for topic, seq in stamps.items():
+        # Same format and same offset per reader, so the strings sort as the times do.
+        assert seq == sorted(seq), topic
