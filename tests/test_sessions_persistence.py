@@ -177,3 +177,16 @@ def test_a_known_shopper_is_greeted_named_in_events_and_forgotten_on_erasure(tmp
             return not db_rows(edge, EmailList) and all(s.member_id is None for s in sessions)
 
         assert eventually(forgotten)
+
+
+def test_the_running_edge_ends_idle_sessions_by_itself(tmp_path: Path) -> None:
+    with mirror_edge(tmp_path / "edge.db", session_idle_s=0.5) as edge:
+        headers = edge.mirror("fr-2")
+        edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(12)), 1)
+        assert edge.client.get("/api/mirror/fr-2", headers=headers).json()["session"] is not None
+
+        def ended() -> bool:
+            return edge.client.get("/api/mirror/fr-2", headers=headers).json()["session"] is None
+
+        assert eventually(ended)
+        assert [t.kind for t in db_rows(edge, Task)] == ["go_back"]
