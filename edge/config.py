@@ -91,11 +91,6 @@ class EdgeSettings(BaseSettings):
         default=None, description="CA bundle for mqtts://; default the system's trust store"
     )
     mqtt_keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keep-alive interval")
-    mqtt_session_expiry_s: int = Field(
-        default=3600,
-        ge=0,
-        description="How long the broker keeps our session (and queues QoS 1 reads) while we are away",
-    )
     queue_size: int = Field(
         default=20000, ge=1, description="Capacity of the MQTT → asyncio hand-off; overflow is counted"
     )

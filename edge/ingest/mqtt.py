@@ -2,9 +2,12 @@
 
 What callers may rely on:
 
-- ``MqttIngest`` connects with a stable client id and a persistent session (MQTT v5, ``clean_start``
-  False and a session expiry), subscribes at QoS 1 to the given topic filters, subscribes again on every
-  (re)connect — a restarted broker without persistence has forgotten us — and reconnects with backoff.
+- ``MqttIngest`` connects with a stable client id and a persistent session (MQTT 3.1.1 with
+  ``clean_session`` False: the broker queues our QoS 1 messages while we are away, for as long as its
+  ``persistent_client_expiration`` allows), subscribes at QoS 1 to the given topic filters, subscribes
+  again on every (re)connect — a restarted broker without persistence has forgotten us — and reconnects
+  with backoff. (3.1.1 rather than 5: paho decodes v5 properties on every PUBLISH, which costs about as
+  much CPU as our decoder; measured with bench/ingest.py.)
 - paho's network thread does one thing per message: wrap it in an immutable ``Message`` (topic, payload
   bytes, receive time) and append it to a bounded buffer. When the buffer is full the message is dropped,
   ``on_dropped`` is called and a rate-limited warning is logged: never silent, never blocking paho.
@@ -23,12 +26,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
-from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -46,9 +47,11 @@ log = logging.getLogger(__name__)
 DROP_LOG_INTERVAL_S = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message as taken off the broker. ``received`` is the wall-clock receive time (Unix seconds)."""
+class Message(NamedTuple):
+    """One message as taken off the broker. ``received`` is the wall-clock receive time (Unix seconds).
+
+    A NamedTuple: immutable, and a quarter of a frozen dataclass's cost to build on paho's hot path.
+    """
 
     topic: str
     payload: bytes
@@ -107,7 +110,6 @@ class MqttIngest:
         tls: bool = False,
         ca_file: str | None = None,
         keepalive_s: int = 30,
-        session_expiry_s: int = 3600,
         reconnect_min_s: int = 1,
         reconnect_max_s: int = 30,
     ) -> None:
@@ -120,7 +122,6 @@ class MqttIngest:
         self.queue_size = queue_size
         self._on_dropped = on_dropped
         self._keepalive = keepalive_s
-        self._session_expiry = session_expiry_s
 
         self._buf: deque[Message] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -138,7 +139,8 @@ class MqttIngest:
         client = paho.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            protocol=MQTTProtocolVersion.MQTTv5,
+            protocol=MQTTProtocolVersion.MQTTv311,
+            clean_session=False,
         )
         # paho logs every failed reconnect at ERROR; our callbacks say what matters, so its own log is
         # only wanted when debugging.
@@ -192,15 +194,7 @@ class MqttIngest:
         self._loop = asyncio.get_running_loop()
         self._started = True
         self._stopping = False
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]  # paho leaves it untyped
-        props.SessionExpiryInterval = self._session_expiry
-        self._client.connect_async(
-            self.host,
-            self.port,
-            keepalive=self._keepalive,
-            clean_start=False,
-            properties=props,
-        )
+        self._client.connect_async(self.host, self.port, keepalive=self._keepalive)
         _check("loop_start", self._client.loop_start())
         log.info("MQTT: connecting to %s:%d as %r", self.host, self.port, self.client_id)
 
