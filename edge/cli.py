@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("edge.replay", "run a recorded trace through decode and presence; events as JSON Lines"),
     "add-associate": ("edge.staff_cli", "create or update a store associate who signs in with a PIN"),
     "mirror-token": ("edge.mirror_cli", "issue a device token for one fitting room's mirror"),
+    "dead-letters": ("edge.deadletters_cli", "show the newest samples of rejected device messages"),
 }
 
 

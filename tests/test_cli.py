@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,33 @@ def test_global_log_level_before_the_command(demo_layout_path: Path, tmp_path: P
     trace.write_text("", encoding="utf-8")
     argv = ["--log-level", "debug", "replay", "--layout", str(demo_layout_path), "--trace", str(trace)]
     assert cli.main(argv) == 0
+
+
+def test_dead_letters_lists_the_newest_samples_as_json_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edge.ingest import SqlDeadLetterSink
+    from edge.storage.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'edge.db'}"
+    db = make_engine(url)
+    sink = SqlDeadLetterSink(db)
+    sink.offer(t=10.0, kind="malformed_json", topic="stores/s1/rfid/a", payload=b"{oops", error="not JSON")
+    sink.offer(t=20.0, kind="unknown_antenna", topic="stores/s1/rfid/a", payload=b"{}", error="antenna 9")
+    sink.flush()
+    db.dispose()
+    assert cli.main(["dead-letters", "--db-url", url]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(r["t"], r["kind"], r["payload"]) for r in rows] == [
+        (20.0, "unknown_antenna", "{}"),
+        (10.0, "malformed_json", "{oops"),
+    ]
+    assert cli.main(["dead-letters", "--db-url", url, "--kind", "malformed_json"]) == 0
+    assert [json.loads(x)["kind"] for x in capsys.readouterr().out.splitlines()] == ["malformed_json"]
+
+
+def test_dead_letters_on_a_fresh_database_prints_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["dead-letters", "--db-url", f"sqlite:///{tmp_path / 'new.db'}"]) == 0
+    assert capsys.readouterr().out == ""

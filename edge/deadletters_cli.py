@@ -1,0 +1,63 @@
+"""``fitroom-edge dead-letters [--kind K] [--limit N] [--db-url URL]``: what devices really sent.
+
+Prints the newest dead-letter samples (rejected messages kept by the ingest pipeline) as JSON Lines on
+stdout, newest first: ``t``, ``kind``, ``topic``, ``error``, ``payload_size`` and the (truncated) payload.
+Counts of every rejected message, sampled or not, are in ``/metrics`` (``fitroom_decode_errors_total``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, SQLModel
+
+from edge.config import SettingsError, load_settings
+from edge.decoders.errors import ErrorKind
+from edge.ingest.deadletter import DeadLetter, list_dead_letters
+from edge.storage.db import make_engine
+
+__all__ = ["add_arguments", "main"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", choices=[k.value for k in ErrorKind], help="only this error kind")
+    parser.add_argument("--limit", type=int, default=50, help="at most this many samples (50)")
+    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings({"db_url": args.db_url})
+    except SettingsError as exc:
+        print(f"fitroom-edge: {exc}", file=sys.stderr)
+        return 2
+    if args.limit < 1:
+        print("fitroom-edge dead-letters: --limit must be at least 1", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.db_url)
+    try:
+        # An edge that never rejected anything may not have the table yet: that is "none", not an error.
+        SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[DeadLetter.__tablename__]])
+        with Session(engine) as session:
+            letters = list_dead_letters(session=session, kind=args.kind, limit=args.limit)
+    except SQLAlchemyError as exc:
+        print(f"fitroom-edge dead-letters: cannot read the edge database: {exc.code}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    out = sys.stdout
+    for letter in letters:
+        row = {
+            "t": letter.t,
+            "kind": letter.kind,
+            "topic": letter.topic,
+            "error": letter.error,
+            "payload_size": letter.payload_size,
+            "payload": letter.payload,
+        }
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
