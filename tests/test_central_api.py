@@ -192,12 +192,20 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, ke
     enrol = {"beacons": [{"uuid": BEACON_UUID.replace("-", "").upper(), "major": 100, "minor": 42}],
              "favourite_brands": ["Northwind"]}
     assert client.put("/v1/admin/profiles/m-1", headers=ADMIN, json=enrol).status_code == 200
+    # The payloads as the edge's outbox writes them (edge/storage/tasks.py, fitting_rooms.py).
     events = [
-        event("p1", "purchase", items=[{"gtin": SHIRT_M}]),
-        event("p2", "purchase", store="s2", channel="store", gtin=SCARF),
-        event("s1", "session_ended", room="fr-2", items=[SHIRT_M, SHIRT_L], purchased=[SHIRT_M]),
+        event("p1", "purchase", items=[{"epc": "30740000", "gtin": SHIRT_M, "price_cents": 3999}],
+              channel="fitting_room", room_id="fr-2"),
+        event("p2", "purchase", store="s2", channel="fitting_room",
+              items=[{"epc": "30740001", "gtin": SCARF, "price_cents": 2500}]),
+        event("s1", "session_ended", room_id="fr-2", started_at=1.0, ended_at=2.0,
+              items=[{"epc": "30740000", "gtin": SHIRT_M}, {"epc": "30740002", "gtin": SHIRT_L},
+                     {"epc": "E28011", "gtin": None}],
+              purchases=[{"purchase_id": 1, "gtins": [SHIRT_M], "total_cents": 3999}]),
+        event("r1", "size_request", gtin=SHIRT_L, item={"gtin": SHIRT_L, "size": "L", "colour": "Blue"}),
     ]
-    client.post("/v1/stores/s1/events", headers=auth(keys["s1"]), json={"events": [events[0], events[2]]})
+    client.post("/v1/stores/s1/events", headers=auth(keys["s1"]),
+                json={"events": [events[0], events[2], events[3]]})
     client.post("/v1/stores/s2/events", headers=auth(keys["s2"]), json={"events": [events[1]]})
 
     query = {"uuid": BEACON_UUID, "major": 100, "minor": 42}
@@ -205,6 +213,7 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, ke
     assert profile["member_id"] == "m-1"
     assert profile["preferred_sizes"] == {"tops": "M", "accessories": "One size"}
     assert {p["store_id"] for p in profile["purchases"]} == {"s1", "s2"}
+    assert {p["channel"] for p in profile["purchases"]} == {"fitting_room"}
     assert profile["sessions"] == 1
     assert [(u["gtin"], u["size"]) for u in profile["unbought"]] == [(SHIRT_L, "L")]
     assert "email" not in profile

@@ -101,8 +101,9 @@ def queued(client: TestClient) -> list[str]:
 
 def opt_in(event_id: str, consent: bool, **extra: Any) -> dict[str, Any]:
     return {"event_id": event_id, "type": "email_opt_in", "store_id": "s1", "created_at": time.time(),
-            "payload": {"email": "ana@example.org", "consent": consent,
-                        "unbought": [{"gtin": DRESS_S}, {"gtin": DRESS_L}], **extra}}
+            "payload": {"list_id": 1, "session_id": "sess-1", "room_id": "fr-1", "email": "ana@example.org",
+                        "consent": consent, "consent_at": time.time(), "lang": "en",
+                        "items": [{"gtin": DRESS_S}, {"gtin": DRESS_L}], **extra}}
 
 
 def test_opt_in_sends_the_unbought_sizes_and_colours_with_buy_online_links(
@@ -148,7 +149,7 @@ def test_without_consent_no_email_is_sent_and_none_is_stored(
     inbox, _ = smtp
     client.post("/v1/stores/s1/events", headers=key, json={"events": [opt_in("opt-3", False)]})
     client.post("/v1/stores/s1/events", headers=key,
-                json={"events": [opt_in("opt-4", True, language="es")]})
+                json={"events": [opt_in("opt-4", True, lang="es")]})
     wait_for(lambda: inbox.messages, 20, "the consented email")
     wait_for(lambda: queued(client) == ["sent"], 20, "the email marked sent")
     assert len(inbox.messages) == 1

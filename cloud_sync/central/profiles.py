@@ -64,8 +64,8 @@ def effective_member(ev: WireEvent) -> str | None:
 
 
 def _items(payload: dict[str, Any], *keys: str) -> list[dict[str, Any]]:
-    """Items under the first present key: a list of objects with a ``gtin``, or of GTIN strings; a bare
-    ``gtin`` in the payload counts as one item."""
+    """Items under the first present key: a list of objects with a ``gtin``, or of GTIN strings; else an
+    ``item`` object (a size request's), else a bare ``gtin`` in the payload counts as one item."""
     for key in keys:
         value = payload.get(key)
         if isinstance(value, list):
@@ -76,13 +76,26 @@ def _items(payload: dict[str, Any], *keys: str) -> list[dict[str, Any]]:
                 elif isinstance(item, dict) and isinstance(item.get("gtin"), str):
                     out.append(item)
             return out
+    item = payload.get("item")
+    if isinstance(item, dict) and isinstance(item.get("gtin"), str):
+        return [item]
     if isinstance(payload.get("gtin"), str):
         return [payload]
     return []
 
 
 def _gtins(payload: dict[str, Any], key: str) -> set[str]:
-    return {i["gtin"] for i in _items({key: payload.get(key)}, key)}
+    value = payload.get(key)
+    return {i["gtin"] for i in _items({key: value}, key)} if isinstance(value, list) else set()
+
+
+def _purchased(payload: dict[str, Any]) -> set[str]:
+    """GTINs a session bought: ``purchased`` (GTINs), or the edge's ``purchases[].gtins``."""
+    out = _gtins(payload, "purchased")
+    for purchase in payload.get("purchases") or ():
+        if isinstance(purchase, dict):
+            out |= {g for g in purchase.get("gtins") or () if isinstance(g, str)}
+    return out
 
 
 def referenced_gtins(events: Iterable[WireEvent]) -> set[str]:
@@ -91,8 +104,7 @@ def referenced_gtins(events: Iterable[WireEvent]) -> set[str]:
     for ev in events:
         for key in ("items", "tried", "unbought", "purchased"):
             out |= _gtins(ev.payload, key)
-        if isinstance(ev.payload.get("gtin"), str):
-            out.add(ev.payload["gtin"])
+        out |= {i["gtin"] for i in _items(ev.payload, "items")}
     return out
 
 
@@ -204,10 +216,11 @@ def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projecti
         _remove_unbought(session, ctx, member_id, [i["gtin"] for i in named])
     elif ev.type == "session_ended":
         tried = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items", "tried")]
-        purchased = _gtins(p, "purchased")
+        purchased = _purchased(p)
+        room = p.get("room_id") or p.get("room")
         session.add(FittingSessionRecord(
             member_id=member_id, event_id=ev.event_id, store_id=ev.store_id,
-            room=str(p["room"])[:64] if p.get("room") else None,
+            room=str(room)[:64] if room else None,
             started_at=p.get("started_at") if isinstance(p.get("started_at"), int | float) else None,
             ended_at=p.get("ended_at") if isinstance(p.get("ended_at"), int | float) else ev.created_at,
             tried=[i["gtin"] for i in tried], purchased=sorted(purchased)))
@@ -223,8 +236,9 @@ def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projecti
         if email:
             profile.email = email
             profile.email_consent_at = ev.created_at
-        if isinstance(p.get("language"), str):
-            profile.language = p["language"][:16]
+        language = p.get("lang") or p.get("language")
+        if isinstance(language, str):
+            profile.language = language[:16]
         unbought = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "unbought", "items")]
         for item in unbought:
             _add_unbought(session, ctx, member_id, item, ev.store_id, now)
