@@ -19,6 +19,7 @@ import pytest
 from edge.decoders import DecodeError, TopicRouter
 from edge.layout import Layout, load_layout
 from edge.reads import AntennaStatus, BleSighting, Observation, TagRead
+from simulators.calibrate import measure
 from simulators.messages import Message
 from simulators.physics import Place, RadioParams, TagRadio
 from simulators.readers import ReaderSettings
@@ -257,3 +258,18 @@ def test_ble_node_outage_goes_quiet_then_will_then_online(bench6: Layout) -> Non
     assert [(w.topic, w.payload, w.t) for w in wills] == [(status, "offline", will_at)]
     assert any(m.topic == "espresense/rooms/fr-2/status" and m.payload == "online" for m in back)
     assert any(m.topic == node_topic for m in back)
+
+
+def test_calibration_figures_describe_real_fitting_rooms(bench6: Layout) -> None:
+    figures = measure(bench6, seed=SEED, garments=20, seconds=60)
+    raw, dedup = figures["raw"], figures["dedup"]
+    assert figures["room"] == "fr-2"  # an inner room on the Impinj reader
+    low, _, high = raw["own_reads_per_tag_s_p10_p50_p90"]
+    assert low < 1.5 and high > 4.0, "some tags are read rarely, others almost every round"
+    assert raw["cross_share_of_air_reads"] < 0.4
+    assert raw["rssi_cross_mean_dbm"] < raw["rssi_own_mean_dbm"] - 6
+    assert raw["worn_to_hanging_reads"] < 0.05
+    assert dedup["max_reports_per_tag_antenna_second"] == 1 < raw["max_reports_per_tag_antenna_second"]
+    assert set(figures["corridor_read_span_s"]) >= {"fr-1", "fr-2", "fr-3", "fr-4", "fr-5"}
+    assert all(span < 3.0 for span in figures["corridor_read_span_s"].values())
+    assert 4.0 < figures["ble_still_interval_s"] < 6.0
