@@ -1,0 +1,93 @@
+"""Fitting-room latencies on a real edge app (create_app + EdgeService, SQLite file in a temp dir).
+
+Measures: presence events applied to sessions (one per transaction, and a burst of 200 in one), the
+mirror's room view build with every room stocked, and ``GET /api/mirror/{room}`` end to end.
+
+    .venv/bin/python bench/rooms.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from edge.epc import encode_sgtin96
+from edge.presence.events import EventType, PresenceEvent
+from edge.web.context import build_room_view
+from tests.mirror_support import mirror_edge
+
+ROOMS = ["fr-1", "fr-2", "fr-3", "fr-4", "fr-5", "fr-6"]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp, mirror_edge(Path(tmp) / "edge.db") as edge:
+        catalog = edge.service.catalog
+        skus = [k for s in catalog.styles for k in s.skus if catalog.stock_of(k.gtin).in_store > 0]
+        manager = edge.ctx.manager
+
+        single: list[float] = []
+        for n in range(48):  # 8 items into each of 6 rooms, one transaction each
+            sku = skus[(n * 97) % len(skus)]
+            event = PresenceEvent(
+                time.time(),
+                EventType.ITEM_ENTERED,
+                ROOMS[n % 6],
+                epc=encode_sgtin96(sku.gtin, n),
+                gtin=sku.gtin,
+            )
+            start = time.perf_counter()
+            manager.apply_presence([event])
+            single.append(time.perf_counter() - start)
+        print(
+            f"presence -> session, 1 event per transaction: median {ms(statistics.median(single))}, "
+            f"max {ms(max(single))} (n={len(single)})"
+        )
+
+        burst = [
+            PresenceEvent(
+                time.time(),
+                EventType.ITEM_ENTERED,
+                ROOMS[k % 6],
+                epc=encode_sgtin96(skus[(k * 31) % len(skus)].gtin, 10_000 + k),
+                gtin=skus[(k * 31) % len(skus)].gtin,
+            )
+            for k in range(200)
+        ]
+        start = time.perf_counter()
+        manager.apply_presence(burst)
+        took = time.perf_counter() - start
+        print(f"presence -> session, burst of 200 in one transaction: {ms(took)} ({200 / took:.0f} events/s)")
+
+        views: list[float] = []
+        items = 0
+        for i in range(60):
+            start = time.perf_counter()
+            items = len(build_room_view(edge.ctx, ROOMS[i % 6]).items)
+            views.append(time.perf_counter() - start)
+        views.sort()
+        print(
+            f"room view ({items} items in the room): median {ms(statistics.median(views))}, "
+            f"p95 {ms(views[int(len(views) * 0.95) - 1])}"
+        )
+
+        headers = edge.mirror("fr-1")
+        gets: list[float] = []
+        for _ in range(30):
+            start = time.perf_counter()
+            edge.client.get("/api/mirror/fr-1", headers=headers).raise_for_status()
+            gets.append(time.perf_counter() - start)
+        print(f"GET /api/mirror/fr-1 (in-process client): median {ms(statistics.median(gets))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
