@@ -24,7 +24,7 @@ from typing import Any
 
 from edge.layout import Layout, load_layout
 from simulators.live import LivePublisher
-from simulators.physics import Place
+from simulators.physics import Place, RadioParams
 from simulators.readers import ReaderSettings
 from simulators.store import SimConfig, Store
 
@@ -72,12 +72,15 @@ class ScriptedStore:
         dedup: bool = False,
         zebra_batching: bool = False,
         client_prefix: str | None = None,
+        radio: RadioParams | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.layout = layout if isinstance(layout, Layout) else load_layout(layout)
         readers = replace(ReaderSettings(), dedup=dedup, zebra_batching=zebra_batching)
         config = replace(SimConfig(), seed=seed, start=round(time.time(), 3), readers=readers)
+        if radio is not None:  # e.g. RadioParams(cross_factor_max=0.0) for a test that wants no cross-reads
+            config = replace(config, radio=radio)
         self.store = Store(self.layout, config)
         self.speed = speed
         # Unique client ids by default, so two scripted stores on one broker never take over each other.

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from edge.layout import Layout
 from simulators.faults import Junk, Outages
 from simulators.messages import Message
+from simulators.physics import RadioParams
 from simulators.readers import ReaderSettings
 from simulators.shoppers import populate
 from simulators.store import DEFAULT_START, SimConfig, Store, derive_rng
@@ -51,11 +52,12 @@ class Scenario:
     associates: int = 1
     opt_in_share: float = 0.6
     start: float = DEFAULT_START
+    radio: RadioParams = field(default_factory=RadioParams)
 
     def sim_config(self) -> SimConfig:
         base = SimConfig()
         readers = replace(ReaderSettings(), dedup=self.dedup, zebra_batching=self.zebra_batching)
-        return replace(base, seed=self.seed, start=self.start, readers=readers)
+        return replace(base, seed=self.seed, start=self.start, readers=readers, radio=self.radio)
 
 
 class Simulation:
