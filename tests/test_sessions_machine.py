@@ -150,3 +150,12 @@ def test_a_resumed_session_gets_a_full_idle_period_from_the_restart() -> None:
     assert fr.tick(1000.0 + IDLE - 1) == []
     (ended,) = fr.tick(1000.0 + IDLE)
     assert isinstance(ended, SessionEnded) and ended.session_id == "old" and ended.started_at == 10.0
+
+
+def test_restored_items_in_a_room_without_coverage_wait_for_coverage_to_return() -> None:
+    fr = rooms()
+    fr.resume([RestoredSession("old", "fr-1", 10.0, items=(RestoredItem(EPC_A, None, 11.0),))], now=1000.0)
+    fr.on_presence(ev(1000.5, EventType.ROOM_UNKNOWN))
+    assert fr.tick(1040.0) == []
+    fr.on_presence(ev(1050.0, EventType.ROOM_KNOWN))
+    assert fr.tick(1051.0) == [ItemLeft("old", "fr-1", EPC_A, 1051.0, unconfirmed=True)]

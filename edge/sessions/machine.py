@@ -186,6 +186,7 @@ class FittingRooms:
             session = room.session
             if session is None:
                 continue
+            # A room whose coverage is down keeps its restored items until it can hear them again.
             if grace_over and room.covered:
                 for item in session.items.values():
                     if item.present and not item.confirmed:
@@ -194,8 +195,6 @@ class FittingRooms:
                         changes.append(ItemLeft(session.id, room.room_id, item.epc, now, unconfirmed=True))
             if room.covered and not room.shoppers and now - room.last_activity >= self._idle:
                 changes.append(self._end(room, session, now))
-        if grace_over:
-            self._resumed_at = None
         return changes
 
     # -- internals -------------------------------------------------------------------------------
