@@ -221,6 +221,53 @@ class ScriptedStore:
 
             self._timeline.at(arrive + 2.0, gone)
 
+    def bring(self, room: str, items: Sequence[str], associate: str = "associate") -> ScriptedShopper:
+        """An associate brings garments (say, a requested size) into ``room``, leaves them and walks back."""
+        self._check_room(room)
+        visit = self.walk_in(room, items, shopper=f"{associate}-{self._shoppers + 1}")
+
+        def back_out() -> None:
+            self.walk_out(visit, leave=visit.epcs)
+
+        with self._lock:
+            self._timeline.at(self._arrival_of(visit) + 3.0, back_out)
+        return visit
+
+    def collect(self, room: str, items: Sequence[str], associate: str = "associate") -> ScriptedShopper:
+        """An associate walks into ``room``, takes ``items`` (go-backs) and carries them back to the floor."""
+        self._check_room(room)
+        with self._lock:
+            self._shoppers += 1
+            name = f"{associate}-{self._shoppers}"
+            epcs = [self._garment(i) for i in items]
+            self.store.add_person(name, self._room_of_kind("sales_floor"))
+            visit = ScriptedShopper(name, room, epcs, None)
+            arrive = self.store.walk_to(name, Place.in_room(room))
+
+            def take() -> None:
+                self.store.pick_up(name, epcs)
+                visit.arrived.set()
+                self._timeline.at(self.store.now + 1.0, put_away)
+
+            def put_away() -> None:
+                back = self.store.walk_to(name, self._room_of_kind("sales_floor"))
+                self._timeline.at(back + 2.0, shelve)
+
+            def shelve() -> None:
+                self.store.put(epcs, Place.away())
+                self.store.leave_store(name)
+                visit.left.set()
+
+            self._timeline.at(arrive + 2.0, take)
+        return visit
+
+    def _arrival_of(self, visit: ScriptedShopper) -> float:
+        person = self.store.people.get(visit.id)
+        if person is None or person.walk is None:
+            return self.store.now
+        w = person.walk
+        return w.t0 + abs(w.x1 - w.x0) / self.store.config.walk_speed
+
     def antenna_down(self, reader_id: str, port: int) -> None:
         with self._lock:
             self.store.antenna_down(reader_id, port)

@@ -178,3 +178,23 @@ def test_devices_reconnect_after_a_broker_restart(own_mosquitto: Mosquitto, demo
             assert store.error is None
     finally:
         observer.close()
+
+
+def test_an_associate_brings_a_size_and_later_collects_the_go_backs(
+    mosquitto: Mosquitto, observer: Observer, demo: Layout
+) -> None:
+    with ScriptedStore(demo, mosquitto.url, seed=6, speed=4.0) as store:
+        shopper = store.walk_in("fr-3", ["05061234100015"])
+        assert shopper.arrived.wait(30)
+        delivery = store.bring("fr-3", ["05061234100022"])
+        assert delivery.arrived.wait(30) and delivery.left.wait(30)
+        store.walk_out(shopper, leave=shopper.epcs)
+        assert shopper.left.wait(30)
+        pickup = store.collect("fr-3", shopper.epcs + delivery.epcs)
+        assert pickup.left.wait(30)
+        truth = store.truth()
+    stays = [r for r in truth if r["kind"] == "item_stay"]
+    assert {(r["epc"], r["room"]) for r in stays} == {(e, "fr-3") for e in shopper.epcs + delivery.epcs}
+    assert all(r["exit"] < truth[0]["end"] for r in stays), "the go-backs left the room with the associate"
+    brought = next(r for r in stays if r["epc"] == delivery.epcs[0])
+    assert brought["enter"] > next(r for r in stays if r["epc"] == shopper.epcs[0])["enter"]
