@@ -12,7 +12,8 @@ Written beside a trace as ``<trace>.truth.jsonl``, one JSON object per line, eac
   room some antenna covers) from ``enter`` to ``exit``. Any other time it is in no room (corridor, shop
   floor, shelves, bought). A stay still open at the trace's end has ``exit`` = the trace's end.
 - ``{"kind": "worn", "epc", "room", "start", "end"}`` — the garment was being worn (nearly silent).
-- ``{"kind": "shopper", "shopper", "device_id", "arrive", "leave"}`` — ``device_id`` is the ESPresense id
+- ``{"kind": "shopper", "shopper", "device_id", "arrive", "leave"}`` — a person in the store (shoppers;
+  associates too, with ids ``associate-…`` and no phone). ``device_id`` is the ESPresense id
   of the shopper's phone (``iBeacon:<uuid>-<major>-<minor>``) or null for a shopper without the app.
 - ``{"kind": "shopper_stay", "shopper", "device_id", "room", "enter", "exit"}`` — any layout room
   (entrance, sales floor, fitting room); the corridor is no room.
