@@ -62,6 +62,7 @@ class RoomState:
     shoppers: dict[str, float] = field(default_factory=dict)  # device -> since
     last_activity: float = 0.0
     session: OpenSession | None = None
+    listening_since: float = 0.0  # since when presence can hear the room (restart, coverage back)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,8 @@ class FittingRooms:
     def resume(self, sessions: Iterable[RestoredSession], now: float) -> None:
         """Adopt the sessions that were open before a restart; call once, before any event."""
         self._resumed_at = now
+        for state in self._rooms.values():
+            state.listening_since = now
         for saved in sessions:
             room = self._rooms.get(saved.room_id)
             if room is None or room.session is not None:
@@ -147,6 +150,7 @@ class FittingRooms:
         if event.type is EventType.ROOM_KNOWN:
             room.covered = True
             room.last_activity = max(room.last_activity, t)  # give the room a fresh idle period
+            room.listening_since = t  # and restored items a fresh chance to be heard
             return []
         if event.type is EventType.ITEM_ENTERED and event.epc:
             return self._item_entered(room, event.epc, event.gtin, t)
@@ -181,13 +185,14 @@ class FittingRooms:
     def tick(self, now: float) -> list[SessionChange]:
         """Let time count: end idle sessions, drop restored items presence never confirmed."""
         changes: list[SessionChange] = []
-        grace_over = self._resumed_at is not None and now - self._resumed_at >= self._grace
+        resumed = self._resumed_at is not None
         for room in self._rooms.values():
             session = room.session
             if session is None:
                 continue
-            # A room whose coverage is down keeps its restored items until it can hear them again.
-            if grace_over and room.covered:
+            # Restored items get a grace period from the restart, or from the room's coverage coming back,
+            # to be heard again; a room whose coverage is down keeps them until it can hear them.
+            if resumed and room.covered and now - room.listening_since >= self._grace:
                 for item in session.items.values():
                     if item.present and not item.confirmed:
                         item.present = False
