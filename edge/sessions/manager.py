@@ -47,6 +47,7 @@ class RoomSnapshot:
     items: tuple[tuple[str, str | None, float], ...]  # (epc, gtin, first seen), in the room now
     shopper_devices: tuple[str, ...]  # in the room now
     purchased_epcs: frozenset[str]
+    seen_epcs: frozenset[str] = frozenset()  # every item of the session, in the room now or not
 
 
 @dataclass(slots=True)
@@ -170,6 +171,7 @@ class SessionManager:
                 items=items,
                 shopper_devices=tuple(room.shoppers),
                 purchased_epcs=frozenset(session.purchased) if session else frozenset(),
+                seen_epcs=frozenset(session.items) if session else frozenset(),
             )
 
     def forget_member(self, member_id: str) -> int:

@@ -86,15 +86,17 @@ def get_room_view(room_id: MirrorRoom, ctx: Ctx, lang: Literal["en", "es"] = "en
 @router.post("/{room_id}/requests", status_code=201, response_model=RequestPublic, responses=ERRORS)
 def request_size(room_id: MirrorRoom, body: RequestIn, ctx: Ctx) -> RequestPublic:
     """Ask an associate to bring ``gtin`` (another size or colour). 422 for an unknown GTIN, one sold out
-    in this store, or an ``epc`` not in the room. Asking again for the same GTIN returns the open request."""
+    in this store, or an ``epc`` that has not been in the room during this session. Asking again for the
+    same GTIN returns the open request."""
     catalog = ctx.catalog.current()
     if body.gtin not in catalog.by_gtin:
         raise HTTPException(status_code=422, detail=f"GTIN {body.gtin} is not in the catalog")
     if catalog.stock_of(body.gtin).in_store <= 0:
         raise HTTPException(status_code=422, detail="that size and colour is sold out in this store")
     epc = body.epc.upper() if body.epc else None
-    if epc is not None and epc not in {e for e, _, _ in ctx.manager.snapshot(room_id).items}:
-        raise HTTPException(status_code=422, detail=f"item {epc} is not in this room")
+    # The item it replaces may have just been taken out: anything seen in this session counts.
+    if epc is not None and epc not in ctx.manager.snapshot(room_id).seen_epcs:
+        raise HTTPException(status_code=422, detail=f"item {epc} has not been in this room")
     item = describe_gtin(catalog, body.gtin)
     now = time.time()
     with ctx.manager.room_action(room_id, now) as action:
