@@ -41,7 +41,7 @@ class PresenceEngine:
             self._params,
             covered=self._coverage.covered,
             shopper_since=self._shoppers.in_room_since,
-            shopper_left_at=self._shoppers.left_at,
+            shopper_departures=self._shoppers.departures,
         )
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:

@@ -20,7 +20,8 @@ Three ideas, each answering one thing real fitting rooms do to RFID:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.evidence import RoomEvidence, RssiLevel
@@ -34,6 +35,7 @@ _GC_EVERY_S = 10.0
 # A tag that fell silent up to this long before its shopper's phone was last heard in the room still
 # counts as having left with the shopper (BLE leaves are decided a little late, RFID silence is not).
 _SHOPPER_SLACK_S = 10.0
+_DEPARTURES_KEPT = 8
 
 
 class _Item:
@@ -64,17 +66,19 @@ class ItemTracker:
         *,
         covered: Callable[[str], bool],
         shopper_since: Callable[[str], float],
-        shopper_left_at: Callable[[str], float],
+        shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
     ) -> None:
         self._p = params
         self._covered = covered
         self._shopper_since = shopper_since
-        self._shopper_left_at = shopper_left_at
+        self._shopper_departures = shopper_departures
         self._items: dict[str, _Item] = {}
         self._residents: dict[str, dict[str, _Item]] = {}
         self._levels: dict[str, RssiLevel] = {}
         # room -> (when an item last entered it, when that item's reads there began)
         self._arrivals: dict[str, tuple[float, float]] = {}
+        # room -> (since, last read there) of the latest garments proven to have left it
+        self._departed: dict[str, deque[tuple[float, float]]] = {}
         self._next_gc = -math.inf
         self._prior_tau = max(0.5 * RoomEvidence(params).window, 1.0)
 
@@ -148,10 +152,15 @@ class ItemTracker:
             elif ev.score > runner_score:
                 runner_score = ev.score
         if best is not None and best != home and self._qualifies(item, best, best_score, runner_score, now):
+            if home is not None:
+                self._departure(home, item.since, item.rooms[home].last)
             return self._move(item, best, now)
         if home is not None and self._covered(home):
             ev = item.rooms[home]
             if now - ev.last > self._hold(item, home, ev, now):
+                if item.away_since < math.inf:
+                    # Proven gone: whoever carried it walked out then, with whatever else fell silent.
+                    self._departure(home, item.since, ev.last)
                 return self._move(item, None, now)
         return []
 
@@ -184,15 +193,25 @@ class ItemTracker:
         if item.away_since < math.inf:
             # Alive elsewhere: had it still been here, home would have read it within a window of that.
             return window + max(item.away_since - ev.last, 0.0)
+        # Someone of its session walked out about when it fell silent (a shopper's phone left, or a
+        # garment was proven to be elsewhere): it went with them.
+        if _left_with(self._shopper_departures(room), ev.last) or _left_with(
+            self._departed.get(room, ()), ev.last
+        ):
+            return window
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
-        if self._shopper_since(room) <= ev.last + _SHOPPER_SLACK_S:
+        if self._shopper_since(room) <= ev.last + _SHOPPER_SLACK_S or self._session_active(
+            item, room, ev.last, now
+        ):
             return max(window, self._p.worn_hold_s)
-        if self._shopper_left_at(room) >= ev.last - _SHOPPER_SLACK_S:
-            return window  # silent since about when the shopper walked out: it went with them
-        if self._session_active(item, room, ev.last, now):
-            return max(window, self._p.worn_hold_s)
-        return window
+        return max(window, self._p.unexplained_hold_s)
+
+    def _departure(self, room: str, since: float, left: float) -> None:
+        recent = self._departed.get(room)
+        if recent is None:
+            recent = self._departed[room] = deque(maxlen=_DEPARTURES_KEPT)
+        recent.append((since, left))
 
     def _session_active(self, item: _Item, room: str, silent_since: float, now: float) -> bool:
         """Is another garment that was in the room before this one fell silent still being read?"""
@@ -253,3 +272,10 @@ class ItemTracker:
         ]
         for epc in stale:
             del self._items[epc]
+
+
+def _left_with(departures: Iterable[tuple[float, float]], silent_since: float) -> bool:
+    """Did someone or something that was there before ``silent_since`` leave about then or later?"""
+    return any(
+        since <= silent_since and left >= silent_since - _SHOPPER_SLACK_S for since, left in departures
+    )

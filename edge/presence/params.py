@@ -126,6 +126,15 @@ class PresenceParams(BaseModel):
         ),
     )
 
+    unexplained_hold_s: float = Field(
+        default=0.0,
+        ge=0,
+        description=(
+            "How long a silent item is kept when nothing says where it went: no read elsewhere, nobody "
+            "seen leaving, and no other garment of its session still read (0: its plain window)"
+        ),
+    )
+
     # -- BLE shoppers -------------------------------------------------------------------------------
     ble_exit_timeout_s: float = Field(
         default=30.0, gt=0, description="Longest silence after which a BLE device has left its room"
@@ -134,6 +143,15 @@ class PresenceParams(BaseModel):
         default=12.0, gt=0, description="Shortest silence window for a BLE device"
     )
     ble_min_rssi: float = Field(default=-95.0, description="BLE reports weaker than this (dBm) are ignored")
+    ble_max_distance_m: float = Field(
+        default=3.0,
+        gt=0,
+        description=(
+            "A device is in a node's room only while the node's (smoothed) distance estimate is within "
+            "this: a fitting room is a couple of metres across, and a phone heard through the curtain "
+            "from the floor is not in it"
+        ),
+    )
     ble_margin_db: float = Field(
         default=4.0,
         ge=0,

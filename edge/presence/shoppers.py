@@ -10,7 +10,8 @@ its own report rate (ESPresense throttles a still phone to about one report per 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
@@ -23,17 +24,32 @@ _RSSI_SMOOTHING = 0.35
 _GAP_LEARNING = 0.2
 _PRIOR_GAP_S = 5.0
 _DEFAULT_RSSI = -80.0
+_DEPARTURES_KEPT = 8
 
 
 class _Node:
-    __slots__ = ("first", "gap", "last", "reports", "rssi")
+    __slots__ = ("distance", "first", "gap", "last", "reports", "rssi")
 
-    def __init__(self, now: float, rssi: float) -> None:
+    def __init__(self, now: float, rssi: float, distance: float | None) -> None:
         self.first = now
         self.last = now
         self.rssi = rssi
+        self.distance = distance
         self.reports = 1
         self.gap = _PRIOR_GAP_S
+
+    def hear(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
+        self.gap += _GAP_LEARNING * (min(now - self.last, p.ble_exit_timeout_s) - self.gap)
+        self.rssi += _RSSI_SMOOTHING * (rssi - self.rssi)
+        if distance is not None:
+            d = self.distance
+            self.distance = distance if d is None else d + _RSSI_SMOOTHING * (distance - d)
+        self.last = now
+        self.reports += 1
+
+    def in_reach(self, p: PresenceParams) -> bool:
+        """Near enough (smoothed) to be in the node's room, when the node estimates distance."""
+        return self.distance is None or self.distance <= p.ble_max_distance_m
 
     def window(self, p: PresenceParams) -> float:
         # Reports are roughly a Poisson stream: silence of w has probability exp(-w / gap).
@@ -58,7 +74,7 @@ class ShopperTracker:
         self._p = params
         self._room_heard = room_heard  # False while every BLE node of the room is offline
         self._devices: dict[str, _Device] = {}
-        self._left_at: dict[str, float] = {}
+        self._departures: dict[str, deque[tuple[float, float]]] = {}
 
     def on_sighting(self, s: BleSighting, now: float) -> list[PresenceEvent]:
         p = self._p
@@ -70,12 +86,9 @@ class ShopperTracker:
             dev = self._devices[s.device_id] = _Device(s.device_id)
         node = dev.nodes.get(s.room_id)
         if node is None or now - node.last > node.window(p):
-            dev.nodes[s.room_id] = _Node(now, rssi)
+            dev.nodes[s.room_id] = _Node(now, rssi, s.distance_m)
         else:
-            node.gap += _GAP_LEARNING * (min(now - node.last, p.ble_exit_timeout_s) - node.gap)
-            node.rssi += _RSSI_SMOOTHING * (rssi - node.rssi)
-            node.last = now
-            node.reports += 1
+            node.hear(now, rssi, s.distance_m, p)
         return self._decide(dev, now)
 
     def tick(self, now: float) -> list[PresenceEvent]:
@@ -90,9 +103,9 @@ class ShopperTracker:
         """Since when the longest-present shopper has been in ``room`` (inf: nobody known there)."""
         return min((d.since for d in self._devices.values() if d.room == room), default=math.inf)
 
-    def left_at(self, room: str) -> float:
-        """When a shopper was last heard in ``room`` before leaving it (-inf: never)."""
-        return self._left_at.get(room, -math.inf)
+    def departures(self, room: str) -> Iterable[tuple[float, float]]:
+        """The latest shoppers who left ``room``: (entered, last heard there), oldest first."""
+        return self._departures.get(room, ())
 
     def residents(self) -> dict[str, list[ShopperPresence]]:
         out: dict[str, list[ShopperPresence]] = {}
@@ -105,7 +118,7 @@ class ShopperTracker:
 
     def _decide(self, dev: _Device, now: float) -> list[PresenceEvent]:
         p = self._p
-        live = {r: n for r, n in dev.nodes.items() if now - n.last <= n.window(p)}
+        live = {r: n for r, n in dev.nodes.items() if now - n.last <= n.window(p) and n.in_reach(p)}
         home = dev.room
         # The room it is in keeps its last level while its nodes are offline: a neighbour must beat it.
         home_node = dev.nodes.get(home) if home is not None else None
@@ -127,7 +140,10 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
-            self._left_at[dev.room] = dev.nodes[dev.room].last
+            recent = self._departures.get(dev.room)
+            if recent is None:
+                recent = self._departures[dev.room] = deque(maxlen=_DEPARTURES_KEPT)
+            recent.append((dev.since, dev.nodes[dev.room].last))
         if target is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
             dev.since = now
