@@ -1,13 +1,15 @@
 """``make demo`` (``python -m simulators.demo``): a whole store on one machine, with one command.
 
 Starts, in order: a broker (a private Mosquitto on a free port when the binary is on PATH or in
-/usr/sbin, else an embedded amqtt broker in this process — it says which), the edge (``EdgeService``
-with the demo layout and catalog, its database in ``./demo-data``), demo associates and one mirror token
-per fitting room, the store simulator's shoppers (real device formats over MQTT), simulated associates
-working the console's queue over the API, and shoppers tapping the mirrors (asking for sizes, buying,
-calling for help). It prints each mirror's URL, carrying its token, and the console URL with the demo
-PIN. Ctrl-C (or SIGTERM) stops everything in reverse order; the Mosquitto child is also told to die
-with this process, so nothing is left running.
+/usr/sbin, else an embedded amqtt broker in this process — it says which; see ``demo_broker``), the
+demo's central profile store (``cloud_sync.demo.DemoCentral``, a child process; opted-in shoppers' phones
+are enrolled as members so the mirror can greet them), the edge (``EdgeService`` with the demo layout and
+catalog, its database in ``./demo-data``), demo associates and one mirror token per fitting room, the
+store simulator's shoppers (real device formats over MQTT), simulated associates working the console's
+queue over the API, and shoppers tapping the mirrors (asking for sizes, buying, calling for help,
+leaving an email). It prints each mirror's URL, carrying its token, and the console URL with the demo
+PIN. Ctrl-C (or SIGTERM) stops everything in reverse order; child processes are also told to die with
+this process, so nothing is left running.
 """
 
 from __future__ import annotations
@@ -15,35 +17,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
-import getpass
-import importlib
 import logging
 import os
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from cloud_sync.demo import DemoCentral
 from edge.config import DEMO_CATALOG, load_settings
 from edge.layout import Layout, load_layout
 from edge.service import EdgeService
 from edge.web.app import create_app
 from edge.web.auth import add_associate, issue_mirror_token
 from simulators.associates import AssociateProfile, Pace, run_associates
+from simulators.demo_broker import DemoBroker, free_port, port_is_free
+from simulators.formats import IBEACON_APP_UUID
 from simulators.live import LivePublisher
 from simulators.mirror_taps import run_mirror_taps
+from simulators.store import SimConfig
 from simulators.trace import Scenario, Simulation
 
-__all__ = ["DEMO_PIN", "DemoBroker", "main"]
+__all__ = ["DEMO_PIN", "main"]
 
 log = logging.getLogger("fitroom-demo")
 
@@ -55,124 +55,6 @@ SIMULATED_ASSOCIATES = (AssociateProfile("ana", "Ana", DEMO_PIN), AssociateProfi
 SIM_HOURS = 3.0  # one simulated shift; a new one starts when it ends
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def find_mosquitto() -> str | None:
-    found = shutil.which("mosquitto")
-    if found:
-        return found
-    for candidate in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"):
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def _die_with_parent() -> None:
-    """In the Mosquitto child: get SIGTERM if the demo dies, even by SIGKILL (Linux prctl)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-class DemoBroker:
-    """A private MQTT broker on 127.0.0.1: Mosquitto when installed, else amqtt in this process."""
-
-    def __init__(self, workdir: Path, *, prefer_embedded: bool = False) -> None:
-        self.workdir = workdir
-        self.port = free_port()
-        self.binary = None if prefer_embedded else find_mosquitto()
-        self.why_embedded = "as asked" if prefer_embedded else "no mosquitto binary found"
-        self.kind = "mosquitto" if self.binary else "embedded amqtt"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._amqtt: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def describe(self) -> str:
-        if self.binary:
-            return f"private Mosquitto ({self.binary}) on 127.0.0.1:{self.port}"
-        return f"embedded Python broker (amqtt; {self.why_embedded}) on 127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        if self.binary:
-            conf = self.workdir / "mosquitto.conf"
-            conf.write_text(
-                f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                # Run as whoever runs the demo: a switch of user would clear the parent-death signal.
-                f"user {getpass.getuser()}\n"
-                f"log_dest file {self.workdir / 'mosquitto.log'}\nlog_type error\nlog_type warning\n"
-            )
-            self._proc = subprocess.Popen(
-                [self.binary, "-c", str(conf)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,  # only sets the parent-death signal
-                # Its own process group: Ctrl-C reaches the demo, which stops the broker last, after
-                # the devices have said "offline" and the edge has drained.
-                start_new_session=True,
-            )
-        else:
-            try:
-                broker_module = importlib.import_module("amqtt.broker")
-            except ImportError:
-                raise SystemExit(
-                    "fitroom-demo: no MQTT broker: install Mosquitto (apt-get install mosquitto) or the "
-                    "embedded one (pip install -e '.[embedded-broker]')"
-                ) from None
-            self._amqtt = broker_module.Broker(
-                {
-                    "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-                    "plugins": {
-                        "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
-                    },
-                }
-            )
-            await self._amqtt.start()  # listening once this returns
-            return
-        await self._wait_listening()
-
-    async def _wait_listening(self, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc is not None and self._proc.poll() is not None:
-                raise SystemExit(f"fitroom-demo: mosquitto exited with {self._proc.returncode}")
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            except OSError:
-                await asyncio.sleep(0.05)
-        raise SystemExit(f"fitroom-demo: the broker did not listen on {self.port} within {timeout}s")
-
-    async def stop(self) -> None:
-        if self._proc is not None:
-            if self._proc.poll() is None:
-                self._proc.terminate()
-                try:
-                    await asyncio.to_thread(self._proc.wait, 5)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-                    await asyncio.to_thread(self._proc.wait)
-            self._proc = None
-        if self._amqtt is not None:
-            await self._amqtt.shutdown()
-            self._amqtt = None
-
-
 class _Server(uvicorn.Server):
     """uvicorn without its own signal handling: the demo owns Ctrl-C and stops things in order."""
 
@@ -182,17 +64,44 @@ class _Server(uvicorn.Server):
 
 
 class ShopperTraffic:
-    """The store simulator's shoppers, published live in real time (times ``speed``) on a thread."""
+    """The store simulator's shoppers, published live in real time (times ``speed``) on a thread.
 
-    def __init__(self, layout: Layout, mqtt_url: str, *, per_hour: float, speed: float, seed: int) -> None:
+    Shoppers come in waves of one simulated shift each; ``on_wave`` gets each wave's opted-in phones
+    (iBeacon minors) before it starts, so the central store can know them as members."""
+
+    def __init__(
+        self,
+        layout: Layout,
+        mqtt_url: str,
+        *,
+        per_hour: float,
+        speed: float,
+        seed: int,
+        on_wave: Callable[[list[int]], None] | None = None,
+    ) -> None:
         self.layout = layout
         self.per_hour = per_hour
         self.speed = speed
         self.seed = seed
+        self.on_wave = on_wave
         self.publisher = LivePublisher(layout, mqtt_url, client_prefix=f"fitroom-demo-{os.getpid()}")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-shoppers", daemon=True)
         self.error: BaseException | None = None
+
+    def wave(self, seed: int) -> tuple[Simulation, list[int]]:
+        scenario = Scenario(
+            seed=seed,
+            duration_s=SIM_HOURS * 3600.0,
+            shoppers=max(1, round(self.per_hour * SIM_HOURS)),
+            associates=1,
+            start=round(time.time(), 3),
+        )
+        sim = Simulation(self.layout, scenario, catalog_path=DEMO_CATALOG)
+        minors = [
+            m for m in (getattr(a, "phone_minor", None) for a in sim.store.actors) if isinstance(m, int)
+        ]
+        return sim, minors
 
     def start(self) -> None:
         self.publisher.connect()
@@ -208,16 +117,10 @@ class ShopperTraffic:
         seed = self.seed
         try:
             while not self._stop.is_set():
-                duration = SIM_HOURS * 3600.0
-                scenario = Scenario(
-                    seed=seed,
-                    duration_s=duration,
-                    shoppers=max(1, round(self.per_hour * SIM_HOURS)),
-                    associates=1,
-                    start=round(time.time(), 3),
-                )
-                sim = Simulation(self.layout, scenario, catalog_path=DEMO_CATALOG)
-                wall0, sim0 = time.monotonic(), scenario.start
+                sim, minors = self.wave(seed)
+                if self.on_wave is not None:
+                    self.on_wave(minors)
+                wall0, sim0 = time.monotonic(), sim.scenario.start
                 for msg in sim.messages(opening=False):
                     delay = wall0 + (msg.t - sim0) / self.speed - time.monotonic()
                     if delay > 0 and self._stop.wait(delay):
@@ -229,8 +132,22 @@ class ShopperTraffic:
             log.exception("shopper simulation stopped")
 
 
+def _start_central(layout: Layout, data: Path) -> DemoCentral | None:
+    """The demo's central profile store (a child process); None, with a note, when it cannot start."""
+    central = DemoCentral(
+        data / "central", store_id=layout.store.id, store_name=layout.store.name, catalog_path=DEMO_CATALOG
+    )
+    try:
+        central.start()
+    except (RuntimeError, OSError) as exc:
+        print(f"note: the central store did not start ({exc}); shoppers stay anonymous", file=sys.stderr)
+        central.stop()
+        return None
+    return central
+
+
 async def _start_edge(
-    args: argparse.Namespace, broker: DemoBroker, data: Path
+    args: argparse.Namespace, broker: DemoBroker, data: Path, central: DemoCentral | None
 ) -> tuple[EdgeService, _Server]:
     db = data / "edge.db"
     for stale in (db, db.with_name("edge.db-wal"), db.with_name("edge.db-shm")):
@@ -243,6 +160,8 @@ async def _start_edge(
             "mqtt_url": broker.url,
             "host": "127.0.0.1",
             "port": args.port,
+            "central_url": central.url if central else None,
+            "store_key": central.store_key if central else None,
         }
     )
     service = EdgeService(settings)
@@ -274,7 +193,8 @@ async def _run(args: argparse.Namespace) -> int:
 
     broker = DemoBroker(data, prefer_embedded=args.embedded_broker)
     await broker.start()
-    service, server = await _start_edge(args, broker, data)
+    central = await asyncio.to_thread(_start_central, layout, data) if args.central else None
+    service, server = await _start_edge(args, broker, data, central)
     serving = asyncio.create_task(server.serve(), name="demo-edge")
     traffic: ShopperTraffic | None = None
     workers: list[asyncio.Task[Any]] = []
@@ -298,11 +218,22 @@ async def _run(args: argparse.Namespace) -> int:
             room.id: await asyncio.to_thread(issue_mirror_token, service.db, room.id, label="demo mirror")
             for room in layout.fitting_rooms
         }
-        _print_banner(layout, broker, base, tokens, crew, args, data)
+        _print_banner(layout, broker, central, base, tokens, crew, args, data)
 
         if args.shoppers_per_hour > 0:
+            major = SimConfig().ibeacon_major
+
+            def enrol(minors: list[int]) -> None:
+                if central is not None and minors:
+                    central.enrol(IBEACON_APP_UUID, major, minors)
+
             traffic = ShopperTraffic(
-                layout, broker.url, per_hour=args.shoppers_per_hour, speed=args.speed, seed=args.seed
+                layout,
+                broker.url,
+                per_hour=args.shoppers_per_hour,
+                speed=args.speed,
+                seed=args.seed,
+                on_wave=enrol,
             )
             await asyncio.to_thread(traffic.start)
         pace = Pace(speed=args.speed)
@@ -327,12 +258,15 @@ async def _run(args: argparse.Namespace) -> int:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(serving, timeout=20)
         await broker.stop()
-        print("demo stopped: broker, edge, shoppers and associates are down.")
+        if central is not None:
+            await asyncio.to_thread(central.stop)
+        print("demo stopped: broker, edge, central store, shoppers and associates are down.")
 
 
 def _print_banner(
     layout: Layout,
     broker: DemoBroker,
+    central: DemoCentral | None,
     base: str,
     tokens: dict[str, str],
     crew: tuple[AssociateProfile, ...],
@@ -346,6 +280,9 @@ def _print_banner(
         f"fitroom demo · {layout.store.name} (store {layout.store.id})",
         f"  broker   {broker.describe()}",
         f"  edge     {base}   (data in {data})",
+        f"  central  {central.url} (demo member profiles for opted-in shoppers)"
+        if central
+        else "  central  off (shoppers stay anonymous)",
         "",
         "  mirrors (open one per screen or tab; each URL carries its room's device token)",
     ]
@@ -382,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--seed", type=int, default=7, help="random seed")
     p.add_argument("--embedded-broker", action="store_true", help="use amqtt even when Mosquitto exists")
+    p.add_argument(
+        "--no-central",
+        dest="central",
+        action="store_false",
+        help="no central profile store: every shopper is anonymous",
+    )
     return p
 
 
