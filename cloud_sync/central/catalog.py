@@ -7,6 +7,7 @@ Each changed row takes its own version from one counter (``sql.bump_versions``),
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,51 +19,60 @@ from edge.catalog.model import Style
 __all__ = ["pull_catalog", "pull_stock", "upsert_online_stock", "upsert_store_stock", "upsert_styles"]
 
 
+def _upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """Insert or update ``rows`` by primary key ``keys``: one cached statement, run as executemany."""
+    # The same key twice in one multi-row upsert is an error on PostgreSQL: the last one wins.
+    rows = list({tuple(r[k] for k in keys): r for r in rows}.values())
+    if not rows:
+        return
+    table = model.__table__
+    stmt = insert_for(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={c: getattr(stmt.excluded, c) for c in rows[0] if c not in keys},
+    )
+    session.connection().execute(stmt, rows)
+
+
 def upsert_styles(
     session: Session, styles: Sequence[Style], co_purchases: Sequence[tuple[str, str, int]] = ()
 ) -> int:
     """Insert or replace styles (and their GTIN index) and co-purchase counts; returns rows changed."""
     versions = iter(bump_versions(session, len(styles) + len(co_purchases)))
-    for style in styles:
-        body = style.model_dump(mode="json")
-        stmt = insert_for(session, CatalogStyle).values(id=style.id, body=body, version=next(versions))
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["id"], set_={"body": stmt.excluded.body, "version": stmt.excluded.version}))
-        for sku in style.skus:
-            row = {
-                "gtin": sku.gtin, "style_id": style.id, "name": style.name, "brand": style.brand,
-                "category": style.category.value, "size": sku.size, "colour": sku.colour,
-                "price_cents": style.price_cents, "currency": style.currency,
-            }
-            ins = insert_for(session, CatalogSku).values(**row)
-            session.execute(ins.on_conflict_do_update(
-                index_elements=["gtin"], set_={k: v for k, v in row.items() if k != "gtin"}))
-    for a, b, n in co_purchases:
-        ins = insert_for(session, CoPurchase).values(style_a=a, style_b=b, count=n, version=next(versions))
-        session.execute(ins.on_conflict_do_update(
-            index_elements=["style_a", "style_b"], set_={"count": n, "version": ins.excluded.version}))
+    _upsert(session, CatalogStyle, ["id"], [
+        {"id": style.id, "body": style.model_dump(mode="json"), "version": next(versions)} for style in styles
+    ])
+    _upsert(session, CatalogSku, ["gtin"], [
+        {
+            "gtin": sku.gtin, "style_id": style.id, "name": style.name, "brand": style.brand,
+            "category": style.category.value, "size": sku.size, "colour": sku.colour,
+            "price_cents": style.price_cents, "currency": style.currency,
+        }
+        for style in styles for sku in style.skus
+    ])
+    _upsert(session, CoPurchase, ["style_a", "style_b"], [
+        {"style_a": a, "style_b": b, "count": n, "version": next(versions)} for a, b, n in co_purchases
+    ])
     return len(styles) + len(co_purchases)
 
 
 def upsert_store_stock(session: Session, store_id: str, rows: Iterable[tuple[str, int, int]]) -> int:
     """Set (gtin, floor, stockroom) for one store; returns rows changed."""
     rows = list(rows)
-    for version, (gtin, floor, stockroom) in zip(bump_versions(session, len(rows)), rows, strict=True):
-        ins = insert_for(session, StoreStock).values(
-            store_id=store_id, gtin=gtin, floor=floor, stockroom=stockroom, version=version)
-        session.execute(ins.on_conflict_do_update(
-            index_elements=["store_id", "gtin"],
-            set_={"floor": floor, "stockroom": stockroom, "version": version}))
+    _upsert(session, StoreStock, ["store_id", "gtin"], [
+        {"store_id": store_id, "gtin": gtin, "floor": floor, "stockroom": stockroom, "version": version}
+        for version, (gtin, floor, stockroom) in zip(bump_versions(session, len(rows)), rows, strict=True)
+    ])
     return len(rows)
 
 
 def upsert_online_stock(session: Session, rows: Iterable[tuple[str, int]]) -> int:
     """Set online (ship-to-home) availability per GTIN; returns rows changed."""
     rows = list(rows)
-    for version, (gtin, online) in zip(bump_versions(session, len(rows)), rows, strict=True):
-        ins = insert_for(session, OnlineStock).values(gtin=gtin, online=online, version=version)
-        session.execute(ins.on_conflict_do_update(
-            index_elements=["gtin"], set_={"online": online, "version": version}))
+    _upsert(session, OnlineStock, ["gtin"], [
+        {"gtin": gtin, "online": online, "version": version}
+        for version, (gtin, online) in zip(bump_versions(session, len(rows)), rows, strict=True)
+    ])
     return len(rows)
 
 
