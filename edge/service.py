@@ -35,6 +35,8 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
+from cloud_sync.edge_hookup import CloudSync
+from cloud_sync.edge_hookup import attach as attach_cloud_sync
 from edge.bus import EventBus
 from edge.catalog.model import Catalog, load_catalog
 from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
@@ -128,6 +130,8 @@ class EdgeService:
         self._consumer: asyncio.Task[None] | None = None
         self._running = False
         self._connects_counted = 0
+        # Cloud sync (issue 5): the outbox worker when FITROOM_CENTRAL_URL is set, and shopper profiles.
+        self.cloud_sync: CloudSync = attach_cloud_sync(self)
 
     # -- hooks for the rest of the edge ------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
+from cloud_sync import edge_hookup as cloud_sync_hookup
 from edge.web import fitting_rooms, ops, pages, rooms
 
 if TYPE_CHECKING:
@@ -38,4 +39,5 @@ def create_app(service: EdgeService) -> FastAPI:
     app.include_router(rooms.router)
     app.include_router(pages.router)
     fitting_rooms.register(app, service)  # mirror, associate, live and media routes; session wiring
+    cloud_sync_hookup.register(app, service)  # /api/sync/status
     return app
