@@ -221,3 +221,21 @@ def test_unparseable_timestamp_keeps_the_read(decoder: ImpinjDecoder) -> None:
     doc["timestamp"] = "yesterday"
     (read,) = decoder.decode(dumps(doc)).observations
     assert isinstance(read, TagRead) and read.reader_time is None
+
+
+def test_an_unusable_epc_hex_falls_back_to_the_base64_epc(decoder: ImpinjDecoder) -> None:
+    (read,) = decoder.decode(dumps(tag_event(epcHex=None, epc="MHQle/cZTkAAABqF"))).observations
+    assert isinstance(read, TagRead) and read.epc == CHECK_EPC
+    (read,) = decoder.decode(dumps(tag_event(epcHex=12, epc="MHQle/cZTkAAABqF"))).observations
+    assert isinstance(read, TagRead) and read.gtin == CHECK_GTIN
+
+
+def test_fractional_centi_dbm_is_accepted(decoder: ImpinjDecoder) -> None:
+    (read,) = decoder.decode(dumps(tag_event(peakRssiCdbm=-5325.5))).observations
+    assert isinstance(read, TagRead) and read.rssi_dbm == pytest.approx(-53.255)
+
+
+def test_unparseable_last_seen_time_falls_back_to_the_envelope(decoder: ImpinjDecoder) -> None:
+    (read,) = decoder.decode(dumps(tag_event(lastSeenTime="soon"))).observations
+    assert isinstance(read, TagRead)
+    assert read.reader_time == datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp()

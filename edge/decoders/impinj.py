@@ -55,31 +55,27 @@ class ImpinjDecoder:
         return DecodeResult.dropped(IgnoreReason.READER_EVENT)
 
     def _tag_read(self, body: Any, doc: dict[str, Any]) -> TagRead:
-        event = require_object(body, "tagInventoryEvent")
+        # The hot path: plain type checks inline, the helpers only to word the error.
+        event = body if type(body) is dict else require_object(body, "tagInventoryEvent")
         epc_hex = event.get("epcHex")
         if type(epc_hex) is not str:
-            b64 = event.get("epc")
-            if type(b64) is str:
-                epc_hex = epc_from_base64(b64)
-            elif epc_hex is None and b64 is None:
-                raise DecodeError(ErrorKind.MISSING_FIELD, "tagInventoryEvent has neither epcHex nor epc")
-            else:
-                raise DecodeError(ErrorKind.WRONG_TYPE, "tagInventoryEvent.epcHex / epc must be a string")
+            epc_hex = _base64_epc(event)
         epc, gtin, serial = classify_epc(epc_hex)
-        port, room = self._port_room(event, "tagInventoryEvent")
-        cdbm = opt_number(event, "peakRssiCdbm")
-        seen = parse_timestamp(event.get("lastSeenTime"))
-        return TagRead(
-            reader_id=self.reader_id,
-            antenna=port,
-            room_id=room,
-            epc=epc,
-            gtin=gtin,
-            serial=serial,
-            rssi_dbm=None if cdbm is None else cdbm / 100.0,
-            reads=1,
-            reader_time=seen if seen is not None else parse_timestamp(doc.get("timestamp")),
-        )
+        port: Any = event.get("antennaPort")
+        room = self._rooms.get(port) if type(port) is int else None
+        if room is None:
+            port, room = self._port_room(event, "tagInventoryEvent")
+        cdbm = event.get("peakRssiCdbm")
+        if type(cdbm) is int:
+            rssi: float | None = cdbm / 100.0
+        else:
+            number = opt_number(event, "peakRssiCdbm")
+            rssi = None if number is None else number / 100.0
+        seen = event.get("lastSeenTime")
+        reader_time = None if seen is None else parse_timestamp(seen)
+        if reader_time is None:
+            reader_time = parse_timestamp(doc.get("timestamp"))
+        return TagRead(self.reader_id, port, room, epc, gtin, serial, rssi, 1, reader_time)
 
     def _port_room(self, event: dict[str, Any], what: str) -> tuple[int, str]:
         port = require_int(event, "antennaPort", what)
@@ -89,6 +85,16 @@ class ImpinjDecoder:
                 ErrorKind.UNKNOWN_ANTENNA, f"reader {self.reader_id!r} antenna {port} is not in the layout"
             )
         return port, room
+
+
+def _base64_epc(event: dict[str, Any]) -> str:
+    """``epc`` (base64) when ``epcHex`` is not configured; raises when neither is usable."""
+    epc_hex, b64 = event.get("epcHex"), event.get("epc")
+    if type(b64) is str:
+        return epc_from_base64(b64)
+    if epc_hex is None and b64 is None:
+        raise DecodeError(ErrorKind.MISSING_FIELD, "tagInventoryEvent has neither epcHex nor epc")
+    raise DecodeError(ErrorKind.WRONG_TYPE, "tagInventoryEvent.epcHex / epc must be a string")
 
 
 def _event_of(doc: dict[str, Any]) -> tuple[str, Any]:
