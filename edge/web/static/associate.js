@@ -21,6 +21,7 @@
     filter: "all",
     pending: new Set(),
     seen: new Set(),        // task ids already shown: only new ones animate in
+    rooms: [],
     ws: null,
     attempts: 0,
     timer: null,
@@ -142,8 +143,9 @@
   function startLive() {
     connect();
     loadShoppers();
+    loadRooms();
     clearInterval(state.shoppersTimer);
-    state.shoppersTimer = setInterval(loadShoppers, 15000);
+    state.shoppersTimer = setInterval(() => { loadShoppers(); loadRooms(); }, 5000);
   }
   function stopLive() {
     clearTimeout(state.timer);
@@ -181,6 +183,31 @@
     const delay = Math.min(15000, 500 * Math.pow(2, n)) * (0.6 + Math.random() * 0.4);
     state.timer = setTimeout(connect, delay);
   }
+  // The floor at a glance: which fitting rooms are busy, which wait for someone, which cannot be seen.
+  async function loadRooms() {
+    try {
+      state.rooms = (await api("GET", "/api/rooms")).filter((r) => r.kind === "fitting_room");
+      renderRooms();
+    } catch (e) { /* the queue matters more; try again on the next round */ }
+  }
+  function renderRooms() {
+    const rooms = state.rooms || [];
+    $("#rooms").hidden = rooms.length === 0;
+    const waiting = new Map();
+    for (const t of state.tasks) if (t.status === "open") waiting.set(t.room_id, (waiting.get(t.room_id) || 0) + 1);
+    $("#room-grid").replaceChildren(...rooms.map((r) => {
+      const n = (r.items || []).length;
+      const open = waiting.get(r.id) || 0;
+      const stateName = !r.covered ? "offline" : open ? "waiting" : n || r.shoppers ? "busy" : "free";
+      const parts = !r.covered ? ["Sensors offline — contents unknown"]
+        : [n ? n + (n === 1 ? " item" : " items") : "Free",
+          open ? open + " waiting" : ""].filter(Boolean);
+      return h("li", { class: "room-tile", dataset: { room: r.id, state: stateName } },
+        h("span", { class: "room-tile-name", text: r.name }),
+        h("span", { class: "room-tile-state", text: parts.join(" · ") }));
+    }));
+  }
+
   async function loadShoppers() {
     try {
       renderShoppers(await api("GET", "/api/associate/shoppers"));
@@ -274,6 +301,7 @@
     $("#stat-open").textContent = String(open.length);
     $("#stat-mine").textContent = String(state.tasks.filter(mine).length);
     $("#stat-claimed").textContent = String(state.tasks.filter((t) => t.status === "claimed").length);
+    renderRooms();
     tick();
   }
   function tick() {
