@@ -11,6 +11,8 @@ Pure and seeded: every random draw comes from a ``random.Random`` the caller own
 - A neighbouring room's antenna reads a tag with a fraction of the own-room probability, at an RSSI
   ``cross_attenuation_db`` lower; rooms further away never do.
 - A garment carried along the corridor is read by the antenna of each room it passes, briefly.
+- People in a room absorb: while it is occupied, its garments read less often and weaker, by a factor
+  that drifts as they move (``body_factor``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "Sight",
     "TagRadio",
     "ble_distance_m",
+    "drift_body_factor",
     "rfid_sight",
 ]
 
@@ -113,6 +116,11 @@ class RadioParams:
     shadow_chance_max: float = 0.5
     shadow_factor_min: float = 0.2
     shadow_factor_max: float = 0.6
+    # People in a room absorb UHF: while a room is occupied its tags read less, and it varies as they move.
+    body_factor_mean: float = 0.8
+    body_factor_sd: float = 0.06
+    body_factor_min: float = 0.35
+    body_rssi_drop_db: float = 6.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +161,13 @@ class TagRadio:
             )
             self.cross[antenna_room] = found
         return found
+
+
+def drift_body_factor(current: float | None, rng: random.Random, params: RadioParams) -> float:
+    """The next value of an occupied room's absorption factor (mean-reverting, clipped to [min, 1])."""
+    f = params.body_factor_mean if current is None else current
+    f = params.body_factor_mean + 0.9 * (f - params.body_factor_mean) + rng.gauss(0.0, params.body_factor_sd)
+    return min(1.0, max(params.body_factor_min, f))
 
 
 def rfid_sight(

@@ -20,7 +20,17 @@ from edge.epc import encode_sgtin96
 from edge.layout import Layout, ReaderFormat
 from simulators.ble import BleNodeDevice, Phone
 from simulators.messages import Message
-from simulators.physics import BleParams, Corridor, Place, PlaceKind, RadioParams, Sight, TagRadio, rfid_sight
+from simulators.physics import (
+    BleParams,
+    Corridor,
+    Place,
+    PlaceKind,
+    RadioParams,
+    Sight,
+    TagRadio,
+    drift_body_factor,
+    rfid_sight,
+)
 from simulators.readers import ReaderSettings, RfidReader
 from simulators.truth import GroundTruth
 
@@ -94,6 +104,8 @@ class Store:
         self.truth = GroundTruth(covered_rooms=covered)
         self.rng = derive_rng(cfg.seed, "store")
         self._radio_rng = derive_rng(cfg.seed, "radio")
+        self._body_rng = derive_rng(cfg.seed, "bodies")
+        self._body: dict[str, float] = {}  # occupied room -> how much of the signal its people let through
         self.readers: dict[str, RfidReader] = {}
         for spec in layout.readers:
             rng = derive_rng(cfg.seed, "reader", spec.id)
@@ -311,6 +323,7 @@ class Store:
         for actor in list(self.actors):
             actor.act(self, t0, t1)
         self._advance_walks(t0)
+        self._drift_bodies()
         self._sight_cache.clear()
         for reader in self.readers.values():
             self._pending.extend(reader.inventory(t0, t1, self._sight))
@@ -324,14 +337,26 @@ class Store:
         self.now = t1
         return due
 
+    def _drift_bodies(self) -> None:
+        occupied = {p.place.room for p in self.people.values() if p.place.kind is PlaceKind.ROOM}
+        self._body = {
+            room: drift_body_factor(self._body.get(room), self._body_rng, self.config.radio)
+            for room in sorted(r for r in occupied if r is not None)
+        }
+
     def _sight(self, antenna_room: str) -> list[tuple[str, Sight]]:
         cached = self._sight_cache.get(antenna_room)
         if cached is not None:
             return cached
         seen = []
+        drop = self.config.radio.body_rssi_drop_db
         for g in self._in_view.values():
             s = rfid_sight(g.radio, g.place, antenna_room, self.corridor, self._radio_rng, self.config.radio)
-            if s is not None and s.p > 0:
-                seen.append((g.epc, s))
+            if s is None or s.p <= 0:
+                continue
+            body = self._body.get(g.place.room or "") if g.place.kind is PlaceKind.ROOM else None
+            if body is not None:
+                s = Sight(s.p * body, s.rssi_dbm - drop * (1.0 - body))
+            seen.append((g.epc, s))
         self._sight_cache[antenna_room] = seen
         return seen

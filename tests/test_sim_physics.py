@@ -47,8 +47,10 @@ def _garments(store: Store, n: int) -> list[str]:
 
 
 def _run(store: Store, seconds: float) -> list[Message]:
+    """Advance ``seconds`` from now."""
     out: list[Message] = []
-    while store.now < store.config.start + seconds - 1e-9:
+    end = store.now + seconds
+    while store.now < end - 1e-9:
         out.extend(store.step())
     return out
 
@@ -273,3 +275,14 @@ def test_calibration_figures_describe_real_fitting_rooms(bench6: Layout) -> None
     assert set(figures["corridor_read_span_s"]) >= {"fr-1", "fr-2", "fr-3", "fr-4", "fr-5"}
     assert all(span < 3.0 for span in figures["corridor_read_span_s"].values())
     assert 4.0 < figures["ble_still_interval_s"] < 6.0
+
+
+def test_people_in_a_room_absorb_its_garments_reads(bench6: Layout) -> None:
+    store = _store(bench6)
+    epcs = _garments(store, 40)
+    store.put(epcs, Place.in_room("fr-2"))
+    empty = [r for r in _reads(bench6, _run(store, 60)) if r.room_id == "fr-2"]
+    store.add_person("shopper", Place.in_room("fr-2"))
+    occupied = [r for r in _reads(bench6, _run(store, 60)) if r.room_id == "fr-2"]
+    assert len(occupied) < 0.92 * len(empty)
+    assert len(occupied) > 0.5 * len(empty)
