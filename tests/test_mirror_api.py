@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -319,3 +320,18 @@ def test_websocket_for_a_room_that_is_not_a_fitting_room_is_404(edge: MirrorEdge
     with pytest.raises(WebSocketDenialResponse) as denied, edge.client.websocket_connect(url):
         pass
     assert denied.value.status_code == 404
+
+
+def test_two_racing_taps_on_buy_now_sell_the_item_once(edge: MirrorEdge) -> None:
+    headers = edge.mirror("fr-1")
+    epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(5)), 3)
+
+    def buy(_: int) -> int:
+        response = edge.client.post("/api/mirror/fr-1/purchases", headers=headers, json={"epcs": [epc]})
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = sorted(pool.map(buy, range(4)))
+    assert codes == [201, 409, 409, 409]
+    assert len(rows(edge, Purchase)) == 1
+    assert len([e for e in outbox(edge) if e.type == "purchase"]) == 1

@@ -171,6 +171,10 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
     total = sum(int(line["price_cents"]) for line in lines)
     now = time.time()
     with ctx.manager.room_action(room_id, now) as action:
+        # Checked again under the session lock: two taps racing must not sell one item twice.
+        already = sorted(set(body.epcs) & action.session.purchased)
+        if already:
+            raise HTTPException(status_code=409, detail=f"item {already[0]} is already bought")
         try:
             payment = ctx.payments.authorize(
                 amount_cents=total,
