@@ -153,10 +153,17 @@ class Store:
         self.truth.item_created(epc, gtin, self.now)
         return epc
 
+    def garment(self, epc: str) -> Garment:
+        """The garment with this EPC; ``ValueError`` if the store has never seen it."""
+        found = self.garments.get(epc.upper())
+        if found is None:
+            raise ValueError(f"no garment with EPC {epc!r} in the simulated store")
+        return found
+
     def put(self, epcs: Iterable[str], place: Place) -> None:
         """Put garments down somewhere (out of anyone's hands); each is moved, so it reorients."""
         for epc in epcs:
-            g = self.garments[epc.upper()]
+            g = self.garment(epc)
             if g.carrier is not None:
                 carrier = self.people.get(g.carrier)
                 if carrier is not None and g.epc in carrier.carrying:
@@ -167,10 +174,10 @@ class Store:
 
     def handle(self, epc: str) -> None:
         """Someone moves the garment on its hook: a new orientation, a new read probability."""
-        self._reorient(self.garments[epc.upper()])
+        self._reorient(self.garment(epc))
 
     def wear(self, epc: str, worn: bool) -> None:
-        g = self.garments[epc.upper()]
+        g = self.garment(epc)
         if g.radio.worn == worn:
             return
         g.radio.worn = worn
@@ -215,7 +222,7 @@ class Store:
     def pick_up(self, person_id: str, epcs: Iterable[str]) -> None:
         person = self.people[person_id]
         for epc in epcs:
-            g = self.garments[epc.upper()]
+            g = self.garment(epc)
             self.put([g.epc], person.place)
             g.carrier = person_id
             person.carrying.append(g.epc)
