@@ -36,6 +36,9 @@ _GC_EVERY_S = 10.0
 # counts as having left with the shopper (BLE leaves are decided a little late, RFID silence is not).
 _SHOPPER_SLACK_S = 10.0
 _DEPARTURES_KEPT = 8
+# Reads elsewhere within this long of the last read at home are the usual cross-reads of a garment at
+# home (perhaps the last ones before it went on the body); only later ones say it is elsewhere.
+_AWAY_SETTLE_S = 1.0
 
 
 class _Item:
@@ -101,7 +104,11 @@ class ItemTracker:
         if read.room_id == home:
             item.away, item.away_since = 0, math.inf
             self._level(home).add(rssi)
-        elif home is not None and ev.peak >= item.rooms[home].episode_rssi() - p.away_margin_db:
+        elif (
+            home is not None
+            and now - item.rooms[home].last >= _AWAY_SETTLE_S
+            and ev.peak >= item.rooms[home].episode_rssi() - p.away_margin_db
+        ):
             # Read elsewhere about as strongly as at home: not shielded by a body, so not worn. One such
             # read can be a cross-read just before the garment went on; more make it alive elsewhere.
             item.away += 1

@@ -25,6 +25,7 @@ _GAP_LEARNING = 0.2
 _PRIOR_GAP_S = 5.0
 _DEFAULT_RSSI = -80.0
 _DEPARTURES_KEPT = 8
+_SESSION_MIN_S = 60.0
 
 
 class _Node:
@@ -140,10 +141,14 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
-            recent = self._departures.get(dev.room)
-            if recent is None:
-                recent = self._departures[dev.room] = deque(maxlen=_DEPARTURES_KEPT)
-            recent.append((dev.since, dev.nodes[dev.room].last))
+            left = dev.nodes[dev.room].last
+            # Only a stay long enough to be a fitting-room session is a departure worth acting on: a
+            # phone on the floor is now and then heard best by the nearest room's node for a moment.
+            if left - dev.since >= _SESSION_MIN_S:
+                recent = self._departures.get(dev.room)
+                if recent is None:
+                    recent = self._departures[dev.room] = deque(maxlen=_DEPARTURES_KEPT)
+                recent.append((dev.since, left))
         if target is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
             dev.since = now
