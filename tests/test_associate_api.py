@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,15 @@ def test_associate_websocket_needs_sign_in_and_pushes_new_tasks(edge: MirrorEdge
 
 def test_shoppers_is_empty_without_profiles(edge: MirrorEdge) -> None:
     assert edge.client.get("/api/associate/shoppers", headers=edge.associate()).json() == []
+
+
+def test_two_associates_racing_for_a_task_one_wins(edge: MirrorEdge) -> None:
+    crew = [edge.associate(f"a{n}", f"Name{n}", f"{1000 + n}") for n in range(4)]
+    request = ask_for_a_size(edge)
+
+    def claim(headers: dict[str, str]) -> int:
+        return edge.client.post(f"/api/associate/tasks/{request['id']}/claim", headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = sorted(pool.map(claim, crew))
+    assert codes == [200, 409, 409, 409]

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from edge.storage.models import EmailList, FittingRoomSession, Purchase, Task, TaskKind, TaskStatus
@@ -259,16 +260,16 @@ def purchases_of_session(*, session: Session, session_id: str) -> list[tuple[Pur
 
 
 def claim_task(*, session: Session, task_id: int, associate_id: str, now: float) -> Task:
-    """Claim an open task (claiming one's own claimed task again is a no-op); records the claim time."""
+    """Claim an open task (claiming one's own claimed task again is a no-op); records the claim time.
+
+    Safe against two associates racing: the change is a conditional update, the loser gets TaskConflict.
+    """
     task = _get(session, task_id)
     if task.status == TaskStatus.CLAIMED and task.claimed_by == associate_id:
         return task
     if task.status != TaskStatus.OPEN:
         raise TaskConflict(f"task {task_id} is {task.status}, only an open task can be claimed")
-    task.status = TaskStatus.CLAIMED
-    task.claimed_by = associate_id
-    task.claimed_at = now
-    session.add(task)
+    _transition(session, task, status=TaskStatus.CLAIMED.value, claimed_by=associate_id, claimed_at=now)
     return task
 
 
@@ -282,14 +283,34 @@ def complete_task(*, session: Session, task_id: int, associate_id: str, now: flo
         raise TaskConflict(f"task {task_id} is claimed by another associate")
     if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
         raise TaskConflict(f"task {task_id} is {task.status}, it cannot be completed")
+    values: dict[str, Any] = {
+        "status": TaskStatus.DONE.value,
+        "completed_by": associate_id,
+        "completed_at": now,
+    }
     if task.status == TaskStatus.OPEN:
-        task.claimed_by = associate_id
-        task.claimed_at = now
-    task.status = TaskStatus.DONE
-    task.completed_by = associate_id
-    task.completed_at = now
-    session.add(task)
+        values |= {"claimed_by": associate_id, "claimed_at": now}
+    _transition(session, task, **values)
     return task
+
+
+def _transition(session: Session, task: Task, **values: Any) -> None:
+    """Apply ``values`` only if the row is still as ``task`` was read; else TaskConflict."""
+    result = session.execute(
+        update(Task)
+        .where(
+            col(Task.id) == task.id,
+            col(Task.status) == task.status,
+            col(Task.claimed_by).is_(None)
+            if task.claimed_by is None
+            else col(Task.claimed_by) == task.claimed_by,
+        )
+        .values(**values)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.rollback()
+        raise TaskConflict(f"task {task.id} was changed by someone else; reload the queue")
+    session.refresh(task)
 
 
 def _get(session: Session, task_id: int) -> Task:
