@@ -83,8 +83,16 @@ class LivePublisher:
         self.published = 0
 
     def connect(self, timeout: float = 10.0) -> None:
-        for device in self._devices.values():
-            self._clients[device.id] = self._connect(device, timeout)
+        """Connect every device; raises ``MqttConnectError`` (and closes what did connect) if one cannot."""
+        try:
+            for device in self._devices.values():
+                self._clients[device.id] = self._connect(device, timeout)
+        except MqttConnectError:
+            for client in self._clients.values():
+                client.disconnect()
+                client.loop_stop()
+            self._clients.clear()
+            raise
 
     def _connect(self, device: _Device, timeout: float) -> mqtt.Client:
         client = mqtt.Client(

@@ -55,3 +55,11 @@ def test_removing_an_unknown_garment_is_refused() -> None:
 def test_speed_must_be_positive() -> None:
     with pytest.raises(ValueError):
         ScriptedStore(DEMO, UNUSED_URL, speed=0)
+
+
+def test_starting_without_a_broker_fails_clearly() -> None:
+    from simulators.live import MqttConnectError
+
+    store = ScriptedStore(DEMO, UNUSED_URL)
+    with pytest.raises(MqttConnectError, match="cannot connect"):
+        store.start()
