@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from edge.epc import decode_sgtin96
+from simulators.live import MqttConnectError
 from simulators.script import ScriptedStore
 
 DEMO = Path(__file__).resolve().parent.parent / "deploy" / "layouts" / "demo.toml"
@@ -58,8 +59,6 @@ def test_speed_must_be_positive() -> None:
 
 
 def test_starting_without_a_broker_fails_clearly() -> None:
-    from simulators.live import MqttConnectError
-
     store = ScriptedStore(DEMO, UNUSED_URL)
     with pytest.raises(MqttConnectError, match="cannot connect"):
         store.start()
