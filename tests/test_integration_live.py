@@ -290,3 +290,48 @@ def test_bad_settings_exit_2_naming_the_key_before_anything_starts(tmp_path: Pat
     assert done.returncode == 2
     assert "FITROOM_PORT (--port)" in done.stderr
     assert not (tmp_path / "fitroom-edge.db").exists()
+
+
+async def test_simulated_store_through_the_broker_shows_each_garment_in_its_true_room(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    """fitroom-sim → Mosquitto → edge → /api/rooms, checked against the simulator's ground truth."""
+    trace = tmp_path / "live.jsonl"
+    settings = edge_settings(mosquitto.url, str(tmp_path / "edge.db"), layout=DEMO_LAYOUT)
+    async with live_edge(settings) as edge:
+        # 120 simulated seconds at 4x: seed 5 has shoppers trying garments on in most rooms by the end.
+        sim = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "simulators.cli", "run", "--layout", str(DEMO_LAYOUT),
+            "--mqtt-url", mosquitto.url, "--seed", "5", "--shoppers", "16", "--duration", "120",
+            "--speed", "4", "--trace", str(trace),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        try:
+            _, err = await asyncio.wait_for(sim.communicate(), timeout=180)
+        finally:
+            if sim.returncode is None:
+                sim.kill()
+                await sim.wait()
+        assert sim.returncode == 0, err.decode(errors="replace")[-500:]
+        rooms = await edge.rooms()
+    truth = [json.loads(line) for line in trace.with_suffix(".truth.jsonl").read_text().splitlines()]
+    end = truth[0]["end"]
+    # Garments still in a fitting room at the end, there for 15 simulated seconds or more.
+    settled = {
+        t["epc"]: t["room"]
+        for t in truth
+        if t["kind"] == "item_stay" and t["exit"] == end and end - t["enter"] >= 15
+    }
+    shown = {item["epc"]: room_id for room_id, room in rooms.items() for item in room["items"]}
+    assert len(settled) >= 5, "the scenario should end with garments in fitting rooms"
+    right = [epc for epc, room in settled.items() if shown.get(epc) == room]
+    wrong = [epc for epc, room in settled.items() if epc in shown and shown[epc] != room]
+    assert len(right) >= 0.8 * len(settled), f"{len(right)}/{len(settled)} in their true room; {rooms}"
+    assert len(wrong) <= 0.1 * len(settled), f"{len(wrong)} garments shown in the wrong room"
+    phones_in_fitting_rooms = {
+        t["device_id"] for t in truth
+        if t["kind"] == "shopper_stay" and t["device_id"] and t["exit"] == end and t["room"].startswith("fr-")
+        and end - t["enter"] >= 15
+    }
+    if phones_in_fitting_rooms:
+        assert sum(room["shoppers"] for room in rooms.values()) >= 1
