@@ -335,3 +335,14 @@ def test_two_racing_taps_on_buy_now_sell_the_item_once(edge: MirrorEdge) -> None
     assert codes == [201, 409, 409, 409]
     assert len(rows(edge, Purchase)) == 1
     assert len([e for e in outbox(edge) if e.type == "purchase"]) == 1
+
+
+def test_sending_the_same_email_twice_stores_one_list(edge: MirrorEdge) -> None:
+    headers = edge.mirror("fr-1")
+    edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(0)), 1)
+    body = {"email": "shopper@example.com", "consent": True}
+    first = edge.client.post("/api/mirror/fr-1/email", headers=headers, json=body)
+    second = edge.client.post("/api/mirror/fr-1/email", headers=headers, json=body)
+    assert first.status_code == second.status_code == 201 and first.json() == second.json() == {"saved": 1}
+    assert len(rows(edge, EmailList)) == 1
+    assert len([e for e in outbox(edge) if e.type == "email_opt_in"]) == 1

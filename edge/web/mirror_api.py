@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from edge.payments import PaymentDeclined
 from edge.storage.fitting_rooms import describe_gtin
-from edge.storage.models import SessionItem, Task, TaskKind, TaskStatus
+from edge.storage.models import EmailList, SessionItem, Task, TaskKind, TaskStatus
 from edge.storage.tasks import (
     create_help_call,
     create_purchase,
@@ -263,6 +263,10 @@ def send_me_the_rest(room_id: MirrorRoom, body: EmailIn, ctx: Ctx) -> EmailSaved
         gtins = [i.gtin for i in tried if i.gtin] + [t.gtin for t in asked if t.gtin]
         unbought = [g for g in dict.fromkeys(gtins) if g not in bought and g in catalog.by_gtin]
         items = [describe_gtin(catalog, g) for g in unbought]
+        # A second tap with the same address and the same list stores nothing new.
+        for earlier in db.exec(select(EmailList).where(EmailList.session_id == session_id)).all():
+            if earlier.email.lower() == body.email.lower() and json.loads(earlier.items) == items:
+                return EmailSaved(saved=len(items))
         save_email_list(
             session=db,
             store_id=ctx.store_id,
