@@ -69,8 +69,8 @@ class SyncWorker:
         self.engine = engine
         self.config = config
         self._own_client = client is None
-        self.client = client or CentralClient(config.central_url, config.store_key)
-        self.profiles = profiles or ProfileDirectory(clock=clock)
+        self.client = client if client is not None else CentralClient(config.central_url, config.store_key)
+        self.profiles = profiles if profiles is not None else ProfileDirectory(clock=clock)
         self._catalog_get = catalog_get
         self._catalog_set = catalog_set
         self.on_erased = on_erased if on_erased is not None else []
@@ -79,6 +79,7 @@ class SyncWorker:
         self._batch_size = config.batch_size
         self._wake = asyncio.Event()
         self._fetching: dict[str, asyncio.Task[None]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.state = "starting"
         self.last_error: str | None = None
         self.retry_at: float | None = None
@@ -88,6 +89,7 @@ class SyncWorker:
 
     async def run(self) -> None:
         """Drain, pull and follow erasures until cancelled. Can be run again after a cancel."""
+        self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(ledger.ensure_tables, self.engine)
         if self._own_client and self.client.closed:
             self.client = CentralClient(self.config.central_url, self.config.store_key)
@@ -255,10 +257,22 @@ class SyncWorker:
     # -- profiles -----------------------------------------------------------------------------------
 
     def on_presence(self, _topic: str, event: Any) -> None:
-        """Bus subscriber for "presence": a shopper's beacon not in the cache → fetch the profile."""
+        """Bus subscriber for "presence": a shopper's beacon not in the cache → fetch the profile.
+        Safe to call from any thread: the fetch is scheduled on the worker's loop."""
         device = getattr(event, "device", None)
         if getattr(event, "type", None) != EventType.SHOPPER_ENTERED or not isinstance(device, str):
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or (self._loop is not None and loop is not self._loop):
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._schedule_fetch, device)
+            return
+        self._schedule_fetch(device)
+
+    def _schedule_fetch(self, device: str) -> None:
         if device in self._fetching or not self.profiles.needs_fetch(device, self._clock()):
             return
         task = asyncio.get_running_loop().create_task(self.fetch_profile(device))
