@@ -72,9 +72,10 @@ def two_garments(catalog: Catalog) -> tuple[tuple[Style, Sku], tuple[Style, Sku]
 
 
 @pytest.fixture
-async def edge(mosquitto: Mosquitto, tmp_path: Path) -> AsyncIterator[LiveEdge]:
+async def edge(own_mosquitto: Mosquitto, tmp_path: Path) -> AsyncIterator[LiveEdge]:
+    # A broker per test: no retained reader status ("offline") left over from another test's devices.
     settings = edge_settings(
-        mosquitto.url, str(tmp_path / "edge.db"), layout=DEMO_LAYOUT, catalog=DEMO_CATALOG
+        own_mosquitto.url, str(tmp_path / "edge.db"), layout=DEMO_LAYOUT, catalog=DEMO_CATALOG
     )
     async with live_edge(settings) as running:
         yield running
@@ -111,7 +112,7 @@ def stored_lists(edge: LiveEdge) -> list[dict[str, Any]]:
 
 
 async def test_shopper_asks_for_a_size_buys_and_leaves_an_email_while_the_associate_works_the_queue(
-    edge: LiveEdge, browser: Browser, mosquitto: Mosquitto
+    edge: LiveEdge, browser: Browser, own_mosquitto: Mosquitto
 ) -> None:
     db = edge.service.db
     token = issue_mirror_token(db, "fr-2")
@@ -132,7 +133,7 @@ async def test_shopper_asks_for_a_size_buys_and_leaves_an_email_while_the_associ
     await console.click("#signin-btn")
     await expect(console.locator("#who")).to_have_text("Ana")
 
-    with ScriptedStore(DEMO_LAYOUT, mosquitto.url, seed=3) as store:
+    with ScriptedStore(DEMO_LAYOUT, own_mosquitto.url, seed=3) as store:
         shopper = store.walk_in("fr-2", [sku_a.gtin, sku_b.gtin])
         epc_a, epc_b = shopper.epcs
         card_a = mirror.locator(f'.card[data-epc="{epc_a}"]')
@@ -259,4 +260,22 @@ async def test_a_wrong_pin_keeps_the_console_signed_out_with_a_message(
     await page.click("#signin-btn")
     await expect(page.locator("#signin-error")).to_be_visible()
     await expect(page.locator("#console-view")).to_be_hidden()
+    await context.close()
+
+
+async def test_the_mirror_says_it_cannot_see_the_room_while_its_reader_is_down_and_recovers(
+    edge: LiveEdge, browser: Browser, own_mosquitto: Mosquitto
+) -> None:
+    token = issue_mirror_token(edge.service.db, "fr-1")
+    context, page = await portrait(browser)
+    await page.goto(f"{edge.base_url}/mirror/fr-1?token={token}")
+    await expect(page.locator("#state-empty")).to_be_visible()
+    with ScriptedStore(DEMO_LAYOUT, own_mosquitto.url, seed=5) as store:
+        store.reader_down("impinj-a")  # its last will says "offline": fr-1..fr-4 are not covered
+        await expect(page.locator("#state-unknown")).to_be_visible(timeout=SEEN_S)
+        await expect(page.locator("#state-empty")).to_be_hidden()
+        await shot(page, "mirror-room-unknown-1080x1920")
+        store.reader_up("impinj-a")
+        await expect(page.locator("#state-empty")).to_be_visible(timeout=SEEN_S)
+        await expect(page.locator("#state-unknown")).to_be_hidden()
     await context.close()

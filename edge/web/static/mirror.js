@@ -254,7 +254,7 @@
       if (sizes.length) sub.push(t("your_sizes", { sizes: Array.from(new Set(sizes)).join(", ") }));
     }
     $("#hero-sub").textContent = sub.join(" · ");
-    $("#hero").hidden = covered && items.length === 0 && !shopper;
+    $("#hero").hidden = (items.length === 0 || !covered) && !shopper;
 
     renderBanners(v, items);
     renderItems(items, covered);
@@ -538,6 +538,8 @@
     const sent = Date.now() < state.helpUntil;
     btn.disabled = sent;
     const label = sent ? t("help_sent") : t("call_associate");
+    $("#unknown-call").disabled = sent;
+    $("#unknown-call").textContent = label;
     btn.querySelector("span").textContent = label;
     btn.setAttribute("aria-label", label);  // the text is hidden on phones, the name must stay
   }
@@ -696,6 +698,7 @@
   // ---------- wiring ----------
   document.querySelectorAll(".lang-btn").forEach((b) => b.addEventListener("click", () => setLang(b.dataset.lang)));
   $("#call-associate").addEventListener("click", callAssociate);
+  $("#unknown-call").addEventListener("click", callAssociate);
   $("#open-buy").addEventListener("click", () => openSheet("buy"));
   $("#open-email").addEventListener("click", () => openSheet("email"));
   $("#scrim").addEventListener("click", closeSheet);
