@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, delete, select, update
 
+from cloud_sync.wire import guest_member_id
 from edge.storage.outbox import OutboxEvent
 
 __all__ = [
@@ -187,10 +188,19 @@ def counts(engine: Engine) -> LedgerCounts:
 
 def forget_member(engine: Engine, member_id: str, *, now: float) -> int:
     """Erasure at the edge: remember the member as erased and delete every outbox row naming them (sent
-    or not); returns rows deleted."""
+    or not), including the email opt-ins of an email-only shopper (a ``guest-`` id); returns rows deleted."""
     with Session(engine) as session:
         if session.get(ErasedMember, member_id) is None:
             session.add(ErasedMember(member_id=member_id, erased_at=now))
         result = session.execute(delete(OutboxEvent).where(col(OutboxEvent.member_id) == member_id))
+        deleted = int(getattr(result, "rowcount", 0))
+        if member_id.startswith("guest-"):
+            opt_ins = session.exec(select(OutboxEvent).where(
+                OutboxEvent.type == "email_opt_in", col(OutboxEvent.member_id).is_(None))).all()
+            for row in opt_ins:
+                email = json.loads(row.payload).get("email")
+                if isinstance(email, str) and guest_member_id(email) == member_id:
+                    session.delete(row)
+                    deleted += 1
         session.commit()
-        return int(getattr(result, "rowcount", 0))
+        return deleted

@@ -3,6 +3,7 @@ so a field renamed here is renamed for both; add fields, never repurpose them.""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,11 +21,18 @@ __all__ = [
     "StockPage",
     "StockRow",
     "WireEvent",
+    "guest_member_id",
 ]
 
 # The event types the edge's outbox produces. Others are stored and counted, not projected onto profiles,
 # so an edge newer than its centre never blocks on an unknown type.
 EVENT_TYPES = ("session_ended", "purchase", "size_request", "go_back", "email_opt_in")
+
+
+def guest_member_id(email: str) -> str:
+    """The pseudonymous id the central store files an email-only shopper under (no loyalty member id).
+    Edges compute it too, to honour an erasure of such a shopper."""
+    return "guest-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
 class WireEvent(BaseModel):

@@ -21,6 +21,7 @@ from cloud_sync.central.app import create_app
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
 from cloud_sync.client import CentralClient
+from cloud_sync.wire import guest_member_id
 from cloud_sync.worker import SyncConfig, SyncWorker
 from edge.catalog.model import Catalog
 from edge.presence.events import EventType, PresenceEvent
@@ -221,6 +222,19 @@ async def test_a_beacon_first_seen_fetches_the_profile_once(central: Central, ed
     assert dict(profile.preferred_sizes) == {"tops": "M"} and profile.favourite_colours == ("White",)
     assert central.transport.paths.count("/v1/profiles/by-beacon") == 1  # cached
     assert worker.profiles.profile_for_device("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-43") is None
+
+
+async def test_erasing_an_email_only_shopper_drops_their_queued_opt_ins(
+        central: Central, edge_db: Engine) -> None:
+    worker = make_worker(edge_db, central.client())
+    write_event(edge_db, "email_opt_in", email="Ana@Example.org", consent=True, items=[{"gtin": TEE_S}])
+    write_event(edge_db, "email_opt_in", email="bo@example.org", consent=True, items=[{"gtin": TEE_S}])
+    guest = guest_member_id("ana@example.org")
+    assert (await central.admin.delete(f"/v1/profiles/{guest}")).status_code == 204
+    assert await worker.erasures_once() == 1
+    with Session(edge_db) as session:
+        left = [json.loads(r.payload)["email"] for r in session.exec(select(OutboxEvent)).all()]
+    assert left == ["bo@example.org"]
 
 
 async def test_erasure_reaches_the_edge_which_drops_its_copy_and_stops_sending(

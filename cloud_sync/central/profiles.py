@@ -6,7 +6,6 @@ batch never counts a purchase twice.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from cloud_sync.central.models import (
     ProfilePurchase,
     UnboughtItem,
 )
-from cloud_sync.wire import ProfileItem, ProfilePurchaseOut, ShopperProfile, WireEvent
+from cloud_sync.wire import ProfileItem, ProfilePurchaseOut, ShopperProfile, WireEvent, guest_member_id
 
 __all__ = [
     "Projection",
@@ -34,11 +33,6 @@ __all__ = [
 
 PURCHASE_WEIGHT = 3  # a purchase says more about taste and fit than a try-on or a request
 FAVOURITES = 3
-
-
-def guest_member_id(email: str) -> str:
-    """A stable pseudonymous id for a shopper known only by the email they consented to give."""
-    return "guest-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
 def _email(payload: dict[str, Any]) -> str | None:
