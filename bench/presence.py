@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from presence_baselines import FixedCycle, LastReadWins, replay_baseline
-from presence_scoring import Score, read_events, score
+from presence_scoring import Score, blind_periods, read_events, score
 
 from edge.layout import load_layout
 from simulators.trace import Scenario, read_trace, write_trace
@@ -116,10 +116,11 @@ def run_case(case: Case, workdir: str) -> dict[str, Any]:
     t2 = time.perf_counter()
     truth = read_truth(trace.with_name(f"{stem}.truth.jsonl"))
     lines = read_trace(trace)
+    blind = blind_periods(truth, {r.id: sorted(set(r.antenna_rooms().values())) for r in layout.readers})
     results = {
-        "engine": score(truth, read_events(done.stdout)),
-        "last-read-30s": score(truth, replay_baseline(layout, LastReadWins(), lines)),
-        "ale-2s": score(truth, replay_baseline(layout, FixedCycle(), lines)),
+        "engine": score(truth, read_events(done.stdout), blind=blind),
+        "last-read-30s": score(truth, replay_baseline(layout, LastReadWins(), lines), blind=blind),
+        "ale-2s": score(truth, replay_baseline(layout, FixedCycle(), lines), blind=blind),
     }
     return {
         "case": case,
@@ -137,7 +138,8 @@ def fmt(x: float, spec: str = ".2f") -> str:
 
 def row(label: str, engine: str, s: Score) -> str:
     return (
-        f"{label:<24} {engine:<14} {fmt(s.accuracy, '.3f'):>6} {fmt(s.entry_pct(50), '.1f'):>6} "
+        f"{label:<24} {engine:<14} {fmt(s.accuracy, '.3f'):>6} {fmt(s.strict_accuracy, '.3f'):>6} "
+        f"{fmt(s.entry_pct(50), '.1f'):>6} "
         f"{fmt(s.entry_pct(95), '.1f'):>6} {fmt(s.exit_pct(50), '.1f'):>6} {fmt(s.exit_pct(95), '.1f'):>6} "
         f"{fmt(s.flicker):>6} {fmt(s.false_per_item_hour):>7} {s.missed:>4}/{s.true_stays:<4}"
     )
@@ -186,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{sum(r['messages'] for r in results)} messages, {elapsed:.0f} s wall\n"
     )
     head = (
-        f"{'scenario':<24} {'engine':<14} {'acc':>6} {'in50':>6} {'in95':>6} {'out50':>6} {'out95':>6} "
-        f"{'flick':>6} {'false/h':>7} {'miss/stays'}"
+        f"{'scenario':<24} {'engine':<14} {'acc':>6} {'acc*':>6} {'in50':>6} {'in95':>6} {'out50':>6} "
+        f"{'out95':>6} {'flick':>6} {'false/h':>7} {'miss/stays'}"
     )
     print(head)
     print("-" * len(head))

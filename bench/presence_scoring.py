@@ -3,7 +3,11 @@
 Definitions (issue 4):
 
 - accuracy: share of item-time where the believed room equals the true room (or both none), sampled
-  every 0.5 s over each item's life, leaving out the 5 s after each true change of room;
+  every 0.5 s over each item's life, leaving out the 5 s after each true change of room; also left out
+  (in ``accuracy``, not in ``strict_accuracy``): time when the true or believed room is blind (an
+  antenna or reader covering it is down, and 5 s after), since nothing there can be observed;
+- entry / exit latency of a change that happens while its room is blind is timed from the end of that
+  blind period;
 - entry latency: first predicted stay in the true stay's room that overlaps it, its start minus the
   true entry (a true stay no predicted stay overlaps is a *missed* entry);
 - exit latency: end of the last overlapping predicted stay minus the true exit (a predicted stay still
@@ -20,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Score", "Stay", "predicted_stays", "score", "true_stays"]
+__all__ = ["Score", "Stay", "blind_periods", "predicted_stays", "score", "true_stays"]
 
 SAMPLE_S = 0.5
 GRACE_S = 5.0
@@ -46,6 +50,8 @@ class Score:
     item_hours: float = 0.0
     entry: list[float] = field(default_factory=list)
     exit: list[float] = field(default_factory=list)
+    strict_samples: int = 0
+    strict_correct: int = 0
 
     def __add__(self, other: Score) -> Score:
         return Score(
@@ -58,7 +64,13 @@ class Score:
             self.item_hours + other.item_hours,
             self.entry + other.entry,
             self.exit + other.exit,
+            self.strict_samples + other.strict_samples,
+            self.strict_correct + other.strict_correct,
         )
+
+    @property
+    def strict_accuracy(self) -> float:
+        return self.strict_correct / self.strict_samples if self.strict_samples else float("nan")
 
     @property
     def accuracy(self) -> float:
@@ -130,17 +142,50 @@ def read_events(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def score(truth: list[dict[str, Any]], events: Iterable[dict[str, Any]], *, censor_s: float = 60.0) -> Score:
-    """Score one trace's predicted events against its ground truth."""
+def blind_periods(truth: list[dict[str, Any]], reader_rooms: dict[str, list[str]]) -> dict[str, list[Stay]]:
+    """Per room, when no antenna could see it (antenna and reader outages from the truth), merged."""
+    raw: dict[str, list[tuple[float, float]]] = {}
+    for r in truth:
+        if r["kind"] == "antenna_outage":
+            raw.setdefault(r["room"], []).append((float(r["start"]), float(r["end"])))
+        elif r["kind"] == "reader_outage":
+            for room in reader_rooms.get(r["reader"], []):
+                raw.setdefault(room, []).append((float(r["start"]), float(r["end"])))
+    out: dict[str, list[Stay]] = {}
+    for room, spans in raw.items():
+        merged: list[list[float]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        out[room] = [Stay(room, a, b) for a, b in merged]
+    return out
+
+
+def score(
+    truth: list[dict[str, Any]],
+    events: Iterable[dict[str, Any]],
+    *,
+    blind: dict[str, list[Stay]] | None = None,
+    censor_s: float = 60.0,
+) -> Score:
+    """Score one trace's predicted events against its ground truth.
+
+    ``blind``: per room, periods when no antenna could see it. What happens there cannot be observed:
+    accuracy leaves out samples where the true or believed room is blind (and the grace after), and an
+    entry or exit during a blind period is timed from its end. ``strict_*`` count every sample.
+    """
     header, items, truths = true_stays(truth)
     end = float(header["end"])
     preds = predicted_stays(events, end)
+    blind = blind or {}
     sc = Score()
     for epc, (born, gone) in items.items():
         tr = truths.get(epc, [])
         pr = preds.get(epc, [])
         sc.item_hours += max(gone - born, 0.0) / 3600.0
-        _accuracy(sc, tr, pr, born, gone)
+        _accuracy(sc, tr, pr, born, gone, blind)
         for stay in tr:
             over = [p for p in pr if p.room == stay.room and p.start < stay.end and p.end > stay.start]
             sc.true_stays += 1
@@ -148,9 +193,9 @@ def score(truth: list[dict[str, Any]], events: Iterable[dict[str, Any]], *, cens
                 sc.missed += 1
                 continue
             sc.extra += len(over) - 1
-            sc.entry.append(over[0].start - stay.start)
+            sc.entry.append(over[0].start - _seen_at(stay.start, blind.get(stay.room, [])))
             if stay.end < end - censor_s:
-                sc.exit.append(over[-1].end - stay.end)
+                sc.exit.append(over[-1].end - _seen_at(stay.end, blind.get(stay.room, [])))
     for epc, pr in preds.items():
         tr = truths.get(epc, [])
         for p in pr:
@@ -159,15 +204,34 @@ def score(truth: list[dict[str, Any]], events: Iterable[dict[str, Any]], *, cens
     return sc
 
 
-def _accuracy(sc: Score, tr: list[Stay], pr: list[Stay], born: float, gone: float) -> None:
+def _seen_at(t: float, blind: list[Stay]) -> float:
+    """When a change at ``t`` could first be observed: the end of a blind period it falls in."""
+    for b in blind:
+        if b.start <= t < b.end:
+            return b.end
+    return t
+
+
+def _blind_at(blind: dict[str, list[Stay]], room: str | None, t: float) -> bool:
+    if room is None:
+        return False
+    return any(b.start <= t < b.end + GRACE_S for b in blind.get(room, ()))
+
+
+def _accuracy(
+    sc: Score, tr: list[Stay], pr: list[Stay], born: float, gone: float, blind: dict[str, list[Stay]]
+) -> None:
     changes = sorted({t.start for t in tr} | {t.end for t in tr if t.end < gone})
     t = born
     while t < gone:
         i = bisect.bisect_right(changes, t)
         if not (i and t - changes[i - 1] < GRACE_S):
-            sc.samples += 1
-            if _room_at(tr, t) == _room_at(pr, t):
-                sc.correct += 1
+            true_room, believed = _room_at(tr, t), _room_at(pr, t)
+            sc.strict_samples += 1
+            sc.strict_correct += true_room == believed
+            if not (_blind_at(blind, true_room, t) or _blind_at(blind, believed, t)):
+                sc.samples += 1
+                sc.correct += true_room == believed
         t += SAMPLE_S
 
 

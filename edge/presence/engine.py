@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from edge.presence.coverage import Coverage
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.items import ItemTracker
+from edge.presence.readers import ReaderWatch
 from edge.presence.shoppers import ShopperTracker
 from edge.presence.snapshot import RoomPresence
 from edge.reads import AntennaStatus, BleNodeStatus, BleSighting, Observation, ReaderStatus, TagRead
@@ -34,12 +35,14 @@ class PresenceEngine:
         self._layout = layout
         self._params = layout.presence
         self._coverage = Coverage(layout)
+        self._watch = ReaderWatch(layout, self._params)
         self._node_rooms = {n.id: n.room for n in layout.ble_nodes}
         self._offline_nodes: set[str] = set()
         self._shoppers = ShopperTracker(self._params, room_heard=self._ble_room_heard)
         self._items = ItemTracker(
             self._params,
             covered=self._coverage.covered,
+            stalled=self._watch.stalled,
             shopper_since=self._shoppers.in_room_since,
             shopper_departures=self._shoppers.departures,
         )
@@ -47,6 +50,7 @@ class PresenceEngine:
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:
         """Take one decoded observation received at ``now``; returns the events it causes."""
         if isinstance(obs, TagRead):
+            self._watch.heard(obs.reader_id, obs.room_id, now)
             if not obs.is_merchandise:
                 return []
             lost, back = self._coverage.reader_heard(obs.reader_id, obs.antenna)

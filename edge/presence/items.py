@@ -68,11 +68,13 @@ class ItemTracker:
         params: PresenceParams,
         *,
         covered: Callable[[str], bool],
+        stalled: Callable[[str, float], bool],
         shopper_since: Callable[[str], float],
         shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
     ) -> None:
         self._p = params
         self._covered = covered
+        self._stalled = stalled
         self._shopper_since = shopper_since
         self._shopper_departures = shopper_departures
         self._items: dict[str, _Item] = {}
@@ -164,7 +166,7 @@ class ItemTracker:
             return self._move(item, best, now)
         if home is not None and self._covered(home):
             ev = item.rooms[home]
-            if now - ev.last > self._hold(item, home, ev, now):
+            if now - ev.last > self._hold(item, home, ev, now) and not self._stalled(home, now):
                 if item.away_since < math.inf:
                     # Proven gone: whoever carried it walked out then, with whatever else fell silent.
                     self._departure(home, item.since, ev.last)

@@ -135,6 +135,15 @@ class PresenceParams(BaseModel):
         ),
     )
 
+    reader_stall_hold_s: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "A reader that falls silent in all its busy rooms at once is taken to be down: its garments "
+            "are held this long at most while its last will (or its next report) is awaited"
+        ),
+    )
+
     # -- BLE shoppers -------------------------------------------------------------------------------
     ble_exit_timeout_s: float = Field(
         default=30.0, gt=0, description="Longest silence after which a BLE device has left its room"
