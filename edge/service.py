@@ -47,6 +47,7 @@ from edge.layout import Layout, LayoutError, load_layout
 from edge.metrics import EdgeMetrics
 from edge.presence import PresenceEngine, PresenceEvent
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade as upgrade_edge_db
 
 __all__ = ["EdgeHealth", "EdgeService", "StartupError", "add_arguments", "main"]
 
@@ -159,6 +160,8 @@ class EdgeService:
         """Create the tables, run start-up hooks, connect MQTT and start the tasks. Idempotent."""
         if self._running:
             return
+        # Alembic brings the schema up to date; create_all then adds any table no migration has yet.
+        await asyncio.to_thread(upgrade_edge_db, self.db)
         await asyncio.to_thread(SQLModel.metadata.create_all, self.db)
         for hook in self._startup:
             await hook()
