@@ -190,3 +190,53 @@ def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.2) -
             return
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class EdgeProcess:
+    """The whole edge (``fitroom-edge run``, demo layout) as a real process with cloud sync configured;
+    its MQTT broker address has nobody listening: the edge runs (and syncs) without one."""
+
+    def __init__(self, db_url: str, central_url: str, store_key: str, workdir: Path) -> None:
+        self.port = free_port()
+        root = Path(__file__).resolve().parent.parent
+        layout = str(root / "deploy/layouts/demo.toml")
+        self.args = [sys.executable, "-m", "edge.cli", "run", "--layout", layout,
+                     "--db-url", db_url, "--mqtt-url", f"mqtt://127.0.0.1:{free_port()}",
+                     "--port", str(self.port)]
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
+        self.env.update({"FITROOM_CENTRAL_URL": central_url, "FITROOM_STORE_KEY": store_key})
+        self.log = workdir / "edge.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 90.0) -> None:
+        with self.log.open("ab") as log:
+            self._proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_for(lambda: self._answers(), timeout, "the edge to serve /api/sync/status")
+
+    def _answers(self) -> bool:
+        if self._proc is not None and self._proc.poll() is not None:
+            raise RuntimeError(f"edge exited with {self._proc.returncode}: {self.log.read_text()[-2000:]}")
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.port}/api/sync/status", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def status(self) -> dict[str, Any]:
+        body: dict[str, Any] = httpx.get(f"http://127.0.0.1:{self.port}/api/sync/status", timeout=10).json()
+        return body
+
+    def kill(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGKILL)
+            self._proc.wait()
+        self._proc = None
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None

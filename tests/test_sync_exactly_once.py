@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from cloud_sync import ledger
 from tests.central_support import (
     CentralServer,
+    EdgeProcess,
     WorkerProcess,
     add_store,
     edge_engine,
@@ -120,3 +121,35 @@ def test_a_worker_killed_mid_sync_resumes_without_loss_or_duplicates(
         assert server.stats()["events"] == outbox_counts(engine)
     finally:
         worker.stop()
+
+
+def test_the_edge_killed_with_sigkill_mid_sync_and_restarted_delivers_every_event_once(
+        central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path) -> None:
+    server, key = central
+    engine, edge_url = edge
+    store = EdgeProcess(edge_url, server.url, key, tmp_path)
+    produced = 0
+    killed = False
+    try:
+        for _ in range(4):
+            produce(engine, STORE, 4000, start=produced)
+            produced += 4000
+            store.start()
+            # Watch the edge's own status endpoint until it is part-way through the backlog.
+            wait_for(lambda: store.status()["sent_total"] > 0 or store.status()["backlog"] == 0, 120,
+                     "the edge to start sending")
+            status = store.status()
+            if status["backlog"] > 0:
+                store.kill()
+                killed = True
+                break
+            store.stop()
+        assert killed, "the edge drained everything before it could be killed mid-sync"
+        store.start()
+        wait_for(lambda: store.status()["backlog"] == 0, 180, "the restarted edge to drain the backlog")
+        status = store.status()
+        assert status["sent_total"] == produced
+        assert server.stats()["events"] == outbox_counts(engine)
+        assert sum(server.stats()["events"].values()) == produced
+    finally:
+        store.stop()
