@@ -417,6 +417,7 @@
     h("div", { class: "card-body" },
       h("div", { class: "card-brand", text: item.brand || "" }),
       h("h3", { class: "card-name", id: nameId, text: item.name }),
+      item.description ? h("p", { class: "card-desc", text: item.description }) : null,
       h("div", { class: "card-meta" },
         h("span", { class: "card-price", text: money(item.price_cents, item.currency) }),
         h("span", { class: "card-current", text: t("you_have", { size: item.size, colour: item.colour }) })),
