@@ -89,6 +89,7 @@ def main() -> int:
     parser.add_argument("--pg", default=os.environ.get("FITROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"),
                         help="an existing PostgreSQL database to create the bench database from")
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds")
+    parser.add_argument("--workers", type=int, default=1, help="central store server processes")
     args = parser.parse_args()
     deadline = time.monotonic() + args.timeout
 
@@ -107,8 +108,8 @@ def main() -> int:
 
         port = free_port()
         env = {**os.environ, "FITROOM_CENTRAL_DB_URL": db_url, "FITROOM_CENTRAL_ADMIN_TOKEN": "bench"}
-        server = subprocess.Popen([sys.executable, "-m", "cloud_sync.central.cli", "serve", "--port", str(port),
-                                   "--log-level", "warning"], env=env, cwd=ROOT)
+        serve = ["serve", "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
+        server = subprocess.Popen([sys.executable, "-m", "cloud_sync.central.cli", *serve], env=env, cwd=ROOT)
         central_url = f"http://127.0.0.1:{port}"
         while True:
             if time.monotonic() > deadline or server.poll() is not None:
@@ -135,8 +136,10 @@ def main() -> int:
                   file=sys.stderr)
             return 1
         print(f"sync drain: {args.events} events in {elapsed:.2f} s = {args.events / elapsed:,.0f} events/s "
-              f"(batch {args.batch_size}; edge SQLite outbox -> central on PostgreSQL; stored once each: {stored})")
-        print(f"command: .venv/bin/python bench/sync.py --events {args.events} --batch-size {args.batch_size}")
+              f"(batch {args.batch_size}; edge SQLite outbox -> central ({args.workers} process(es)) on "
+              f"PostgreSQL; stored once each: {stored})")
+        print(f"command: .venv/bin/python bench/sync.py --events {args.events} "
+              f"--batch-size {args.batch_size} --workers {args.workers}")
         return 0
     finally:
         if server is not None and server.poll() is None:

@@ -15,7 +15,7 @@ from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.mailer import run_mailer
 from cloud_sync.central.settings import CentralSettings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_worker_app"]
 
 
 def create_app(settings: CentralSettings | None = None, *, engine: Engine | None = None,
@@ -50,3 +50,9 @@ def create_app(settings: CentralSettings | None = None, *, engine: Engine | None
         return {"status": "ok"}
 
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of several server processes: settings from the environment, schema already
+    migrated by the parent (concurrent migrations would race)."""
+    return create_app(CentralSettings(), run_migrations=False)

@@ -43,8 +43,14 @@ def _serve(args: argparse.Namespace, settings: CentralSettings) -> int:
 
     from cloud_sync.central.app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=False)  # access logs would carry member ids in profile URLs
+    # Access logs would carry member ids (profile URLs): off.
+    if args.workers > 1:
+        migrate(make_engine(settings.db_url))  # once, before the workers start
+        uvicorn.run("cloud_sync.central.app:create_worker_app", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    else:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+                    access_log=False)
     return 0
 
 
@@ -87,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (the store is stateless; use PostgreSQL with more than one)")
     serve.set_defaults(run=_serve)
     mig = sub.add_parser("migrate", help="bring the database schema to the latest version")
     mig.set_defaults(run=_migrate)
