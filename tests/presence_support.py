@@ -14,7 +14,7 @@ from typing import Literal
 
 from edge.layout import Layout, parse_layout
 from edge.presence import EventType, PresenceEngine, PresenceEvent
-from edge.reads import Observation, TagRead
+from edge.reads import BleSighting, Observation, TagRead
 
 Mode = Literal["raw", "dedup", "zebra"]
 
@@ -143,3 +143,26 @@ def stays(events: Iterable[PresenceEvent], tag: str) -> list[Stay]:
     if open_room is not None:
         out.append(Stay(open_room, start, None))
     return out
+
+
+def phone(
+    device: str,
+    room: str,
+    t0: float,
+    t1: float,
+    *,
+    rssi: float = -64.0,
+    distance: float = 1.4,
+    every: float = 5.0,
+) -> list[tuple[float, Observation]]:
+    """ESPresense reports of a still phone in ``room``'s node range every ``every`` seconds."""
+    out: list[tuple[float, Observation]] = []
+    t = t0
+    while t < t1:
+        out.append((t, BleSighting(room, room, device, rssi, distance)))
+        t += every
+    return out
+
+
+def events_of(events: Iterable[PresenceEvent], kind: EventType) -> list[PresenceEvent]:
+    return [e for e in events if e.type is kind]

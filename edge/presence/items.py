@@ -100,12 +100,14 @@ class ItemTracker:
             ev = item.rooms[read.room_id] = RoomEvidence(p)
         self._decay(item, now)
         rssi = read.rssi_dbm if read.rssi_dbm is not None else p.missing_rssi_dbm
+        closed_peak = ev.peak  # the peak of the second this report may close
         if not ev.report(now, rssi, p):
             return []  # same second, same room: nothing new to decide (the hot path)
         home = item.room
         if read.room_id == home:
             item.away, item.away_since = 0, math.inf
-            self._level(home).add(rssi)
+            if closed_peak > -math.inf and ev.seen > 1:
+                self._level(home).add(closed_peak)
         elif (
             home is not None
             and now - item.rooms[home].last >= _AWAY_SETTLE_S

@@ -1,0 +1,83 @@
+"""Cross-reads from neighbouring rooms and corridor pass-bys must not create stays or flicker."""
+
+from __future__ import annotations
+
+import random
+
+from edge.presence import PresenceEngine
+from edge.reads import Observation
+from tests.presence_support import epc, layout, run, stays, tag_reads
+
+
+def test_neighbours_cross_reads_never_take_an_item_from_its_room() -> None:
+    rng = random.Random(11)
+    tag = epc(1)
+    obs = tag_reads(tag, "fr-3", 10, 1800, p=0.3, rssi=-55, rng=rng)
+    obs += tag_reads(tag, "fr-2", 10, 1800, p=0.1, rssi=-67, rng=rng)
+    obs += tag_reads(tag, "fr-4", 10, 1800, p=0.1, rssi=-69, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 1800)
+    assert [(s.room, s.end) for s in stays(events, tag)] == [("fr-3", None)]
+
+
+def test_a_strong_burst_of_cross_reads_is_not_enough_to_move_an_item() -> None:
+    rng = random.Random(12)
+    tag = epc(1)
+    obs = tag_reads(tag, "fr-3", 10, 600, p=0.4, rssi=-55, rng=rng)
+    obs += tag_reads(tag, "fr-4", 300, 304, p=0.9, rssi=-62, rng=rng)  # a neighbour's door swings open
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [s.room for s in stays(events, tag)] == ["fr-3"]
+
+
+def test_an_item_carried_to_another_room_moves_there_within_seconds() -> None:
+    rng = random.Random(13)
+    tag = epc(1)
+    obs = tag_reads(tag, "fr-2", 10, 300, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(tag, "fr-3", 300.5, 302, p=0.5, rssi=-62, rng=rng)  # past fr-3's door
+    obs += tag_reads(tag, "fr-4", 302, 600, p=0.5, rssi=-54, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 600)
+    got = stays(events, tag)
+    assert [s.room for s in got] == ["fr-2", "fr-4"]
+    assert got[1].start - 302 <= 5
+
+
+def _residents(rng: random.Random) -> list[tuple[float, Observation]]:
+    """Garments hanging in every room long enough for each room to learn its in-room RSSI."""
+    obs: list[tuple[float, Observation]] = []
+    for i in range(1, 7):
+        for k in range(3):
+            obs += tag_reads(epc(100 + 10 * i + k), f"fr-{i}", 0, 900, p=0.5, rssi=-53, rng=rng)
+    return obs
+
+
+def _walk(tag: str, rooms: list[str], t0: float, rng: random.Random) -> list[tuple[float, Observation]]:
+    """Carried along the corridor past each room's door at walking pace, read weakly through the door."""
+    obs: list[tuple[float, Observation]] = []
+    for k, room in enumerate(rooms):
+        start = t0 + 1.25 * k
+        obs += tag_reads(tag, room, start, start + 1.75, p=0.6, rssi=-63, rng=rng)
+    return obs
+
+
+def test_garments_carried_along_the_corridor_make_no_stay_in_the_rooms_they_pass() -> None:
+    rng = random.Random(14)
+    bundle = [epc(1), epc(2), epc(3)]
+    obs = _residents(rng)
+    for tag in bundle:
+        obs += _walk(tag, [f"fr-{i}" for i in range(1, 7)], 600, rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    for tag in bundle:
+        assert stays(events, tag) == []
+
+
+def test_a_pass_by_that_ends_in_a_room_is_one_stay_in_that_room() -> None:
+    rng = random.Random(15)
+    bundle = [epc(1), epc(2), epc(3)]
+    obs = _residents(rng)
+    for tag in bundle:
+        obs += _walk(tag, ["fr-1", "fr-2", "fr-3", "fr-4"], 600, rng)
+        obs += tag_reads(tag, "fr-5", 605, 900, p=0.5, rssi=-53, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    for tag in bundle:
+        got = stays(events, tag)
+        assert [s.room for s in got] == ["fr-5"]
+        assert got[0].start - 605 <= 5

@@ -1,0 +1,78 @@
+"""Worn garments go almost silent: session context decides between worn and gone."""
+
+from __future__ import annotations
+
+import random
+
+from edge.presence import EventType, PresenceEngine
+from edge.reads import Observation
+from tests.presence_support import epc, events_of, layout, phone, run, stays, tag_reads
+
+
+def _room_with(
+    tags: list[str], room: str, t0: float, t1: float, rng: random.Random
+) -> list[tuple[float, Observation]]:
+    obs: list[tuple[float, Observation]] = []
+    for tag in tags:
+        obs += tag_reads(tag, room, t0, t1, p=0.5, rssi=-54, rng=rng)
+    return obs
+
+
+def test_a_silent_item_is_held_while_the_others_in_its_room_are_still_read() -> None:
+    rng = random.Random(1)
+    worn, a, b = epc(1), epc(2), epc(3)
+    obs = _room_with([a, b], "fr-3", 10, 600, rng)
+    obs += tag_reads(worn, "fr-3", 10, 300, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(worn, "fr-3", 300, 410, p=0.5 * 0.015, rssi=-66, rng=rng)  # on the body
+    obs += tag_reads(worn, "fr-3", 410, 600, p=0.5, rssi=-54, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-3", None)]
+
+
+def test_items_falling_silent_together_with_the_whole_room_leave_promptly() -> None:
+    rng = random.Random(2)
+    tags = [epc(1), epc(2), epc(3)]
+    events = run(PresenceEngine(layout()), _room_with(tags, "fr-3", 10, 300, rng), 400)
+    for tag in tags:
+        (stay,) = stays(events, tag)
+        assert stay.end is not None and 300 < stay.end <= 312
+
+
+def test_a_shopper_seen_in_the_room_keeps_a_lone_silent_item() -> None:
+    rng = random.Random(3)
+    worn = epc(1)
+    obs = tag_reads(worn, "fr-3", 10, 200, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(worn, "fr-3", 300, 500, p=0.5, rssi=-54, rng=rng)
+    with_phone = obs + phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-1", "fr-3", 5, 500)
+    assert [s.room for s in stays(run(PresenceEngine(layout()), with_phone, 500), worn)] == ["fr-3"]
+    # Without anyone seen there, a silent lone item is taken to have gone (and comes back later).
+    assert len(stays(run(PresenceEngine(layout()), obs, 500), worn)) == 2
+
+
+def test_an_item_read_elsewhere_while_silent_at_home_leaves_without_the_worn_hold() -> None:
+    rng = random.Random(4)
+    carried, stays_behind = epc(1), epc(2)
+    obs = tag_reads(stays_behind, "fr-4", 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(carried, "fr-4", 10, 300, p=0.5, rssi=-54, rng=rng)
+    # Carried out along the corridor: the neighbours' antennas read it in passing.
+    obs += tag_reads(carried, "fr-3", 301.2, 302.7, p=0.8, rssi=-60, rng=rng)
+    obs += tag_reads(carried, "fr-2", 302.5, 304.0, p=0.8, rssi=-60, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 600)
+    (stay,) = stays(events, carried)
+    assert stay.room == "fr-4" and stay.end is not None and stay.end - 300 < 40
+    assert stays(events, stays_behind)[0].end is None
+
+
+def test_items_silent_when_their_shopper_walks_out_leave_with_them() -> None:
+    rng = random.Random(5)
+    taken, go_back = epc(1), epc(2)
+    device = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-2"
+    obs = tag_reads(go_back, "fr-4", 10, 800, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(taken, "fr-4", 10, 400, p=0.5, rssi=-54, rng=rng)
+    obs += phone(device, "fr-4", 5, 400)
+    events = run(PresenceEngine(layout()), obs, 800)
+    left = [e for e in events_of(events, EventType.SHOPPER_LEFT) if e.device == device]
+    assert left and left[0].t < 440
+    (stay,) = stays(events, taken)
+    assert stay.end is not None and stay.end - 400 < 60  # not the 150 s a worn garment is given
+    assert stays(events, go_back)[0].end is None
