@@ -147,4 +147,4 @@ class RssiLevel:
         """Weakest plausible in-room RSSI, or None while too little is known to judge."""
         if self.n < self._MIN_SAMPLES:
             return None
-        return self.mean - max(margin_db, 3.5 * math.sqrt(self.var))
+        return self.mean - max(margin_db, 2.5 * math.sqrt(self.var))
