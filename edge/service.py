@@ -255,8 +255,8 @@ class EdgeService:
             batch = await self.mqtt.next_batch(BATCH_SIZE)
             if not batch:
                 return  # stopped and drained
-            for message in batch:
-                events = handle(message.topic, message.payload, message.received)
+            for topic, payload, received in batch:  # unpacking beats three attribute lookups
+                events = handle(topic, payload, received)
                 if events:
                     self._publish(events)
             self.metrics.set_queue_depth(self.mqtt.queue_depth)
