@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import WebSocketDenialResponse
 
+from cloud_sync import wire
+from edge.reads import BleSighting
 from edge.storage.models import Associate, Task
 from edge.web.auth import COOKIE_NAME, add_associate, hash_pin, verify_pin
 from tests.mirror_support import MirrorEdge, mirror_edge
@@ -169,3 +172,20 @@ def test_two_associates_racing_for_a_task_one_wins(edge: MirrorEdge) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         codes = sorted(pool.map(claim, crew))
     assert codes == [200, 409, 409, 409]
+
+
+def test_shoppers_lists_known_shoppers_in_the_store(edge: MirrorEdge) -> None:
+    phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-44"
+    stranger = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-45"
+    edge.service.cloud_sync.profiles.store(phone, wire.ShopperProfile(member_id="member-3"), time.time())
+    assert edge.client.portal is not None
+    for device in (phone, stranger):
+        sighting = BleSighting(
+            node_id="omg-entrance", room_id="entrance", device_id=device, rssi=-60.0, distance_m=1.0
+        )
+        now = time.time()
+        for t in (now, now + 1, now + 2):  # presence wants more than one sighting before it believes it
+            edge.client.portal.call(edge.service.engine.observe, sighting, t)
+    (shopper,) = edge.client.get("/api/associate/shoppers", headers=edge.associate()).json()
+    assert shopper["room_id"] == "entrance" and shopper["since"] > 0
+    assert "member_id" not in shopper  # the console sees a first name at most, never the member id

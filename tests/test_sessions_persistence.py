@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from cloud_sync import wire
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
 from edge.storage.models import EmailList, FittingRoomSession, SessionItem, Task
 from edge.storage.outbox import OutboxEvent
-from edge.suggest import ShopperProfile
 from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
 
@@ -133,31 +133,23 @@ def test_a_resumed_item_not_read_again_is_dropped_after_the_grace_period(tmp_pat
         assert item.epc == epc and item.present is False
 
 
-class OneKnownShopper:
-    """A profile lookup that knows one phone (what cloud sync's directory provides live)."""
-
-    def __init__(self, device: str, profile: ShopperProfile) -> None:
-        self.device = device
-        self.profile = profile
-
-    def profile_for_device(self, device: str) -> ShopperProfile | None:
-        return self.profile if device == self.device else None
+def know_shopper(edge: MirrorEdge, device: str, member_id: str, sizes: dict[str, str]) -> None:
+    """Put a profile into cloud sync's directory, as the sync worker does when the beacon is first seen."""
+    profile = wire.ShopperProfile(member_id=member_id, preferred_sizes=sizes)
+    edge.service.cloud_sync.profiles.store(device, profile, time.time())
 
 
-def test_a_known_shopper_is_greeted_named_in_events_and_forgotten_on_erasure(tmp_path: Path) -> None:
+def test_a_known_shopper_gets_their_sizes_is_named_in_events_and_forgotten_on_erasure(tmp_path: Path) -> None:
     with mirror_edge(tmp_path / "edge.db") as edge:
         phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-42"
-        profile = ShopperProfile(
-            member_id="member-7", first_name="Lucía", preferred_sizes={"outerwear": "XS"}
-        )
-        edge.service.profiles = OneKnownShopper(phone, profile)  # type: ignore[attr-defined]
+        know_shopper(edge, phone, "member-7", {"outerwear": "XS"})
         headers = edge.mirror("fr-1")
         edge.ctx.manager.apply_presence(
             [PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, "fr-1", device=phone)]
         )
         edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(0, category="tops")), 1)
         view = edge.client.get("/api/mirror/fr-1", headers=headers).json()
-        assert view["shopper"] == {"first_name": "Lucía", "preferred_sizes": {"outerwear": "XS"}}
+        assert view["shopper"] is not None and view["shopper"]["preferred_sizes"] == {"outerwear": "XS"}
         coats = [s for s in view["suggestions"] if s["category"] == "outerwear"]
         assert (
             coats and all(s["size"] == "XS" for s in coats if "XS" in s["size"]) and coats[0]["size"] == "XS"
@@ -190,3 +182,20 @@ def test_the_running_edge_ends_idle_sessions_by_itself(tmp_path: Path) -> None:
 
         assert eventually(ended)
         assert [t.kind for t in db_rows(edge, Task)] == ["go_back"]
+
+
+def test_a_profile_arriving_later_is_pushed_to_the_shoppers_mirror(tmp_path: Path) -> None:
+    with mirror_edge(tmp_path / "edge.db") as edge:
+        phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-43"
+        edge.ctx.manager.apply_presence(
+            [PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, "fr-4", device=phone)]
+        )
+        with edge.client.websocket_connect(f"/ws/mirror/fr-4?token={edge.token('fr-4')}") as ws:
+            assert ws.receive_json()["data"]["shopper"] is None
+            know_shopper(edge, phone, "member-9", {"shoes": "39"})
+            assert edge.client.portal is not None
+            edge.client.portal.call(edge.service.bus.publish, "profile", phone)
+            pushed = ws.receive_json()
+            while pushed["data"]["shopper"] is None:
+                pushed = ws.receive_json()
+            assert pushed["data"]["shopper"]["preferred_sizes"] == {"shoes": "39"}

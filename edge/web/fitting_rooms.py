@@ -26,7 +26,7 @@ from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.presence.events import PresenceEvent
 from edge.sessions.changes import SessionEnded
 from edge.sessions.machine import FittingRooms
-from edge.sessions.manager import SessionManager
+from edge.sessions.manager import ROOM_CHANGED, SessionManager
 from edge.suggest.profile import NoProfiles, ProfileLookup, ShopperProfile
 from edge.web import associate_api, live, media, mirror_api
 from edge.web.context import RoomsContext
@@ -157,10 +157,14 @@ def _start_with(service: EdgeService, manager: SessionManager, hub: live.LiveHub
 
         unsubscribe.append(bus.subscribe(PRESENCE_TOPIC, on_presence))
 
+        def rooms_of(device: str) -> None:
+            for room_id in manager.rooms_with_device(device):
+                manager.notify(ROOM_CHANGED, room_id)
+
         def on_profile(_topic: str, device: Any) -> None:
             # A shopper's profile just arrived: their room's mirror can greet them and re-rank suggestions.
-            for room_id in manager.rooms_with_device(str(device)):
-                hub.room_changed(room_id)
+            if executor is not None:  # the manager's lock is taken off the loop
+                executor.submit(rooms_of, str(device)).add_done_callback(_log_failure)
 
         unsubscribe.append(bus.subscribe(PROFILE_TOPIC, on_profile))
 
@@ -170,16 +174,15 @@ def _start_with(service: EdgeService, manager: SessionManager, hub: live.LiveHub
 
         unsubscribe.append(bus.subscribe(ERASED_TOPIC, on_erased))
 
-        async def tick_forever() -> None:
-            while True:
-                await asyncio.sleep(TICK_S)
-                if executor is not None:
-                    try:
-                        await loop.run_in_executor(executor, manager.tick, time.time())
-                    except Exception:
-                        log.exception("fitting rooms: session tick failed")
-
-        service.add_task("fitting-rooms-tick", tick_forever)
+    async def tick_forever() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(TICK_S)
+            if executor is not None:
+                try:
+                    await loop.run_in_executor(executor, manager.tick, time.time())
+                except Exception:
+                    log.exception("fitting rooms: session tick failed")
 
     async def on_stop() -> None:
         nonlocal executor
@@ -196,6 +199,7 @@ def _start_with(service: EdgeService, manager: SessionManager, hub: live.LiveHub
 
     service.on_startup(on_start)
     service.on_shutdown(on_stop)
+    service.add_task("fitting-rooms-tick", tick_forever)  # runs from start to stop, each time
 
 
 _METRICS: weakref.WeakKeyDictionary[CollectorRegistry, RoomMetrics] = weakref.WeakKeyDictionary()
