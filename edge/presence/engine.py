@@ -42,7 +42,7 @@ class PresenceEngine:
         self._items = ItemTracker(
             self._params,
             covered=self._coverage.covered,
-            stalled=self._watch.stalled,
+            silence=self._watch.silence,
             shopper_since=self._shoppers.in_room_since,
             shopper_departures=self._shoppers.departures,
         )
@@ -50,7 +50,7 @@ class PresenceEngine:
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:
         """Take one decoded observation received at ``now``; returns the events it causes."""
         if isinstance(obs, TagRead):
-            self._watch.heard(obs.reader_id, obs.room_id, now)
+            self._watch.heard(obs.reader_id, now)
             if not obs.is_merchandise:
                 return []
             lost, back = self._coverage.reader_heard(obs.reader_id, obs.antenna)

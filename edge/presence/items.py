@@ -39,6 +39,8 @@ _DEPARTURES_KEPT = 8
 # Reads elsewhere within this long of the last read at home are the usual cross-reads of a garment at
 # home (perhaps the last ones before it went on the body); only later ones say it is elsewhere.
 _AWAY_SETTLE_S = 1.0
+# Garments read within this long before a reader's last report were being read when it fell silent.
+_BUSY_S = 2.0
 
 
 class _Item:
@@ -68,13 +70,13 @@ class ItemTracker:
         params: PresenceParams,
         *,
         covered: Callable[[str], bool],
-        stalled: Callable[[str, float], bool],
+        silence: Callable[[str, float], tuple[float, frozenset[str]] | None],
         shopper_since: Callable[[str], float],
         shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
     ) -> None:
         self._p = params
         self._covered = covered
-        self._stalled = stalled
+        self._silence = silence
         self._shopper_since = shopper_since
         self._shopper_departures = shopper_departures
         self._items: dict[str, _Item] = {}
@@ -217,6 +219,19 @@ class ItemTracker:
         ):
             return max(window, self._p.worn_hold_s)
         return max(window, self._p.unexplained_hold_s)
+
+    def _stalled(self, room: str, now: float) -> bool:
+        """Did the room's reader stop reporting while garments in another of its rooms were being read?
+        Garments in two rooms do not all leave in the same second: the reader has stalled."""
+        quiet = self._silence(room, now)
+        if quiet is None:
+            return False
+        last, others = quiet
+        for other in others:
+            for item in self._residents.get(other, {}).values():
+                if item.rooms[other].last >= last - _BUSY_S:
+                    return True
+        return False
 
     def _departure(self, room: str, since: float, left: float) -> None:
         recent = self._departed.get(room)

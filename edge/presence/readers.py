@@ -2,10 +2,10 @@
 
 A reader that drops off the network is announced by its MQTT last will only once the broker's keep-alive
 lapses, seconds to a minute later; until then its rooms simply go quiet, and every garment in them would
-look as if it had left. Garments in several rooms do not all leave in the same second, so a reader that
-was reporting from two or more rooms and then falls silent everywhere at once, for longer than its own
-report rate makes likely, is treated as stalled: its rooms' garments are held (for at most
-``reader_stall_hold_s``) until it reports again or its last will arrives.
+look as if it had left. This module tells, per room, whether every reader covering it has been silent
+for longer than its own report rate makes likely (and not longer than ``reader_stall_hold_s``), and
+since when. Whether that silence means a stalled reader is the item tracker's call: garments in two
+rooms do not all leave in the same second.
 """
 
 from __future__ import annotations
@@ -22,18 +22,15 @@ if TYPE_CHECKING:
 __all__ = ["ReaderWatch"]
 
 _RATE_LEARNING = 0.1
-# Rooms reported within this long before a reader's last report were busy when it fell silent.
-_BUSY_S = 2.0
 
 
 class _Reader:
-    __slots__ = ("gap", "last", "rooms", "sec")
+    __slots__ = ("gap", "last", "sec")
 
     def __init__(self) -> None:
         self.last = -math.inf
         self.sec = -(2**62)
         self.gap = 1.0  # mean seconds between seconds-with-a-report
-        self.rooms: dict[str, float] = {}  # room -> last report from one of its antennas
 
 
 class ReaderWatch:
@@ -47,33 +44,37 @@ class ReaderWatch:
             for room in set(r.antenna_rooms().values()):
                 rooms.setdefault(room, []).append(r.id)
         self._room_readers = {room: tuple(ids) for room, ids in rooms.items()}
+        self._reader_rooms = {r.id: frozenset(r.antenna_rooms().values()) for r in layout.readers}
 
-    def heard(self, reader_id: str, room_id: str, now: float) -> None:
-        """A tag report from ``reader_id``'s antenna in ``room_id`` (the hot path: keep it cheap)."""
+    def heard(self, reader_id: str, now: float) -> None:
+        """A tag report from ``reader_id`` (the hot path: keep it cheap)."""
         r = self._readers.get(reader_id)
         if r is None:
             return
         r.last = now
-        r.rooms[room_id] = now
         sec = math.floor(now)
         if sec > r.sec:
             gap = min(sec - r.sec, 60)
             r.gap += _RATE_LEARNING * (gap - r.gap)
             r.sec = sec
 
-    def stalled(self, room: str, now: float) -> bool:
-        """Has every reader covering ``room`` gone silent all at once, improbably for its rate?"""
+    def silence(self, room: str, now: float) -> tuple[float, frozenset[str]] | None:
+        """If every reader covering ``room`` has gone improbably silent: (when the last of them last
+        reported, the other rooms those readers cover); else None."""
         readers = self._room_readers.get(room)
         if not readers:
-            return False
-        return all(self._stalled(self._readers[r], now) for r in readers)
-
-    def _stalled(self, r: _Reader, now: float) -> bool:
-        silent = now - r.last
-        if silent > self._p.reader_stall_hold_s:
-            return False  # nobody said it was down: believe the silence after all
-        window = max(binomial_window(1.0 / max(r.gap, 1.0), self._p.miss_probability), 2.0)
-        if silent <= window:
-            return False
-        busy = sum(1 for t in r.rooms.values() if t >= r.last - _BUSY_S)
-        return busy >= 2
+            return None
+        last = -math.inf
+        others: set[str] = set()
+        for rid in readers:
+            r = self._readers[rid]
+            silent = now - r.last
+            if silent > self._p.reader_stall_hold_s:
+                return None  # nobody said it was down: believe the silence after all
+            window = max(binomial_window(1.0 / max(r.gap, 1.0), self._p.miss_probability), 2.0)
+            if silent <= window:
+                return None
+            last = max(last, r.last)
+            others |= self._reader_rooms[rid]
+        others.discard(room)
+        return last, frozenset(others)
