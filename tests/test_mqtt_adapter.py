@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from edge.config import EdgeSettings
 from edge.ingest.mqtt import Message, MqttIngest
 from tests.broker import Mosquitto
+from tests.conftest import require
 
 pytestmark = pytest.mark.broker
 
@@ -167,3 +173,60 @@ async def test_stop_wakes_a_waiting_consumer_with_an_empty_batch(mosquitto: Mosq
     async with asyncio.timeout(5):
         assert await waiting == []
     assert not ingest.connected
+
+
+@pytest.fixture
+def tls_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
+    """A broker with a TLS listener and a certificate from a throw-away CA."""
+    require(shutil.which("openssl") is not None, "openssl")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+            "-days", "2", "-subj", "/CN=fitroom test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "broker.key", "-out", "broker.csr",
+            "-subj", "/CN=127.0.0.1")
+    (tmp_path / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "broker.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "broker.crt", "-days", "2", "-extfile", "ext.cnf")
+    broker = Mosquitto(tmp_path)
+    broker.conf.write_text(
+        f"listener {broker.port} 127.0.0.1\n"
+        "allow_anonymous true\n"
+        f"cafile {tmp_path / 'ca.crt'}\n"
+        f"certfile {tmp_path / 'broker.crt'}\n"
+        f"keyfile {tmp_path / 'broker.key'}\n"
+        "persistence false\n"
+        f"log_dest file {broker.log}\n"
+        + ("user root\n" if os.geteuid() == 0 else "")
+    )
+    broker.start()
+    yield broker, tmp_path / "ca.crt"
+    broker.stop()
+
+
+async def test_mqtts_url_connects_over_tls_verified_against_the_configured_ca(
+    tls_broker: tuple[Mosquitto, Path],
+) -> None:
+    broker, ca = tls_broker
+    settings = EdgeSettings(mqtt_url=f"mqtts://127.0.0.1:{broker.port}", mqtt_ca_file=ca)
+    endpoint = settings.mqtt_endpoint()
+    assert endpoint.tls
+    ingest = MqttIngest(
+        host=endpoint.host, port=endpoint.port, tls=True, ca_file=str(ca), client_id="tls-edge",
+        subscriptions=["stores/t/rfid/secure"], queue_size=10,
+    )
+    await started(ingest)
+    pub = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2)
+    pub.tls_set(ca_certs=str(ca))
+    pub.connect("127.0.0.1", broker.port)
+    pub.loop_start()
+    try:
+        pub.publish("stores/t/rfid/secure", b"over tls", qos=1).wait_for_publish(5)
+        got = await collect(ingest, 1)
+    finally:
+        pub.disconnect()
+        pub.loop_stop()
+        await ingest.stop()
+    assert [m.payload for m in got] == [b"over tls"]
