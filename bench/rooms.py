@@ -79,6 +79,27 @@ def main() -> int:
             f"p95 {ms(views[int(len(views) * 0.95) - 1])}"
         )
 
+        # Presence event published on the bus -> the mirror's WebSocket carries the item.
+        pushes: list[float] = []
+        portal = edge.client.portal
+        assert portal is not None
+        with edge.client.websocket_connect(f"/ws/mirror/fr-6?token={edge.token('fr-6')}") as ws:
+            ws.receive_json()
+            for k in range(20):
+                sku = skus[(k * 53) % len(skus)]
+                epc = encode_sgtin96(sku.gtin, 50_000 + k)
+                event = PresenceEvent(time.time(), EventType.ITEM_ENTERED, "fr-6", epc=epc, gtin=sku.gtin)
+                start = time.perf_counter()
+                portal.call(edge.service.bus.publish, "presence", event)
+                while epc not in {i["epc"] for i in ws.receive_json()["data"]["items"]}:
+                    pass
+                pushes.append(time.perf_counter() - start)
+        pushes.sort()
+        print(
+            f"presence event -> mirror WebSocket push: median {ms(statistics.median(pushes))}, "
+            f"max {ms(pushes[-1])} (n={len(pushes)})"
+        )
+
         headers = edge.mirror("fr-1")
         gets: list[float] = []
         for _ in range(30):

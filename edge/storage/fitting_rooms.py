@@ -152,7 +152,8 @@ def _item(session: Session, session_id: str, epc: str) -> SessionItem | None:
 
 
 def _item_added(session: Session, change: ItemAdded) -> None:
-    item = _item(session, change.session_id, change.epc)
+    # The machine knows a first entry: no need to look for a row (a burst of entries is one insert each).
+    item = None if change.first_time else _item(session, change.session_id, change.epc)
     if item is None:
         session.add(
             SessionItem(
