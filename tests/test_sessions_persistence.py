@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from cloud_sync import wire
-from edge.epc import encode_sgtin96
+from edge.epc import decode_sgtin96, encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
 from edge.storage.models import EmailList, FittingRoomSession, SessionItem, Task
 from edge.storage.outbox import OutboxEvent
@@ -199,3 +199,20 @@ def test_a_profile_arriving_later_is_pushed_to_the_shoppers_mirror(tmp_path: Pat
             while pushed["data"]["shopper"] is None:
                 pushed = ws.receive_json()
             assert pushed["data"]["shopper"]["preferred_sizes"] == {"shoes": "39"}
+
+
+def test_items_bought_before_a_restart_never_become_go_backs(tmp_path: Path) -> None:
+    db_path = tmp_path / "edge.db"
+    with mirror_edge(db_path) as edge:
+        bought = edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(20)), 1)
+        response = edge.client.post(
+            "/api/mirror/fr-2/purchases", headers=edge.mirror("fr-2"), json={"epcs": [bought]}
+        )
+        assert response.status_code == 201
+    with mirror_edge(db_path) as edge:
+        sku = edge.service.catalog.by_gtin[decode_sgtin96(bought).gtin][1]
+        edge.put_in_room("fr-2", sku, 1)  # still in the room: presence hears it again
+        edge.ctx.manager.tick(time.time() + 400)
+        (session,) = db_rows(edge, FittingRoomSession)
+        assert session.ended_at is not None
+        assert [t.kind for t in db_rows(edge, Task)] == ["bag"]
