@@ -77,7 +77,8 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         new = set(result.scalars().all())
     to_project = [ev for ev in keep if ev.event_id in new and members[ev.event_id]]
     if to_project:
-        ctx = Projection.load(session, to_project, {m for e in to_project if (m := members[e.event_id])})
+        named_members = {m for e in to_project if (m := members[e.event_id])}
+        ctx = Projection.load(session, to_project, named_members, now)
         with session.no_autoflush:
             for ev in to_project:
                 member = members[ev.event_id]

@@ -20,6 +20,7 @@ from cloud_sync.central.models import (
     ProfilePurchase,
     UnboughtItem,
 )
+from cloud_sync.central.sql import insert_for
 from cloud_sync.wire import ProfileItem, ProfilePurchaseOut, ShopperProfile, WireEvent, guest_member_id
 
 __all__ = [
@@ -132,10 +133,19 @@ class Projection:
     pending: dict[tuple[str, str], UnboughtItem] = field(default_factory=dict)  # added in this batch
 
     @classmethod
-    def load(cls, session: Session, events: list[WireEvent], members: set[str]) -> Projection:
+    def load(cls, session: Session, events: list[WireEvent], members: set[str], now: float) -> Projection:
+        """Create missing profiles and lock all of the batch's (PostgreSQL ``FOR UPDATE``, in member
+        order so two batches never deadlock): batches from two stores about the same shopper then apply
+        one after the other instead of overwriting each other's counts."""
         gtins = referenced_gtins(events)
         skus = session.exec(select(CatalogSku).where(col(CatalogSku.gtin).in_(gtins))).all() if gtins else []
-        profiles = session.exec(select(Profile).where(col(Profile.member_id).in_(members))).all()
+        ordered = sorted(members)
+        session.connection().execute(
+            insert_for(session, Profile.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+            [{"member_id": m, "size_counts": {}, "colour_counts": {}, "brand_counts": {},
+              "created_at": now, "updated_at": now} for m in ordered])
+        profiles = session.exec(select(Profile).where(col(Profile.member_id).in_(ordered))
+                                .order_by(col(Profile.member_id)).with_for_update()).all()
         unbought = session.execute(select(UnboughtItem.member_id, UnboughtItem.gtin).where(
             col(UnboughtItem.member_id).in_(members))).all()
         return cls(skus={s.gtin: s for s in skus}, profiles={p.member_id: p for p in profiles},
