@@ -38,9 +38,10 @@ def test_de_duplicated_reports_are_not_mistaken_for_a_rarely_read_tag() -> None:
     # One report a second from a reader that de-duplicates is a tag seen every second: it leaves as
     # promptly as the same tag reported on every read.
     ends = {}
-    for mode in ("raw", "dedup"):
+    modes: tuple[Mode, ...] = ("raw", "dedup")
+    for mode in modes:
         rng = random.Random(22)
-        obs = tag_reads(epc(1), "fr-2", 10, 300, p=0.6, rssi=-54, rng=rng, mode=mode)  # type: ignore[arg-type]
+        obs = tag_reads(epc(1), "fr-2", 10, 300, p=0.6, rssi=-54, rng=rng, mode=mode)
         (stay,) = stays(run(PresenceEngine(layout()), obs, 400), epc(1))
         assert stay.end is not None
         ends[mode] = stay.end - 300

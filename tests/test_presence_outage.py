@@ -1,0 +1,97 @@
+"""Antenna and reader outages: a room nobody can see is unknown, never empty."""
+
+from __future__ import annotations
+
+import random
+
+from edge.presence import EventType, PresenceEngine
+from edge.reads import AntennaStatus, Observation, ReaderStatus
+from tests.presence_support import epc, events_of, layout, run, stays, tag_reads
+
+
+def _room(
+    tags: list[str], room: str, spans: list[tuple[float, float]], seed: int
+) -> list[tuple[float, Observation]]:
+    rng = random.Random(seed)
+    obs: list[tuple[float, Observation]] = []
+    for tag in tags:
+        for t0, t1 in spans:
+            obs += tag_reads(tag, room, t0, t1, p=0.5, rssi=-54, rng=rng)
+    return obs
+
+
+def test_a_disconnected_antenna_makes_its_room_unknown_and_keeps_what_was_in_it() -> None:
+    tags = [epc(1), epc(2)]
+    engine = PresenceEngine(layout())
+    obs = _room(tags, "fr-2", [(10, 300), (420, 600)], seed=31)
+    obs += [
+        (300.0, AntennaStatus("impinj-a", 2, "fr-2", False)),
+        (420.0, AntennaStatus("impinj-a", 2, "fr-2", True)),
+    ]
+    events = run(engine, [o for o in obs if o[0] < 400], 400)
+    assert [(e.type, e.room) for e in events if e.epc is None] == [(EventType.ROOM_UNKNOWN, "fr-2")]
+    room = engine.snapshot()["fr-2"]
+    assert room.covered is False and not engine.room_covered("fr-2")
+    assert sorted(i.epc for i in room.items) == sorted(tags)
+    assert events_of(events, EventType.ITEM_LEFT) == []
+    later = run(engine, [o for o in obs if o[0] >= 400], 600, start=400.5)
+    assert [(e.type, e.room) for e in later] == [(EventType.ROOM_KNOWN, "fr-2")]
+    assert engine.snapshot()["fr-2"].covered is True
+
+
+def test_garments_gone_during_an_outage_leave_once_the_antenna_is_back() -> None:
+    stayed, gone = epc(1), epc(2)
+    obs = _room([stayed], "fr-2", [(10, 300), (420, 600)], seed=32)
+    obs += _room([gone], "fr-4", [(10, 300)], seed=33)
+    for port, room in ((2, "fr-2"), (4, "fr-4")):
+        obs += [
+            (300.0, AntennaStatus("impinj-a", port, room, False)),
+            (420.0, AntennaStatus("impinj-a", port, room, True)),
+        ]
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert stays(events, stayed)[0].end is None
+    (stay,) = stays(events, gone)
+    assert stay.end is not None and 420 < stay.end <= 420 + 31
+
+
+def test_a_readers_last_will_makes_every_room_it_covers_unknown() -> None:
+    engine = PresenceEngine(layout())
+    obs = _room([epc(1)], "fr-1", [(10, 300)], seed=34) + _room([epc(2)], "fr-3", [(10, 300)], seed=35)
+    obs.append((309.0, ReaderStatus("impinj-a", False)))
+    events = run(engine, obs, 500)
+    unknown = {e.room for e in events_of(events, EventType.ROOM_UNKNOWN)}
+    assert unknown == {"fr-1", "fr-2", "fr-3", "fr-4"}
+    assert events_of(events, EventType.ITEM_LEFT) == []
+    snap = engine.snapshot()
+    assert [i.epc for i in snap["fr-1"].items] == [epc(1)] and [i.epc for i in snap["fr-3"].items] == [epc(2)]
+    assert snap["fr-5"].covered is True
+
+
+def test_a_reader_falling_silent_in_all_its_rooms_at_once_loses_nothing_before_its_will() -> None:
+    # The broker publishes the will only when the keep-alive lapses: seconds of silence come first.
+    obs = _room([epc(1), epc(2)], "fr-1", [(10, 300)], seed=36)
+    obs += _room([epc(3)], "fr-3", [(10, 300)], seed=37)
+    obs.append((314.0, ReaderStatus("impinj-a", False)))
+    events = run(PresenceEngine(layout()), obs, 500)
+    assert events_of(events, EventType.ITEM_LEFT) == []
+
+
+def test_a_reader_coming_back_makes_its_rooms_known_again() -> None:
+    engine = PresenceEngine(layout())
+    obs = _room([epc(1)], "fr-1", [(10, 300), (355.2, 500)], seed=38)
+    obs += [(300.2, ReaderStatus("impinj-a", False)), (355.0, ReaderStatus("impinj-a", True))]
+    events = run(engine, obs, 500)
+    known = {e.room for e in events_of(events, EventType.ROOM_KNOWN)}
+    assert known == {"fr-1", "fr-2", "fr-3", "fr-4"}
+    assert [(s.room, s.end) for s in stays(events, epc(1))] == [("fr-1", None)]
+
+
+def test_neighbours_cross_reads_during_an_outage_do_not_move_garments() -> None:
+    rng = random.Random(39)
+    tag = epc(1)
+    obs = tag_reads(tag, "fr-2", 10, 300, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(tag, "fr-1", 10, 600, p=0.15, rssi=-67, rng=rng)
+    obs += tag_reads(tag, "fr-3", 10, 600, p=0.15, rssi=-68, rng=rng)
+    obs.append((300.0, AntennaStatus("impinj-a", 2, "fr-2", False)))
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [(s.room, s.end) for s in stays(events, tag)] == [("fr-2", None)]

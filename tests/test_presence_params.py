@@ -1,0 +1,44 @@
+"""Presence parameters live in the layout's optional [presence] table, with defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.layout import LayoutError, load_layout
+from edge.presence import PresenceParams
+from tests.presence_support import layout
+
+
+def test_defaults_apply_when_the_layout_has_no_presence_table() -> None:
+    assert layout().presence == PresenceParams()
+
+
+def test_a_store_sets_only_what_it_needs() -> None:
+    got = layout({"worn_hold_s": 90, "miss_probability": 0.001})
+    assert got.presence.worn_hold_s == 90
+    assert got.presence.miss_probability == 0.001
+    assert got.presence.exit_timeout_s == PresenceParams().exit_timeout_s
+
+
+def test_an_unknown_or_invalid_presence_key_is_an_error_naming_it(tmp_path: Path) -> None:
+    base = tmp_path / "base.toml"
+    base.write_text(
+        '[store]\nid = "s"\nname = "S"\n[[rooms]]\nid = "fr-1"\nname = "R"\n[presence]\nworn_hold = 90\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(LayoutError, match=r"presence\.worn_hold: unknown key"):
+        load_layout(base)
+    base.write_text(
+        '[store]\nid = "s"\nname = "S"\n[[rooms]]\nid = "fr-1"\nname = "R"\n'
+        "[presence]\nmiss_probability = 2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LayoutError, match=r"presence\.miss_probability"):
+        load_layout(base)
+
+
+def test_every_parameter_is_described() -> None:
+    for name, field in PresenceParams.model_fields.items():
+        assert field.description, name
