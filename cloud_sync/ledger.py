@@ -121,15 +121,22 @@ def to_wire(row: OutboxEvent) -> dict[str, Any]:
 
 
 def next_batch(engine: Engine, limit: int) -> list[OutboxEvent]:
-    """The oldest unacknowledged events, after dropping any that name an erased member."""
-    with Session(engine) as session:
-        erased = select(ErasedMember.member_id)
-        session.execute(delete(OutboxEvent).where(
-            col(OutboxEvent.sent_at).is_(None), col(OutboxEvent.member_id).in_(erased)))
-        session.commit()
-        rows = session.exec(select(OutboxEvent).where(col(OutboxEvent.sent_at).is_(None))
-                            .order_by(col(OutboxEvent.seq)).limit(limit)).all()
-        return list(rows)
+    """The oldest unacknowledged events, after dropping any that name an erased member. Reads only,
+    unless such an event is found: no write lock is taken from the store's writers per batch."""
+    with Session(engine, expire_on_commit=False) as session:
+        rows = list(session.exec(select(OutboxEvent).where(col(OutboxEvent.sent_at).is_(None))
+                                 .order_by(col(OutboxEvent.seq)).limit(limit)).all())
+        named = {r.member_id for r in rows if r.member_id}
+        if not named:
+            return rows
+        erased = set(session.exec(select(ErasedMember.member_id).where(
+            col(ErasedMember.member_id).in_(named))).all())
+        if erased:
+            session.execute(delete(OutboxEvent).where(
+                col(OutboxEvent.sent_at).is_(None), col(OutboxEvent.member_id).in_(erased)))
+            session.commit()
+            rows = [r for r in rows if r.member_id not in erased]
+        return rows
 
 
 def mark_sent(engine: Engine, seqs: Sequence[int], *, rejected: Sequence[int] = (), now: float) -> int:
