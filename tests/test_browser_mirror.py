@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sqlmodel import Session, select
 
 from edge.catalog.model import Catalog, Sku, Style, load_catalog
 from edge.config import DEMO_CATALOG
-from edge.storage.models import EmailList
+from edge.storage.models import EmailList, MirrorDevice
 from edge.web.auth import add_associate, issue_mirror_token
 from simulators.script import ScriptedStore
 from tests.broker import Mosquitto
@@ -278,4 +279,23 @@ async def test_the_mirror_says_it_cannot_see_the_room_while_its_reader_is_down_a
         store.reader_up("impinj-a")
         await expect(page.locator("#state-empty")).to_be_visible(timeout=SEEN_S)
         await expect(page.locator("#state-unknown")).to_be_hidden()
+    await context.close()
+
+
+async def test_a_withdrawn_token_turns_the_mirror_into_a_set_up_again_notice(
+    edge: LiveEdge, browser: Browser
+) -> None:
+    token = issue_mirror_token(edge.service.db, "fr-5")
+    context, page = await portrait(browser)
+    await page.goto(f"{edge.base_url}/mirror/fr-5?token={token}")
+    await expect(page.locator("#state-empty")).to_be_visible()
+    with Session(edge.service.db) as session:
+        for device in session.exec(select(MirrorDevice).where(MirrorDevice.room_id == "fr-5")).all():
+            device.revoked_at = time.time()
+            session.add(device)
+        session.commit()
+    await page.get_by_role("button", name="Español").click()  # asks the edge again, with the old token
+    await expect(page.locator("#state-auth")).to_be_visible()
+    await expect(page.locator("#state-auth h2")).to_have_text("Hay que volver a configurar este espejo")
+    await expect(page.locator("#state-empty")).to_be_hidden()
     await context.close()

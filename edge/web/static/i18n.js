@@ -5,7 +5,6 @@
 window.FITROOM_I18N = {
   en: {
     lang_name: "English",
-    page_title: "Your fitting room",
     greeting: "Hi {name}",
     greeting_anon: "Your fitting room",
     items_count_one: "1 item in your room",
@@ -21,6 +20,8 @@ window.FITROOM_I18N = {
     welcome_hint: "Tap an item to see other sizes and colours, ask for a size, or buy right here.",
     unknown_title: "We can't see this room right now",
     unknown_body: "The item sensors for this room are offline for a moment. An associate can still help you.",
+    auth_title: "This mirror needs to be set up again",
+    auth_body: "Its device token is no longer valid. An associate can help you meanwhile.",
     unknown_item: "Item not in our catalog",
     unknown_item_body: "An associate can look this one up for you.",
     colour: "Colour",
@@ -42,12 +43,10 @@ window.FITROOM_I18N = {
     request_done: "{size} · {colour} — done",
     request_cancelled: "{size} · {colour} — cancelled",
     request_failed: "We couldn't send that request — please try again",
-    requests_title: "Your requests",
     complete_look: "Complete the look",
     complete_look_body: "In stock here, picked to go with what you're trying.",
     reason_co_purchase: "Often bought together",
     reason_category: "Goes with your look",
-    reason_your_size: "In your size",
     bought: "Bought — we'll bag it for you",
     buy_now: "Buy now",
     buy_title: "Buy from your fitting room",
@@ -72,14 +71,11 @@ window.FITROOM_I18N = {
     email_saved_other: "Sent — {n} items saved to your list",
     email_failed: "We couldn't save your list — please try again",
     cancel: "Cancel",
-    close: "Close",
     language: "Language",
-    busy: "One moment…",
-    price: "Price"
+    busy: "One moment…"
   },
   es: {
     lang_name: "Español",
-    page_title: "Tu probador",
     greeting: "Hola, {name}",
     greeting_anon: "Tu probador",
     items_count_one: "1 prenda en tu probador",
@@ -95,6 +91,8 @@ window.FITROOM_I18N = {
     welcome_hint: "Toca una prenda para ver otras tallas y colores, pedir una talla o comprar aquí mismo.",
     unknown_title: "Ahora mismo no vemos este probador",
     unknown_body: "Los sensores de este probador están desconectados un momento. Un dependiente puede ayudarte.",
+    auth_title: "Hay que volver a configurar este espejo",
+    auth_body: "Su token de dispositivo ya no es válido. Mientras tanto, un dependiente puede ayudarte.",
     unknown_item: "Prenda fuera de catálogo",
     unknown_item_body: "Un dependiente puede buscarla por ti.",
     colour: "Color",
@@ -116,12 +114,10 @@ window.FITROOM_I18N = {
     request_done: "{size} · {colour} — entregado",
     request_cancelled: "{size} · {colour} — cancelado",
     request_failed: "No hemos podido enviar la petición — inténtalo de nuevo",
-    requests_title: "Tus peticiones",
     complete_look: "Completa el look",
     complete_look_body: "Disponible aquí, elegido para combinar con lo que te pruebas.",
     reason_co_purchase: "Se suelen comprar juntos",
     reason_category: "Combina con tu look",
-    reason_your_size: "En tu talla",
     bought: "Comprado — te lo embolsamos",
     buy_now: "Comprar ya",
     buy_title: "Compra desde tu probador",
@@ -146,9 +142,7 @@ window.FITROOM_I18N = {
     email_saved_other: "Enviado — {n} prendas guardadas en tu lista",
     email_failed: "No hemos podido guardar tu lista — inténtalo de nuevo",
     cancel: "Cancelar",
-    close: "Cerrar",
     language: "Idioma",
-    busy: "Un momento…",
-    price: "Precio"
+    busy: "Un momento…"
   }
 };

@@ -28,6 +28,7 @@
     openSheet: null,
     lastFocus: null,
     emailSent: false,
+    authFailed: false,
   };
 
   // ---------- i18n ----------
@@ -177,6 +178,9 @@
     ws.onerror = () => { /* onclose follows and reconnects */ };
   }
   function scheduleReconnect() {
+    if (state.authFailed) return;
+    // A refused socket does not say why: ask the API, which answers 401/403 if the token is the cause.
+    if (state.wsAttempts > 0) refresh();
     // Exponential backoff with jitter, capped: a rebooting edge is not stampeded by every mirror at once.
     const n = state.wsAttempts++;
     const delay = Math.min(15000, 500 * Math.pow(2, n)) * (0.6 + Math.random() * 0.4);
@@ -205,8 +209,19 @@
       body.classList.add("is-offline");
     }, 1200);
   }
+  // The token was withdrawn or replaced: nothing this page does will work again, so say so and stop.
   function showAuthProblem() {
-    $("#state-unknown").hidden = false;
+    state.authFailed = true;
+    clearTimeout(state.wsTimer);
+    const ws = state.ws;
+    state.ws = null;
+    if (ws) ws.close();
+    for (const id of ["#state-empty", "#state-unknown", "#items", "#look", "#banners", "#actionbar", "#hero"]) {
+      $(id).hidden = true;
+    }
+    $("#state-auth").hidden = false;
+    $("#conn-pill").hidden = true;
+    clearTimeout(state.connTimer);
   }
 
   // ---------- rendering ----------
@@ -236,7 +251,7 @@
 
   function render() {
     const v = state.view;
-    if (!v) return;
+    if (!v || state.authFailed) return;
     const items = v.items || [];
     const covered = v.covered !== false;
     $("#state-unknown").hidden = covered;
