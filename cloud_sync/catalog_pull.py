@@ -14,7 +14,7 @@ from cloud_sync.ledger import CatalogSnapshot
 from cloud_sync.wire import CatalogPage, StockPage
 from edge.catalog.model import Catalog, StockLevel, Style
 
-__all__ = ["load_snapshot", "merge_catalog", "merge_stock", "save_snapshot"]
+__all__ = ["load_snapshot", "merge_catalog", "merge_stock", "overlay", "save_snapshot"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,15 @@ def merge_stock(catalog: Catalog, page: StockPage) -> Catalog:
         stock[row.gtin] = StockLevel(gtin=row.gtin, floor=row.floor, stockroom=row.stockroom,
                                      online=row.online)
     return Catalog(styles=catalog.styles, stock=tuple(stock.values()), co_purchases=catalog.co_purchases)
+
+
+def overlay(base: Catalog, pulled: Catalog) -> Catalog:
+    """``base`` (the edge's own file) with everything ``pulled`` from the centre taking precedence."""
+    styles = {**base.by_style, **pulled.by_style}
+    stock = {**base.stock_by_gtin, **pulled.stock_by_gtin}
+    pairs = {(a, b): n for a, b, n in (*base.co_purchases, *pulled.co_purchases)}
+    return Catalog(styles=tuple(styles.values()), stock=tuple(stock.values()),
+                   co_purchases=tuple((a, b, n) for (a, b), n in pairs.items()))
 
 
 def save_snapshot(engine: Engine, catalog: Catalog) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from cloud_sync import ledger
 from cloud_sync.backoff import Backoff
-from cloud_sync.catalog_pull import load_snapshot, merge_catalog, merge_stock, save_snapshot
+from cloud_sync.catalog_pull import load_snapshot, merge_catalog, merge_stock, overlay, save_snapshot
 from cloud_sync.client import CentralClient, CentralRefused, CentralUnavailable
 from cloud_sync.profiles import ProfileDirectory, parse_ibeacon_device
 from edge.catalog.model import Catalog
@@ -179,9 +179,7 @@ class SyncWorker:
             await asyncio.to_thread(ledger.set_number, self.engine, CATALOG_VERSION, 0)
             await asyncio.to_thread(ledger.set_number, self.engine, STOCK_VERSION, 0)
         elif self._catalog_set is not None and self._catalog_get is not None:
-            current = self._catalog_get()
-            if not current.styles or len(snapshot.styles) >= len(current.styles):
-                self._catalog_set(snapshot)
+            self._catalog_set(overlay(self._catalog_get(), snapshot))
 
     async def pull_once(self) -> bool:
         """Pull catalog and stock changes since the stored cursors; returns True if anything changed."""
