@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI, Request
 
 from cloud_sync import ledger
 from cloud_sync.profiles import ProfileDirectory
+from cloud_sync.sync_metrics import SyncCollector
 from cloud_sync.worker import SyncConfig, SyncWorker, ledger_status
 from edge.catalog.model import Catalog
 
@@ -89,6 +90,7 @@ class CloudSync:
 def attach(service: EdgeService) -> CloudSync:
     """Build cloud sync for ``service`` and hook it into the service's start-up and background tasks."""
     sync = CloudSync(service)
+    service.metrics.registry.register(SyncCollector(sync.status))
     service.on_startup(sync.on_startup)
     if sync.worker is not None:
         service.add_task("cloud-sync", sync.worker.run)

@@ -76,6 +76,8 @@ def test_the_edge_and_the_centre_exchange_events_catalog_profiles_and_erasures(
             lambda: (s := edge.client.get("/api/sync/status").json())["sent_total"] >= 1 and s, timeout=60)
         assert status["enabled"] is True and status["backlog"] == 0 and status["last_success"] > 0
         assert server.stats()["events"] == {"purchase": 1}
+        metrics = edge.client.get("/metrics").text
+        assert "fitroom_sync_sent_total 1.0" in metrics and "fitroom_sync_backlog 0.0" in metrics
 
         # A shopper with the app walks in: the edge fetches their profile before any fitting room.
         # Published on the service's event loop, as the presence pipeline does.
