@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, async_playwright, expect
 from sqlmodel import Session, select
 
 from edge.catalog.model import Catalog, Sku, Style, load_catalog
@@ -298,4 +298,34 @@ async def test_a_withdrawn_token_turns_the_mirror_into_a_set_up_again_notice(
     await expect(page.locator("#state-auth")).to_be_visible()
     await expect(page.locator("#state-auth h2")).to_have_text("Hay que volver a configurar este espejo")
     await expect(page.locator("#state-empty")).to_be_hidden()
+    await context.close()
+
+
+async def test_the_mirror_shows_a_quiet_reconnecting_state_and_comes_back_by_itself(
+    edge: LiveEdge, browser: Browser
+) -> None:
+    token = issue_mirror_token(edge.service.db, "fr-6")
+    context, page = await portrait(browser)
+    link = {"down": False}
+    sockets: list[WebSocketRoute] = []
+
+    async def relay(ws: WebSocketRoute) -> None:
+        if link["down"]:
+            await ws.close(code=1001)
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    await page.route_web_socket(re.compile(r".*/ws/mirror/fr-6.*"), relay)
+    await page.goto(f"{edge.base_url}/mirror/fr-6?token={token}")
+    await expect(page.locator("#state-empty")).to_be_visible()
+    await expect(page.locator("#conn-pill")).to_be_hidden()
+    link["down"] = True
+    for ws in sockets:
+        await ws.close(code=1001)
+    await expect(page.locator("#conn-pill")).to_be_visible()
+    await expect(page.locator("#conn-pill")).to_have_text("Reconnecting…")
+    await expect(page.locator("#state-empty")).to_be_visible()  # the last view stays on screen
+    link["down"] = False
+    await expect(page.locator("#conn-pill")).to_be_hidden(timeout=30_000)  # backoff is capped at 15 s
     await context.close()

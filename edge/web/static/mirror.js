@@ -163,8 +163,11 @@
     let ws;
     try { ws = new WebSocket(wsUrl()); } catch (e) { scheduleReconnect(); return; }
     state.ws = ws;
-    ws.onopen = () => { state.wsAttempts = 0; setConnected(true); };
+    let live = false;
     ws.onmessage = (ev) => {
+      // Live once the edge has sent the room (it does on every connect), not merely on open: a socket
+      // that opens and drops at once must not count as back.
+      if (!live) { live = true; state.wsAttempts = 0; setConnected(true); }
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg && msg.type === "room" && msg.data) applyView(msg.data);
