@@ -96,6 +96,9 @@ async def portrait(browser: Browser) -> tuple[BrowserContext, Page]:
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Console errors too: a CSP violation, a missing image or a failed request shows up here.
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.set_default_timeout(15_000)
     setattr(page, "js_errors", errors)  # noqa: B010 - read back by the test
     return context, page
@@ -214,7 +217,10 @@ async def test_shopper_asks_for_a_size_buys_and_leaves_an_email_while_the_associ
         await shot(mirror, "mirror-after-1080x1920")
         await shot(console, "console-1080x1920")
         assert getattr(mirror, "js_errors") == []  # noqa: B009
-        assert getattr(console, "js_errors") == []  # noqa: B009
+        # The console asks /api/associate/me before sign-in: that one 401 is how it learns to show the form.
+        signed_out = ("/api/associate/me", "status of 401")
+        console_errors = [e for e in getattr(console, "js_errors") if not any(s in e for s in signed_out)]  # noqa: B009
+        assert console_errors == []
     await mirror_ctx.close()
     await console_ctx.close()
 
