@@ -13,6 +13,7 @@ import pytest
 from edge.catalog.model import load_catalog
 from edge.config import DEMO_CATALOG
 from edge.presence.events import EventType, PresenceEvent
+from tests.broker import free_port
 from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
 from tests.conftest import require
 from tests.mirror_support import eventually, mirror_edge
@@ -51,6 +52,20 @@ def test_sync_status_without_a_central_store_still_counts_the_backlog(tmp_path: 
     assert status["enabled"] is False and status["state"] == "disabled"
     assert status["backlog"] == 1 and status["sent_total"] == 0 and status["last_success"] is None
     assert status["oldest_age_s"] >= 0
+
+
+def test_the_edge_starts_and_serves_with_the_centre_unreachable(tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    with mirror_edge(tmp_path / "edge.db", central_url=nowhere, store_key="frs_unused") as edge:
+        assert len(edge.service.catalog.styles) > 0  # its own catalog, the centre never answered
+        epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(5)), 3)
+        bought = edge.client.post("/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"),
+                                  json={"epcs": [epc]})
+        assert bought.status_code == 201
+        status = eventually(lambda: (s := edge.client.get("/api/sync/status").json())["state"] == "retrying"
+                            and s, timeout=30)
+    assert status["enabled"] is True and status["backlog"] == 1 and status["sent_total"] == 0
+    assert status["last_error"] == "ConnectError" and status["retry_in_s"] is not None
 
 
 def test_the_edge_and_the_centre_exchange_events_catalog_profiles_and_erasures(
