@@ -221,6 +221,32 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, ke
     assert unknown.status_code == 404
 
 
+def test_the_centre_issues_rotating_beacon_codes(client: TestClient, keys: dict[str, str]) -> None:
+    client.put("/v1/admin/profiles/m-3", headers=ADMIN, json={"favourite_colours": ["Teal"]})
+    first = client.post("/v1/admin/profiles/m-3/beacon-code", headers=ADMIN, json={"major": 100})
+    assert first.status_code == 201
+    code = first.json()
+    assert code["uuid"] == BEACON_UUID and code["major"] == 100 and 1 <= code["minor"] <= 65535
+    found = client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params=code).json()
+    assert found["member_id"] == "m-3"
+    second = client.post("/v1/admin/profiles/m-3/beacon-code", headers=ADMIN, json={"major": 100}).json()
+    assert second["minor"] != code["minor"]  # rotated: the old code no longer names anyone
+    assert client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params=code).status_code == 404
+    assert client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params=second).status_code == 200
+    assert client.post("/v1/admin/profiles/nobody/beacon-code", headers=ADMIN,
+                       json={"major": 1}).status_code == 404
+
+
+def test_online_orders_join_the_profile_once(client: TestClient, keys: dict[str, str]) -> None:
+    client.put("/v1/admin/catalog", headers=ADMIN, json=CATALOG)
+    order = {"order_id": "WEB-1001", "member_id": "m-4", "items": [{"gtin": SCARF, "price_cents": 2200}]}
+    assert client.post("/v1/admin/online-orders", headers=ADMIN, json=order).json()["accepted"] == 1
+    assert client.post("/v1/admin/online-orders", headers=ADMIN, json=order).json()["duplicates"] == 1
+    profile = client.get("/v1/admin/profiles/m-4", headers=ADMIN).json()
+    bought = [(p["channel"], p["gtin"], p["price_cents"]) for p in profile["purchases"]]
+    assert bought == [("online", SCARF, 2200)]
+
+
 def test_erasure_removes_the_profile_and_feeds_every_edge(client: TestClient, keys: dict[str, str]) -> None:
     client.put("/v1/admin/profiles/m-9", headers=ADMIN,
                json={"email": "nine@example.org", "email_consent": True,

@@ -3,6 +3,7 @@ feeds, and profile enrolment (the loyalty app issuing a shopper's iBeacon code).
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
 from typing import Annotated
@@ -13,17 +14,19 @@ from sqlalchemy import func
 from sqlmodel import col, delete, select
 
 from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
-from cloud_sync.central.deps import AdminDep, SessionDep
+from cloud_sync.central.deps import AdminDep, SessionDep, SettingsDep
 from cloud_sync.central.erasure import erase_member
+from cloud_sync.central.ingest import ingest_batch
 from cloud_sync.central.models import Beacon, Erasure, Profile, Store, SyncEvent
 from cloud_sync.central.profiles import profile_view
 from cloud_sync.central.stores import StoreExists, create_store
-from cloud_sync.wire import ShopperProfile
+from cloud_sync.wire import IngestAck, ShopperProfile
 from edge.catalog.model import Style
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["admin"])
+ONLINE_CHANNEL = "online"  # the web shop: a channel, filed like a store of its own in the event log
 MemberId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
@@ -175,3 +178,58 @@ def delete_profile(member_id: MemberId, _admin: AdminDep, session: SessionDep) -
     erase_member(session, member_id=member_id, now=time.time())
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class BeaconCodeIn(BaseModel):
+    major: int = Field(ge=0, le=65535, description="the store group the member's app advertises in")
+
+
+@router.post("/admin/profiles/{member_id}/beacon-code", response_model=BeaconIn,
+             status_code=status.HTTP_201_CREATED)
+def issue_beacon_code(member_id: MemberId, body: BeaconCodeIn, _admin: AdminDep, session: SessionDep,
+                      settings: SettingsDep) -> BeaconIn:
+    """Issue the member's app a new iBeacon code (rotation: it replaces their codes under the app UUID).
+    The minor is random and unused in that major, so a code says nothing about who carries it."""
+    if session.get(Profile, member_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such profile")
+    app_uuid = str(uuid.UUID(settings.app_uuid))
+    taken = set(session.exec(select(Beacon.minor).where(Beacon.uuid == app_uuid,
+                                                        Beacon.major == body.major)).all())
+    if len(taken) >= 65535:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"no free code left in major {body.major}")
+    minor = secrets.randbelow(65535) + 1
+    while minor in taken:
+        minor = secrets.randbelow(65535) + 1
+    session.execute(delete(Beacon).where(col(Beacon.member_id) == member_id, col(Beacon.uuid) == app_uuid))
+    session.add(Beacon(uuid=app_uuid, major=body.major, minor=minor, member_id=member_id,
+                       issued_at=time.time()))
+    session.commit()
+    return BeaconIn(uuid=app_uuid, major=body.major, minor=minor)
+
+
+class OnlineLine(BaseModel):
+    gtin: str = Field(pattern=r"^\d{14}$")
+    price_cents: int | None = Field(default=None, ge=0)
+
+
+class OnlineOrderIn(BaseModel):
+    """A web-shop order, so the profile holds purchases from every channel. Idempotent by ``order_id``."""
+
+    order_id: str = Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9_.:-]+$")
+    member_id: str = Field(min_length=1, max_length=128)
+    created_at: float | None = None
+    items: list[OnlineLine] = Field(min_length=1)
+
+
+@router.post("/admin/online-orders", response_model=IngestAck)
+def post_online_order(body: OnlineOrderIn, _admin: AdminDep, session: SessionDep) -> IngestAck:
+    now = time.time()
+    event = {
+        "event_id": f"online-{body.order_id}", "type": "purchase", "store_id": ONLINE_CHANNEL,
+        "created_at": body.created_at or now, "member_id": body.member_id,
+        "payload": {"channel": ONLINE_CHANNEL, "order_id": body.order_id,
+                    "items": [line.model_dump(exclude_none=True) for line in body.items]},
+    }
+    ack = ingest_batch(session, store_id=ONLINE_CHANNEL, raw_events=[event], now=now)
+    session.commit()
+    return ack

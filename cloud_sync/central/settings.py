@@ -32,6 +32,10 @@ class CentralSettings(BaseSettings):
         default="http://localhost:8100/shop",
         description="Online shop base URL; each emailed item links to <shop_url>/p/<style>?gtin=<gtin>",
     )
+    app_uuid: str = Field(
+        default="e2c56db5-dffb-48d2-b060-d0f5a71096e0",
+        description="The store app's iBeacon UUID (FORMATS.md §5); codes are issued under it",
+    )
     mail_poll_s: float = Field(default=2.0, gt=0, description="How often pending emails are looked for")
     max_concurrent_ingests: int = Field(
         default=16, ge=1, description="Beyond this many batches in flight, ingest sheds load with 503"
