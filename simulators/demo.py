@@ -249,9 +249,11 @@ async def _run(args: argparse.Namespace) -> int:
         return 0
     finally:
         stop.set()
+        done: list[str] = []
         for task in workers:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, timeout=15)
+                result = await asyncio.wait_for(task, timeout=15)
+                done.append(_summary(result))
         if traffic is not None:
             await asyncio.to_thread(traffic.stop)
         server.should_exit = True
@@ -260,7 +262,21 @@ async def _run(args: argparse.Namespace) -> int:
         await broker.stop()
         if central is not None:
             await asyncio.to_thread(central.stop)
+        for line in filter(None, done):
+            print(line)
         print("demo stopped: broker, edge, central store, shoppers and associates are down.")
+
+
+def _summary(result: object) -> str:
+    """One line on what a worker did: the associates' tasks, or the shoppers' mirror taps."""
+    if isinstance(result, list) and result:
+        claimed = sum(getattr(a, "claimed", 0) for a in result)
+        completed = sum(getattr(a, "completed", 0) for a in result)
+        return f"simulated associates claimed {claimed} and completed {completed} tasks"
+    if isinstance(result, dict):
+        taps = ", ".join(f"{kind} {n}" for kind, n in sorted(result.items())) or "none"
+        return f"simulated mirror taps: {taps}"
+    return ""
 
 
 def _print_banner(
@@ -297,6 +313,7 @@ def _print_banner(
         "",
         f"  simulated: ~{args.shoppers_per_hour:g} shoppers an hour, associates "
         f"{', '.join(p.first_name for p in crew) or 'none'}, at {args.speed:g}x speed",
+        "  Shoppers start arriving within a minute or two; mirrors update live.",
         "  Ctrl-C stops everything.",
         "",
     ]
