@@ -1,4 +1,4 @@
-"""deploy/mosquitto: the generated users and ACL on a real Mosquitto — least privilege per device.
+"""deploy/mosquitto: the shipped mosquitto.conf with generated users and ACL on a real Mosquitto.
 
 Each reader and BLE node may publish only to its own topics; the edge may subscribe to everything its
 pipeline needs; anonymous clients and wrong passwords are refused.
@@ -74,16 +74,18 @@ def secured(tmp_path: Path) -> Iterator[SecuredBroker]:
         line.split("=", 1) for line in (out / "credentials.env").read_text().splitlines() if line
     )
     broker = Mosquitto(tmp_path)
-    broker.conf.write_text(
-        f"listener {broker.port} 127.0.0.1\n"
-        "allow_anonymous false\n"
-        f"password_file {out / 'passwd'}\n"
-        f"acl_file {out / 'acl'}\n"
-        "persistence false\n"
-        f"log_dest file {broker.log}\n"
-        # As root, mosquitto drops to user 'mosquitto', who cannot read our 0600 files.
-        + ("user root\n" if os.geteuid() == 0 else "")
+    # The shipped configuration, with this test's paths and a private port.
+    shipped = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+    (tmp_path / "data").mkdir()
+    conf = (
+        shipped.replace("/etc/mosquitto/fitroom", str(out))
+        .replace("\nlistener 1883\n", f"\nlistener {broker.port} 127.0.0.1\n")
+        .replace("/var/lib/mosquitto/", f"{tmp_path / 'data'}/")
+        .replace("log_dest stderr", f"log_dest file {broker.log}")
     )
+    assert f"listener {broker.port}" in conf and str(out) in conf
+    # As root, mosquitto drops to user 'mosquitto', who cannot read our 0600 files.
+    broker.conf.write_text(conf + ("user root\n" if os.geteuid() == 0 else ""))
     broker.start()
     yield SecuredBroker(broker, credentials)
     broker.stop()
