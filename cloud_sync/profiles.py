@@ -46,6 +46,7 @@ def parse_ibeacon_device(device: str) -> BeaconCode | None:
 class _Entry:
     profile: wire.ShopperProfile | None  # None: looked up, nobody we know (a negative entry)
     fetched_at: float
+    refresh_at: float
 
 
 def to_suggest_profile(profile: wire.ShopperProfile) -> ShopperProfile:
@@ -58,39 +59,59 @@ def to_suggest_profile(profile: wire.ShopperProfile) -> ShopperProfile:
 
 
 class ProfileDirectory:
-    """Device id → profile, each entry valid for ``ttl_s`` (negative answers for ``negative_ttl_s``)."""
+    """Device id → profile. A profile is refreshed from the centre when its shopper is seen again after
+    ``refresh_after_s``, and served (stale, if the centre is unreachable) for up to ``keep_s``. "Nobody
+    we know" is remembered for ``negative_ttl_s``; so is a failed lookup, so a walking shopper's phone
+    does not cost a request per presence event."""
 
-    def __init__(self, *, ttl_s: float = 600.0, negative_ttl_s: float = 60.0,
+    def __init__(self, *, refresh_after_s: float = 300.0, keep_s: float = 3600.0,
+                 negative_ttl_s: float = 60.0, max_entries: int = 10_000,
                  clock: Callable[[], float] = time.time) -> None:
-        self.ttl_s = ttl_s
+        self.refresh_after_s = refresh_after_s
+        self.keep_s = keep_s
         self.negative_ttl_s = negative_ttl_s
+        self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._erased: set[str] = set()
 
-    def _fresh(self, device: str, now: float) -> _Entry | None:
-        entry = self._entries.get(device)
-        if entry is None:
-            return None
-        ttl = self.ttl_s if entry.profile is not None else self.negative_ttl_s
-        if now - entry.fetched_at > ttl:
-            del self._entries[device]
-            return None
-        return entry
-
     def needs_fetch(self, device: str, now: float) -> bool:
-        """True when ``device`` is an iBeacon with no fresh entry (the shopper is new here, or stale)."""
-        return parse_ibeacon_device(device) is not None and self._fresh(device, now) is None
+        """True when ``device`` is an iBeacon not looked up yet, or due for a refresh."""
+        if parse_ibeacon_device(device) is None:
+            return False
+        entry = self._entries.get(device)
+        return entry is None or now >= entry.refresh_at
 
     def store(self, device: str, profile: wire.ShopperProfile | None, now: float) -> None:
+        """Record a lookup's answer (None: the centre knows nobody with this code)."""
         if profile is not None and profile.member_id in self._erased:
             profile = None
-        self._entries[device] = _Entry(profile, now)
+        wait = self.refresh_after_s if profile is not None else self.negative_ttl_s
+        self._entries[device] = _Entry(profile, now, now + wait)
+        self._prune(now)
+
+    def lookup_failed(self, device: str, now: float) -> None:
+        """The centre could not be asked: keep what we had, ask again after ``negative_ttl_s``."""
+        entry = self._entries.get(device)
+        if entry is None:
+            self._entries[device] = _Entry(None, now, now + self.negative_ttl_s)
+            self._prune(now)
+        else:
+            entry.refresh_at = now + self.negative_ttl_s
+
+    def _prune(self, now: float) -> None:
+        if len(self._entries) <= self.max_entries:
+            return
+        for device, entry in list(self._entries.items()):
+            if now - entry.fetched_at > self.keep_s or (entry.profile is None and now >= entry.refresh_at):
+                del self._entries[device]
 
     def profile(self, device: str) -> wire.ShopperProfile | None:
-        """The full profile (for the associate console) if fresh."""
-        entry = self._fresh(device, self._clock())
-        return entry.profile if entry else None
+        """The full profile (for the associate console), if known and not older than ``keep_s``."""
+        entry = self._entries.get(device)
+        if entry is None or entry.profile is None or self._clock() - entry.fetched_at > self.keep_s:
+            return None
+        return entry.profile
 
     def profile_for_device(self, device: str) -> ShopperProfile | None:
         """``ProfileLookup``: what suggestions use."""

@@ -284,9 +284,9 @@ class SyncWorker:
         try:
             profile = await self.client.profile_by_beacon(code.uuid, code.major, code.minor)
         except (CentralUnavailable, CentralRefused) as err:
-            # Cached as "unknown" for the short negative TTL, so a walking shopper is not retried per read.
             log.info("profile lookup unavailable (%s)", err)
-            profile = None
+            self.profiles.lookup_failed(device, self._clock())
+            return
         self.profiles.store(device, profile, self._clock())
         if profile is not None and self._on_profile is not None:
             self._on_profile(device)
