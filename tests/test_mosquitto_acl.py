@@ -174,3 +174,27 @@ async def test_a_device_user_does_not_receive_other_devices_messages(secured: Se
         await edge.stop()
     assert [m.payload for m in heard_by_edge] == [b"zebra-read"]
     assert heard_by_spy == []
+
+
+async def test_the_edge_service_signs_in_with_its_own_user_from_the_settings(
+    secured: SecuredBroker, tmp_path: Path
+) -> None:
+    from edge.config import EdgeSettings
+    from edge.service import EdgeService
+
+    settings = EdgeSettings(
+        layout=DEMO_LAYOUT,
+        mqtt_url=f"mqtt://127.0.0.1:{secured.broker.port}",
+        mqtt_username="fitroom-edge",
+        mqtt_password=secured.credentials["fitroom-edge"],
+        db_url=f"sqlite:///{tmp_path / 'edge.db'}",
+    )
+    service = EdgeService(settings)
+    await service.start()
+    try:
+        assert await service.mqtt.wait_connected(10)
+        await asyncio.sleep(0.5)
+        health = service.health()
+    finally:
+        await service.stop()
+    assert health.status == "ok" and service.mqtt.last_error is None
