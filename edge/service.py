@@ -213,9 +213,11 @@ class EdgeService:
 
     def health(self) -> EdgeHealth:
         problems: list[str] = []
+        error = self.mqtt.last_error
         if not self.mqtt.connected:
-            error = self.mqtt.last_error
             problems.append(f"mqtt: not connected{f' ({error})' if error else ''}")
+        elif error is not None:  # connected, but e.g. a subscription was refused: traffic is missing
+            problems.append(f"mqtt: {error}")
         depth = self.mqtt.queue_depth
         if depth >= self.mqtt.queue_size * QUEUE_DEGRADED_RATIO:
             problems.append(f"ingest: hand-off {depth}/{self.mqtt.queue_size} full, falling behind")
