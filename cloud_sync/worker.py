@@ -90,7 +90,10 @@ class SyncWorker:
     async def run(self) -> None:
         """Drain, pull and follow erasures until cancelled. Can be run again after a cancel."""
         self._loop = asyncio.get_running_loop()
-        await asyncio.to_thread(ledger.ensure_tables, self.engine)
+        try:
+            await asyncio.to_thread(ledger.ensure_tables, self.engine)
+        except Exception as err:  # the loops below report and retry whatever is wrong with the database
+            log.error("sync: preparing the ledger tables failed: %s", type(err).__name__)
         if self._own_client and self.client.closed:
             self.client = CentralClient(self.config.central_url, self.config.store_key)
         try:
@@ -125,6 +128,11 @@ class SyncWorker:
                 # A refused key or a misconfigured store id will not fix itself: keep trying, slowly.
                 log.error("central store refused the outbox batch: %s", err)
                 await self._wait_out(backoff, f"refused: HTTP {err.status}", backoff.cap_s)
+                continue
+            except Exception as err:  # e.g. the edge database busy: never let sync die with the task
+                # The type only: a database error's text may quote an outbox payload (an email address).
+                log.error("sync: sending the outbox failed: %s", type(err).__name__)
+                await self._wait_out(backoff, type(err).__name__, None)
                 continue
             backoff.reset()
             if sent < self._batch_size:
@@ -161,12 +169,19 @@ class SyncWorker:
 
     async def _pull_forever(self) -> None:
         backoff = Backoff(self.config.backoff_base_s, self.config.backoff_cap_s)
-        await self.restore_catalog()
+        try:
+            await self.restore_catalog()
+        except Exception as err:
+            log.error("sync: the stored central catalog could not be restored: %s", type(err).__name__)
         while True:
             try:
                 await self.pull_once()
             except (CentralUnavailable, CentralRefused) as err:
                 await asyncio.sleep(backoff.next_delay(getattr(err, "retry_after", None)))
+                continue
+            except Exception as err:
+                log.error("sync: catalog pull failed: %s", type(err).__name__)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             backoff.reset()
             await asyncio.sleep(self.config.pull_interval_s)
@@ -222,6 +237,10 @@ class SyncWorker:
                 await self.erasures_once()
             except (CentralUnavailable, CentralRefused) as err:
                 await asyncio.sleep(backoff.next_delay(getattr(err, "retry_after", None)))
+                continue
+            except Exception as err:
+                log.error("sync: applying erasures failed: %s", type(err).__name__)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             backoff.reset()
             await asyncio.sleep(self.config.erasure_interval_s)

@@ -144,6 +144,27 @@ async def test_the_worker_honours_retry_after_and_keeps_the_backlog(edge_db: Eng
     assert status_now["backlog"] == 1 and status_now["sent_total"] == 0
 
 
+async def test_a_failing_edge_database_never_kills_the_worker(edge_db: Engine) -> None:
+    def never(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("nothing may be sent")
+
+    worker = make_worker(edge_db, CentralClient("http://central", "k", transport=httpx.MockTransport(never)))
+    with edge_db.begin() as conn:  # a broken outbox table under the worker
+        conn.exec_driver_sql("ALTER TABLE outbox RENAME TO outbox_gone")
+        conn.exec_driver_sql("CREATE TABLE outbox (broken INTEGER)")
+    task = asyncio.create_task(worker.run())
+    try:
+        for _ in range(200):
+            if worker.last_error:
+                break
+            await asyncio.sleep(0.02)
+        assert worker.state == "retrying" and worker.last_error == "OperationalError"
+        assert not task.done()  # still running: it will try again
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 async def test_drained_events_are_counted_once_and_the_count_survives_a_restart(
         central: Central, edge_db: Engine) -> None:
     ids = [write_event(edge_db, gtin=TEE_S) for _ in range(7)]
