@@ -268,8 +268,12 @@
     const sub = [];
     if (covered && items.length) sub.push(plural("items_count", items.length));
     if (shopper && shopper.preferred_sizes) {
-      const sizes = Object.values(shopper.preferred_sizes).filter(Boolean);
-      if (sizes.length) sub.push(t("your_sizes", { sizes: Array.from(new Set(sizes)).join(", ") }));
+      // Only the categories being tried, each named: "tops S · trousers W32 L30".
+      const here = new Set(items.map((i) => i.category).filter(Boolean));
+      const sizes = Object.entries(shopper.preferred_sizes)
+        .filter(([cat, size]) => size && here.has(cat))
+        .map(([cat, size]) => (I18N[DEFAULT_LANG]["cat_" + cat] ? t("cat_" + cat) + " " : "") + size);
+      if (sizes.length) sub.push(t("your_sizes", { sizes: sizes.join(" · ") }));
     }
     $("#hero-sub").textContent = sub.join(" · ");
     $("#hero").hidden = (items.length === 0 || !covered) && !shopper;
