@@ -343,7 +343,8 @@
           .map((t) => ({ ...t, age_s: ages.get(t.id) }));
         state.receivedAt = performance.now();
       }
-      toast(verb === "claim" ? "Claimed — it's yours" : "Marked done");
+      const took = updated && typeof updated.complete_s === "number" ? " — " + fmtAge(updated.complete_s) + " from call to done" : "";
+      toast(verb === "claim" ? "Claimed — it's yours" : "Marked done" + took);
     } catch (e) {
       if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
       toast(e.message || "That didn't work — try again", true);
