@@ -221,6 +221,20 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, ke
     assert unknown.status_code == 404
 
 
+def test_enrolling_twice_changes_nothing_and_keeps_what_was_left_out(
+        client: TestClient, keys: dict[str, str]) -> None:
+    enrol = {"preferred_sizes": {"tops": "L"}, "favourite_colours": ["Teal"],
+             "beacons": [{"uuid": BEACON_UUID, "major": 7, "minor": 7}]}
+    first = client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=enrol).json()
+    consent = {"email": "six@example.org", "email_consent": True}
+    client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=consent)
+    again = client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=enrol).json()
+    assert again == {**first, "has_email_consent": True}  # same counts, email kept
+    found = client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]),
+                       params={"uuid": BEACON_UUID, "major": 7, "minor": 7})
+    assert found.status_code == 200
+
+
 def test_the_centre_issues_rotating_beacon_codes(client: TestClient, keys: dict[str, str]) -> None:
     client.put("/v1/admin/profiles/m-3", headers=ADMIN, json={"favourite_colours": ["Teal"]})
     first = client.post("/v1/admin/profiles/m-3/beacon-code", headers=ADMIN, json={"major": 100})

@@ -27,6 +27,9 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 ONLINE_CHANNEL = "online"  # the web shop: a channel, filed like a store of its own in the event log
+# A stated preference weighs like a couple of purchases; what the shopper then does refines it. Applied as a
+# floor, not added, so enrolling the same member twice changes nothing.
+STATED = 5
 MemberId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
@@ -71,7 +74,9 @@ class BeaconIn(BaseModel):
 
 
 class ProfileIn(BaseModel):
-    """Enrolment from the loyalty programme. ``email`` is stored only with ``email_consent``."""
+    """Enrolment from the loyalty programme. ``email`` is stored only with ``email_consent``. Fields left
+    out keep their stored value; stated preferences are floors, so the same enrolment twice changes
+    nothing."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -81,7 +86,7 @@ class ProfileIn(BaseModel):
     preferred_sizes: dict[str, str] = Field(default_factory=dict, description="category -> size")
     favourite_colours: list[str] = Field(default_factory=list)
     favourite_brands: list[str] = Field(default_factory=list)
-    beacons: list[BeaconIn] = Field(default_factory=list, description="replaces the member's codes")
+    beacons: list[BeaconIn] = Field(default_factory=list, description="when given, replaces their codes")
 
 
 class StoreIn(BaseModel):
@@ -142,20 +147,22 @@ def put_profile(
     now = time.time()
     profile = session.get(Profile, member_id) or Profile(member_id=member_id, created_at=now, updated_at=now)
     profile.updated_at = now
-    profile.email = body.email if body.email_consent else None
-    profile.email_consent_at = now if body.email_consent and body.email else None
-    profile.language = body.language
-    # Stated preferences weigh like a few purchases; what the shopper then does refines them.
+    given = body.model_fields_set  # fields left out keep their value (e.g. an email given at a mirror)
+    if given & {"email", "email_consent"}:
+        profile.email = body.email if body.email_consent else None
+        profile.email_consent_at = now if body.email_consent and body.email else None
+    if "language" in given:
+        profile.language = body.language
     sizes = {k: dict(v) for k, v in profile.size_counts.items()}
     for category, size in body.preferred_sizes.items():
-        sizes.setdefault(category, {})[size] = sizes.get(category, {}).get(size, 0) + 5
+        sizes.setdefault(category, {})[size] = max(sizes.get(category, {}).get(size, 0), STATED)
     profile.size_counts = sizes
-    profile.colour_counts = {**profile.colour_counts,
-                             **{c: profile.colour_counts.get(c, 0) + 5 for c in body.favourite_colours}}
-    profile.brand_counts = {**profile.brand_counts,
-                            **{b: profile.brand_counts.get(b, 0) + 5 for b in body.favourite_brands}}
+    colours, brands = profile.colour_counts, profile.brand_counts
+    profile.colour_counts = {**colours, **{c: max(colours.get(c, 0), STATED) for c in body.favourite_colours}}
+    profile.brand_counts = {**brands, **{b: max(brands.get(b, 0), STATED) for b in body.favourite_brands}}
     session.add(profile)
-    session.execute(delete(Beacon).where(col(Beacon.member_id) == member_id))
+    if "beacons" in given:
+        session.execute(delete(Beacon).where(col(Beacon.member_id) == member_id))
     for b in body.beacons:
         session.execute(delete(Beacon).where(col(Beacon.uuid) == b.uuid, col(Beacon.major) == b.major,
                                              col(Beacon.minor) == b.minor))
