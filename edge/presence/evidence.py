@@ -125,7 +125,7 @@ class RssiLevel:
     __slots__ = ("mean", "n", "var")
 
     _MIN_SAMPLES = 30
-    _ALPHA = 0.02
+    _ALPHA = 0.0005
 
     def __init__(self) -> None:
         self.n = 0

@@ -41,6 +41,8 @@ _DEPARTURES_KEPT = 8
 _AWAY_SETTLE_S = 1.0
 # Garments read within this long before a reader's last report were being read when it fell silent.
 _BUSY_S = 2.0
+_TAU_READS = 3.0
+_RECENT_S = 1.0
 
 
 class _Item:
@@ -87,7 +89,7 @@ class ItemTracker:
         # room -> (since, last read there) of the latest garments proven to have left it
         self._departed: dict[str, deque[tuple[float, float]]] = {}
         self._next_gc = -math.inf
-        self._prior_tau = max(0.5 * RoomEvidence(params).window, 1.0)
+        self._prior_tau = min(max(_TAU_READS / RoomEvidence(params).read_probability(), 2.0), 15.0)
 
     # -- inputs ------------------------------------------------------------------------------------
 
@@ -160,6 +162,8 @@ class ItemTracker:
         best: str | None = None
         best_score = runner_score = 0.0
         for room, ev in item.rooms.items():
+            if room == home and now - ev.last > ev.window and self._covered(room):
+                continue  # home has not read it for a window: its old evidence no longer competes
             if ev.score > best_score:
                 best, best_score, runner_score = room, ev.score, best_score
             elif ev.score > runner_score:
@@ -178,25 +182,36 @@ class ItemTracker:
         return []
 
     def _qualifies(self, item: _Item, room: str, score: float, runner: float, now: float) -> bool:
-        """May the tag enter ``room``: covered, read persistently, dominant, at an in-room RSSI."""
+        """May the tag enter ``room``: covered, being read there, dominant, at an in-room RSSI, and
+        persistently (or right beside garments that just entered, or at full in-room strength)."""
         p = self._p
         ev = item.rooms[room]
-        if ev.seen < p.confirm_seconds_read or now - ev.first < p.confirm_s:
-            # Garments arrive together: right after another one entered, one read is persistence enough.
-            group = self._arrivals.get(room)
-            if (
-                group is None
-                or now - group[0] > p.group_entry_s
-                or abs(ev.first - group[1]) > p.group_entry_s
-            ):
-                return False
         if score < p.dominance * runner or not self._covered(room):
             return False
-        if now - ev.last > ev.window:
-            return False
+        if now - ev.last > _RECENT_S:
+            return False  # decide while it is being read there, not on the memory of a passing read
         level = self._levels.get(room)
         floor = level.floor(p.in_room_margin_db) if level is not None else None
-        return floor is None or ev.episode_rssi() >= floor
+        rssi = ev.episode_rssi()
+        if floor is not None and rssi < floor:
+            return False
+        home = item.room
+        if home is not None and rssi < item.rooms[home].episode_rssi() - p.in_room_margin_db:
+            # Far weaker than it was read at home: a cross-read of a garment still there (perhaps worn
+            # and shielded), not the garment carried in.
+            return False
+        if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
+            return True
+        # Read as strongly as garments inside this room usually are: no corridor or neighbour does that.
+        if level is not None and floor is not None and rssi >= level.mean:
+            return True
+        # Garments arrive together: right after another one entered, one read is persistence enough.
+        group = self._arrivals.get(room)
+        return (
+            group is not None
+            and now - group[0] <= p.group_entry_s
+            and abs(ev.first - group[1]) <= p.group_entry_s
+        )
 
     def _hold(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> float:
         """How much silence at home means the tag has left."""
@@ -279,10 +294,12 @@ class ItemTracker:
         item.t_decay = now
 
     def _tau(self, ref: RoomEvidence | None) -> float:
-        """Evidence time scale: half the tag's window at home (the prior window when it has none)."""
+        """Evidence time scale: the time in which home reads the tag about three times (the prior read
+        rate when it has no home), within [2, 15] s: long enough to ride out gaps, short enough to follow
+        a garment that moved."""
         if ref is None:
             return self._prior_tau
-        return max(0.5 * ref.window, 1.0)
+        return min(max(_TAU_READS / ref.read_probability(), 2.0), 15.0)
 
     def _level(self, room: str) -> RssiLevel:
         level = self._levels.get(room)

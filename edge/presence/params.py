@@ -94,11 +94,13 @@ class PresenceParams(BaseModel):
         ),
     )
     in_room_margin_db: float = Field(
-        default=8.0,
+        default=12.0,
         ge=0,
         description=(
             "Once a room has learned the RSSI of garments really inside it, an item entering must be read "
-            "within this many dB of it (or 2.5 standard deviations, whichever is wider)"
+            "within this many dB of it (or 2.5 standard deviations, whichever is wider; people in the "
+            "room absorb several dB); a garment moving from another room within this many dB of its RSSI "
+            "there (a cross-read of a garment still at home, perhaps worn, is far weaker)"
         ),
     )
     away_seconds: int = Field(
