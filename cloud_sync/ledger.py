@@ -31,6 +31,7 @@ __all__ = [
     "get_number",
     "mark_sent",
     "next_batch",
+    "prune_sent",
     "set_number",
     "to_wire",
 ]
@@ -167,6 +168,16 @@ def mark_sent(engine: Engine, seqs: Sequence[int], *, rejected: Sequence[int] = 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def prune_sent(engine: Engine, *, sent_before: float) -> int:
+    """Delete outbox rows acknowledged before ``sent_before`` (``sent_total`` keeps counting them);
+    returns rows deleted. The store keeps no copy of shoppers' events longer than it must."""
+    with Session(engine) as session:
+        result = session.execute(delete(OutboxEvent).where(
+            col(OutboxEvent.sent_at).is_not(None), col(OutboxEvent.sent_at) < sent_before))
+        session.commit()
+        return int(getattr(result, "rowcount", 0))
 
 
 def backlog(engine: Engine) -> tuple[int, float | None]:

@@ -47,6 +47,8 @@ class SyncConfig:
     erasure_interval_s: float = 15.0
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 60.0
+    keep_sent_s: float = 7 * 86400.0  # acknowledged outbox rows are deleted after this long
+    prune_every_s: float = 3600.0
 
 
 class SyncWorker:
@@ -84,6 +86,7 @@ class SyncWorker:
         self.last_error: str | None = None
         self.retry_at: float | None = None
         self.last_pull: float | None = None
+        self._pruned_at = 0.0
 
     # -- running ------------------------------------------------------------------------------------
 
@@ -137,7 +140,23 @@ class SyncWorker:
             backoff.reset()
             if sent < self._batch_size:
                 self.state = "idle"
+                await self._prune_if_due()
                 await self._sleep(self.config.idle_poll_s)
+
+    async def _prune_if_due(self) -> None:
+        now = self._clock()
+        if now - self._pruned_at < self.config.prune_every_s:
+            return
+        self._pruned_at = now
+        try:
+            gone = await asyncio.to_thread(ledger.prune_sent, self.engine,
+                                           sent_before=now - self.config.keep_sent_s)
+        except Exception as err:
+            log.error("sync: pruning sent outbox rows failed: %s", type(err).__name__)
+            return
+        if gone:
+            log.info("deleted %d outbox rows acknowledged more than %.0f days ago", gone,
+                     self.config.keep_sent_s / 86400)
 
     async def _wait_out(self, backoff: Backoff, reason: str, retry_after: float | None) -> None:
         delay = backoff.next_delay(retry_after)
@@ -339,6 +358,7 @@ def ledger_status(engine: Engine, *, now: float) -> dict[str, Any]:
         "sent_total": c.sent_total,
         "rejected_total": c.rejected_total,
         "last_success": c.last_success,
+        "last_success_age_s": round(now - c.last_success, 3) if c.last_success else None,
         "catalog_version": ledger.get_number(engine, CATALOG_VERSION),
         "stock_version": ledger.get_number(engine, STOCK_VERSION),
         "erasure_cursor": ledger.get_number(engine, ERASURE_CURSOR),
