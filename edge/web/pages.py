@@ -157,12 +157,25 @@ async def associate_page(
     )
 
 
+@lru_cache(maxsize=64)
+def _etag(path: Path, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+    return f'"{digest}"'
+
+
 @router.get("/static/{name}", include_in_schema=False)
-async def static_file(name: str) -> Response:
-    """One file of the pages' own static folder; no sub-paths, no listing, nothing else on disk."""
+async def static_file(name: str, request: Request) -> Response:
+    """One file of the pages' own static folder; no sub-paths, no listing, nothing else on disk.
+
+    Browsers revalidate (ETag, 304): the ES modules the pages import carry no version in their URL,
+    so an upgraded edge must never be served from a stale cache."""
     path = STATIC_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in _STATIC_TYPES or not path.is_file():
         raise HTTPException(status_code=404, detail=f"no static file {name!r}")
+    stat = path.stat()
+    etag = _etag(path, stat.st_mtime_ns, stat.st_size)
+    headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
     media_type = _STATIC_TYPES.get(path.suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    # Pages ask for ?v=<digest of the static files>, so a long cache is safe across releases.
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(path, media_type=media_type, headers=headers)

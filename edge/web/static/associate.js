@@ -1,9 +1,9 @@
 /* The associate console: sign in with ID + PIN, then follow the live task queue pushed over
-   /ws/associate (the sign-in cookie authenticates it) and claim / complete tasks via /api/associate. */
-"use strict";
+   /ws/associate (the sign-in cookie authenticates it) and claim / complete tasks via /api/associate.
+   ES module, no build step. */
+import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
 
-(function () {
-  const $ = (sel, root) => (root || document).querySelector(sel);
+{
   const KIND = {
     size_request: "Size request",
     bag: "Bag purchase",
@@ -28,55 +28,8 @@
     shoppersTimer: null,
   };
 
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "class") el.className = v;
-      else if (k === "text") el.textContent = v;
-      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-      else if (k === "dataset") Object.assign(el.dataset, v);
-      else el.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return el;
-  }
-  function errorMessage(data) {
-    if (!data) return "";
-    const d = data.detail !== undefined ? data.detail : data.message;
-    if (typeof d === "string") return d;
-    if (Array.isArray(d)) return d.map((x) => (x && x.msg) || "").filter(Boolean).join("; ");
-    return "";
-  }
-  async function api(method, path, payload) {
-    const res = await fetch(path, {
-      method,
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", ...(payload ? { "Content-Type": "application/json" } : {}) },
-      body: payload ? JSON.stringify(payload) : undefined,
-      cache: "no-store",
-    });
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) {
-      const err = new Error(errorMessage(data) || res.statusText || ("HTTP " + res.status));
-      err.status = res.status;
-      throw err;
-    }
-    return data;
-  }
-  let toastTimer = null;
-  function toast(text, isError) {
-    const el = $("#toast");
-    el.textContent = text;
-    el.classList.toggle("is-error", !!isError);
-    el.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
-  }
+  const api = jsonApi();
+  const toast = toaster($("#toast"), 4000);
 
   // ---------- sign-in ----------
   function showSignIn(message) {
@@ -179,9 +132,7 @@
     } catch (e) {
       if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
     }
-    const n = state.attempts++;
-    const delay = Math.min(15000, 500 * Math.pow(2, n)) * (0.6 + Math.random() * 0.4);
-    state.timer = setTimeout(connect, delay);
+    state.timer = setTimeout(connect, backoffMs(state.attempts++));
   }
   // The floor at a glance: which fitting rooms are busy, which wait for someone, which cannot be seen.
   async function loadRooms() {
@@ -237,9 +188,7 @@
     return [it.name, [it.size, it.colour].filter(Boolean).join(" · ")].filter(Boolean).join(" — ");
   }
   function money(cents, currency) {
-    try {
-      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency || "EUR" }).format(cents / 100);
-    } catch (e) { return (cents / 100).toFixed(2); }
+    return formatMoney("en-GB", cents, currency);
   }
   function taskBody(task) {
     const d = task.detail || {};
@@ -374,4 +323,4 @@
       showSignIn("");
     }
   })();
-})();
+}

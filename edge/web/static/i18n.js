@@ -1,8 +1,6 @@
 /* Mirror UI strings. Every string the shopper sees comes from this table; {name} placeholders are
-   filled by t(key, {name: ...}). Add a language by adding a column with the same keys. */
-"use strict";
-
-window.FITROOM_I18N = {
+   filled by t(key, {name: ...}). ES module. Add a language by adding a column with the same keys. */
+export const STRINGS = {
   en: {
     lang_name: "English",
     greeting: "Hi {name}",
