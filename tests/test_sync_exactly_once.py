@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -25,6 +26,7 @@ from tests.central_support import (
     wait_for,
 )
 from tests.conftest import require
+from tests.mirror_support import MirrorEdge, mirror_edge
 
 STORE = "store-042"
 
@@ -153,3 +155,41 @@ def test_the_edge_killed_with_sigkill_mid_sync_and_restarted_delivers_every_even
         assert sum(server.stats()["events"].values()) == produced
     finally:
         store.stop()
+
+
+def test_the_store_keeps_serving_while_the_centre_is_down_and_nothing_is_lost(
+        central: tuple[CentralServer, str], tmp_path: Path) -> None:
+    server, key = central
+
+    def shop(edge: MirrorEdge, n: int, start: int) -> None:
+        """Shoppers at the mirrors: buy what they try, ask for another size."""
+        for i in range(start, start + n):
+            room = f"fr-{i % 3 + 1}"
+            style = edge.style(i, category="tops")
+            epc = edge.put_in_room(room, edge.sku_in_stock(style), 1000 + i)
+            headers = edge.mirror(room)
+            bought = edge.client.post(f"/api/mirror/{room}/purchases", headers=headers, json={"epcs": [epc]})
+            asked = edge.client.post(f"/api/mirror/{room}/requests", headers=headers,
+                                     json={"gtin": edge.sku_in_stock(style, skip=1).gtin})
+            assert bought.status_code == 201 and asked.status_code == 201, (bought.text, asked.text)
+
+    def status(edge: MirrorEdge) -> dict[str, Any]:
+        body: dict[str, Any] = edge.client.get("/api/sync/status").json()
+        return body
+
+    with mirror_edge(tmp_path / "edge.db", central_url=server.url, store_key=key) as edge:
+        shop(edge, 3, 0)
+        wait_for(lambda: status(edge)["backlog"] == 0 and status(edge)["sent_total"] > 0, 60, "first sync")
+
+        server.stop()
+        shop(edge, 6, 3)  # mirrors, requests and purchases go on
+        wait_for(lambda: status(edge)["state"] == "retrying", 60, "the worker to notice the centre is down")
+        queued = status(edge)
+        assert queued["backlog"] == 12 and queued["oldest_age_s"] >= 0
+
+        server.start()
+        wait_for(lambda: status(edge)["backlog"] == 0, 120, "the backlog to drain")
+        at_edge = outbox_counts(edge.service.db)
+        assert status(edge)["sent_total"] == sum(at_edge.values())
+    assert server.stats()["events"] == at_edge
+    assert at_edge["purchase"] == 9 and at_edge["size_request"] == 9
