@@ -65,21 +65,27 @@ def fill_outbox(url: str, count: int) -> None:
 
 
 async def drain(url: str, central_url: str, key: str, batch: int, deadline: float) -> tuple[int, float]:
+    """Run the edge's sync worker as the edge does (``run()``: drain, pulls, erasure feed) until the
+    backlog is empty; returns (events acknowledged, seconds)."""
     engine = edge_engine(url)
     worker = SyncWorker(engine, SyncConfig(central_url=central_url, store_key=key, store_id=STORE,
                                            batch_size=batch), client=CentralClient(central_url, key))
-    sent = 0
     started = time.perf_counter()
+    task = asyncio.create_task(worker.run())
     try:
-        while time.monotonic() < deadline:
-            n = await worker.drain_once()
-            if n == 0:
+        while time.monotonic() < deadline and not task.done():
+            counts = await asyncio.to_thread(ledger.counts, engine)
+            if counts.backlog == 0:
                 break
-            sent += n
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        sent = (await asyncio.to_thread(ledger.counts, engine)).sent_total
     finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         await worker.client.aclose()
         engine.dispose()
-    return sent, time.perf_counter() - started
+    return sent, elapsed
 
 
 def main() -> int:
