@@ -17,6 +17,7 @@ __all__ = ["RoomEvidence", "RssiLevel", "binomial_window"]
 
 # Per-second read probability is capped below 1: no tag is read with certainty.
 _P_MAX = 0.98
+_LEVEL_LEARNING = 0.2
 # Seconds of pseudo-observation at the prior rate a new tag starts with.
 _PRIOR_SPAN_S = 4.0
 
@@ -41,6 +42,7 @@ class RoomEvidence:
         "first",
         "hits",
         "last",
+        "level",
         "max_gap",
         "peak",
         "score",
@@ -58,6 +60,7 @@ class RoomEvidence:
         self.first = -math.inf
         self.seen = 0
         self.ep_sum = 0.0
+        self.level = -math.inf
         self.span = _PRIOR_SPAN_S
         self.hits = _PRIOR_SPAN_S / params.prior_read_interval_s
         self.max_gap = 1.0
@@ -86,6 +89,13 @@ class RoomEvidence:
                 self.peak = rssi
             return False
         gap = sec - self.sec
+        if self.peak > -math.inf:
+            # The usual RSSI here, across episodes: what a read elsewhere is compared with.
+            self.level = (
+                self.peak
+                if self.level == -math.inf
+                else self.level + _LEVEL_LEARNING * (self.peak - self.level)
+            )
         if gap > self.window:
             # A transition (the tag was away, or worn and silent): a new episode, and nothing to learn
             # about the read rate from a gap that was not part of the read process.

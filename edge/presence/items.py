@@ -43,6 +43,8 @@ _AWAY_SETTLE_S = 1.0
 _BUSY_S = 2.0
 _TAU_READS = 3.0
 _RECENT_S = 1.0
+# Evidence elsewhere that began at most this long before home's last read is fresh: the garment moved.
+_FRESH_S = 2.0
 
 
 class _Item:
@@ -159,19 +161,28 @@ class ItemTracker:
 
     def _decide(self, item: _Item, now: float) -> list[PresenceEvent]:
         home = item.room
-        best: str | None = None
-        best_score = runner_score = 0.0
-        for room, ev in item.rooms.items():
-            if room == home and now - ev.last > ev.window and self._covered(room):
-                continue  # home has not read it for a window: its old evidence no longer competes
-            if ev.score > best_score:
-                best, best_score, runner_score = room, ev.score, best_score
-            elif ev.score > runner_score:
-                runner_score = ev.score
-        if best is not None and best != home and self._qualifies(item, best, best_score, runner_score, now):
-            if home is not None:
-                self._departure(home, item.since, item.rooms[home].last)
-            return self._move(item, best, now)
+        home_ev = item.rooms.get(home) if home is not None else None
+        # Home has not read it for a window: its old evidence does not hold off fresh evidence elsewhere
+        # (a garment carried to another room), though it still holds off a long-running cross-read.
+        stale = (
+            home is not None
+            and home_ev is not None
+            and self._covered(home)
+            and now - home_ev.last > home_ev.window
+        )
+        ranked = sorted(((ev.score, room) for room, ev in item.rooms.items()), reverse=True)
+        for score, room in ranked:
+            if room == home:
+                if stale:
+                    continue
+                break  # home leads
+            fresh = stale and home_ev is not None and item.rooms[room].first >= home_ev.last - _FRESH_S
+            runner = max((s for s, r in ranked if r != room and not (fresh and r == home)), default=0.0)
+            if self._qualifies(item, room, score, runner, now):
+                if home is not None and home_ev is not None:
+                    self._departure(home, item.since, home_ev.last)
+                return self._move(item, room, now)
+            break
         if home is not None and self._covered(home):
             ev = item.rooms[home]
             if now - ev.last > self._hold(item, home, ev, now) and not self._stalled(home, now):
@@ -196,9 +207,9 @@ class ItemTracker:
         if floor is not None and rssi < floor:
             return False
         home = item.room
-        if home is not None and rssi < item.rooms[home].episode_rssi() - p.in_room_margin_db:
-            # Far weaker than it was read at home: a cross-read of a garment still there (perhaps worn
-            # and shielded), not the garment carried in.
+        if home is not None and ev.peak < item.rooms[home].level - p.in_room_margin_db:
+            # Far weaker than it is usually read at home: a cross-read of a garment still there (perhaps
+            # worn and shielded), not the garment carried in.
             return False
         if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
             return True
