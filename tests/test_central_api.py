@@ -143,6 +143,24 @@ def test_an_invalid_event_is_rejected_alone(client: TestClient, keys: dict[str, 
     assert "created_at" in ack["rejected"][0]["error"]
 
 
+def test_odd_payloads_never_fail_a_batch(client: TestClient, keys: dict[str, str]) -> None:
+    odd_items = [{"gtin": SHIRT_M, "name": {"nested": 1}, "size": 38, "colour": "x" * 500,
+                  "price_cents": 10**12, "currency": "EURO"},
+                 {"gtin": "E28011700000020"}, {"gtin": 4012345000016}, "not-a-gtin", None]
+    events = [
+        event("odd-1", "purchase", items=odd_items),
+        event("odd-2", "session_ended", room_id={"no": "room"}, started_at="noon", items=odd_items,
+              purchases=[{"gtins": "all"}, "x"]),
+        event("odd-3", "size_request", item={"gtin": True}, gtin=["x"]),
+        event("odd-4", "email_opt_in", member=None, email=["a@b.c"], consent="yes", items=odd_items),
+    ]
+    response = client.post("/v1/stores/s1/events", headers=auth(keys["s1"]), json={"events": events})
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 4
+    bought = client.get("/v1/admin/profiles/m-1", headers=ADMIN).json()["purchases"]
+    assert [(p["gtin"], p["size"], len(p["colour"])) for p in bought] == [(SHIRT_M, "38", 64)]
+
+
 def test_ingest_sheds_load_with_503_and_retry_after(client: TestClient, keys: dict[str, str]) -> None:
     gate = client.app.state.ingest_gate  # type: ignore[attr-defined]
     held = 0

@@ -32,6 +32,7 @@ __all__ = [
     "referenced_gtins",
 ]
 
+GTIN_LENGTH = 14
 PURCHASE_WEIGHT = 3  # a purchase says more about taste and fit than a try-on or a request
 FAVOURITES = 3
 
@@ -58,23 +59,28 @@ def effective_member(ev: WireEvent) -> str | None:
     return None
 
 
+def _is_gtin(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == GTIN_LENGTH and value.isdigit()
+
+
 def _items(payload: dict[str, Any], *keys: str) -> list[dict[str, Any]]:
     """Items under the first present key: a list of objects with a ``gtin``, or of GTIN strings; else an
-    ``item`` object (a size request's), else a bare ``gtin`` in the payload counts as one item."""
+    ``item`` object (a size request's), else a bare ``gtin`` in the payload counts as one item. Entries
+    without a valid GTIN-14 (a non-merchandise tag, a malformed record) are left out."""
     for key in keys:
         value = payload.get(key)
         if isinstance(value, list):
             out: list[dict[str, Any]] = []
             for item in value:
-                if isinstance(item, str):
+                if _is_gtin(item):
                     out.append({"gtin": item})
-                elif isinstance(item, dict) and isinstance(item.get("gtin"), str):
+                elif isinstance(item, dict) and _is_gtin(item.get("gtin")):
                     out.append(item)
             return out
     item = payload.get("item")
-    if isinstance(item, dict) and isinstance(item.get("gtin"), str):
+    if isinstance(item, dict) and _is_gtin(item.get("gtin")):
         return [item]
-    if isinstance(payload.get("gtin"), str):
+    if _is_gtin(payload.get("gtin")):
         return [payload]
     return []
 
@@ -89,7 +95,8 @@ def _purchased(payload: dict[str, Any]) -> set[str]:
     out = _gtins(payload, "purchased")
     for purchase in payload.get("purchases") or ():
         if isinstance(purchase, dict):
-            out |= {g for g in purchase.get("gtins") or () if isinstance(g, str)}
+            gtins = purchase.get("gtins")
+            out |= {g for g in gtins if _is_gtin(g)} if isinstance(gtins, list) else set()
     return out
 
 
@@ -104,22 +111,29 @@ def referenced_gtins(events: Iterable[WireEvent]) -> set[str]:
 
 
 def _describe(item: dict[str, Any], sku: CatalogSku | None) -> dict[str, Any]:
-    """An item named from the catalog where the event did not name it itself."""
+    """An item named from the catalog where the event did not name it itself. Whatever the event says
+    is coerced to what the columns hold, so one odd record can never fail (and so block) a batch."""
 
-    def pick(key: str, fallback: Any) -> Any:
+    def text(key: str, fallback: str | None, limit: int) -> str | None:
         value = item.get(key)
-        return value if value not in (None, "") else fallback
+        if isinstance(value, str) and value:
+            return value[:limit]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)[:limit]
+        return fallback
 
+    price = item.get("price_cents")
     return {
-        "gtin": item["gtin"][:14],
-        "style_id": pick("style_id", sku.style_id if sku else None),
-        "name": pick("name", sku.name if sku else None),
-        "size": pick("size", sku.size if sku else None),
-        "colour": pick("colour", sku.colour if sku else None),
-        "price_cents": pick("price_cents", sku.price_cents if sku else None),
-        "currency": pick("currency", sku.currency if sku else None),
-        "category": sku.category if sku else item.get("category"),
-        "brand": sku.brand if sku else item.get("brand"),
+        "gtin": item["gtin"],
+        "style_id": text("style_id", sku.style_id if sku else None, 64),
+        "name": text("name", sku.name if sku else None, 200),
+        "size": text("size", sku.size if sku else None, 32),
+        "colour": text("colour", sku.colour if sku else None, 64),
+        "price_cents": price if isinstance(price, int) and not isinstance(price, bool) and 0 <= price < 2**31
+        else (sku.price_cents if sku else None),
+        "currency": text("currency", sku.currency if sku else None, 3),
+        "category": sku.category if sku else text("category", None, 32),
+        "brand": sku.brand if sku else text("brand", None, 120),
     }
 
 
