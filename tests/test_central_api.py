@@ -128,6 +128,9 @@ def test_a_retried_batch_is_stored_once(client: TestClient, keys: dict[str, str]
     assert (first["accepted"], first["duplicates"]) == (4, 0)
     assert (again["accepted"], again["duplicates"]) == (0, 4)
     assert sorted(again["acked"]) == ["e0", "e1", "e2", "e3"]
+    metrics = client.get("/metrics").text
+    assert 'fitroom_central_events_total{outcome="accepted"} 4.0' in metrics
+    assert 'fitroom_central_events_total{outcome="duplicate"} 4.0' in metrics
     stats = client.get("/v1/admin/stats", headers=ADMIN).json()
     assert stats == {"stores": 2, "profiles": 1,
                      "events": {"purchase": 1, "session_ended": 1, "size_request": 1, "go_back": 1}}

@@ -140,6 +140,7 @@ def test_a_retried_opt_in_sends_one_email(central: tuple[TestClient, dict[str, s
     wait_for(lambda: inbox.messages, 20, "the follow-up email")
     # One email queued, and it is done: nothing is left to send again.
     wait_for(lambda: queued(client) == ["sent"], 20, "the email marked sent")
+    wait_for(lambda: "fitroom_central_emails_sent_total 1.0" in client.get("/metrics").text, 20, "the metric")
     assert len(inbox.messages) == 1
 
 

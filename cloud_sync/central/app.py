@@ -7,12 +7,14 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.engine import Engine
 
 from cloud_sync.central import routes_admin, routes_store
 from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.mailer import run_mailer
+from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.settings import CentralSettings
 
 __all__ = ["create_app", "create_worker_app"]
@@ -29,7 +31,7 @@ def create_app(settings: CentralSettings | None = None, *, engine: Engine | None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        mailer = asyncio.create_task(run_mailer(engine, settings)) if settings.smtp_host else None
+        mailer = asyncio.create_task(run_mailer(engine, settings, metrics)) if settings.smtp_host else None
         try:
             yield
         finally:
@@ -42,12 +44,17 @@ def create_app(settings: CentralSettings | None = None, *, engine: Engine | None
     app.state.settings = settings
     app.state.engine = engine
     app.state.ingest_gate = threading.BoundedSemaphore(settings.max_concurrent_ingests)
+    metrics = app.state.metrics = CentralMetrics()
     app.include_router(routes_store.router)
     app.include_router(routes_admin.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"])
+    def prometheus() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
+from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.models import FollowUpEmail, Profile
 from cloud_sync.central.settings import CentralSettings
 
@@ -179,11 +180,15 @@ def deliver_pending(engine: Engine, settings: CentralSettings, *, now: float | N
     return sent
 
 
-async def run_mailer(engine: Engine, settings: CentralSettings) -> None:
+async def run_mailer(
+    engine: Engine, settings: CentralSettings, metrics: CentralMetrics | None = None
+) -> None:
     """Send due follow-up emails until cancelled (SMTP I/O runs in a worker thread)."""
     while True:
         try:
-            await asyncio.to_thread(deliver_pending, engine, settings)
-        except Exception:
-            log.exception("mailer pass failed")
+            sent = await asyncio.to_thread(deliver_pending, engine, settings)
+            if metrics is not None and sent:
+                metrics.emails_sent.inc(sent)
+        except Exception as err:
+            log.error("mailer pass failed: %s", type(err).__name__)
         await asyncio.sleep(settings.mail_poll_s)

@@ -49,6 +49,7 @@ def post_events(batch: EventBatch, store: OwnStore, session: SessionDep, setting
                             f"at most {settings.max_batch} events per batch")
     gate: threading.BoundedSemaphore = request.app.state.ingest_gate
     if not gate.acquire(blocking=False):
+        request.app.state.metrics.shed.inc()
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "busy: retry later",
                             headers={"Retry-After": RETRY_AFTER_S})
     try:
@@ -59,6 +60,7 @@ def post_events(batch: EventBatch, store: OwnStore, session: SessionDep, setting
         raise HTTPException(status.HTTP_403_FORBIDDEN, "batch holds another store's events") from None
     finally:
         gate.release()
+    request.app.state.metrics.ingested(ack)
     return ack
 
 
