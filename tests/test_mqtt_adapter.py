@@ -76,19 +76,22 @@ async def started(ingest: MqttIngest) -> MqttIngest:
 async def test_subscribed_messages_arrive_as_immutable_messages_in_order(
     mosquitto: Mosquitto, publisher: Publisher
 ) -> None:
-    topic = f"stores/t/rfid/{uuid.uuid4().hex[:6]}"
-    ingest = await started(make_ingest(mosquitto, [topic, "espresense/rooms/+/status"]))
+    run = uuid.uuid4().hex[:6]
+    topic = f"stores/t/rfid/{run}"
+    # A root of this test's own: the session-wide broker holds other tests' retained statuses.
+    status_root = f"espresense-{run}"
+    ingest = await started(make_ingest(mosquitto, [topic, f"{status_root}/rooms/+/status"]))
     before = time.time()
     try:
         for i in range(5):
             publisher.send(topic, f'{{"n":{i}}}')
         publisher.send("unrelated/topic", b"x")
-        publisher.send("espresense/rooms/fr-1/status", b"online")
+        publisher.send(f"{status_root}/rooms/fr-1/status", b"online")
         got = await collect(ingest, 6)
     finally:
         await ingest.stop()
     assert [m.payload for m in got[:5]] == [f'{{"n":{i}}}'.encode() for i in range(5)]
-    assert got[5] == Message("espresense/rooms/fr-1/status", b"online", got[5].received)
+    assert got[5] == Message(f"{status_root}/rooms/fr-1/status", b"online", got[5].received)
     assert all(m.topic != "unrelated/topic" for m in got)
     assert all(before <= m.received <= time.time() for m in got)
     with pytest.raises(AttributeError):
