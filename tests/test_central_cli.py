@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from cloud_sync.central.db import make_engine
 from cloud_sync.central.models import CatalogStyle, StoreStock
+from cloud_sync.central.stores import store_for_key
 from edge.catalog.model import load_catalog
 from edge.config import DEMO_CATALOG
 from tests.central_support import central_env
@@ -50,3 +51,16 @@ def test_operator_mistakes_exit_1_with_a_message(tmp_path: Path) -> None:
     central(db_url, "add-store", "--id", "s1", "--name", "One")
     again = central(db_url, "add-store", "--id", "s1", "--name", "One")
     assert again.returncode == 1 and "already exists" in again.stderr and again.stdout == ""
+    missing = central(db_url, "rotate-key", "--id", "nowhere")
+    assert missing.returncode == 1 and "no store 'nowhere'" in missing.stderr
+
+
+def test_a_rotated_key_replaces_the_old_one(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'central.db'}"
+    old = central(db_url, "add-store", "--id", "s1", "--name", "One").stdout.strip()
+    new = central(db_url, "rotate-key", "--id", "s1").stdout.strip()
+    assert new.startswith("frs_") and new != old
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        assert store_for_key(session, new) is not None and store_for_key(session, old) is None
+    engine.dispose()

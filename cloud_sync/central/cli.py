@@ -1,4 +1,4 @@
-"""``fitroom-central``: ``add-store``, ``serve``, ``migrate`` and ``load-catalog``."""
+"""``fitroom-central``: ``add-store``, ``rotate-key``, ``serve``, ``migrate`` and ``load-catalog``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, 
 from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.models import Store
 from cloud_sync.central.settings import CentralSettings
-from cloud_sync.central.stores import StoreExists, create_store
+from cloud_sync.central.stores import StoreExists, create_store, rotate_key
 from edge.catalog.model import load_catalog
 
 __all__ = ["main"]
@@ -35,6 +35,20 @@ def _add_store(args: argparse.Namespace, settings: CentralSettings) -> int:
     print(key)
     print(f"store {args.id} created; the key above is shown once, keep it as FITROOM_STORE_KEY",
           file=sys.stderr)
+    return 0
+
+
+def _rotate_key(args: argparse.Namespace, settings: CentralSettings) -> int:
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    with Session(engine) as session:
+        key = rotate_key(session, store_id=args.id)
+        if key is None:
+            print(f"fitroom-central: no store {args.id!r}", file=sys.stderr)
+            return 1
+        session.commit()
+    print(key)
+    print(f"store {args.id}: new key above (shown once); the old key no longer works", file=sys.stderr)
     return 0
 
 
@@ -89,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", required=True)
     add.add_argument("--name", required=True)
     add.set_defaults(run=_add_store)
+    rot = sub.add_parser("rotate-key", help="give a store a new key (printed once); the old one stops")
+    rot.add_argument("--id", required=True)
+    rot.set_defaults(run=_rotate_key)
     serve = sub.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)

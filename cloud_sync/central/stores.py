@@ -9,11 +9,15 @@ from sqlmodel import Session, select
 
 from cloud_sync.central.models import Store
 
-__all__ = ["StoreExists", "create_store", "hash_key", "store_for_key"]
+__all__ = ["StoreExists", "create_store", "hash_key", "rotate_key", "store_for_key"]
 
 
 class StoreExists(Exception):
     """A store with this id is already registered."""
+
+
+def _new_key() -> str:
+    return "frs_" + secrets.token_urlsafe(32)
 
 
 def hash_key(key: str) -> str:
@@ -24,8 +28,19 @@ def create_store(session: Session, *, store_id: str, name: str, now: float) -> s
     """Register a store and return its new key (the only time it exists in clear); the caller commits."""
     if session.get(Store, store_id) is not None:
         raise StoreExists(store_id)
-    key = "frs_" + secrets.token_urlsafe(32)
+    key = _new_key()
     session.add(Store(id=store_id, name=name, key_hash=hash_key(key), created_at=now))
+    return key
+
+
+def rotate_key(session: Session, *, store_id: str) -> str | None:
+    """Give the store a new key (the old one stops working at commit); None if there is no such store."""
+    store = session.get(Store, store_id)
+    if store is None:
+        return None
+    key = _new_key()
+    store.key_hash = hash_key(key)
+    session.add(store)
     return key
 
 
