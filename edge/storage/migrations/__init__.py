@@ -2,7 +2,8 @@
 sync's ledger). ``upgrade(engine)`` brings a database to the latest schema; safe on every start.
 
 A database created before migrations existed (tables made by ``create_all``, no ``alembic_version``)
-is stamped at the first revision, which is exactly that schema, and then upgraded.
+is adopted: stamped at head if it already matches the code's tables, else at the first revision
+(exactly the schema ``create_all`` made then), and upgraded.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import importlib
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -59,5 +62,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         cfg.attributes["connection"] = conn
         tables = set(inspect(conn).get_table_names())
         if "alembic_version" not in tables and "outbox" in tables:
-            command.stamp(cfg, BASELINE)
+            # Made by create_all, before migrations: already the latest schema → head; else the baseline.
+            current = not compare_metadata(MigrationContext.configure(conn), edge_metadata().metadata)
+            command.stamp(cfg, "head" if current else BASELINE)
         command.upgrade(cfg, revision)
