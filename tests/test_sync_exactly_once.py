@@ -134,12 +134,12 @@ def test_the_edge_killed_with_sigkill_mid_sync_and_restarted_delivers_every_even
     killed = False
     try:
         for _ in range(4):
-            produce(engine, STORE, 4000, start=produced)
-            produced += 4000
+            produce(engine, STORE, 10_000, start=produced)
+            produced += 10_000
             store.start()
             # Watch the edge's own status endpoint until it is part-way through the backlog.
             wait_for(lambda: store.status()["sent_total"] > 0 or store.status()["backlog"] == 0, 120,
-                     "the edge to start sending")
+                     "the edge to start sending", interval=0.05)
             status = store.status()
             if status["backlog"] > 0:
                 store.kill()
