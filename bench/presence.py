@@ -93,9 +93,7 @@ def run_case(case: Case, workdir: str) -> dict[str, Any]:
     """Simulate, replay and score one scenario; returns the scores per engine (picklable)."""
     logging.disable(logging.CRITICAL)  # the junk scenarios make the pipeline warn; the counts are enough
     work = Path(workdir)
-    layout_path = work / f"layout-{case.rooms}.toml"
-    if not layout_path.exists():
-        layout_path.write_text(layout_toml(case.rooms), encoding="utf-8")
+    layout_path = work / f"layout-{case.rooms}.toml"  # written by main() before the workers start
     layout = load_layout(layout_path)
     stem = f"r{case.rooms}-s{case.seed}-{'d' if case.dedup else 'r'}-{'f' if case.faults else 'c'}"
     trace = work / f"{stem}.jsonl"
@@ -177,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     work = args.keep or tempfile.mkdtemp(prefix="fitroom-bench-presence-")
     Path(work).mkdir(parents=True, exist_ok=True)
+    for rooms in set(args.rooms):
+        (Path(work) / f"layout-{rooms}.toml").write_text(layout_toml(rooms), encoding="utf-8")
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(run_case, cases, [work] * len(cases)))

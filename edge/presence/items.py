@@ -6,15 +6,19 @@ Three ideas, each answering one thing real fitting rooms do to RFID:
   the silence that means "gone" is the window in which a tag that is still there would be missed with
   probability below ``miss_probability`` (plus a margin for the bursts real reads come in). A tag read
   every second leaves after a few seconds of silence, a badly placed one after tens of seconds.
-- **Arbitration on accumulated evidence.** Every second with a read adds evidence to that room, weighted
-  by its peak RSSI and decayed over the tag's own time scale. A room wins a tag only when it holds
-  ``dominance`` times the evidence of any other room, has been reading it for ``confirm_s`` and (once
-  learned) at an RSSI typical of garments really inside it. Neighbours' cross-reads and a corridor
-  pass-by do not win; a tag carried from one room to another does.
-- **Session context.** A tag that falls silent while the other garments in its room are still read, or
-  while a shopper is there, is more likely worn than gone: it is held for ``worn_hold_s``. A tag that
-  is silent at home but read elsewhere is alive and gone, and leaves after its plain window. A room
-  whose antenna or reader is down is unknown: its garments neither leave nor lose evidence.
+- **Arbitration on accumulated evidence, with hysteresis.** Every second with a read adds evidence to
+  that room, weighted by its peak RSSI and decayed over the tag's own time scale. A room wins a tag only
+  while it is reading it, with ``dominance`` times the evidence of any other room, at an RSSI plausible
+  for garments inside it (learned per room), and persistently: reads spanning ``confirm_s``, or one read
+  at full in-room strength, or one read right beside garments that just entered (garments arrive
+  together). Neighbours' cross-reads and a corridor pass-by do not win; a garment carried to another
+  room does, as soon as its old room has gone quiet and the new evidence is fresh.
+- **Session context.** A tag that falls silent while garments that were with it are still read, or while
+  a shopper who was there is still there, is more likely worn than gone: it is held for ``worn_hold_s``.
+  A tag silent at home but read elsewhere about as strongly as at home is alive and unshielded, so gone;
+  so is one that fell silent when a shopper of its session walked out or a garment of its session was
+  proven elsewhere. A room whose antenna or reader is down (or whose reader stalls in all its busy rooms
+  at once, before its last will arrives) is unknown: its garments neither leave nor lose evidence.
 """
 
 from __future__ import annotations
