@@ -108,8 +108,8 @@ class CentralClient:
 
     async def profile_by_beacon(self, uuid: str, major: int, minor: int) -> ShopperProfile | None:
         """The opted-in shopper's profile, or None when the code belongs to nobody we know."""
-        response = await self._call("GET", "/v1/profiles/by-beacon",
-                                    params={"uuid": uuid, "major": major, "minor": minor})
+        response = await self._call("POST", "/v1/profiles/by-beacon",
+                                    json={"uuid": uuid, "major": major, "minor": minor})
         if response.status_code == 404:
             return None
         return self._parse(ShopperProfile, response)

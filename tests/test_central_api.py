@@ -230,7 +230,7 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, ke
     client.post("/v1/stores/s2/events", headers=auth(keys["s2"]), json={"events": [events[1]]})
 
     query = {"uuid": BEACON_UUID, "major": 100, "minor": 42}
-    profile = client.get("/v1/profiles/by-beacon", headers=auth(keys["s2"]), params=query).json()
+    profile = client.post("/v1/profiles/by-beacon", headers=auth(keys["s2"]), json=query).json()
     assert profile["member_id"] == "m-1"
     assert profile["preferred_sizes"] == {"tops": "M", "accessories": "One size"}
     assert {p["store_id"] for p in profile["purchases"]} == {"s1", "s2"}
@@ -238,7 +238,7 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, ke
     assert profile["sessions"] == 1
     assert [(u["gtin"], u["size"]) for u in profile["unbought"]] == [(SHIRT_L, "L")]
     assert "email" not in profile
-    unknown = client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params={**query, "minor": 43})
+    unknown = client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]), json={**query, "minor": 43})
     assert unknown.status_code == 404
 
 
@@ -251,8 +251,8 @@ def test_enrolling_twice_changes_nothing_and_keeps_what_was_left_out(
     client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=consent)
     again = client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=enrol).json()
     assert again == {**first, "has_email_consent": True}  # same counts, email kept
-    found = client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]),
-                       params={"uuid": BEACON_UUID, "major": 7, "minor": 7})
+    found = client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]),
+                       json={"uuid": BEACON_UUID, "major": 7, "minor": 7})
     assert found.status_code == 200
 
 
@@ -262,12 +262,12 @@ def test_the_centre_issues_rotating_beacon_codes(client: TestClient, keys: dict[
     assert first.status_code == 201
     code = first.json()
     assert code["uuid"] == BEACON_UUID and code["major"] == 100 and 1 <= code["minor"] <= 65535
-    found = client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params=code).json()
+    found = client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]), json=code).json()
     assert found["member_id"] == "m-3"
     second = client.post("/v1/admin/profiles/m-3/beacon-code", headers=ADMIN, json={"major": 100}).json()
     assert second["minor"] != code["minor"]  # rotated: the old code no longer names anyone
-    assert client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params=code).status_code == 404
-    assert client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params=second).status_code == 200
+    assert client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]), json=code).status_code == 404
+    assert client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]), json=second).status_code == 200
     assert client.post("/v1/admin/profiles/nobody/beacon-code", headers=ADMIN,
                        json={"major": 1}).status_code == 404
 
@@ -293,7 +293,7 @@ def test_erasure_removes_the_profile_and_feeds_every_edge(client: TestClient, ke
 
     assert client.get("/v1/admin/profiles/m-9", headers=ADMIN).status_code == 404
     query = {"uuid": BEACON_UUID, "major": 1, "minor": 9}
-    assert client.get("/v1/profiles/by-beacon", headers=auth(keys["s1"]), params=query).status_code == 404
+    assert client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]), json=query).status_code == 404
     for key in keys.values():
         feed = client.get("/v1/erasures", headers=auth(key), params={"since": 0}).json()
         assert [e["member_id"] for e in feed["erasures"]] == ["m-9"]

@@ -76,18 +76,22 @@ def get_catalog(_store: CurrentStore, session: SessionDep, since: Annotated[int,
     return pull_catalog(session, since=since, limit=limit)
 
 
-@router.get("/profiles/by-beacon", response_model=ShopperProfile)
-def get_profile_by_beacon(_store: CurrentStore, session: SessionDep,
-                          beacon_uuid: Annotated[str, Query(alias="uuid")],
-                          major: Annotated[int, Query(ge=0, le=65535)],
-                          minor: Annotated[int, Query(ge=0, le=65535)]) -> ShopperProfile:
+class BeaconCode(BaseModel):
+    uuid: str = Field(description="the app's iBeacon UUID, with or without hyphens")
+    major: int = Field(ge=0, le=65535)
+    minor: int = Field(ge=0, le=65535)
+
+
+# A POST so that the code, which points at a person, never appears in a URL (and so in no access log).
+@router.post("/profiles/by-beacon", response_model=ShopperProfile)
+def profile_by_beacon(code: BeaconCode, _store: CurrentStore, session: SessionDep) -> ShopperProfile:
     """The profile of the opted-in shopper advertising this iBeacon code; 404 for anyone else."""
     try:
-        normalized = str(uuid.UUID(beacon_uuid))
+        normalized = str(uuid.UUID(code.uuid))
     except ValueError:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "uuid is not a UUID") from None
     beacon = session.exec(select(Beacon).where(
-        Beacon.uuid == normalized, Beacon.major == major, Beacon.minor == minor)).first()
+        Beacon.uuid == normalized, Beacon.major == code.major, Beacon.minor == code.minor)).first()
     profile = session.get(Profile, beacon.member_id) if beacon else None
     if profile is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no opted-in shopper with this beacon")
