@@ -136,6 +136,14 @@ def test_a_retried_batch_is_stored_once(client: TestClient, keys: dict[str, str]
                      "events": {"purchase": 1, "session_ended": 1, "size_request": 1, "go_back": 1}}
 
 
+def test_a_store_cannot_shadow_another_stores_event_ids(client: TestClient, keys: dict[str, str]) -> None:
+    for store in ("s1", "s2"):
+        ack = client.post(f"/v1/stores/{store}/events", headers=auth(keys[store]),
+                          json={"events": [event("same-id", "go_back", store=store, member=None)]}).json()
+        assert ack["accepted"] == 1
+    assert client.get("/v1/admin/stats", headers=ADMIN).json()["events"] == {"go_back": 2}
+
+
 def test_an_invalid_event_is_rejected_alone(client: TestClient, keys: dict[str, str]) -> None:
     bad = event("bad-1")
     bad["created_at"] = "yesterday"

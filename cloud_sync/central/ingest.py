@@ -1,6 +1,6 @@
 """Idempotent batch ingest of edge events.
 
-One statement inserts the whole batch with ``ON CONFLICT (event_id) DO NOTHING RETURNING event_id``: the
+One statement inserts the whole batch with ``ON CONFLICT (store_id, event_id) DO NOTHING RETURNING``: the
 ids it returns are the new ones, and only those are projected onto profiles. A retried batch, or one
 resent after an edge crashed before recording the acknowledgement, therefore changes nothing.
 """
@@ -63,7 +63,7 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         # One cached statement run as executemany ("insertmanyvalues": multi-row INSERTs under the hood),
         # rather than a 500-row VALUES clause compiled afresh on every batch.
         table = SyncEvent.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
-        stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=["event_id"])
+        stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=["store_id", "event_id"])
         rows = [
             {
                 "event_id": ev.event_id, "store_id": ev.store_id, "type": ev.type,

@@ -114,14 +114,16 @@ class UnboughtItem(CentralModel, table=True):
 
 
 class SyncEvent(CentralModel, table=True):
-    """Every event an edge sent, once: ``event_id`` is unique, so a retried batch never duplicates."""
+    """Every event an edge sent, once: ``(store_id, event_id)`` is unique, so a retried batch never
+    duplicates, and no store can claim (or shadow) another store's event ids."""
 
     __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("store_id", "event_id", name="uq_event_store_event"),)
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                           primary_key=True, autoincrement=True))
-    event_id: str = Field(unique=True, max_length=64)
-    store_id: str = Field(index=True, max_length=64)
+    event_id: str = Field(max_length=64)
+    store_id: str = Field(max_length=64)
     type: str = Field(index=True, max_length=64)
     member_id: str | None = Field(default=None, index=True, max_length=128)
     created_at: float
@@ -217,9 +219,10 @@ class FollowUpEmail(CentralModel, table=True):
     """The "sizes and colours you didn't buy" email, queued in the ingest transaction, sent by the mailer."""
 
     __tablename__ = "follow_up_email"
+    __table_args__ = (UniqueConstraint("store_id", "event_id", name="uq_email_store_event"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(unique=True, max_length=64)
+    event_id: str = Field(max_length=64)
     member_id: str = Field(index=True, max_length=128)
     store_id: str = Field(max_length=64)
     language: str | None = Field(default=None, max_length=16)

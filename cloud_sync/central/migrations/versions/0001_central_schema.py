@@ -96,11 +96,10 @@ def upgrade() -> None:
         sa.Column("received_at", sa.Float(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
+        sa.UniqueConstraint("store_id", "event_id", name="uq_event_store_event"),
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_event_member_id"), ["member_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_event_store_id"), ["store_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_type"), ["type"], unique=False)
 
     op.create_table(
@@ -118,7 +117,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
+        sa.UniqueConstraint("store_id", "event_id", name="uq_email_store_event"),
     )
     with op.batch_alter_table("follow_up_email", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_follow_up_email_member_id"), ["member_id"], unique=False)
@@ -262,7 +261,6 @@ def downgrade() -> None:
     op.drop_table("follow_up_email")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_type"))
-        batch_op.drop_index(batch_op.f("ix_event_store_id"))
         batch_op.drop_index(batch_op.f("ix_event_member_id"))
 
     op.drop_table("event")
