@@ -33,7 +33,14 @@ def create_app(service: EdgeService) -> FastAPI:
         finally:
             await service.stop()
 
-    app = FastAPI(title=f"fitroom edge · {service.layout.store.id}", lifespan=lifespan)
+    # The schema stays at /openapi.json; FastAPI's /docs and /redoc pages load their scripts from a CDN,
+    # which a store network (and the mirror's CSP) does not allow.
+    app = FastAPI(
+        title=f"fitroom edge · {service.layout.store.id}",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.service = service
     app.include_router(ops.router)
     app.include_router(rooms.router)
