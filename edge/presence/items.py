@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
+from enum import Enum
 
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.evidence import RoomEvidence, RssiLevel
@@ -49,6 +50,14 @@ _TAU_READS = 3.0
 _RECENT_S = 1.0
 # Evidence elsewhere that began at most this long before home's last read is fresh: the garment moved.
 _FRESH_S = 2.0
+
+
+class _Why(Enum):
+    """Why a room won a tag."""
+
+    PERSISTENT = "persistent"  # read there over confirm_s
+    STRONG = "strong"  # read at full in-room strength
+    GROUP = "group"  # arrived with garments that just entered
 
 
 class _Item:
@@ -90,8 +99,8 @@ class ItemTracker:
         self._items: dict[str, _Item] = {}
         self._residents: dict[str, dict[str, _Item]] = {}
         self._levels: dict[str, RssiLevel] = {}
-        # room -> (when an item last entered it, when that item's reads there began)
-        self._arrivals: dict[str, tuple[float, float]] = {}
+        # room -> (when an item last entered it, when its reads there began, at what RSSI)
+        self._arrivals: dict[str, tuple[float, float, float]] = {}
         # room -> (since, last read there) of the latest garments proven to have left it
         self._departed: dict[str, deque[tuple[float, float]]] = {}
         self._next_gc = -math.inf
@@ -182,9 +191,14 @@ class ItemTracker:
                 break  # home leads
             fresh = stale and home_ev is not None and item.rooms[room].first >= home_ev.last - _FRESH_S
             runner = max((s for s, r in ranked if r != room and not (fresh and r == home)), default=0.0)
-            if self._qualifies(item, room, score, runner, now):
+            why = self._qualifies(item, room, score, runner, now)
+            if why is not None:
                 if home is not None and home_ev is not None:
                     self._departure(home, item.since, home_ev.last)
+                if why is not _Why.GROUP:
+                    # Only a garment that entered on its own evidence anchors a group (no chains).
+                    ev = item.rooms[room]
+                    self._arrivals[room] = (now, ev.first, ev.episode_rssi())
                 return self._move(item, room, now)
             break
         if home is not None and self._covered(home):
@@ -196,37 +210,42 @@ class ItemTracker:
                 return self._move(item, None, now)
         return []
 
-    def _qualifies(self, item: _Item, room: str, score: float, runner: float, now: float) -> bool:
+    def _qualifies(self, item: _Item, room: str, score: float, runner: float, now: float) -> _Why | None:
         """May the tag enter ``room``: covered, being read there, dominant, at an in-room RSSI, and
         persistently (or right beside garments that just entered, or at full in-room strength)."""
         p = self._p
         ev = item.rooms[room]
         if score < p.dominance * runner or not self._covered(room):
-            return False
+            return None
         if now - ev.last > _RECENT_S:
-            return False  # decide while it is being read there, not on the memory of a passing read
+            return None  # decide while it is being read there, not on the memory of a passing read
         level = self._levels.get(room)
         floor = level.floor(p.in_room_margin_db) if level is not None else None
         rssi = ev.episode_rssi()
         if floor is not None and rssi < floor:
-            return False
+            return None
         home = item.room
         if home is not None and ev.peak < item.rooms[home].level - p.in_room_margin_db:
             # Far weaker than it is usually read at home: a cross-read of a garment still there (perhaps
             # worn and shielded), not the garment carried in.
-            return False
+            return None
         if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
-            return True
+            return _Why.PERSISTENT
         # Read as strongly as garments inside this room usually are: no corridor or neighbour does that.
         if level is not None and floor is not None and rssi >= level.mean:
-            return True
-        # Garments arrive together: right after another one entered, one read is persistence enough.
+            return _Why.STRONG
+        # Garments arrive together, carried alike: right after another one entered, first read there
+        # about when it was and about as strongly, one read is persistence enough. (Another shopper's
+        # garments passing the door are read through the curtain, far weaker.)
         group = self._arrivals.get(room)
-        return (
+        if (
             group is not None
             and now - group[0] <= p.group_entry_s
             and abs(ev.first - group[1]) <= p.group_entry_s
-        )
+            and rssi >= group[2] - p.in_room_margin_db
+        ):
+            return _Why.GROUP
+        return None
 
     def _hold(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> float:
         """How much silence at home means the tag has left."""
@@ -286,7 +305,6 @@ class ItemTracker:
             events.append(PresenceEvent(now, EventType.ITEM_LEFT, item.room, epc=item.epc, gtin=item.gtin))
         if target is not None:
             self._residents.setdefault(target, {})[item.epc] = item
-            self._arrivals[target] = (now, item.rooms[target].first)
             events.append(PresenceEvent(now, EventType.ITEM_ENTERED, target, epc=item.epc, gtin=item.gtin))
             item.since = now
         item.away, item.away_since = 0, math.inf
