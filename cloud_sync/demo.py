@@ -50,6 +50,8 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
 
+FIRST_NAMES = ("Alex", "Bea", "Carmen", "Dev", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jonas", "Kai",
+               "Lucia", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tomas", "Uma", "Yara")
 SIZED = ("tops", "dresses", "trousers", "outerwear", "shoes")
 
 
@@ -133,6 +135,7 @@ class DemoCentral:
             for minor in minors:
                 rng = random.Random(minor)  # the same shopper gets the same tastes every demo run
                 body = {
+                    "first_name": rng.choice(FIRST_NAMES),
                     "preferred_sizes": {c: rng.choice(sorted(s)) for c, s in sorted(categories.items())
                                         if c in SIZED},
                     "favourite_colours": rng.sample(sorted(colours), min(2, len(colours))),

@@ -52,6 +52,7 @@ class _Entry:
 def to_suggest_profile(profile: wire.ShopperProfile) -> ShopperProfile:
     return ShopperProfile(
         member_id=profile.member_id,
+        first_name=profile.first_name,
         preferred_sizes=dict(profile.preferred_sizes),
         favourite_colours=tuple(profile.favourite_colours),
         favourite_brands=tuple(profile.favourite_brands),

@@ -115,6 +115,7 @@ class ShopperProfile(BaseModel):
     """What an edge gets for a shopper whose beacon it saw. No email address: the edge never needs it."""
 
     member_id: str
+    first_name: str | None = None
     language: str | None = None
     preferred_sizes: dict[str, str] = Field(default_factory=dict, description="category -> size")
     favourite_colours: list[str] = Field(default_factory=list)

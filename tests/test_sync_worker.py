@@ -228,7 +228,7 @@ async def test_catalog_and_stock_are_pulled_into_the_edge_catalog_and_kept_offli
 
 async def test_a_beacon_first_seen_fetches_the_profile_once(central: Central, edge_db: Engine) -> None:
     await central.admin.put("/v1/admin/profiles/m-5", json={
-        "preferred_sizes": {"tops": "M"}, "favourite_colours": ["White"],
+        "first_name": "Ada", "preferred_sizes": {"tops": "M"}, "favourite_colours": ["White"],
         "beacons": [{"uuid": "e2c56db5-dffb-48d2-b060-d0f5a71096e0", "major": 100, "minor": 42}]})
     arrived: list[str] = []
     worker = make_worker(edge_db, central.client(), on_profile=arrived.append)
@@ -244,7 +244,7 @@ async def test_a_beacon_first_seen_fetches_the_profile_once(central: Central, ed
     await asyncio.sleep(0.05)
     assert arrived == [BEACON]
     profile = worker.profiles.profile_for_device(BEACON)
-    assert profile is not None and profile.member_id == "m-5"
+    assert profile is not None and profile.member_id == "m-5" and profile.first_name == "Ada"
     assert dict(profile.preferred_sizes) == {"tops": "M"} and profile.favourite_colours == ("White",)
     assert central.transport.paths.count("/v1/profiles/by-beacon") == 1  # cached
     assert worker.profiles.profile_for_device("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-43") is None

@@ -53,6 +53,7 @@ class Profile(CentralModel, table=True):
     __tablename__ = "profile"
 
     member_id: str = Field(primary_key=True, max_length=128)
+    first_name: str | None = Field(default=None, max_length=64, description="For greeting; from enrolment")
     email: str | None = Field(default=None, max_length=320, description="Only ever set with consent")
     email_consent_at: float | None = None
     language: str | None = Field(default=None, max_length=16)

@@ -280,6 +280,7 @@ def profile_view(session: Session, profile: Profile, *, purchases: int = 20) -> 
         FittingSessionRecord.member_id == profile.member_id)).all()
     return ShopperProfile(
         member_id=profile.member_id,
+        first_name=profile.first_name,
         language=profile.language,
         preferred_sizes={cat: _top(sizes, 1)[0] for cat, sizes in profile.size_counts.items() if sizes},
         favourite_colours=_top(profile.colour_counts, FAVOURITES),

@@ -80,6 +80,7 @@ class ProfileIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    first_name: str | None = Field(default=None, max_length=64, description="how the store may greet them")
     email: str | None = Field(default=None, max_length=320)
     email_consent: bool = False
     language: str | None = Field(default=None, max_length=16)
@@ -153,6 +154,8 @@ def put_profile(
         profile.email_consent_at = now if body.email_consent and body.email else None
     if "language" in given:
         profile.language = body.language
+    if "first_name" in given:
+        profile.first_name = body.first_name
     sizes = {k: dict(v) for k, v in profile.size_counts.items()}
     for category, size in body.preferred_sizes.items():
         sizes.setdefault(category, {})[size] = max(sizes.get(category, {}).get(size, 0), STATED)

@@ -136,6 +136,7 @@ def upgrade() -> None:
     op.create_table(
         "profile",
         sa.Column("member_id", sa.String(length=128), nullable=False),
+        sa.Column("first_name", sa.String(length=64), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("email_consent_at", sa.Float(), nullable=True),
         sa.Column("language", sa.String(length=16), nullable=True),
