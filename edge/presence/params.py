@@ -38,7 +38,10 @@ class PresenceParams(BaseModel):
     exit_timeout_s: float = Field(
         default=30.0,
         gt=0,
-        description="Longest silence window: an item silent this long with no other evidence has left",
+        description=(
+            "Longest silence window: an item silent this long has left, unless its session says it is "
+            "more likely worn (then worn_hold_s applies)"
+        ),
     )
     prior_read_interval_s: float = Field(
         default=2.0,
