@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import math
+import shlex
 import shutil
 import subprocess
 import sys
@@ -175,13 +176,21 @@ def main(argv: list[str] | None = None) -> int:
     ]
     work = args.keep or tempfile.mkdtemp(prefix="fitroom-bench-presence-")
     Path(work).mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(args, cases, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)  # traces run to hundreds of MB
+
+
+def _run(args: argparse.Namespace, cases: list[Case], work: str) -> int:
     for rooms in set(args.rooms):
         (Path(work) / f"layout-{rooms}.toml").write_text(layout_toml(rooms), encoding="utf-8")
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(run_case, cases, [work] * len(cases)))
     elapsed = time.perf_counter() - started
-    print("$ " + " ".join([Path(sys.executable).name, *sys.argv]) if argv is None else "")
+    print("$ " + shlex.join([sys.executable, *sys.argv]))
     print(f"replay command per scenario, e.g.: {results[0]['command']}")
     print(
         f"{len(cases)} scenarios x {args.duration:.0f} s store time, "
