@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
+
+from simulators.demo_broker import find_mosquitto
 
 __all__ = ["Mosquitto", "find_mosquitto", "free_port"]
 
@@ -16,16 +16,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def find_mosquitto() -> str | None:
-    found = shutil.which("mosquitto")
-    if found:
-        return found
-    for candidate in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"):
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 class Mosquitto:
