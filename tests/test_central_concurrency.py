@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from cloud_sync.central.db import make_engine
+from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.models import Profile, ProfilePurchase
 from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
 from tests.conftest import require
@@ -75,3 +75,31 @@ def test_concurrent_batches_about_one_shopper_lose_nothing(db_url: str, tmp_path
     assert profile is not None
     assert profile.size_counts == {"outerwear": {"M": 3 * 3 * ROUNDS}}  # weight 3 per purchase, none lost
     assert profile.colour_counts == {"Olive": 3 * 3 * ROUNDS}
+
+
+def test_instances_starting_together_migrate_the_schema_once() -> None:
+    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+    errors: list[str] = []
+
+    def start(url: str) -> None:
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except Exception as err:
+            errors.append(f"{type(err).__name__}: {err}")
+        finally:
+            engine.dispose()
+
+    with fresh_pg_database() as url:
+        threads = [threading.Thread(target=start, args=(url,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads), "concurrent migrations deadlocked"
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+        engine.dispose()
+    assert errors == []
+    assert version == "0001"

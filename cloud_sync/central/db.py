@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
@@ -51,9 +51,16 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# pg_advisory_xact_lock key: several instances starting at once migrate one after the other.
+_MIGRATION_LOCK = 0x66697472  # "fitr"
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent; safe on every start)."""
+    """Bring the schema to ``revision`` (idempotent; safe on every start, from several instances at once
+    on PostgreSQL)."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
