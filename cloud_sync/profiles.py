@@ -122,7 +122,7 @@ class ProfileDirectory:
     def forget_member(self, member_id: str) -> int:
         """Erasure: drop every cached copy of the member and never cache them again; returns entries."""
         self._erased.add(member_id)
-        gone = [d for d, e in self._entries.items() if e.profile and e.profile.member_id == member_id]
+        gone = [d for d, e in list(self._entries.items()) if e.profile and e.profile.member_id == member_id]
         for device in gone:
             del self._entries[device]
         return len(gone)
