@@ -131,7 +131,10 @@ async def test_unknown_room_is_404_with_a_message(mosquitto: Mosquitto, tmp_path
 
 async def test_an_item_leaves_its_room_after_silence(mosquitto: Mosquitto, tmp_path: Path) -> None:
     layout = tmp_path / "quick.toml"
-    layout.write_text(DEMO_LAYOUT.read_text() + "\n[presence]\nmin_window_s = 1.0\nexit_timeout_s = 2.0\n")
+    layout.write_text(
+        DEMO_LAYOUT.read_text()
+        + "\n[presence]\nmin_window_s = 1.0\nexit_timeout_s = 2.0\nunexplained_hold_s = 0\n"
+    )
     epc, elsewhere = epc_of("05061234100015", 77), epc_of("05061234100015", 78)
     seen: list[PresenceEvent] = []
     async with live_edge(edge_settings(mosquitto.url, str(tmp_path / "edge.db"), layout=layout)) as edge:

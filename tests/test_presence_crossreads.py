@@ -81,3 +81,26 @@ def test_a_pass_by_that_ends_in_a_room_is_one_stay_in_that_room() -> None:
         got = stays(events, tag)
         assert [s.room for s in got] == ["fr-5"]
         assert got[0].start - 605 <= 5
+
+
+def test_a_garment_read_far_stronger_than_on_its_way_in_enters_on_its_first_reads() -> None:
+    rng = random.Random(14)
+    tag = epc(1)
+    # Carried along the corridor: each door it passes reads it briefly and weakly; then its room, far
+    # stronger, though rarely (a badly oriented tag: persistence alone would take seconds).
+    obs = tag_reads(tag, "fr-1", 100, 101.5, p=0.6, rssi=-63, rng=rng)
+    obs += tag_reads(tag, "fr-2", 101.5, 103, p=0.6, rssi=-63, rng=rng)
+    inside = tag_reads(tag, "fr-3", 103, 400, p=0.1, rssi=-53, rng=rng)
+    events = run(PresenceEngine(layout()), obs + inside, 400)
+    got = stays(events, tag)
+    assert [s.room for s in got] == ["fr-3"]
+    assert got[0].start - inside[0][0] <= 0.5  # the first read that stands out decides
+
+
+def test_passing_doors_at_a_like_strength_does_not_make_a_stay() -> None:
+    rng = random.Random(15)
+    tag = epc(1)
+    obs: list[tuple[float, Observation]] = []
+    for i, room in enumerate(("fr-1", "fr-2", "fr-3", "fr-4")):
+        obs += tag_reads(tag, room, 100 + 1.2 * i, 101.5 + 1.2 * i, p=0.7, rssi=-62 + i, rng=rng)
+    assert stays(run(PresenceEngine(layout()), obs, 300), tag) == []

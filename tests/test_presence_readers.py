@@ -10,6 +10,10 @@ from edge.presence import PresenceEngine
 from edge.reads import Observation, TagRead
 from tests.presence_support import GTIN, Mode, epc, layout, run, stays, tag_reads
 
+# The adaptive window alone: no hold for a garment that goes quiet with nothing saying why (a
+# try-on), which would otherwise decide when these silent tags leave.
+_WINDOW_ONLY = layout({"unexplained_hold_s": 0})
+
 
 def _visit(mode: Mode, seed: int) -> list[tuple[float, Observation]]:
     """Two garments in fr-2 with cross-reads next door, then carried to fr-5 (the Zebra's room)."""
@@ -25,7 +29,7 @@ def _visit(mode: Mode, seed: int) -> list[tuple[float, Observation]]:
 
 @pytest.mark.parametrize("mode", ["raw", "dedup", "zebra"])
 def test_every_reporting_style_gives_the_same_stays(mode: Mode) -> None:
-    events = run(PresenceEngine(layout()), _visit(mode, seed=21), 800)
+    events = run(PresenceEngine(_WINDOW_ONLY), _visit(mode, seed=21), 800)
     for tag in (epc(1), epc(2)):
         got = stays(events, tag)
         assert [s.room for s in got] == ["fr-2", "fr-5"]
@@ -42,7 +46,7 @@ def test_de_duplicated_reports_are_not_mistaken_for_a_rarely_read_tag() -> None:
     for mode in modes:
         rng = random.Random(22)
         obs = tag_reads(epc(1), "fr-2", 10, 300, p=0.6, rssi=-54, rng=rng, mode=mode)
-        (stay,) = stays(run(PresenceEngine(layout()), obs, 400), epc(1))
+        (stay,) = stays(run(PresenceEngine(_WINDOW_ONLY), obs, 400), epc(1))
         assert stay.end is not None
         ends[mode] = stay.end - 300
     assert ends["dedup"] <= 6

@@ -76,3 +76,28 @@ def test_items_silent_when_their_shopper_walks_out_leave_with_them() -> None:
     (stay,) = stays(events, taken)
     assert stay.end is not None and stay.end - 400 < 60  # not the 150 s a worn garment is given
     assert stays(events, go_back)[0].end is None
+
+
+def test_a_garment_read_ever_weaker_then_silent_was_carried_out_not_put_on() -> None:
+    rng = random.Random(6)
+    carried, go_back = epc(1), epc(2)
+    obs = tag_reads(go_back, "fr-1", 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(carried, "fr-1", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    # Through the door on its way out (no other room's antenna on the way): far weaker, then nothing.
+    obs += tag_reads(carried, "fr-1", 300, 300.9, p=0.9, rssi=-64, rng=rng, rssi_sd=0.5)
+    events = run(PresenceEngine(layout()), obs, 600)
+    (stay,) = stays(events, carried)
+    assert stay.end is not None and stay.end - 301 < 30  # not the 150 s a worn garment is given
+    assert stays(events, go_back)[0].end is None
+
+
+def test_a_lone_garment_that_goes_quiet_abruptly_is_held_as_if_tried_on() -> None:
+    rng = random.Random(7)
+    worn = epc(1)
+    obs = tag_reads(worn, "fr-3", 10, 200, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(worn, "fr-3", 245, 400, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)  # taken off again
+    events = run(PresenceEngine(layout()), obs, 400)
+    assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-3", None)]
+    # With the hold switched off, the same silence is a departure and a return: two stays.
+    no_hold = PresenceEngine(layout({"unexplained_hold_s": 0}))
+    assert len(stays(run(no_hold, obs, 400), worn)) == 2

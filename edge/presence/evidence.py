@@ -39,12 +39,15 @@ class RoomEvidence:
 
     __slots__ = (
         "ep_sum",
+        "episodes",
         "first",
         "hits",
         "last",
         "level",
         "max_gap",
         "peak",
+        "prev_sec",
+        "restarted",
         "score",
         "sec",
         "seen",
@@ -56,10 +59,13 @@ class RoomEvidence:
         self.score = 0.0
         self.last = -math.inf
         self.sec = -(2**62)
+        self.prev_sec = -(2**62)
+        self.restarted = False
         self.peak = -math.inf
         self.first = -math.inf
         self.seen = 0
         self.ep_sum = 0.0
+        self.episodes = 0
         self.level = -math.inf
         self.span = _PRIOR_SPAN_S
         self.hits = _PRIOR_SPAN_S / params.prior_read_interval_s
@@ -83,6 +89,7 @@ class RoomEvidence:
         """Fold one report in; True when it opens a new second-with-a-read (the evidence changed shape)."""
         sec = math.floor(t)
         self.last = max(self.last, t)
+        self.restarted = False
         if sec <= self.sec:
             if rssi > self.peak:
                 self.score += weight(rssi, params) - weight(self.peak, params)
@@ -102,6 +109,7 @@ class RoomEvidence:
             self.first = t
             self.seen = 0
             self.ep_sum = 0.0
+            self.episodes += 1
         else:
             keep = math.exp(-gap / params.rate_horizon_s)
             self.hits = self.hits * keep + 1.0
@@ -110,6 +118,7 @@ class RoomEvidence:
             self.window = self._window(params)
             self.ep_sum += self.peak
         self.seen += 1
+        self.prev_sec = self.sec
         self.sec = sec
         self.peak = rssi
         self.score += weight(rssi, params)
@@ -119,9 +128,21 @@ class RoomEvidence:
         """Mean per-second peak RSSI over the current episode (continuous reads)."""
         return (self.ep_sum + self.peak) / max(self.seen, 1)
 
+    def faded(self, fade_db: float) -> bool:
+        """Did the last second with a read come right after another, far weaker than the usual level
+        here? A tag carried away is read on its way out, ever weaker, then not at all; a garment put on
+        goes quiet abruptly (its rare reads while worn come after long silences)."""
+        return (
+            self.seen >= 3
+            and self.sec - self.prev_sec <= 2
+            and self.level > -math.inf
+            and self.peak <= self.level - fade_db
+        )
+
     def restart(self, t: float) -> None:
         """Treat ``t`` as the last read (coverage came back: silence during an outage proves nothing)."""
         self.last = max(self.last, t)
+        self.restarted = True
 
 
 def weight(rssi: float, params: PresenceParams) -> float:

@@ -11,13 +11,17 @@ Three ideas, each answering one thing real fitting rooms do to RFID:
   while it is reading it, with ``dominance`` times the evidence of any other room, at an RSSI plausible
   for garments inside it (learned per room), and persistently: reads spanning ``confirm_s``, or one read
   at full in-room strength, or one read right beside garments that just entered (garments arrive
-  together). Neighbours' cross-reads and a corridor pass-by do not win; a garment carried to another
+  together), or one read far stronger than the rooms it passed on its way read it (its own tag gain
+  cancels out). Neighbours' cross-reads and a corridor pass-by do not win; a garment carried to another
   room does, as soon as its old room has gone quiet and the new evidence is fresh.
 - **Session context.** A tag that falls silent while garments that were with it are still read, or while
   a shopper who was there is still there, is more likely worn than gone: it is held for ``worn_hold_s``.
   A tag silent at home but read elsewhere about as strongly as at home is alive and unshielded, so gone;
   so is one that fell silent when a shopper of its session walked out or a garment of its session was
-  proven elsewhere. A room whose antenna or reader is down (or whose reader stalls in all its busy rooms
+  proven elsewhere; so is one whose last reads faded (carried away from the antenna, where a garment
+  put on goes quiet abruptly), and a whole pile falling silent at once. A garment that goes quiet
+  abruptly with nothing to say why is held ``unexplained_hold_s``: in a fitting room, most likely a
+  try-on. A room whose antenna or reader is down (or whose reader stalls in all its busy rooms
   at once, before its last will arrives) is unknown: its garments neither leave nor lose evidence.
 """
 
@@ -50,6 +54,8 @@ _TAU_READS = 3.0
 _RECENT_S = 1.0
 # Evidence elsewhere that began at most this long before home's last read is fresh: the garment moved.
 _FRESH_S = 2.0
+# Garments carried out together fall silent within about this long of each other.
+_TOGETHER_S = 2.0
 
 
 class _Why(Enum):
@@ -58,6 +64,7 @@ class _Why(Enum):
     PERSISTENT = "persistent"  # read there over confirm_s
     STRONG = "strong"  # read at full in-room strength
     GROUP = "group"  # arrived with garments that just entered
+    STANDOUT = "standout"  # read far stronger than it just was passing other rooms
 
 
 class _Item:
@@ -204,8 +211,13 @@ class ItemTracker:
         if home is not None and self._covered(home):
             ev = item.rooms[home]
             if now - ev.last > self._hold(item, home, ev, now) and not self._stalled(home, now):
-                if item.away_since < math.inf:
-                    # Proven gone: whoever carried it walked out then, with whatever else fell silent.
+                if (
+                    item.away_since < math.inf
+                    or ev.faded(self._p.fade_db)
+                    or self._room_fell_silent(item, home, ev.last, now)
+                ):
+                    # Proven gone (or seen fading out): whoever carried it walked out then, with
+                    # whatever else fell silent.
                     self._departure(home, item.since, ev.last)
                 return self._move(item, None, now)
         return []
@@ -234,6 +246,12 @@ class ItemTracker:
         # Read as strongly as garments inside this room usually are: no corridor or neighbour does that.
         if level is not None and floor is not None and rssi >= level.mean:
             return _Why.STRONG
+        # A garment carried along the corridor is read briefly by each room it passes, through their
+        # doors; inside its room the antenna reads it far stronger. Compared with its own reads of
+        # moments ago (its orientation and tag gain cancel out), a read that stands out is inside.
+        passing = self._passing_rssi(item, room, ev.first) if ev.episodes == 1 else None
+        if passing is not None and rssi >= passing + p.standout_db:
+            return _Why.STANDOUT
         # Garments arrive together, carried alike: right after another one entered, first read there
         # about when it was and about as strongly, one read is persistence enough. (Another shopper's
         # garments passing the door are read through the curtain, far weaker.)
@@ -247,6 +265,17 @@ class ItemTracker:
             return _Why.GROUP
         return None
 
+    def _passing_rssi(self, item: _Item, room: str, since: float) -> float | None:
+        """The strongest second with which other rooms read the tag shortly before ``since`` (its reads
+        on the way here), or None when none did."""
+        best: float | None = None
+        horizon = since - self._p.passing_memory_s
+        for other, ev in item.rooms.items():
+            # Only reads that came before: a room reading it after this one began is not its way here.
+            if other != room and horizon <= ev.last <= since and (best is None or ev.peak > best):
+                best = ev.peak
+        return best
+
     def _hold(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> float:
         """How much silence at home means the tag has left."""
         window = ev.window
@@ -255,6 +284,11 @@ class ItemTracker:
         if item.away_since < math.inf:
             # Alive elsewhere: had it still been here, home would have read it within a window of that.
             return window + max(item.away_since - ev.last, 0.0)
+        if ev.faded(self._p.fade_db):
+            # Read ever weaker on its way out, then silent: carried away, not put on (held a little
+            # longer than its window, since a garment put on right after a weak read looks alike
+            # until its next faint read).
+            return max(window, self._p.fade_hold_s)
         # Someone of its session walked out about when it fell silent (a shopper's phone left, or a
         # garment was proven to be elsewhere): it went with them.
         if _left_with(self._shopper_departures(room), ev.last) or _left_with(
@@ -267,7 +301,27 @@ class ItemTracker:
             item, room, ev.last, now
         ):
             return max(window, self._p.worn_hold_s)
+        if self._room_fell_silent(item, room, ev.last, now):
+            # Every garment in the room went quiet at once: carried out together (a body shields the
+            # one or two being tried on, not the whole pile).
+            return window
+        if ev.restarted:
+            # Unseen since before an outage: whatever it was doing then (a try-on lasts a minute or
+            # two), only its plain window is left to wait for.
+            return window
         return max(window, self._p.unexplained_hold_s)
+
+    def _room_fell_silent(self, item: _Item, room: str, silent_since: float, now: float) -> bool:
+        """Did at least ``together_min`` garments, all the room held, fall silent within a couple of
+        seconds of ``silent_since``?"""
+        residents = self._residents.get(room, {})
+        if len(residents) < self._p.together_min:
+            return False
+        for other in residents.values():
+            ev = other.rooms[room]
+            if abs(ev.last - silent_since) > _TOGETHER_S or now - ev.last <= ev.window:
+                return False
+        return True
 
     def _stalled(self, room: str, now: float) -> bool:
         """Did the room's reader stop reporting while garments in another of its rooms were being read?

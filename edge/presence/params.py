@@ -106,6 +106,20 @@ class PresenceParams(BaseModel):
             "there (a cross-read of a garment still at home, perhaps worn, is far weaker)"
         ),
     )
+    standout_db: float = Field(
+        default=8.0,
+        ge=0,
+        description=(
+            "A garment read by a room at least this many dB stronger than other rooms read it moments "
+            "before (passing their doors on its way) is inside: it enters on that evidence alone (still "
+            "dominant, at an in-room RSSI)"
+        ),
+    )
+    passing_memory_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="How far back reads by other rooms count as the garment's way here (for standout_db)",
+    )
     away_seconds: int = Field(
         default=2,
         ge=1,
@@ -121,6 +135,24 @@ class PresenceParams(BaseModel):
         ),
     )
 
+    fade_db: float = Field(
+        default=6.0,
+        ge=0,
+        description=(
+            "A tag whose last second with a read (right after another) was this many dB below its usual "
+            "RSSI at home, then silent, was carried away from the antenna: it leaves after its window, "
+            "without a worn hold (a garment put on goes quiet abruptly instead)"
+        ),
+    )
+    fade_hold_s: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "How long a tag that faded out (see fade_db) is held at least: a garment put on right after "
+            "a weak read looks alike until its next faint read"
+        ),
+    )
+
     # -- RFID: session context ----------------------------------------------------------------------
     worn_hold_s: float = Field(
         default=150.0,
@@ -132,11 +164,23 @@ class PresenceParams(BaseModel):
     )
 
     unexplained_hold_s: float = Field(
-        default=0.0,
+        default=60.0,
         ge=0,
         description=(
             "How long a silent item is kept when nothing says where it went: no read elsewhere, nobody "
-            "seen leaving, and no other garment of its session still read (0: its plain window)"
+            "seen leaving, no other garment of its session still read, and it did not fade out (0: its "
+            "plain window). A garment that goes quiet abruptly in a fitting room is most often being "
+            "tried on"
+        ),
+    )
+
+    together_min: int = Field(
+        default=3,
+        ge=2,
+        description=(
+            "When at least this many garments, every one the room held, fall silent within a couple of "
+            "seconds of each other, they were carried out together: they leave after their windows "
+            "(a body shields the one or two garments being tried on, not the whole pile)"
         ),
     )
 
