@@ -101,3 +101,17 @@ def test_a_lone_garment_that_goes_quiet_abruptly_is_held_as_if_tried_on() -> Non
     # With the hold switched off, the same silence is a departure and a return: two stays.
     no_hold = PresenceEngine(layout({"unexplained_hold_s": 0}))
     assert len(stays(run(no_hold, obs, 400), worn)) == 2
+
+
+def test_a_worn_garments_faint_cross_reads_do_not_count_as_alive_elsewhere() -> None:
+    rng = random.Random(8)
+    worn, other = epc(1), epc(2)
+    obs = _room_with([other], "fr-3", 10, 600, rng)
+    obs += tag_reads(worn, "fr-3", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    # On the body: home reads it now and then, far weaker; so does a neighbour, weaker still. Compared
+    # with its usual RSSI at home (not with the faint worn reads) those are no unshielded reads.
+    obs += [(t, o) for t, o in tag_reads(worn, "fr-3", 300, 410, p=0.02, rssi=-66, rng=rng) if t > 330]
+    obs += tag_reads(worn, "fr-4", 330, 410, p=0.03, rssi=-76, rng=rng)
+    obs += tag_reads(worn, "fr-3", 410, 600, p=0.5, rssi=-54, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-3", None)]

@@ -129,12 +129,12 @@ class RoomEvidence:
         return (self.ep_sum + self.peak) / max(self.seen, 1)
 
     def faded(self, fade_db: float) -> bool:
-        """Did the last second with a read come right after another, far weaker than the usual level
-        here? A tag carried away is read on its way out, ever weaker, then not at all; a garment put on
-        goes quiet abruptly (its rare reads while worn come after long silences)."""
+        """Was the last second with a read the very next after another, and far weaker than the usual
+        level here? A tag carried away is read on its way out, ever weaker, then not at all; a garment put
+        on goes quiet abruptly (its rare reads while worn come after long silences)."""
         return (
             self.seen >= 3
-            and self.sec - self.prev_sec <= 2
+            and self.sec - self.prev_sec <= 1
             and self.level > -math.inf
             and self.peak <= self.level - fade_db
         )

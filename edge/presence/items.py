@@ -137,7 +137,7 @@ class ItemTracker:
         elif (
             home is not None
             and now - item.rooms[home].last >= _AWAY_SETTLE_S
-            and ev.peak >= item.rooms[home].episode_rssi() - p.away_margin_db
+            and ev.peak >= _usual(item.rooms[home]) - p.away_margin_db
         ):
             # Read elsewhere about as strongly as at home: not shielded by a body, so not worn. One such
             # read can be a cross-read just before the garment went on; more make it alive elsewhere.
@@ -402,6 +402,13 @@ class ItemTracker:
         ]
         for epc in stale:
             del self._items[epc]
+
+
+def _usual(ev: RoomEvidence) -> float:
+    """The RSSI a room usually reads the tag at: its level across episodes, or the current episode's
+    when higher (a garment on the body starts a new, far weaker episode, which must not lower the bar
+    for reads elsewhere to count as unshielded)."""
+    return max(ev.episode_rssi(), ev.level)
 
 
 def _left_with(departures: Iterable[tuple[float, float]], silent_since: float) -> bool:
