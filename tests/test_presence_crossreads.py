@@ -104,3 +104,15 @@ def test_passing_doors_at_a_like_strength_does_not_make_a_stay() -> None:
     for i, room in enumerate(("fr-1", "fr-2", "fr-3", "fr-4")):
         obs += tag_reads(tag, room, 100 + 1.2 * i, 101.5 + 1.2 * i, p=0.7, rssi=-62 + i, rng=rng)
     assert stays(run(PresenceEngine(layout()), obs, 300), tag) == []
+
+
+def test_a_garment_read_weaker_in_its_room_than_passing_the_doors_enters_once_they_are_behind_it() -> None:
+    rng = random.Random(16)
+    tag = epc(1)
+    # Strong reads passing two doors, then its room reads it steadily but weaker (hung facing away).
+    obs = tag_reads(tag, "fr-1", 100, 101.5, p=0.8, rssi=-56, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(tag, "fr-2", 101.5, 103, p=0.8, rssi=-56, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(tag, "fr-3", 103, 400, p=0.4, rssi=-64, rng=rng, rssi_sd=0.5)
+    got = stays(run(PresenceEngine(layout()), obs, 400), tag)
+    assert [s.room for s in got] == ["fr-3"]
+    assert got[0].start - 103 <= 5

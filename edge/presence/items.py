@@ -196,8 +196,20 @@ class ItemTracker:
                 if stale:
                     continue
                 break  # home leads
+            if any(_passed(item.rooms[room], other, now) for r, other in item.rooms.items() if r != room):
+                continue  # a room it passed: its evidence is history, the room reading it now decides
             fresh = stale and home_ev is not None and item.rooms[room].first >= home_ev.last - _FRESH_S
-            runner = max((s for s, r in ranked if r != room and not (fresh and r == home)), default=0.0)
+            cand = item.rooms[room]
+            runner = max(
+                (
+                    s
+                    for s, r in ranked
+                    if r != room
+                    and not (fresh and r == home)
+                    and not (r != home and _passed(item.rooms[r], cand, now))
+                ),
+                default=0.0,
+            )
             why = self._qualifies(item, room, score, runner, now)
             if why is not None:
                 if home is not None and home_ev is not None:
@@ -402,6 +414,13 @@ class ItemTracker:
         ]
         for epc in stale:
             del self._items[epc]
+
+
+def _passed(other: RoomEvidence, here: RoomEvidence, now: float) -> bool:
+    """Did the tag pass ``other`` on its way ``here``: other stopped reading it before here began to, a
+    while ago, and here has read it for longer than a door is passed? Such evidence is history: however
+    strong the pass-by reads were, they do not hold off the room reading it now."""
+    return here.seen >= 3 and other.last < here.first and now - other.last > _FRESH_S
 
 
 def _usual(ev: RoomEvidence) -> float:
