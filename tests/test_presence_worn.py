@@ -115,3 +115,18 @@ def test_a_worn_garments_faint_cross_reads_do_not_count_as_alive_elsewhere() -> 
     obs += tag_reads(worn, "fr-3", 410, 600, p=0.5, rssi=-54, rng=rng)
     events = run(PresenceEngine(layout()), obs, 600)
     assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-3", None)]
+
+
+def test_a_garment_fading_out_with_a_second_unread_then_read_next_door_was_carried_out() -> None:
+    rng = random.Random(9)
+    carried, go_back = epc(1), epc(2)
+    obs = tag_reads(go_back, "fr-4", 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(carried, "fr-4", 10, 299.9, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    # One second unread (de-duplicating readers report a second late or not at all), then one far
+    # weaker read at the door, then the next room along the corridor reads it in passing.
+    obs += tag_reads(carried, "fr-4", 301.2, 301.5, p=1.0, rssi=-66, rng=rng, rssi_sd=0.1)
+    obs += tag_reads(carried, "fr-3", 302.6, 302.9, p=1.0, rssi=-60, rng=rng, rssi_sd=0.1)
+    events = run(PresenceEngine(layout()), obs, 600)
+    (stay,) = stays(events, carried)
+    assert stay.end is not None and stay.end - 302 < 30  # not the 150 s a worn garment is given
+    assert stays(events, go_back)[0].end is None

@@ -128,13 +128,13 @@ class RoomEvidence:
         """Mean per-second peak RSSI over the current episode (continuous reads)."""
         return (self.ep_sum + self.peak) / max(self.seen, 1)
 
-    def faded(self, fade_db: float) -> bool:
+    def faded(self, fade_db: float, *, max_gap: int = 1) -> bool:
         """Was the last second with a read the very next after another, and far weaker than the usual
         level here? A tag carried away is read on its way out, ever weaker, then not at all; a garment put
         on goes quiet abruptly (its rare reads while worn come after long silences)."""
         return (
             self.seen >= 3
-            and self.sec - self.prev_sec <= 1
+            and self.sec - self.prev_sec <= max_gap
             and self.level > -math.inf
             and self.peak <= self.level - fade_db
         )

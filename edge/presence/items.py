@@ -225,7 +225,7 @@ class ItemTracker:
             if now - ev.last > self._hold(item, home, ev, now) and not self._stalled(home, now):
                 if (
                     item.away_since < math.inf
-                    or ev.faded(self._p.fade_db)
+                    or self._faded_out(item, ev)
                     or self._room_fell_silent(item, home, ev.last, now)
                 ):
                     # Proven gone (or seen fading out): whoever carried it walked out then, with
@@ -296,7 +296,7 @@ class ItemTracker:
         if item.away_since < math.inf:
             # Alive elsewhere: had it still been here, home would have read it within a window of that.
             return window + max(item.away_since - ev.last, 0.0)
-        if ev.faded(self._p.fade_db):
+        if self._faded_out(item, ev):
             # Read ever weaker on its way out, then silent: carried away, not put on (held a little
             # longer than its window, since a garment put on right after a weak read looks alike
             # until its next faint read).
@@ -322,6 +322,11 @@ class ItemTracker:
             # two), only its plain window is left to wait for.
             return window
         return max(window, self._p.unexplained_hold_s)
+
+    def _faded_out(self, item: _Item, ev: RoomEvidence) -> bool:
+        """Was it carried away: its last reads at home faded, in the very next second (or within two,
+        when another room has read it since, unshielded)?"""
+        return ev.faded(self._p.fade_db) or (item.away >= 1 and ev.faded(self._p.fade_db, max_gap=2))
 
     def _room_fell_silent(self, item: _Item, room: str, silent_since: float, now: float) -> bool:
         """Did at least ``together_min`` garments, all the room held, fall silent within a couple of
