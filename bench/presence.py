@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from presence_baselines import FixedCycle, LastReadWins, replay_baseline
-from presence_scoring import Score, blind_periods, read_events, score
+from presence_scoring import Score, blind_periods, percentile, read_events, score
 
 from edge.layout import load_layout
 from simulators.trace import Scenario, read_trace, write_trace
@@ -146,13 +146,16 @@ def row(label: str, engine: str, s: Score) -> str:
 
 def misses(s: Score) -> list[str]:
     out = []
-    if not s.accuracy >= TARGETS["accuracy"]:
+    # The accuracy counts every sample (outside the grace after a true change), blind rooms
+    # included: the target is checked on that (acc*), not on acc, which leaves blind rooms out.
+    if not s.strict_accuracy >= TARGETS["accuracy"]:
         out.append("accuracy")
     if not s.flicker <= TARGETS["flicker"]:
         out.append("flicker")
     if not s.false_per_item_hour <= TARGETS["false_per_item_hour"]:
         out.append("false stays")
-    if not s.entry_pct(95) <= TARGETS["entry_p95"]:
+    # An entry never detected has no latency to list, but it is later than any: it counts as infinite.
+    if not percentile(s.entry + [math.inf] * s.missed, 95) <= TARGETS["entry_p95"]:
         out.append("entry p95")
     if not s.exit_pct(50) <= TARGETS["exit_p50"]:
         out.append("exit p50")
@@ -217,7 +220,8 @@ def _run(args: argparse.Namespace, cases: list[Case], work: str) -> int:
     for e in ENGINES:
         print(row("overall", e, totals[e]))
     print(
-        f"\ntargets on every scenario (engine): accuracy >= {TARGETS['accuracy']}, flicker <= "
+        f"\ntargets on every scenario (engine): accuracy (acc*, the issue's definition) >= "
+        f"{TARGETS['accuracy']}, flicker <= "
         f"{TARGETS['flicker']}/stay, false stays <= {TARGETS['false_per_item_hour']}/item-hour, entry p95 <= "
         f"{TARGETS['entry_p95']} s, exit p50 <= {TARGETS['exit_p50']} s"
     )
@@ -226,6 +230,7 @@ def _run(args: argparse.Namespace, cases: list[Case], work: str) -> int:
     else:
         print("all targets met on every scenario")
     print(json.dumps({e: round(totals[e].accuracy, 4) for e in ENGINES}))
+    print(json.dumps({f"{e} acc*": round(totals[e].strict_accuracy, 4) for e in ENGINES}))
     return 0 if not failed else 1
 
 

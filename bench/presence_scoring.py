@@ -3,11 +3,12 @@
 Definitions (issue 4):
 
 - accuracy: share of item-time where the believed room equals the true room (or both none), sampled
-  every 0.5 s over each item's life, leaving out the 5 s after each true change of room; also left out
-  (in ``accuracy``, not in ``strict_accuracy``): time when the true or believed room is blind (an
-  antenna or reader covering it is down, and 5 s after), since nothing there can be observed;
+  every 0.5 s over each item's life, leaving out the 5 s after each true change of room
+  (``strict_accuracy``, the issue's definition, which the targets are checked on); ``accuracy`` also
+  leaves out time when the true or believed room is blind (an antenna or reader covering it is down,
+  and 5 s after), since nothing there can be observed (shown for diagnosis, not a target);
 - entry / exit latency of a change that happens while its room is blind is timed from the end of that
-  blind period;
+  blind period (the issue does not say; a change nobody can observe is timed from when it can be);
 - entry latency: first predicted stay in the true stay's room that overlaps it, its start minus the
   true entry (a true stay no predicted stay overlaps is a *missed* entry);
 - exit latency: end of the last overlapping predicted stay minus the true exit (a predicted stay still
