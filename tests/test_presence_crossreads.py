@@ -116,3 +116,14 @@ def test_a_garment_read_weaker_in_its_room_than_passing_the_doors_enters_once_th
     got = stays(run(PresenceEngine(layout()), obs, 400), tag)
     assert [s.room for s in got] == ["fr-3"]
     assert got[0].start - 103 <= 5
+
+
+def test_a_garment_that_only_passed_through_a_room_moves_on_as_soon_as_its_room_reads_it() -> None:
+    rng = random.Random(17)
+    tag = epc(1)
+    # Lingering at fr-2's door long enough to be taken as in fr-2, then into fr-3, read there weaker.
+    obs = tag_reads(tag, "fr-2", 100, 103, p=0.9, rssi=-50, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(tag, "fr-3", 103.5, 400, p=0.4, rssi=-62, rng=rng, rssi_sd=0.5)
+    got = stays(run(PresenceEngine(layout()), obs, 400), tag)
+    assert got[-1].room == "fr-3" and got[-1].end is None
+    assert got[-1].start - 103.5 <= 5

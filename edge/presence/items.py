@@ -191,9 +191,15 @@ class ItemTracker:
             and now - home_ev.last > home_ev.window
         )
         ranked = sorted(((ev.score, room) for room, ev in item.rooms.items()), reverse=True)
+        # Entered moments ago: perhaps only passing through (its door read it strongly on the way).
+        transit = home_ev is not None and now - item.since <= self._p.passing_memory_s
         for score, room in ranked:
             if room == home:
-                if stale:
+                if stale or (
+                    transit
+                    and home_ev is not None
+                    and any(_passed(home_ev, other, now) for r, other in item.rooms.items() if r != home)
+                ):
                     continue
                 break  # home leads
             if any(_passed(item.rooms[room], other, now) for r, other in item.rooms.items() if r != room):
@@ -206,13 +212,13 @@ class ItemTracker:
                     for s, r in ranked
                     if r != room
                     and not (fresh and r == home)
-                    and not (r != home and _passed(item.rooms[r], cand, now))
+                    and not ((r != home or transit) and _passed(item.rooms[r], cand, now))
                 ),
                 default=0.0,
             )
-            why = self._qualifies(item, room, score, runner, now)
+            why = self._qualifies(item, room, score, runner, now, transit=transit)
             if why is not None:
-                if home is not None and home_ev is not None:
+                if home is not None and home_ev is not None and not transit:
                     self._departure(home, item.since, home_ev.last)
                 if why is not _Why.GROUP:
                     # Only a garment that entered on its own evidence anchors a group (no chains).
@@ -234,7 +240,9 @@ class ItemTracker:
                 return self._move(item, None, now)
         return []
 
-    def _qualifies(self, item: _Item, room: str, score: float, runner: float, now: float) -> _Why | None:
+    def _qualifies(
+        self, item: _Item, room: str, score: float, runner: float, now: float, *, transit: bool = False
+    ) -> _Why | None:
         """May the tag enter ``room``: covered, being read there, dominant, at an in-room RSSI, and
         persistently (or right beside garments that just entered, or at full in-room strength)."""
         p = self._p
@@ -249,7 +257,7 @@ class ItemTracker:
         if floor is not None and rssi < floor:
             return None
         home = item.room
-        if home is not None and ev.peak < item.rooms[home].level - p.in_room_margin_db:
+        if not transit and home is not None and ev.peak < item.rooms[home].level - p.in_room_margin_db:
             # Far weaker than it is usually read at home: a cross-read of a garment still there (perhaps
             # worn and shielded), not the garment carried in.
             return None
