@@ -40,7 +40,8 @@ class PresenceParams(BaseModel):
         gt=0,
         description=(
             "Longest silence window: an item silent this long has left, unless its session says it is "
-            "more likely worn (then worn_hold_s applies)"
+            "more likely worn (then worn_hold_s applies) or nothing says where it went (then "
+            "unexplained_hold_s applies)"
         ),
     )
     prior_read_interval_s: float = Field(
