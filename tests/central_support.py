@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel
 from edge.storage.db import make_engine
 from edge.storage.outbox import OutboxEvent, add_outbox_event
 from tests.broker import free_port
+from tests.conftest import require
 
 PG_ADMIN_DSN = os.environ.get("FITROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ADMIN_TOKEN = "test-admin-token"
@@ -48,6 +49,18 @@ def fresh_pg_database() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def database_url(kind: str, sqlite_file: Path) -> Iterator[str]:
+    """A database for one test: ``sqlite`` (a file at ``sqlite_file``) or ``postgresql`` (a fresh database
+    on the real server, dropped afterwards; in CI its absence fails the test)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+    with fresh_pg_database() as url:
+        yield url
 
 
 def central_env(db_url: str, **extra: str) -> dict[str, str]:

@@ -20,8 +20,7 @@ from cloud_sync.central.db import make_engine
 from cloud_sync.central.models import CentralModel, Store
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
-from tests.central_support import ADMIN_TOKEN, add_store, fresh_pg_database, pg_available
-from tests.conftest import require
+from tests.central_support import ADMIN_TOKEN, add_store, database_url
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 BEACON_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
@@ -46,11 +45,7 @@ CATALOG = {
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
-    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
-    with fresh_pg_database() as url:
+    with database_url(request.param, tmp_path / "central.db") as url:
         yield url
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.models import Profile, ProfilePurchase
-from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
+from tests.central_support import CentralServer, add_store, database_url, fresh_pg_database, pg_available
 from tests.conftest import require
 
 GTIN = "07012345000017"
@@ -24,11 +24,7 @@ ROUNDS = 15
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
-    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
-    with fresh_pg_database() as url:
+    with database_url(request.param, tmp_path / "central.db") as url:
         yield url
 
 

@@ -22,8 +22,7 @@ from cloud_sync.central.models import FollowUpEmail
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
 from tests.broker import free_port
-from tests.central_support import ADMIN_TOKEN, fresh_pg_database, pg_available, wait_for
-from tests.conftest import require
+from tests.central_support import ADMIN_TOKEN, database_url, wait_for
 
 SHOP = "https://shop.test"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -63,11 +62,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
-    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
-    with fresh_pg_database() as url:
+    with database_url(request.param, tmp_path / "central.db") as url:
         yield url
 
 

@@ -13,17 +13,12 @@ from sqlalchemy import inspect, text
 
 from edge.storage.db import make_engine
 from edge.storage.migrations import edge_metadata, upgrade
-from tests.central_support import fresh_pg_database, pg_available
-from tests.conftest import require
+from tests.central_support import database_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'edge.db'}"
-        return
-    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
-    with fresh_pg_database() as url:
+    with database_url(request.param, tmp_path / "edge.db") as url:
         yield url
 
 

@@ -18,14 +18,12 @@ from tests.central_support import (
     EdgeProcess,
     WorkerProcess,
     add_store,
+    database_url,
     edge_engine,
-    fresh_pg_database,
     outbox_counts,
-    pg_available,
     produce,
     wait_for,
 )
-from tests.conftest import require
 from tests.mirror_support import MirrorEdge, mirror_edge
 
 STORE = "store-042"
@@ -33,11 +31,7 @@ STORE = "store-042"
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def central_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'central.db'}"
-        return
-    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
-    with fresh_pg_database() as url:
+    with database_url(request.param, tmp_path / "central.db") as url:
         yield url
 
 
