@@ -95,3 +95,51 @@ def test_neighbours_cross_reads_during_an_outage_do_not_move_garments() -> None:
     obs.append((300.0, AntennaStatus("impinj-a", 2, "fr-2", False)))
     events = run(PresenceEngine(layout()), obs, 600)
     assert [(s.room, s.end) for s in stays(events, tag)] == [("fr-2", None)]
+
+
+def test_time_a_room_was_blind_counts_towards_a_silent_garments_try_on_hold() -> None:
+    # The garment left with its shopper while the antenna was down (300-420 s); the one left behind is
+    # read again once it is back, so the gone one is held as if worn, but its try-on hold runs from its
+    # last real read, not from when the room could be seen again.
+    stayed, gone = epc(1), epc(2)
+    obs = _room([stayed], "fr-2", [(10, 300), (420, 700)], seed=41)
+    obs += _room([gone], "fr-2", [(10, 300)], seed=42)
+    obs += [
+        (300.0, AntennaStatus("impinj-a", 2, "fr-2", False)),
+        (420.0, AntennaStatus("impinj-a", 2, "fr-2", True)),
+    ]
+    engine = PresenceEngine(layout())
+    events = run(engine, obs, 700)
+    assert stays(events, stayed)[0].end is None
+    (stay,) = stays(events, gone)
+    worn_hold = layout().presence.worn_hold_s
+    assert stay.end is not None and 420 < stay.end <= 300 + worn_hold + 5
+
+
+def test_a_garment_worn_through_a_short_outage_is_kept_until_taken_off() -> None:
+    # Put on just before a 30 s outage and taken off 100 s after its last read: the whole try-on is
+    # within its hold, counted from that read, while the garment left out keeps the session going.
+    worn, other = epc(1), epc(2)
+    obs = _room([other], "fr-2", [(10, 300), (330, 600)], seed=45)
+    obs += _room([worn], "fr-2", [(10, 290), (390, 600)], seed=46)
+    obs += [
+        (300.0, AntennaStatus("impinj-a", 2, "fr-2", False)),
+        (330.0, AntennaStatus("impinj-a", 2, "fr-2", True)),
+    ]
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [s.end for s in stays(events, worn)] == [None]
+
+
+def test_garments_unread_since_an_outage_do_not_hold_each_other_as_a_session() -> None:
+    # Both carried out while the room was blind: neither one's restarted silence counts as the other's
+    # session still being read, so both leave about a window after the room is back.
+    tags = [epc(1), epc(2)]
+    obs = _room(tags, "fr-2", [(10, 300)], seed=43)
+    obs += [
+        (300.0, AntennaStatus("impinj-a", 2, "fr-2", False)),
+        (420.0, AntennaStatus("impinj-a", 2, "fr-2", True)),
+    ]
+    events = run(PresenceEngine(layout()), obs, 700)
+    for tag in tags:
+        (stay,) = stays(events, tag)
+        assert stay.end is not None and 420 < stay.end <= 420 + 31

@@ -47,6 +47,7 @@ class RoomEvidence:
         "max_gap",
         "peak",
         "prev_sec",
+        "read_last",
         "restarted",
         "score",
         "sec",
@@ -58,6 +59,7 @@ class RoomEvidence:
     def __init__(self, params: PresenceParams) -> None:
         self.score = 0.0
         self.last = -math.inf
+        self.read_last = -math.inf  # the last real read (``last`` also moves when coverage returns)
         self.sec = -(2**62)
         self.prev_sec = -(2**62)
         self.restarted = False
@@ -89,6 +91,7 @@ class RoomEvidence:
         """Fold one report in; True when it opens a new second-with-a-read (the evidence changed shape)."""
         sec = math.floor(t)
         self.last = max(self.last, t)
+        self.read_last = self.last
         self.restarted = False
         if sec <= self.sec:
             if rssi > self.peak:

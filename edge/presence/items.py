@@ -320,7 +320,10 @@ class ItemTracker:
         if self._shopper_since(room) <= ev.last + _SHOPPER_SLACK_S or self._session_active(
             item, room, ev.last, now
         ):
-            return max(window, self._p.worn_hold_s)
+            # A try-on lasts what it lasts from the garment's last real read: time its room was blind
+            # counts towards it (an outage neither proves it gone nor extends its try-on).
+            blind = ev.last - ev.read_last if ev.restarted else 0.0
+            return max(window, self._p.worn_hold_s - blind)
         if self._room_fell_silent(item, room, ev.last, now):
             # Every garment in the room went quiet at once: carried out together (a body shields the
             # one or two being tried on, not the whole pile).
