@@ -78,7 +78,34 @@ def add_store(db_url: str, store_id: str, name: str = "Test store") -> str:
     return out.stdout.strip()
 
 
-class CentralServer:
+class ChildProcess:
+    """A service the test runs as a real child process: stopped with SIGTERM, or killed with SIGKILL."""
+
+    stop_timeout_s = 15.0
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no last write."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGKILL)
+            self._proc.wait()
+        self._proc = None
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it has not exited within ``stop_timeout_s``."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(self.stop_timeout_s)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+
+
+class CentralServer(ChildProcess):
     """``fitroom-central serve`` in a subprocess on a fixed free port; stop and start again at will."""
 
     def __init__(self, db_url: str, workdir: Path, **env: str) -> None:
@@ -86,7 +113,7 @@ class CentralServer:
         self.port = free_port()
         self.env = central_env(db_url, **env)
         self.log = workdir / f"central-{self.port}.log"
-        self._proc: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -112,15 +139,6 @@ class CentralServer:
             time.sleep(0.1)
         raise RuntimeError(f"central did not answer within {timeout}s")
 
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
 
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, f"{self.url}{path}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
@@ -133,7 +151,7 @@ class CentralServer:
         return body
 
 
-class WorkerProcess:
+class WorkerProcess(ChildProcess):
     """The edge sync worker as a real process (``python -m cloud_sync.worker_cli``)."""
 
     def __init__(self, edge_db_url: str, central_url: str, store_key: str, store_id: str, workdir: Path,
@@ -143,28 +161,12 @@ class WorkerProcess:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
         self.env["FITROOM_STORE_KEY"] = store_key
         self.log = workdir / "worker.log"
-        self._proc: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     def start(self) -> None:
         with self.log.open("ab") as log:
             self._proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
-    def kill(self) -> None:
-        """SIGKILL: no clean-up, no last write."""
-        if self._proc is not None:
-            self._proc.send_signal(signal.SIGKILL)
-            self._proc.wait()
-        self._proc = None
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
 
 
 def edge_engine(path: Path) -> Engine:
@@ -205,9 +207,11 @@ def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.2) -
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-class EdgeProcess:
+class EdgeProcess(ChildProcess):
     """The whole edge (``fitroom-edge run``, demo layout) as a real process with cloud sync configured;
     its MQTT broker address has nobody listening: the edge runs (and syncs) without one."""
+
+    stop_timeout_s = 20.0
 
     def __init__(self, db_url: str, central_url: str, store_key: str, workdir: Path) -> None:
         self.port = free_port()
@@ -219,7 +223,7 @@ class EdgeProcess:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
         self.env.update({"FITROOM_CENTRAL_URL": central_url, "FITROOM_STORE_KEY": store_key})
         self.log = workdir / "edge.log"
-        self._proc: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     def start(self, timeout: float = 90.0) -> None:
         with self.log.open("ab") as log:
@@ -238,18 +242,3 @@ class EdgeProcess:
         body: dict[str, Any] = httpx.get(f"http://127.0.0.1:{self.port}/api/sync/status", timeout=10).json()
         return body
 
-    def kill(self) -> None:
-        if self._proc is not None:
-            self._proc.send_signal(signal.SIGKILL)
-            self._proc.wait()
-        self._proc = None
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
