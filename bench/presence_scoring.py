@@ -10,7 +10,9 @@ Definitions (issue 4):
 - entry / exit latency of a change that happens while its room is blind is timed from the end of that
   blind period (the issue does not say; a change nobody can observe is timed from when it can be);
 - entry latency: first predicted stay in the true stay's room that overlaps it, its start minus the
-  true entry (a true stay no predicted stay overlaps is a *missed* entry);
+  true entry (a true stay no predicted stay overlaps is a *missed* entry), for true entries at least
+  ``entry_censor_s`` before the trace's end (a garment that arrives in the last seconds has had no time to
+  be seen: its entry is neither timed nor missed; it still counts for accuracy and flicker);
 - exit latency: end of the last overlapping predicted stay minus the true exit (a predicted stay still
   open at the trace's end ends there), for true exits at least ``censor_s`` before the trace's end;
 - flicker: overlapping predicted stays beyond the first, per true stay;
@@ -170,6 +172,7 @@ def score(
     *,
     blind: dict[str, list[Stay]] | None = None,
     censor_s: float = 60.0,
+    entry_censor_s: float = 10.0,
 ) -> Score:
     """Score one trace's predicted events against its ground truth.
 
@@ -190,11 +193,13 @@ def score(
         for stay in tr:
             over = [p for p in pr if p.room == stay.room and p.start < stay.end and p.end > stay.start]
             sc.true_stays += 1
+            judged = stay.start < end - entry_censor_s  # else it arrived too late to be judged
             if not over:
-                sc.missed += 1
+                sc.missed += judged
                 continue
             sc.extra += len(over) - 1
-            sc.entry.append(over[0].start - _seen_at(stay.start, blind.get(stay.room, [])))
+            if judged:
+                sc.entry.append(over[0].start - _seen_at(stay.start, blind.get(stay.room, [])))
             if stay.end < end - censor_s:
                 sc.exit.append(over[-1].end - _seen_at(stay.end, blind.get(stay.room, [])))
     for epc, pr in preds.items():

@@ -46,6 +46,7 @@ class PresenceEngine:
             shopper_since=self._shoppers.in_room_since,
             shopper_departures=self._shoppers.departures,
         )
+        self._items._blind_any = lambda: bool(self._coverage.uncovered)
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:
         """Take one decoded observation received at ``now``; returns the events it causes."""

@@ -38,14 +38,22 @@ class RoomEvidence:
     """
 
     __slots__ = (
+        "ep_max",
         "ep_sum",
         "episodes",
         "first",
         "hits",
         "last",
+        "last_gap",
+        "last_rssi",
+        "base",
+        "base_n",
         "level",
+        "steady",
         "max_gap",
+        "n_sec",
         "peak",
+        "prev_peak",
         "prev_sec",
         "read_last",
         "restarted",
@@ -66,9 +74,20 @@ class RoomEvidence:
         self.peak = -math.inf
         self.first = -math.inf
         self.seen = 0
+        self.n_sec = 0  # seconds with a read, across episodes
+        self.last_rssi = -math.inf  # the latest single report's RSSI
+        self.last_gap = math.inf  # time between the latest report and the one before it
         self.ep_sum = 0.0
+        self.ep_max = -math.inf
+        self.prev_peak = -math.inf
         self.episodes = 0
         self.level = -math.inf
+        # The level from seconds that directly follow a second with a read: a tag read steadily, not the
+        # odd faint read of a garment being worn.
+        self.steady = -math.inf
+        # The level and seconds read before the current episode began (how this room read the tag before).
+        self.base = -math.inf
+        self.base_n = 0
         self.span = _PRIOR_SPAN_S
         self.hits = _PRIOR_SPAN_S / params.prior_read_interval_s
         self.max_gap = 1.0
@@ -90,6 +109,8 @@ class RoomEvidence:
     def report(self, t: float, rssi: float, params: PresenceParams) -> bool:
         """Fold one report in; True when it opens a new second-with-a-read (the evidence changed shape)."""
         sec = math.floor(t)
+        self.last_gap = t - self.read_last
+        self.last_rssi = rssi
         self.last = max(self.last, t)
         self.read_last = self.last
         self.restarted = False
@@ -97,21 +118,23 @@ class RoomEvidence:
             if rssi > self.peak:
                 self.score += weight(rssi, params) - weight(self.peak, params)
                 self.peak = rssi
+                if rssi > self.ep_max:
+                    self.ep_max = rssi
             return False
         gap = sec - self.sec
         if self.peak > -math.inf:
             # The usual RSSI here, across episodes: what a read elsewhere is compared with.
-            self.level = (
-                self.peak
-                if self.level == -math.inf
-                else self.level + _LEVEL_LEARNING * (self.peak - self.level)
-            )
+            self.level = _learn(self.level, self.peak)
+            if self.sec - self.prev_sec <= 1:
+                self.steady = _learn(self.steady, self.peak)
         if gap > self.window:
             # A transition (the tag was away, or worn and silent): a new episode, and nothing to learn
             # about the read rate from a gap that was not part of the read process.
             self.first = t
+            self.base, self.base_n = self.level, self.n_sec
             self.seen = 0
             self.ep_sum = 0.0
+            self.ep_max = -math.inf
             self.episodes += 1
         else:
             keep = math.exp(-gap / params.rate_horizon_s)
@@ -121,9 +144,13 @@ class RoomEvidence:
             self.window = self._window(params)
             self.ep_sum += self.peak
         self.seen += 1
+        self.n_sec += 1
         self.prev_sec = self.sec
+        self.prev_peak = self.peak if gap <= 1 else -math.inf
         self.sec = sec
         self.peak = rssi
+        if rssi > self.ep_max:
+            self.ep_max = rssi
         self.score += weight(rssi, params)
         return True
 
@@ -142,10 +169,25 @@ class RoomEvidence:
             and self.peak <= self.level - fade_db
         )
 
+    def tailed_off(self, fade_db: float, *, within_s: float = 1.5) -> bool:
+        """Was the latest single report, right after another, far weaker than the usual level here? The
+        per-report view of ``faded``: a garment carried out through the door is read weaker for the last
+        fraction of a second, which a per-second peak hides."""
+        return (
+            self.seen >= 3
+            and self.last_gap <= within_s
+            and self.level > -math.inf
+            and self.last_rssi <= self.level - fade_db
+        )
+
     def restart(self, t: float) -> None:
         """Treat ``t`` as the last read (coverage came back: silence during an outage proves nothing)."""
         self.last = max(self.last, t)
         self.restarted = True
+
+
+def _learn(level: float, rssi: float) -> float:
+    return rssi if level == -math.inf else level + _LEVEL_LEARNING * (rssi - level)
 
 
 def weight(rssi: float, params: PresenceParams) -> float:

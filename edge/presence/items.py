@@ -56,6 +56,16 @@ _RECENT_S = 1.0
 _FRESH_S = 2.0
 # Garments carried out together fall silent within about this long of each other.
 _TOGETHER_S = 2.0
+# A single read waits this long for the garment to be read further along the corridor before it counts.
+_DWELL_S = 1.0
+# Reads by another room within this many dB of a room's best mean the garment is passing, not inside.
+_TRANSIT_MARGIN_DB = 6.0
+_SAME_MOMENT_S = 0.25
+_MOVED_ON_MEMORY_S = 5.0
+# Home silence after evidence of having left that confirms it (home reads a garment just handled anew).
+_CONFIRM_AWAY_S = 2.0
+# Seconds a room must have read a tag before its usual RSSI for it means something.
+_CROSS_HISTORY = 3
 
 
 class _Why(Enum):
@@ -67,8 +77,37 @@ class _Why(Enum):
     STANDOUT = "standout"  # read far stronger than it just was passing other rooms
 
 
+class _Gone(Enum):
+    """Why a silent tag was taken to have left its room."""
+
+    WINDOW = "window"
+    ALIVE_ELSEWHERE = "alive_elsewhere"
+    MOVED = "moved"
+    TRAIL = "trail"
+    FADED = "faded"
+    WITH_SHOPPER = "with_shopper"
+    WITH_GARMENT = "with_garment"
+    WORN_HOLD = "worn_hold"
+    TOGETHER = "together"
+    AFTER_OUTAGE = "after_outage"
+    UNEXPLAINED = "unexplained"
+
+
 class _Item:
-    __slots__ = ("away", "away_since", "epc", "gtin", "room", "rooms", "since", "t_decay", "tau")
+    __slots__ = (
+        "away",
+        "away_rooms",
+        "away_since",
+        "epc",
+        "gtin",
+        "moved_at",
+        "room",
+        "rooms",
+        "since",
+        "t_decay",
+        "tau",
+        "trail_at",
+    )
 
     def __init__(self, epc: str, gtin: str | None, now: float, tau: float) -> None:
         self.epc = epc
@@ -81,6 +120,16 @@ class _Item:
         # When the tag, silent at home, was first read elsewhere unshielded (inf: not since).
         self.away_since = math.inf
         self.away = 0  # seconds read elsewhere, unshielded, since the last read at home
+        # Rooms that read it since the last read at home (a trail along the corridor).
+        self.away_rooms: set[str] = set()
+        # When another room read it far stronger than it usually does while the tag is at home (inf: not).
+        self.moved_at = math.inf
+        self.trail_at = math.inf
+
+    def at_home(self) -> None:
+        """Read at home again: evidence of having left is void."""
+        self.away, self.away_since, self.moved_at = 0, math.inf, math.inf
+        self.away_rooms.clear()
 
     def last_seen(self) -> float:
         return max(ev.last for ev in self.rooms.values())
@@ -100,6 +149,7 @@ class ItemTracker:
     ) -> None:
         self._p = params
         self._covered = covered
+        self._blind_any: Callable[[], bool] = lambda: False
         self._silence = silence
         self._shopper_since = shopper_since
         self._shopper_departures = shopper_departures
@@ -111,6 +161,8 @@ class ItemTracker:
         # room -> (since, last read there) of the latest garments proven to have left it
         self._departed: dict[str, deque[tuple[float, float]]] = {}
         self._next_gc = -math.inf
+        self.gone_why: dict[str, _Gone] = {}
+        self.enter_why: dict[str, _Why] = {}
         self._prior_tau = min(max(_TAU_READS / RoomEvidence(params).read_probability(), 2.0), 15.0)
 
     # -- inputs ------------------------------------------------------------------------------------
@@ -127,23 +179,30 @@ class ItemTracker:
         self._decay(item, now)
         rssi = read.rssi_dbm if read.rssi_dbm is not None else p.missing_rssi_dbm
         closed_peak = ev.peak  # the peak of the second this report may close
+        usual_here = ev.level  # how this room usually reads the tag, before this report
+        history = ev.n_sec
         if not ev.report(now, rssi, p):
             return []  # same second, same room: nothing new to decide (the hot path)
         home = item.room
         if read.room_id == home:
-            item.away, item.away_since = 0, math.inf
+            item.at_home()
             if closed_peak > -math.inf and ev.seen > 1:
                 self._level(home).add(closed_peak)
-        elif (
-            home is not None
-            and now - item.rooms[home].last >= _AWAY_SETTLE_S
-            and ev.peak >= _usual(item.rooms[home]) - p.away_margin_db
-        ):
-            # Read elsewhere about as strongly as at home: not shielded by a body, so not worn. One such
-            # read can be a cross-read just before the garment went on; more make it alive elsewhere.
-            item.away += 1
-            if item.away == p.away_seconds:
-                item.away_since = now
+        elif home is not None and now > item.rooms[home].last:
+            home_ev = item.rooms[home]
+            if history < _CROSS_HISTORY and read.room_id not in item.away_rooms:
+                item.away_rooms.add(read.room_id)  # a room that does not usually read it here
+                item.trail_at = now
+            if history >= _CROSS_HISTORY and rssi >= usual_here + p.standout_db:
+                # Far stronger than this room reads it while it is at home: it moved towards here.
+                item.moved_at = min(item.moved_at, now)
+            if now - home_ev.last >= _AWAY_SETTLE_S and ev.peak >= _usual(home_ev) - p.away_margin_db:
+                # Read elsewhere about as strongly as at home: not shielded by a body, so not worn. One
+                # such read can be a cross-read just before the garment went on; more make it alive
+                # elsewhere.
+                item.away += 1
+                if item.away == p.away_seconds:
+                    item.away_since = now
         return self._decide(item, now)
 
     def tick(self, now: float) -> list[PresenceEvent]:
@@ -163,7 +222,7 @@ class ItemTracker:
             ev = item.rooms.get(room)
             if ev is not None:
                 ev.restart(now)
-            item.away, item.away_since = 0, math.inf
+            item.at_home()
 
     # -- views -------------------------------------------------------------------------------------
 
@@ -218,6 +277,7 @@ class ItemTracker:
             )
             why = self._qualifies(item, room, score, runner, now, transit=transit)
             if why is not None:
+                self.enter_why[item.epc] = why
                 if home is not None and home_ev is not None and not transit:
                     self._departure(home, item.since, home_ev.last)
                 if why is not _Why.GROUP:
@@ -228,7 +288,9 @@ class ItemTracker:
             break
         if home is not None and self._covered(home):
             ev = item.rooms[home]
-            if now - ev.last > self._hold(item, home, ev, now) and not self._stalled(home, now):
+            hold, why_gone = self._hold(item, home, ev, now)
+            if now - ev.last > hold and not self._stalled(home, now):
+                self.gone_why[item.epc] = why_gone
                 if (
                     item.away_since < math.inf
                     or self._faded_out(item, ev)
@@ -249,20 +311,34 @@ class ItemTracker:
         ev = item.rooms[room]
         if score < p.dominance * runner or not self._covered(room):
             return None
-        if now - ev.last > _RECENT_S:
+        if now - ev.last > _RECENT_S + _DWELL_S:
             return None  # decide while it is being read there, not on the memory of a passing read
+        if self._moved_on(item, room, ev, now):
+            return None  # read since about as strongly by another room: carried on along the corridor
         level = self._levels.get(room)
         floor = level.floor(p.in_room_margin_db) if level is not None else None
         rssi = ev.episode_rssi()
-        if floor is not None and rssi < floor:
+        if floor is not None and rssi < floor and item.room is None and self._blind_any():
             return None
+        if item.room is None and ev.ep_max - max(ev.peak, ev.prev_peak) >= p.fade_db:
+            return None  # read ever weaker since its first reads here: passing the door, moving away
         home = item.room
-        if not transit and home is not None and ev.peak < item.rooms[home].level - p.in_room_margin_db:
-            # Far weaker than it is usually read at home: a cross-read of a garment still there (perhaps
-            # worn and shielded), not the garment carried in.
-            return None
+        if not transit and home is not None:
+            if ev.peak < _usual(item.rooms[home]) - p.in_room_margin_db:
+                # Far weaker than it is usually read at home: a cross-read of a garment still there
+                # (perhaps worn and shielded), not the garment carried in.
+                return None
+            usual_home = _usual(item.rooms[home])
+            if (
+                ev.base_n >= _CROSS_HISTORY
+                and ev.base < usual_home - p.standout_db
+                and ev.episode_rssi() < ev.base + p.standout_db / 2
+            ):
+                return None  # read here as this room has always read it from there: a cross-read
         if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
             return _Why.PERSISTENT
+        if now - ev.first < _DWELL_S:
+            return None  # one read so far: give a garment passing the door time to be read further on
         # Read as strongly as garments inside this room usually are: no corridor or neighbour does that.
         if level is not None and floor is not None and rssi >= level.mean:
             return _Why.STRONG
@@ -285,6 +361,16 @@ class ItemTracker:
             return _Why.GROUP
         return None
 
+    def _moved_on(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> bool:
+        """Has another room read the tag since this room's reads began, recently and about as strongly
+        as this room reads it at best? Then it is being carried past (or the other room is its room)."""
+        bar = ev.ep_max - _TRANSIT_MARGIN_DB
+        for other, oev in item.rooms.items():
+            if other != room and oev.last > ev.first + _SAME_MOMENT_S and now - oev.last <= _MOVED_ON_MEMORY_S:
+                if oev.peak >= bar:
+                    return True
+        return False
+
     def _passing_rssi(self, item: _Item, room: str, since: float) -> float | None:
         """The strongest second with which other rooms read the tag shortly before ``since`` (its reads
         on the way here), or None when none did."""
@@ -296,25 +382,32 @@ class ItemTracker:
                 best = ev.peak
         return best
 
-    def _hold(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> float:
-        """How much silence at home means the tag has left."""
+    def _hold(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> tuple[float, _Gone]:
+        """How much silence at home means the tag has left, and on what evidence."""
         window = ev.window
         if now - ev.last <= window:
-            return window
+            return window, _Gone.WINDOW
         if item.away_since < math.inf:
             # Alive elsewhere: had it still been here, home would have read it within a window of that.
-            return window + max(item.away_since - ev.last, 0.0)
+            return window + max(item.away_since - ev.last, 0.0), _Gone.ALIVE_ELSEWHERE
+        if item.moved_at < math.inf:
+            # Read since by another room far stronger than while it was here: it moved towards there
+            # (unless home reads it again at once: a garment just handled is read anew everywhere).
+            return max(window, item.moved_at - ev.last + _CONFIRM_AWAY_S), _Gone.MOVED
+        if len(item.away_rooms) >= 2:
+            # Read since by two rooms that never read it here, in turn: carried along the corridor.
+            return max(window, item.trail_at - ev.last + _CONFIRM_AWAY_S), _Gone.TRAIL
         if self._faded_out(item, ev):
             # Read ever weaker on its way out, then silent: carried away, not put on (held a little
             # longer than its window, since a garment put on right after a weak read looks alike
             # until its next faint read).
-            return max(window, self._p.fade_hold_s)
+            return max(window, self._p.fade_hold_s), _Gone.FADED
         # Someone of its session walked out about when it fell silent (a shopper's phone left, or a
         # garment was proven to be elsewhere): it went with them.
-        if _left_with(self._shopper_departures(room), ev.last) or _left_with(
-            self._departed.get(room, ()), ev.last
-        ):
-            return window
+        if _left_with(self._shopper_departures(room), ev.last):
+            return window, _Gone.WITH_SHOPPER
+        if _left_with(self._departed.get(room, ()), ev.last):
+            return window, _Gone.WITH_GARMENT
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
         if self._shopper_since(room) <= ev.last + _SHOPPER_SLACK_S or self._session_active(
@@ -323,21 +416,22 @@ class ItemTracker:
             # A try-on lasts what it lasts from the garment's last real read: time its room was blind
             # counts towards it (an outage neither proves it gone nor extends its try-on).
             blind = ev.last - ev.read_last if ev.restarted else 0.0
-            return max(window, self._p.worn_hold_s - blind)
+            return max(window, self._p.worn_hold_s - blind), _Gone.WORN_HOLD
         if self._room_fell_silent(item, room, ev.last, now):
             # Every garment in the room went quiet at once: carried out together (a body shields the
             # one or two being tried on, not the whole pile).
-            return window
+            return window, _Gone.TOGETHER
         if ev.restarted:
             # Unseen since before an outage: whatever it was doing then (a try-on lasts a minute or
             # two), only its plain window is left to wait for.
-            return window
-        return max(window, self._p.unexplained_hold_s)
+            return window, _Gone.AFTER_OUTAGE
+        return max(window, self._p.unexplained_hold_s), _Gone.UNEXPLAINED
 
     def _faded_out(self, item: _Item, ev: RoomEvidence) -> bool:
         """Was it carried away: its last reads at home faded, in the very next second (or within two,
         when another room has read it since, unshielded)?"""
-        return ev.faded(self._p.fade_db) or (item.away >= 1 and ev.faded(self._p.fade_db, max_gap=2))
+        fade = self._p.fade_db
+        return ev.faded(fade) or ev.tailed_off(fade) or (item.away >= 1 and ev.faded(fade, max_gap=2))
 
     def _room_fell_silent(self, item: _Item, room: str, silent_since: float, now: float) -> bool:
         """Did at least ``together_min`` garments, all the room held, fall silent within a couple of
@@ -389,7 +483,7 @@ class ItemTracker:
             self._residents.setdefault(target, {})[item.epc] = item
             events.append(PresenceEvent(now, EventType.ITEM_ENTERED, target, epc=item.epc, gtin=item.gtin))
             item.since = now
-        item.away, item.away_since = 0, math.inf
+        item.at_home()
         item.room = target
         return events
 
@@ -440,10 +534,10 @@ def _passed(other: RoomEvidence, here: RoomEvidence, now: float) -> bool:
 
 
 def _usual(ev: RoomEvidence) -> float:
-    """The RSSI a room usually reads the tag at: its level across episodes, or the current episode's
-    when higher (a garment on the body starts a new, far weaker episode, which must not lower the bar
-    for reads elsewhere to count as unshielded)."""
-    return max(ev.episode_rssi(), ev.level)
+    """The RSSI a room usually reads the tag at: its level while read steadily, or the current
+    episode's when higher (a garment on the body is read rarely and far weaker, which must not lower the
+    bar for reads elsewhere to count as unshielded)."""
+    return max(ev.episode_rssi(), ev.steady if ev.steady > -math.inf else ev.level)
 
 
 def _left_with(departures: Iterable[tuple[float, float]], silent_since: float) -> bool:
