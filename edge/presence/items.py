@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from enum import Enum
 
 from edge.presence.events import EventType, PresenceEvent
-from edge.presence.evidence import RoomEvidence, RssiLevel
+from edge.presence.evidence import RoomEvidence, RssiLevel, weight
 from edge.presence.params import PresenceParams
 from edge.presence.snapshot import ItemPresence
 from edge.reads import TagRead
@@ -249,7 +249,10 @@ class ItemTracker:
             and self._covered(home)
             and now - home_ev.last > home_ev.window
         )
-        ranked = sorted(((ev.score, room) for room, ev in item.rooms.items()), reverse=True)
+        ranked = sorted(
+            ((ev.score if room == home else _standing(ev, self._p), room) for room, ev in item.rooms.items()),
+            reverse=True,
+        )
         # Entered moments ago: perhaps only passing through (its door read it strongly on the way).
         transit = home_ev is not None and now - item.since <= self._p.passing_memory_s
         for score, room in ranked:
@@ -271,7 +274,7 @@ class ItemTracker:
                     for s, r in ranked
                     if r != room
                     and not (fresh and r == home)
-                    and not ((r != home or transit) and _passed(item.rooms[r], cand, now))
+                    and not ((r != home or transit) and _behind(item.rooms[r], cand))
                 ),
                 default=0.0,
             )
@@ -337,17 +340,6 @@ class ItemTracker:
                 return None  # read here as this room has always read it from there: a cross-read
         if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
             return _Why.PERSISTENT
-        if now - ev.first < _DWELL_S:
-            return None  # one read so far: give a garment passing the door time to be read further on
-        # Read as strongly as garments inside this room usually are: no corridor or neighbour does that.
-        if level is not None and floor is not None and rssi >= level.mean:
-            return _Why.STRONG
-        # A garment carried along the corridor is read briefly by each room it passes, through their
-        # doors; inside its room the antenna reads it far stronger. Compared with its own reads of
-        # moments ago (its orientation and tag gain cancel out), a read that stands out is inside.
-        passing = self._passing_rssi(item, room, ev.first) if ev.episodes == 1 else None
-        if passing is not None and rssi >= passing + p.standout_db:
-            return _Why.STANDOUT
         # Garments arrive together, carried alike: right after another one entered, first read there
         # about when it was and about as strongly, one read is persistence enough. (Another shopper's
         # garments passing the door are read through the curtain, far weaker.)
@@ -356,10 +348,27 @@ class ItemTracker:
             group is not None
             and now - group[0] <= p.group_entry_s
             and abs(ev.first - group[1]) <= p.group_entry_s
-            and rssi >= group[2] - p.in_room_margin_db
+            and rssi >= group[2] - p.standout_db
         ):
             return _Why.GROUP
+        if now - ev.first < _DWELL_S:
+            return None  # one read so far: give a garment passing the door time to be read further on
+        # Read as strongly as garments inside this room usually are: no corridor or neighbour does that
+        # (unless the garment is being carried along the corridor, read at every door it passes).
+        if level is not None and floor is not None and rssi >= level.mean and not self._moving(item, room, now):
+            return _Why.STRONG
+        # A garment carried along the corridor is read briefly by each room it passes, through their
+        # doors; inside its room the antenna reads it far stronger. Compared with its own reads of
+        # moments ago (its orientation and tag gain cancel out), a read that stands out is inside.
+        passing = self._passing_rssi(item, room, ev.first) if ev.episodes == 1 else None
+        if passing is not None and rssi >= passing + p.standout_db:
+            return _Why.STANDOUT
         return None
+
+    def _moving(self, item: _Item, room: str, now: float) -> bool:
+        """Has the tag been read by two or more other rooms moments ago (carried along the corridor)?"""
+        horizon = now - self._p.passing_memory_s
+        return sum(1 for r, ev in item.rooms.items() if r != room and ev.last >= horizon) >= 2
 
     def _moved_on(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> bool:
         """Has another room read the tag since this room's reads began, recently and about as strongly
@@ -531,6 +540,22 @@ def _passed(other: RoomEvidence, here: RoomEvidence, now: float) -> bool:
     while ago, and here has read it for longer than a door is passed? Such evidence is history: however
     strong the pass-by reads were, they do not hold off the room reading it now."""
     return here.seen >= 3 and other.last < here.first and now - other.last > _FRESH_S
+
+
+def _standing(ev: RoomEvidence, params: PresenceParams) -> float:
+    """A room's evidence for a tag that is not in it. A room whose latest reads are far weaker than its
+    best of this episode is one the tag has moved away from (its door, passed on the way): only what it
+    reads now counts, not the strong reads of the moment the tag went by."""
+    recent = max(ev.peak, ev.prev_peak)
+    if ev.ep_max - recent >= params.fade_db:
+        return min(ev.score, weight(recent, params))
+    return ev.score
+
+
+def _behind(other: RoomEvidence, here: RoomEvidence) -> bool:
+    """Did ``other`` stop reading the tag before ``here`` began to? Its reads are of the way here and do
+    not compete with here's (a garment just passing ``here``'s door is held back by the entry checks)."""
+    return other.last < here.first
 
 
 def _usual(ev: RoomEvidence) -> float:
