@@ -248,6 +248,7 @@ class ItemTracker:
             and home_ev is not None
             and self._covered(home)
             and now - home_ev.last > home_ev.window
+            and not self._stalled(home, now)
         )
         ranked = sorted(
             ((ev.score if room == home else _standing(ev, self._p), room) for room, ev in item.rooms.items()),
@@ -327,7 +328,7 @@ class ItemTracker:
             return None  # read ever weaker since its first reads here: passing the door, moving away
         home = item.room
         if not transit and home is not None:
-            if ev.peak < _usual(item.rooms[home]) - p.in_room_margin_db:
+            if ev.peak < _usual(item.rooms[home]) - p.standout_db:
                 # Far weaker than it is usually read at home: a cross-read of a garment still there
                 # (perhaps worn and shielded), not the garment carried in.
                 return None
