@@ -41,9 +41,11 @@ from edge.reads import TagRead
 __all__ = ["ItemTracker"]
 
 _GC_EVERY_S = 10.0
-# A tag that fell silent up to this long before its shopper's phone was last heard in the room still
-# counts as having left with the shopper (BLE leaves are decided a little late, RFID silence is not).
-_SHOPPER_SLACK_S = 10.0
+# A phone is last heard in a room up to about a report interval before its shopper walks out (a
+# garment they carry is read until the door), and its room's node still hears it walking away for a
+# while: its last report there comes up to this long after the garments it carried fell silent.
+_SHOPPER_SLACK_S = 6.0
+_PHONE_LINGER_S = 15.0
 _DEPARTURES_KEPT = 8
 # Reads elsewhere within this long of the last read at home are the usual cross-reads of a garment at
 # home (perhaps the last ones before it went on the body); only later ones say it is elsewhere.
@@ -414,9 +416,9 @@ class ItemTracker:
             return max(window, self._p.fade_hold_s), _Gone.FADED
         # Someone of its session walked out about when it fell silent (a shopper's phone left, or a
         # garment was proven to be elsewhere): it went with them.
-        if _left_with(self._shopper_departures(room), ev.last):
+        if _left_with(self._shopper_departures(room), ev.last, _SHOPPER_SLACK_S, _PHONE_LINGER_S):
             return window, _Gone.WITH_SHOPPER
-        if _left_with(self._departed.get(room, ()), ev.last):
+        if _left_with(self._departed.get(room, ()), ev.last, _TOGETHER_S, _TOGETHER_S):
             return window, _Gone.WITH_GARMENT
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
@@ -566,8 +568,12 @@ def _usual(ev: RoomEvidence) -> float:
     return max(ev.episode_rssi(), ev.steady if ev.steady > -math.inf else ev.level)
 
 
-def _left_with(departures: Iterable[tuple[float, float]], silent_since: float) -> bool:
-    """Did someone or something that was there before ``silent_since`` leave about then or later?"""
+def _left_with(
+    departures: Iterable[tuple[float, float]], silent_since: float, before: float, after: float
+) -> bool:
+    """Did someone or something that was there before ``silent_since`` leave about then: last seen there
+    from ``before`` seconds before the tag fell silent to ``after`` seconds after it?"""
     return any(
-        since <= silent_since and left >= silent_since - _SHOPPER_SLACK_S for since, left in departures
+        since <= silent_since and silent_since - before <= left <= silent_since + after
+        for since, left in departures
     )
