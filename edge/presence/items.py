@@ -63,6 +63,10 @@ _DWELL_S = 1.0
 # Reads by another room within this many dB of a room's best mean the garment is passing, not inside.
 _TRANSIT_MARGIN_DB = 6.0
 _SAME_MOMENT_S = 0.25
+# Garments read by the same door within this long of each other are being carried together.
+_CONVOY_S = 1.0
+# Doors passed together that make a convoy (one could be two shoppers crossing in the corridor).
+_CONVOY_DOORS = 2
 _MOVED_ON_MEMORY_S = 5.0
 # Home silence after evidence of having left that confirms it (home reads a garment just handled anew).
 _CONFIRM_AWAY_S = 2.0
@@ -77,12 +81,14 @@ class _Why(Enum):
     STRONG = "strong"  # read at full in-room strength
     GROUP = "group"  # arrived with garments that just entered
     STANDOUT = "standout"  # read far stronger than it just was passing other rooms
+    CONVOY = "convoy"  # carried along the corridor with a garment that just entered
 
 
 class _Gone(Enum):
     """Why a silent tag was taken to have left its room."""
 
     WINDOW = "window"
+    UNSEEN = "unseen"
     ALIVE_ELSEWHERE = "alive_elsewhere"
     MOVED = "moved"
     TRAIL = "trail"
@@ -286,11 +292,13 @@ class ItemTracker:
                 self.enter_why[item.epc] = why
                 if home is not None and home_ev is not None and not transit:
                     self._departure(home, item.since, home_ev.last)
-                if why is not _Why.GROUP:
+                events = self._move(item, room, now)
+                if why is not _Why.GROUP and why is not _Why.CONVOY:
                     # Only a garment that entered on its own evidence anchors a group (no chains).
                     ev = item.rooms[room]
                     self._arrivals[room] = (now, ev.first, ev.episode_rssi())
-                return self._move(item, room, now)
+                    events += self._convoy(item, room, now)
+                return events
             break
         if home is not None and self._covered(home):
             ev = item.rooms[home]
@@ -368,6 +376,39 @@ class ItemTracker:
             return _Why.STANDOUT
         return None
 
+    def _convoy(self, anchor: _Item, room: str, now: float) -> list[PresenceEvent]:
+        """Garments carried along the corridor with ``anchor`` (read by the same doors at the same
+        moments) and not read further on since it arrived: they came in with it, though ``room`` has not
+        read them yet (a badly oriented tag can take seconds to be read)."""
+        arrived = anchor.rooms[room].first
+        trail = {
+            r: ev.last
+            for r, ev in anchor.rooms.items()
+            if r != room and arrived - self._p.passing_memory_s <= ev.last <= arrived + _SAME_MOMENT_S
+        }
+        if not trail:
+            return []
+        events: list[PresenceEvent] = []
+        for other in list(self._items.values()):
+            if other is anchor or other.room is not None:
+                continue
+            latest = max(other.rooms.items(), key=lambda kv: kv[1].last)
+            if latest[0] != room and latest[1].last > arrived + _SAME_MOMENT_S:
+                continue  # read elsewhere since: it went on
+            if latest[1].last < arrived - self._p.passing_memory_s:
+                continue
+            together = sum(
+                1 for r, ev in other.rooms.items() if r in trail and abs(ev.last - trail[r]) <= _CONVOY_S
+            )
+            if together >= _CONVOY_DOORS:
+                ev = other.rooms.get(room)
+                if ev is None:
+                    ev = other.rooms[room] = RoomEvidence(self._p)
+                ev.restart(now)
+                self.enter_why[other.epc] = _Why.CONVOY
+                events += self._move(other, room, now)
+        return events
+
     def _moving(self, item: _Item, room: str, now: float) -> bool:
         """Has the tag been read by two or more other rooms moments ago (carried along the corridor)?"""
         horizon = now - self._p.passing_memory_s
@@ -399,6 +440,9 @@ class ItemTracker:
         window = ev.window
         if now - ev.last <= window:
             return window, _Gone.WINDOW
+        if ev.n_sec == 0:
+            # Placed here with garments it came in with, and never read here since: nothing holds it.
+            return window, _Gone.UNSEEN
         if item.away_since < math.inf:
             # Alive elsewhere: had it still been here, home would have read it within a window of that.
             return window + max(item.away_since - ev.last, 0.0), _Gone.ALIVE_ELSEWHERE
