@@ -219,6 +219,11 @@ class RssiLevel:
         self.mean += a * d
         self.var = (1 - a) * (self.var + a * d * d)
 
+    @property
+    def known(self) -> bool:
+        """Enough samples to judge by."""
+        return self.n >= self._MIN_SAMPLES
+
     def floor(self, margin_db: float) -> float | None:
         """Weakest plausible in-room RSSI, or None while too little is known to judge."""
         if self.n < self._MIN_SAMPLES:

@@ -33,7 +33,8 @@ from collections.abc import Callable, Iterable
 from enum import Enum
 
 from edge.presence.events import EventType, PresenceEvent
-from edge.presence.evidence import RoomEvidence, RssiLevel, weight
+from edge.presence.evidence import RoomEvidence, weight
+from edge.presence.neighbours import RoomRadio
 from edge.presence.params import PresenceParams
 from edge.presence.snapshot import ItemPresence
 from edge.reads import TagRead
@@ -70,6 +71,8 @@ _CONVOY_DOORS = 2
 _MOVED_ON_MEMORY_S = 5.0
 # Home silence after evidence of having left that confirms it (home reads a garment just handled anew).
 _CONFIRM_AWAY_S = 2.0
+# A tag read at home this recently is at home: reads elsewhere are cross-reads.
+_AT_HOME_S = 1.0
 # Seconds a room must have read a tag before its usual RSSI for it means something.
 _CROSS_HISTORY = 3
 
@@ -163,7 +166,7 @@ class ItemTracker:
         self._shopper_departures = shopper_departures
         self._items: dict[str, _Item] = {}
         self._residents: dict[str, dict[str, _Item]] = {}
-        self._levels: dict[str, RssiLevel] = {}
+        self._radio = RoomRadio()
         # room -> (when an item last entered it, when its reads there began, at what RSSI)
         self._arrivals: dict[str, tuple[float, float, float]] = {}
         # room -> (since, last read there) of the latest garments proven to have left it
@@ -195,8 +198,12 @@ class ItemTracker:
         if read.room_id == home:
             item.at_home()
             if closed_peak > -math.inf and ev.seen > 1:
-                self._level(home).add(closed_peak)
-        elif home is not None and now > item.rooms[home].last:
+                self._radio.read_inside(home, closed_peak)
+        elif home is not None and now - item.rooms[home].last <= _AT_HOME_S and self._covered(home):
+            # Read elsewhere while home reads it too: a cross-read, which teaches that room how it reads
+            # garments next door, and whose neighbour it is.
+            self._radio.read_across(read.room_id, home, rssi)
+        if home is not None and read.room_id != home and now > item.rooms[home].last:
             home_ev = item.rooms[home]
             if history < _CROSS_HISTORY and read.room_id not in item.away_rooms:
                 item.away_rooms.add(read.room_id)  # a room that does not usually read it here
@@ -329,11 +336,14 @@ class ItemTracker:
             return None  # decide while it is being read there, not on the memory of a passing read
         if self._moved_on(item, room, ev, now):
             return None  # read since about as strongly by another room: carried on along the corridor
-        level = self._levels.get(room)
+        level = self._radio.inside(room)
         floor = level.floor(p.in_room_margin_db) if level is not None else None
         rssi = ev.episode_rssi()
-        if floor is not None and rssi < floor and item.room is None and self._blind_any():
-            return None
+        if item.room is None and self._next_to_blind(room):
+            # A neighbour cannot see: what this room reads at cross-read strength may well be in there.
+            likelier = self._radio.inside_likelier(room, rssi)
+            if likelier is False or (likelier is None and floor is not None and rssi < floor):
+                return None
         if item.room is None and ev.ep_max - max(ev.peak, ev.prev_peak) >= p.fade_db:
             return None  # read ever weaker since its first reads here: passing the door, moving away
         home = item.room
@@ -408,6 +418,13 @@ class ItemTracker:
                 self.enter_why[other.epc] = _Why.CONVOY
                 events += self._move(other, room, now)
         return events
+
+    def _next_to_blind(self, room: str) -> bool:
+        """Is a neighbour of ``room`` blind (any room, while its neighbours are not known yet)?"""
+        neighbours = self._radio.neighbours(room)
+        if neighbours is None:
+            return self._blind_any()
+        return any(not self._covered(n) for n in neighbours)
 
     def _moving(self, item: _Item, room: str, now: float) -> bool:
         """Has the tag been read by two or more other rooms moments ago (carried along the corridor)?"""
@@ -565,12 +582,6 @@ class ItemTracker:
         if ref is None:
             return self._prior_tau
         return min(max(_TAU_READS / ref.read_probability(), 2.0), 15.0)
-
-    def _level(self, room: str) -> RssiLevel:
-        level = self._levels.get(room)
-        if level is None:
-            level = self._levels[room] = RssiLevel()
-        return level
 
     def _collect(self, now: float) -> None:
         """Forget tags that are in no room and have not been read for a long while."""
