@@ -129,7 +129,12 @@ class RoomEvidence:
                 self.steady = _learn(self.steady, self.peak)
         if gap > self.window:
             # A transition (the tag was away, or worn and silent): a new episode, and nothing to learn
-            # about the read rate from a gap that was not part of the read process.
+            # about the read rate from a gap that was not part of the read process. The garment has
+            # been moved or handled since, so it lies differently: its read rate is learned afresh.
+            self.span = _PRIOR_SPAN_S
+            self.hits = _PRIOR_SPAN_S / params.prior_read_interval_s
+            self.max_gap = 1.0
+            self.window = self._window(params)
             self.first = t
             self.base, self.base_n = self.level, self.n_sec
             self.seen = 0
