@@ -369,7 +369,7 @@ class ItemTracker:
             group is not None
             and now - group[0] <= p.group_entry_s
             and abs(ev.first - group[1]) <= p.group_entry_s
-            and rssi >= group[2] - p.standout_db
+            and rssi >= group[2] - (p.standout_db if ev.seen < 2 else p.in_room_margin_db)
         ):
             return _Why.GROUP
         if now - ev.first < _DWELL_S:
