@@ -307,7 +307,9 @@ class ItemTracker:
                     events += self._convoy(item, room, now)
                 return events
             break
-        if home is not None and self._covered(home):
+        if home is None:
+            return []
+        if self._covered(home):
             ev = item.rooms[home]
             hold, why_gone = self._hold(item, home, ev, now)
             if now - ev.last > hold and not self._stalled(home, now):
@@ -348,6 +350,8 @@ class ItemTracker:
             return None  # read ever weaker since its first reads here: passing the door, moving away
         home = item.room
         if not transit and home is not None:
+            if not self._covered(home) and self._radio.inside_likelier(room, rssi) is not True:
+                return None  # its room cannot see it: only an in-room read elsewhere says it moved
             if ev.peak < _usual(item.rooms[home]) - p.standout_db:
                 # Far weaker than it is usually read at home: a cross-read of a garment still there
                 # (perhaps worn and shielded), not the garment carried in.
