@@ -61,6 +61,9 @@ _FRESH_S = 2.0
 _TOGETHER_S = 2.0
 # A single read waits this long for the garment to be read further along the corridor before it counts.
 _DWELL_S = 1.0
+# Garments coming into the corridor pass the first doors on their way (no door before to compare
+# with): one strong read there waits long enough for the next door to read a garment walking on.
+_STRONG_DWELL_S = 2.0
 # Reads by another room within this many dB of a room's best mean the garment is passing, not inside.
 _TRANSIT_MARGIN_DB = 6.0
 _SAME_MOMENT_S = 0.25
@@ -380,7 +383,13 @@ class ItemTracker:
             return None  # one read so far: give a garment passing the door time to be read further on
         # Read as strongly as garments inside this room usually are: no corridor or neighbour does that
         # (unless the garment is being carried along the corridor, read at every door it passes).
-        if level is not None and floor is not None and rssi >= level.mean and not self._moving(item, room, now):
+        if (
+            level is not None
+            and floor is not None
+            and rssi >= level.mean
+            and now - ev.first >= _STRONG_DWELL_S
+            and not self._moving(item, room, now)
+        ):
             return _Why.STRONG
         # A garment carried along the corridor is read briefly by each room it passes, through their
         # doors; inside its room the antenna reads it far stronger. Compared with its own reads of
