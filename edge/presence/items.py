@@ -423,6 +423,9 @@ class ItemTracker:
             together = sum(
                 1 for r, ev in other.rooms.items() if r in trail and abs(ev.last - trail[r]) <= _CONVOY_S
             )
+            here = other.rooms.get(room)
+            if here is not None and abs(here.first - arrived) <= _CONVOY_S:
+                together += 1  # read at this room's door as the anchor was, on the way in
             if together >= _CONVOY_DOORS:
                 ev = other.rooms.get(room)
                 if ev is None:
