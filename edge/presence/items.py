@@ -497,6 +497,10 @@ class ItemTracker:
             return window, _Gone.WITH_SHOPPER
         if _left_with(self._departed.get(room, ()), ev.last, _TOGETHER_S, _TOGETHER_S):
             return window, _Gone.WITH_GARMENT
+        if self._room_fell_silent(item, room, ev.last, now):
+            # Several garments went quiet at once: carried out together (a body shields the one or two
+            # being tried on, not a pile).
+            return window, _Gone.TOGETHER
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
         if self._shopper_since(room) <= ev.last + _SHOPPER_SLACK_S or self._session_active(
@@ -506,10 +510,6 @@ class ItemTracker:
             # counts towards it (an outage neither proves it gone nor extends its try-on).
             blind = ev.last - ev.read_last if ev.restarted else 0.0
             return max(window, self._p.worn_hold_s - blind), _Gone.WORN_HOLD
-        if self._room_fell_silent(item, room, ev.last, now):
-            # Every garment in the room went quiet at once: carried out together (a body shields the
-            # one or two being tried on, not the whole pile).
-            return window, _Gone.TOGETHER
         if ev.restarted:
             # Unseen since before an outage: whatever it was doing then (a try-on lasts a minute or
             # two), only its plain window is left to wait for.
@@ -523,16 +523,14 @@ class ItemTracker:
         return ev.faded(fade) or ev.tailed_off(fade) or (item.away >= 1 and ev.faded(fade, max_gap=2))
 
     def _room_fell_silent(self, item: _Item, room: str, silent_since: float, now: float) -> bool:
-        """Did at least ``together_min`` garments, all the room held, fall silent within a couple of
-        seconds of ``silent_since``?"""
-        residents = self._residents.get(room, {})
-        if len(residents) < self._p.together_min:
-            return False
-        for other in residents.values():
+        """Did at least ``together_min`` garments of the room (this one included) fall silent within a
+        couple of seconds of ``silent_since``, and stay silent?"""
+        together = 0
+        for other in self._residents.get(room, {}).values():
             ev = other.rooms[room]
-            if abs(ev.last - silent_since) > _TOGETHER_S or now - ev.last <= ev.window:
-                return False
-        return True
+            if abs(ev.last - silent_since) <= _TOGETHER_S and now - ev.last > ev.window:
+                together += 1
+        return together >= self._p.together_min
 
     def _stalled(self, room: str, now: float) -> bool:
         """Did the room's reader stop reporting while garments in another of its rooms were being read?
