@@ -72,6 +72,8 @@ _CONVOY_S = 1.0
 # Doors passed together that make a convoy (one could be two shoppers crossing in the corridor).
 _CONVOY_DOORS = 2
 _MOVED_ON_MEMORY_S = 5.0
+# With evidence that a silent tag is elsewhere, this share of its window of silence is enough.
+_ELSEWHERE_SHARE = 0.7
 # Home silence after evidence of having left that confirms it (home reads a garment just handled anew).
 _CONFIRM_AWAY_S = 2.0
 # A tag read at home this recently is at home: reads elsewhere are cross-reads.
@@ -471,21 +473,24 @@ class ItemTracker:
     def _hold(self, item: _Item, room: str, ev: RoomEvidence, now: float) -> tuple[float, _Gone]:
         """How much silence at home means the tag has left, and on what evidence."""
         window = ev.window
+        # Evidence that it went elsewhere is worth part of the silence: the window of a tag read with the
+        # same probability, for miss_probability ** _ELSEWHERE_SHARE.
+        half = max(window * _ELSEWHERE_SHARE, self._p.min_window_s)
+        if item.away_since < math.inf:
+            # Alive elsewhere: had it still been here, home would have read it since.
+            return half + max(item.away_since - ev.last, 0.0), _Gone.ALIVE_ELSEWHERE
+        if item.moved_at < math.inf:
+            # Read since by another room far stronger than while it was here: it moved towards there
+            # (unless home reads it again at once: a garment just handled is read anew everywhere).
+            return max(half, item.moved_at - ev.last + _CONFIRM_AWAY_S), _Gone.MOVED
+        if len(item.away_rooms) >= 2:
+            # Read since by two rooms that never read it here, in turn: carried along the corridor.
+            return max(half, item.trail_at - ev.last + _CONFIRM_AWAY_S), _Gone.TRAIL
         if now - ev.last <= window:
             return window, _Gone.WINDOW
         if ev.n_sec == 0:
             # Placed here with garments it came in with, and never read here since: nothing holds it.
             return window, _Gone.UNSEEN
-        if item.away_since < math.inf:
-            # Alive elsewhere: had it still been here, home would have read it within a window of that.
-            return window + max(item.away_since - ev.last, 0.0), _Gone.ALIVE_ELSEWHERE
-        if item.moved_at < math.inf:
-            # Read since by another room far stronger than while it was here: it moved towards there
-            # (unless home reads it again at once: a garment just handled is read anew everywhere).
-            return max(window, item.moved_at - ev.last + _CONFIRM_AWAY_S), _Gone.MOVED
-        if len(item.away_rooms) >= 2:
-            # Read since by two rooms that never read it here, in turn: carried along the corridor.
-            return max(window, item.trail_at - ev.last + _CONFIRM_AWAY_S), _Gone.TRAIL
         if self._faded_out(item, ev):
             # Read ever weaker on its way out, then silent: carried away, not put on (held a little
             # longer than its window, since a garment put on right after a weak read looks alike
