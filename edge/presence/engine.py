@@ -42,11 +42,11 @@ class PresenceEngine:
         self._items = ItemTracker(
             self._params,
             covered=self._coverage.covered,
+            blind_any=lambda: bool(self._coverage.uncovered),
             silence=self._watch.silence,
             shopper_since=self._shoppers.in_room_since,
             shopper_departures=self._shoppers.departures,
         )
-        self._items._blind_any = lambda: bool(self._coverage.uncovered)
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:
         """Take one decoded observation received at ``now``; returns the events it causes."""

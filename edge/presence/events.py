@@ -26,6 +26,9 @@ class PresenceEvent:
     epc: str | None = None
     gtin: str | None = None
     device: str | None = None
+    # Why the engine decided it (``item_entered``: persistent, group, strong, standout, convoy;
+    # ``item_left``: alive_elsewhere, faded, worn_hold, ... or the rule that moved it to another room).
+    reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON Lines shape of FORMATS.md §8; optional fields appear only when set."""
@@ -36,4 +39,6 @@ class PresenceEvent:
             out["gtin"] = self.gtin
         if self.device is not None:
             out["device"] = self.device
+        if self.reason is not None:
+            out["reason"] = self.reason
         return out

@@ -38,6 +38,8 @@ class RoomEvidence:
     """
 
     __slots__ = (
+        "base",
+        "base_n",
         "ep_max",
         "ep_sum",
         "episodes",
@@ -46,10 +48,7 @@ class RoomEvidence:
         "last",
         "last_gap",
         "last_rssi",
-        "base",
-        "base_n",
         "level",
-        "steady",
         "max_gap",
         "n_sec",
         "peak",
@@ -61,6 +60,7 @@ class RoomEvidence:
         "sec",
         "seen",
         "span",
+        "steady",
         "window",
     )
 

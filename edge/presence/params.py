@@ -88,6 +88,38 @@ class PresenceParams(BaseModel):
         ge=1,
         description="Distinct seconds with a read a room needs before an item enters it",
     )
+    entry_dwell_s: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "A garment read once by a room waits this long for a door further along the corridor to read "
+            "it (carried on) before that read lets it enter (persistent reads and garments arriving with a "
+            "group do not wait)"
+        ),
+    )
+    first_door_dwell_s: float = Field(
+        default=2.0,
+        ge=0,
+        description=(
+            "A garment read at full in-room strength by a room, with no door read before to compare it "
+            "with (the first doors from the shop floor, which every shopper passes), enters after this "
+            "long if no door further along has read it: long enough to reach the next door walking"
+        ),
+    )
+    convoy_window_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="Garments read by the same door within this long of each other are carried together",
+    )
+    convoy_doors: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "When a garment enters a room on its own evidence, garments read with it by this many of the "
+            "doors it passed (the room's own door included), and read nowhere further on, enter with it "
+            "(one door could be two shoppers crossing in the corridor)"
+        ),
+    )
     group_entry_s: float = Field(
         default=4.0,
         ge=0,
@@ -136,6 +168,17 @@ class PresenceParams(BaseModel):
         ),
     )
 
+    elsewhere_share: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description=(
+            "A silent garment with evidence of being elsewhere (read since by another room about as "
+            "strongly as at home, far stronger than that room reads it at home, or by two rooms in turn "
+            "that never read it at home) leaves after this share of its window of silence"
+        ),
+    )
+
     fade_db: float = Field(
         default=6.0,
         ge=0,
@@ -179,9 +222,9 @@ class PresenceParams(BaseModel):
         default=3,
         ge=2,
         description=(
-            "When at least this many garments, every one the room held, fall silent within a couple of "
-            "seconds of each other, they were carried out together: they leave after their windows "
-            "(a body shields the one or two garments being tried on, not the whole pile)"
+            "When at least this many garments of a room fall silent within a couple of seconds of each "
+            "other, they were carried out together: they leave after their windows, whether or not "
+            "others stay (a body shields the one outfit being tried on, not a pile)"
         ),
     )
 

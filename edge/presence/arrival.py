@@ -1,0 +1,230 @@
+"""When a garment has come into a room.
+
+A room's antenna reads garments inside it, garments in the rooms next door (cross-reads, weaker and
+rarer) and garments carried past its door along the corridor (briefly). A room wins a garment only
+while it reads it, holding ``dominance`` times the evidence of every other room, and only on evidence
+that neither a cross-read nor a pass-by gives:
+
+- **persistent**: read over ``confirm_s`` (a door is passed in a second or two);
+- **group**: read, about as strongly, just as garments that entered on their own evidence were first
+  read there (a shopper brings several at once);
+- **strong**: read as strongly as garments inside the room usually are, with nothing read before it
+  on the corridor to compare with (the first doors from the shop floor);
+- **standout**: read far stronger than the doors it passed read it moments before (its own tag gain
+  and orientation cancel out);
+- **convoy**: carried along the corridor with a garment that just entered, and read nowhere further on
+  (a badly oriented tag can take seconds to be read inside).
+
+A single read waits ``entry_dwell_s`` (``first_door_dwell_s`` for a strong read with no door before)
+for a door further along to read a garment walking on; a garment read by two other rooms moments ago
+is being carried and needs more than one strong read. Next to a room whose antenna is down, a read at
+cross-read strength may be a garment inside that blind room, so it does not count. A garment already
+in a room moves only when the new room reads it about as strongly as its room did, not as that room
+has always cross-read it, and never on cross-reads alone while its room is blind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import Enum
+
+from edge.presence.evidence import RoomEvidence
+from edge.presence.garment import Garment, usual
+from edge.presence.neighbours import RoomRadio
+from edge.presence.params import PresenceParams
+
+__all__ = ["Arrival", "ArrivalRules"]
+
+# Decide while the garment is being read there, not on the memory of a passing read.
+_RECENT_S = 1.0
+# Reads by another room within this many dB of a room's best mean the garment is passing, not inside.
+_TRANSIT_MARGIN_DB = 6.0
+# How long reads elsewhere count as the garment having moved on.
+_MOVED_ON_MEMORY_S = 5.0
+# Reports at about the same moment (an MQTT message's own jitter).
+SAME_MOMENT_S = 0.25
+# Seconds a room must have read a tag before its usual RSSI for it means something.
+CROSS_HISTORY = 3
+
+
+class Arrival(Enum):
+    """Why a room won a garment."""
+
+    PERSISTENT = "persistent"
+    GROUP = "group"
+    STRONG = "strong"
+    STANDOUT = "standout"
+    CONVOY = "convoy"
+
+
+class ArrivalRules:
+    """Decides whether a room may take a garment; remembers which garments anchor a group or convoy."""
+
+    def __init__(
+        self,
+        params: PresenceParams,
+        radio: RoomRadio,
+        *,
+        covered: Callable[[str], bool],
+        blind_any: Callable[[], bool],
+    ) -> None:
+        self._p = params
+        self._radio = radio
+        self._covered = covered
+        self._blind_any = blind_any
+        # room -> (when a garment last entered it on its own evidence, when its reads there began, RSSI)
+        self._anchors: dict[str, tuple[float, float, float]] = {}
+
+    def anchored(self, garment: Garment, room: str, now: float) -> None:
+        """``garment`` entered ``room`` on its own evidence: garments arriving with it may follow."""
+        ev = garment.rooms[room]
+        self._anchors[room] = (now, ev.first, ev.episode_rssi())
+
+    def qualifies(
+        self, garment: Garment, room: str, score: float, runner: float, now: float, *, transit: bool
+    ) -> Arrival | None:
+        """May ``garment`` enter ``room``, given its evidence ``score`` there and the strongest other
+        room's ``runner``? ``transit``: it entered its current room moments ago (perhaps passing)."""
+        p = self._p
+        ev = garment.rooms[room]
+        if score < p.dominance * runner or not self._covered(room):
+            return None
+        if now - ev.last > _RECENT_S + p.entry_dwell_s:
+            return None
+        if self._moved_on(garment, room, ev, now):
+            return None  # read since about as strongly by another room: carried on along the corridor
+        level = self._radio.inside(room)
+        floor = level.floor(p.in_room_margin_db) if level is not None else None
+        rssi = ev.episode_rssi()
+        home = garment.room
+        if home is None:
+            if self._next_to_blind(room):
+                # A neighbour cannot see: what this room reads at cross-read strength may be in there.
+                likelier = self._radio.inside_likelier(room, rssi)
+                if likelier is False or (likelier is None and floor is not None and rssi < floor):
+                    return None
+            if ev.ep_max - max(ev.peak, ev.prev_peak) >= p.fade_db:
+                return None  # read ever weaker since its first reads here: passing, moving away
+        elif not transit and not self._may_move(garment, home, room, ev, rssi):
+            return None
+        if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
+            return Arrival.PERSISTENT
+        if self._with_group(room, ev, rssi, now):
+            return Arrival.GROUP
+        if now - ev.first < p.entry_dwell_s:
+            return None  # one read so far: give a garment passing the door time to be read further on
+        # Read as strongly as garments inside this room usually are: no corridor or neighbour does that,
+        # unless the garment is being carried along the corridor, read at every door it passes.
+        if (
+            level is not None
+            and floor is not None
+            and rssi >= level.mean
+            and now - ev.first >= p.first_door_dwell_s
+            and not self._moving(garment, room, now)
+        ):
+            return Arrival.STRONG
+        # Inside its room the antenna reads a garment far stronger than the doors it passed did.
+        passing = self._passing_rssi(garment, room, ev.first) if ev.episodes == 1 else None
+        if passing is not None and rssi >= passing + p.standout_db:
+            return Arrival.STANDOUT
+        return None
+
+    def convoy(self, anchor: Garment, room: str, garments: Iterable[Garment]) -> list[Garment]:
+        """The garments carried along the corridor with ``anchor`` (read by ``convoy_doors`` of the
+        doors it passed, this room's included, within ``convoy_window_s`` of it) that no room has read
+        further on since: they came into ``room`` with it, though ``room`` has not read them yet."""
+        p = self._p
+        arrived = anchor.rooms[room].first
+        trail = {
+            r: ev.last
+            for r, ev in anchor.rooms.items()
+            if r != room and arrived - p.passing_memory_s <= ev.last <= arrived + SAME_MOMENT_S
+        }
+        if not trail:
+            return []
+        out: list[Garment] = []
+        for other in garments:
+            if other is anchor or other.room is not None or not other.rooms:
+                continue
+            latest_room, latest = max(other.rooms.items(), key=lambda kv: kv[1].last)
+            if latest_room != room and latest.last > arrived + SAME_MOMENT_S:
+                continue  # read elsewhere since: it went on
+            if latest.last < arrived - p.passing_memory_s:
+                continue
+            together = sum(
+                1
+                for r, ev in other.rooms.items()
+                if r in trail and abs(ev.last - trail[r]) <= p.convoy_window_s
+            )
+            here = other.rooms.get(room)
+            if here is not None and abs(here.first - arrived) <= p.convoy_window_s:
+                together += 1  # read at this room's door as the anchor was, on the way in
+            if together >= p.convoy_doors:
+                out.append(other)
+        return out
+
+    # -- the checks ----------------------------------------------------------------------------------
+
+    def _may_move(self, garment: Garment, home: str, room: str, ev: RoomEvidence, rssi: float) -> bool:
+        """May a garment in ``home`` move to ``room`` on these reads?"""
+        p = self._p
+        if not self._covered(home) and self._radio.inside_likelier(room, rssi) is not True:
+            return False  # its room cannot see it: only an in-room read elsewhere says it moved
+        home_level = usual(garment.rooms[home])
+        if ev.peak < home_level - p.standout_db:
+            return False  # far weaker than at home: a cross-read of a garment still there (maybe worn)
+        # Read here as this room has always read it from there: a cross-read.
+        return not (
+            ev.base_n >= CROSS_HISTORY
+            and ev.base < home_level - p.standout_db
+            and rssi < ev.base + p.standout_db / 2
+        )
+
+    def _with_group(self, room: str, ev: RoomEvidence, rssi: float, now: float) -> bool:
+        """Garments arrive together, carried alike: right after another one entered on its own
+        evidence, first read there about when it was and about as strongly (within standout_db for one
+        read, in_room_margin_db for more), one read is persistence enough. Another shopper's garments
+        passing the door are read through the curtain, far weaker."""
+        p = self._p
+        group = self._anchors.get(room)
+        return (
+            group is not None
+            and now - group[0] <= p.group_entry_s
+            and abs(ev.first - group[1]) <= p.group_entry_s
+            and rssi >= group[2] - (p.standout_db if ev.seen < 2 else p.in_room_margin_db)
+        )
+
+    def _next_to_blind(self, room: str) -> bool:
+        """Is a neighbour of ``room`` blind (any room, while its neighbours are not known yet)?"""
+        neighbours = self._radio.neighbours(room)
+        if neighbours is None:
+            return self._blind_any()
+        return any(not self._covered(n) for n in neighbours)
+
+    def _moving(self, garment: Garment, room: str, now: float) -> bool:
+        """Has the tag been read by two or more other rooms moments ago (carried along the corridor)?"""
+        horizon = now - self._p.passing_memory_s
+        return sum(1 for r, ev in garment.rooms.items() if r != room and ev.last >= horizon) >= 2
+
+    def _moved_on(self, garment: Garment, room: str, ev: RoomEvidence, now: float) -> bool:
+        """Has another room read the tag since this room's reads began, recently and about as strongly
+        as this room reads it at best? Then it is being carried past (or the other room is its room)."""
+        bar = ev.ep_max - _TRANSIT_MARGIN_DB
+        return any(
+            other != room
+            and oev.last > ev.first + SAME_MOMENT_S
+            and now - oev.last <= _MOVED_ON_MEMORY_S
+            and oev.peak >= bar
+            for other, oev in garment.rooms.items()
+        )
+
+    def _passing_rssi(self, garment: Garment, room: str, since: float) -> float | None:
+        """The strongest second with which other rooms read the tag shortly before ``since`` (its reads
+        on the way here), or None when none did."""
+        best: float | None = None
+        horizon = since - self._p.passing_memory_s
+        for other, ev in garment.rooms.items():
+            # Only reads that came before: a room reading it after this one began is not its way here.
+            if other != room and horizon <= ev.last <= since and (best is None or ev.peak > best):
+                best = ev.peak
+        return best

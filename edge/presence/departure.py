@@ -1,0 +1,199 @@
+"""When a silent garment has left its room.
+
+A garment in a room is read now and then at its own rate; the silence that means it has gone is its
+window (SMURF: long enough that a garment still there would have been read with probability
+1 - ``miss_probability``). But a garment put on is shielded by the body and goes almost silent for a
+minute or two, and a shopper trying things on is the whole point of a fitting room. So silence alone is
+weighed against what else is known, in this order:
+
+- **evidence it is elsewhere**: read since by another room about as strongly as at home (unshielded,
+  so not worn), far stronger than that room reads it at home, or by two rooms that never read it
+  there (carried along the corridor): it leaves after ``elsewhere_share`` of its window;
+- **faded out**: its last reads were far weaker than usual, right after stronger ones (carried
+  through the door; a garment put on goes quiet abruptly): it leaves after ``fade_hold_s``;
+- **left with someone**: a shopper's phone left the room, or another garment was proven gone, about
+  when it fell silent; or ``together_min`` garments fell silent at once (a body shields one outfit,
+  not a pile): it leaves after its window;
+- **worn**: garments that were there with it are still read, or a shopper who was there still is: it
+  is held ``worn_hold_s`` from its last read;
+- otherwise it is held ``unexplained_hold_s`` (most often a try-on with nobody else around).
+
+A room whose reader has stalled (silent in all its busy rooms at once, before its last will arrives)
+loses nothing until it reports again or is declared down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from enum import Enum
+
+from edge.presence.evidence import RoomEvidence
+from edge.presence.garment import Garment
+from edge.presence.params import PresenceParams
+
+__all__ = ["Departure", "DepartureRules"]
+
+# A phone is last heard in a room up to about a report interval before its shopper walks out (a
+# garment they carry is read until the door), and its room's node still hears it walking away for a
+# while: its last report there comes up to this long after the garments it carried fell silent.
+SHOPPER_SLACK_S = 6.0
+_PHONE_LINGER_S = 15.0
+# Garments carried out together fall silent within about this long of each other.
+_TOGETHER_S = 2.0
+_DEPARTURES_KEPT = 8
+# Garments read within this long before a reader's last report were being read when it fell silent.
+_BUSY_S = 2.0
+# Home silence after evidence of having left that confirms it (home reads a garment just handled anew).
+_CONFIRM_AWAY_S = 2.0
+
+
+class Departure(Enum):
+    """Why a silent garment was taken to have left its room."""
+
+    ALIVE_ELSEWHERE = "alive_elsewhere"
+    MOVED = "moved"
+    TRAIL = "trail"
+    WINDOW = "window"
+    UNSEEN = "unseen"
+    FADED = "faded"
+    WITH_SHOPPER = "with_shopper"
+    WITH_GARMENT = "with_garment"
+    TOGETHER = "together"
+    WORN_HOLD = "worn_hold"
+    AFTER_OUTAGE = "after_outage"
+    UNEXPLAINED = "unexplained"
+
+
+class DepartureRules:
+    """Decides how long a silent garment is kept; remembers who and what left each room, and when."""
+
+    def __init__(
+        self,
+        params: PresenceParams,
+        residents: dict[str, dict[str, Garment]],
+        *,
+        silence: Callable[[str, float], tuple[float, frozenset[str]] | None],
+        shopper_since: Callable[[str], float],
+        shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
+    ) -> None:
+        self._p = params
+        self._residents = residents
+        self._silence = silence
+        self._shopper_since = shopper_since
+        self._shopper_departures = shopper_departures
+        # room -> (since, last read there) of the latest garments proven to have left it
+        self._departed: dict[str, deque[tuple[float, float]]] = {}
+
+    def hold(self, garment: Garment, room: str, ev: RoomEvidence, now: float) -> tuple[float, Departure]:
+        """How long a silence at home (since ``ev.last``) means ``garment`` has left, and why."""
+        p = self._p
+        window = ev.window
+        # Evidence that it went elsewhere is worth part of the silence.
+        confirm = max(window * p.elsewhere_share, p.min_window_s)
+        if garment.away_since < math.inf:
+            # Alive elsewhere: had it still been here, home would have read it since.
+            return confirm + max(garment.away_since - ev.last, 0.0), Departure.ALIVE_ELSEWHERE
+        if garment.moved_at < math.inf:
+            # Read far stronger than usual by another room (unless home reads it again at once: a
+            # garment just handled is read anew everywhere).
+            return max(confirm, garment.moved_at - ev.last + _CONFIRM_AWAY_S), Departure.MOVED
+        if len(garment.away_rooms) >= 2:
+            return max(confirm, garment.trail_at - ev.last + _CONFIRM_AWAY_S), Departure.TRAIL
+        if now - ev.last <= window:
+            return window, Departure.WINDOW
+        if ev.n_sec == 0:
+            # Placed here with garments it came in with, and never read here since: nothing holds it.
+            return window, Departure.UNSEEN
+        if self.faded_out(garment, ev):
+            # Held a little longer than its window: a garment put on right after a weak read looks alike
+            # until its next faint read.
+            return max(window, p.fade_hold_s), Departure.FADED
+        if _left_with(self._shopper_departures(room), ev.last, SHOPPER_SLACK_S, _PHONE_LINGER_S):
+            return window, Departure.WITH_SHOPPER
+        if _left_with(self._departed.get(room, ()), ev.last, _TOGETHER_S, _TOGETHER_S):
+            return window, Departure.WITH_GARMENT
+        if self._fell_silent_together(room, ev.last, now):
+            return window, Departure.TOGETHER
+        # Only the session the tag was part of speaks for it being worn: a shopper or garments that
+        # were already there when it fell silent, not the next shopper's (the room may change hands).
+        if self._shopper_since(room) <= ev.last + SHOPPER_SLACK_S or self._session_active(
+            garment, room, ev.last, now
+        ):
+            # A try-on lasts what it lasts from the garment's last real read: time its room was blind
+            # counts towards it (an outage neither proves it gone nor extends its try-on).
+            blind = ev.last - ev.read_last if ev.restarted else 0.0
+            return max(window, p.worn_hold_s - blind), Departure.WORN_HOLD
+        if ev.restarted:
+            # Unseen since before an outage: whatever it was doing then (a try-on lasts a minute or
+            # two), only its plain window is left to wait for.
+            return window, Departure.AFTER_OUTAGE
+        return max(window, p.unexplained_hold_s), Departure.UNEXPLAINED
+
+    def proven(self, garment: Garment, room: str, ev: RoomEvidence, now: float) -> bool:
+        """Was the departure seen happening (not merely waited out): read alive elsewhere, faded out,
+        or gone quiet with a pile of others? Then whoever carried it walked out about then, with
+        whatever else fell silent."""
+        return (
+            garment.away_since < math.inf
+            or self.faded_out(garment, ev)
+            or self._fell_silent_together(room, ev.last, now)
+        )
+
+    def departed(self, room: str, since: float, left: float) -> None:
+        """A garment that had been in ``room`` since ``since`` left it, last read there at ``left``."""
+        recent = self._departed.get(room)
+        if recent is None:
+            recent = self._departed[room] = deque(maxlen=_DEPARTURES_KEPT)
+        recent.append((since, left))
+
+    def faded_out(self, garment: Garment, ev: RoomEvidence) -> bool:
+        """Was it carried away: its last reads at home faded, in the very next second or report (or
+        within two seconds, when another room has read it since, unshielded)?"""
+        fade = self._p.fade_db
+        return ev.faded(fade) or ev.tailed_off(fade) or (garment.away >= 1 and ev.faded(fade, max_gap=2))
+
+    def stalled(self, room: str, now: float) -> bool:
+        """Did the room's reader stop reporting while garments in another of its rooms were being read?
+        Garments in two rooms do not all leave in the same second: the reader has stalled."""
+        quiet = self._silence(room, now)
+        if quiet is None:
+            return False
+        last, others = quiet
+        for other in others:
+            for garment in self._residents.get(other, {}).values():
+                if garment.rooms[other].last >= last - _BUSY_S:
+                    return True
+        return False
+
+    def _fell_silent_together(self, room: str, silent_since: float, now: float) -> bool:
+        """Did at least ``together_min`` garments of the room (the one asking included) fall silent
+        within a couple of seconds of ``silent_since``, and stay silent?"""
+        together = 0
+        for garment in self._residents.get(room, {}).values():
+            ev = garment.rooms[room]
+            if abs(ev.last - silent_since) <= _TOGETHER_S and now - ev.last > ev.window:
+                together += 1
+        return together >= self._p.together_min
+
+    def _session_active(self, garment: Garment, room: str, silent_since: float, now: float) -> bool:
+        """Is another garment that was in the room before this one fell silent still being read?"""
+        for other in self._residents.get(room, {}).values():
+            if other is garment or other.since > silent_since:
+                continue
+            ev = other.rooms[room]
+            if now - ev.last <= ev.window:
+                return True
+        return False
+
+
+def _left_with(
+    departures: Iterable[tuple[float, float]], silent_since: float, before: float, after: float
+) -> bool:
+    """Did someone or something that was there before ``silent_since`` leave about then: last seen there
+    from ``before`` seconds before the tag fell silent to ``after`` seconds after it?"""
+    return any(
+        since <= silent_since and silent_since - before <= left <= silent_since + after
+        for since, left in departures
+    )
