@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from edge.presence import PresenceEngine
+from edge.presence import EventType, PresenceEngine, PresenceParams
 from edge.reads import Observation
 from tests.presence_support import epc, layout, run, stays, tag_reads
 
@@ -94,7 +94,8 @@ def test_a_garment_read_far_stronger_than_on_its_way_in_enters_on_its_first_read
     events = run(PresenceEngine(layout()), obs + inside, 400)
     got = stays(events, tag)
     assert [s.room for s in got] == ["fr-3"]
-    assert got[0].start - inside[0][0] <= 0.5  # the first read that stands out decides
+    # The first read that stands out decides, once it has had a moment to be read further on.
+    assert got[0].start - inside[0][0] <= PresenceParams().entry_dwell_s + 0.5
 
 
 def test_passing_doors_at_a_like_strength_does_not_make_a_stay() -> None:
@@ -127,3 +128,45 @@ def test_a_garment_that_only_passed_through_a_room_moves_on_as_soon_as_its_room_
     got = stays(run(PresenceEngine(layout()), obs, 400), tag)
     assert got[-1].room == "fr-3" and got[-1].end is None
     assert got[-1].start - 103.5 <= 5
+
+
+def test_a_strong_read_at_the_first_door_waits_for_the_next_door_before_entering() -> None:
+    rng = random.Random(18)
+    tag = epc(1)
+    obs = _residents(rng)
+    # A garment lying well for the antennas, coming in from the shop floor: the first door reads it as
+    # strongly as garments inside that room are read; so do the next doors, a moment later.
+    for k, room in enumerate(("fr-1", "fr-2", "fr-3")):
+        obs += tag_reads(tag, room, 600 + 1.25 * k, 601.75 + 1.25 * k, p=0.8, rssi=-51, rng=rng)
+    obs += tag_reads(tag, "fr-4", 603.5, 900, p=0.5, rssi=-52, rng=rng)
+    got = stays(run(PresenceEngine(layout()), obs, 900), tag)
+    assert [s.room for s in got] == ["fr-4"]
+
+
+def test_garments_carried_in_with_one_that_entered_enter_with_it_before_their_room_reads_them() -> None:
+    rng = random.Random(19)
+    anchor, slow = epc(1), epc(2)
+    obs = _residents(rng)
+    for tag in (anchor, slow):
+        obs += _walk(tag, ["fr-1", "fr-2", "fr-3"], 600, rng)
+    obs += tag_reads(anchor, "fr-4", 603.75, 900, p=0.6, rssi=-52, rng=rng)
+    # Hung facing away: its room does not read it for half a minute.
+    obs += tag_reads(slow, "fr-4", 635, 900, p=0.3, rssi=-56, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    (with_it,) = stays(events, slow)
+    (first,) = stays(events, anchor)
+    assert with_it.room == "fr-4" and with_it.start == first.start and with_it.end is None
+    entered = [e for e in events if e.epc == slow and e.type is EventType.ITEM_ENTERED]
+    assert entered[0].reason == "convoy"
+
+
+def test_a_garment_read_with_another_at_one_door_only_does_not_follow_it_in() -> None:
+    rng = random.Random(20)
+    anchor, stranger = epc(1), epc(2)
+    obs = _residents(rng)
+    obs += _walk(anchor, ["fr-1", "fr-2", "fr-3"], 600, rng)
+    obs += tag_reads(anchor, "fr-4", 603.75, 900, p=0.6, rssi=-52, rng=rng)
+    # Another shopper's garment, read at one of those doors at the same moment, then never again.
+    obs += tag_reads(stranger, "fr-2", 601.25, 602.5, p=0.8, rssi=-63, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    assert stays(events, stranger) == []

@@ -170,14 +170,16 @@ class ItemTracker:
     def _decide(self, garment: Garment, now: float) -> list[PresenceEvent]:
         home = garment.room
         home_ev = garment.home_evidence()
-        # Home has not read it for a window: its old evidence does not hold off fresh evidence elsewhere
-        # (a garment carried to another room), though it still holds off a long-running cross-read.
+        # Home has not read it for a window, or cannot see it: its old evidence does not hold off fresh
+        # evidence elsewhere (a garment carried to another room), though it still holds off a long-running
+        # cross-read (and, while home is blind, anything short of an in-room read: see ``arrival``).
         stale = (
             home is not None
             and home_ev is not None
-            and self._covered(home)
-            and now - home_ev.last > home_ev.window
-            and not self._departure.stalled(home, now)
+            and (
+                not self._covered(home)
+                or (now - home_ev.last > home_ev.window and not self._departure.stalled(home, now))
+            )
         )
         ranked = sorted(
             (
