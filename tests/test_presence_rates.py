@@ -54,3 +54,17 @@ def test_the_learned_read_probability_follows_the_tag() -> None:
         ev.report(float(sec), -55.0, params)
     assert ev.read_probability() == pytest.approx(0.5, abs=0.08)
     assert params.min_window_s < ev.window <= params.exit_timeout_s
+
+
+def test_a_tag_back_from_a_silence_learns_its_read_rate_afresh() -> None:
+    # Read nearly every round, then silent for a minute (tried on), then hung back facing away: read in
+    # under one round in ten, and now and then by the room next door about as strongly as at home. Had
+    # it kept the short window of its old read rate, each of its new gaps would look like a departure.
+    rng = random.Random(11)
+    tag, other = epc(1), epc(2)
+    obs = tag_reads(other, "fr-2", 10, 900, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(tag, "fr-2", 10, 300, p=0.9, rssi=-54, rng=rng)
+    obs += tag_reads(tag, "fr-2", 360, 900, p=0.06, rssi=-56, rng=rng)
+    obs += tag_reads(tag, "fr-3", 360, 900, p=0.03, rssi=-62, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    assert [(s.room, s.end) for s in stays(events, tag)] == [("fr-2", None)]

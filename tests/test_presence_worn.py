@@ -130,3 +130,62 @@ def test_a_garment_fading_out_with_a_second_unread_then_read_next_door_was_carri
     (stay,) = stays(events, carried)
     assert stay.end is not None and stay.end - 302 < 30  # not the 150 s a worn garment is given
     assert stays(events, go_back)[0].end is None
+
+
+def test_a_garment_whose_last_report_tails_off_within_a_second_was_carried_out() -> None:
+    # Every air read reported (no de-duplication): in its last second home reads it at full strength,
+    # then once far weaker through the door, then never again. A per-second peak would hide the fade.
+    rng = random.Random(10)
+    carried, go_back = epc(1), epc(2)
+    obs = tag_reads(go_back, "fr-1", 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(carried, "fr-1", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(carried, "fr-1", 300, 300.5, p=1.0, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(carried, "fr-1", 300.6, 300.8, p=1.0, rssi=-63, rng=rng, rssi_sd=0.1)
+    events = run(PresenceEngine(layout()), obs, 600)
+    (stay,) = stays(events, carried)
+    assert stay.end is not None and stay.end - 301 < 30  # not the 150 s a worn garment is given
+    assert [e.reason for e in events if e.epc == carried and e.type is EventType.ITEM_LEFT] == ["faded"]
+
+
+def test_a_garment_read_in_turn_by_two_rooms_that_never_read_it_at_home_was_carried_along() -> None:
+    rng = random.Random(11)
+    carried, go_back = epc(1), epc(2)
+    obs = tag_reads(go_back, "fr-5", 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(carried, "fr-5", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    # Rooms further along the corridor read it once each, weakly (as a worn garment's cross-reads would
+    # be): they never read it while it hung in fr-5, so it is on the move.
+    obs += tag_reads(carried, "fr-3", 301.6, 301.8, p=1.0, rssi=-72, rng=rng, rssi_sd=0.1)
+    obs += tag_reads(carried, "fr-2", 302.9, 303.1, p=1.0, rssi=-72, rng=rng, rssi_sd=0.1)
+    events = run(PresenceEngine(layout()), obs, 600)
+    (stay,) = stays(events, carried)
+    assert stay.end is not None and stay.end - 300 < 30
+    assert [e.reason for e in events if e.epc == carried and e.type is EventType.ITEM_LEFT] == ["trail"]
+
+
+def test_a_shopper_leaving_long_after_a_garment_went_quiet_does_not_take_it_along() -> None:
+    # The garment went on at 300 and is still being worn when the shopper's phone, in the room all
+    # along, walks out at 360 (another shopper of the same session stays with the garment).
+    rng = random.Random(12)
+    worn, other = epc(1), epc(2)
+    leaving = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-3"
+    staying = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-4"
+    obs = tag_reads(other, "fr-4", 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(worn, "fr-4", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(worn, "fr-4", 410, 600, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += phone(leaving, "fr-4", 5, 360) + phone(staying, "fr-4", 6, 600)
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-4", None)]
+
+
+def test_several_garments_falling_silent_at_once_leave_together_though_others_stay() -> None:
+    rng = random.Random(13)
+    carried = [epc(1), epc(2), epc(3)]
+    go_back = epc(4)
+    obs = tag_reads(go_back, "fr-3", 10, 600, p=0.5, rssi=-54, rng=rng)
+    for tag in carried:
+        obs += tag_reads(tag, "fr-3", 10, 300, p=0.7, rssi=-54, rng=rng, rssi_sd=0.5)
+    events = run(PresenceEngine(layout()), obs, 600)
+    for tag in carried:
+        (stay,) = stays(events, tag)
+        assert stay.end is not None and stay.end - 300 < 30  # a body shields one outfit, not a pile
+    assert stays(events, go_back)[0].end is None
