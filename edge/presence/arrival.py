@@ -36,7 +36,7 @@ from edge.presence.params import PresenceParams
 __all__ = ["Arrival", "ArrivalRules"]
 
 # Decide while the garment is being read there, not on the memory of a passing read.
-_RECENT_S = 1.0
+RECENT_S = 1.0
 # Reads by another room within this many dB of a room's best mean the garment is passing, not inside.
 _TRANSIT_MARGIN_DB = 6.0
 # How long reads elsewhere count as the garment having moved on.
@@ -89,7 +89,7 @@ class ArrivalRules:
         ev = garment.rooms[room]
         if score < p.dominance * runner or not self._covered(room):
             return None
-        if now - ev.last > _RECENT_S + p.entry_dwell_s:
+        if now - ev.last > RECENT_S + p.entry_dwell_s:
             return None
         if self._moved_on(garment, room, ev, now):
             return None  # read since about as strongly by another room: carried on along the corridor
@@ -144,7 +144,7 @@ class ArrivalRules:
             return []
         out: list[Garment] = []
         for other in garments:
-            if other is anchor or other.room is not None or not other.rooms:
+            if other is anchor or other.room is not None or other.last_read < arrived - p.passing_memory_s:
                 continue
             latest_room, latest = max(other.rooms.items(), key=lambda kv: kv[1].last)
             if latest_room != room and latest.last > arrived + SAME_MOMENT_S:

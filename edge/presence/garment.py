@@ -25,6 +25,7 @@ class Garment:
         "away_since",
         "epc",
         "gtin",
+        "last_read",
         "moved_at",
         "room",
         "rooms",
@@ -40,6 +41,7 @@ class Garment:
         self.room: str | None = None
         self.since = now
         self.t_decay = now
+        self.last_read = now  # the latest report of it, by any room
         self.tau = tau  # the time scale over which its evidence decays
         self.rooms: dict[str, RoomEvidence] = {}
         self.away = 0  # seconds read elsewhere, unshielded, since the last read at home
@@ -56,9 +58,6 @@ class Garment:
         """Read at home again (or just arrived): evidence of having left is void."""
         self.away, self.away_since, self.moved_at, self.trail_at = 0, math.inf, math.inf, math.inf
         self.away_rooms.clear()
-
-    def last_seen(self) -> float:
-        return max(ev.last for ev in self.rooms.values())
 
     def home_evidence(self) -> RoomEvidence | None:
         return self.rooms.get(self.room) if self.room is not None else None

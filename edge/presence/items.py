@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+from edge.presence import arrival
 from edge.presence.arrival import CROSS_HISTORY, Arrival, ArrivalRules
 from edge.presence.departure import DepartureRules
 from edge.presence.events import EventType, PresenceEvent
@@ -36,6 +37,8 @@ from edge.reads import TagRead
 __all__ = ["ItemTracker"]
 
 _GC_EVERY_S = 10.0
+# What a room knew of a garment it has not read for this long is forgotten.
+_FORGET_ROOM_S = 600.0
 _TAU_READS = 3.0
 # Reads elsewhere within this long of the last read at home are the usual cross-reads of a garment at
 # home (perhaps the last ones before it went on the body); only later ones say it is elsewhere.
@@ -85,6 +88,7 @@ class ItemTracker:
         if ev is None:
             ev = garment.rooms[read.room_id] = RoomEvidence(p)
         self._decay(garment, now)
+        garment.last_read = now
         rssi = read.rssi_dbm if read.rssi_dbm is not None else p.missing_rssi_dbm
         closed_peak = ev.peak  # the peak of the second this report may close
         usual_here = ev.level  # how this room usually reads the tag, before this report
@@ -109,7 +113,10 @@ class ItemTracker:
     def tick(self, now: float) -> list[PresenceEvent]:
         """Decide what silence and elapsed time imply; returns the events, in a stable order."""
         events: list[PresenceEvent] = []
+        idle = now - arrival.RECENT_S - self._p.entry_dwell_s
         for garment in list(self._garments.values()):
+            if garment.room is None and garment.last_read < idle:
+                continue  # in no room and not read of late: nothing to decide (its evidence decays lazily)
             self._decay(garment, now)
             events += self._decide(garment, now)
         if now >= self._next_gc:
@@ -181,9 +188,15 @@ class ItemTracker:
                 or (now - home_ev.last > home_ev.window and not self._departure.stalled(home, now))
             )
         )
+        fade = self._p.fade_db
         ranked = sorted(
             (
-                (ev.score if room == home else standing(ev, self._p), room)
+                (
+                    standing(ev, self._p)
+                    if room != home and ev.ep_max - max(ev.peak, ev.prev_peak) >= fade
+                    else ev.score,
+                    room,
+                )
                 for room, ev in garment.rooms.items()
             ),
             reverse=True,
@@ -278,12 +291,18 @@ class ItemTracker:
         return min(max(_TAU_READS / ref.read_probability(), 2.0), 15.0)
 
     def _collect(self, now: float) -> None:
-        """Forget tags that are in no room and have not been read for a long while."""
+        """Forget tags that are in no room and have not been read for a long while, and what rooms that
+        have not read a tag for longer still knew of it (the doors it passed long ago)."""
         horizon = 4 * self._p.exit_timeout_s
         stale = [
             epc
             for epc, garment in self._garments.items()
-            if garment.room is None and now - garment.last_seen() > horizon
+            if garment.room is None and now - garment.last_read > horizon
         ]
         for epc in stale:
             del self._garments[epc]
+        for garment in self._garments.values():
+            home = garment.room
+            old = [r for r, ev in garment.rooms.items() if r != home and now - ev.last > _FORGET_ROOM_S]
+            for room in old:
+                del garment.rooms[room]
