@@ -124,19 +124,21 @@ class PresenceParams(BaseModel):
         default=4.0,
         ge=0,
         description=(
-            "Garments arrive together: for this long after one enters a room, another whose reads there "
-            "began within this long of the first one's needs only one winning read (still dominant, at an "
-            "in-room RSSI)"
+            "Garments arrive together: for this long after one enters a room on its own evidence, another "
+            "whose reads there began within this long of the first one's needs only one winning read, "
+            "within standout_db of the first one's RSSI (within in_room_margin_db once read over two "
+            "seconds)"
         ),
     )
     in_room_margin_db: float = Field(
         default=12.0,
         ge=0,
         description=(
-            "Once a room has learned the RSSI of garments really inside it, an item entering must be read "
-            "within this many dB of it (or 2.5 standard deviations, whichever is wider; people in the "
-            "room absorb several dB); a garment moving from another room within this many dB of its RSSI "
-            "there (a cross-read of a garment still at home, perhaps worn, is far weaker)"
+            "Next to a blind room whose neighbours are not learned yet, a garment entering must be read "
+            "within this many dB of how the room reads garments inside it (or 2.5 standard deviations, "
+            "whichever is wider; people in the room absorb several dB); once learned, it must be read "
+            "likelier inside than next door. A garment read over two seconds joins a group within this "
+            "many dB of the garment that anchored it"
         ),
     )
     standout_db: float = Field(
@@ -145,13 +147,18 @@ class PresenceParams(BaseModel):
         description=(
             "A garment read by a room at least this many dB stronger than other rooms read it moments "
             "before (passing their doors on its way) is inside: it enters on that evidence alone (still "
-            "dominant, at an in-room RSSI)"
+            "dominant). A garment moves from its room only when the new room reads it within this many "
+            "dB of its RSSI at home, and not as that room has always cross-read it; another room reading "
+            "a garment silent at home this much stronger than it usually does says it left"
         ),
     )
     passing_memory_s: float = Field(
         default=10.0,
         ge=0,
-        description="How far back reads by other rooms count as the garment's way here (for standout_db)",
+        description=(
+            "How far back reads by other rooms count as the garment's way here (for standout_db and "
+            "convoys), and how recently two other rooms must have read it for it to be on the move"
+        ),
     )
     away_seconds: int = Field(
         default=2,
@@ -183,9 +190,11 @@ class PresenceParams(BaseModel):
         default=6.0,
         ge=0,
         description=(
-            "A tag whose last second with a read (right after another) was this many dB below its usual "
-            "RSSI at home, then silent, was carried away from the antenna: it leaves after its window, "
-            "without a worn hold (a garment put on goes quiet abruptly instead)"
+            "A tag whose last second with a read (right after another), or whose last report (within a "
+            "second and a half of the one before), was this many dB below its usual RSSI at home, then "
+            "silent, was carried away from the antenna: it leaves after fade_hold_s, without a worn hold "
+            "(a garment put on goes quiet abruptly instead). A room whose latest reads of a garment not "
+            "in it are this much below its best was passed on the way: only what it reads now counts"
         ),
     )
     fade_hold_s: float = Field(
