@@ -45,6 +45,8 @@ _TOGETHER_S = 2.0
 _DEPARTURES_KEPT = 8
 # Garments read within this long before a reader's last report were being read when it fell silent.
 _BUSY_S = 2.0
+# Reports of one reader within this long of each other belong to the same moment.
+_SAME_SECOND_S = 1.0
 # Home silence after evidence of having left that confirms it (home reads a garment just handled anew).
 _CONFIRM_AWAY_S = 2.0
 
@@ -75,12 +77,14 @@ class DepartureRules:
         residents: dict[str, dict[str, Garment]],
         *,
         silence: Callable[[str, float], tuple[float, frozenset[str]] | None],
+        reader_last: Callable[[str], float],
         shopper_since: Callable[[str], float],
         shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
     ) -> None:
         self._p = params
         self._residents = residents
         self._silence = silence
+        self._reader_last = reader_last
         self._shopper_since = shopper_since
         self._shopper_departures = shopper_departures
         # room -> (since, last read there) of the latest garments proven to have left it
@@ -112,9 +116,14 @@ class DepartureRules:
             return max(window, p.fade_hold_s), Departure.FADED
         if _left_with(self._shopper_departures(room), ev.last, SHOPPER_SLACK_S, _PHONE_LINGER_S):
             return window, Departure.WITH_SHOPPER
-        if _left_with(self._departed.get(room, ()), ev.last, _TOGETHER_S, _TOGETHER_S):
+        # A reader that dies silences all its garments at once, as if carried out together: while the
+        # room's readers have said nothing since this garment fell silent (and their last will may still
+        # come), that is no evidence.
+        said = self._reader_last(room)
+        reader_quiet = said <= ev.last + _SAME_SECOND_S and now - said <= p.reader_stall_hold_s
+        if not reader_quiet and _left_with(self._departed.get(room, ()), ev.last, _TOGETHER_S, _TOGETHER_S):
             return window, Departure.WITH_GARMENT
-        if self._fell_silent_together(room, ev.last, now):
+        if not reader_quiet and self._fell_silent_together(room, ev.last, now):
             return window, Departure.TOGETHER
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
@@ -130,6 +139,17 @@ class DepartureRules:
             # two), only its plain window is left to wait for.
             return window, Departure.AFTER_OUTAGE
         return max(window, p.unexplained_hold_s), Departure.UNEXPLAINED
+
+    def left_blind_room(self, garment: Garment, beyond: list[str], now: float) -> Departure | None:
+        """Has a garment whose room is blind been read since, in turn, by two rooms ``beyond`` (rooms
+        known not to read that room's garments: it was carried along the corridor), or far stronger
+        than a room reads it there? A garment still inside is read only by its room's neighbours, as
+        they always read it."""
+        if len(beyond) >= 2 and now - garment.trail_at >= _CONFIRM_AWAY_S:
+            return Departure.TRAIL
+        if garment.moved_at < math.inf and now - garment.moved_at >= _CONFIRM_AWAY_S:
+            return Departure.MOVED
+        return None
 
     def proven(self, garment: Garment, room: str, ev: RoomEvidence, now: float) -> bool:
         """Was the departure seen happening (not merely waited out): read alive elsewhere, faded out,

@@ -44,6 +44,7 @@ class PresenceEngine:
             covered=self._coverage.covered,
             blind_any=lambda: bool(self._coverage.uncovered),
             silence=self._watch.silence,
+            reader_last=self._watch.last_report,
             shopper_since=self._shoppers.in_room_since,
             shopper_departures=self._shoppers.departures,
         )

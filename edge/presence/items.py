@@ -57,6 +57,7 @@ class ItemTracker:
         covered: Callable[[str], bool],
         blind_any: Callable[[], bool],
         silence: Callable[[str, float], tuple[float, frozenset[str]] | None],
+        reader_last: Callable[[str], float],
         shopper_since: Callable[[str], float],
         shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
     ) -> None:
@@ -70,6 +71,7 @@ class ItemTracker:
             params,
             self._residents,
             silence=silence,
+            reader_last=reader_last,
             shopper_since=shopper_since,
             shopper_departures=shopper_departures,
         )
@@ -242,8 +244,13 @@ class ItemTracker:
                     mate_ev.restart(now)
                     events += self._move(mate, room, now, Arrival.CONVOY.value)
             return events
-        if home is None or home_ev is None or not self._covered(home):
+        if home is None or home_ev is None:
             return []
+        if not self._covered(home):
+            # Its room cannot say whether it is still there; only a trail along the corridor can.
+            beyond = [r for r in garment.away_rooms if self._radio.reads_from(r, home) is False]
+            gone = self._departure.left_blind_room(garment, beyond, now)
+            return [] if gone is None else self._move(garment, None, now, gone.value)
         hold, why_gone = self._departure.hold(garment, home, home_ev, now)
         if now - home_ev.last <= hold or self._departure.stalled(home, now):
             return []

@@ -62,6 +62,11 @@ class RoomRadio:
             return None
         return frozenset(r for r, n in counts.items() if n >= _NEIGHBOUR_SECONDS)
 
+    def reads_from(self, room: str, other: str) -> bool | None:
+        """Does ``room``'s antenna read garments in ``other``? None while too little is known to say."""
+        neighbours = self.neighbours(room)
+        return None if neighbours is None else other in neighbours
+
     def inside_likelier(self, room: str, rssi: float) -> bool | None:
         """Is a garment read at ``rssi`` likelier inside ``room`` than in a room next door? None while
         either level is unknown. The two are compared at the midpoint of their means, which is where

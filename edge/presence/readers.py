@@ -58,6 +58,13 @@ class ReaderWatch:
             r.gap += _RATE_LEARNING * (gap - r.gap)
             r.sec = sec
 
+    def last_report(self, room: str) -> float:
+        """When a reader covering ``room`` last reported anything (-inf: no reader covers it)."""
+        readers = self._room_readers.get(room)
+        if not readers:
+            return -math.inf
+        return max(self._readers[rid].last for rid in readers)
+
     def silence(self, room: str, now: float) -> tuple[float, frozenset[str]] | None:
         """If every reader covering ``room`` has gone improbably silent: (when the last of them last
         reported, the other rooms those readers cover); else None."""
