@@ -32,10 +32,24 @@ def test_a_silent_item_is_held_while_the_others_in_its_room_are_still_read() -> 
 def test_items_falling_silent_together_with_the_whole_room_leave_promptly() -> None:
     rng = random.Random(2)
     tags = [epc(1), epc(2), epc(3)]
-    events = run(PresenceEngine(layout()), _room_with(tags, "fr-3", 10, 300, rng), 400)
+    obs = _room_with(tags, "fr-3", 10, 300, rng)
+    obs += _room_with([epc(9)], "fr-1", 10, 400, rng)  # the same reader goes on reading next door
+    events = run(PresenceEngine(layout()), obs, 400)
     for tag in tags:
         (stay,) = stays(events, tag)
         assert stay.end is not None and 300 < stay.end <= 312
+
+
+def test_a_pile_falling_silent_with_its_reader_is_not_taken_as_carried_out_before_its_will() -> None:
+    # Nothing else on that reader is read either: the reader may have died (its last will comes once
+    # the broker's keep-alive lapses), so the pile is kept while the will is awaited.
+    rng = random.Random(2)
+    tags = [epc(1), epc(2), epc(3)]
+    events = run(PresenceEngine(layout()), _room_with(tags, "fr-3", 10, 300, rng), 400)
+    hold = layout().presence.reader_stall_hold_s
+    for tag in tags:
+        (stay,) = stays(events, tag)
+        assert stay.end is not None and 300 + hold - 2 <= stay.end <= 300 + hold + 12
 
 
 def test_a_shopper_seen_in_the_room_keeps_a_lone_silent_item() -> None:
