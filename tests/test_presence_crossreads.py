@@ -170,3 +170,19 @@ def test_a_garment_read_with_another_at_one_door_only_does_not_follow_it_in() ->
     obs += tag_reads(stranger, "fr-2", 601.25, 602.5, p=0.8, rssi=-63, rng=rng)
     events = run(PresenceEngine(layout()), obs, 900)
     assert stays(events, stranger) == []
+
+
+def test_garments_brought_from_the_floor_into_the_first_room_come_in_together() -> None:
+    rng = random.Random(21)
+    anchor, slow = epc(1), epc(2)
+    obs = _residents(rng)
+    # Straight from the shop floor into fr-1: no door before it; both are read at its door as they come
+    # in, then only the one hung facing the antenna is read inside for a while.
+    for tag in (anchor, slow):
+        obs += tag_reads(tag, "fr-1", 600, 600.5, p=1.0, rssi=-62, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(anchor, "fr-1", 601, 900, p=0.6, rssi=-52, rng=rng)
+    obs += tag_reads(slow, "fr-1", 640, 900, p=0.3, rssi=-56, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    (with_it,) = stays(events, slow)
+    (first,) = stays(events, anchor)
+    assert with_it.room == "fr-1" and with_it.start == first.start

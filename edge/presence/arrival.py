@@ -131,8 +131,9 @@ class ArrivalRules:
 
     def convoy(self, anchor: Garment, room: str, garments: Iterable[Garment]) -> list[Garment]:
         """The garments carried along the corridor with ``anchor`` (read by ``convoy_doors`` of the
-        doors it passed, this room's included, within ``convoy_window_s`` of it) that no room has read
-        further on since: they came into ``room`` with it, though ``room`` has not read them yet."""
+        doors it passed, this room's included, within ``convoy_window_s`` of it; by this room's door
+        alone when it passed no other, the first room from the shop floor) that no room has read further
+        on since: they came into ``room`` with it, though ``room`` has not read them yet."""
         p = self._p
         arrived = anchor.rooms[room].first
         trail = {
@@ -140,8 +141,6 @@ class ArrivalRules:
             for r, ev in anchor.rooms.items()
             if r != room and arrived - p.passing_memory_s <= ev.last <= arrived + SAME_MOMENT_S
         }
-        if not trail:
-            return []
         out: list[Garment] = []
         for other in garments:
             if other is anchor or other.room is not None or other.last_read < arrived - p.passing_memory_s:
@@ -157,9 +156,10 @@ class ArrivalRules:
                 if r in trail and abs(ev.last - trail[r]) <= p.convoy_window_s
             )
             here = other.rooms.get(room)
-            if here is not None and abs(here.first - arrived) <= p.convoy_window_s:
+            at_door = here is not None and abs(here.first - arrived) <= p.convoy_window_s
+            if at_door:
                 together += 1  # read at this room's door as the anchor was, on the way in
-            if together >= p.convoy_doors:
+            if together >= p.convoy_doors or (at_door and not trail):
                 out.append(other)
         return out
 
