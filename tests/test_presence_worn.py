@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from edge.presence import EventType, PresenceEngine
+from edge.presence import EventType, PresenceEngine, PresenceEvent
 from edge.reads import Observation
 from tests.presence_support import epc, events_of, layout, phone, run, stays, tag_reads
 
@@ -16,6 +16,21 @@ def _room_with(
     for tag in tags:
         obs += tag_reads(tag, room, t0, t1, p=0.5, rssi=-54, rng=rng)
     return obs
+
+
+def _taken_and_left(
+    room: str, until: float, rng: random.Random
+) -> tuple[str, str, list[tuple[float, Observation]]]:
+    """Two garments in ``room``: one read steadily until ``until`` (then carried out, or put on), one
+    left behind and read to the end (600 s)."""
+    carried, go_back = epc(1), epc(2)
+    obs = tag_reads(go_back, room, 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(carried, room, 10, until, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    return carried, go_back, obs
+
+
+def _why_left(events: list[PresenceEvent], tag: str) -> list[str | None]:
+    return [e.reason for e in events if e.epc == tag and e.type is EventType.ITEM_LEFT]
 
 
 def test_a_silent_item_is_held_while_the_others_in_its_room_are_still_read() -> None:
@@ -93,10 +108,8 @@ def test_items_silent_when_their_shopper_walks_out_leave_with_them() -> None:
 
 
 def test_a_garment_read_ever_weaker_then_silent_was_carried_out_not_put_on() -> None:
-    rng = random.Random(6)
-    carried, go_back = epc(1), epc(2)
-    obs = tag_reads(go_back, "fr-1", 10, 600, p=0.5, rssi=-54, rng=rng)
-    obs += tag_reads(carried, "fr-1", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    carried, go_back, obs = _taken_and_left("fr-1", 300, random.Random(6))
+    rng = random.Random(60)
     # Through the door on its way out (no other room's antenna on the way): far weaker, then nothing.
     obs += tag_reads(carried, "fr-1", 300, 300.9, p=0.9, rssi=-64, rng=rng, rssi_sd=0.5)
     events = run(PresenceEngine(layout()), obs, 600)
@@ -132,10 +145,8 @@ def test_a_worn_garments_faint_cross_reads_do_not_count_as_alive_elsewhere() -> 
 
 
 def test_a_garment_fading_out_with_a_second_unread_then_read_next_door_was_carried_out() -> None:
-    rng = random.Random(9)
-    carried, go_back = epc(1), epc(2)
-    obs = tag_reads(go_back, "fr-4", 10, 600, p=0.5, rssi=-54, rng=rng)
-    obs += tag_reads(carried, "fr-4", 10, 299.9, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    carried, go_back, obs = _taken_and_left("fr-4", 299.9, random.Random(9))
+    rng = random.Random(90)
     # One second unread (de-duplicating readers report a second late or not at all), then one far
     # weaker read at the door, then the next room along the corridor reads it in passing.
     obs += tag_reads(carried, "fr-4", 301.2, 301.5, p=1.0, rssi=-66, rng=rng, rssi_sd=0.1)
@@ -149,23 +160,20 @@ def test_a_garment_fading_out_with_a_second_unread_then_read_next_door_was_carri
 def test_a_garment_whose_last_report_tails_off_within_a_second_was_carried_out() -> None:
     # Every air read reported (no de-duplication): in its last second home reads it at full strength,
     # then once far weaker through the door, then never again. A per-second peak would hide the fade.
-    rng = random.Random(10)
-    carried, go_back = epc(1), epc(2)
-    obs = tag_reads(go_back, "fr-1", 10, 600, p=0.5, rssi=-54, rng=rng)
-    obs += tag_reads(carried, "fr-1", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    carried, go_back, obs = _taken_and_left("fr-1", 300, random.Random(10))
+    rng = random.Random(100)
     obs += tag_reads(carried, "fr-1", 300, 300.5, p=1.0, rssi=-54, rng=rng, rssi_sd=0.5)
     obs += tag_reads(carried, "fr-1", 300.6, 300.8, p=1.0, rssi=-63, rng=rng, rssi_sd=0.1)
     events = run(PresenceEngine(layout()), obs, 600)
     (stay,) = stays(events, carried)
     assert stay.end is not None and stay.end - 301 < 30  # not the 150 s a worn garment is given
-    assert [e.reason for e in events if e.epc == carried and e.type is EventType.ITEM_LEFT] == ["faded"]
+    assert _why_left(events, carried) == ["faded"]
+    assert stays(events, go_back)[0].end is None
 
 
 def test_a_garment_read_in_turn_by_two_rooms_that_never_read_it_at_home_was_carried_along() -> None:
-    rng = random.Random(11)
-    carried, go_back = epc(1), epc(2)
-    obs = tag_reads(go_back, "fr-5", 10, 600, p=0.5, rssi=-54, rng=rng)
-    obs += tag_reads(carried, "fr-5", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    carried, go_back, obs = _taken_and_left("fr-5", 300, random.Random(11))
+    rng = random.Random(110)
     # Rooms further along the corridor read it once each, weakly (as a worn garment's cross-reads would
     # be): they never read it while it hung in fr-5, so it is on the move.
     obs += tag_reads(carried, "fr-3", 301.6, 301.8, p=1.0, rssi=-72, rng=rng, rssi_sd=0.1)
@@ -173,7 +181,8 @@ def test_a_garment_read_in_turn_by_two_rooms_that_never_read_it_at_home_was_carr
     events = run(PresenceEngine(layout()), obs, 600)
     (stay,) = stays(events, carried)
     assert stay.end is not None and stay.end - 300 < 30
-    assert [e.reason for e in events if e.epc == carried and e.type is EventType.ITEM_LEFT] == ["trail"]
+    assert _why_left(events, carried) == ["trail"]
+    assert stays(events, go_back)[0].end is None
 
 
 def test_a_shopper_leaving_long_after_a_garment_went_quiet_does_not_take_it_along() -> None:

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import Enum
 
 from edge.presence.evidence import RoomEvidence
-from edge.presence.garment import Garment
+from edge.presence.garment import Garment, Surroundings
 from edge.presence.params import PresenceParams
 
 __all__ = ["Departure", "DepartureRules"]
@@ -75,18 +75,11 @@ class DepartureRules:
         self,
         params: PresenceParams,
         residents: dict[str, dict[str, Garment]],
-        *,
-        silence: Callable[[str, float], tuple[float, frozenset[str]] | None],
-        reader_last: Callable[[str], float],
-        shopper_since: Callable[[str], float],
-        shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
+        store: Surroundings,
     ) -> None:
         self._p = params
         self._residents = residents
-        self._silence = silence
-        self._reader_last = reader_last
-        self._shopper_since = shopper_since
-        self._shopper_departures = shopper_departures
+        self._store = store
         # room -> (since, last read there) of the latest garments proven to have left it
         self._departed: dict[str, deque[tuple[float, float]]] = {}
 
@@ -114,12 +107,12 @@ class DepartureRules:
             # Held a little longer than its window: a garment put on right after a weak read looks alike
             # until its next faint read.
             return max(window, p.fade_hold_s), Departure.FADED
-        if _left_with(self._shopper_departures(room), ev.last, SHOPPER_SLACK_S, _PHONE_LINGER_S):
+        if _left_with(self._store.shopper_departures(room), ev.last, SHOPPER_SLACK_S, _PHONE_LINGER_S):
             return window, Departure.WITH_SHOPPER
         # A reader that dies silences all its garments at once, as if carried out together: while the
         # room's readers have said nothing since this garment fell silent (and their last will may still
         # come), that is no evidence.
-        said = self._reader_last(room)
+        said = self._store.reader_last(room)
         reader_quiet = said <= ev.last + _SAME_SECOND_S and now - said <= p.reader_stall_hold_s
         if not reader_quiet and _left_with(self._departed.get(room, ()), ev.last, _TOGETHER_S, _TOGETHER_S):
             return window, Departure.WITH_GARMENT
@@ -127,7 +120,7 @@ class DepartureRules:
             return window, Departure.TOGETHER
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
-        if self._shopper_since(room) <= ev.last + SHOPPER_SLACK_S or self._session_active(
+        if self._store.shopper_since(room) <= ev.last + SHOPPER_SLACK_S or self._session_active(
             garment, room, ev.last, now
         ):
             # A try-on lasts what it lasts from the garment's last real read: time its room was blind
@@ -177,7 +170,7 @@ class DepartureRules:
     def stalled(self, room: str, now: float) -> bool:
         """Did the room's reader stop reporting while garments in another of its rooms were being read?
         Garments in two rooms do not all leave in the same second: the reader has stalled."""
-        quiet = self._silence(room, now)
+        quiet = self._store.reader_silence(room, now)
         if quiet is None:
             return False
         last, others = quiet

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from edge.presence.coverage import Coverage
 from edge.presence.events import EventType, PresenceEvent
+from edge.presence.garment import Surroundings
 from edge.presence.items import ItemTracker
 from edge.presence.readers import ReaderWatch
 from edge.presence.shoppers import ShopperTracker
@@ -41,12 +42,14 @@ class PresenceEngine:
         self._shoppers = ShopperTracker(self._params, room_heard=self._ble_room_heard)
         self._items = ItemTracker(
             self._params,
-            covered=self._coverage.covered,
-            blind_any=lambda: bool(self._coverage.uncovered),
-            silence=self._watch.silence,
-            reader_last=self._watch.last_report,
-            shopper_since=self._shoppers.in_room_since,
-            shopper_departures=self._shoppers.departures,
+            Surroundings(
+                covered=self._coverage.covered,
+                blind_any=lambda: bool(self._coverage.uncovered),
+                reader_silence=self._watch.silence,
+                reader_last=self._watch.last_report,
+                shopper_since=self._shoppers.in_room_since,
+                shopper_departures=self._shoppers.departures,
+            ),
         )
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:

@@ -4,14 +4,30 @@ reads since the last one at home say about where it went."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from edge.presence.evidence import RoomEvidence, weight
 from edge.presence.params import PresenceParams
 
-__all__ = ["Garment", "behind", "passed", "standing", "usual"]
+__all__ = ["Garment", "Surroundings", "behind", "passed", "standing", "usual"]
 
 # Evidence elsewhere that began at most this long before home's last read is fresh: the garment moved.
 FRESH_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Surroundings:
+    """What the rest of the presence engine tells the garment tracker about the store right now."""
+
+    covered: Callable[[str], bool]  # False while an antenna or reader covering the room is down
+    blind_any: Callable[[], bool]  # is any room blind
+    # When every reader covering a room has gone improbably quiet: (since when, their other rooms).
+    reader_silence: Callable[[str, float], tuple[float, frozenset[str]] | None]
+    reader_last: Callable[[str], float]  # when a reader covering the room last reported anything
+    shopper_since: Callable[[str], float]  # since when a known shopper has been in the room (inf: none)
+    # The latest shoppers who left the room: (entered, last heard there).
+    shopper_departures: Callable[[str], Iterable[tuple[float, float]]]
 
 
 class Garment:

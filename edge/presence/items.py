@@ -21,14 +21,13 @@ one-second epochs per tag and room (``evidence``). From those, per garment:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
 
 from edge.presence import arrival
 from edge.presence.arrival import CROSS_HISTORY, Arrival, ArrivalRules
 from edge.presence.departure import DepartureRules
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.evidence import RoomEvidence
-from edge.presence.garment import FRESH_S, Garment, behind, passed, standing, usual
+from edge.presence.garment import FRESH_S, Garment, Surroundings, behind, passed, standing, usual
 from edge.presence.neighbours import RoomRadio
 from edge.presence.params import PresenceParams
 from edge.presence.snapshot import ItemPresence
@@ -53,28 +52,15 @@ class ItemTracker:
     def __init__(
         self,
         params: PresenceParams,
-        *,
-        covered: Callable[[str], bool],
-        blind_any: Callable[[], bool],
-        silence: Callable[[str, float], tuple[float, frozenset[str]] | None],
-        reader_last: Callable[[str], float],
-        shopper_since: Callable[[str], float],
-        shopper_departures: Callable[[str], Iterable[tuple[float, float]]],
+        store: Surroundings,
     ) -> None:
         self._p = params
-        self._covered = covered
+        self._covered = store.covered
         self._garments: dict[str, Garment] = {}
         self._residents: dict[str, dict[str, Garment]] = {}
         self._radio = RoomRadio()
-        self._arrival = ArrivalRules(params, self._radio, covered=covered, blind_any=blind_any)
-        self._departure = DepartureRules(
-            params,
-            self._residents,
-            silence=silence,
-            reader_last=reader_last,
-            shopper_since=shopper_since,
-            shopper_departures=shopper_departures,
-        )
+        self._arrival = ArrivalRules(params, self._radio, covered=store.covered, blind_any=store.blind_any)
+        self._departure = DepartureRules(params, self._residents, store)
         self._next_gc = -math.inf
         self._prior_tau = min(max(_TAU_READS / RoomEvidence(params).read_probability(), 2.0), 15.0)
 
