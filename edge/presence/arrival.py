@@ -103,7 +103,7 @@ class ArrivalRules:
                 likelier = self._radio.inside_likelier(room, rssi)
                 if likelier is False or (likelier is None and floor is not None and rssi < floor):
                     return None
-            if ev.ep_max - max(ev.peak, ev.prev_peak) >= p.fade_db:
+            if ev.fading_since_best(p.fade_db):
                 return None  # read ever weaker since its first reads here: passing, moving away
         elif not transit and not self._may_move(garment, home, room, ev, rssi):
             return None
@@ -148,8 +148,6 @@ class ArrivalRules:
             latest_room, latest = max(other.rooms.items(), key=lambda kv: kv[1].last)
             if latest_room != room and latest.last > arrived + SAME_MOMENT_S:
                 continue  # read elsewhere since: it went on
-            if latest.last < arrived - p.passing_memory_s:
-                continue
             together = sum(
                 1
                 for r, ev in other.rooms.items()

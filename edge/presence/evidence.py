@@ -88,6 +88,10 @@ class RoomEvidence:
         # The level and seconds read before the current episode began (how this room read the tag before).
         self.base = -math.inf
         self.base_n = 0
+        self._learn_afresh(params)
+
+    def _learn_afresh(self, params: PresenceParams) -> None:
+        """Start learning the read rate from the prior (a new tag, or one that has lain differently since)."""
         self.span = _PRIOR_SPAN_S
         self.hits = _PRIOR_SPAN_S / params.prior_read_interval_s
         self.max_gap = 1.0
@@ -131,10 +135,7 @@ class RoomEvidence:
             # A transition (the tag was away, or worn and silent): a new episode, and nothing to learn
             # about the read rate from a gap that was not part of the read process. The garment has
             # been moved or handled since, so it lies differently: its read rate is learned afresh.
-            self.span = _PRIOR_SPAN_S
-            self.hits = _PRIOR_SPAN_S / params.prior_read_interval_s
-            self.max_gap = 1.0
-            self.window = self._window(params)
+            self._learn_afresh(params)
             self.first = t
             self.base, self.base_n = self.level, self.n_sec
             self.seen = 0
@@ -173,6 +174,11 @@ class RoomEvidence:
             and self.level > -math.inf
             and self.peak <= self.level - fade_db
         )
+
+    def fading_since_best(self, fade_db: float) -> bool:
+        """Are the latest reads (this second and the one before) far weaker than the best of this
+        episode? The tag is moving away from this antenna (past its door, on its way elsewhere)."""
+        return self.ep_max - max(self.peak, self.prev_peak) >= fade_db
 
     def tailed_off(self, fade_db: float, *, within_s: float = 1.5) -> bool:
         """Was the latest single report, right after another, far weaker than the usual level here? The
@@ -231,6 +237,6 @@ class RssiLevel:
 
     def floor(self, margin_db: float) -> float | None:
         """Weakest plausible in-room RSSI, or None while too little is known to judge."""
-        if self.n < self._MIN_SAMPLES:
+        if not self.known:
             return None
         return self.mean - max(margin_db, 2.5 * math.sqrt(self.var))

@@ -90,9 +90,8 @@ def standing(ev: RoomEvidence, params: PresenceParams) -> float:
     """A room's evidence for a tag that is not in it. A room whose latest reads are far weaker than its
     best of this episode is one the tag has moved away from (its door, passed on the way): only what it
     reads now counts, not the strong reads of the moment the tag went by."""
-    recent = max(ev.peak, ev.prev_peak)
-    if ev.ep_max - recent >= params.fade_db:
-        return min(ev.score, weight(recent, params))
+    if ev.fading_since_best(params.fade_db):
+        return min(ev.score, weight(max(ev.peak, ev.prev_peak), params))
     return ev.score
 
 

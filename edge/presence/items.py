@@ -176,17 +176,9 @@ class ItemTracker:
                 or (now - home_ev.last > home_ev.window and not self._departure.stalled(home, now))
             )
         )
-        fade = self._p.fade_db
+        p = self._p
         ranked = sorted(
-            (
-                (
-                    standing(ev, self._p)
-                    if room != home and ev.ep_max - max(ev.peak, ev.prev_peak) >= fade
-                    else ev.score,
-                    room,
-                )
-                for room, ev in garment.rooms.items()
-            ),
+            ((ev.score if room == home else standing(ev, p), room) for room, ev in garment.rooms.items()),
             reverse=True,
         )
         # Entered moments ago: perhaps only passing through (its door read it strongly on the way).

@@ -34,10 +34,6 @@ class RoomRadio:
         """How the room's antenna reads garments inside the room (None: nothing learned yet)."""
         return self._inside.get(room)
 
-    def cross(self, room: str) -> RssiLevel | None:
-        """How the room's antenna reads garments in other rooms (None: nothing learned yet)."""
-        return self._cross.get(room)
-
     def read_inside(self, room: str, rssi: float) -> None:
         level = self._inside.get(room)
         if level is None:
