@@ -166,3 +166,19 @@ def phone(
 
 def events_of(events: Iterable[PresenceEvent], kind: EventType) -> list[PresenceEvent]:
     return [e for e in events if e.type is kind]
+
+
+def neighbourly_rooms(
+    seed: int, blind: str | None = None, after: float = 600.0
+) -> list[tuple[float, Observation]]:
+    """Garments in fr-1..fr-4, cross-read by the rooms next door, long enough for each room to learn how
+    it reads its own garments and its neighbours' (nothing is read by ``blind``'s antenna ``after``)."""
+    rng = random.Random(seed)
+    obs: list[tuple[float, Observation]] = []
+    for i in range(1, 5):
+        tag = epc(100 + i)
+        obs += tag_reads(tag, f"fr-{i}", 0, 900, p=0.6, rssi=-53, rng=rng)
+        for n in (i - 1, i + 1):
+            if 1 <= n <= 4:
+                obs += tag_reads(tag, f"fr-{n}", 0, 900, p=0.15, rssi=-67, rng=rng)
+    return [o for o in obs if not (isinstance(o[1], TagRead) and o[1].room_id == blind and o[0] >= after)]

@@ -6,7 +6,7 @@ import random
 
 from edge.presence import EventType, PresenceEngine
 from edge.reads import AntennaStatus, Observation, ReaderStatus, TagRead
-from tests.presence_support import epc, events_of, layout, run, stays, tag_reads
+from tests.presence_support import epc, events_of, layout, neighbourly_rooms, run, stays, tag_reads
 
 
 def _room(
@@ -145,26 +145,12 @@ def test_garments_unread_since_an_outage_do_not_hold_each_other_as_a_session() -
         assert stay.end is not None and 420 < stay.end <= 420 + 31
 
 
-def _residents(seed: int, blind: str | None = None, after: float = 600.0) -> list[tuple[float, Observation]]:
-    """Garments in every room, cross-read by the rooms next door, long enough for each room to learn how
-    it reads its own garments and its neighbours' (nothing is read by ``blind``'s antenna ``after``)."""
-    rng = random.Random(seed)
-    obs: list[tuple[float, Observation]] = []
-    for i in range(1, 5):
-        tag = epc(100 + i)
-        obs += tag_reads(tag, f"fr-{i}", 0, 900, p=0.6, rssi=-53, rng=rng)
-        for n in (i - 1, i + 1):
-            if 1 <= n <= 4:
-                obs += tag_reads(tag, f"fr-{n}", 0, 900, p=0.15, rssi=-67, rng=rng)
-    return [o for o in obs if not (isinstance(o[1], TagRead) and o[1].room_id == blind and o[0] >= after)]
-
-
 def test_a_garment_read_only_at_cross_read_strength_beside_a_blind_room_is_not_taken_next_door() -> None:
     # fr-3's antenna is down; a garment brought into fr-3 is read only by its neighbours, as they read
     # garments next door: neither of them takes it.
     rng = random.Random(47)
     tag = epc(1)
-    obs = _residents(48, blind="fr-3")
+    obs = neighbourly_rooms(48, blind="fr-3")
     obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
     obs += tag_reads(tag, "fr-2", 610, 900, p=0.15, rssi=-66, rng=rng)
     obs += tag_reads(tag, "fr-4", 610, 900, p=0.15, rssi=-67, rng=rng)
@@ -178,7 +164,7 @@ def test_a_garment_read_only_at_cross_read_strength_beside_a_blind_room_is_not_t
 def test_a_garment_in_a_blind_room_moves_out_only_on_an_in_room_read_elsewhere() -> None:
     rng = random.Random(49)
     tag = epc(1)
-    obs = _residents(50, blind="fr-3")
+    obs = neighbourly_rooms(50, blind="fr-3")
     obs += tag_reads(tag, "fr-3", 400, 600, p=0.6, rssi=-53, rng=rng)
     obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
     # Worn in the blind room: its neighbour reads it now and then, faintly.
@@ -189,3 +175,16 @@ def test_a_garment_in_a_blind_room_moves_out_only_on_an_in_room_read_elsewhere()
     assert [s.room for s in got] == ["fr-3", "fr-2"]
     # Cautiously: its earlier faint reads there weigh until fr-2 has read it in-room for a while.
     assert 700 <= got[1].start <= 760
+
+
+def test_a_garment_read_by_both_neighbours_of_a_blind_room_is_in_neither() -> None:
+    # fr-3's antenna is down; a garment in fr-3 is read by fr-2 and fr-4 alike, a little louder than
+    # they read garments next door. fr-4 never reads fr-2's garments, so it cannot be in fr-2 (nor,
+    # the other way round, in fr-4): it lies between them.
+    rng = random.Random(51)
+    tag = epc(1)
+    obs = neighbourly_rooms(52, blind="fr-3")
+    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    obs += tag_reads(tag, "fr-2", 610, 900, p=0.3, rssi=-59, rng=rng)
+    obs += tag_reads(tag, "fr-4", 610, 900, p=0.3, rssi=-59, rng=rng)
+    assert stays(run(PresenceEngine(layout()), obs, 900), tag) == []

@@ -18,9 +18,11 @@ that neither a cross-read nor a pass-by gives:
 A single read waits ``entry_dwell_s`` (``first_door_dwell_s`` for a strong read with no door before)
 for a door further along to read a garment walking on; a garment read by two other rooms moments ago
 is being carried and needs more than one strong read. Next to a room whose antenna is down, a read at
-cross-read strength may be a garment inside that blind room, so it does not count. A garment already
-in a room moves only when the new room reads it about as strongly as its room did, not as that room
-has always cross-read it, and never on cross-reads alone while its room is blind.
+cross-read strength may be a garment inside that blind room, so it does not count; nor does a read
+while a room that never reads this room's garments reads it too, both beside the same blind room (it
+lies between them, in the blind room). A garment already in a room moves only when the new room reads
+it about as strongly as its room did, not as that room has always cross-read it, and never on
+cross-reads alone while its room is blind.
 """
 
 from __future__ import annotations
@@ -93,16 +95,15 @@ class ArrivalRules:
             return None
         if self._moved_on(garment, room, ev, now):
             return None  # read since about as strongly by another room: carried on along the corridor
+        if self._between(garment, room, ev, now):
+            return None  # read too by a room that never reads this one's garments: in the blind room between
         level = self._radio.inside(room)
         floor = level.floor(p.in_room_margin_db) if level is not None else None
         rssi = ev.episode_rssi()
         home = garment.room
         if home is None:
-            if self._next_to_blind(room):
-                # A neighbour cannot see: what this room reads at cross-read strength may be in there.
-                likelier = self._radio.inside_likelier(room, rssi)
-                if likelier is False or (likelier is None and floor is not None and rssi < floor):
-                    return None
+            if self._maybe_next_door(room, rssi):
+                return None
             if ev.fading_since_best(p.fade_db):
                 return None  # read ever weaker since its first reads here: passing, moving away
         elif not transit and not self._may_move(garment, home, room, ev, rssi):
@@ -148,12 +149,12 @@ class ArrivalRules:
             latest_room, latest = max(other.rooms.items(), key=lambda kv: kv[1].last)
             if latest_room != room and latest.last > arrived + SAME_MOMENT_S:
                 continue  # read elsewhere since: it went on
+            here = other.rooms.get(room)
             together = sum(
                 1
                 for r, ev in other.rooms.items()
                 if r in trail and abs(ev.last - trail[r]) <= p.convoy_window_s
             )
-            here = other.rooms.get(room)
             at_door = here is not None and abs(here.first - arrived) <= p.convoy_window_s
             if at_door:
                 together += 1  # read at this room's door as the anchor was, on the way in
@@ -192,6 +193,38 @@ class ArrivalRules:
             and rssi >= group[2] - (p.standout_db if ev.seen < 2 else p.in_room_margin_db)
         )
 
+    def _maybe_next_door(self, room: str, rssi: float) -> bool:
+        """Might a garment ``room`` reads at ``rssi`` be inside a blind neighbour? A neighbour that
+        cannot see leaves only this room's reads, at cross-read strength."""
+        if not self._next_to_blind(room):
+            return False
+        likelier = self._radio.inside_likelier(room, rssi)
+        if likelier is None:
+            level = self._radio.inside(room)
+            floor = level.floor(self._p.in_room_margin_db) if level is not None else None
+            return floor is not None and rssi < floor
+        return not likelier
+
+    def _between(self, garment: Garment, room: str, ev: RoomEvidence, now: float) -> bool:
+        """Is the garment read, along with ``room``, by another room that never reads ``room``'s
+        garments, both next to the same blind room? Then it lies in that blind room, read by both of
+        its neighbours, and in neither."""
+        if not self._blind_any():
+            return False
+        mine = self._radio.neighbours(room)
+        if mine is None:
+            return False
+        blind = {n for n in mine if not self._covered(n)}
+        if not blind:
+            return False
+        for other, oev in garment.rooms.items():
+            if other == room or oev.last < ev.first - SAME_MOMENT_S or now - oev.last > _MOVED_ON_MEMORY_S:
+                continue  # not read by it while this room has been (a garment walking past both doors)
+            theirs = self._radio.neighbours(other)
+            if theirs is not None and blind & theirs and self._radio.reads_from(other, room) is False:
+                return True
+        return False
+
     def _next_to_blind(self, room: str) -> bool:
         """Is a neighbour of ``room`` blind (any room, while its neighbours are not known yet)?"""
         neighbours = self._radio.neighbours(room)
@@ -212,7 +245,8 @@ class ArrivalRules:
             other != room
             and oev.last > ev.first + SAME_MOMENT_S
             and now - oev.last <= _MOVED_ON_MEMORY_S
-            and oev.peak >= bar
+            # Its latest second, or its best since it began reading the tag after this room did.
+            and (oev.peak >= bar or (oev.first > ev.first and oev.ep_max >= bar))
             for other, oev in garment.rooms.items()
         )
 

@@ -52,16 +52,22 @@ class RoomRadio:
         counts[home] += 1
 
     def neighbours(self, room: str) -> frozenset[str] | None:
-        """Rooms whose garments ``room`` reads; None while too little is known to say."""
+        """Rooms whose garments ``room`` reads, and rooms that read ``room``'s garments (a radio path
+        works both ways: a room blind from the start is known by what it read before, or by what its
+        neighbours read of it); None while too little is known to say."""
         counts = self._reads_from.get(room)
         if counts is None or sum(counts.values()) < _KNOWN_SECONDS:
             return None
-        return frozenset(r for r, n in counts.items() if n >= _NEIGHBOUR_SECONDS)
+        return frozenset(r for r, n in counts.items() if n >= _NEIGHBOUR_SECONDS) | frozenset(
+            r for r, theirs in self._reads_from.items() if theirs[room] >= _NEIGHBOUR_SECONDS
+        )
 
     def reads_from(self, room: str, other: str) -> bool | None:
         """Does ``room``'s antenna read garments in ``other``? None while too little is known to say."""
-        neighbours = self.neighbours(room)
-        return None if neighbours is None else other in neighbours
+        counts = self._reads_from.get(room)
+        if counts is None or sum(counts.values()) < _KNOWN_SECONDS:
+            return None
+        return counts[other] >= _NEIGHBOUR_SECONDS
 
     def inside_likelier(self, room: str, rssi: float) -> bool | None:
         """Is a garment read at ``rssi`` likelier inside ``room`` than in a room next door? None while
