@@ -6,7 +6,7 @@ import random
 
 from edge.presence import EventType, PresenceEngine, PresenceEvent
 from edge.reads import Observation
-from tests.presence_support import epc, events_of, layout, phone, run, stays, tag_reads
+from tests.presence_support import epc, events_of, layout, neighbourly_rooms, phone, run, stays, tag_reads
 
 
 def _room_with(
@@ -211,4 +211,37 @@ def test_several_garments_falling_silent_at_once_leave_together_though_others_st
     for tag in carried:
         (stay,) = stays(events, tag)
         assert stay.end is not None and stay.end - 300 < 30  # a body shields one outfit, not a pile
+    assert stays(events, go_back)[0].end is None
+
+
+def test_a_garment_read_once_by_a_room_that_never_reads_its_rooms_garments_has_left() -> None:
+    # fr-1 reads fr-2's garments, never fr-4's. Silent in fr-4, the garment is read once by fr-1, as
+    # loud as at home (unshielded): it is on its way out past the first door, not worn in fr-4.
+    rng = random.Random(14)
+    carried, go_back = epc(1), epc(2)
+    obs = neighbourly_rooms(15)
+    obs += tag_reads(go_back, "fr-4", 610, 900, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(carried, "fr-4", 610, 700, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(carried, "fr-1", 706.0, 706.2, p=1.0, rssi=-55, rng=rng, rssi_sd=0.1)
+    events = run(PresenceEngine(layout()), obs, 900)
+    (stay,) = stays(events, carried)
+    assert stay.room == "fr-4" and stay.end is not None and stay.end - 700 < 40
+    assert _why_left(events, carried) == ["beyond"]
+    assert stays(events, go_back)[0].end is None
+
+
+def test_a_garment_silent_as_its_shopper_walks_out_leaves_though_the_phone_lingers_near_the_door() -> None:
+    # The phone is heard loud in fr-1 until 400, then from the floor just outside the door: quieter,
+    # but within the node's reach for another 40 s. The shopper left at 400, with the garment.
+    rng = random.Random(16)
+    taken, go_back = epc(1), epc(2)
+    device = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-5"
+    obs = tag_reads(go_back, "fr-1", 10, 800, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(taken, "fr-1", 10, 400, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += phone(device, "fr-1", 5, 400, rssi=-63, distance=1.3, every=2.0)
+    obs += phone(device, "fr-1", 401, 441, rssi=-75, distance=2.6, every=2.0)
+    events = run(PresenceEngine(layout()), obs, 800)
+    (stay,) = stays(events, taken)
+    assert stay.end is not None and stay.end - 400 < 60  # not the 150 s a worn garment is given
+    assert _why_left(events, taken) == ["with_shopper"]
     assert stays(events, go_back)[0].end is None

@@ -7,8 +7,9 @@ minute or two, and a shopper trying things on is the whole point of a fitting ro
 weighed against what else is known, in this order:
 
 - **evidence it is elsewhere**: read since by another room about as strongly as at home (unshielded,
-  so not worn), far stronger than that room reads it at home, or by two rooms that never read it
-  there (carried along the corridor): it leaves after ``elsewhere_share`` of its window;
+  so not worn), far stronger than that room reads it at home, by two rooms that never read it
+  there (carried along the corridor), or, unshielded, by one room that never reads its room's
+  garments at all: it leaves after ``elsewhere_share`` of its window;
 - **faded out**: its last reads were far weaker than usual, right after stronger ones (carried
   through the door; a garment put on goes quiet abruptly): it leaves after ``fade_hold_s``;
 - **left with someone**: a shopper's phone left the room, or another garment was proven gone, about
@@ -57,6 +58,7 @@ class Departure(Enum):
     ALIVE_ELSEWHERE = "alive_elsewhere"
     MOVED = "moved"
     TRAIL = "trail"
+    BEYOND = "beyond"
     WINDOW = "window"
     UNSEEN = "unseen"
     FADED = "faded"
@@ -96,6 +98,8 @@ class DepartureRules:
             # Read far stronger than usual by another room (unless home reads it again at once: a
             # garment just handled is read anew everywhere).
             return max(confirm, garment.moved_at - ev.last + _CONFIRM_AWAY_S), Departure.MOVED
+        if garment.beyond_at < math.inf:
+            return max(confirm, garment.beyond_at - ev.last + _CONFIRM_AWAY_S), Departure.BEYOND
         if len(garment.away_rooms) >= 2:
             return max(confirm, garment.trail_at - ev.last + _CONFIRM_AWAY_S), Departure.TRAIL
         if now - ev.last <= window:
@@ -150,6 +154,7 @@ class DepartureRules:
         whatever else fell silent."""
         return (
             garment.away_since < math.inf
+            or garment.beyond_at < math.inf
             or self.faded_out(garment, ev)
             or self._fell_silent_together(room, ev.last, now)
         )

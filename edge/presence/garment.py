@@ -39,6 +39,7 @@ class Garment:
         "away",
         "away_rooms",
         "away_since",
+        "beyond_at",
         "epc",
         "gtin",
         "last_read",
@@ -69,10 +70,13 @@ class Garment:
         self.trail_at = math.inf
         # When a room read it far stronger than it reads it while it is at home.
         self.moved_at = math.inf
+        # When a room that never reads its room's garments read it unshielded: it is not there.
+        self.beyond_at = math.inf
 
     def at_home(self) -> None:
         """Read at home again (or just arrived): evidence of having left is void."""
         self.away, self.away_since, self.moved_at, self.trail_at = 0, math.inf, math.inf, math.inf
+        self.beyond_at = math.inf
         self.away_rooms.clear()
 
     def home_evidence(self) -> RoomEvidence | None:

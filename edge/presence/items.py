@@ -155,7 +155,13 @@ class ItemTracker:
         elif rssi >= usual_here + p.standout_db:
             # Far stronger than this room reads it while it is at home: it moved towards here.
             garment.moved_at = min(garment.moved_at, now)
-        if now - home_ev.last >= _AWAY_SETTLE_S and ev.peak >= usual(home_ev) - p.away_margin_db:
+        unshielded = ev.peak >= usual(home_ev) - p.away_margin_db
+        home = garment.room
+        never_reads_home = home is not None and self._radio.reads_from(room, home) is False
+        if unshielded and history < CROSS_HISTORY and never_reads_home:
+            # A room that never reads its room's garments: it cannot be there any more.
+            garment.beyond_at = min(garment.beyond_at, now)
+        if now - home_ev.last >= _AWAY_SETTLE_S and unshielded:
             # Read elsewhere about as strongly as at home: not shielded by a body, so not worn. One such
             # read can be a cross-read just before the garment went on; more make it alive elsewhere.
             garment.away += 1

@@ -26,10 +26,14 @@ _PRIOR_GAP_S = 5.0
 _DEFAULT_RSSI = -80.0
 _DEPARTURES_KEPT = 8
 _SESSION_MIN_S = 60.0
+# A phone carried out of its room is heard this much quieter at once (walls, distance), though the
+# room's node may go on hearing it from the floor near by, within its reach, for half a minute more.
+_LEFT_DROP_DB = 8.0
+_LEVEL_SINKING = 0.05
 
 
 class _Node:
-    __slots__ = ("distance", "first", "gap", "last", "reports", "rssi")
+    __slots__ = ("distance", "first", "gap", "last", "level", "near", "reports", "rssi")
 
     def __init__(self, now: float, rssi: float, distance: float | None) -> None:
         self.first = now
@@ -38,6 +42,9 @@ class _Node:
         self.distance = distance
         self.reports = 1
         self.gap = _PRIOR_GAP_S
+        # How loud the node hears the device where it stays, and when it last heard it that loud.
+        self.level = rssi
+        self.near = now
 
     def hear(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
         self.gap += _GAP_LEARNING * (min(now - self.last, p.ble_exit_timeout_s) - self.gap)
@@ -47,6 +54,11 @@ class _Node:
             self.distance = distance if d is None else d + _RSSI_SMOOTHING * (distance - d)
         self.last = now
         self.reports += 1
+        if rssi >= self.level - _LEFT_DROP_DB:
+            # Quick to rise (it came nearer), slow to sink: a phone walking away must not drag it down.
+            rate = _RSSI_SMOOTHING if rssi > self.level else _LEVEL_SINKING
+            self.level += rate * (rssi - self.level)
+            self.near = now
 
     def in_reach(self, p: PresenceParams) -> bool:
         """Near enough (smoothed) to be in the node's room, when the node estimates distance."""
@@ -141,7 +153,8 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
-            left = dev.nodes[dev.room].last
+            # When it was last heard as loud as where it stayed, not the floor outside the door.
+            left = dev.nodes[dev.room].near
             # Only a stay long enough to be a fitting-room session is a departure worth acting on: a
             # phone on the floor is now and then heard best by the nearest room's node for a moment.
             if left - dev.since >= _SESSION_MIN_S:
