@@ -71,7 +71,7 @@ def test_a_shopper_seen_in_the_room_keeps_a_lone_silent_item() -> None:
     rng = random.Random(3)
     worn = epc(1)
     obs = tag_reads(worn, "fr-3", 10, 200, p=0.5, rssi=-54, rng=rng)
-    obs += tag_reads(worn, "fr-3", 300, 500, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(worn, "fr-3", 335, 500, p=0.5, rssi=-54, rng=rng)  # silent longer than the lone hold
     with_phone = obs + phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-1", "fr-3", 5, 500)
     assert [s.room for s in stays(run(PresenceEngine(layout()), with_phone, 500), worn)] == ["fr-3"]
     # Without anyone seen there, a silent lone item is taken to have gone (and comes back later).

@@ -217,13 +217,13 @@ class PresenceParams(BaseModel):
     )
 
     unexplained_hold_s: float = Field(
-        default=60.0,
+        default=120.0,
         ge=0,
         description=(
             "How long a silent item is kept when nothing says where it went: no read elsewhere, nobody "
             "seen leaving, no other garment of its session still read, and it did not fade out (0: its "
             "plain window). A garment that goes quiet abruptly in a fitting room is most often being "
-            "tried on"
+            "tried on, for a minute or two"
         ),
     )
 
