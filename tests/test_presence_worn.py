@@ -245,3 +245,15 @@ def test_a_garment_silent_as_its_shopper_walks_out_leaves_though_the_phone_linge
     assert stay.end is not None and stay.end - 400 < 60  # not the 150 s a worn garment is given
     assert _why_left(events, taken) == ["with_shopper"]
     assert stays(events, go_back)[0].end is None
+
+
+def test_a_garment_read_weaker_then_silent_while_its_shopper_stays_was_put_on() -> None:
+    # The same fade as a garment carried out, but the shopper's phone, there since before, stays in the
+    # room: the garment went onto the body (its last reads on the way), and is taken off at 420.
+    carried, _, obs = _taken_and_left("fr-1", 300, random.Random(6))
+    rng = random.Random(60)
+    obs += tag_reads(carried, "fr-1", 300, 300.9, p=0.9, rssi=-64, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(carried, "fr-1", 420, 600, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-6", "fr-1", 5, 600)
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [(s.room, s.end) for s in stays(events, carried)] == [("fr-1", None)]

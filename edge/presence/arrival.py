@@ -149,6 +149,8 @@ class ArrivalRules:
             latest_room, latest = max(other.rooms.items(), key=lambda kv: kv[1].last)
             if latest_room != room and latest.last > arrived + SAME_MOMENT_S:
                 continue  # read elsewhere since: it went on
+            if other.left_since(room, arrived - p.passing_memory_s):
+                continue  # just carried out of this room: crossing the newcomer at the door
             here = other.rooms.get(room)
             together = sum(
                 1

@@ -11,7 +11,8 @@ weighed against what else is known, in this order:
   there (carried along the corridor), or, unshielded, by one room that never reads its room's
   garments at all: it leaves after ``elsewhere_share`` of its window;
 - **faded out**: its last reads were far weaker than usual, right after stronger ones (carried
-  through the door; a garment put on goes quiet abruptly): it leaves after ``fade_hold_s``;
+  through the door; a garment put on goes quiet abruptly): it leaves after ``fade_hold_s``, unless a
+  shopper's phone in the room since before stays there (then it was put on, on its way to the body);
 - **left with someone**: a shopper's phone left the room, or another garment was proven gone, about
   when it fell silent; or ``together_min`` garments fell silent at once (a body shields one outfit,
   not a pile): it leaves after its window;
@@ -107,7 +108,8 @@ class DepartureRules:
         if ev.n_sec == 0:
             # Placed here with garments it came in with, and never read here since: nothing holds it.
             return window, Departure.UNSEEN
-        if self.faded_out(garment, ev):
+        phone_since = self._store.shopper_since(room)
+        if not phone_since < ev.read_last and self.faded_out(garment, ev):
             # Held a little longer than its window: a garment put on right after a weak read looks alike
             # until its next faint read.
             return max(window, p.fade_hold_s), Departure.FADED
@@ -124,7 +126,7 @@ class DepartureRules:
             return window, Departure.TOGETHER
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
-        if self._store.shopper_since(room) <= ev.last + SHOPPER_SLACK_S or self._session_active(
+        if phone_since <= ev.last + SHOPPER_SLACK_S or self._session_active(
             garment, room, ev.last, now
         ):
             # A try-on lasts what it lasts from the garment's last real read: time its room was blind

@@ -43,6 +43,7 @@ class Garment:
         "epc",
         "gtin",
         "last_read",
+        "left",
         "moved_at",
         "room",
         "rooms",
@@ -70,6 +71,9 @@ class Garment:
         self.trail_at = math.inf
         # When a room read it far stronger than it reads it while it is at home.
         self.moved_at = math.inf
+        # The room it last left, and when: a garment just carried out is not carried back in with
+        # the next shopper's armful it meets at the door.
+        self.left: tuple[str, float] | None = None
         # When a room that never reads its room's garments read it unshielded: it is not there.
         self.beyond_at = math.inf
 
@@ -78,6 +82,10 @@ class Garment:
         self.away, self.away_since, self.moved_at, self.trail_at = 0, math.inf, math.inf, math.inf
         self.beyond_at = math.inf
         self.away_rooms.clear()
+
+    def left_since(self, room: str, since: float) -> bool:
+        """Did it leave ``room`` at ``since`` or later?"""
+        return self.left is not None and self.left[0] == room and self.left[1] >= since
 
     def home_evidence(self) -> RoomEvidence | None:
         return self.rooms.get(self.room) if self.room is not None else None

@@ -247,6 +247,7 @@ class ItemTracker:
         epc, gtin = garment.epc, garment.gtin
         if garment.room is not None:
             self._residents[garment.room].pop(epc, None)
+            garment.left = (garment.room, now)
             left = PresenceEvent(now, EventType.ITEM_LEFT, garment.room, epc=epc, gtin=gtin, reason=reason)
             events.append(left)
         if target is not None:
