@@ -145,15 +145,22 @@ def test_garments_unread_since_an_outage_do_not_hold_each_other_as_a_session() -
         assert stay.end is not None and 420 < stay.end <= 420 + 31
 
 
+def _in_blind_fr3(seed: int, p: float, rssi: tuple[float, float]) -> list[tuple[float, Observation]]:
+    """fr-3's antenna goes down at 600; from 610 a garment (epc 1) is read by fr-2 and fr-4 only, with
+    probability ``p`` per round, at ``rssi`` (fr-2's, fr-4's)."""
+    rng = random.Random(seed)
+    obs = neighbourly_rooms(seed + 1, blind="fr-3")
+    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    obs += tag_reads(epc(1), "fr-2", 610, 900, p=p, rssi=rssi[0], rng=rng)
+    obs += tag_reads(epc(1), "fr-4", 610, 900, p=p, rssi=rssi[1], rng=rng)
+    return obs
+
+
 def test_a_garment_read_only_at_cross_read_strength_beside_a_blind_room_is_not_taken_next_door() -> None:
     # fr-3's antenna is down; a garment brought into fr-3 is read only by its neighbours, as they read
     # garments next door: neither of them takes it.
-    rng = random.Random(47)
     tag = epc(1)
-    obs = neighbourly_rooms(48, blind="fr-3")
-    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
-    obs += tag_reads(tag, "fr-2", 610, 900, p=0.15, rssi=-66, rng=rng)
-    obs += tag_reads(tag, "fr-4", 610, 900, p=0.15, rssi=-67, rng=rng)
+    obs = _in_blind_fr3(47, 0.15, (-66, -67))
     assert stays(run(PresenceEngine(layout()), obs, 900), tag) == []
     # With every antenna up, a garment read by one room alone, however weakly, is in that room.
     up = [o for o in obs if not isinstance(o[1], AntennaStatus)]
@@ -181,10 +188,5 @@ def test_a_garment_read_by_both_neighbours_of_a_blind_room_is_in_neither() -> No
     # fr-3's antenna is down; a garment in fr-3 is read by fr-2 and fr-4 alike, a little louder than
     # they read garments next door. fr-4 never reads fr-2's garments, so it cannot be in fr-2 (nor,
     # the other way round, in fr-4): it lies between them.
-    rng = random.Random(51)
-    tag = epc(1)
-    obs = neighbourly_rooms(52, blind="fr-3")
-    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
-    obs += tag_reads(tag, "fr-2", 610, 900, p=0.3, rssi=-59, rng=rng)
-    obs += tag_reads(tag, "fr-4", 610, 900, p=0.3, rssi=-59, rng=rng)
-    assert stays(run(PresenceEngine(layout()), obs, 900), tag) == []
+    obs = _in_blind_fr3(51, 0.3, (-59, -59))
+    assert stays(run(PresenceEngine(layout()), obs, 900), epc(1)) == []
