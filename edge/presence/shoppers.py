@@ -117,7 +117,8 @@ class ShopperTracker:
         return min((d.since for d in self._devices.values() if d.room == room), default=math.inf)
 
     def departures(self, room: str) -> Iterable[tuple[float, float]]:
-        """The latest shoppers who left ``room``: (entered, last heard there), oldest first."""
+        """The latest shoppers who left ``room``: (entered, last heard there as loud as while they
+        stayed), oldest first."""
         return self._departures.get(room, ())
 
     def residents(self) -> dict[str, list[ShopperPresence]]:
