@@ -102,7 +102,7 @@ class ArrivalRules:
         rssi = ev.episode_rssi()
         home = garment.room
         if home is None:
-            if self._maybe_next_door(room, rssi):
+            if self._maybe_next_door(room, rssi, floor):
                 return None
             if ev.fading_since_best(p.fade_db):
                 return None  # read ever weaker since its first reads here: passing, moving away
@@ -195,15 +195,14 @@ class ArrivalRules:
             and rssi >= group[2] - (p.standout_db if ev.seen < 2 else p.in_room_margin_db)
         )
 
-    def _maybe_next_door(self, room: str, rssi: float) -> bool:
+    def _maybe_next_door(self, room: str, rssi: float, floor: float | None) -> bool:
         """Might a garment ``room`` reads at ``rssi`` be inside a blind neighbour? A neighbour that
-        cannot see leaves only this room's reads, at cross-read strength."""
+        cannot see leaves only this room's reads, at cross-read strength (below ``floor``, the room's
+        weakest plausible in-room RSSI, while its cross-read level is not learned yet)."""
         if not self._next_to_blind(room):
             return False
         likelier = self._radio.inside_likelier(room, rssi)
         if likelier is None:
-            level = self._radio.inside(room)
-            floor = level.floor(self._p.in_room_margin_db) if level is not None else None
             return floor is not None and rssi < floor
         return not likelier
 

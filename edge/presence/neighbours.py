@@ -55,8 +55,8 @@ class RoomRadio:
         """Rooms whose garments ``room`` reads, and rooms that read ``room``'s garments (a radio path
         works both ways: a room blind from the start is known by what it read before, or by what its
         neighbours read of it); None while too little is known to say."""
-        counts = self._reads_from.get(room)
-        if counts is None or sum(counts.values()) < _KNOWN_SECONDS:
+        counts = self._known_reads(room)
+        if counts is None:
             return None
         return frozenset(r for r, n in counts.items() if n >= _NEIGHBOUR_SECONDS) | frozenset(
             r for r, theirs in self._reads_from.items() if theirs[room] >= _NEIGHBOUR_SECONDS
@@ -64,10 +64,13 @@ class RoomRadio:
 
     def reads_from(self, room: str, other: str) -> bool | None:
         """Does ``room``'s antenna read garments in ``other``? None while too little is known to say."""
+        counts = self._known_reads(room)
+        return None if counts is None else counts[other] >= _NEIGHBOUR_SECONDS
+
+    def _known_reads(self, room: str) -> Counter[str] | None:
+        """Cross-read seconds of ``room``'s antenna by the room they were in, once there are enough."""
         counts = self._reads_from.get(room)
-        if counts is None or sum(counts.values()) < _KNOWN_SECONDS:
-            return None
-        return counts[other] >= _NEIGHBOUR_SECONDS
+        return None if counts is None or sum(counts.values()) < _KNOWN_SECONDS else counts
 
     def inside_likelier(self, room: str, rssi: float) -> bool | None:
         """Is a garment read at ``rssi`` likelier inside ``room`` than in a room next door? None while
