@@ -13,7 +13,11 @@ that neither a cross-read nor a pass-by gives:
 - **standout**: read far stronger than the doors it passed read it moments before (its own tag gain
   and orientation cancel out);
 - **convoy**: carried along the corridor with a garment that just entered, and read nowhere further on
-  (a badly oriented tag can take seconds to be read inside).
+  (a badly oriented tag can take seconds to be read inside);
+- **found**: read in-room by a room back from an outage moments ago, and by no door before it: it was
+  brought in while nobody could see (``found_within_s``);
+- **flanked**: in no room, read over ``confirm_s`` by two rooms at once that never read each other's
+  garments, both next to the same blind room: it lies in that blind room (``flanked_room``).
 
 A single read waits ``entry_dwell_s`` (``first_door_dwell_s`` for a strong read with no door before)
 for a door further along to read a garment walking on; a garment read by two other rooms moments ago
@@ -27,6 +31,7 @@ cross-reads alone while its room is blind.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from enum import Enum
 
@@ -47,6 +52,9 @@ _MOVED_ON_MEMORY_S = 5.0
 SAME_MOMENT_S = 0.25
 # Seconds a room must have read a tag before its usual RSSI for it means something.
 CROSS_HISTORY = 3
+# Two rooms either side of a blind one read a garment inside it at cross-read rates (a read every few
+# seconds): reads this recent by both still say it lies between them.
+_FLANK_MEMORY_S = 10.0
 
 
 class Arrival(Enum):
@@ -57,6 +65,8 @@ class Arrival(Enum):
     STRONG = "strong"
     STANDOUT = "standout"
     CONVOY = "convoy"
+    FLANKED = "flanked"
+    FOUND = "found"
 
 
 class ArrivalRules:
@@ -76,6 +86,16 @@ class ArrivalRules:
         self._blind_any = blind_any
         # room -> (when a garment last entered it on its own evidence, when its reads there began, RSSI)
         self._anchors: dict[str, tuple[float, float, float]] = {}
+        # room -> (when it went blind, when its antennas came back) for its latest outage
+        self._outages: dict[str, tuple[float, float]] = {}
+
+    def blinded(self, room: str, now: float) -> None:
+        self._outages[room] = (now, math.inf)
+
+    def restored(self, room: str, now: float) -> None:
+        """``room`` can be seen again: what it reads in-room next may have come in unseen."""
+        lost = self._outages.get(room, (now, now))[0]
+        self._outages[room] = (lost, now)
 
     def anchored(self, garment: Garment, room: str, now: float) -> None:
         """``garment`` entered ``room`` on its own evidence: garments arriving with it may follow."""
@@ -128,7 +148,26 @@ class ArrivalRules:
         passing = self._passing_rssi(garment, room, ev.first) if ev.episodes == 1 else None
         if passing is not None and rssi >= passing + p.standout_db:
             return Arrival.STANDOUT
+        if passing is None and self._found(garment, room, ev, rssi, now):
+            return Arrival.FOUND
         return None
+
+    def _found(self, garment: Garment, room: str, ev: RoomEvidence, rssi: float, now: float) -> bool:
+        """Was the garment last read on its way in while ``room`` was blind, then by nothing until this
+        room, back from that outage moments ago, read it in-room? It came in while nobody could see (and
+        was perhaps worn until now)."""
+        outage = self._outages.get(room)
+        if outage is None:
+            return False
+        lost, back = outage
+        earlier = (o.last for r, o in garment.rooms.items() if r != room and o.last < ev.first)
+        before = max(earlier, default=None)
+        return (
+            before is not None
+            and lost <= before <= back <= ev.first <= back + self._p.found_within_s
+            # Not a cross-read (while the room's levels are unknown, only it has read the garment since)
+            and self._radio.inside_likelier(room, rssi) is not False
+        )
 
     def convoy(self, anchor: Garment, room: str, garments: Iterable[Garment]) -> list[Garment]:
         """The garments carried along the corridor with ``anchor`` (read by ``convoy_doors`` of the
@@ -212,19 +251,48 @@ class ArrivalRules:
         its neighbours, and in neither."""
         if not self._blind_any():
             return False
-        mine = self._radio.neighbours(room)
-        if mine is None:
-            return False
-        blind = {n for n in mine if not self._covered(n)}
-        if not blind:
-            return False
-        for other, oev in garment.rooms.items():
-            if other == room or oev.last < ev.first - SAME_MOMENT_S or now - oev.last > _MOVED_ON_MEMORY_S:
-                continue  # not read by it while this room has been (a garment walking past both doors)
-            theirs = self._radio.neighbours(other)
-            if theirs is not None and blind & theirs and self._radio.reads_from(other, room) is False:
-                return True
-        return False
+        return any(
+            other != room and self._flanked(room, ev, other, oev, now)
+            for other, oev in garment.rooms.items()
+        )
+
+    def flanked_room(self, garment: Garment, now: float) -> str | None:
+        """The blind room a garment in no room lies in, read at cross-read strength by two of its
+        neighbours that never read each other's garments, both over ``confirm_s`` at once (a garment
+        carried along the corridor passes one door, then the other)."""
+        if not self._blind_any():
+            return None
+        p = self._p
+        if garment.left is not None and now - garment.left[1] <= _FLANK_MEMORY_S:
+            return None  # it has just left a room: the reads are of its way out
+        flanks = [
+            (room, ev)
+            for room, ev in garment.rooms.items()
+            if self._covered(room) and ev.seen >= p.confirm_seconds_read
+        ]
+        found: set[str] = set()
+        for i, (a, aev) in enumerate(flanks):
+            for b, bev in flanks[i + 1 :]:
+                blind = self._flanked(a, aev, b, bev, now)
+                if blind and min(aev.last, bev.last) - max(aev.first, bev.first) >= p.confirm_s:
+                    found |= blind
+        return next(iter(found)) if len(found) == 1 else None
+
+    def _flanked(
+        self, room: str, ev: RoomEvidence, other: str, oev: RoomEvidence, now: float
+    ) -> frozenset[str]:
+        """The blind rooms next to both ``room`` and ``other``, when both have read the tag lately and
+        at the same time and ``other`` never reads ``room``'s garments (else none)."""
+        if oev.last < ev.first - SAME_MOMENT_S or ev.last < oev.first - SAME_MOMENT_S:
+            return frozenset()  # not read by both at once (a garment walking past both doors)
+        if now - oev.last > _FLANK_MEMORY_S or now - ev.last > _FLANK_MEMORY_S:
+            return frozenset()
+        mine, theirs = self._radio.neighbours(room), self._radio.neighbours(other)
+        if mine is None or theirs is None or self._radio.reads_from(other, room) is not False:
+            return frozenset()
+        if self._radio.reads_from(room, other):
+            return frozenset()  # a radio path works both ways: one of them reads the other's garments
+        return frozenset(n for n in mine & theirs if not self._covered(n))
 
     def _next_to_blind(self, room: str) -> bool:
         """Is a neighbour of ``room`` blind (any room, while its neighbours are not known yet)?"""

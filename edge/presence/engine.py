@@ -96,6 +96,8 @@ class PresenceEngine:
         }
 
     def _coverage_change(self, now: float, lost: list[str], back: list[str]) -> list[PresenceEvent]:
+        for room in lost:
+            self._items.coverage_lost(room, now)
         for room in back:
             self._items.coverage_restored(room, now)
         return [PresenceEvent(now, EventType.ROOM_UNKNOWN, r) for r in lost] + [

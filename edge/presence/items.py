@@ -15,7 +15,8 @@ one-second epochs per tag and room (``evidence``). From those, per garment:
 - **What the rooms teach.** How each antenna reads garments inside and next door, and which rooms are
   next door, is learned from the garments themselves (``neighbours``).
 - **Coverage.** A room whose antenna or reader is down (or whose reader stalls in all its busy rooms at
-  once, before its last will arrives) is unknown: its garments neither leave nor lose evidence.
+  once, before its last will arrives) is unknown: its garments neither leave nor lose evidence, and a
+  garment read at once by two of its neighbours that never read each other's garments is inside it.
 """
 
 from __future__ import annotations
@@ -112,8 +113,13 @@ class ItemTracker:
             self._next_gc = now + _GC_EVERY_S
         return events
 
+    def coverage_lost(self, room: str, now: float) -> None:
+        """The room's antennas are down: what comes in now, nobody sees."""
+        self._arrival.blinded(room, now)
+
     def coverage_restored(self, room: str, now: float) -> None:
         """The room's antennas are back: silence during the outage proves nothing, start afresh."""
+        self._arrival.restored(room, now)
         for garment in self._residents.get(room, {}).values():
             ev = garment.rooms.get(room)
             if ev is not None:
@@ -228,7 +234,14 @@ class ItemTracker:
                     mate_ev.restart(now)
                     events += self._move(mate, room, now, Arrival.CONVOY.value)
             return events
-        if home is None or home_ev is None:
+        if home is None:
+            # Read by no room as a garment inside it, but lying between two that flank a blind room.
+            blind = self._arrival.flanked_room(garment, now)
+            if blind is None:
+                return []
+            garment.rooms.setdefault(blind, RoomEvidence(p)).restart(now)
+            return self._move(garment, blind, now, Arrival.FLANKED.value)
+        if home_ev is None:
             return []
         if not self._covered(home):
             # Its room cannot say whether it is still there; only a trail along the corridor can.

@@ -106,6 +106,15 @@ class PresenceParams(BaseModel):
             "long if no door further along has read it: long enough to reach the next door walking"
         ),
     )
+    found_within_s: float = Field(
+        default=120.0,
+        ge=0,
+        description=(
+            "For this long after a room's antenna comes back from an outage, a garment it reads at in-room "
+            "strength, that no door read on its way, enters after one read and entry_dwell_s: it was "
+            "brought in while the room was blind (and may have been worn, silent, since)"
+        ),
+    )
     convoy_window_s: float = Field(
         default=1.0,
         gt=0,
