@@ -14,8 +14,9 @@ that neither a cross-read nor a pass-by gives:
   and orientation cancel out);
 - **convoy**: carried along the corridor with a garment that just entered, and read nowhere further on
   (a badly oriented tag can take seconds to be read inside);
-- **found**: read in-room by a room back from an outage moments ago, and by no door before it: it was
-  brought in while nobody could see (``found_within_s``);
+- **found**: read in-room by a room back from an outage moments ago (``found_within_s``), the
+  garment's last read before that on the corridor while the room was blind, and none since: it was
+  brought in while nobody could see (and perhaps worn until now);
 - **flanked**: in no room, read over ``confirm_s`` by two rooms at once that never read each other's
   garments, both next to the same blind room: it lies in that blind room (``flanked_room``).
 
@@ -90,6 +91,7 @@ class ArrivalRules:
         self._outages: dict[str, tuple[float, float]] = {}
 
     def blinded(self, room: str, now: float) -> None:
+        """``room`` cannot be seen: what comes in now, nobody sees arrive."""
         self._outages[room] = (now, math.inf)
 
     def restored(self, room: str, now: float) -> None:
@@ -257,9 +259,9 @@ class ArrivalRules:
         )
 
     def flanked_room(self, garment: Garment, now: float) -> str | None:
-        """The blind room a garment in no room lies in, read at cross-read strength by two of its
-        neighbours that never read each other's garments, both over ``confirm_s`` at once (a garment
-        carried along the corridor passes one door, then the other)."""
+        """The blind room a garment in no room lies in, read by two of its neighbours that never read
+        each other's garments, both over ``confirm_s`` at once (a garment carried along the corridor
+        passes one door, then the other), or None."""
         if not self._blind_any():
             return None
         p = self._p
@@ -282,7 +284,7 @@ class ArrivalRules:
         self, room: str, ev: RoomEvidence, other: str, oev: RoomEvidence, now: float
     ) -> frozenset[str]:
         """The blind rooms next to both ``room`` and ``other``, when both have read the tag lately and
-        at the same time and ``other`` never reads ``room``'s garments (else none)."""
+        at the same time, and neither reads the other's garments (else none)."""
         if oev.last < ev.first - SAME_MOMENT_S or ev.last < oev.first - SAME_MOMENT_S:
             return frozenset()  # not read by both at once (a garment walking past both doors)
         if now - oev.last > _FLANK_MEMORY_S or now - ev.last > _FLANK_MEMORY_S:

@@ -111,8 +111,8 @@ class PresenceParams(BaseModel):
         ge=0,
         description=(
             "For this long after a room's antenna comes back from an outage, a garment it reads at in-room "
-            "strength, that no door read on its way, enters after one read and entry_dwell_s: it was "
-            "brought in while the room was blind (and may have been worn, silent, since)"
+            "strength, last read before that on its way in while the room was blind and by no room since, "
+            "enters after one read and entry_dwell_s: it was brought in unseen (perhaps worn, silent, since)"
         ),
     )
     convoy_window_s: float = Field(
