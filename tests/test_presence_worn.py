@@ -33,6 +33,23 @@ def _why_left(events: list[PresenceEvent], tag: str) -> list[str | None]:
     return [e.reason for e in events if e.epc == tag and e.type is EventType.ITEM_LEFT]
 
 
+def _left_soon(
+    events: list[PresenceEvent],
+    gone: str,
+    stayed: str,
+    silent_at: float,
+    within: float,
+    why: str | None = None,
+) -> None:
+    """``gone`` had one stay, which ended within ``within`` s of ``silent_at`` (for ``why``, when given;
+    not the 150 s a worn garment is given); ``stayed`` is still in its room."""
+    (stay,) = stays(events, gone)
+    assert stay.end is not None and stay.end - silent_at < within
+    if why is not None:
+        assert _why_left(events, gone) == [why]
+    assert stays(events, stayed)[0].end is None
+
+
 def test_a_silent_item_is_held_while_the_others_in_its_room_are_still_read() -> None:
     rng = random.Random(1)
     worn, a, b = epc(1), epc(2), epc(3)
@@ -102,9 +119,7 @@ def test_items_silent_when_their_shopper_walks_out_leave_with_them() -> None:
     events = run(PresenceEngine(layout()), obs, 800)
     left = [e for e in events_of(events, EventType.SHOPPER_LEFT) if e.device == device]
     assert left and left[0].t < 440
-    (stay,) = stays(events, taken)
-    assert stay.end is not None and stay.end - 400 < 60  # not the 150 s a worn garment is given
-    assert stays(events, go_back)[0].end is None
+    _left_soon(events, taken, go_back, 400, 60)
 
 
 def test_a_garment_read_ever_weaker_then_silent_was_carried_out_not_put_on() -> None:
@@ -113,9 +128,7 @@ def test_a_garment_read_ever_weaker_then_silent_was_carried_out_not_put_on() -> 
     # Through the door on its way out (no other room's antenna on the way): far weaker, then nothing.
     obs += tag_reads(carried, "fr-1", 300, 300.9, p=0.9, rssi=-64, rng=rng, rssi_sd=0.5)
     events = run(PresenceEngine(layout()), obs, 600)
-    (stay,) = stays(events, carried)
-    assert stay.end is not None and stay.end - 301 < 30  # not the 150 s a worn garment is given
-    assert stays(events, go_back)[0].end is None
+    _left_soon(events, carried, go_back, 301, 30)
 
 
 def test_a_lone_garment_that_goes_quiet_abruptly_is_held_as_if_tried_on() -> None:
@@ -152,9 +165,7 @@ def test_a_garment_fading_out_with_a_second_unread_then_read_next_door_was_carri
     obs += tag_reads(carried, "fr-4", 301.2, 301.5, p=1.0, rssi=-66, rng=rng, rssi_sd=0.1)
     obs += tag_reads(carried, "fr-3", 302.6, 302.9, p=1.0, rssi=-60, rng=rng, rssi_sd=0.1)
     events = run(PresenceEngine(layout()), obs, 600)
-    (stay,) = stays(events, carried)
-    assert stay.end is not None and stay.end - 302 < 30  # not the 150 s a worn garment is given
-    assert stays(events, go_back)[0].end is None
+    _left_soon(events, carried, go_back, 302, 30)
 
 
 def test_a_garment_whose_last_report_tails_off_within_a_second_was_carried_out() -> None:
@@ -165,10 +176,7 @@ def test_a_garment_whose_last_report_tails_off_within_a_second_was_carried_out()
     obs += tag_reads(carried, "fr-1", 300, 300.5, p=1.0, rssi=-54, rng=rng, rssi_sd=0.5)
     obs += tag_reads(carried, "fr-1", 300.6, 300.8, p=1.0, rssi=-63, rng=rng, rssi_sd=0.1)
     events = run(PresenceEngine(layout()), obs, 600)
-    (stay,) = stays(events, carried)
-    assert stay.end is not None and stay.end - 301 < 30  # not the 150 s a worn garment is given
-    assert _why_left(events, carried) == ["faded"]
-    assert stays(events, go_back)[0].end is None
+    _left_soon(events, carried, go_back, 301, 30, "faded")
 
 
 def test_a_garment_read_in_turn_by_two_rooms_that_never_read_it_at_home_was_carried_along() -> None:
@@ -179,10 +187,7 @@ def test_a_garment_read_in_turn_by_two_rooms_that_never_read_it_at_home_was_carr
     obs += tag_reads(carried, "fr-3", 301.6, 301.8, p=1.0, rssi=-72, rng=rng, rssi_sd=0.1)
     obs += tag_reads(carried, "fr-2", 302.9, 303.1, p=1.0, rssi=-72, rng=rng, rssi_sd=0.1)
     events = run(PresenceEngine(layout()), obs, 600)
-    (stay,) = stays(events, carried)
-    assert stay.end is not None and stay.end - 300 < 30
-    assert _why_left(events, carried) == ["trail"]
-    assert stays(events, go_back)[0].end is None
+    _left_soon(events, carried, go_back, 300, 30, "trail")
 
 
 def test_a_shopper_leaving_long_after_a_garment_went_quiet_does_not_take_it_along() -> None:
@@ -224,10 +229,8 @@ def test_a_garment_read_once_by_a_room_that_never_reads_its_rooms_garments_has_l
     obs += tag_reads(carried, "fr-4", 610, 700, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
     obs += tag_reads(carried, "fr-1", 706.0, 706.2, p=1.0, rssi=-55, rng=rng, rssi_sd=0.1)
     events = run(PresenceEngine(layout()), obs, 900)
-    (stay,) = stays(events, carried)
-    assert stay.room == "fr-4" and stay.end is not None and stay.end - 700 < 40
-    assert _why_left(events, carried) == ["beyond"]
-    assert stays(events, go_back)[0].end is None
+    assert stays(events, carried)[0].room == "fr-4"
+    _left_soon(events, carried, go_back, 700, 40, "beyond")
 
 
 def test_a_garment_silent_as_its_shopper_walks_out_leaves_though_the_phone_lingers_near_the_door() -> None:
@@ -241,10 +244,7 @@ def test_a_garment_silent_as_its_shopper_walks_out_leaves_though_the_phone_linge
     obs += phone(device, "fr-1", 5, 400, rssi=-63, distance=1.3, every=2.0)
     obs += phone(device, "fr-1", 401, 441, rssi=-75, distance=2.6, every=2.0)
     events = run(PresenceEngine(layout()), obs, 800)
-    (stay,) = stays(events, taken)
-    assert stay.end is not None and stay.end - 400 < 60  # not the 150 s a worn garment is given
-    assert _why_left(events, taken) == ["with_shopper"]
-    assert stays(events, go_back)[0].end is None
+    _left_soon(events, taken, go_back, 400, 60, "with_shopper")
 
 
 def test_a_garment_read_weaker_then_silent_while_its_shopper_stays_was_put_on() -> None:

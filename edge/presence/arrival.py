@@ -150,11 +150,11 @@ class ArrivalRules:
         passing = self._passing_rssi(garment, room, ev.first) if ev.episodes == 1 else None
         if passing is not None and rssi >= passing + p.standout_db:
             return Arrival.STANDOUT
-        if passing is None and self._found(garment, room, ev, rssi, now):
+        if passing is None and self._found(garment, room, ev, rssi):
             return Arrival.FOUND
         return None
 
-    def _found(self, garment: Garment, room: str, ev: RoomEvidence, rssi: float, now: float) -> bool:
+    def _found(self, garment: Garment, room: str, ev: RoomEvidence, rssi: float) -> bool:
         """Was the garment last read on its way in while ``room`` was blind, then by nothing until this
         room, back from that outage moments ago, read it in-room? It came in while nobody could see (and
         was perhaps worn until now)."""

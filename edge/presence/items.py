@@ -163,8 +163,12 @@ class ItemTracker:
             garment.moved_at = min(garment.moved_at, now)
         unshielded = ev.peak >= usual(home_ev) - p.away_margin_db
         home = garment.room
-        never_reads_home = home is not None and self._radio.reads_from(room, home) is False
-        if unshielded and history < CROSS_HISTORY and never_reads_home:
+        if (
+            unshielded
+            and history < CROSS_HISTORY
+            and home is not None
+            and self._radio.reads_from(room, home) is False
+        ):
             # A room that never reads its room's garments: it cannot be there any more.
             garment.beyond_at = min(garment.beyond_at, now)
         if now - home_ev.last >= _AWAY_SETTLE_S and unshielded:
