@@ -6,7 +6,15 @@ import random
 
 from edge.presence import EventType, PresenceEngine
 from edge.reads import AntennaStatus, Observation, ReaderStatus, TagRead
-from tests.presence_support import epc, events_of, layout, neighbourly_rooms, run, stays, tag_reads
+from tests.presence_support import (
+    epc,
+    events_of,
+    layout,
+    neighbourly_rooms,
+    run,
+    stays,
+    tag_reads,
+)
 
 
 def _room(
@@ -222,8 +230,63 @@ def test_a_garment_brought_in_while_its_room_was_blind_enters_on_its_first_read_
     obs.append((720.0, TagRead("impinj-a", 3, "fr-3", tag, "80614141123458", 1, -54.0, 1)))
     obs += tag_reads(tag, "fr-3", 760, 900, p=0.5, rssi=-53, rng=rng)
     (stay,) = stays(run(PresenceEngine(layout()), obs, 900), tag)
-    assert stay.room == "fr-3" and 720 < stay.start <= 722
+    # Silent for 70 s before this read, it is not walking past the door: no dwell for a read further on.
+    assert stay.room == "fr-3" and 720 < stay.start <= 720.5
     # The same lone read with no outage: nothing says it came in unseen; it waits for more reads.
     up = [o for o in obs if not isinstance(o[1], AntennaStatus)]
     (stay,) = stays(run(PresenceEngine(layout()), up, 900), tag)
     assert stay.room == "fr-3" and stay.start >= 760
+
+
+def _convoy_beside_blind_fr3(seed: int, *, outage: bool) -> list[tuple[float, Observation]]:
+    """Garments 1 and 2 are carried past fr-1's and fr-2's doors at 648-651 into fr-3. fr-2 reads
+    garment 1 as strongly as its own garments (a strong cross-read) until 760; garment 2 is worn until
+    800 (fr-3 reads it rarely and faintly). From 700 fr-3 reads garment 1 in-room. With ``outage``,
+    fr-3 is blind 600-700."""
+    rng = random.Random(seed)
+    a, b = epc(1), epc(2)
+    obs = neighbourly_rooms(seed + 1, blind="fr-3" if outage else None)
+    if outage:
+        obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+        obs.append((700.0, AntennaStatus("impinj-a", 3, "fr-3", True)))
+    for tag in (a, b):
+        obs.append((648.0, TagRead("impinj-a", 1, "fr-1", tag, "80614141123458", 1, -62.0, 1)))
+        obs.append((650.0, TagRead("impinj-a", 2, "fr-2", tag, "80614141123458", 1, -62.0, 1)))
+    obs += tag_reads(a, "fr-2", 651, 760, p=0.6, rssi=-56, rng=rng)
+    obs += tag_reads(a, "fr-3", 700, 900, p=0.6, rssi=-48, rng=rng)
+    obs += tag_reads(b, "fr-3", 700, 800, p=0.05, rssi=-70, rng=rng)
+    obs += tag_reads(b, "fr-3", 800, 900, p=0.6, rssi=-53, rng=rng)
+    return obs
+
+
+def test_garments_carried_in_with_one_found_in_the_blind_room_next_door_follow_it() -> None:
+    # fr-3 is blind: fr-2 takes garment 1 on its strong cross-reads, and garment 2, carried in with it,
+    # by convoy. Once fr-3 is back and reads garment 1 in-room, garment 1 moves to fr-3: whatever put
+    # it in fr-2 put garment 2 there too, and garment 2 (worn, silent) follows it at once.
+    a, b = epc(1), epc(2)
+    events = run(PresenceEngine(layout()), _convoy_beside_blind_fr3(57, outage=True), 900)
+    got_a, got_b = stays(events, a), stays(events, b)
+    assert [s.room for s in got_a] == ["fr-2", "fr-3"] and 700 < got_a[1].start <= 705
+    assert [s.room for s in got_b] == ["fr-2", "fr-3"] and got_b[1].start == got_a[1].start
+
+
+def test_garments_carried_in_with_one_that_moves_on_stay_when_no_room_was_blind() -> None:
+    # The same reads with fr-3 never blind: fr-2 took garment 1 while fr-3 could see, so its move says
+    # nothing of garment 2, which moves only on its own reads in fr-3.
+    a, b = epc(1), epc(2)
+    events = run(PresenceEngine(layout()), _convoy_beside_blind_fr3(57, outage=False), 900)
+    got_a, got_b = stays(events, a), stays(events, b)
+    assert [s.room for s in got_a] == ["fr-2", "fr-3"] and [s.room for s in got_b] == ["fr-2", "fr-3"]
+    assert got_b[1].start > got_a[1].start + 2
+
+
+def test_a_garment_walking_past_a_room_just_back_from_an_outage_is_not_found_in_it() -> None:
+    # fr-3 is blind until 700. A garment is read at fr-2's door at 699.5, at fr-3's at 700.5 and at
+    # fr-4's at 701.2: it was walking along the corridor, not brought in unseen.
+    tag = epc(1)
+    obs = neighbourly_rooms(58, blind="fr-3")
+    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    obs.append((700.0, AntennaStatus("impinj-a", 3, "fr-3", True)))
+    for t, room in ((699.5, "fr-2"), (700.5, "fr-3"), (701.2, "fr-4")):
+        obs.append((t, TagRead("impinj-a", int(room[-1]), room, tag, "80614141123458", 1, -55.0, 1)))
+    assert "fr-3" not in {s.room for s in stays(run(PresenceEngine(layout()), obs, 900), tag)}

@@ -16,9 +16,14 @@ that neither a cross-read nor a pass-by gives:
   (a badly oriented tag can take seconds to be read inside);
 - **found**: read in-room by a room back from an outage moments ago (``found_within_s``), the
   garment's last read before that on the corridor while the room was blind, and none since: it was
-  brought in while nobody could see (and perhaps worn until now);
+  brought in while nobody could see (and perhaps worn until now). Silent for ``passing_memory_s``
+  before this read, it is not walking past the door: it enters without the dwell below, once other
+  antennas have had a moment to report it too;
 - **flanked**: in no room, read over ``confirm_s`` by two rooms at once that never read each other's
   garments, both next to the same blind room: it lies in that blind room (``flanked_room``).
+
+A garment that entered a room while the room it is now read in was blind takes with it the garments
+that came into that room by convoy with it (see ``ItemTracker``).
 
 A single read waits ``entry_dwell_s`` (``first_door_dwell_s`` for a strong read with no door before)
 for a door further along to read a garment walking on; a garment read by two other rooms moments ago
@@ -99,6 +104,11 @@ class ArrivalRules:
         lost = self._outages.get(room, (now, now))[0]
         self._outages[room] = (lost, now)
 
+    def was_blind(self, room: str, t: float) -> bool:
+        """Was ``room`` blind at ``t`` (in its latest outage)?"""
+        outage = self._outages.get(room)
+        return outage is not None and outage[0] <= t <= outage[1]
+
     def anchored(self, garment: Garment, room: str, now: float) -> None:
         """``garment`` entered ``room`` on its own evidence: garments arriving with it may follow."""
         ev = garment.rooms[room]
@@ -135,6 +145,12 @@ class ArrivalRules:
         if self._with_group(room, ev, rssi, now):
             return Arrival.GROUP
         if now - ev.first < p.entry_dwell_s:
+            # Silent since long before this read, so not walking past the door; but another antenna may
+            # be reporting it at the same moment.
+            if now - ev.first >= SAME_MOMENT_S and self._found(
+                garment, room, ev, rssi, quiet_s=p.passing_memory_s
+            ):
+                return Arrival.FOUND
             return None  # one read so far: give a garment passing the door time to be read further on
         # Read as strongly as garments inside this room usually are: no corridor or neighbour does that,
         # unless the garment is being carried along the corridor, read at every door it passes.
@@ -154,7 +170,9 @@ class ArrivalRules:
             return Arrival.FOUND
         return None
 
-    def _found(self, garment: Garment, room: str, ev: RoomEvidence, rssi: float) -> bool:
+    def _found(
+        self, garment: Garment, room: str, ev: RoomEvidence, rssi: float, *, quiet_s: float = 0.0
+    ) -> bool:
         """Was the garment last read on its way in while ``room`` was blind, then by nothing until this
         room, back from that outage moments ago, read it in-room? It came in while nobody could see (and
         was perhaps worn until now)."""
@@ -167,6 +185,7 @@ class ArrivalRules:
         return (
             before is not None
             and lost <= before <= back <= ev.first <= back + self._p.found_within_s
+            and ev.first - before >= quiet_s
             # Not a cross-read (while the room's levels are unknown, only it has read the garment since)
             and self._radio.inside_likelier(room, rssi) is not False
         )

@@ -41,6 +41,7 @@ class Garment:
         "away_since",
         "beyond_at",
         "epc",
+        "escort",
         "gtin",
         "last_read",
         "left",
@@ -76,6 +77,8 @@ class Garment:
         self.left: tuple[str, float] | None = None
         # When a room that never reads its room's garments read it unshielded: it is not there.
         self.beyond_at = math.inf
+        # The garment it was carried into its room with, when it entered by convoy (None otherwise).
+        self.escort: str | None = None
 
     def at_home(self) -> None:
         """Read at home again (or just arrived): evidence of having left is void."""

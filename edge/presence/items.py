@@ -227,16 +227,22 @@ class ItemTracker:
                 break
             if home is not None and home_ev is not None and not transit:
                 self._departure.departed(home, garment.since, home_ev.last)
+            mates: list[Garment] = []
+            if home is not None and self._arrival.was_blind(room, garment.since):
+                # It entered its room while this one was blind: so did the garments carried in with it.
+                mates = self._escorted(garment, home, home_ev)
             events = self._move(garment, room, now, why.value)
             if why is not Arrival.GROUP:
                 # Only a garment that entered on its own evidence anchors a group (no chains).
                 self._arrival.anchored(garment, room, now)
-                for mate in self._arrival.convoy(garment, room, self._garments.values()):
-                    mate_ev = mate.rooms.get(room)
-                    if mate_ev is None:
-                        mate_ev = mate.rooms[room] = RoomEvidence(self._p)
-                    mate_ev.restart(now)
-                    events += self._move(mate, room, now, Arrival.CONVOY.value)
+                mates += self._arrival.convoy(garment, room, self._garments.values())
+            for mate in mates:
+                mate_ev = mate.rooms.get(room)
+                if mate_ev is None:
+                    mate_ev = mate.rooms[room] = RoomEvidence(self._p)
+                mate_ev.restart(now)
+                events += self._move(mate, room, now, Arrival.CONVOY.value)
+                mate.escort = garment.epc
             return events
         if home is None:
             # Read by no room as a garment inside it, but lying between two that flank a blind room.
@@ -259,6 +265,19 @@ class ItemTracker:
             self._departure.departed(home, garment.since, home_ev.last)
         return self._move(garment, None, now, why_gone.value)
 
+    def _escorted(self, anchor: Garment, home: str, home_ev: RoomEvidence | None) -> list[Garment]:
+        """The garments that came into ``home`` by convoy with ``anchor``, now found in another room,
+        which ``home`` has read no stronger than it read ``anchor``: whatever put ``anchor`` in the
+        wrong room put them there too, and they came in with it."""
+        if home_ev is None:
+            return []
+        bar = usual(home_ev)
+        return [
+            mate
+            for mate in self._residents.get(home, {}).values()
+            if mate.escort == anchor.epc and mate.rooms[home].ep_max <= bar
+        ]
+
     def _move(self, garment: Garment, target: str | None, now: float, reason: str) -> list[PresenceEvent]:
         events: list[PresenceEvent] = []
         epc, gtin = garment.epc, garment.gtin
@@ -274,6 +293,7 @@ class ItemTracker:
             garment.since = now
         garment.at_home()
         garment.room = target
+        garment.escort = None
         return events
 
     # -- bookkeeping -------------------------------------------------------------------------------

@@ -112,7 +112,8 @@ class PresenceParams(BaseModel):
         description=(
             "For this long after a room's antenna comes back from an outage, a garment it reads at in-room "
             "strength, last read before that on its way in while the room was blind and by no room since, "
-            "enters after one read and entry_dwell_s: it was brought in unseen (perhaps worn, silent, since)"
+            "enters after one read and entry_dwell_s (at once when no room read it for passing_memory_s "
+            "before): it was brought in unseen (perhaps worn, silent, since)"
         ),
     )
     convoy_window_s: float = Field(
@@ -166,7 +167,8 @@ class PresenceParams(BaseModel):
         ge=0,
         description=(
             "How far back reads by other rooms count as the garment's way here (for standout_db and "
-            "convoys), and how recently two other rooms must have read it for it to be on the move"
+            "convoys), how recently two other rooms must have read it for it to be on the move, and how "
+            "long a garment found after an outage must have been silent to enter without a dwell"
         ),
     )
     away_seconds: int = Field(
