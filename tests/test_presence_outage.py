@@ -11,6 +11,7 @@ from tests.presence_support import (
     events_of,
     layout,
     neighbourly_rooms,
+    phone,
     run,
     stays,
     tag_reads,
@@ -122,6 +123,37 @@ def test_time_a_room_was_blind_counts_towards_a_silent_garments_try_on_hold() ->
     (stay,) = stays(events, gone)
     worn_hold = layout().presence.worn_hold_s
     assert stay.end is not None and 420 < stay.end <= 300 + worn_hold + 5
+
+
+def _shopper_and_outage(phone_until: float) -> tuple[str, str, list[tuple[float, Observation]]]:
+    """A shopper (with the app) and two garments in fr-2 from 10 s; the antenna is down 300-360. One
+    garment is read again once it is back; the other is not. The phone is heard there until
+    ``phone_until``."""
+    stayed, gone = epc(1), epc(2)
+    obs = _room([stayed], "fr-2", [(10, 300), (360, 700)], seed=61)
+    obs += _room([gone], "fr-2", [(10, 300)], seed=62)
+    obs += [
+        (300.0, AntennaStatus("impinj-a", 2, "fr-2", False)),
+        (360.0, AntennaStatus("impinj-a", 2, "fr-2", True)),
+    ]
+    obs += phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-7", "fr-2", 5, phone_until, every=2.0)
+    return stayed, gone, obs
+
+
+def test_a_garment_unread_since_an_outage_in_which_its_shopper_left_went_with_them() -> None:
+    # The shopper walked out at 330, while the room was blind; the garment they had with them is not
+    # read once the room is back: it left with them, and is not held as if worn.
+    stayed, gone, obs = _shopper_and_outage(330)
+    events = run(PresenceEngine(layout()), obs, 700)
+    assert stays(events, stayed)[0].end is None
+    (stay,) = stays(events, gone)
+    assert stay.end is not None and 360 < stay.end <= 360 + 30
+    assert [e.reason for e in events_of(events, EventType.ITEM_LEFT) if e.epc == gone] == ["with_shopper"]
+    # The shopper still there once the room is back: the silent garment may be on them, and is held as
+    # a worn one is, from its last read.
+    stayed, gone, obs = _shopper_and_outage(700)
+    (stay,) = stays(run(PresenceEngine(layout()), obs, 700), gone)
+    assert stay.end is not None and stay.end >= 300 + layout().presence.worn_hold_s - 5
 
 
 def test_a_garment_worn_through_a_short_outage_is_kept_until_taken_off() -> None:

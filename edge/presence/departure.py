@@ -113,7 +113,12 @@ class DepartureRules:
             # Held a little longer than its window: a garment put on right after a weak read looks alike
             # until its next faint read.
             return max(window, p.fade_hold_s), Departure.FADED
-        if _left_with(self._store.shopper_departures(room), ev.last, SHOPPER_SLACK_S, _PHONE_LINGER_S):
+        # Its shopper left about when it fell silent; or, silent since before an outage, any time while
+        # the room was blind (nothing it did then could be seen).
+        blind = ev.last - ev.read_last if ev.restarted else 0.0
+        if _left_with(
+            self._store.shopper_departures(room), ev.read_last, SHOPPER_SLACK_S, blind + _PHONE_LINGER_S
+        ):
             return window, Departure.WITH_SHOPPER
         # A reader that dies silences all its garments at once, as if carried out together: while the
         # room's readers have said nothing since this garment fell silent (and their last will may still
@@ -131,7 +136,6 @@ class DepartureRules:
         ):
             # A try-on lasts what it lasts from the garment's last real read: time its room was blind
             # counts towards it (an outage neither proves it gone nor extends its try-on).
-            blind = ev.last - ev.read_last if ev.restarted else 0.0
             return max(window, p.worn_hold_s - blind), Departure.WORN_HOLD
         if ev.restarted:
             # Unseen since before an outage: whatever it was doing then (a try-on lasts a minute or
