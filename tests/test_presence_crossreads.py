@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from edge.presence import EventType, PresenceEngine, PresenceParams
-from edge.reads import Observation
+from edge.reads import Observation, TagRead
 from tests.presence_support import epc, layout, run, stays, tag_reads
 
 
@@ -158,6 +158,42 @@ def test_garments_carried_in_with_one_that_entered_enter_with_it_before_their_ro
     assert with_it.room == "fr-4" and with_it.start == first.start and with_it.end is None
     entered = [e for e in events if e.epc == slow and e.type is EventType.ITEM_ENTERED]
     assert entered[0].reason == "convoy"
+
+
+def test_a_garment_read_once_at_each_door_as_another_passes_it_follows_that_one_in() -> None:
+    # Carried together: each door reads the anchor all the while it passes, but the other garment only
+    # once, as it comes by. Their last reads at a door are a second or more apart, yet each door read
+    # both at once: they came along together.
+    rng = random.Random(22)
+    anchor, slow = epc(1), epc(2)
+    obs = _residents(rng)
+    obs += _walk(anchor, ["fr-1", "fr-2", "fr-3"], 600, rng)
+    obs += tag_reads(anchor, "fr-4", 603.75, 900, p=0.6, rssi=-52, rng=rng)
+    for t, room in ((600.1, "fr-1"), (601.3, "fr-2"), (602.55, "fr-3")):
+        obs.append((t, TagRead("impinj-a", int(room[-1]), room, slow, "80614141123458", 1, -63.0, 1)))
+    obs += tag_reads(slow, "fr-4", 625, 900, p=0.3, rssi=-56, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    (with_it,) = stays(events, slow)
+    (first,) = stays(events, anchor)
+    assert with_it.room == "fr-4" and with_it.start == first.start
+
+
+def test_a_garment_carried_out_of_a_room_past_a_newcomer_does_not_follow_it_in() -> None:
+    # A garment is carried out of fr-3 towards the shop floor while another is carried in to fr-4:
+    # they cross between fr-1's and fr-2's doors, each read by both doors at about the same moments.
+    rng = random.Random(24)
+    anchor, leaving = epc(1), epc(2)
+    obs = _residents(rng)
+    obs += tag_reads(leaving, "fr-3", 300, 597, p=0.6, rssi=-53, rng=rng)
+    obs += tag_reads(leaving, "fr-2", 600.0, 600.5, p=1.0, rssi=-63, rng=rng)
+    obs += tag_reads(leaving, "fr-1", 601.0, 601.5, p=1.0, rssi=-63, rng=rng)
+    obs += tag_reads(anchor, "fr-1", 600.2, 601.7, p=1.0, rssi=-63, rng=rng)
+    obs += tag_reads(anchor, "fr-2", 601.0, 602.7, p=1.0, rssi=-63, rng=rng)
+    obs += tag_reads(anchor, "fr-3", 602.3, 603.9, p=1.0, rssi=-63, rng=rng)
+    obs += tag_reads(anchor, "fr-4", 603.9, 900, p=0.6, rssi=-52, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    assert [s.room for s in stays(events, anchor)] == ["fr-4"]
+    assert [s.room for s in stays(events, leaving)] == ["fr-3"]
 
 
 def test_a_garment_read_with_another_at_one_door_only_does_not_follow_it_in() -> None:

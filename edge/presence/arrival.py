@@ -192,15 +192,19 @@ class ArrivalRules:
 
     def convoy(self, anchor: Garment, room: str, garments: Iterable[Garment]) -> list[Garment]:
         """The garments carried along the corridor with ``anchor`` (read by ``convoy_doors`` of the
-        doors it passed, this room's included, within ``convoy_window_s`` of it; by this room's door
-        alone when it passed no other, the first room from the shop floor) that no room has read further
-        on since: they came into ``room`` with it, though ``room`` has not read them yet."""
+        doors it passed, this room's included, as it came by or as it went on: their first or their
+        last read there within ``convoy_window_s`` of its own; by this room's door alone when it passed
+        no other, the first room from the shop floor) that no room has read further on since, and that
+        were not just carried out of a room: they came into ``room`` with it, though ``room`` has not
+        read them yet."""
         p = self._p
         arrived = anchor.rooms[room].first
+        horizon = arrived - p.passing_memory_s
+        # Each door it passed: when that door began and stopped reading it, on the way here.
         trail = {
-            r: ev.last
+            r: (ev.first, ev.last)
             for r, ev in anchor.rooms.items()
-            if r != room and arrived - p.passing_memory_s <= ev.last <= arrived + SAME_MOMENT_S
+            if r != room and horizon <= ev.last <= arrived + SAME_MOMENT_S
         }
         out: list[Garment] = []
         for other in garments:
@@ -209,13 +213,18 @@ class ArrivalRules:
             latest_room, latest = max(other.rooms.items(), key=lambda kv: kv[1].last)
             if latest_room != room and latest.last > arrived + SAME_MOMENT_S:
                 continue  # read elsewhere since: it went on
-            if other.left_since(room, arrived - p.passing_memory_s):
-                continue  # just carried out of this room: crossing the newcomer at the door
+            if other.left_since(horizon):
+                continue  # just carried out of a room: crossing the newcomer on its way out
             here = other.rooms.get(room)
+            # Read by the same doors as the anchor, as it came by or as it went on.
             together = sum(
                 1
                 for r, ev in other.rooms.items()
-                if r in trail and abs(ev.last - trail[r]) <= p.convoy_window_s
+                if r in trail
+                and (
+                    abs(ev.last - trail[r][1]) <= p.convoy_window_s
+                    or (horizon <= trail[r][0] and abs(ev.first - trail[r][0]) <= p.convoy_window_s)
+                )
             )
             at_door = here is not None and abs(here.first - arrived) <= p.convoy_window_s
             if at_door:

@@ -86,9 +86,9 @@ class Garment:
         self.beyond_at = math.inf
         self.away_rooms.clear()
 
-    def left_since(self, room: str, since: float) -> bool:
-        """Did it leave ``room`` at ``since`` or later?"""
-        return self.left is not None and self.left[0] == room and self.left[1] >= since
+    def left_since(self, since: float) -> bool:
+        """Did it leave a room at ``since`` or later?"""
+        return self.left is not None and self.left[1] >= since
 
     def home_evidence(self) -> RoomEvidence | None:
         return self.rooms.get(self.room) if self.room is not None else None
