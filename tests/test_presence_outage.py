@@ -322,3 +322,20 @@ def test_a_garment_walking_past_a_room_just_back_from_an_outage_is_not_found_in_
     for t, room in ((699.5, "fr-2"), (700.5, "fr-3"), (701.2, "fr-4")):
         obs.append((t, TagRead("impinj-a", int(room[-1]), room, tag, "80614141123458", 1, -55.0, 1)))
     assert "fr-3" not in {s.room for s in stays(run(PresenceEngine(layout()), obs, 900), tag)}
+
+
+def test_a_garment_taken_by_one_neighbour_of_a_blind_room_moves_into_it_once_the_other_reads_it() -> None:
+    # fr-3 is blind from 600 to 700. A garment brought into it at 650 is read by fr-2 about as strongly
+    # as fr-2's own garments, so fr-2 takes it; from 660 fr-4, which never reads fr-2's garments, reads
+    # it too: it lies between them, in fr-3. Once fr-3 is back it reads it there, and it stays put.
+    rng = random.Random(63)
+    tag = epc(1)
+    obs = neighbourly_rooms(64, blind="fr-3")
+    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    obs.append((700.0, AntennaStatus("impinj-a", 3, "fr-3", True)))
+    obs += tag_reads(tag, "fr-2", 650, 900, p=0.6, rssi=-56, rng=rng)
+    obs += tag_reads(tag, "fr-4", 660, 900, p=0.25, rssi=-63, rng=rng)
+    obs += tag_reads(tag, "fr-3", 702, 900, p=0.6, rssi=-50, rng=rng)
+    got = stays(run(PresenceEngine(layout()), obs, 900), tag)
+    assert [s.room for s in got] == ["fr-2", "fr-3"]
+    assert 660 < got[1].start <= 680 and got[1].end is None

@@ -19,8 +19,9 @@ that neither a cross-read nor a pass-by gives:
   brought in while nobody could see (and perhaps worn until now). Silent for ``passing_memory_s``
   before this read, it is not walking past the door: it enters without the dwell below, once other
   antennas have had a moment to report it too;
-- **flanked**: in no room, read over ``confirm_s`` by two rooms at once that never read each other's
-  garments, both next to the same blind room: it lies in that blind room (``flanked_room``).
+- **flanked**: read over ``confirm_s`` by two rooms at once that never read each other's garments,
+  both next to the same blind room: it lies in that blind room (``flanked_room``), even when one of the
+  two had taken it on its reads before the other began to read it.
 
 A garment that entered a room while the room it is now read in was blind takes with it the garments
 that came into that room by convoy with it (see ``ItemTracker``).
@@ -31,8 +32,9 @@ is being carried and needs more than one strong read. Next to a room whose anten
 cross-read strength may be a garment inside that blind room, so it does not count; nor does a read
 while a room that never reads this room's garments reads it too, both beside the same blind room (it
 lies between them, in the blind room). A garment already in a room moves only when the new room reads
-it about as strongly as its room did, not as that room has always cross-read it, and never on
-cross-reads alone while its room is blind.
+it about as strongly as its room did, not as that room has always cross-read it, never on
+cross-reads alone while its room is blind, and not at all when its room is back from an outage and has
+not yet had the tag's window to read it.
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ class ArrivalRules:
                 return None
             if ev.fading_since_best(p.fade_db):
                 return None  # read ever weaker since its first reads here: passing, moving away
-        elif not transit and not self._may_move(garment, home, room, ev, rssi):
+        elif not transit and not self._may_move(garment, home, room, ev, rssi, now):
             return None
         if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
             return Arrival.PERSISTENT
@@ -235,11 +237,15 @@ class ArrivalRules:
 
     # -- the checks ----------------------------------------------------------------------------------
 
-    def _may_move(self, garment: Garment, home: str, room: str, ev: RoomEvidence, rssi: float) -> bool:
+    def _may_move(
+        self, garment: Garment, home: str, room: str, ev: RoomEvidence, rssi: float, now: float
+    ) -> bool:
         """May a garment in ``home`` move to ``room`` on these reads?"""
         p = self._p
         if not self._covered(home) and self._radio.inside_likelier(room, rssi) is not True:
             return False  # its room cannot see it: only an in-room read elsewhere says it moved
+        if self._not_read_since_back(home, garment.rooms[home], now):
+            return False  # kept there through the outage: its room, back, has yet to have its say
         home_level = usual(garment.rooms[home])
         if ev.peak < home_level - p.standout_db:
             return False  # far weaker than at home: a cross-read of a garment still there (maybe worn)
@@ -287,9 +293,10 @@ class ArrivalRules:
         )
 
     def flanked_room(self, garment: Garment, now: float) -> str | None:
-        """The blind room a garment in no room lies in, read by two of its neighbours that never read
-        each other's garments, both over ``confirm_s`` at once (a garment carried along the corridor
-        passes one door, then the other), or None."""
+        """The blind room a garment lies in, read by two of its neighbours that never read each other's
+        garments, both over ``confirm_s`` at once (a garment carried along the corridor passes one door,
+        then the other), or None. The garment may be in one of the two: that room took it on its reads
+        before the other began to read it."""
         if not self._blind_any():
             return None
         p = self._p
@@ -323,6 +330,15 @@ class ArrivalRules:
         if self._radio.reads_from(room, other):
             return frozenset()  # a radio path works both ways: one of them reads the other's garments
         return frozenset(n for n in mine & theirs if not self._covered(n))
+
+    def _not_read_since_back(self, room: str, ev: RoomEvidence, now: float) -> bool:
+        """Has ``room`` come back from an outage less than the tag's window ago, and not read it since?
+        Until it has had that long to read its garments, its silence says no more than its outage did."""
+        outage = self._outages.get(room)
+        if outage is None:
+            return False
+        back = outage[1]
+        return ev.read_last < back <= now <= back + ev.window
 
     def _next_to_blind(self, room: str) -> bool:
         """Is a neighbour of ``room`` blind (any room, while its neighbours are not known yet)?"""

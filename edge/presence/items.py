@@ -227,31 +227,23 @@ class ItemTracker:
                 break
             if home is not None and home_ev is not None and not transit:
                 self._departure.departed(home, garment.since, home_ev.last)
-            mates: list[Garment] = []
-            if home is not None and self._arrival.was_blind(room, garment.since):
-                # It entered its room while this one was blind: so did the garments carried in with it.
-                mates = self._escorted(garment, home, home_ev)
+            mates = self._escorted(garment, room)
             events = self._move(garment, room, now, why.value)
             if why is not Arrival.GROUP:
                 # Only a garment that entered on its own evidence anchors a group (no chains).
                 self._arrival.anchored(garment, room, now)
                 mates += self._arrival.convoy(garment, room, self._garments.values())
-            for mate in mates:
-                mate_ev = mate.rooms.get(room)
-                if mate_ev is None:
-                    mate_ev = mate.rooms[room] = RoomEvidence(self._p)
-                mate_ev.restart(now)
-                events += self._move(mate, room, now, Arrival.CONVOY.value)
-                mate.escort = garment.epc
-            return events
-        if home is None:
-            # Read by no room as a garment inside it, but lying between two that flank a blind room.
+            return events + self._follow(garment, room, mates, now)
+        if home is None or self._covered(home):
+            # Read by no room as a garment inside it (or by its room and by one that never reads that
+            # room's garments), but lying between two rooms that flank a blind one: it is in that one.
             blind = self._arrival.flanked_room(garment, now)
-            if blind is None:
-                return []
-            garment.rooms.setdefault(blind, RoomEvidence(p)).restart(now)
-            return self._move(garment, blind, now, Arrival.FLANKED.value)
-        if home_ev is None:
+            if blind is not None:
+                mates = self._escorted(garment, blind)
+                garment.rooms.setdefault(blind, RoomEvidence(p)).restart(now)
+                events = self._move(garment, blind, now, Arrival.FLANKED.value)
+                return events + self._follow(garment, blind, mates, now)
+        if home is None or home_ev is None:
             return []
         if not self._covered(home):
             # Its room cannot say whether it is still there; only a trail along the corridor can.
@@ -265,11 +257,12 @@ class ItemTracker:
             self._departure.departed(home, garment.since, home_ev.last)
         return self._move(garment, None, now, why_gone.value)
 
-    def _escorted(self, anchor: Garment, home: str, home_ev: RoomEvidence | None) -> list[Garment]:
-        """The garments that came into ``home`` by convoy with ``anchor``, now found in another room,
-        which ``home`` has read no stronger than it read ``anchor``: whatever put ``anchor`` in the
-        wrong room put them there too, and they came in with it."""
-        if home_ev is None:
+    def _escorted(self, anchor: Garment, room: str) -> list[Garment]:
+        """When ``anchor`` entered its room while ``room``, where it now turns out to be, was blind: the
+        garments that came into its room by convoy with it, which that room has read no stronger than
+        it read ``anchor``. Whatever put ``anchor`` in the wrong room put them there too."""
+        home, home_ev = anchor.room, anchor.home_evidence()
+        if home is None or home_ev is None or not self._arrival.was_blind(room, anchor.since):
             return []
         bar = usual(home_ev)
         return [
@@ -277,6 +270,18 @@ class ItemTracker:
             for mate in self._residents.get(home, {}).values()
             if mate.escort == anchor.epc and mate.rooms[home].ep_max <= bar
         ]
+
+    def _follow(self, anchor: Garment, room: str, mates: list[Garment], now: float) -> list[PresenceEvent]:
+        """Move ``mates`` into ``room`` with ``anchor``, which they came in with."""
+        events: list[PresenceEvent] = []
+        for mate in mates:
+            mate_ev = mate.rooms.get(room)
+            if mate_ev is None:
+                mate_ev = mate.rooms[room] = RoomEvidence(self._p)
+            mate_ev.restart(now)
+            events += self._move(mate, room, now, Arrival.CONVOY.value)
+            mate.escort = anchor.epc
+        return events
 
     def _move(self, garment: Garment, target: str | None, now: float, reason: str) -> list[PresenceEvent]:
         events: list[PresenceEvent] = []
