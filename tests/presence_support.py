@@ -92,6 +92,12 @@ def tag_reads(
     return out
 
 
+def one_read(tag: str, room: str, t: float, rssi: float) -> tuple[float, Observation]:
+    """A single report of ``tag`` by ``room``'s antenna at ``t``."""
+    reader, antenna = antenna_of(room)
+    return (t, _read(tag, reader, antenna, room, rssi, 1))
+
+
 def _read(tag: str, reader: str, antenna: int, room: str, rssi: float, reads: int) -> TagRead:
     return TagRead(reader, antenna, room, tag, GTIN, 1, rssi, reads)
 

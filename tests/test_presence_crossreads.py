@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from edge.presence import EventType, PresenceEngine, PresenceParams
-from edge.reads import Observation, TagRead
-from tests.presence_support import epc, layout, run, stays, tag_reads
+from edge.reads import Observation
+from tests.presence_support import epc, layout, one_read, run, stays, tag_reads
 
 
 def test_neighbours_cross_reads_never_take_an_item_from_its_room() -> None:
@@ -170,7 +170,7 @@ def test_a_garment_read_once_at_each_door_as_another_passes_it_follows_that_one_
     obs += _walk(anchor, ["fr-1", "fr-2", "fr-3"], 600, rng)
     obs += tag_reads(anchor, "fr-4", 603.75, 900, p=0.6, rssi=-52, rng=rng)
     for t, room in ((600.1, "fr-1"), (601.3, "fr-2"), (602.55, "fr-3")):
-        obs.append((t, TagRead("impinj-a", int(room[-1]), room, slow, "80614141123458", 1, -63.0, 1)))
+        obs.append(one_read(slow, room, t, -63.0))
     obs += tag_reads(slow, "fr-4", 625, 900, p=0.3, rssi=-56, rng=rng)
     events = run(PresenceEngine(layout()), obs, 900)
     (with_it,) = stays(events, slow)

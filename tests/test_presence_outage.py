@@ -11,6 +11,7 @@ from tests.presence_support import (
     events_of,
     layout,
     neighbourly_rooms,
+    one_read,
     phone,
     run,
     stays,
@@ -185,12 +186,20 @@ def test_garments_unread_since_an_outage_do_not_hold_each_other_as_a_session() -
         assert stay.end is not None and 420 < stay.end <= 420 + 31
 
 
+def _fr3_blind(seed: int, back: float | None = None) -> list[tuple[float, Observation]]:
+    """``neighbourly_rooms(seed)`` with fr-3's antenna down from 600 (and up again at ``back``)."""
+    obs = neighbourly_rooms(seed, blind="fr-3")
+    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    if back is not None:
+        obs.append((back, AntennaStatus("impinj-a", 3, "fr-3", True)))
+    return obs
+
+
 def _in_blind_fr3(seed: int, p: float, rssi: tuple[float, float]) -> list[tuple[float, Observation]]:
     """fr-3's antenna goes down at 600; from 610 a garment (epc 1) is read by fr-2 and fr-4 only, with
     probability ``p`` per round, at ``rssi`` (fr-2's, fr-4's)."""
     rng = random.Random(seed)
-    obs = neighbourly_rooms(seed + 1, blind="fr-3")
-    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    obs = _fr3_blind(seed + 1)
     obs += tag_reads(epc(1), "fr-2", 610, 900, p=p, rssi=rssi[0], rng=rng)
     obs += tag_reads(epc(1), "fr-4", 610, 900, p=p, rssi=rssi[1], rng=rng)
     return obs
@@ -242,8 +251,7 @@ def test_a_garment_carried_past_a_blind_rooms_door_is_not_placed_in_it() -> None
     # Carried along the corridor: fr-2's door reads it, then (fr-3 blind) fr-4's, never both at once.
     rng = random.Random(53)
     tag = epc(1)
-    obs = neighbourly_rooms(54, blind="fr-3")
-    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    obs = _fr3_blind(54)
     obs += tag_reads(tag, "fr-2", 650, 652, p=0.6, rssi=-62, rng=rng)
     obs += tag_reads(tag, "fr-4", 654, 656, p=0.6, rssi=-62, rng=rng)
     assert "fr-3" not in {s.room for s in stays(run(PresenceEngine(layout()), obs, 900), tag)}
@@ -254,12 +262,10 @@ def test_a_garment_brought_in_while_its_room_was_blind_enters_on_its_first_read_
     # (into fr-3, worn). fr-3, back, reads it once at 720 and then not for a while: it came in unseen.
     rng = random.Random(55)
     tag = epc(1)
-    obs = neighbourly_rooms(56, blind="fr-3")
-    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
-    obs.append((700.0, AntennaStatus("impinj-a", 3, "fr-3", True)))
+    obs = _fr3_blind(56, back=700.0)
     obs += tag_reads(tag, "fr-1", 648, 649, p=0.6, rssi=-62, rng=rng)
     obs += tag_reads(tag, "fr-2", 650, 651, p=0.6, rssi=-62, rng=rng)
-    obs.append((720.0, TagRead("impinj-a", 3, "fr-3", tag, "80614141123458", 1, -54.0, 1)))
+    obs.append(one_read(tag, "fr-3", 720.0, -54.0))
     obs += tag_reads(tag, "fr-3", 760, 900, p=0.5, rssi=-53, rng=rng)
     (stay,) = stays(run(PresenceEngine(layout()), obs, 900), tag)
     # Silent for 70 s before this read, it is not walking past the door: no dwell for a read further on.
@@ -277,13 +283,9 @@ def _convoy_beside_blind_fr3(seed: int, *, outage: bool) -> list[tuple[float, Ob
     fr-3 is blind 600-700."""
     rng = random.Random(seed)
     a, b = epc(1), epc(2)
-    obs = neighbourly_rooms(seed + 1, blind="fr-3" if outage else None)
-    if outage:
-        obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
-        obs.append((700.0, AntennaStatus("impinj-a", 3, "fr-3", True)))
+    obs = _fr3_blind(seed + 1, back=700.0) if outage else neighbourly_rooms(seed + 1)
     for tag in (a, b):
-        obs.append((648.0, TagRead("impinj-a", 1, "fr-1", tag, "80614141123458", 1, -62.0, 1)))
-        obs.append((650.0, TagRead("impinj-a", 2, "fr-2", tag, "80614141123458", 1, -62.0, 1)))
+        obs += [one_read(tag, "fr-1", 648.0, -62.0), one_read(tag, "fr-2", 650.0, -62.0)]
     obs += tag_reads(a, "fr-2", 651, 760, p=0.6, rssi=-56, rng=rng)
     obs += tag_reads(a, "fr-3", 700, 900, p=0.6, rssi=-48, rng=rng)
     obs += tag_reads(b, "fr-3", 700, 800, p=0.05, rssi=-70, rng=rng)
@@ -316,11 +318,8 @@ def test_a_garment_walking_past_a_room_just_back_from_an_outage_is_not_found_in_
     # fr-3 is blind until 700. A garment is read at fr-2's door at 699.5, at fr-3's at 700.5 and at
     # fr-4's at 701.2: it was walking along the corridor, not brought in unseen.
     tag = epc(1)
-    obs = neighbourly_rooms(58, blind="fr-3")
-    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
-    obs.append((700.0, AntennaStatus("impinj-a", 3, "fr-3", True)))
-    for t, room in ((699.5, "fr-2"), (700.5, "fr-3"), (701.2, "fr-4")):
-        obs.append((t, TagRead("impinj-a", int(room[-1]), room, tag, "80614141123458", 1, -55.0, 1)))
+    obs = _fr3_blind(58, back=700.0)
+    obs += [one_read(tag, room, t, -55.0) for t, room in ((699.5, "fr-2"), (700.5, "fr-3"), (701.2, "fr-4"))]
     assert "fr-3" not in {s.room for s in stays(run(PresenceEngine(layout()), obs, 900), tag)}
 
 
@@ -330,9 +329,7 @@ def test_a_garment_taken_by_one_neighbour_of_a_blind_room_moves_into_it_once_the
     # it too: it lies between them, in fr-3. Once fr-3 is back it reads it there, and it stays put.
     rng = random.Random(63)
     tag = epc(1)
-    obs = neighbourly_rooms(64, blind="fr-3")
-    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
-    obs.append((700.0, AntennaStatus("impinj-a", 3, "fr-3", True)))
+    obs = _fr3_blind(64, back=700.0)
     obs += tag_reads(tag, "fr-2", 650, 900, p=0.6, rssi=-56, rng=rng)
     obs += tag_reads(tag, "fr-4", 660, 900, p=0.25, rssi=-63, rng=rng)
     obs += tag_reads(tag, "fr-3", 702, 900, p=0.6, rssi=-50, rng=rng)
