@@ -257,3 +257,42 @@ def test_a_garment_read_weaker_then_silent_while_its_shopper_stays_was_put_on() 
     obs += phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-6", "fr-1", 5, 600)
     events = run(PresenceEngine(layout()), obs, 600)
     assert [(s.room, s.end) for s in stays(events, carried)] == [("fr-1", None)]
+
+
+def _next_shopper(
+    silent_at: float, arrive: float, garments: int, rng: random.Random
+) -> tuple[str, str, list[str], list[tuple[float, Observation]]]:
+    """fr-3: a garment read until ``silent_at`` and a go-back read to the end (600 s); then ``garments``
+    more brought in from the floor at ``arrive`` and read to the end."""
+    carried, go_back, obs = _taken_and_left("fr-3", silent_at, rng)
+    brought = [epc(10 + i) for i in range(garments)]
+    obs += _room_with(brought, "fr-3", arrive, 600, rng)
+    return carried, go_back, brought, obs
+
+
+def test_a_silent_garment_leaves_once_the_next_shoppers_garments_are_brought_in() -> None:
+    # The shopper walked out at 300 with a garment, leaving a go-back that is still read; at 330 the
+    # next shopper brings two garments in. One shopper at a time: the first one's garment went with them.
+    carried, go_back, brought, obs = _next_shopper(300, 330, 2, random.Random(21))
+    events = run(PresenceEngine(layout()), obs, 600)
+    _left_soon(events, carried, go_back, 300, 60, "next_shopper")
+    for tag in brought:
+        assert [(s.room, s.end) for s in stays(events, tag)] == [("fr-3", None)]
+
+
+def test_a_garment_brought_to_a_shopper_wearing_another_does_not_end_the_try_on() -> None:
+    # One garment brought in (an associate with another size) while the silent one is on the body; it
+    # is taken off at 420.
+    carried, _, _, obs = _next_shopper(300, 330, 1, random.Random(22))
+    obs += tag_reads(carried, "fr-3", 420, 600, p=0.5, rssi=-54, rng=random.Random(23), rssi_sd=0.5)
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [(s.room, s.end) for s in stays(events, carried)] == [("fr-3", None)]
+
+
+def test_garments_brought_in_while_the_shopper_is_still_there_do_not_end_the_try_on() -> None:
+    # Two garments brought in, but the phone of the shopper wearing the silent one stays in the room.
+    carried, _, _, obs = _next_shopper(300, 330, 2, random.Random(24))
+    obs += tag_reads(carried, "fr-3", 420, 600, p=0.5, rssi=-54, rng=random.Random(25), rssi_sd=0.5)
+    obs += phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-7", "fr-3", 5, 600)
+    events = run(PresenceEngine(layout()), obs, 600)
+    assert [(s.room, s.end) for s in stays(events, carried)] == [("fr-3", None)]

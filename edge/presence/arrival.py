@@ -274,7 +274,7 @@ class ArrivalRules:
         """Might a garment ``room`` reads at ``rssi`` be inside a blind neighbour? A neighbour that
         cannot see leaves only this room's reads, at cross-read strength (below ``floor``, the room's
         weakest plausible in-room RSSI, while its cross-read level is not learned yet)."""
-        if not self._next_to_blind(room):
+        if not self.next_to_blind(room):
             return False
         likelier = self._radio.inside_likelier(room, rssi)
         if likelier is None:
@@ -340,7 +340,7 @@ class ArrivalRules:
         back = outage[1]
         return ev.read_last < back <= now <= back + ev.window
 
-    def _next_to_blind(self, room: str) -> bool:
+    def next_to_blind(self, room: str) -> bool:
         """Is a neighbour of ``room`` blind (any room, while its neighbours are not known yet)?"""
         neighbours = self._radio.neighbours(room)
         if neighbours is None:

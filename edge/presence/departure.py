@@ -16,6 +16,10 @@ weighed against what else is known, in this order:
 - **left with someone**: a shopper's phone left the room, or another garment was proven gone, about
   when it fell silent; or ``together_min`` garments fell silent at once (a body shields one outfit,
   not a pile): it leaves after its window;
+- **the next shopper came in**: ``next_shopper_min`` garments carried in from the shop floor since it
+  fell silent, and still there after ``passing_memory_s``, with no phone there since before it fell
+  silent: a fitting room holds one shopper at a time, so the last one has gone, with it; it leaves
+  after its window;
 - **worn**: garments that were there with it are still read, or a shopper who was there still is: it
   is held ``worn_hold_s`` from its last read;
 - otherwise it is held ``unexplained_hold_s`` (most often a try-on with nobody else around).
@@ -66,6 +70,7 @@ class Departure(Enum):
     WITH_SHOPPER = "with_shopper"
     WITH_GARMENT = "with_garment"
     TOGETHER = "together"
+    NEXT_SHOPPER = "next_shopper"
     WORN_HOLD = "worn_hold"
     AFTER_OUTAGE = "after_outage"
     UNEXPLAINED = "unexplained"
@@ -131,9 +136,10 @@ class DepartureRules:
             return window, Departure.TOGETHER
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
-        if phone_since <= ev.last + SHOPPER_SLACK_S or self._session_active(
-            garment, room, ev.last, now
-        ):
+        shopper_there = phone_since <= ev.last + SHOPPER_SLACK_S
+        if not shopper_there and self._next_shopper_came(garment, room, ev.last, now):
+            return window, Departure.NEXT_SHOPPER
+        if shopper_there or self._session_active(garment, room, ev.last, now):
             # A try-on lasts what it lasts from the garment's last real read: time its room was blind
             # counts towards it (an outage neither proves it gone nor extends its try-on).
             return max(window, p.worn_hold_s - blind), Departure.WORN_HOLD
@@ -200,6 +206,24 @@ class DepartureRules:
             if abs(ev.last - silent_since) <= _TOGETHER_S and now - ev.last > ev.window:
                 together += 1
         return together >= self._p.together_min
+
+    def _next_shopper_came(self, garment: Garment, room: str, silent_since: float, now: float) -> bool:
+        """Have ``next_shopper_min`` garments been carried into the room from the shop floor since
+        ``garment`` fell silent, and stayed past passing through? Not garments read there with it, nor
+        ones moved in from another room, nor ones that entered while a room next door was blind (they
+        may be that room's)."""
+        p = self._p
+        came = 0
+        for other in self._residents.get(room, {}).values():
+            if other is garment or other.beside_blind:
+                continue
+            came_in = min(other.since, other.rooms[room].first)
+            if came_in <= silent_since or now - other.since < p.passing_memory_s:
+                continue  # in the room with it, or only just come in (perhaps passing through)
+            if other.left_since(other.since - p.passing_memory_s):
+                continue  # moved in from another room, not brought from the floor
+            came += 1
+        return came >= p.next_shopper_min
 
     def _session_active(self, garment: Garment, room: str, silent_since: float, now: float) -> bool:
         """Is another garment that was in the room before this one fell silent still being read?"""

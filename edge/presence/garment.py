@@ -39,6 +39,7 @@ class Garment:
         "away",
         "away_rooms",
         "away_since",
+        "beside_blind",
         "beyond_at",
         "epc",
         "escort",
@@ -79,6 +80,9 @@ class Garment:
         self.beyond_at = math.inf
         # The garment it was carried into its room with, when it entered by convoy (None otherwise).
         self.escort: str | None = None
+        # It entered its room while a room next door was blind: its reads may have been of a garment
+        # inside that one.
+        self.beside_blind = False
 
     def at_home(self) -> None:
         """Read at home again (or just arrived): evidence of having left is void."""

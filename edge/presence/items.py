@@ -296,6 +296,7 @@ class ItemTracker:
             entered = PresenceEvent(now, EventType.ITEM_ENTERED, target, epc=epc, gtin=gtin, reason=reason)
             events.append(entered)
             garment.since = now
+            garment.beside_blind = self._arrival.next_to_blind(target)
         garment.at_home()
         garment.room = target
         garment.escort = None

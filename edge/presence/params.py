@@ -248,6 +248,18 @@ class PresenceParams(BaseModel):
         ),
     )
 
+    next_shopper_min: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "A fitting room holds one shopper at a time: once this many garments have been carried into "
+            "a room from the shop floor after one of its garments fell silent, and have stayed there "
+            "longer than passing_memory_s, the shopper who had that garment has gone, and it with them "
+            "(it leaves after its window instead of worn_hold_s), unless a shopper's phone there since "
+            "before stays. Raise it where associates bring shoppers several garments at once"
+        ),
+    )
+
     reader_stall_hold_s: float = Field(
         default=60.0,
         ge=0,
