@@ -296,3 +296,12 @@ def test_garments_brought_in_while_the_shopper_is_still_there_do_not_end_the_try
     obs += phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-7", "fr-3", 5, 600)
     events = run(PresenceEngine(layout()), obs, 600)
     assert [(s.room, s.end) for s in stays(events, carried)] == [("fr-3", None)]
+
+
+def test_the_next_shoppers_phone_does_not_hold_the_last_shoppers_garment() -> None:
+    # The next shopper comes in right after, at 302, with two garments and a phone: it is theirs, not
+    # the wearer's, though it is heard in the room moments after the garment fell silent.
+    carried, go_back, _, obs = _next_shopper(300, 302, 2, random.Random(26))
+    obs += phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-8", "fr-3", 302, 600, every=1.0)
+    events = run(PresenceEngine(layout()), obs, 600)
+    _left_soon(events, carried, go_back, 300, 60, "next_shopper")

@@ -17,9 +17,9 @@ weighed against what else is known, in this order:
   when it fell silent; or ``together_min`` garments fell silent at once (a body shields one outfit,
   not a pile): it leaves after its window;
 - **the next shopper came in**: ``next_shopper_min`` garments carried in from the shop floor since it
-  fell silent, and still there after ``passing_memory_s``, with no phone there since before it fell
-  silent: a fitting room holds one shopper at a time, so the last one has gone, with it; it leaves
-  after its window;
+  fell silent, and still there after ``passing_memory_s``, and no phone there since before it fell
+  silent (one that came in since is the next shopper's): a fitting room holds one shopper at a time,
+  so the last one has gone, with it; it leaves after its window;
 - **worn**: garments that were there with it are still read, or a shopper who was there still is: it
   is held ``worn_hold_s`` from its last read;
 - otherwise it is held ``unexplained_hold_s`` (most often a try-on with nobody else around).
@@ -136,10 +136,10 @@ class DepartureRules:
             return window, Departure.TOGETHER
         # Only the session the tag was part of speaks for it being worn: a shopper or garments that
         # were already there when it fell silent, not the next shopper's (the room may change hands).
-        shopper_there = phone_since <= ev.last + SHOPPER_SLACK_S
-        if not shopper_there and self._next_shopper_came(garment, room, ev.last, now):
+        # A phone that came in after it fell silent is the next shopper's, not the wearer's.
+        if phone_since > ev.last and self._next_shopper_came(garment, room, ev.last, now):
             return window, Departure.NEXT_SHOPPER
-        if shopper_there or self._session_active(garment, room, ev.last, now):
+        if phone_since <= ev.last + SHOPPER_SLACK_S or self._session_active(garment, room, ev.last, now):
             # A try-on lasts what it lasts from the garment's last real read: time its room was blind
             # counts towards it (an outage neither proves it gone nor extends its try-on).
             return max(window, p.worn_hold_s - blind), Departure.WORN_HOLD

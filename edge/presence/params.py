@@ -255,8 +255,8 @@ class PresenceParams(BaseModel):
             "A fitting room holds one shopper at a time: once this many garments have been carried into "
             "a room from the shop floor after one of its garments fell silent, and have stayed there "
             "longer than passing_memory_s, the shopper who had that garment has gone, and it with them "
-            "(it leaves after its window instead of worn_hold_s), unless a shopper's phone there since "
-            "before stays. Raise it where associates bring shoppers several garments at once"
+            "(it leaves after its window instead of worn_hold_s), unless a phone that was in the room when "
+            "it was last read still is. Raise it where associates bring shoppers several garments at once"
         ),
     )
 
