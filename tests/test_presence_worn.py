@@ -305,3 +305,22 @@ def test_the_next_shoppers_phone_does_not_hold_the_last_shoppers_garment() -> No
     obs += phone("iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-8", "fr-3", 302, 600, every=1.0)
     events = run(PresenceEngine(layout()), obs, 600)
     _left_soon(events, carried, go_back, 300, 60, "next_shopper")
+
+
+def test_garments_the_shopper_carried_out_and_back_in_are_not_the_next_shoppers() -> None:
+    # fr-3: one garment is put on at 300 (taken off at 420) while the go-back stays read. Two others
+    # were carried out at 250, past fr-2 and fr-1 (they left), and are brought back in at 320.
+    rng = random.Random(31)
+    worn, go_back, back = epc(1), epc(2), [epc(3), epc(4)]
+    obs = tag_reads(go_back, "fr-3", 10, 600, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(worn, "fr-3", 10, 300, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(worn, "fr-3", 420, 600, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    for tag in back:
+        obs += tag_reads(tag, "fr-3", 10, 250, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+        for room, t in (("fr-2", 251.0), ("fr-1", 252.5), ("fr-1", 318.0), ("fr-2", 319.5)):
+            obs += tag_reads(tag, room, t, t + 1, p=0.9, rssi=-60, rng=rng)
+        obs += tag_reads(tag, "fr-3", 321, 600, p=0.5, rssi=-54, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 600)
+    for tag in back:
+        assert [s.room for s in stays(events, tag)] == ["fr-3", "fr-3"]  # out, and back in
+    assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-3", None)]

@@ -210,8 +210,8 @@ class DepartureRules:
     def _next_shopper_came(self, garment: Garment, room: str, silent_since: float, now: float) -> bool:
         """Have ``next_shopper_min`` garments been carried into the room from the shop floor since
         ``garment`` fell silent, and stayed past passing through? Not garments read there with it, nor
-        ones moved in from another room, nor ones that entered while a room next door was blind (they
-        may be that room's)."""
+        ones moved in from another room or back in this one, nor ones that entered while a room next
+        door was blind (they may be that room's)."""
         p = self._p
         came = 0
         for other in self._residents.get(room, {}).values():
@@ -220,8 +220,10 @@ class DepartureRules:
             came_in = min(other.since, other.rooms[room].first)
             if came_in <= silent_since or now - other.since < p.passing_memory_s:
                 continue  # in the room with it, or only just come in (perhaps passing through)
-            if other.left_since(other.since - p.passing_memory_s):
-                continue  # moved in from another room, not brought from the floor
+            if other.left is not None and (
+                other.left[0] == room or other.left[1] >= other.since - p.passing_memory_s
+            ):
+                continue  # moved in from another room, or back in this one: not brought by someone new
             came += 1
         return came >= p.next_shopper_min
 
