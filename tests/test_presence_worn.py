@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from edge.presence import EventType, PresenceEngine, PresenceEvent
-from edge.reads import Observation
+from edge.reads import AntennaStatus, Observation
 from tests.presence_support import epc, events_of, layout, neighbourly_rooms, phone, run, stays, tag_reads
 
 
@@ -324,3 +324,20 @@ def test_garments_the_shopper_carried_out_and_back_in_are_not_the_next_shoppers(
     for tag in back:
         assert [s.room for s in stays(events, tag)] == ["fr-3", "fr-3"]  # out, and back in
     assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-3", None)]
+
+
+def test_garments_that_came_in_beside_a_blind_room_are_not_taken_for_the_next_shopper() -> None:
+    # fr-3's antenna is down from 600. In fr-4, next door, a garment is put on at 700 (taken off at
+    # 820) while the go-back stays read; two garments are read in fr-4 from 720. With fr-3 blind they
+    # may be fr-3's, read through the wall: they say nothing about who is in fr-4.
+    rng = random.Random(32)
+    worn, go_back, brought = epc(1), epc(2), [epc(3), epc(4)]
+    obs = neighbourly_rooms(33, blind="fr-3")
+    obs.append((600.0, AntennaStatus("impinj-a", 3, "fr-3", False)))
+    obs += tag_reads(go_back, "fr-4", 610, 900, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(worn, "fr-4", 610, 700, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += tag_reads(worn, "fr-4", 820, 900, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    obs += _room_with(brought, "fr-4", 720, 900, rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    assert all(stays(events, tag)[0].room == "fr-4" for tag in brought)
+    assert [(s.room, s.end) for s in stays(events, worn)] == [("fr-4", None)]
