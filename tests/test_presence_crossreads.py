@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from edge.presence import EventType, PresenceEngine, PresenceParams
+from edge.presence import EventType, PresenceEngine, PresenceEvent, PresenceParams
 from edge.reads import Observation
 from tests.presence_support import epc, layout, one_read, run, stays, tag_reads
 
@@ -56,6 +56,13 @@ def _walk(tag: str, rooms: list[str], t0: float, rng: random.Random) -> list[tup
         start = t0 + 1.25 * k
         obs += tag_reads(tag, room, start, start + 1.75, p=0.6, rssi=-63, rng=rng)
     return obs
+
+
+def _came_in_with(events: list[PresenceEvent], tag: str, anchor: str, room: str) -> None:
+    """``tag`` made one stay, in ``room``, entering at the moment ``anchor`` (one stay) did."""
+    (with_it,) = stays(events, tag)
+    (first,) = stays(events, anchor)
+    assert with_it.room == room and with_it.start == first.start
 
 
 def test_garments_carried_along_the_corridor_make_no_stay_in_the_rooms_they_pass() -> None:
@@ -173,9 +180,7 @@ def test_a_garment_read_once_at_each_door_as_another_passes_it_follows_that_one_
         obs.append(one_read(slow, room, t, -63.0))
     obs += tag_reads(slow, "fr-4", 625, 900, p=0.3, rssi=-56, rng=rng)
     events = run(PresenceEngine(layout()), obs, 900)
-    (with_it,) = stays(events, slow)
-    (first,) = stays(events, anchor)
-    assert with_it.room == "fr-4" and with_it.start == first.start
+    _came_in_with(events, slow, anchor, "fr-4")
 
 
 def test_a_garment_carried_out_of_a_room_past_a_newcomer_does_not_follow_it_in() -> None:
@@ -219,9 +224,7 @@ def test_garments_brought_from_the_floor_into_the_first_room_come_in_together() 
     obs += tag_reads(anchor, "fr-1", 601, 900, p=0.6, rssi=-52, rng=rng)
     obs += tag_reads(slow, "fr-1", 640, 900, p=0.3, rssi=-56, rng=rng)
     events = run(PresenceEngine(layout()), obs, 900)
-    (with_it,) = stays(events, slow)
-    (first,) = stays(events, anchor)
-    assert with_it.room == "fr-1" and with_it.start == first.start
+    _came_in_with(events, slow, anchor, "fr-1")
 
 
 def test_a_door_that_read_a_garment_loud_then_faintly_as_the_next_room_took_over_does_not_take_it() -> None:

@@ -220,8 +220,8 @@ class DepartureRules:
             came_in = min(other.since, other.rooms[room].first)
             if came_in <= silent_since or now - other.since < p.passing_memory_s:
                 continue  # in the room with it, or only just come in (perhaps passing through)
-            if other.left is not None and (
-                other.left[0] == room or other.left[1] >= other.since - p.passing_memory_s
+            if other.left_since(other.since - p.passing_memory_s) or (
+                other.left is not None and other.left[0] == room
             ):
                 continue  # moved in from another room, or back in this one: not brought by someone new
             came += 1

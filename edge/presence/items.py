@@ -275,10 +275,7 @@ class ItemTracker:
         """Move ``mates`` into ``room`` with ``anchor``, which they came in with."""
         events: list[PresenceEvent] = []
         for mate in mates:
-            mate_ev = mate.rooms.get(room)
-            if mate_ev is None:
-                mate_ev = mate.rooms[room] = RoomEvidence(self._p)
-            mate_ev.restart(now)
+            mate.rooms.setdefault(room, RoomEvidence(self._p)).restart(now)
             events += self._move(mate, room, now, Arrival.CONVOY.value)
             mate.escort = anchor.epc
         return events
