@@ -6,7 +6,9 @@ import random
 
 from edge.presence import EventType, PresenceEngine, PresenceEvent, PresenceParams
 from edge.reads import Observation
-from tests.presence_support import epc, layout, one_read, run, stays, tag_reads
+from tests.presence_support import epc, layout, one_read, phone, run, stays, tag_reads
+
+_DEVICE = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-7"
 
 
 def test_neighbours_cross_reads_never_take_an_item_from_its_room() -> None:
@@ -103,6 +105,31 @@ def test_a_garment_read_far_stronger_than_on_its_way_in_enters_on_its_first_read
     assert [s.room for s in got] == ["fr-3"]
     # The first read that stands out decides, once it has had a moment to be read further on.
     assert got[0].start - inside[0][0] <= PresenceParams().entry_dwell_s + 0.5
+
+
+def test_a_garment_standing_out_as_a_shopper_comes_into_the_room_enters_on_that_read() -> None:
+    # As above; a known shopper's phone is heard into fr-3 about when the garment is. Someone stopped at
+    # that room: the garment is not walking on, so its first standout read need not wait.
+    def entered(phone_from: float | None) -> tuple[float, float]:
+        rng = random.Random(14)
+        tag = epc(1)
+        obs = tag_reads(tag, "fr-1", 100, 101.5, p=0.6, rssi=-63, rng=rng)
+        obs += tag_reads(tag, "fr-2", 101.5, 103, p=0.6, rssi=-63, rng=rng)
+        inside = tag_reads(tag, "fr-3", 103, 400, p=0.1, rssi=-53, rng=rng)
+        if phone_from is not None:
+            obs += phone(_DEVICE, "fr-3", phone_from, 400, every=1.0)
+        (got,) = stays(run(PresenceEngine(layout()), obs + inside, 400), tag)
+        assert got.room == "fr-3"
+        return got.start, inside[0][0]
+
+    dwell = PresenceParams().entry_dwell_s
+    start, first = entered(phone_from=102.0)
+    assert start == first
+    # Without a phone, or with one in the room since long before (its shopper was not bringing this
+    # garment), the read waits for a door further on.
+    for phone_from in (None, 60.0):
+        start, first = entered(phone_from)
+        assert start >= first + dwell
 
 
 def test_passing_doors_at_a_like_strength_does_not_make_a_stay() -> None:

@@ -11,7 +11,8 @@ that neither a cross-read nor a pass-by gives:
 - **strong**: read as strongly as garments inside the room usually are, with nothing read before it
   on the corridor to compare with (the first doors from the shop floor);
 - **standout**: read far stronger than the doors it passed read it moments before (its own tag gain
-  and orientation cancel out);
+  and orientation cancel out); at once, without the dwell below, when a known shopper's phone has
+  just come into the room (someone stopped there as it came by: it is not walking on);
 - **convoy**: carried along the corridor with a garment that just entered, and read nowhere further on
   (a badly oriented tag can take seconds to be read inside);
 - **found**: read in-room by a room back from an outage moments ago (``found_within_s``), the
@@ -87,11 +88,13 @@ class ArrivalRules:
         *,
         covered: Callable[[str], bool],
         blind_any: Callable[[], bool],
+        shopper_arrived: Callable[[str], float],
     ) -> None:
         self._p = params
         self._radio = radio
         self._covered = covered
         self._blind_any = blind_any
+        self._shopper_arrived = shopper_arrived
         # room -> (when a garment last entered it on its own evidence, when its reads there began, RSSI)
         self._anchors: dict[str, tuple[float, float, float]] = {}
         # room -> (when it went blind, when its antennas came back) for its latest outage
@@ -146,6 +149,9 @@ class ArrivalRules:
             return Arrival.PERSISTENT
         if self._with_group(room, ev, rssi, now):
             return Arrival.GROUP
+        # Inside its room the antenna reads a garment far stronger than the doors it passed did.
+        passing = self._passing_rssi(garment, room, ev.first) if ev.episodes == 1 else None
+        standout = passing is not None and rssi >= passing + p.standout_db
         if now - ev.first < p.entry_dwell_s:
             # Silent since long before this read, so not walking past the door; but another antenna may
             # be reporting it at the same moment.
@@ -153,6 +159,8 @@ class ArrivalRules:
                 garment, room, ev, rssi, quiet_s=p.passing_memory_s
             ):
                 return Arrival.FOUND
+            if standout and self._escorted(room, ev):
+                return Arrival.STANDOUT  # a shopper stopped here as it was read: it came in, not by
             return None  # one read so far: give a garment passing the door time to be read further on
         # Read as strongly as garments inside this room usually are: no corridor or neighbour does that,
         # unless the garment is being carried along the corridor, read at every door it passes.
@@ -164,13 +172,17 @@ class ArrivalRules:
             and not self._moving(garment, room, now)
         ):
             return Arrival.STRONG
-        # Inside its room the antenna reads a garment far stronger than the doors it passed did.
-        passing = self._passing_rssi(garment, room, ev.first) if ev.episodes == 1 else None
-        if passing is not None and rssi >= passing + p.standout_db:
+        if standout:
             return Arrival.STANDOUT
         if passing is None and self._found(garment, room, ev, rssi):
             return Arrival.FOUND
         return None
+
+    def _escorted(self, room: str, ev: RoomEvidence) -> bool:
+        """Did a known shopper's phone come into ``room`` since shortly before its reads of the garment
+        began (``group_entry_s``: a phone is heard into a room seconds late, a tag read seconds late
+        too)? Someone stopped at this room as the garment came by: it came in with them."""
+        return self._shopper_arrived(room) >= ev.first - self._p.group_entry_s
 
     def _found(
         self, garment: Garment, room: str, ev: RoomEvidence, rssi: float, *, quiet_s: float = 0.0

@@ -48,6 +48,7 @@ class PresenceEngine:
                 reader_silence=self._watch.silence,
                 reader_last=self._watch.last_report,
                 shopper_since=self._shoppers.in_room_since,
+                shopper_arrived=self._shoppers.newest_arrival,
                 shopper_departures=self._shoppers.departures,
             ),
         )

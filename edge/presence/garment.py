@@ -26,6 +26,7 @@ class Surroundings:
     reader_silence: Callable[[str, float], tuple[float, frozenset[str]] | None]
     reader_last: Callable[[str], float]  # when a reader covering the room last reported anything
     shopper_since: Callable[[str], float]  # since when a known shopper has been in the room (inf: none)
+    shopper_arrived: Callable[[str], float]  # when the latest known shopper in the room came in (-inf: none)
     # The latest shoppers who left the room: (entered, last heard there).
     shopper_departures: Callable[[str], Iterable[tuple[float, float]]]
 

@@ -60,7 +60,13 @@ class ItemTracker:
         self._garments: dict[str, Garment] = {}
         self._residents: dict[str, dict[str, Garment]] = {}
         self._radio = RoomRadio()
-        self._arrival = ArrivalRules(params, self._radio, covered=store.covered, blind_any=store.blind_any)
+        self._arrival = ArrivalRules(
+            params,
+            self._radio,
+            covered=store.covered,
+            blind_any=store.blind_any,
+            shopper_arrived=store.shopper_arrived,
+        )
         self._departure = DepartureRules(params, self._residents, store)
         self._next_gc = -math.inf
         self._prior_tau = min(max(_TAU_READS / RoomEvidence(params).read_probability(), 2.0), 15.0)

@@ -137,7 +137,9 @@ class PresenceParams(BaseModel):
             "Garments arrive together: for this long after one enters a room on its own evidence, another "
             "whose reads there began within this long of the first one's needs only one winning read, "
             "within standout_db of the first one's RSSI (within in_room_margin_db once read over two "
-            "seconds)"
+            "seconds). Likewise a known shopper's phone heard into a room up to this long before a "
+            "garment's reads there began: a garment read there far stronger than by the doors it passed "
+            "enters without waiting entry_dwell_s"
         ),
     )
     in_room_margin_db: float = Field(

@@ -116,6 +116,10 @@ class ShopperTracker:
         """Since when the longest-present shopper has been in ``room`` (inf: nobody known there)."""
         return min((d.since for d in self._devices.values() if d.room == room), default=math.inf)
 
+    def newest_arrival(self, room: str) -> float:
+        """When the latest shopper still in ``room`` came in (-inf: nobody known there)."""
+        return max((d.since for d in self._devices.values() if d.room == room), default=-math.inf)
+
     def departures(self, room: str) -> Iterable[tuple[float, float]]:
         """The latest shoppers who left ``room``: (entered, last heard there as loud as while they
         stayed), oldest first."""
