@@ -194,6 +194,24 @@ def test_garments_carried_in_with_one_that_entered_enter_with_it_before_their_ro
     assert entered[0].reason == "convoy"
 
 
+def test_garments_that_came_into_a_room_with_one_only_passing_its_door_go_on_with_it() -> None:
+    # The shopper dawdles at fr-2's door: fr-2 reads one garment over two seconds and takes it, the other
+    # with it (convoy). Both go on into fr-3, which reads the other just once, no stronger than the
+    # doors did: on its own it would stay in fr-2 until fr-3 had read it for seconds.
+    rng = random.Random(30)
+    anchor, mate = epc(1), epc(2)
+    obs = _residents(rng)
+    obs += _walk(anchor, ["fr-1"], 600, rng)
+    obs += tag_reads(anchor, "fr-2", 601.25, 604.0, p=0.8, rssi=-60, rng=rng)
+    obs += tag_reads(anchor, "fr-3", 604.0, 900, p=0.6, rssi=-52, rng=rng)
+    obs += [one_read(mate, "fr-1", 600.3, -63.0), one_read(mate, "fr-3", 604.3, -60.0)]
+    obs += [one_read(mate, "fr-2", t, -60.0) for t in (601.4, 602.1, 602.9)]
+    obs += tag_reads(mate, "fr-3", 615, 900, p=0.3, rssi=-56, rng=rng)
+    events = run(PresenceEngine(layout()), obs, 900)
+    assert stays(events, mate) == stays(events, anchor)
+    assert [s.room for s in stays(events, anchor)] == ["fr-2", "fr-3"]
+
+
 def test_a_garment_read_once_at_each_door_as_another_passes_it_follows_that_one_in() -> None:
     # Carried together: each door reads the anchor all the while it passes, but the other garment only
     # once, as it comes by. Their last reads at a door are a second or more apart, yet each door read

@@ -159,7 +159,7 @@ class ArrivalRules:
                 garment, room, ev, rssi, quiet_s=p.passing_memory_s
             ):
                 return Arrival.FOUND
-            if standout and self._escorted(room, ev):
+            if standout and self._shopper_stopped(room, ev):
                 return Arrival.STANDOUT  # a shopper stopped here as it was read: it came in, not by
             return None  # one read so far: give a garment passing the door time to be read further on
         # Read as strongly as garments inside this room usually are: no corridor or neighbour does that,
@@ -178,7 +178,7 @@ class ArrivalRules:
             return Arrival.FOUND
         return None
 
-    def _escorted(self, room: str, ev: RoomEvidence) -> bool:
+    def _shopper_stopped(self, room: str, ev: RoomEvidence) -> bool:
         """Did a known shopper's phone come into ``room`` since shortly before its reads of the garment
         began (``group_entry_s``: a phone is heard into a room seconds late, a tag read seconds late
         too)? Someone stopped at this room as the garment came by: it came in with them."""

@@ -233,7 +233,7 @@ class ItemTracker:
                 break
             if home is not None and home_ev is not None and not transit:
                 self._departure.departed(home, garment.since, home_ev.last)
-            mates = self._escorted(garment, room)
+            mates = self._escorted(garment, room, transit=transit)
             events = self._move(garment, room, now, why.value)
             if why is not Arrival.GROUP:
                 # Only a garment that entered on its own evidence anchors a group (no chains).
@@ -263,18 +263,28 @@ class ItemTracker:
             self._departure.departed(home, garment.since, home_ev.last)
         return self._move(garment, None, now, why_gone.value)
 
-    def _escorted(self, anchor: Garment, room: str) -> list[Garment]:
-        """When ``anchor`` entered its room while ``room``, where it now turns out to be, was blind: the
-        garments that came into its room by convoy with it, which that room has read no stronger than
-        it read ``anchor``. Whatever put ``anchor`` in the wrong room put them there too."""
+    def _escorted(self, anchor: Garment, room: str, *, transit: bool = False) -> list[Garment]:
+        """The garments that came into ``anchor``'s room by convoy with it and go on with it to ``room``,
+        where it now turns out to be. Whatever put ``anchor`` in the wrong room put them there too:
+
+        - ``room`` was blind when ``anchor`` entered its room: those that room has read no stronger than
+          it read ``anchor``;
+        - ``anchor`` entered its room moments ago (``transit``: it was passing its door): those ``room``
+          has read since they came in, and lately than their room has."""
         home, home_ev = anchor.room, anchor.home_evidence()
-        if home is None or home_ev is None or not self._arrival.was_blind(room, anchor.since):
+        if home is None or home_ev is None:
             return []
-        bar = usual(home_ev)
+        mates = [m for m in self._residents.get(home, {}).values() if m.escort == anchor.epc]
+        if self._arrival.was_blind(room, anchor.since):
+            bar = usual(home_ev)
+            return [mate for mate in mates if mate.rooms[home].ep_max <= bar]
+        if not transit:
+            return []
         return [
             mate
-            for mate in self._residents.get(home, {}).values()
-            if mate.escort == anchor.epc and mate.rooms[home].ep_max <= bar
+            for mate in mates
+            if (ahead := mate.rooms.get(room)) is not None
+            and ahead.read_last >= max(anchor.since, mate.rooms[home].read_last)
         ]
 
     def _follow(self, anchor: Garment, room: str, mates: list[Garment], now: float) -> list[PresenceEvent]:
