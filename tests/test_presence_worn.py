@@ -233,6 +233,22 @@ def test_a_garment_read_once_by_a_room_that_never_reads_its_rooms_garments_has_l
     _left_soon(events, carried, go_back, 700, 40, "beyond")
 
 
+def test_a_garment_read_loud_beyond_its_rooms_neighbours_leaves_at_once_whatever_its_window() -> None:
+    # A tag read rarely at home has a long window; carried out, it is read as loud as at home by fr-3,
+    # fr-2, then fr-1, which never reads fr-4's garments: alive and past its neighbours, it has gone.
+    rng = random.Random(14)
+    carried, go_back = epc(1), epc(2)
+    obs = neighbourly_rooms(15)
+    obs += tag_reads(go_back, "fr-4", 610, 900, p=0.5, rssi=-54, rng=rng)
+    home = tag_reads(carried, "fr-4", 610, 700, p=0.15, rssi=-54, rng=rng, rssi_sd=0.5)
+    last = max(t for t, _ in home)
+    way = tag_reads(carried, "fr-3", last + 1.0, last + 2.5, p=0.8, rssi=-58, rng=rng)
+    way += tag_reads(carried, "fr-2", last + 2.3, last + 3.8, p=0.8, rssi=-58, rng=rng)
+    way += tag_reads(carried, "fr-1", last + 3.6, last + 5.1, p=0.8, rssi=-58, rng=rng)
+    events = run(PresenceEngine(layout()), obs + home + way, 900)
+    _left_soon(events, carried, go_back, last, 6.0, "beyond")
+
+
 def test_a_garment_silent_as_its_shopper_walks_out_leaves_though_the_phone_lingers_near_the_door() -> None:
     # The phone is heard loud in fr-1 until 400, then from the floor just outside the door: quieter,
     # but within the node's reach for another 40 s. The shopper left at 400, with the garment.

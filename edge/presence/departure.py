@@ -9,7 +9,9 @@ weighed against what else is known, in this order:
 - **evidence it is elsewhere**: read since by another room about as strongly as at home (unshielded,
   so not worn), far stronger than that room reads it at home, by two rooms that never read it
   there (carried along the corridor), or, unshielded, by one room that never reads its room's
-  garments at all: it leaves after ``elsewhere_share`` of its window;
+  garments at all: it leaves after ``elsewhere_share`` of its window; alive elsewhere and read by
+  a room that never reads its room's garments, it has gone past its neighbours: it leaves two
+  seconds after that (at least ``min_window_s`` after its last read), whatever its window;
 - **faded out**: its last reads were far weaker than usual, right after stronger ones (carried
   through the door; a garment put on goes quiet abruptly): it leaves after ``fade_hold_s``, unless a
   shopper's phone in the room since before stays there (then it was put on, on its way to the body);
@@ -98,6 +100,10 @@ class DepartureRules:
         # Evidence that it went elsewhere is worth part of the silence.
         confirm = max(window * p.elsewhere_share, p.min_window_s)
         if garment.away_since < math.inf:
+            if garment.beyond_at < math.inf:
+                # Alive, and read by a room that never reads this room's garments: carried on past it.
+                since = max(garment.away_since, garment.beyond_at) - ev.last
+                return max(p.min_window_s, since + _CONFIRM_AWAY_S), Departure.BEYOND
             # Alive elsewhere: had it still been here, home would have read it since.
             return confirm + max(garment.away_since - ev.last, 0.0), Departure.ALIVE_ELSEWHERE
         if garment.moved_at < math.inf:
