@@ -6,7 +6,7 @@ import random
 
 from edge.presence import EventType, PresenceEngine, PresenceEvent, PresenceParams
 from edge.reads import Observation
-from tests.presence_support import epc, layout, one_read, phone, run, stays, tag_reads
+from tests.presence_support import epc, layout, neighbourly_rooms, one_read, phone, run, stays, tag_reads
 
 _DEVICE = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-7"
 
@@ -244,6 +244,43 @@ def test_a_garment_carried_out_of_a_room_past_a_newcomer_does_not_follow_it_in()
     events = run(PresenceEngine(layout()), obs, 900)
     assert [s.room for s in stays(events, anchor)] == ["fr-4"]
     assert [s.room for s in stays(events, leaving)] == ["fr-3"]
+
+
+def test_a_garment_walking_the_other_way_is_not_taken_for_one_carried_in_with_a_newcomer() -> None:
+    # A go-back is walked from the back of the corridor to the shop floor as a shopper walks in to fr-4:
+    # near the entrance the two are read by fr-1 and fr-2 at the same moments, but fr-3 read the go-back
+    # seconds before the shopper got there: it was going the other way.
+    rng = random.Random(31)
+    anchor, passing = epc(1), epc(2)
+    obs = _residents(rng)
+    way_in = [("fr-1", 600.0), ("fr-2", 600.1), ("fr-1", 600.5), ("fr-2", 601.0), ("fr-2", 601.8)]
+    way_in += [("fr-3", 602.5), ("fr-3", 603.2), ("fr-3", 604.0)]
+    obs += [one_read(anchor, room, t, -63.0) for room, t in way_in]
+    obs += tag_reads(anchor, "fr-4", 603.75, 900, p=0.6, rssi=-52, rng=rng)
+    way_out = [("fr-4", 596.0), ("fr-4", 596.8), ("fr-3", 597.0), ("fr-3", 597.6)]
+    way_out += [("fr-2", 599.5), ("fr-2", 600.1), ("fr-1", 600.6), ("fr-1", 601.2)]
+    obs += [one_read(passing, room, t, -63.0) for room, t in way_out]
+    events = run(PresenceEngine(layout()), obs, 900)
+    assert [s.room for s in stays(events, anchor)] == ["fr-4"]
+    assert stays(events, passing) == []
+
+
+def test_a_garment_carried_out_makes_no_stay_at_a_door_it_lingers_by_on_its_way() -> None:
+    # Carried out of fr-4 towards the shop floor, it stops a moment at fr-1's door (read there over two
+    # seconds, as a garment inside would be), then goes on, silent. fr-1 is busy with a try-on, whose
+    # session would hold a silent garment as worn: only reads since it left fr-4 count for fr-1.
+    rng = random.Random(14)
+    carried, go_back, other = epc(1), epc(2), epc(3)
+    obs = neighbourly_rooms(15)
+    obs += tag_reads(go_back, "fr-4", 610, 900, p=0.5, rssi=-54, rng=rng)
+    obs += tag_reads(other, "fr-1", 610, 900, p=0.5, rssi=-54, rng=rng)
+    home = tag_reads(carried, "fr-4", 610, 700, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
+    last = max(t for t, _ in home)
+    way = tag_reads(carried, "fr-3", last + 1.0, last + 2.5, p=0.8, rssi=-58, rng=rng)
+    way += tag_reads(carried, "fr-2", last + 2.3, last + 3.8, p=0.8, rssi=-58, rng=rng)
+    way += tag_reads(carried, "fr-1", last + 3.6, last + 6.0, p=0.8, rssi=-60, rng=rng)
+    events = run(PresenceEngine(layout()), obs + home + way, 900)
+    assert [s.room for s in stays(events, carried)] == ["fr-4"]
 
 
 def test_a_garment_read_with_another_at_one_door_only_does_not_follow_it_in() -> None:

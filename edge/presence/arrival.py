@@ -5,9 +5,11 @@ rarer) and garments carried past its door along the corridor (briefly). A room w
 while it reads it, holding ``dominance`` times the evidence of every other room, and only on evidence
 that neither a cross-read nor a pass-by gives:
 
-- **persistent**: read over ``confirm_s`` (a door is passed in a second or two);
+- **persistent**: read over ``confirm_s`` (a door is passed in a second or two); for a garment carried
+  out of a room moments ago (``passing_memory_s``), over ``confirm_s`` since it left (the doors on its
+  way out read it before);
 - **group**: read, about as strongly, just as garments that entered on their own evidence were first
-  read there (a shopper brings several at once);
+  read there (a shopper brings several at once), unless carried out of a room moments ago;
 - **strong**: read as strongly as garments inside the room usually are, with nothing read before it
   on the corridor to compare with (the first doors from the shop floor);
 - **standout**: read far stronger than the doors it passed read it moments before (its own tag gain
@@ -145,9 +147,14 @@ class ArrivalRules:
                 return None  # read ever weaker since its first reads here: passing, moving away
         elif not transit and not self._may_move(garment, home, room, ev, rssi, now):
             return None
-        if ev.seen >= p.confirm_seconds_read and ev.last - ev.first >= p.confirm_s:
+        # Carried out of a room moments ago: the doors it passed on its way out read it, which says
+        # nothing of its being in one of them. Only reads since it left count, and it came with no group.
+        left = garment.left[1] if garment.left is not None else -math.inf
+        just_left = home is None and now - left <= p.passing_memory_s
+        since = max(ev.first, left) if just_left else ev.first
+        if ev.seen >= p.confirm_seconds_read and ev.last - since >= p.confirm_s:
             return Arrival.PERSISTENT
-        if self._with_group(room, ev, rssi, now):
+        if not just_left and self._with_group(room, ev, rssi, now):
             return Arrival.GROUP
         # Inside its room the antenna reads a garment far stronger than the doors it passed did.
         passing = self._passing_rssi(garment, room, ev.first) if ev.episodes == 1 else None
@@ -208,9 +215,10 @@ class ArrivalRules:
         """The garments carried along the corridor with ``anchor`` (read by ``convoy_doors`` of the
         doors it passed, this room's included, as it came by or as it went on: their first or their
         last read there within ``convoy_window_s`` of its own; by this room's door alone when it passed
-        no other, the first room from the shop floor) that no room has read further on since, and that
-        were not just carried out of a room: they came into ``room`` with it, though ``room`` has not
-        read them yet."""
+        no other, the first room from the shop floor) that no room has read further on since, that
+        were not just carried out of a room, and that no door on its way read more than
+        ``group_entry_s`` before it got there (going the other way, or well ahead): they came into
+        ``room`` with it, though ``room`` has not read them yet."""
         p = self._p
         arrived = anchor.rooms[room].first
         horizon = arrived - p.passing_memory_s
@@ -220,6 +228,8 @@ class ArrivalRules:
             for r, ev in anchor.rooms.items()
             if r != room and horizon <= ev.last <= arrived + SAME_MOMENT_S
         }
+        # Reads since shortly before its walk here began are of this walk.
+        walk = min((first for first, _ in trail.values()), default=arrived) - p.passing_memory_s
         out: list[Garment] = []
         for other in garments:
             if other is anchor or other.room is not None or other.last_read < arrived - p.passing_memory_s:
@@ -229,6 +239,9 @@ class ArrivalRules:
                 continue  # read elsewhere since: it went on
             if other.left_since(horizon):
                 continue  # just carried out of a room: crossing the newcomer on its way out
+            ahead = p.group_entry_s
+            if any(walk <= ev.last < trail[r][0] - ahead for r, ev in other.rooms.items() if r in trail):
+                continue  # read at a door on its way seconds before it got there: going the other way
             here = other.rooms.get(room)
             # Read by the same doors as the anchor, as it came by or as it went on.
             together = sum(
