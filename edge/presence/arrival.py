@@ -239,8 +239,8 @@ class ArrivalRules:
                 continue  # read elsewhere since: it went on
             if other.left_since(horizon):
                 continue  # just carried out of a room: crossing the newcomer on its way out
-            ahead = p.group_entry_s
-            if any(walk <= ev.last < trail[r][0] - ahead for r, ev in other.rooms.items() if r in trail):
+            early_s = p.group_entry_s
+            if any(walk <= ev.last < trail[r][0] - early_s for r, ev in other.rooms.items() if r in trail):
                 continue  # read at a door on its way seconds before it got there: going the other way
             here = other.rooms.get(room)
             # Read by the same doors as the anchor, as it came by or as it went on.

@@ -270,7 +270,7 @@ class ItemTracker:
         - ``room`` was blind when ``anchor`` entered its room: those that room has read no stronger than
           it read ``anchor``;
         - ``anchor`` entered its room moments ago (``transit``: it was passing its door): those ``room``
-          has read since they came in, and lately than their room has."""
+          has read since they came in, and more lately than their room has."""
         home, home_ev = anchor.room, anchor.home_evidence()
         if home is None or home_ev is None:
             return []
