@@ -25,6 +25,7 @@ import math
 
 from edge.presence import arrival
 from edge.presence.arrival import CROSS_HISTORY, Arrival, ArrivalRules
+from edge.presence.convoy import convoy
 from edge.presence.departure import DepartureRules
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.evidence import RoomEvidence
@@ -238,7 +239,7 @@ class ItemTracker:
             if why is not Arrival.GROUP:
                 # Only a garment that entered on its own evidence anchors a group (no chains).
                 self._arrival.anchored(garment, room, now)
-                mates += self._arrival.convoy(garment, room, self._garments.values())
+                mates += convoy(self._p, garment, room, self._garments.values())
             return events + self._follow(garment, room, mates, now)
         if home is None or self._covered(home):
             # Read by no room as a garment inside it (or by its room and by one that never reads that
