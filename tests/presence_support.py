@@ -188,3 +188,23 @@ def neighbourly_rooms(
             if 1 <= n <= 4:
                 obs += tag_reads(tag, f"fr-{n}", 0, 900, p=0.15, rssi=-67, rng=rng)
     return [o for o in obs if not (isinstance(o[1], TagRead) and o[1].room_id == blind and o[0] >= after)]
+
+
+def carried_out(
+    tag: str,
+    home: str,
+    t0: float,
+    t1: float,
+    doors: list[tuple[str, float, float, float]],
+    *,
+    p: float,
+    rng: random.Random,
+) -> tuple[float, list[tuple[float, Observation]]]:
+    """``tag`` read in ``home`` from ``t0`` to ``t1`` (probability ``p`` per round), then carried past
+    ``doors``: (room, from, to, RSSI), times in seconds after its last read at home. Returns that last
+    read's time and every report."""
+    obs = tag_reads(tag, home, t0, t1, p=p, rssi=-54, rng=rng, rssi_sd=0.5)
+    last = max(t for t, _ in obs)
+    for room, a, b, rssi in doors:
+        obs += tag_reads(tag, room, last + a, last + b, p=0.8, rssi=rssi, rng=rng)
+    return last, obs

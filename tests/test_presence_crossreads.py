@@ -6,7 +6,17 @@ import random
 
 from edge.presence import EventType, PresenceEngine, PresenceEvent, PresenceParams
 from edge.reads import Observation
-from tests.presence_support import epc, layout, neighbourly_rooms, one_read, phone, run, stays, tag_reads
+from tests.presence_support import (
+    carried_out,
+    epc,
+    layout,
+    neighbourly_rooms,
+    one_read,
+    phone,
+    run,
+    stays,
+    tag_reads,
+)
 
 _DEVICE = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-7"
 
@@ -274,12 +284,9 @@ def test_a_garment_carried_out_makes_no_stay_at_a_door_it_lingers_by_on_its_way(
     obs = neighbourly_rooms(15)
     obs += tag_reads(go_back, "fr-4", 610, 900, p=0.5, rssi=-54, rng=rng)
     obs += tag_reads(other, "fr-1", 610, 900, p=0.5, rssi=-54, rng=rng)
-    home = tag_reads(carried, "fr-4", 610, 700, p=0.5, rssi=-54, rng=rng, rssi_sd=0.5)
-    last = max(t for t, _ in home)
-    way = tag_reads(carried, "fr-3", last + 1.0, last + 2.5, p=0.8, rssi=-58, rng=rng)
-    way += tag_reads(carried, "fr-2", last + 2.3, last + 3.8, p=0.8, rssi=-58, rng=rng)
-    way += tag_reads(carried, "fr-1", last + 3.6, last + 6.0, p=0.8, rssi=-60, rng=rng)
-    events = run(PresenceEngine(layout()), obs + home + way, 900)
+    doors = [("fr-3", 1.0, 2.5, -58.0), ("fr-2", 2.3, 3.8, -58.0), ("fr-1", 3.6, 6.0, -60.0)]
+    _, way = carried_out(carried, "fr-4", 610, 700, doors, p=0.5, rng=rng)
+    events = run(PresenceEngine(layout()), obs + way, 900)
     assert [s.room for s in stays(events, carried)] == ["fr-4"]
 
 

@@ -6,7 +6,17 @@ import random
 
 from edge.presence import EventType, PresenceEngine, PresenceEvent
 from edge.reads import AntennaStatus, Observation
-from tests.presence_support import epc, events_of, layout, neighbourly_rooms, phone, run, stays, tag_reads
+from tests.presence_support import (
+    carried_out,
+    epc,
+    events_of,
+    layout,
+    neighbourly_rooms,
+    phone,
+    run,
+    stays,
+    tag_reads,
+)
 
 
 def _room_with(
@@ -240,12 +250,9 @@ def test_a_garment_read_loud_beyond_its_rooms_neighbours_leaves_at_once_whatever
     carried, go_back = epc(1), epc(2)
     obs = neighbourly_rooms(15)
     obs += tag_reads(go_back, "fr-4", 610, 900, p=0.5, rssi=-54, rng=rng)
-    home = tag_reads(carried, "fr-4", 610, 700, p=0.15, rssi=-54, rng=rng, rssi_sd=0.5)
-    last = max(t for t, _ in home)
-    way = tag_reads(carried, "fr-3", last + 1.0, last + 2.5, p=0.8, rssi=-58, rng=rng)
-    way += tag_reads(carried, "fr-2", last + 2.3, last + 3.8, p=0.8, rssi=-58, rng=rng)
-    way += tag_reads(carried, "fr-1", last + 3.6, last + 5.1, p=0.8, rssi=-58, rng=rng)
-    events = run(PresenceEngine(layout()), obs + home + way, 900)
+    doors = [("fr-3", 1.0, 2.5, -58.0), ("fr-2", 2.3, 3.8, -58.0), ("fr-1", 3.6, 5.1, -58.0)]
+    last, way = carried_out(carried, "fr-4", 610, 700, doors, p=0.15, rng=rng)
+    events = run(PresenceEngine(layout()), obs + way, 900)
     _left_soon(events, carried, go_back, last, 6.0, "beyond")
 
 
