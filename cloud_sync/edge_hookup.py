@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI, Request
 
 from cloud_sync import ledger
 from cloud_sync.profiles import ProfileDirectory
+from cloud_sync.status import SyncStatus, WorkerState
 from cloud_sync.sync_metrics import SyncCollector
 from cloud_sync.worker import SyncConfig, SyncWorker, ledger_status
 from edge.catalog.model import Catalog
@@ -79,12 +80,14 @@ class CloudSync:
             self.worker.notify()
 
     def status(self) -> dict[str, Any]:
-        """Blocking (reads the database): the JSON of ``GET /api/sync/status``."""
+        """Blocking (reads the database): ``sync_status()`` as JSON."""
+        return self.sync_status().model_dump(mode="json")
+
+    def sync_status(self) -> SyncStatus:
+        """Blocking (reads the database): what ``GET /api/sync/status`` answers."""
         if self.worker is not None:
-            return self.worker.status()
-        out = ledger_status(self._service.db, now=time.time())
-        out.update({"state": "disabled", "central_url": None, "last_error": None})
-        return out
+            return self.worker.sync_status()
+        return ledger_status(self._service.db, now=time.time(), state=WorkerState.DISABLED)
 
 
 def attach(service: EdgeService) -> CloudSync:
@@ -100,12 +103,12 @@ def attach(service: EdgeService) -> CloudSync:
 router = APIRouter(tags=["sync"])
 
 
-@router.get("/api/sync/status")
-async def sync_status(request: Request) -> dict[str, Any]:
+@router.get("/api/sync/status", response_model=SyncStatus)
+async def sync_status(request: Request) -> SyncStatus:
     """Outbox backlog, its oldest event's age, events ever acknowledged (``sent_total``, persisted),
     ``last_success`` (Unix time of the last acknowledgement), and the worker's live state."""
     sync: CloudSync = request.app.state.cloud_sync
-    return await asyncio.to_thread(sync.status)
+    return await asyncio.to_thread(sync.sync_status)
 
 
 def register(app: FastAPI, service: EdgeService) -> None:

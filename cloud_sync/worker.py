@@ -24,6 +24,7 @@ from cloud_sync.backoff import Backoff
 from cloud_sync.catalog_pull import load_snapshot, merge_catalog, merge_stock, overlay, save_snapshot
 from cloud_sync.client import CentralClient, CentralRefused, CentralUnavailable
 from cloud_sync.profiles import ProfileDirectory, parse_ibeacon_device
+from cloud_sync.status import SyncStatus, WorkerState
 from edge.catalog.model import Catalog
 from edge.presence.events import EventType
 
@@ -82,7 +83,7 @@ class SyncWorker:
         self._wake = asyncio.Event()
         self._fetching: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.state = "starting"
+        self.state = WorkerState.STARTING
         self.last_error: str | None = None
         self.retry_at: float | None = None
         self.last_pull: float | None = None
@@ -139,7 +140,7 @@ class SyncWorker:
                 continue
             backoff.reset()
             if sent < self._batch_size:
-                self.state = "idle"
+                self.state = WorkerState.IDLE
                 await self._prune_if_due()
                 await self._sleep(self.config.idle_poll_s)
 
@@ -160,7 +161,7 @@ class SyncWorker:
 
     async def _wait_out(self, backoff: Backoff, reason: str, retry_after: float | None) -> None:
         delay = backoff.next_delay(retry_after)
-        self.state, self.last_error = "retrying", reason
+        self.state, self.last_error = WorkerState.RETRYING, reason
         self.retry_at = self._clock() + delay
         log.info("central store unavailable (%s); retrying in %.1f s", reason, delay)
         await asyncio.sleep(delay)
@@ -171,7 +172,7 @@ class SyncWorker:
         rows = await asyncio.to_thread(ledger.next_batch, self.engine, self._batch_size)
         if not rows:
             return 0
-        self.state = "sending"
+        self.state = WorkerState.SENDING
         by_id = {row.event_id: row for row in rows}
         ack = await self.client.send_events(self.config.store_id, [ledger.to_wire(r) for r in rows])
         acked = [by_id[e].seq for e in ack.acked if e in by_id and by_id[e].seq is not None]
@@ -332,34 +333,58 @@ class SyncWorker:
     # -- status -------------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
+        """Blocking (reads the ledger): ``sync_status()`` as JSON."""
+        return self.sync_status().model_dump(mode="json")
+
+    def sync_status(self) -> SyncStatus:
         """Blocking (reads the ledger): the worker's live state on top of ``ledger_status``."""
-        out = ledger_status(self.engine, now=self._clock())
         retry_in = max(0.0, self.retry_at - self._clock()) if self.retry_at is not None else None
-        out.update({
-            "enabled": True,
-            "central_url": self.config.central_url,
-            "state": self.state,
-            "last_error": self.last_error,
-            "retry_in_s": round(retry_in, 3) if retry_in is not None else None,
-            "batch_size": self._batch_size,
-            "last_pull": self.last_pull,
-            "profiles_cached": len(self.profiles),
-        })
-        return out
+        return ledger_status(
+            self.engine,
+            now=self._clock(),
+            enabled=True,
+            state=self.state,
+            central_url=self.config.central_url,
+            last_error=self.last_error,
+            retry_in_s=round(retry_in, 3) if retry_in is not None else None,
+            batch_size=self._batch_size,
+            last_pull=self.last_pull,
+            profiles_cached=len(self.profiles),
+        )
 
 
-def ledger_status(engine: Engine, *, now: float) -> dict[str, Any]:
-    """What the ledger alone says (also when sync is disabled or runs in another process)."""
+def ledger_status(
+    engine: Engine,
+    *,
+    now: float,
+    enabled: bool = False,
+    state: WorkerState = WorkerState.DISABLED,
+    central_url: str | None = None,
+    last_error: str | None = None,
+    retry_in_s: float | None = None,
+    batch_size: int | None = None,
+    last_pull: float | None = None,
+    profiles_cached: int | None = None,
+) -> SyncStatus:
+    """What the ledger says (also when sync is disabled or runs in another process), with the worker's
+    state and fields where there is a worker."""
     c = ledger.counts(engine)
-    return {
-        "enabled": False,
-        "backlog": c.backlog,
-        "oldest_age_s": round(max(0.0, now - c.oldest_created_at), 3) if c.oldest_created_at else 0.0,
-        "sent_total": c.sent_total,
-        "rejected_total": c.rejected_total,
-        "last_success": c.last_success,
-        "last_success_age_s": round(now - c.last_success, 3) if c.last_success else None,
-        "catalog_version": ledger.get_number(engine, CATALOG_VERSION),
-        "stock_version": ledger.get_number(engine, STOCK_VERSION),
-        "erasure_cursor": ledger.get_number(engine, ERASURE_CURSOR),
-    }
+    return SyncStatus(
+        enabled=enabled,
+        state=state,
+        central_url=central_url,
+        last_error=last_error,
+        backlog=c.backlog,
+        oldest_age_s=round(max(0.0, now - c.oldest_created_at), 3) if c.oldest_created_at else 0.0,
+        sent_total=c.sent_total,
+        rejected_total=c.rejected_total,
+        last_success=c.last_success,
+        last_success_age_s=round(now - c.last_success, 3) if c.last_success else None,
+        catalog_version=ledger.get_number(engine, CATALOG_VERSION),
+        stock_version=ledger.get_number(engine, STOCK_VERSION),
+        erasure_cursor=ledger.get_number(engine, ERASURE_CURSOR),
+        retry_in_s=retry_in_s,
+        batch_size=batch_size,
+        last_pull=last_pull,
+        profiles_cached=profiles_cached,
+    )

@@ -6,7 +6,6 @@ Keyword-only functions over a SQLModel ``Session``; none of them commits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +21,17 @@ from edge.sessions.changes import (
     ShopperJoined,
 )
 from edge.sessions.machine import RestoredItem, RestoredSession
-from edge.storage.models import FittingRoomSession, Purchase, SessionItem, Task, TaskKind, TaskStatus
+from edge.storage.models import (
+    DEVICE_LIST,
+    TASK_DETAIL,
+    FittingRoomSession,
+    ItemDescription,
+    Purchase,
+    SessionItem,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 from edge.storage.outbox import add_outbox_event
 
 __all__ = ["MemberOf", "apply_session_changes", "describe_gtin", "load_open_sessions", "session_summary"]
@@ -31,11 +40,12 @@ __all__ = ["MemberOf", "apply_session_changes", "describe_gtin", "load_open_sess
 MemberOf = Callable[[str], str | None]
 
 
-def describe_gtin(catalog: Catalog, gtin: str | None) -> dict[str, Any]:
+def describe_gtin(catalog: Catalog, gtin: str | None) -> ItemDescription:
     """What an associate or the central store needs to know of an item: name, size, colour, price."""
     found = catalog.by_gtin.get(gtin) if gtin else None
     if found is None:
-        return dict.fromkeys(("style_id", "name", "size", "colour", "price_cents")) | {"gtin": gtin}
+        return {"style_id": None, "name": None, "size": None, "colour": None, "price_cents": None,
+                "gtin": gtin}
     style, sku = found
     return {
         "gtin": gtin,
@@ -103,7 +113,7 @@ def load_open_sessions(*, session: Session) -> list[RestoredSession]:
         ).all()
         bought: list[str] = []
         for purchase in session.exec(select(Purchase).where(Purchase.session_id == row.id)).all():
-            bought += [str(i["epc"]) for i in json.loads(purchase.items)]
+            bought += [line["epc"] for line in purchase.lines]
         restored.append(
             RestoredSession(
                 id=row.id,
@@ -111,7 +121,7 @@ def load_open_sessions(*, session: Session) -> list[RestoredSession]:
                 started_at=row.started_at,
                 items=tuple(RestoredItem(i.epc, i.gtin, i.first_seen) for i in items),
                 purchased_epcs=tuple(bought),
-                shopper_devices=tuple(json.loads(row.shopper_devices)),
+                shopper_devices=tuple(row.devices),
             )
         )
     return restored
@@ -134,7 +144,7 @@ def session_summary(*, session: Session, session_id: str) -> dict[str, Any]:
         "purchases": [
             {
                 "purchase_id": p.id,
-                "gtins": [i["gtin"] for i in json.loads(p.items)],
+                "gtins": [line["gtin"] for line in p.lines],
                 "total_cents": p.total_cents,
             }
             for p in purchases
@@ -175,10 +185,10 @@ def _shopper_joined(session: Session, change: ShopperJoined, member_of: MemberOf
     row = session.get(FittingRoomSession, change.session_id)
     if row is None:
         return
-    devices: list[str] = json.loads(row.shopper_devices)
+    devices = row.devices
     if change.device not in devices:
         devices.append(change.device)
-        row.shopper_devices = json.dumps(devices)
+        row.shopper_devices = DEVICE_LIST.dump(devices)
     if row.member_id is None:
         row.member_id = member_of(change.device)
     session.add(row)
@@ -209,7 +219,7 @@ def _session_ended(session: Session, change: SessionEnded, *, store_id: str, cat
             room_id=change.room_id,
             session_id=change.session_id,
             created_at=change.t,
-            detail=json.dumps({"items": items}),
+            detail=TASK_DETAIL.dump({"items": items}),
         )
         session.add(go_back)
         session.flush()

@@ -8,17 +8,27 @@ Request and response models live in the web layer; these are storage only. Times
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypedDict  # pydantic validates these on Python < 3.12 only from here
+
+from edge.storage.types import EnumText, JsonDocument
 
 __all__ = [
+    "DEVICE_LIST",
+    "ITEM_LIST",
+    "PURCHASE_LINES",
+    "TASK_DETAIL",
     "Associate",
     "AssociateSignIn",
     "EmailList",
     "FittingRoomSession",
+    "ItemDescription",
     "MirrorDevice",
     "Purchase",
+    "PurchaseLine",
     "SessionItem",
     "Task",
     "TaskKind",
@@ -40,6 +50,36 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ItemDescription(TypedDict):
+    """What an associate or the central store needs to know of an item (null fields: not in the catalog)."""
+
+    gtin: str | None
+    style_id: str | None
+    name: str | None
+    size: str | None
+    colour: str | None
+    price_cents: int | None
+
+
+class PurchaseLine(TypedDict):
+    """One item of a purchase, as sold."""
+
+    epc: str
+    gtin: str
+    name: str
+    size: str
+    colour: str
+    price_cents: int
+
+
+# The JSON documents kept in text columns; the stored text is what json.dumps wrote (older rows included).
+DEVICE_LIST: JsonDocument[list[str]] = JsonDocument(list[str])
+PURCHASE_LINES: JsonDocument[list[PurchaseLine]] = JsonDocument(list[PurchaseLine])
+ITEM_LIST: JsonDocument[list[ItemDescription]] = JsonDocument(list[ItemDescription])
+# Kind-specific (what to bring, bag or put back); shown to associates as it is.
+TASK_DETAIL: JsonDocument[dict[str, Any]] = JsonDocument(dict[str, Any])
+
+
 class FittingRoomSessionBase(SQLModel):
     store_id: str = Field(max_length=64)
     room_id: str = Field(index=True, max_length=64)
@@ -55,6 +95,11 @@ class FittingRoomSession(FittingRoomSessionBase, table=True):
     # The first known shopper's member id, from their profile; never logged.
     member_id: str | None = Field(default=None, max_length=128)
     shopper_devices: str = Field(default="[]", description="JSON list of presence device ids seen")
+
+    @property
+    def devices(self) -> list[str]:
+        """The presence device ids seen in the session (``shopper_devices``)."""
+        return DEVICE_LIST.load(self.shopper_devices)
 
 
 class SessionItem(SQLModel, table=True):
@@ -74,7 +119,7 @@ class SessionItem(SQLModel, table=True):
 
 
 class TaskBase(SQLModel):
-    kind: str = Field(max_length=16, description="A TaskKind value")
+    kind: TaskKind = Field(sa_type=EnumText(TaskKind, 16))
     store_id: str = Field(max_length=64)
     room_id: str = Field(index=True, max_length=64)
     session_id: str | None = Field(
@@ -84,6 +129,11 @@ class TaskBase(SQLModel):
     epc: str | None = Field(default=None, max_length=64)
     detail: str = Field(default="{}", description="JSON, kind-specific: what to bring, bag or put back")
 
+    @property
+    def details(self) -> dict[str, Any]:
+        """``detail`` as a document (``TASK_DETAIL``)."""
+        return TASK_DETAIL.load(self.detail)
+
 
 class Task(TaskBase, table=True):
     """One job for the associates. Response times are ``claimed_at``/``completed_at`` - ``created_at``."""
@@ -92,7 +142,7 @@ class Task(TaskBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: float = Field(index=True)
-    status: str = Field(default=TaskStatus.OPEN.value, index=True, max_length=16, description="A TaskStatus")
+    status: TaskStatus = Field(default=TaskStatus.OPEN, index=True, sa_type=EnumText(TaskStatus, 16))
     claimed_by: str | None = Field(default=None, foreign_key="associate.id", max_length=64)
     claimed_at: float | None = None
     completed_by: str | None = Field(default=None, foreign_key="associate.id", max_length=64)
@@ -116,6 +166,11 @@ class Purchase(SQLModel, table=True):
     payment: str = Field(max_length=32, description="Payment provider id, e.g. pay_at_bag_desk")
     payment_reference: str | None = Field(default=None, max_length=128)
 
+    @property
+    def lines(self) -> list[PurchaseLine]:
+        """The items bought (``items``)."""
+        return PURCHASE_LINES.load(self.items)
+
 
 class EmailList(SQLModel, table=True):
     """A shopper's "send me what I didn't try / buy" list: the email, its consent time, the items."""
@@ -132,6 +187,11 @@ class EmailList(SQLModel, table=True):
     lang: str = Field(default="en", max_length=8)
     items: str = Field(description="JSON list of unbought {gtin, style_id, name, size, colour, price_cents}")
     member_id: str | None = Field(default=None, max_length=128)
+
+    @property
+    def listed(self) -> list[ItemDescription]:
+        """The unbought sizes and colours on the list (``items``)."""
+        return ITEM_LIST.load(self.items)
 
 
 class Associate(SQLModel, table=True):

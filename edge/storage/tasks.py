@@ -6,14 +6,26 @@ of (size request, purchase, email opt-in) stages its outbox row in the caller's 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from edge.storage.models import EmailList, FittingRoomSession, Purchase, Task, TaskKind, TaskStatus
+from edge.storage.models import (
+    DEVICE_LIST,
+    ITEM_LIST,
+    PURCHASE_LINES,
+    TASK_DETAIL,
+    EmailList,
+    FittingRoomSession,
+    ItemDescription,
+    Purchase,
+    PurchaseLine,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 from edge.storage.outbox import add_outbox_event
 
 __all__ = [
@@ -48,7 +60,7 @@ def create_size_request(
     session_id: str,
     gtin: str,
     epc: str | None,
-    item: dict[str, Any],
+    item: ItemDescription,
     now: float,
     member_id: str | None,
 ) -> Task:
@@ -61,7 +73,7 @@ def create_size_request(
         gtin=gtin,
         epc=epc,
         created_at=now,
-        detail=json.dumps({**item, "from_epc": epc}),
+        detail=TASK_DETAIL.dump({**item, "from_epc": epc}),
     )
     session.add(task)
     session.flush()
@@ -100,7 +112,7 @@ def create_purchase(
     store_id: str,
     room_id: str,
     session_id: str,
-    items: Sequence[dict[str, Any]],
+    items: Sequence[PurchaseLine],
     currency: str,
     payment: str,
     payment_reference: str | None,
@@ -108,13 +120,13 @@ def create_purchase(
     member_id: str | None,
 ) -> tuple[Purchase, Task]:
     """A mirror purchase, its bag task and its outbox row. ``items`` carry epc, gtin and price_cents."""
-    total = sum(int(i["price_cents"]) for i in items)
+    total = sum(i["price_cents"] for i in items)
     purchase = Purchase(
         store_id=store_id,
         room_id=room_id,
         session_id=session_id,
         created_at=now,
-        items=json.dumps(list(items)),
+        items=PURCHASE_LINES.dump(list(items)),
         total_cents=total,
         currency=currency,
         payment=payment,
@@ -129,7 +141,7 @@ def create_purchase(
         session_id=session_id,
         created_at=now,
         purchase_id=purchase.id,
-        detail=json.dumps(
+        detail=TASK_DETAIL.dump(
             {
                 "purchase_id": purchase.id,
                 "items": list(items),
@@ -170,7 +182,7 @@ def save_email_list(
     session_id: str,
     email: str,
     lang: str,
-    items: Sequence[dict[str, Any]],
+    items: Sequence[ItemDescription],
     now: float,
     member_id: str | None,
 ) -> EmailList:
@@ -183,7 +195,7 @@ def save_email_list(
         consent_at=now,
         created_at=now,
         lang=lang,
-        items=json.dumps(list(items)),
+        items=ITEM_LIST.dump(list(items)),
         member_id=member_id,
     )
     session.add(row)
@@ -219,7 +231,7 @@ def forget_member(*, session: Session, member_id: str) -> int:
         select(FittingRoomSession).where(FittingRoomSession.member_id == member_id)
     ).all():
         visit.member_id = None
-        visit.shopper_devices = "[]"  # their phone's beacon codes point back at them too
+        visit.shopper_devices = DEVICE_LIST.dump([])  # their phone's beacon codes point back at them too
         session.add(visit)
         changed += 1
     return changed
@@ -269,7 +281,7 @@ def claim_task(*, session: Session, task_id: int, associate_id: str, now: float)
         return task
     if task.status != TaskStatus.OPEN:
         raise TaskConflict(f"task {task_id} is {task.status}, only an open task can be claimed")
-    _transition(session, task, status=TaskStatus.CLAIMED.value, claimed_by=associate_id, claimed_at=now)
+    _transition(session, task, status=TaskStatus.CLAIMED, claimed_by=associate_id, claimed_at=now)
     return task
 
 
@@ -284,7 +296,7 @@ def complete_task(*, session: Session, task_id: int, associate_id: str, now: flo
     if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
         raise TaskConflict(f"task {task_id} is {task.status}, it cannot be completed")
     values: dict[str, Any] = {
-        "status": TaskStatus.DONE.value,
+        "status": TaskStatus.DONE,
         "completed_by": associate_id,
         "completed_at": now,
     }

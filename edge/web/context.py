@@ -6,7 +6,6 @@ View builders read the database: call them off the event loop (``run_in_threadpo
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -130,7 +129,7 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
         with Session(ctx.db) as db:
             names = _first_names(db)
             for task in requests_of_session(session=db, session_id=snap.session_id):
-                detail = json.loads(task.detail)
+                detail = task.details
                 requests.append(
                     RequestPublic(
                         id=_id(task.id),
@@ -147,7 +146,7 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
                 purchases.append(
                     PurchasePublic(
                         id=_id(purchase.id),
-                        items=[PurchaseItem.model_validate(i) for i in json.loads(purchase.items)],
+                        items=[PurchaseItem.model_validate(line) for line in purchase.lines],
                         total_cents=purchase.total_cents,
                         currency=purchase.currency,
                         payment=purchase.payment,
@@ -205,7 +204,7 @@ def task_public(
         claimed_by=first_names.get(task.claimed_by or ""),
         claim_s=since_created(task.claimed_at),
         complete_s=since_created(task.completed_at),
-        detail=json.loads(task.detail),
+        detail=task.details,
     )
 
 

@@ -8,7 +8,6 @@ them in its thread pool, so database work never blocks the event loop and the We
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Annotated, Any, Literal
 
@@ -17,7 +16,7 @@ from sqlmodel import col, select
 
 from edge.payments import PaymentDeclined
 from edge.storage.fitting_rooms import describe_gtin
-from edge.storage.models import EmailList, SessionItem, Task, TaskKind, TaskStatus
+from edge.storage.models import EmailList, PurchaseLine, SessionItem, Task, TaskKind, TaskStatus
 from edge.storage.tasks import (
     create_help_call,
     create_purchase,
@@ -142,7 +141,7 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
     catalog = ctx.catalog.current()
     snap = ctx.manager.snapshot(room_id)
     in_room = {epc: gtin for epc, gtin, _ in snap.items}
-    lines: list[dict[str, Any]] = []
+    lines: list[PurchaseLine] = []
     for epc in body.epcs:
         if epc not in in_room:
             raise HTTPException(status_code=422, detail=f"item {epc} is not in this room")
@@ -155,20 +154,20 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
             )
         style, sku = found
         lines.append(
-            PurchaseItem(
+            PurchaseLine(
                 epc=epc,
                 gtin=sku.gtin,
                 name=style.name,
                 size=sku.size,
                 colour=sku.colour,
                 price_cents=style.price_cents,
-            ).model_dump()
+            )
         )
     currencies = {catalog.by_gtin[line["gtin"]][0].currency for line in lines}
     if len(currencies) != 1:
         raise HTTPException(status_code=422, detail="items in different currencies must be bought separately")
     currency = currencies.pop()
-    total = sum(int(line["price_cents"]) for line in lines)
+    total = sum(line["price_cents"] for line in lines)
     now = time.time()
     with ctx.manager.room_action(room_id, now) as action:
         # Checked again under the session lock: two taps racing must not sell one item twice.
@@ -259,13 +258,13 @@ def send_me_the_rest(room_id: MirrorRoom, body: EmailIn, ctx: Ctx) -> EmailSaved
         ).all()
         bought: set[str] = set()
         for purchase, _bag in purchases_of_session(session=db, session_id=session_id):
-            bought |= {str(line["gtin"]) for line in json.loads(purchase.items)}
+            bought |= {line["gtin"] for line in purchase.lines}
         gtins = [i.gtin for i in tried if i.gtin] + [t.gtin for t in asked if t.gtin]
         unbought = [g for g in dict.fromkeys(gtins) if g not in bought and g in catalog.by_gtin]
         items = [describe_gtin(catalog, g) for g in unbought]
         # A second tap with the same address and the same list stores nothing new.
         for earlier in db.exec(select(EmailList).where(EmailList.session_id == session_id)).all():
-            if earlier.email.lower() == body.email.lower() and json.loads(earlier.items) == items:
+            if earlier.email.lower() == body.email.lower() and earlier.listed == items:
                 return EmailSaved(saved=len(items))
         save_email_list(
             session=db,
