@@ -33,7 +33,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from cloud_sync.edge_hookup import CloudSync
 from cloud_sync.edge_hookup import attach as attach_cloud_sync
@@ -103,7 +102,7 @@ class EdgeService:
         self.engine = PresenceEngine(self.layout)
         self.bus = EventBus()
         # Sampled (a few per kind per minute), buffered in memory and written by our own task in a thread.
-        self.dead_letters = SqlDeadLetterSink(self.db, batch_size=1_000_000, create_table=False)
+        self.dead_letters = SqlDeadLetterSink(self.db, batch_size=1_000_000)
         self.pipeline = IngestPipeline(
             self.layout,
             self.engine,
@@ -157,12 +156,11 @@ class EdgeService:
         return self._running
 
     async def start(self) -> None:
-        """Create the tables, run start-up hooks, connect MQTT and start the tasks. Idempotent."""
+        """Migrate the database, run start-up hooks, connect MQTT and start the tasks. Idempotent."""
         if self._running:
             return
-        # Alembic brings the schema up to date; create_all then adds any table no migration has yet.
+        # Alembic owns the schema: nothing else creates tables.
         await asyncio.to_thread(upgrade_edge_db, self.db)
-        await asyncio.to_thread(SQLModel.metadata.create_all, self.db)
         for hook in self._startup:
             await hook()
         self._running = True
