@@ -35,6 +35,7 @@ from cloud_sync.central.stores import create_store  # noqa: E402
 from cloud_sync.client import CentralClient  # noqa: E402
 from cloud_sync.worker import SyncConfig, SyncWorker  # noqa: E402
 from edge.storage.db import make_engine as edge_engine  # noqa: E402
+from edge.storage.migrations import upgrade  # noqa: E402
 from edge.storage.outbox import add_outbox_event  # noqa: E402
 
 STORE = "store-bench"
@@ -50,7 +51,7 @@ def free_port() -> int:
 def fill_outbox(url: str, count: int) -> None:
     """A realistic mix: every event type, one in five naming a loyalty member."""
     engine = edge_engine(url)
-    ledger.ensure_tables(engine)
+    upgrade(engine)
     now = time.time() - 3600
     with Session(engine) as session:
         for i in range(count):

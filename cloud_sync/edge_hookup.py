@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
 
-from cloud_sync import ledger
 from cloud_sync.profiles import ProfileDirectory
 from cloud_sync.status import SyncStatus, WorkerState
 from cloud_sync.sync_metrics import SyncCollector
@@ -69,7 +68,7 @@ class CloudSync:
         self._service.bus.publish(ERASED_TOPIC, member_id)
 
     async def on_startup(self) -> None:
-        await asyncio.to_thread(ledger.ensure_tables, self._service.db)
+        # The ledger's tables are the edge's migrations' (the service migrates before its start-up hooks).
         if self.worker is not None:
             # Subscribed at each start: the bus drops its subscribers when the service stops.
             self._service.bus.subscribe("presence", self.worker.on_presence)

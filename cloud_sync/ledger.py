@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, col, delete, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from cloud_sync.wire import guest_member_id
 from edge.storage.outbox import OutboxEvent
+from edge.storage.sync_ledger import CatalogSnapshot, ErasedMember, SyncState
 
 __all__ = [
     "CatalogSnapshot",
@@ -26,7 +27,6 @@ __all__ = [
     "SyncState",
     "backlog",
     "counts",
-    "ensure_tables",
     "forget_member",
     "get_number",
     "mark_sent",
@@ -41,36 +41,6 @@ REJECTED_TOTAL = "rejected_total"
 LAST_SUCCESS = "last_success"
 
 
-class SyncState(SQLModel, table=True):
-    """Named counters and cursors of the sync worker (``number``), with a time where one applies."""
-
-    __tablename__ = "sync_state"
-
-    key: str = Field(primary_key=True, max_length=64)
-    number: int = 0
-    at: float | None = None
-
-
-class ErasedMember(SQLModel, table=True):
-    """Members erased centrally. Kept so that events naming them, written after the erasure reached this
-    edge, are dropped before they are sent."""
-
-    __tablename__ = "sync_erased_member"
-
-    member_id: str = Field(primary_key=True, max_length=128)
-    erased_at: float
-
-
-class CatalogSnapshot(SQLModel, table=True):
-    """The last catalog built from central pulls (one row), so a restart without the centre has it."""
-
-    __tablename__ = "sync_catalog_snapshot"
-
-    id: int = Field(default=1, primary_key=True)
-    body: str
-    saved_at: float
-
-
 @dataclass(frozen=True, slots=True)
 class LedgerCounts:
     backlog: int
@@ -78,13 +48,6 @@ class LedgerCounts:
     sent_total: int
     rejected_total: int
     last_success: float | None
-
-
-def ensure_tables(engine: Engine) -> None:
-    """Create the outbox and the ledger tables if missing (the edge's migrations also create them)."""
-    names = (OutboxEvent.__tablename__, SyncState.__tablename__, ErasedMember.__tablename__,
-             CatalogSnapshot.__tablename__)
-    SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[str(n)] for n in names])
 
 
 def _state(session: Session, key: str) -> SyncState:

@@ -94,10 +94,6 @@ class SyncWorker:
     async def run(self) -> None:
         """Drain, pull and follow erasures until cancelled. Can be run again after a cancel."""
         self._loop = asyncio.get_running_loop()
-        try:
-            await asyncio.to_thread(ledger.ensure_tables, self.engine)
-        except Exception as err:  # the loops below report and retry whatever is wrong with the database
-            log.error("sync: preparing the ledger tables failed: %s", type(err).__name__)
         if self._own_client and self.client.closed:
             self.client = CentralClient(self.config.central_url, self.config.store_key)
         try:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from cloud_sync.worker import SyncConfig, SyncWorker
 from edge.layout import LayoutError, load_layout
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
 
 __all__ = ["add_arguments", "main", "run"]
 
@@ -64,7 +65,9 @@ def main(args: argparse.Namespace) -> int:
     assert central is not None and key is not None and store_id is not None
     config = SyncConfig(central_url=central, store_key=key, store_id=store_id,
                         batch_size=max(1, args.batch_size), pull_interval_s=args.pull_interval)
-    asyncio.run(run(SyncWorker(make_engine(db_url), config)))
+    engine = make_engine(db_url)
+    upgrade(engine)  # the worker may start before the edge ever ran on this database
+    asyncio.run(run(SyncWorker(engine, config)))
     return 0
 
 

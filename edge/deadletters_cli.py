@@ -12,12 +12,13 @@ import json
 import sys
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from edge.config import SettingsError, load_settings
 from edge.decoders.errors import ErrorKind
-from edge.ingest.deadletter import DeadLetter, list_dead_letters
+from edge.ingest.deadletter import list_dead_letters
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
 
 __all__ = ["add_arguments", "main"]
 
@@ -39,8 +40,8 @@ def main(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(settings.db_url)
     try:
-        # An edge that never rejected anything may not have the table yet: that is "none", not an error.
-        SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[DeadLetter.__tablename__]])
+        # A database the edge never ran on is migrated first: then it simply has no dead letters yet.
+        upgrade(engine)
         with Session(engine) as session:
             letters = list_dead_letters(session=session, kind=args.kind, limit=args.limit)
     except SQLAlchemyError as exc:

@@ -7,12 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlmodel import SQLModel
-
-import edge.storage.models  # noqa: F401  (registers the tables for create_all)
 from edge.config import SettingsError, load_settings
 from edge.layout import RoomKind, load_layout
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
 from edge.web.auth import issue_mirror_token
 
 __all__ = ["add_arguments", "main"]
@@ -41,7 +39,7 @@ def main(args: argparse.Namespace) -> int:
             return 2
     engine = make_engine(settings.db_url)
     try:
-        SQLModel.metadata.create_all(engine)
+        upgrade(engine)
         token = issue_mirror_token(engine, args.room, label=args.label)
     finally:
         engine.dispose()

@@ -8,11 +8,9 @@ import argparse
 import getpass
 import sys
 
-from sqlmodel import SQLModel
-
-import edge.storage.models  # noqa: F401  (registers the tables for create_all)
 from edge.config import SettingsError, load_settings
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
 from edge.web.auth import add_associate
 
 __all__ = ["add_arguments", "main"]
@@ -36,7 +34,7 @@ def main(args: argparse.Namespace) -> int:
     pin = args.pin if args.pin is not None else getpass.getpass("PIN: ")
     engine = make_engine(settings.db_url)
     try:
-        SQLModel.metadata.create_all(engine)
+        upgrade(engine)
         add_associate(engine, associate_id=args.associate_id, first_name=args.first_name, pin=pin)
     except ValueError as exc:
         print(f"fitroom-edge add-associate: {exc}", file=sys.stderr)

@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import psycopg
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
 from edge.storage.outbox import OutboxEvent, add_outbox_event
 from tests.broker import free_port
 from tests.conftest import require
@@ -170,8 +171,9 @@ class WorkerProcess(ChildProcess):
 
 
 def edge_engine(path: Path) -> Engine:
+    """An edge database at ``path``, migrated as the edge migrates it."""
     engine = make_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[OutboxEvent.__tablename__]])
+    upgrade(engine)
     return engine
 
 

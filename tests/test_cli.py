@@ -61,9 +61,11 @@ def test_dead_letters_lists_the_newest_samples_as_json_lines(
 ) -> None:
     from edge.ingest import SqlDeadLetterSink
     from edge.storage.db import make_engine
+    from edge.storage.migrations import upgrade
 
     url = f"sqlite:///{tmp_path / 'edge.db'}"
     db = make_engine(url)
+    upgrade(db)
     sink = SqlDeadLetterSink(db)
     sink.offer(t=10.0, kind="malformed_json", topic="stores/s1/rfid/a", payload=b"{oops", error="not JSON")
     sink.offer(t=20.0, kind="unknown_antenna", topic="stores/s1/rfid/a", payload=b"{}", error="antenna 9")

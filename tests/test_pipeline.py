@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from edge.ingest import IngestPipeline, MemoryDeadLetterSink, SqlDeadLetterSink, list_dead_letters
@@ -18,6 +19,8 @@ from edge.presence import PresenceEngine
 from edge.presence.events import EventType, PresenceEvent
 from edge.reads import AntennaStatus, BleNodeStatus, BleSighting, Observation, ReaderStatus, TagRead
 from edge.storage.db import make_engine
+from edge.storage.dead_letters import DeadLetter
+from edge.storage.migrations import upgrade
 from tests.decoder_support import CHECK_EPC, dumps, small_layout
 
 IMPINJ = "stores/s1/rfid/impinj-a"
@@ -300,8 +303,15 @@ def test_with_the_real_engine_an_item_enters_and_leaves(demo_layout: Layout) -> 
 # -- SQL dead-letter sink ------------------------------------------------------------------------
 
 
+def migrated(path: Path) -> Engine:
+    """An edge database at ``path``, migrated as the edge migrates it (the sink creates no table)."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    return engine
+
+
 def test_sql_sink_writes_in_batches_and_on_flush(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
+    engine = migrated(tmp_path / "edge.db")
     sink = SqlDeadLetterSink(engine, batch_size=3)
     for i in range(2):
         assert sink.offer(t=float(i), kind="malformed_json", topic="a/b", payload=b"x", error="not JSON")
@@ -317,7 +327,7 @@ def test_sql_sink_writes_in_batches_and_on_flush(tmp_path: Path) -> None:
 
 
 def test_sql_sink_truncates_and_escapes_payloads(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
+    engine = migrated(tmp_path / "edge.db")
     sink = SqlDeadLetterSink(engine)
     sink.offer(
         t=1.0, kind="malformed_json", topic="t" * 2000, payload=b"\xff" + b"a" * 20000, error="e" * 900
@@ -332,7 +342,7 @@ def test_sql_sink_truncates_and_escapes_payloads(tmp_path: Path) -> None:
 
 
 def test_sql_sink_samples_a_flood(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
+    engine = migrated(tmp_path / "edge.db")
     sink = SqlDeadLetterSink(engine, per_kind_per_minute=5)
     kept = sum(sink.offer(t=0.5, kind="bad_epc", topic="a", payload=b"x", error="e") for _ in range(1000))
     sink.flush()
@@ -342,14 +352,14 @@ def test_sql_sink_samples_a_flood(tmp_path: Path) -> None:
 
 
 def test_sql_sink_keeps_samples_while_the_database_refuses(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
+    engine = migrated(tmp_path / "edge.db")
     sink = SqlDeadLetterSink(engine)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE dead_letter"))
     sink.offer(t=1.0, kind="bad_epc", topic="a", payload=b"x", error="e")
     sink.flush()  # fails, never raises
     assert sink.pending == 1
-    SqlDeadLetterSink(engine)  # creates the table again
+    DeadLetter.__table__.create(engine)  # type: ignore[attr-defined]  # the table is back
     sink.flush()
     assert sink.pending == 0
     with Session(engine) as session:
@@ -357,7 +367,7 @@ def test_sql_sink_keeps_samples_while_the_database_refuses(tmp_path: Path) -> No
 
 
 def test_pipeline_tick_flushes_the_sql_sink(tmp_path: Path) -> None:
-    db = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
+    db = migrated(tmp_path / "edge.db")
     sink = SqlDeadLetterSink(db)
     pipeline = IngestPipeline(small_layout(), RecordingEngine(), metrics=EdgeMetrics(), dead_letters=sink)
     pipeline.handle(IMPINJ, b"{", 100.0)

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
 
-from cloud_sync import ledger
 from cloud_sync.demo import DemoCentral, demo_member_id
 from cloud_sync.worker import SyncConfig, SyncWorker
 from edge.catalog.model import Catalog, load_catalog
 from edge.config import DEMO_CATALOG
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
 
 APP_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 
@@ -36,8 +35,7 @@ async def test_the_demo_central_store_serves_catalog_and_enrolled_profiles(
     assert stats["stores"] == 1 and stats["profiles"] == 2
 
     engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
-    SQLModel.metadata.create_all(engine)
-    ledger.ensure_tables(engine)
+    upgrade(engine)
     box = {"catalog": Catalog()}
     worker = SyncWorker(engine, SyncConfig(central_url=central.url, store_key=central.store_key,
                                            store_id="store-042"),

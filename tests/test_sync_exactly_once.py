@@ -48,7 +48,6 @@ def central(central_db: str, tmp_path: Path) -> Iterator[tuple[CentralServer, st
 def edge(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
     path = tmp_path / "edge.db"
     engine = edge_engine(path)
-    ledger.ensure_tables(engine)
     yield engine, f"sqlite:///{path}"
     engine.dispose()
 

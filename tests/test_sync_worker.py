@@ -78,7 +78,6 @@ async def central(tmp_path: Path) -> AsyncIterator[Central]:
 @pytest.fixture
 def edge_db(tmp_path: Path) -> Iterator[Engine]:
     engine = edge_engine(tmp_path / "edge.db")
-    ledger.ensure_tables(engine)
     yield engine
     engine.dispose()
 

@@ -16,7 +16,9 @@ from typing import Any, Protocol
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
+
+from edge.storage.dead_letters import MAX_ERROR_CHARS, MAX_TOPIC_CHARS, DeadLetter
 
 __all__ = [
     "MAX_PAYLOAD_BYTES",
@@ -31,22 +33,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 4096
-MAX_TOPIC_CHARS = 512
-MAX_ERROR_CHARS = 500
-
-
-class DeadLetter(SQLModel, table=True):
-    """One kept sample of a rejected message."""
-
-    __tablename__ = "dead_letter"
-
-    id: int | None = Field(default=None, primary_key=True)
-    t: float = Field(index=True, description="Receive time (Unix seconds) of the message")
-    kind: str = Field(max_length=32, index=True, description="Error kind, as in fitroom_decode_errors_total")
-    topic: str = Field(max_length=MAX_TOPIC_CHARS, description="MQTT topic (truncated)")
-    payload: str = Field(description="Payload as text, truncated; undecodable bytes as \\x escapes")
-    payload_size: int = Field(description="Size of the whole payload in bytes")
-    error: str = Field(max_length=MAX_ERROR_CHARS, description="What was wrong")
 
 
 def dead_letter_row(*, t: float, kind: str, topic: str, payload: bytes, error: str) -> dict[str, Any]:
@@ -131,7 +117,6 @@ class SqlDeadLetterSink:
         per_kind_per_minute: int = 10,
         batch_size: int = 50,
         max_pending: int = 1000,
-        create_table: bool = True,
     ) -> None:
         self._engine = engine
         self._sampler = DeadLetterSampler(per_kind_per_minute)
@@ -141,8 +126,6 @@ class SqlDeadLetterSink:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.lost = 0
-        if create_table:
-            SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables[DeadLetter.__tablename__]])
 
     def offer(self, *, t: float, kind: str, topic: str, payload: bytes, error: str) -> bool:
         if not self._sampler.admit(kind, t):

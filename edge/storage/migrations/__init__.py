@@ -1,5 +1,6 @@
-"""Alembic migrations of the edge database (every ``SQLModel.metadata`` table of the edge and of cloud
-sync's ledger). ``upgrade(engine)`` brings a database to the latest schema; safe on every start.
+"""Alembic migrations of the edge database, the only thing that creates or changes its tables (those of
+the modules in ``TABLE_MODULES``: the fitting rooms, the outbox, dead letters and cloud sync's ledger).
+``upgrade(engine)`` brings a database to the latest schema; safe on every start.
 
 A database created before migrations existed (tables made by ``create_all``, no ``alembic_version``)
 is adopted: stamped at head if it already matches the code's tables, else at the first revision
@@ -8,7 +9,6 @@ is adopted: stamped at head if it already matches the code's tables, else at the
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from alembic import command
@@ -19,32 +19,18 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-__all__ = ["BASELINE", "alembic_config", "edge_metadata", "upgrade"]
+from edge.storage import dead_letters, models, outbox, sync_ledger
+
+__all__ = ["BASELINE", "TABLE_MODULES", "alembic_config", "edge_metadata", "upgrade"]
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
 BASELINE = "e0001"
-# Table modules are found by their source, so a table added anywhere in the edge is never forgotten here.
-_SCAN = ("edge", "cloud_sync")
-_SKIP = ("cloud_sync/central/",)
-
-
-def _table_modules() -> list[str]:
-    found = []
-    for package in _SCAN:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            rel = path.relative_to(ROOT).as_posix()
-            if any(rel.startswith(skip) for skip in _SKIP) or "/migrations/" in rel:
-                continue
-            if "table=True" in path.read_text(encoding="utf-8"):
-                found.append(rel.removesuffix(".py").replace("/", "."))
-    return found
+# Every module defining an edge table (a test fails when a table is defined anywhere else).
+TABLE_MODULES = (models, outbox, dead_letters, sync_ledger)
 
 
 def edge_metadata() -> type[SQLModel]:
-    """Import every module defining an edge table; returns SQLModel, whose ``metadata`` then holds them."""
-    for module in _table_modules():
-        importlib.import_module(module)
+    """SQLModel, whose ``metadata`` holds the edge tables (their modules are imported above)."""
     return SQLModel
 
 
