@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from edge.errors import Conflict, NotFound
 from edge.storage.models import (
     DEVICE_LIST,
     ITEM_LIST,
@@ -22,6 +23,7 @@ from edge.storage.models import (
     ItemDescription,
     Purchase,
     PurchaseLine,
+    SessionItem,
     Task,
     TaskKind,
     TaskStatus,
@@ -36,20 +38,78 @@ __all__ = [
     "create_help_call",
     "create_purchase",
     "create_size_request",
+    "email_list_saved",
     "forget_member",
     "list_active_tasks",
+    "open_help_call",
+    "open_size_request",
     "purchases_of_session",
     "requests_of_session",
     "save_email_list",
+    "unbought_gtins",
 ]
 
+_ACTIVE = (TaskStatus.OPEN, TaskStatus.CLAIMED)
 
-class TaskNotFound(LookupError):
+
+class TaskNotFound(NotFound):
     """No task with that id."""
 
 
-class TaskConflict(ValueError):
+class TaskConflict(Conflict):
     """The task is not in a state that allows the action (already claimed by someone else, done...)."""
+
+
+def open_size_request(*, session: Session, session_id: str, gtin: str) -> Task | None:
+    """The session's open or claimed request for ``gtin``, if there is one."""
+    return session.exec(
+        select(Task).where(
+            Task.session_id == session_id,
+            Task.kind == TaskKind.SIZE_REQUEST,
+            Task.gtin == gtin,
+            col(Task.status).in_(_ACTIVE),
+        )
+    ).first()
+
+
+def open_help_call(*, session: Session, room_id: str) -> Task | None:
+    """The room's open or claimed help call, if there is one."""
+    return session.exec(
+        select(Task).where(
+            Task.room_id == room_id, Task.kind == TaskKind.HELP, col(Task.status).in_(_ACTIVE)
+        )
+    ).first()
+
+
+def unbought_gtins(*, session: Session, session_id: str) -> list[str]:
+    """Every GTIN tried on (in the order the items came in) or asked for (in the order asked) in the
+    session and not bought in it; each once."""
+    tried = session.exec(
+        select(SessionItem.gtin)
+        .where(SessionItem.session_id == session_id)
+        .order_by(col(SessionItem.first_seen))
+    ).all()
+    asked = session.exec(
+        select(Task.gtin)
+        .where(Task.session_id == session_id, Task.kind == TaskKind.SIZE_REQUEST)
+        .order_by(col(Task.created_at))
+    ).all()
+    bought = {
+        line["gtin"]
+        for purchase in session.exec(select(Purchase).where(Purchase.session_id == session_id)).all()
+        for line in purchase.lines
+    }
+    return [g for g in dict.fromkeys([*tried, *asked]) if g and g not in bought]
+
+
+def email_list_saved(
+    *, session: Session, session_id: str, email: str, items: Sequence[ItemDescription]
+) -> bool:
+    """True when the session already holds this list for this address (compared case-insensitively)."""
+    return any(
+        earlier.email.lower() == email.lower() and earlier.listed == list(items)
+        for earlier in session.exec(select(EmailList).where(EmailList.session_id == session_id)).all()
+    )
 
 
 def create_size_request(
@@ -242,7 +302,7 @@ def list_active_tasks(*, session: Session) -> list[Task]:
     return list(
         session.exec(
             select(Task)
-            .where(col(Task.status).in_([TaskStatus.OPEN, TaskStatus.CLAIMED]))
+            .where(col(Task.status).in_(_ACTIVE))
             .order_by(col(Task.created_at), col(Task.id))
         ).all()
     )

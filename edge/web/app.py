@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from cloud_sync import edge_hookup as cloud_sync_hookup
-from edge.web import fitting_rooms, ops, pages, rooms
+from edge.web import errors, fitting_rooms, ops, pages, rooms
 
 if TYPE_CHECKING:
     from edge.service import EdgeService
@@ -42,6 +42,7 @@ def create_app(service: EdgeService) -> FastAPI:
         redoc_url=None,
     )
     app.state.service = service
+    errors.install(app)  # domain errors (edge.errors) -> HTTP status and message
     app.include_router(ops.router)
     app.include_router(rooms.router)
     app.include_router(pages.router)

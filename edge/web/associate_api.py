@@ -2,7 +2,8 @@
 
 Sign in with id and PIN; the token comes back in the body and as the HttpOnly cookie
 ``fitroom_associate``. Everything else needs a signed-in associate (cookie or ``Authorization: Bearer``).
-Claim and complete record the response times; a task in the wrong state is 409, an unknown one 404.
+Claim and complete (``edge.actions.associate``) record the response times; a task in the wrong state is
+409, an unknown one 404.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
-from edge.sessions.manager import ROOM_CHANGED, TASKS_CHANGED
-from edge.storage.tasks import TaskConflict, TaskNotFound, claim_task, complete_task, list_active_tasks
+from edge.actions import associate as actions
+from edge.errors import TooManyAttempts, Unauthorized
+from edge.storage.tasks import list_active_tasks
 from edge.web.auth import (
     COOKIE_NAME,
     SIGN_IN_TTL_S,
@@ -28,7 +30,7 @@ from edge.web.auth import (
 from edge.web.context import RoomsContext, request_context, rooms_context, tasks_view
 from edge.web.schemas import AssociateLogin, AssociatePublic, LoginResult, ShopperPublic, TaskPublic
 
-__all__ = ["associate_from", "router"]
+__all__ = ["CurrentAssociate", "associate_from", "router"]
 
 router = APIRouter(prefix="/api/associate", tags=["associate"])
 
@@ -37,15 +39,11 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Not signe
 
 
 def associate_from(ctx: RoomsContext, cookie: str | None, authorization: str | None) -> SignedInAssociate:
-    """The signed-in associate of a cookie or bearer token; 401 otherwise."""
+    """The signed-in associate of a cookie or bearer token; Unauthorized otherwise."""
     token = bearer_token(authorization) or cookie
     associate = associate_for_token(ctx.db, token, now=time.time()) if token and len(token) <= 512 else None
     if associate is None:
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="sign in as an associate first",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Unauthorized("sign in as an associate first")
     return associate
 
 
@@ -58,21 +56,21 @@ def _current_associate(
 CurrentAssociate = Annotated[SignedInAssociate, Depends(_current_associate)]
 
 
-@router.post("/login", response_model=LoginResult, responses={401: {"description": "Wrong id or PIN"}})
+@router.post(
+    "/login",
+    response_model=LoginResult,
+    responses={401: {"description": "Wrong id or PIN"}, 429: {"description": "Too many wrong PINs"}},
+)
 def login(body: AssociateLogin, response: Response, request: Request, ctx: Ctx) -> LoginResult:
     """Sign in. 401 for a wrong id or PIN; 429 (with Retry-After) after repeated wrong PINs."""
     now = time.time()
     wait = ctx.throttle.retry_after(body.associate_id, now)
     if wait > 0:
-        raise HTTPException(
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="too many wrong PINs; try again later",
-            headers={"Retry-After": str(int(wait) + 1)},
-        )
+        raise TooManyAttempts("too many wrong PINs; try again later", retry_after_s=int(wait) + 1)
     result = sign_in(ctx.db, associate_id=body.associate_id, pin=body.pin, now=now)
     if result is None:
         ctx.throttle.failed(body.associate_id, now)
-        raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="wrong associate id or PIN")
+        raise Unauthorized("wrong associate id or PIN")
     ctx.throttle.succeeded(body.associate_id)
     token, associate = result
     response.set_cookie(
@@ -111,26 +109,6 @@ def tasks(associate: CurrentAssociate, ctx: Ctx) -> list[TaskPublic]:
         return tasks_view(ctx, db, list_active_tasks(session=db))
 
 
-def _act(ctx: RoomsContext, associate: SignedInAssociate, task_id: int, verb: str) -> TaskPublic:
-    action = claim_task if verb == "claim" else complete_task
-    with Session(ctx.db) as db:
-        try:
-            task = action(session=db, task_id=task_id, associate_id=associate.id, now=time.time())
-        except TaskNotFound as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from None
-        except TaskConflict as exc:
-            raise HTTPException(status_code=409, detail=str(exc)) from None
-        db.commit()
-        db.refresh(task)
-        (public,) = tasks_view(ctx, db, [task])
-    if ctx.metrics is not None:
-        if verb == "claim" and public.claim_s is not None:
-            ctx.metrics.task_claim_seconds.labels(kind=public.kind).observe(public.claim_s)
-        if verb == "complete" and public.complete_s is not None:
-            ctx.metrics.task_complete_seconds.labels(kind=public.kind).observe(public.complete_s)
-    ctx.manager.notify(TASKS_CHANGED, None)
-    ctx.manager.notify(ROOM_CHANGED, public.room_id)  # the mirror shows who is bringing what
-    return public
 
 
 TASK_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -143,13 +121,27 @@ TASK_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/tasks/{task_id}/claim", response_model=TaskPublic, responses=TASK_ERRORS)
 def claim(task_id: int, associate: CurrentAssociate, ctx: Ctx) -> TaskPublic:
     """Take an open task: the mirror then shows the associate's first name."""
-    return _act(ctx, associate, task_id, "claim")
+    with Session(ctx.db) as db:
+        task = actions.claim(
+            session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
+        )
+        (public,) = tasks_view(ctx, db, [task])
+    if ctx.metrics is not None and public.claim_s is not None:
+        ctx.metrics.task_claim_seconds.labels(kind=public.kind).observe(public.claim_s)
+    return public
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskPublic, responses=TASK_ERRORS)
 def complete(task_id: int, associate: CurrentAssociate, ctx: Ctx) -> TaskPublic:
     """Finish an open task or one you claimed; a bag task completed means the purchase is bagged."""
-    return _act(ctx, associate, task_id, "complete")
+    with Session(ctx.db) as db:
+        task = actions.complete(
+            session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
+        )
+        (public,) = tasks_view(ctx, db, [task])
+    if ctx.metrics is not None and public.complete_s is not None:
+        ctx.metrics.task_complete_seconds.labels(kind=public.kind).observe(public.complete_s)
+    return public
 
 
 @router.get("/shoppers", response_model=list[ShopperPublic], responses=UNAUTHORIZED)

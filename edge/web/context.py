@@ -11,12 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from fastapi import HTTPException, Request, WebSocket
+from fastapi import Request, WebSocket
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from edge.catalog.model import Catalog
 from edge.catalog.source import CatalogSource
+from edge.errors import NotFound
 from edge.layout import Layout, RoomKind
 from edge.payments import PaymentProvider
 from edge.presence.snapshot import RoomPresence
@@ -85,10 +86,10 @@ class RoomsContext:
             self.metrics.mirror_actions.labels(action=action).inc()
 
     def fitting_room(self, room_id: str) -> RoomInfo:
-        """The room, or 404 for anything that is not a fitting room of this store."""
+        """The room; NotFound for anything that is not a fitting room of this store."""
         room = self.layout.room(room_id)
         if room is None or room.kind is not RoomKind.FITTING_ROOM or not self.manager.has_room(room_id):
-            raise HTTPException(status_code=404, detail=f"no fitting room {room_id!r} in this store")
+            raise NotFound(f"no fitting room {room_id!r} in this store")
         return RoomInfo(id=room.id, name=room.name)
 
     def profile_of(self, devices: tuple[str, ...]) -> ShopperProfile | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from edge.catalog.model import Catalog
+from edge.errors import NotFound
 from edge.layout import Room
 from edge.presence.snapshot import RoomPresence
 
@@ -89,11 +90,11 @@ async def list_rooms(request: Request) -> list[RoomPublic]:
     return [room_public(room, snapshot.get(room.id), service.catalog) for room in service.layout.rooms]
 
 
-@router.get("/{room_id}", response_model=RoomPublic)
+@router.get("/{room_id}", response_model=RoomPublic, responses={404: {"description": "No such room"}})
 async def get_room(room_id: str, request: Request) -> RoomPublic:
     """One room; 404 with a message for a room the layout does not have."""
     service = _service(request)
     room = service.layout.room(room_id)
     if room is None:
-        raise HTTPException(status_code=404, detail=f"no room {room_id!r} in store {service.layout.store.id}")
+        raise NotFound(f"no room {room_id!r} in store {service.layout.store.id}")
     return room_public(room, service.engine.snapshot().get(room_id), service.catalog)
