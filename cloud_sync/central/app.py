@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator
+from typing import Literal
 
 from fastapi import FastAPI, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
 from cloud_sync.central import routes_admin, routes_store
@@ -17,7 +20,11 @@ from cloud_sync.central.mailer import run_mailer
 from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.settings import CentralSettings
 
-__all__ = ["create_app", "create_worker_app"]
+__all__ = ["Health", "create_app", "create_worker_app"]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
 
 
 def create_app(settings: CentralSettings | None = None, *, engine: Engine | None = None,
@@ -48,12 +55,13 @@ def create_app(settings: CentralSettings | None = None, *, engine: Engine | None
     app.include_router(routes_store.router)
     app.include_router(routes_admin.router)
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["ops"], response_model=Health)
+    def healthz() -> Health:
+        return Health(status="ok")
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def prometheus() -> Response:
+        """Prometheus text exposition."""
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -39,6 +39,10 @@ class Stats(BaseModel):
     events: dict[str, int]
 
 
+class Changed(BaseModel):
+    changed: int = Field(description="Rows inserted or replaced")
+
+
 class OnlineIn(BaseModel):
     gtin: str = Field(pattern=r"^\d{14}$")
     online: int = Field(ge=0)
@@ -121,22 +125,22 @@ def add_store(body: StoreIn, _admin: AdminDep, session: SessionDep) -> StoreKeyO
     return StoreKeyOut(id=body.id, key=key)
 
 
-@router.put("/admin/catalog")
-def put_catalog(body: CatalogIn, _admin: AdminDep, session: SessionDep) -> dict[str, int]:
+@router.put("/admin/catalog", response_model=Changed)
+def put_catalog(body: CatalogIn, _admin: AdminDep, session: SessionDep) -> Changed:
     """Insert or replace styles, co-purchase counts and online stock; edges pull the changes."""
     changed = upsert_styles(session, body.styles, body.co_purchases)
     changed += upsert_online_stock(session, [(o.gtin, o.online) for o in body.online])
     session.commit()
-    return {"changed": changed}
+    return Changed(changed=changed)
 
 
-@router.put("/admin/stores/{store_id}/stock")
-def put_store_stock(store_id: str, body: StockIn, _admin: AdminDep, session: SessionDep) -> dict[str, int]:
+@router.put("/admin/stores/{store_id}/stock", response_model=Changed)
+def put_store_stock(store_id: str, body: StockIn, _admin: AdminDep, session: SessionDep) -> Changed:
     if session.get(Store, store_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no store {store_id!r}")
     changed = upsert_store_stock(session, store_id, [(s.gtin, s.floor, s.stockroom) for s in body.stock])
     session.commit()
-    return {"changed": changed}
+    return Changed(changed=changed)
 
 
 @router.put("/admin/profiles/{member_id}", response_model=ShopperProfile)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from edge.catalog.demo_data import GARMENTS
 from edge.catalog.model import Category, Style
+from edge.errors import NotFound
 from edge.web.context import rooms_context
 
 __all__ = ["render_svg", "router", "shape_of"]
@@ -146,21 +148,27 @@ def _svg_response(style: Style, hex6: str) -> Response:
     )
 
 
-@router.get("/media/{style_id}/{colour}.svg", include_in_schema=True, response_class=Response)
+SVG: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The picture (SVG)", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+    404: {"description": "No such style, or not a six-hex-digit colour"},
+}
+
+
+@router.get("/media/{style_id}/{colour}.svg", response_class=Response, responses=SVG)
 def style_image_in_colour(style_id: str, colour: str, request: Request) -> Response:
     """The style drawn in a colour given as six hex digits (``1f2a44``). 404 for an unknown style."""
     style = rooms_context(request).catalog.current().by_style.get(style_id)
     if style is None:
-        raise HTTPException(status_code=404, detail=f"no style {style_id!r}")
+        raise NotFound(f"no style {style_id!r}")
     if not _HEX.fullmatch(colour):
-        raise HTTPException(status_code=404, detail="colour must be six hex digits")
+        raise NotFound("colour must be six hex digits")
     return _svg_response(style, colour)
 
 
-@router.get("/media/{style_id}.svg", response_class=Response)
+@router.get("/media/{style_id}.svg", response_class=Response, responses=SVG)
 def style_image(style_id: str, request: Request) -> Response:
     """The style drawn in its first colour."""
     style = rooms_context(request).catalog.current().by_style.get(style_id)
     if style is None:
-        raise HTTPException(status_code=404, detail=f"no style {style_id!r}")
+        raise NotFound(f"no style {style_id!r}")
     return _svg_response(style, style.skus[0].colour_hex.lstrip("#"))

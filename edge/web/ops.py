@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ async def healthz(request: Request) -> Health:
     )
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> Response:
+    """Prometheus text exposition (``text/plain; version=0.0.4``)."""
     service: EdgeService = request.app.state.service
     return Response(content=service.render_metrics(), media_type=PROMETHEUS_TEXT)

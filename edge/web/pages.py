@@ -19,10 +19,11 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from edge.errors import NotFound
 from edge.layout import RoomKind
 from edge.web.auth import MirrorTokenCheck, check_mirror_token
 
@@ -171,7 +172,7 @@ async def static_file(name: str, request: Request) -> Response:
     so an upgraded edge must never be served from a stale cache."""
     path = STATIC_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in _STATIC_TYPES or not path.is_file():
-        raise HTTPException(status_code=404, detail=f"no static file {name!r}")
+        raise NotFound(f"no static file {name!r}")
     stat = path.stat()
     etag = _etag(path, stat.st_mtime_ns, stat.st_size)
     headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
