@@ -1,7 +1,7 @@
 """Ingest throughput: how many Impinj tag reads a second the edge keeps up with, against a bare subscriber.
 
 A private Mosquitto is started on a free loopback port. One publisher process offers tag reads in the
-Impinj IoT format (FORMATS.md §1, QoS 1) at rising rates, each step for a fixed time, to two consumers,
+Impinj IoT format (docs/formats.md §1, QoS 1) at rising rates, each step for a fixed time, to two consumers,
 each in its own process, one after the other at every rate:
 
 - ``bare``: a paho subscriber (QoS 1) that only ``json.loads`` each message;

@@ -26,7 +26,8 @@ class BeaconCode:
 
 
 def parse_ibeacon_device(device: str) -> BeaconCode | None:
-    """``iBeacon:<uuid>-<major>-<minor>`` (FORMATS.md §3, §5) → its code; None for any other device id."""
+    """``iBeacon:<uuid>-<major>-<minor>`` (docs/formats.md §3, §5) → its code; None for any other
+    device id."""
     if not device.startswith("iBeacon:"):
         return None
     parts = device.removeprefix("iBeacon:").rsplit("-", 2)

@@ -61,7 +61,7 @@ class EdgeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
     layout: Path | None = Field(
-        default=None, description="Store layout TOML (FORMATS.md §7); required to run"
+        default=None, description="Store layout TOML (docs/formats.md §7); required to run"
     )
     catalog: Path | None = Field(
         default_factory=_default_catalog,

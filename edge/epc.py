@@ -1,4 +1,4 @@
-"""SGTIN-96 EPC <-> GTIN-14 (GS1 EPC Tag Data Standard, partition table in FORMATS.md §6)."""
+"""SGTIN-96 EPC <-> GTIN-14 (GS1 EPC Tag Data Standard, partition table in docs/formats.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The store layout file (FORMATS.md §7): rooms, readers and their antennas, BLE nodes.
+"""The store layout file (docs/formats.md §7): rooms, readers and their antennas, BLE nodes.
 
 The keys are a contract shared with other tools. Loading validates everything up front: an unknown key,
 a duplicate id or an antenna pointing at a room that does not exist raises ``LayoutError`` whose message

@@ -1,4 +1,5 @@
-"""``fitroom-edge replay``: run a recorded trace (FORMATS.md §8) through the live decode and presence code.
+"""``fitroom-edge replay``: run a recorded trace (docs/formats.md §8) through the live decode and presence
+code.
 
 The trace's ``t`` is the clock. Before each message the engine is ticked on a fixed grid of trace time
 (every ``--tick`` seconds, at whole multiples of it), so leaves come out on time even when the trace is
@@ -179,9 +180,9 @@ def _n(value: float) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--layout", required=True, help="store layout TOML (FORMATS.md §7)")
+    parser.add_argument("--layout", required=True, help="store layout TOML (docs/formats.md §7)")
     parser.add_argument(
-        "--trace", required=True, help="trace file, JSON Lines (FORMATS.md §8); '-' for stdin"
+        "--trace", required=True, help="trace file, JSON Lines (docs/formats.md §8); '-' for stdin"
     )
     parser.add_argument(
         "--tick", type=float, default=0.5, metavar="SECONDS", help="engine tick cadence in trace time (0.5)"

@@ -4,7 +4,8 @@
         rooms = (await edge.http.get("/api/rooms")).json()
 
 The app's lifespan starts and stops the service exactly as ``fitroom-edge run`` does; requests go over
-real HTTP. Also: ``ImpinjReader`` publishes tag reads in the Impinj IoT format (FORMATS.md §1) with QoS 1.
+real HTTP. Also: ``ImpinjReader`` publishes tag reads in the Impinj IoT format (docs/formats.md §1) with
+QoS 1.
 """
 
 from __future__ import annotations

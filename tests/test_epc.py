@@ -1,4 +1,4 @@
-"""SGTIN-96 <-> GTIN-14 (FORMATS.md §6)."""
+"""SGTIN-96 <-> GTIN-14 (docs/formats.md §6)."""
 
 from __future__ import annotations
 

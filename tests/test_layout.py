@@ -1,4 +1,4 @@
-"""Store layout loading and validation (FORMATS.md §7): errors name the key at fault."""
+"""Store layout loading and validation (docs/formats.md §7): errors name the key at fault."""
 
 from __future__ import annotations
 

@@ -194,7 +194,8 @@ class OnlineStock(CentralModel, table=True):
 
 
 class Beacon(CentralModel, table=True):
-    """An opted-in shopper's iBeacon code (FORMATS.md §5): uuid (lower-case, hyphenated), major, minor."""
+    """An opted-in shopper's iBeacon code (docs/formats.md §5): uuid (lower-case, hyphenated), major,
+    minor."""
 
     __tablename__ = "beacon"
 

@@ -34,7 +34,7 @@ class CentralSettings(BaseSettings):
     )
     app_uuid: str = Field(
         default="e2c56db5-dffb-48d2-b060-d0f5a71096e0",
-        description="The store app's iBeacon UUID (FORMATS.md §5); codes are issued under it",
+        description="The store app's iBeacon UUID (docs/formats.md §5); codes are issued under it",
     )
     mail_poll_s: float = Field(default=2.0, gt=0, description="How often pending emails are looked for")
     max_concurrent_ingests: int = Field(
