@@ -9,51 +9,24 @@ Claim and complete (``edge.actions.associate``) record the response times; a tas
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlmodel import Session
 
 from edge.actions import associate as actions
 from edge.errors import TooManyAttempts, Unauthorized
 from edge.storage.tasks import list_active_tasks
-from edge.web.auth import (
-    COOKIE_NAME,
-    SIGN_IN_TTL_S,
-    SignedInAssociate,
-    associate_for_token,
-    bearer_token,
-    sign_in,
-    sign_out,
-)
-from edge.web.context import RoomsContext, request_context, rooms_context, tasks_view
+from edge.web.auth import COOKIE_NAME, SIGN_IN_TTL_S, sign_in, sign_out
+from edge.web.context import tasks_view
+from edge.web.deps import CurrentAssociate, RoomsDep, SessionDep
 from edge.web.schemas import AssociateLogin, AssociatePublic, LoginResult, ShopperPublic, TaskPublic
 
-__all__ = ["CurrentAssociate", "associate_from", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/associate", tags=["associate"])
 
-Ctx = Annotated[RoomsContext, Depends(request_context)]
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Not signed in"}}
-
-
-def associate_from(ctx: RoomsContext, cookie: str | None, authorization: str | None) -> SignedInAssociate:
-    """The signed-in associate of a cookie or bearer token; Unauthorized otherwise."""
-    token = bearer_token(authorization) or cookie
-    associate = associate_for_token(ctx.db, token, now=time.time()) if token and len(token) <= 512 else None
-    if associate is None:
-        raise Unauthorized("sign in as an associate first")
-    return associate
-
-
-def _current_associate(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> SignedInAssociate:
-    return associate_from(rooms_context(request), request.cookies.get(COOKIE_NAME), authorization)
-
-
-CurrentAssociate = Annotated[SignedInAssociate, Depends(_current_associate)]
 
 
 @router.post(
@@ -61,7 +34,7 @@ CurrentAssociate = Annotated[SignedInAssociate, Depends(_current_associate)]
     response_model=LoginResult,
     responses={401: {"description": "Wrong id or PIN"}, 429: {"description": "Too many wrong PINs"}},
 )
-def login(body: AssociateLogin, response: Response, request: Request, ctx: Ctx) -> LoginResult:
+def login(body: AssociateLogin, response: Response, request: Request, ctx: RoomsDep) -> LoginResult:
     """Sign in. 401 for a wrong id or PIN; 429 (with Retry-After) after repeated wrong PINs."""
     now = time.time()
     wait = ctx.throttle.retry_after(body.associate_id, now)
@@ -88,7 +61,7 @@ def login(body: AssociateLogin, response: Response, request: Request, ctx: Ctx) 
 
 
 @router.post("/logout", status_code=204, responses=UNAUTHORIZED)
-def logout(associate: CurrentAssociate, ctx: Ctx) -> Response:
+def logout(associate: CurrentAssociate, ctx: RoomsDep) -> Response:
     """End this sign-in (the token stops working) and clear the cookie."""
     sign_out(ctx.db, hashed_token=associate.token_hash, now=time.time())
     response = Response(status_code=204)
@@ -103,10 +76,9 @@ def me(associate: CurrentAssociate) -> AssociatePublic:
 
 
 @router.get("/tasks", response_model=list[TaskPublic], responses=UNAUTHORIZED)
-def tasks(associate: CurrentAssociate, ctx: Ctx) -> list[TaskPublic]:
+def tasks(associate: CurrentAssociate, ctx: RoomsDep, db: SessionDep) -> list[TaskPublic]:
     """Open and claimed tasks, oldest first, with their age."""
-    with Session(ctx.db) as db:
-        return tasks_view(ctx, db, list_active_tasks(session=db))
+    return tasks_view(ctx, db, list_active_tasks(session=db))
 
 
 
@@ -119,33 +91,31 @@ TASK_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskPublic, responses=TASK_ERRORS)
-def claim(task_id: int, associate: CurrentAssociate, ctx: Ctx) -> TaskPublic:
+def claim(task_id: int, associate: CurrentAssociate, ctx: RoomsDep, db: SessionDep) -> TaskPublic:
     """Take an open task: the mirror then shows the associate's first name."""
-    with Session(ctx.db) as db:
-        task = actions.claim(
-            session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
-        )
-        (public,) = tasks_view(ctx, db, [task])
+    task = actions.claim(
+        session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
+    )
+    (public,) = tasks_view(ctx, db, [task])
     if ctx.metrics is not None and public.claim_s is not None:
         ctx.metrics.task_claim_seconds.labels(kind=public.kind).observe(public.claim_s)
     return public
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskPublic, responses=TASK_ERRORS)
-def complete(task_id: int, associate: CurrentAssociate, ctx: Ctx) -> TaskPublic:
+def complete(task_id: int, associate: CurrentAssociate, ctx: RoomsDep, db: SessionDep) -> TaskPublic:
     """Finish an open task or one you claimed; a bag task completed means the purchase is bagged."""
-    with Session(ctx.db) as db:
-        task = actions.complete(
-            session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
-        )
-        (public,) = tasks_view(ctx, db, [task])
+    task = actions.complete(
+        session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
+    )
+    (public,) = tasks_view(ctx, db, [task])
     if ctx.metrics is not None and public.complete_s is not None:
         ctx.metrics.task_complete_seconds.labels(kind=public.kind).observe(public.complete_s)
     return public
 
 
 @router.get("/shoppers", response_model=list[ShopperPublic], responses=UNAUTHORIZED)
-async def shoppers(associate: CurrentAssociate, ctx: Ctx) -> list[ShopperPublic]:
+async def shoppers(associate: CurrentAssociate, ctx: RoomsDep) -> list[ShopperPublic]:
     """Known (opted-in) shoppers in the store now, where they are and since when; longest-present first."""
     snapshot = ctx.presence()  # read on the event loop thread, where presence is updated
 

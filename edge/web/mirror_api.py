@@ -9,14 +9,13 @@ never blocks the event loop and the WebSocket pushes.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter
 
 from edge.actions import mirror
-from edge.errors import Forbidden, Unauthorized
-from edge.web.auth import MirrorTokenCheck, bearer_token, check_mirror_token
-from edge.web.context import RoomsContext, build_room_view, request_context, rooms_context
+from edge.web.context import build_room_view
+from edge.web.deps import MirrorRoom, RoomsDep
 from edge.web.schemas import (
     EmailIn,
     EmailSaved,
@@ -29,32 +28,10 @@ from edge.web.schemas import (
     RoomView,
 )
 
-__all__ = ["MirrorRoom", "authorize_mirror", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/mirror", tags=["mirror"])
 
-Ctx = Annotated[RoomsContext, Depends(request_context)]
-
-
-def authorize_mirror(ctx: RoomsContext, room_id: str, token: str | None) -> None:
-    """Unauthorized without a valid token, Forbidden for another room's token, NotFound for a room that
-    is not a fitting room."""
-    outcome = check_mirror_token(ctx.db, room_id=room_id, token=token)
-    if outcome is MirrorTokenCheck.UNKNOWN:
-        raise Unauthorized("a valid mirror device token is required")
-    if outcome is MirrorTokenCheck.OTHER_ROOM:
-        raise Forbidden("this token belongs to another room")
-    ctx.fitting_room(room_id)
-
-
-def _mirror_room(
-    room_id: str, request: Request, authorization: Annotated[str | None, Header()] = None
-) -> str:
-    authorize_mirror(rooms_context(request), room_id, bearer_token(authorization))
-    return room_id
-
-
-MirrorRoom = Annotated[str, Depends(_mirror_room)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No or unknown device token"},
     403: {"description": "The token belongs to another room"},
@@ -63,7 +40,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{room_id}", response_model=RoomView, responses=ERRORS)
-def get_room_view(room_id: MirrorRoom, ctx: Ctx, lang: Literal["en", "es"] = "en") -> RoomView:
+def get_room_view(room_id: MirrorRoom, ctx: RoomsDep, lang: Literal["en", "es"] = "en") -> RoomView:
     """The room as the mirror shows it. ``lang``: the screen's language (item names stay as cataloged)."""
     return build_room_view(ctx, room_id)
 
@@ -74,7 +51,7 @@ def get_room_view(room_id: MirrorRoom, ctx: Ctx, lang: Literal["en", "es"] = "en
     response_model=RequestPublic,
     responses={**ERRORS, 422: {"description": "Unknown or sold-out GTIN, or an item not seen in the room"}},
 )
-def request_size(room_id: MirrorRoom, body: RequestIn, ctx: Ctx) -> RequestPublic:
+def request_size(room_id: MirrorRoom, body: RequestIn, ctx: RoomsDep) -> RequestPublic:
     """Ask an associate to bring ``gtin`` (another size or colour). 422 for an unknown GTIN, one sold out
     in this store, or an ``epc`` that has not been in the room during this session. Asking again for the
     same GTIN returns the open request."""
@@ -111,7 +88,7 @@ def request_size(room_id: MirrorRoom, body: RequestIn, ctx: Ctx) -> RequestPubli
         422: {"description": "An item is not in the room or not in the catalog"},
     },
 )
-def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
+def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: RoomsDep) -> PurchasePublic:
     """Buy items that are in the room; an associate bags them on the way out. 422 for an item not in the
     room or unknown to the catalog, 409 for one already bought, 402 when the payment provider declines."""
     sale = mirror.buy_now(
@@ -136,7 +113,7 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: Ctx) -> PurchasePublic:
 
 
 @router.post("/{room_id}/help", status_code=201, response_model=HelpCallPublic, responses=ERRORS)
-def call_associate(room_id: MirrorRoom, ctx: Ctx) -> HelpCallPublic:
+def call_associate(room_id: MirrorRoom, ctx: RoomsDep) -> HelpCallPublic:
     """Call an associate to the room; while a call is open or claimed, calling again returns it."""
     call = mirror.call_associate(manager=ctx.manager, store_id=ctx.store_id, room_id=room_id, now=time.time())
     ctx.count_action("help")
@@ -149,7 +126,7 @@ def call_associate(room_id: MirrorRoom, ctx: Ctx) -> HelpCallPublic:
     response_model=EmailSaved,
     responses={**ERRORS, 422: {"description": "No consent, or not an email address"}},
 )
-def send_me_the_rest(room_id: MirrorRoom, body: EmailIn, ctx: Ctx) -> EmailSaved:
+def send_me_the_rest(room_id: MirrorRoom, body: EmailIn, ctx: RoomsDep) -> EmailSaved:
     """Store the shopper's email (consent required) with the session's unbought sizes and colours:
     every item tried or asked for in this session that was not bought. 422 without consent or for a bad
     address; nothing is stored then."""
