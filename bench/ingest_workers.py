@@ -190,14 +190,14 @@ def bare_main(conn: Connection, port: int) -> None:
 
 
 def edge_main(conn: Connection, port: int, workdir: str) -> None:
-    """The edge's ingest as ``fitroom-edge run`` wires it: EdgeService without the web server."""
+    """The edge as ``fitroom-edge run`` wires it (``build_headless``), without the web server."""
     import logging
 
     logging.basicConfig(level=logging.WARNING)
 
     async def run() -> None:
+        from edge.compose import build_headless
         from edge.config import EdgeSettings
-        from edge.service import EdgeService
 
         settings = EdgeSettings(
             layout=LAYOUT,
@@ -205,7 +205,7 @@ def edge_main(conn: Connection, port: int, workdir: str) -> None:
             db_url=f"sqlite:///{workdir}/bench-edge.db",
             mqtt_client_id=f"bench-edge-{uuid.uuid4().hex[:6]}",
         )
-        service = EdgeService(settings)
+        service = build_headless(settings).service
         tally = Tally()
         handle = service.pipeline.handle
 

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
+from edge.topics import PRESENCE
 from edge.web.context import build_room_view
 from tests.mirror_support import mirror_edge
 
@@ -90,7 +91,7 @@ def main() -> int:
                 epc = encode_sgtin96(sku.gtin, 50_000 + k)
                 event = PresenceEvent(time.time(), EventType.ITEM_ENTERED, "fr-6", epc=epc, gtin=sku.gtin)
                 start = time.perf_counter()
-                portal.call(edge.service.bus.publish, "presence", event)
+                portal.call(edge.service.bus.publish, PRESENCE, event)
                 while epc not in {i["epc"] for i in ws.receive_json()["data"]["items"]}:
                     pass
                 pushes.append(time.perf_counter() - start)

@@ -1,77 +1,63 @@
-"""How cloud sync plugs into the edge: ``attach(service)`` in the composition root, ``register(app,
-service)`` in the web app factory.
+"""How cloud sync plugs into the edge: the composition root (``edge.compose``) builds one ``CloudSync``
+from the parts it hands over, and wires it in. Cloud sync meets the edge only through ``edge.ports``
+and the bus topics of ``edge.topics``:
 
-With ``FITROOM_CENTRAL_URL`` and ``FITROOM_STORE_KEY`` set, the sync worker runs as one of the service's
-background tasks; without them the edge runs exactly as before and ``/api/sync/status`` says
-``"enabled": false`` while still counting the backlog. Nothing here waits for the central store.
+- ``profiles`` is a ``ProfileLookup`` (suggestions, the mirror's greeting, the console);
+- the ``CloudSync`` itself is a ``SyncStatusSource`` (``GET /api/sync/status``, ``fitroom_sync_*`` metrics);
+- the catalog pulls replace the edge's ``ReplaceableCatalog``;
+- it publishes ``PROFILE_ARRIVED`` (a device whose profile just arrived) and ``MEMBER_ERASED`` (a member
+  to forget), and follows ``PRESENCE`` to fetch the profiles of shoppers walking in.
 
-Other parts of the edge may use ``service.cloud_sync.profiles`` (a ``ProfileLookup`` for suggestions and
-the console) and the bus topics this publishes: ``"profile"`` (a device id whose profile just arrived)
-and ``"member_erased"`` (a member id: drop whatever you hold of them).
+The worker runs only when a central store is configured (``config``); without one the profile directory
+stays empty and the status reads the ledger with the state ``disabled``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy.engine import Engine
 
 from cloud_sync.profiles import ProfileDirectory
-from cloud_sync.status import SyncStatus, WorkerState
-from cloud_sync.sync_metrics import SyncCollector
 from cloud_sync.worker import SyncConfig, SyncWorker, ledger_status
-from edge.catalog.model import Catalog
+from edge.bus import EventBus
+from edge.ports import ReplaceableCatalog, SyncStatus, WorkerState
+from edge.topics import MEMBER_ERASED, PRESENCE, PROFILE_ARRIVED
 
-if TYPE_CHECKING:
-    from edge.service import EdgeService
-
-__all__ = ["CloudSync", "attach", "register"]
-
-log = logging.getLogger(__name__)
-
-PROFILE_TOPIC = "profile"
-ERASED_TOPIC = "member_erased"
+__all__ = ["CloudSync"]
 
 
 class CloudSync:
     """The edge's side of cloud sync: the worker (when configured) and the shopper profile directory."""
 
-    def __init__(self, service: EdgeService) -> None:
-        self._service = service
+    def __init__(
+        self,
+        *,
+        db: Engine,
+        bus: EventBus,
+        catalog: ReplaceableCatalog,
+        config: SyncConfig | None,
+    ) -> None:
+        self._db = db
+        self._bus = bus
         self.profiles = ProfileDirectory()
-        settings = service.settings
-        key = settings.store_key.get_secret_value() if settings.store_key else ""
         self.worker: SyncWorker | None = None
-        if settings.central_url and key:
+        if config is not None:
             self.worker = SyncWorker(
-                service.db,
-                SyncConfig(central_url=settings.central_url, store_key=key, store_id=service.layout.store.id),
+                db,
+                config,
                 profiles=self.profiles,
-                catalog_get=self._get_catalog,
-                catalog_set=self._set_catalog,
-                on_erased=[self._publish_erased],
-                on_profile=lambda device: service.bus.publish(PROFILE_TOPIC, device),
+                catalog_get=catalog.current,
+                catalog_set=catalog.replace,
+                on_erased=[lambda member_id: bus.publish(MEMBER_ERASED, member_id)],
+                on_profile=lambda device: bus.publish(PROFILE_ARRIVED, device),
             )
-        elif settings.central_url:
-            log.warning("FITROOM_CENTRAL_URL is set but FITROOM_STORE_KEY is not: cloud sync is off")
-
-    def _get_catalog(self) -> Catalog:
-        return self._service.catalog
-
-    def _set_catalog(self, catalog: Catalog) -> None:
-        self._service.catalog = catalog
-
-    def _publish_erased(self, member_id: str) -> None:
-        self._service.bus.publish(ERASED_TOPIC, member_id)
 
     async def on_startup(self) -> None:
-        # The ledger's tables are the edge's migrations' (the service migrates before its start-up hooks).
+        """Follow the shoppers walking in (each start: the bus drops its subscribers when the edge stops)."""
         if self.worker is not None:
-            # Subscribed at each start: the bus drops its subscribers when the service stops.
-            self._service.bus.subscribe("presence", self.worker.on_presence)
+            self._bus.subscribe(PRESENCE, self.worker.on_presence)
 
     def notify(self) -> None:
         """Call after committing outbox rows to send them now instead of at the next poll."""
@@ -86,34 +72,4 @@ class CloudSync:
         """Blocking (reads the database): what ``GET /api/sync/status`` answers."""
         if self.worker is not None:
             return self.worker.sync_status()
-        return ledger_status(self._service.db, now=time.time(), state=WorkerState.DISABLED)
-
-
-def attach(service: EdgeService) -> CloudSync:
-    """Build cloud sync for ``service`` and hook it into the service's start-up and background tasks."""
-    sync = CloudSync(service)
-    service.metrics.registry.register(SyncCollector(sync.status))
-    service.on_startup(sync.on_startup)
-    if sync.worker is not None:
-        service.add_task("cloud-sync", sync.worker.run)
-    return sync
-
-
-router = APIRouter(tags=["sync"])
-
-
-@router.get("/api/sync/status", response_model=SyncStatus)
-async def sync_status(request: Request) -> SyncStatus:
-    """Outbox backlog, its oldest event's age, events ever acknowledged (``sent_total``, persisted),
-    ``last_success`` (Unix time of the last acknowledgement), and the worker's live state."""
-    sync: CloudSync = request.app.state.cloud_sync
-    return await asyncio.to_thread(sync.sync_status)
-
-
-def register(app: FastAPI, service: EdgeService) -> None:
-    """Serve ``/api/sync/status``; attaches cloud sync if the composition root has not already."""
-    sync = getattr(service, "cloud_sync", None)
-    if not isinstance(sync, CloudSync):
-        sync = attach(service)
-    app.state.cloud_sync = sync
-    app.include_router(router)
+        return ledger_status(self._db, now=time.time(), state=WorkerState.DISABLED)

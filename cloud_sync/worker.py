@@ -24,9 +24,10 @@ from cloud_sync.backoff import Backoff
 from cloud_sync.catalog_pull import load_snapshot, merge_catalog, merge_stock, overlay, save_snapshot
 from cloud_sync.client import CentralClient, CentralRefused, CentralUnavailable
 from cloud_sync.profiles import ProfileDirectory, parse_ibeacon_device
-from cloud_sync.status import SyncStatus, WorkerState
+from edge.bus import Topic
 from edge.catalog.model import Catalog
-from edge.presence.events import EventType
+from edge.ports import SyncStatus, WorkerState
+from edge.presence.events import EventType, PresenceEvent
 
 __all__ = ["SyncConfig", "SyncWorker"]
 
@@ -289,11 +290,11 @@ class SyncWorker:
 
     # -- profiles -----------------------------------------------------------------------------------
 
-    def on_presence(self, _topic: str, event: Any) -> None:
-        """Bus subscriber for "presence": a shopper's beacon not in the cache → fetch the profile.
+    def on_presence(self, _topic: Topic[PresenceEvent], event: PresenceEvent) -> None:
+        """Bus subscriber for ``PRESENCE``: a shopper's beacon not in the cache → fetch the profile.
         Safe to call from any thread: the fetch is scheduled on the worker's loop."""
-        device = getattr(event, "device", None)
-        if getattr(event, "type", None) != EventType.SHOPPER_ENTERED or not isinstance(device, str):
+        device = event.device
+        if event.type != EventType.SHOPPER_ENTERED or device is None:
             return
         try:
             loop = asyncio.get_running_loop()

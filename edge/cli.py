@@ -21,7 +21,7 @@ __all__ = ["COMMANDS", "main"]
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("edge.service", "serve the live edge: MQTT ingest, presence, web API and metrics"),
+    "run": ("edge.compose", "serve the live edge: MQTT ingest, presence, web API and metrics"),
     "replay": ("edge.replay", "run a recorded trace through decode and presence; events as JSON Lines"),
     "add-associate": ("edge.staff_cli", "create or update a store associate who signs in with a PIN"),
     "mirror-token": ("edge.mirror_cli", "issue a device token for one fitting room's mirror"),

@@ -1,58 +1,52 @@
-"""The composition root: ``EdgeService`` wires one store's edge together, and ``fitroom-edge run`` serves it.
+"""The running edge: ``EdgeService`` starts and stops one store's edge and runs its ingest.
 
-Everything is built here from ``EdgeSettings`` — layout, catalog, database engine, presence engine, ingest
-pipeline, event bus, metrics and the MQTT adapter — and nothing is a module-level singleton, so a test
-can build as many services as it likes, each with its own broker and database.
+It is handed its parts by the composition root (``edge.compose.build_edge``): layout, catalog, database
+engine, presence engine, ingest pipeline, event bus, metrics and the MQTT adapter. Nothing is a
+module-level singleton, so a test can build as many edges as it likes, each with its own broker and
+database.
 
 Running, the service has three tasks of its own on the event loop:
 
 - *consume*: takes messages off the MQTT hand-off in batches, runs each through ``pipeline.handle`` with
-  its receive time, and publishes every ``PresenceEvent`` on the bus topic ``"presence"``;
+  its receive time, and publishes every ``PresenceEvent`` on the bus topic ``edge.topics.PRESENCE``;
 - *tick*: every ``tick_interval_s`` (wall clock) runs ``pipeline.tick`` and publishes its events, so
   silence counts (an item left) even when no message arrives;
 - *dead letters*: writes sampled bad messages to the database in batches, off the event loop.
 
-Other parts of the edge hook in without editing this file's logic: ``on_startup`` / ``on_shutdown``
-register coroutines run at start and stop, ``add_task`` a background task that lives as long as the
-service, and ``service.bus`` / ``.db`` / ``.catalog`` / ``.layout`` / ``.engine`` are theirs to use.
+Other parts of the edge (sessions, cloud sync) hook in from the composition root: ``on_startup`` /
+``on_shutdown`` register coroutines run at start and stop, ``add_task`` a background task that lives as
+long as the service runs.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
-import signal
-import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from cloud_sync.edge_hookup import CloudSync
-from cloud_sync.edge_hookup import attach as attach_cloud_sync
 from edge.bus import EventBus
-from edge.catalog.model import Catalog, load_catalog
-from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
+from edge.catalog.model import Catalog
+from edge.catalog.source import FixedCatalog
+from edge.config import EdgeSettings
 from edge.ingest.deadletter import SqlDeadLetterSink
 from edge.ingest.mqtt import MqttIngest
 from edge.ingest.pipeline import IngestPipeline
-from edge.layout import Layout, LayoutError, load_layout
+from edge.layout import Layout
 from edge.metrics import EdgeMetrics
 from edge.presence import PresenceEngine, PresenceEvent
-from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade as upgrade_edge_db
+from edge.topics import PRESENCE
 
-__all__ = ["EdgeHealth", "EdgeService", "StartupError", "add_arguments", "main"]
+__all__ = ["EdgeHealth", "EdgeService", "OffLoopDeadLetters"]
 
 log = logging.getLogger(__name__)
 
-PRESENCE_TOPIC = "presence"
 BATCH_SIZE = 512
 # After a batch that did not fill up, let messages gather this long before waking again. Without it a
 # busy consumer wakes for every few messages, and each wake (self-pipe write, epoll, task step, a GIL
@@ -65,10 +59,6 @@ QUEUE_DEGRADED_RATIO = 0.8
 
 Hook = Callable[[], Awaitable[None]]
 TaskFactory = Callable[[], Coroutine[Any, Any, None]]
-
-
-class StartupError(Exception):
-    """The edge cannot start with this configuration; the message says which setting and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,41 +78,29 @@ class EdgeService:
 
     def __init__(
         self,
-        settings: EdgeSettings,
         *,
-        layout: Layout | None = None,
-        catalog: Catalog | None = None,
+        settings: EdgeSettings,
+        layout: Layout,
+        catalog: FixedCatalog,
+        db: Engine,
+        metrics: EdgeMetrics,
+        engine: PresenceEngine,
+        bus: EventBus,
+        dead_letters: SqlDeadLetterSink,
+        pipeline: IngestPipeline,
+        mqtt: MqttIngest,
     ) -> None:
-        """Build every part; raises ``StartupError`` naming the setting when the layout or catalog is bad."""
+        """Keep the parts (built by ``edge.compose``); nothing starts before ``start()``."""
         self.settings = settings
-        self.layout = layout if layout is not None else _load_layout(settings)
-        self.catalog = catalog if catalog is not None else _load_catalog(settings)
-        self.db: Engine = make_engine(settings.db_url)
-        self.metrics = EdgeMetrics()
-        self.engine = PresenceEngine(self.layout)
-        self.bus = EventBus()
-        # Sampled (a few per kind per minute), buffered in memory and written by our own task in a thread.
-        self.dead_letters = SqlDeadLetterSink(self.db, batch_size=1_000_000)
-        self.pipeline = IngestPipeline(
-            self.layout,
-            self.engine,
-            metrics=self.metrics,
-            dead_letters=_OffLoopDeadLetters(self.dead_letters),
-        )
-        endpoint = settings.mqtt_endpoint()
-        self.mqtt = MqttIngest(
-            host=endpoint.host,
-            port=endpoint.port,
-            tls=endpoint.tls,
-            username=endpoint.username,
-            password=endpoint.password,
-            ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
-            client_id=settings.client_id_for(self.layout.store.id),
-            subscriptions=self.pipeline.subscriptions(),
-            queue_size=settings.queue_size,
-            on_dropped=self.metrics.count_dropped,
-            keepalive_s=settings.mqtt_keepalive_s,
-        )
+        self.layout = layout
+        self.catalogs = catalog
+        self.db = db
+        self.metrics = metrics
+        self.engine = engine
+        self.bus = bus
+        self.dead_letters = dead_letters
+        self.pipeline = pipeline
+        self.mqtt = mqtt
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._task_factories: list[tuple[str, TaskFactory]] = []
@@ -130,8 +108,11 @@ class EdgeService:
         self._consumer: asyncio.Task[None] | None = None
         self._running = False
         self._connects_counted = 0
-        # Cloud sync (issue 5): the outbox worker when FITROOM_CENTRAL_URL is set, and shopper profiles.
-        self.cloud_sync: CloudSync = attach_cloud_sync(self)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog in use now (cloud sync's pulls may replace it while the edge runs)."""
+        return self.catalogs.current()
 
     # -- hooks for the rest of the edge ------------------------------------------------------------
 
@@ -247,7 +228,7 @@ class EdgeService:
 
     def _publish(self, events: list[PresenceEvent]) -> None:
         for event in events:
-            self.bus.publish(PRESENCE_TOPIC, event)
+            self.bus.publish(PRESENCE, event)
 
     async def _consume(self) -> None:
         handle = self.pipeline.handle
@@ -276,7 +257,7 @@ class EdgeService:
                 await asyncio.to_thread(self.dead_letters.flush)
 
 
-class _OffLoopDeadLetters:
+class OffLoopDeadLetters:
     """Hands the pipeline a sink whose ``flush`` does nothing on the event loop: our task writes."""
 
     def __init__(self, sink: SqlDeadLetterSink) -> None:
@@ -295,78 +276,3 @@ def _log_task_end(task: asyncio.Task[None]) -> None:
     exc = task.exception()
     if exc is not None:
         log.error("edge: background task %s failed", task.get_name(), exc_info=exc)
-
-
-def _load_layout(settings: EdgeSettings) -> Layout:
-    if settings.layout is None:
-        raise StartupError("FITROOM_LAYOUT (--layout): a store layout is required")
-    try:
-        return load_layout(settings.layout)
-    except LayoutError as exc:
-        raise StartupError(f"FITROOM_LAYOUT (--layout): {exc}") from None
-
-
-def _load_catalog(settings: EdgeSettings) -> Catalog:
-    if settings.catalog is None:
-        log.warning("no catalog configured (FITROOM_CATALOG): rooms will show EPC and GTIN only")
-        return Catalog()
-    try:
-        return load_catalog(settings.catalog)
-    except (OSError, ValidationError) as exc:
-        raise StartupError(f"FITROOM_CATALOG (--catalog): {settings.catalog}: {exc}") from None
-
-
-# -- fitroom-edge run ------------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags of ``fitroom-edge run``; each overrides its ``FITROOM_*`` environment variable."""
-    parser.add_argument("--layout", help="store layout TOML (FITROOM_LAYOUT)")
-    parser.add_argument("--host", help="address to serve on (FITROOM_HOST, default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to serve on (FITROOM_PORT, default 8000)")
-    parser.add_argument("--mqtt-url", dest="mqtt_url", help="broker URL (FITROOM_MQTT_URL)")
-    parser.add_argument("--db-url", dest="db_url", help="database URL (FITROOM_DB_URL)")
-    parser.add_argument("--catalog", help="catalog JSON (FITROOM_CATALOG)")
-
-
-def build(args: argparse.Namespace) -> EdgeService:
-    """Settings from the environment and flags, then the service; raises SettingsError / StartupError."""
-    settings = load_settings({key: getattr(args, key, None) for key in FLAGS})
-    return EdgeService(settings)
-
-
-def main(args: argparse.Namespace) -> int:
-    """``fitroom-edge run``: serve until SIGINT/SIGTERM. Exit 2 on bad settings, before anything starts."""
-    import uvicorn
-
-    from edge.web.app import create_app
-
-    try:
-        service = build(args)
-    except (SettingsError, StartupError) as exc:
-        print(f"fitroom-edge: {exc}", file=sys.stderr)
-        return 2
-    config = uvicorn.Config(
-        create_app(service),
-        host=service.settings.host,
-        port=service.settings.port,
-        lifespan="on",
-        log_config=None,  # keep our logging set-up
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to whatever handler was
-    # there before it. Installing a no-op one first makes a signalled, clean stop exit 0.
-    previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        server.run()
-    except SystemExit as exc:  # uvicorn exits this way when it cannot bind
-        return exc.code if isinstance(exc.code, int) else 1
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0 if server.started else 1
-
-
-def _ignore_signal(_sig: int, _frame: FrameType | None) -> None:
-    return None

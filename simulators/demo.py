@@ -30,10 +30,10 @@ from typing import Any
 import uvicorn
 
 from cloud_sync.demo import DemoCentral
+from edge.compose import build_edge
 from edge.config import DEMO_CATALOG, load_settings
 from edge.layout import Layout, load_layout
 from edge.service import EdgeService
-from edge.web.app import create_app
 from edge.web.auth import add_associate, issue_mirror_token
 from simulators.associates import AssociateProfile, Pace, run_associates
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
@@ -164,9 +164,9 @@ async def _start_edge(
             "store_key": central.store_key if central else None,
         }
     )
-    service = EdgeService(settings)
+    edge = build_edge(settings)
     config = uvicorn.Config(
-        create_app(service),
+        edge.app,
         host="127.0.0.1",
         port=args.port,
         lifespan="on",
@@ -175,7 +175,7 @@ async def _start_edge(
         log_config=None,
     )
     server = _Server(config)
-    return service, server
+    return edge.service, server
 
 
 async def _run(args: argparse.Namespace) -> int:

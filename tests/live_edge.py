@@ -1,4 +1,4 @@
-"""Run a real edge in-process for tests: ``EdgeService`` + uvicorn on a free loopback port.
+"""Run a real edge in-process for tests: ``build_edge`` + uvicorn on a free loopback port.
 
     async with live_edge(settings) as edge:
         rooms = (await edge.http.get("/api/rooms")).json()
@@ -25,9 +25,10 @@ import paho.mqtt.client as paho
 import uvicorn
 from paho.mqtt.enums import CallbackAPIVersion
 
+from cloud_sync.edge_hookup import CloudSync
+from edge.compose import build_edge
 from edge.config import EdgeSettings
 from edge.service import EdgeService
-from edge.web.app import create_app
 from tests.broker import free_port
 
 __all__ = ["ImpinjReader", "LiveEdge", "edge_settings", "eventually", "live_edge"]
@@ -50,6 +51,7 @@ class LiveEdge:
     service: EdgeService
     http: httpx.AsyncClient
     base_url: str
+    sync: CloudSync
 
     async def rooms(self) -> dict[str, dict[str, Any]]:
         response = await self.http.get("/api/rooms")
@@ -68,10 +70,11 @@ class LiveEdge:
 @asynccontextmanager
 async def live_edge(settings: EdgeSettings, *, connect_timeout: float = 15.0) -> AsyncIterator[LiveEdge]:
     """Serve an edge on a free port until the block ends; waits until MQTT is connected and subscribed."""
-    service = EdgeService(settings)
+    edge = build_edge(settings)
+    service = edge.service
     port = free_port()
     config = uvicorn.Config(
-        create_app(service), host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False
+        edge.app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -86,7 +89,7 @@ async def live_edge(settings: EdgeSettings, *, connect_timeout: float = 15.0) ->
         await asyncio.sleep(0.3)  # the SUBACK follows the CONNACK
         base_url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-            yield LiveEdge(service, http, base_url)
+            yield LiveEdge(service, http, base_url, edge.sync)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=20)

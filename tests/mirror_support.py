@@ -1,4 +1,4 @@
-"""An edge app for mirror/associate API tests: the real ``create_app`` around an ``EdgeService`` with its
+"""An edge app for mirror/associate API tests: the real edge (``build_edge``) with its
 own SQLite file, the demo layout and catalog, and a broker address nobody listens on (no MQTT needed)."""
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from cloud_sync.edge_hookup import CloudSync
 from edge.catalog.model import Sku, Style
+from edge.compose import build_edge
 from edge.config import EdgeSettings
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
 from edge.service import EdgeService
-from edge.web.app import create_app
 from edge.web.auth import add_associate, issue_mirror_token
 from edge.web.context import RoomsContext
 from tests.broker import free_port
@@ -35,6 +36,7 @@ class MirrorEdge:
     client: TestClient
     ctx: RoomsContext
     db_path: Path
+    sync: CloudSync
 
     def token(self, room_id: str) -> str:
         return issue_mirror_token(self.service.db, room_id)
@@ -99,7 +101,6 @@ def settings_for(db_path: Path, **overrides: Any) -> EdgeSettings:
 @contextmanager
 def mirror_edge(db_path: Path, **overrides: Any) -> Iterator[MirrorEdge]:
     """A started edge app (lifespan run) on ``db_path``; stopped when the block ends."""
-    service = EdgeService(settings_for(db_path, **overrides))
-    app = create_app(service)
-    with TestClient(app) as client:
-        yield MirrorEdge(service, app, client, app.state.rooms, db_path)
+    edge = build_edge(settings_for(db_path, **overrides))
+    with TestClient(edge.app) as client:
+        yield MirrorEdge(edge.service, edge.app, client, edge.app.state.rooms, db_path, edge.sync)

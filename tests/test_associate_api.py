@@ -177,7 +177,7 @@ def test_two_associates_racing_for_a_task_one_wins(edge: MirrorEdge) -> None:
 def test_shoppers_lists_known_shoppers_in_the_store(edge: MirrorEdge) -> None:
     phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-44"
     stranger = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-45"
-    edge.service.cloud_sync.profiles.store(phone, wire.ShopperProfile(member_id="member-3"), time.time())
+    edge.sync.profiles.store(phone, wire.ShopperProfile(member_id="member-3"), time.time())
     assert edge.client.portal is not None
     for device in (phone, stranger):
         sighting = BleSighting(

@@ -25,6 +25,7 @@ from edge.config import DEMO_CATALOG
 from edge.epc import encode_sgtin96
 from edge.ingest.deadletter import DeadLetter
 from edge.presence import EventType, PresenceEvent
+from edge.topics import PRESENCE
 from tests.broker import Mosquitto, free_port
 from tests.conftest import DEMO_LAYOUT, require
 from tests.live_edge import ImpinjReader, edge_settings, eventually, live_edge
@@ -63,7 +64,7 @@ async def test_tag_reads_on_the_broker_show_up_in_their_rooms_with_catalog_names
     badge = "E2801160600002054E2A3B1C"  # a raw chip id: not merchandise
     seen: list[PresenceEvent] = []
     async with live_edge(edge_settings(mosquitto.url, str(tmp_path / "edge.db"), layout=DEMO_LAYOUT)) as edge:
-        edge.service.bus.subscribe("presence", lambda _t, ev: seen.append(ev))
+        edge.service.bus.subscribe(PRESENCE, lambda _t, ev: seen.append(ev))
         zebra = {"type": "INVENTORY", "timestamp": "2026-05-01T08:55:44.625+0300",
                  "data": {"eventNum": 1, "format": "epc", "idHex": epc_of(g1, 4004).lower(),
                           "antenna": 1, "peakRssi": -61, "reads": 3}}
@@ -138,7 +139,7 @@ async def test_an_item_leaves_its_room_after_silence(mosquitto: Mosquitto, tmp_p
     epc, elsewhere = epc_of("05061234100015", 77), epc_of("05061234100015", 78)
     seen: list[PresenceEvent] = []
     async with live_edge(edge_settings(mosquitto.url, str(tmp_path / "edge.db"), layout=layout)) as edge:
-        edge.service.bus.subscribe("presence", lambda _t, ev: seen.append(ev))
+        edge.service.bus.subscribe(PRESENCE, lambda _t, ev: seen.append(ev))
         reader = ImpinjReader(mosquitto.port, IMPINJ_TOPIC)
         try:
             assert await reader.keep_reading(

@@ -179,8 +179,8 @@ async def test_a_device_user_does_not_receive_other_devices_messages(secured: Se
 async def test_the_edge_service_signs_in_with_its_own_user_from_the_settings(
     secured: SecuredBroker, tmp_path: Path
 ) -> None:
+    from edge.compose import build_headless
     from edge.config import EdgeSettings
-    from edge.service import EdgeService
 
     settings = EdgeSettings(
         layout=DEMO_LAYOUT,
@@ -189,7 +189,7 @@ async def test_the_edge_service_signs_in_with_its_own_user_from_the_settings(
         mqtt_password=secured.credentials["fitroom-edge"],
         db_url=f"sqlite:///{tmp_path / 'edge.db'}",
     )
-    service = EdgeService(settings)
+    service = build_headless(settings).service
     await service.start()
     try:
         assert await service.mqtt.wait_connected(10)

@@ -14,6 +14,7 @@ from edge.epc import decode_sgtin96, encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
 from edge.storage.models import EmailList, FittingRoomSession, SessionItem, Task
 from edge.storage.outbox import OutboxEvent
+from edge.topics import MEMBER_ERASED, PRESENCE, PROFILE_ARRIVED
 from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
 
@@ -29,7 +30,7 @@ def test_presence_on_the_bus_reaches_the_mirror(tmp_path: Path) -> None:
         epc = encode_sgtin96(sku.gtin, 42)
         event = PresenceEvent(time.time(), EventType.ITEM_ENTERED, "fr-2", epc=epc, gtin=sku.gtin)
         assert edge.client.portal is not None
-        edge.client.portal.call(edge.service.bus.publish, "presence", event)
+        edge.client.portal.call(edge.service.bus.publish, PRESENCE, event)
 
         def items() -> list[str]:
             view = edge.client.get("/api/mirror/fr-2", headers=headers).json()
@@ -136,7 +137,7 @@ def test_a_resumed_item_not_read_again_is_dropped_after_the_grace_period(tmp_pat
 def know_shopper(edge: MirrorEdge, device: str, member_id: str, sizes: dict[str, str]) -> None:
     """Put a profile into cloud sync's directory, as the sync worker does when the beacon is first seen."""
     profile = wire.ShopperProfile(member_id=member_id, preferred_sizes=sizes)
-    edge.service.cloud_sync.profiles.store(device, profile, time.time())
+    edge.sync.profiles.store(device, profile, time.time())
 
 
 def test_a_known_shopper_gets_their_sizes_is_named_in_events_and_forgotten_on_erasure(tmp_path: Path) -> None:
@@ -162,7 +163,7 @@ def test_a_known_shopper_gets_their_sizes_is_named_in_events_and_forgotten_on_er
         assert event.member_id == "member-7"
 
         assert edge.client.portal is not None
-        edge.client.portal.call(edge.service.bus.publish, "member_erased", "member-7")
+        edge.client.portal.call(edge.service.bus.publish, MEMBER_ERASED, "member-7")
 
         def forgotten() -> bool:
             sessions = db_rows(edge, FittingRoomSession)
@@ -194,7 +195,7 @@ def test_a_profile_arriving_later_is_pushed_to_the_shoppers_mirror(tmp_path: Pat
             assert ws.receive_json()["data"]["shopper"] is None
             know_shopper(edge, phone, "member-9", {"shoes": "39"})
             assert edge.client.portal is not None
-            edge.client.portal.call(edge.service.bus.publish, "profile", phone)
+            edge.client.portal.call(edge.service.bus.publish, PROFILE_ARRIVED, phone)
             pushed = ws.receive_json()
             while pushed["data"]["shopper"] is None:
                 pushed = ws.receive_json()

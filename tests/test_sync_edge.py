@@ -13,6 +13,7 @@ import pytest
 from edge.catalog.model import load_catalog
 from edge.config import DEMO_CATALOG
 from edge.presence.events import EventType, PresenceEvent
+from edge.topics import PRESENCE
 from tests.broker import free_port
 from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
 from tests.conftest import require
@@ -99,13 +100,13 @@ def test_the_edge_and_the_centre_exchange_events_catalog_profiles_and_erasures(
         # A shopper with the app walks in: the edge fetches their profile before any fitting room.
         # Published on the service's event loop, as the presence pipeline does.
         entered = PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, "entrance", device=PHONE)
-        edge.client.portal.call(service.bus.publish, "presence", entered)  # type: ignore[union-attr]
-        profile = eventually(lambda: service.cloud_sync.profiles.profile_for_device(PHONE), timeout=30)
+        edge.client.portal.call(service.bus.publish, PRESENCE, entered)  # type: ignore[union-attr]
+        profile = eventually(lambda: edge.sync.profiles.profile_for_device(PHONE), timeout=30)
         assert profile.member_id == "m-77" and dict(profile.preferred_sizes) == {"tops": "M"}
 
         # Erasure: the edge drops its copy.
         assert server.admin("DELETE", "/v1/profiles/m-77").status_code == 204
-        worker = service.cloud_sync.worker
+        worker = edge.sync.worker
         assert worker is not None
         edge.client.portal.call(worker.erasures_once)  # type: ignore[union-attr]  # instead of the 15 s poll
-        assert service.cloud_sync.profiles.profile_for_device(PHONE) is None
+        assert edge.sync.profiles.profile_for_device(PHONE) is None

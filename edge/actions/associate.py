@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from edge.sessions.manager import ROOM_CHANGED, TASKS_CHANGED, SessionManager
+from edge.fitting_rooms.manager import SessionManager
 from edge.storage.models import Task
 from edge.storage.tasks import claim_task, complete_task
+from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 
 __all__ = ["claim", "complete"]
 

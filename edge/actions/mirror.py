@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from edge.catalog.model import Catalog
 from edge.errors import Conflict, Invalid, PaymentRefused
+from edge.fitting_rooms.manager import SessionManager
 from edge.payments import PaymentDeclined, PaymentProvider, PaymentResult
-from edge.sessions.manager import SessionManager
 from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import ItemDescription, PurchaseLine, TaskStatus
 from edge.storage.tasks import (

@@ -9,12 +9,10 @@ from edge.suggest.engine import (
     availability_of,
     variants_of,
 )
-from edge.suggest.profile import NoProfiles, ProfileLookup, ShopperProfile
+from edge.suggest.profile import ShopperProfile
 
 __all__ = [
     "Availability",
-    "NoProfiles",
-    "ProfileLookup",
     "Reason",
     "ShopperProfile",
     "Suggester",

@@ -1,16 +1,14 @@
-"""A known shopper's profile as suggestions and the console see it, and how the edge looks one up.
+"""A known shopper's profile as suggestions and the console see it.
 
-The profiles come from the central store (cloud-sync issue): whoever fetches them implements
-``ProfileLookup`` and hands it to the web layer. Until then ``NoProfiles`` knows nobody.
+The profiles come from the central store; how the edge looks one up is the port ``edge.ports.ProfileLookup``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
-__all__ = ["NoProfiles", "ProfileLookup", "ShopperProfile"]
+__all__ = ["ShopperProfile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +20,3 @@ class ShopperProfile:
     preferred_sizes: Mapping[str, str] = field(default_factory=dict)  # category value -> size label
     favourite_colours: tuple[str, ...] = ()
     favourite_brands: tuple[str, ...] = ()
-
-
-class ProfileLookup(Protocol):
-    def profile_for_device(self, device: str) -> ShopperProfile | None:
-        """The profile of the shopper whose phone is ``device`` (a presence device id), if known."""
-        ...
-
-
-class NoProfiles:
-    """The lookup used when no profile source is configured: every shopper is anonymous."""
-
-    def profile_for_device(self, device: str) -> ShopperProfile | None:
-        return None

@@ -1,8 +1,10 @@
-"""The app factory: ``create_app(service)`` builds the edge's FastAPI app around one ``EdgeService``.
+"""The app factory: ``create_app(...)`` builds the edge's FastAPI app around the parts the composition
+root (``edge.compose``) hands it.
 
 No module-level app or service: tests build as many as they like, each with its own broker and database.
-The app's lifespan starts the service and stops it (uvicorn runs the lifespan on start and on SIGINT /
-SIGTERM). Other parts of the edge add their routers here.
+The app's lifespan starts the edge and stops it (uvicorn runs the lifespan on start and on SIGINT /
+SIGTERM); while it runs, the live hub follows the bus so mirrors and the console are pushed each change.
+The web layer runs nothing of the edge itself: sessions, ingest and cloud sync run without it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from cloud_sync import edge_hookup as cloud_sync_hookup
-from edge.web import errors, fitting_rooms, ops, pages, rooms
+from edge.fitting_rooms.manager import SessionManager
+from edge.fitting_rooms.metrics import RoomMetrics
+from edge.payments import PayAtBagDesk, PaymentProvider
+from edge.ports import ProfileLookup, SyncStatusSource
+from edge.web import associate_api, errors, live, media, mirror_api, ops, pages, rooms, sync
+from edge.web.context import RoomsContext
 
 if TYPE_CHECKING:
     from edge.service import EdgeService
@@ -22,15 +28,28 @@ if TYPE_CHECKING:
 __all__ = ["create_app"]
 
 
-def create_app(service: EdgeService) -> FastAPI:
-    """The edge's web app. Its lifespan calls ``service.start()`` and ``service.stop()``."""
+def create_app(
+    service: EdgeService,
+    *,
+    manager: SessionManager,
+    room_metrics: RoomMetrics,
+    profiles: ProfileLookup,
+    sync_status: SyncStatusSource,
+    payments: PaymentProvider | None = None,
+) -> FastAPI:
+    """The edge's web app. Its lifespan calls ``service.start()`` and ``service.stop()``; the mirror and
+    associate routes share one ``RoomsContext`` (``app.state.rooms``)."""
+    hub = live.LiveHub()
+    room_metrics.count_live_connections(lambda: hub.connections)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await service.start()
+        detach = hub.attach(service.bus)
         try:
             yield
         finally:
+            detach()
             await service.stop()
 
     # The schema stays at /openapi.json; FastAPI's /docs and /redoc pages load their scripts from a CDN,
@@ -42,10 +61,28 @@ def create_app(service: EdgeService) -> FastAPI:
         redoc_url=None,
     )
     app.state.service = service
+    app.state.rooms = RoomsContext(
+        layout=service.layout,
+        db=service.db,
+        catalog=service.catalogs,
+        manager=manager,
+        profiles=profiles,
+        payments=payments or PayAtBagDesk(),
+        presence=service.engine.snapshot,
+        metrics=room_metrics,
+    )
+    app.state.live = hub
+    app.state.sync_status = sync_status
     errors.install(app)  # domain errors (edge.errors) -> HTTP status and message
-    app.include_router(ops.router)
-    app.include_router(rooms.router)
-    app.include_router(pages.router)
-    fitting_rooms.register(app, service)  # mirror, associate, live and media routes; session wiring
-    cloud_sync_hookup.register(app, service)  # /api/sync/status
+    for router in (
+        ops.router,
+        rooms.router,
+        pages.router,
+        mirror_api.router,
+        associate_api.router,
+        live.router,
+        media.router,
+        sync.router,
+    ):
+        app.include_router(router)
     return app

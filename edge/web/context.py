@@ -18,16 +18,16 @@ from sqlmodel import Session, col, select
 from edge.catalog.model import Catalog
 from edge.catalog.source import CatalogSource
 from edge.errors import NotFound
+from edge.fitting_rooms.manager import SessionManager
+from edge.fitting_rooms.metrics import RoomMetrics
 from edge.layout import Layout, RoomKind
 from edge.payments import PaymentProvider
+from edge.ports import ProfileLookup
 from edge.presence.snapshot import RoomPresence
-from edge.sessions.manager import SessionManager
 from edge.storage.models import Associate, Task, TaskStatus
 from edge.storage.tasks import purchases_of_session, requests_of_session
 from edge.suggest import ShopperProfile, Suggester, variants_of
-from edge.suggest.profile import ProfileLookup
 from edge.web.auth import SignInThrottle
-from edge.web.room_metrics import RoomMetrics
 from edge.web.schemas import (
     ItemCard,
     PurchaseItem,

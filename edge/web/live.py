@@ -26,8 +26,8 @@ from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
 from edge.bus import EventBus
-from edge.sessions.manager import ROOM_CHANGED, TASKS_CHANGED
 from edge.storage.tasks import list_active_tasks
+from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 from edge.web.auth import COOKIE_NAME, MirrorTokenCheck, associate_for_token, check_mirror_token
 from edge.web.context import build_room_view, rooms_context, tasks_view
 
@@ -47,7 +47,7 @@ class LiveHub:
     def attach(self, bus: EventBus) -> Callable[[], None]:
         """Subscribe to the bus; returns a function that unsubscribes."""
         offs = [
-            bus.subscribe(ROOM_CHANGED, lambda _t, room_id: self.room_changed(str(room_id))),
+            bus.subscribe(ROOM_CHANGED, lambda _t, room_id: self.room_changed(room_id)),
             bus.subscribe(TASKS_CHANGED, lambda _t, _p: self.tasks_changed()),
         ]
 

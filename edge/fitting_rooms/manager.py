@@ -3,8 +3,8 @@ changes to the database (with outbox rows, one transaction per batch) and says w
 
 Thread model: every method takes one lock, so the machine and its rows change together and in order.
 Callers run the methods off the event loop (a single-thread executor for presence, the thread pool for
-HTTP); ``notify(topic, payload)`` must therefore be thread-safe (the wiring passes one that hops onto
-the loop). Topics: ``"room_changed"`` (room id) and ``"tasks_changed"`` (None).
+HTTP); ``notify(topic, payload)`` must therefore be thread-safe (the worker passes one that hops onto
+the loop). Topics: ``edge.topics.ROOM_CHANGED`` (room id) and ``TASKS_CHANGED`` (None).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from edge.bus import Topic
 from edge.catalog.source import CatalogSource
 from edge.presence.events import PresenceEvent
 from edge.sessions.changes import SessionChange, SessionEnded
@@ -26,14 +27,24 @@ from edge.sessions.machine import FittingRooms, OpenSession
 from edge.storage.fitting_rooms import MemberOf, apply_session_changes, load_open_sessions
 from edge.storage.models import FittingRoomSession
 from edge.storage.tasks import forget_member
+from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 
-__all__ = ["ROOM_CHANGED", "TASKS_CHANGED", "Notify", "RoomAction", "RoomSnapshot", "SessionManager"]
+__all__ = ["Notify", "RoomAction", "RoomSnapshot", "SessionManager"]
 
 log = logging.getLogger(__name__)
 
-ROOM_CHANGED = "room_changed"
-TASKS_CHANGED = "tasks_changed"
-Notify = Callable[[str, Any], None]
+T = TypeVar("T")
+
+
+class Notify(Protocol):
+    """Says a room or the task list changed: a bus topic and its payload (thread-safe)."""
+
+    def __call__(self, topic: Topic[T], payload: T, /) -> None: ...
+
+
+def _nobody(topic: Topic[T], payload: T, /) -> None:
+    """The ``Notify`` of a manager nobody listens to yet."""
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +73,8 @@ class RoomAction:
 
 
 class SessionManager:
+    """The fitting rooms' sessions, kept in memory and on disk together (see the module docstring)."""
+
     def __init__(
         self,
         *,
@@ -70,7 +83,7 @@ class SessionManager:
         catalog: CatalogSource,
         store_id: str,
         member_of: MemberOf = lambda _device: None,
-        notify: Notify = lambda _topic, _payload: None,
+        notify: Notify = _nobody,
         on_session_ended: Callable[[SessionEnded], None] = lambda _ended: None,
     ) -> None:
         self._machine = machine

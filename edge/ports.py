@@ -1,12 +1,56 @@
-"""What ``GET /api/sync/status`` says: the sync worker's state and the ledger's counts."""
+"""Where plug-ins meet the edge: the small protocols (and the data they carry) that the edge's parts
+depend on instead of on whoever implements them. The composition root (``edge.compose``) hands each
+part its implementations; nothing else in the edge imports a plug-in.
+
+- ``ProfileLookup``: known shoppers' profiles by phone (cloud sync's profile directory; ``NoProfiles``
+  when nobody is known).
+- ``SyncStatusSource``: what ``GET /api/sync/status`` answers (``SyncStatus``; cloud sync's worker and
+  ledger).
+- ``ReplaceableCatalog``: the catalog in use now, which a plug-in may replace while the edge runs (cloud
+  sync's catalog pulls).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-__all__ = ["SyncStatus", "WorkerState"]
+from edge.catalog.model import Catalog
+from edge.suggest.profile import ShopperProfile
+
+__all__ = [
+    "NoProfiles",
+    "ProfileLookup",
+    "ReplaceableCatalog",
+    "SyncStatus",
+    "SyncStatusSource",
+    "WorkerState",
+]
+
+
+class ProfileLookup(Protocol):
+    def profile_for_device(self, device: str) -> ShopperProfile | None:
+        """The profile of the shopper whose phone is ``device`` (a presence device id), if known."""
+        ...
+
+
+class NoProfiles:
+    """The lookup used when no profile source is configured: every shopper is anonymous."""
+
+    def profile_for_device(self, device: str) -> ShopperProfile | None:
+        return None
+
+
+class ReplaceableCatalog(Protocol):
+    def current(self) -> Catalog:
+        """The catalog to use now; cheap (callers call it per request)."""
+        ...
+
+    def replace(self, catalog: Catalog) -> None:
+        """Use ``catalog`` from now on (readers see the old one or the new one, never a mix)."""
+        ...
 
 
 class WorkerState(StrEnum):
@@ -40,3 +84,9 @@ class SyncStatus(BaseModel):
     batch_size: int | None = Field(default=None, description="Events per batch now (halved on HTTP 413)")
     last_pull: float | None = Field(default=None, description="Unix time of the last catalog and stock pull")
     profiles_cached: int | None = Field(default=None, description="Shopper profiles held in memory")
+
+
+class SyncStatusSource(Protocol):
+    def sync_status(self) -> SyncStatus:
+        """Blocking (reads the database): the sync worker's state and the ledger's counts now."""
+        ...

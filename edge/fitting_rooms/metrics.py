@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from edge.sessions.changes import SessionEnded
+
 __all__ = ["RoomMetrics"]
 
 # Seconds: associates answer in tens of seconds to a few minutes.
@@ -17,7 +19,9 @@ _RESPONSE_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 3600.0)
 
 
 class RoomMetrics:
-    def __init__(self, registry: CollectorRegistry, *, live_connections: Callable[[], int]) -> None:
+    """One set per edge (registering twice in one registry is an error: the composition root builds it)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
         self.task_claim_seconds = Histogram(
             "fitroom_task_claim_seconds",
             "Time from a task's creation to an associate claiming it",
@@ -44,4 +48,12 @@ class RoomMetrics:
         self.live_connections = Gauge(
             "fitroom_live_connections", "Open mirror and console WebSockets", registry=registry
         )
-        self.live_connections.set_function(lambda: float(live_connections()))
+
+    def count_live_connections(self, connections: Callable[[], int]) -> None:
+        """Read the gauge of open WebSockets from ``connections()`` at each scrape (the web app's hub)."""
+        self.live_connections.set_function(lambda: float(connections()))
+
+    def session_ended(self, ended: SessionEnded) -> None:
+        """The session manager's ``on_session_ended``: count the session and its go-back items."""
+        self.sessions_ended.inc()
+        self.go_back_items.inc(len(ended.leftovers))

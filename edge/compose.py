@@ -1,0 +1,263 @@
+"""The composition root: ``build_edge(settings)`` builds one store's whole edge, and ``fitroom-edge run``
+serves it.
+
+This is the one place that knows every part and connects them: storage (the database engine), ingest
+(MQTT adapter, decoders, pipeline), presence, the fitting-room sessions and their worker, cloud sync (its
+worker runs when ``FITROOM_CENTRAL_URL`` and ``FITROOM_STORE_KEY`` are set) and the web app. Parts meet
+through the bus (``edge.topics``) and the ports (``edge.ports``); none of them builds another.
+``build_headless`` builds the same edge without the web app: sessions, ingest and sync run all the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from types import FrameType
+
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from cloud_sync.edge_hookup import CloudSync
+from cloud_sync.sync_metrics import SyncCollector
+from cloud_sync.worker import SyncConfig
+from edge.bus import EventBus
+from edge.catalog.model import Catalog, load_catalog
+from edge.catalog.source import FixedCatalog
+from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
+from edge.fitting_rooms.manager import SessionManager
+from edge.fitting_rooms.metrics import RoomMetrics
+from edge.fitting_rooms.worker import SessionWorker
+from edge.ingest.deadletter import SqlDeadLetterSink
+from edge.ingest.mqtt import MqttIngest
+from edge.ingest.pipeline import IngestPipeline
+from edge.layout import Layout, LayoutError, load_layout
+from edge.metrics import EdgeMetrics
+from edge.payments import PaymentProvider
+from edge.presence import PresenceEngine
+from edge.service import EdgeService, OffLoopDeadLetters
+from edge.sessions.machine import FittingRooms
+from edge.storage.db import make_engine
+from edge.web.app import create_app
+
+__all__ = [
+    "Edge",
+    "HeadlessEdge",
+    "StartupError",
+    "add_arguments",
+    "build_edge",
+    "build_headless",
+    "main",
+]
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The edge cannot start with this configuration; the message says which setting and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessEdge:
+    """One store's edge without its web app. ``await service.start()`` / ``stop()`` run all of it."""
+
+    service: EdgeService
+    sessions: SessionWorker
+    room_metrics: RoomMetrics
+    sync: CloudSync
+
+
+@dataclass(frozen=True, slots=True)
+class Edge(HeadlessEdge):
+    """One store's whole edge; serving ``app`` (its lifespan) starts and stops ``service``."""
+
+    app: FastAPI
+
+
+def build_headless(
+    settings: EdgeSettings,
+    *,
+    layout: Layout | None = None,
+    catalog: Catalog | None = None,
+) -> HeadlessEdge:
+    """Every part but the web app; raises ``StartupError`` naming the setting when the layout or catalog is
+    bad. Nothing runs until ``service.start()``."""
+    layout = layout if layout is not None else _load_layout(settings)
+    catalogs = FixedCatalog(catalog if catalog is not None else _load_catalog(settings))
+    db = make_engine(settings.db_url)
+    metrics = EdgeMetrics()
+    engine = PresenceEngine(layout)
+    bus = EventBus()
+    # Sampled (a few per kind per minute), buffered in memory and written by the service's task in a thread.
+    dead_letters = SqlDeadLetterSink(db, batch_size=1_000_000)
+    pipeline = IngestPipeline(layout, engine, metrics=metrics, dead_letters=OffLoopDeadLetters(dead_letters))
+    endpoint = settings.mqtt_endpoint()
+    mqtt = MqttIngest(
+        host=endpoint.host,
+        port=endpoint.port,
+        tls=endpoint.tls,
+        username=endpoint.username,
+        password=endpoint.password,
+        ca_file=str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None,
+        client_id=settings.client_id_for(layout.store.id),
+        subscriptions=pipeline.subscriptions(),
+        queue_size=settings.queue_size,
+        on_dropped=metrics.count_dropped,
+        keepalive_s=settings.mqtt_keepalive_s,
+    )
+    service = EdgeService(
+        settings=settings,
+        layout=layout,
+        catalog=catalogs,
+        db=db,
+        metrics=metrics,
+        engine=engine,
+        bus=bus,
+        dead_letters=dead_letters,
+        pipeline=pipeline,
+        mqtt=mqtt,
+    )
+
+    # Cloud sync first: it follows presence before the sessions do, as it always has.
+    sync = CloudSync(db=db, bus=bus, catalog=catalogs, config=_sync_config(settings, layout))
+    metrics.registry.register(SyncCollector(sync.status))
+    service.on_startup(sync.on_startup)
+    if sync.worker is not None:
+        service.add_task("cloud-sync", sync.worker.run)
+
+    room_metrics = RoomMetrics(metrics.registry)
+    profiles = sync.profiles
+
+    def member_of(device: str) -> str | None:
+        profile = profiles.profile_for_device(device)
+        return profile.member_id if profile is not None else None
+
+    manager = SessionManager(
+        machine=FittingRooms(
+            [r.id for r in layout.fitting_rooms],
+            idle_timeout_s=settings.session_idle_s,
+            resume_grace_s=max(30.0, 1.5 * layout.presence.exit_timeout_s),
+        ),
+        engine=db,
+        catalog=catalogs,
+        store_id=layout.store.id,
+        member_of=member_of,
+        on_session_ended=room_metrics.session_ended,
+    )
+    sessions = SessionWorker(manager, bus)
+    service.on_startup(sessions.start)
+    service.on_shutdown(sessions.stop)
+    service.add_task("fitting-rooms-tick", sessions.tick_forever)
+    return HeadlessEdge(service=service, sessions=sessions, room_metrics=room_metrics, sync=sync)
+
+
+def build_edge(
+    settings: EdgeSettings,
+    *,
+    layout: Layout | None = None,
+    catalog: Catalog | None = None,
+    payments: PaymentProvider | None = None,
+) -> Edge:
+    """The whole edge: ``build_headless`` and the web app around it (``payments`` defaults to paying at
+    the bag desk). Raises ``StartupError`` like ``build_headless``."""
+    headless = build_headless(settings, layout=layout, catalog=catalog)
+    app = create_app(
+        headless.service,
+        manager=headless.sessions.manager,
+        room_metrics=headless.room_metrics,
+        profiles=headless.sync.profiles,
+        sync_status=headless.sync,
+        payments=payments,
+    )
+    return Edge(
+        service=headless.service,
+        sessions=headless.sessions,
+        room_metrics=headless.room_metrics,
+        sync=headless.sync,
+        app=app,
+    )
+
+
+def _sync_config(settings: EdgeSettings, layout: Layout) -> SyncConfig | None:
+    key = settings.store_key.get_secret_value() if settings.store_key else ""
+    if settings.central_url and key:
+        return SyncConfig(central_url=settings.central_url, store_key=key, store_id=layout.store.id)
+    if settings.central_url:
+        log.warning("FITROOM_CENTRAL_URL is set but FITROOM_STORE_KEY is not: cloud sync is off")
+    return None
+
+
+def _load_layout(settings: EdgeSettings) -> Layout:
+    if settings.layout is None:
+        raise StartupError("FITROOM_LAYOUT (--layout): a store layout is required")
+    try:
+        return load_layout(settings.layout)
+    except LayoutError as exc:
+        raise StartupError(f"FITROOM_LAYOUT (--layout): {exc}") from None
+
+
+def _load_catalog(settings: EdgeSettings) -> Catalog:
+    if settings.catalog is None:
+        log.warning("no catalog configured (FITROOM_CATALOG): rooms will show EPC and GTIN only")
+        return Catalog()
+    try:
+        return load_catalog(settings.catalog)
+    except (OSError, ValidationError) as exc:
+        raise StartupError(f"FITROOM_CATALOG (--catalog): {settings.catalog}: {exc}") from None
+
+
+# -- fitroom-edge run ------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``fitroom-edge run``; each overrides its ``FITROOM_*`` environment variable."""
+    parser.add_argument("--layout", help="store layout TOML (FITROOM_LAYOUT)")
+    parser.add_argument("--host", help="address to serve on (FITROOM_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to serve on (FITROOM_PORT, default 8000)")
+    parser.add_argument("--mqtt-url", dest="mqtt_url", help="broker URL (FITROOM_MQTT_URL)")
+    parser.add_argument("--db-url", dest="db_url", help="database URL (FITROOM_DB_URL)")
+    parser.add_argument("--catalog", help="catalog JSON (FITROOM_CATALOG)")
+
+
+def build(args: argparse.Namespace) -> Edge:
+    """Settings from the environment and flags, then the edge; raises SettingsError / StartupError."""
+    settings = load_settings({key: getattr(args, key, None) for key in FLAGS})
+    return build_edge(settings)
+
+
+def main(args: argparse.Namespace) -> int:
+    """``fitroom-edge run``: serve until SIGINT/SIGTERM. Exit 2 on bad settings, before anything starts."""
+    import uvicorn
+
+    try:
+        edge = build(args)
+    except (SettingsError, StartupError) as exc:
+        print(f"fitroom-edge: {exc}", file=sys.stderr)
+        return 2
+    settings = edge.service.settings
+    config = uvicorn.Config(
+        edge.app,
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        log_config=None,  # keep our logging set-up
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to whatever handler was
+    # there before it. Installing a no-op one first makes a signalled, clean stop exit 0.
+    previous = {sig: signal.signal(sig, _ignore_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    except SystemExit as exc:  # uvicorn exits this way when it cannot bind
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if server.started else 1
+
+
+def _ignore_signal(_sig: int, _frame: FrameType | None) -> None:
+    return None
