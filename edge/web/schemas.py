@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from edge.storage.models import TaskKind, TaskStatus
+
 __all__ = [
     "AssociateLogin",
     "AssociatePublic",
@@ -102,7 +104,7 @@ class RequestPublic(BaseModel):
     name: str | None
     size: str | None
     colour: str | None
-    status: Literal["open", "claimed", "done", "cancelled"]
+    status: TaskStatus
     associate_first_name: str | None
     created_at: float
 
@@ -191,7 +193,7 @@ class EmailSaved(BaseModel):
 
 class HelpCallPublic(BaseModel):
     id: int
-    status: Literal["open", "claimed", "done", "cancelled"]
+    status: TaskStatus
 
 
 class AssociateLogin(_In):
@@ -211,12 +213,12 @@ class LoginResult(BaseModel):
 
 class TaskPublic(BaseModel):
     id: int
-    kind: Literal["size_request", "bag", "go_back", "help"]
+    kind: TaskKind
     room_id: str
     room_name: str
     created_at: float
     age_s: float
-    status: Literal["open", "claimed", "done", "cancelled"]
+    status: TaskStatus
     claimed_by: str | None = Field(description="First name of the associate who claimed it")
     claim_s: float | None = Field(default=None, description="Response time: claimed_at - created_at")
     complete_s: float | None = Field(default=None, description="Response time: completed_at - created_at")
