@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
 from fastapi import Request, WebSocket
 from sqlalchemy.engine import Engine
@@ -138,7 +138,7 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
                         name=detail.get("name"),
                         size=detail.get("size"),
                         colour=detail.get("colour"),
-                        status=cast(Any, task.status),
+                        status=task.status,
                         associate_first_name=names.get(task.claimed_by or ""),
                         created_at=task.created_at,
                     )
@@ -196,12 +196,12 @@ def task_public(
 
     return TaskPublic(
         id=_id(task.id),
-        kind=cast(Any, task.kind),
+        kind=task.kind,
         room_id=task.room_id,
         room_name=room_names.get(task.room_id, task.room_id),
         created_at=task.created_at,
         age_s=round(max(0.0, now - task.created_at), 1),
-        status=cast(Any, task.status),
+        status=task.status,
         claimed_by=first_names.get(task.claimed_by or ""),
         claim_s=since_created(task.claimed_at),
         complete_s=since_created(task.completed_at),

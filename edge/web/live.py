@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,10 +25,13 @@ from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
 from edge.bus import EventBus
+from edge.errors import DomainError, Forbidden
 from edge.storage.tasks import list_active_tasks
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
-from edge.web.auth import COOKIE_NAME, MirrorTokenCheck, associate_for_token, check_mirror_token
+from edge.web.auth import COOKIE_NAME
 from edge.web.context import build_room_view, rooms_context, tasks_view
+from edge.web.deps import associate_from, authorize_mirror
+from edge.web.errors import status_of
 
 __all__ = ["LiveHub", "router"]
 
@@ -132,16 +134,10 @@ async def _serve(ws: WebSocket, changed: asyncio.Event, push: Callable[[], Await
 @router.websocket("/ws/mirror/{room_id}")
 async def mirror_socket(ws: WebSocket, room_id: str) -> None:
     ctx = rooms_context(ws)
-    token = ws.query_params.get("token")
-    outcome = await run_in_threadpool(check_mirror_token, ctx.db, room_id=room_id, token=token)
-    if outcome is MirrorTokenCheck.UNKNOWN:
-        await _deny(ws, 401, "a valid mirror device token is required")
-        return
-    if outcome is MirrorTokenCheck.OTHER_ROOM:
-        await _deny(ws, 403, "this token belongs to another room")
-        return
-    if not ctx.manager.has_room(room_id):
-        await _deny(ws, 404, f"no fitting room {room_id!r} in this store")
+    try:  # the same checks, errors and messages as the mirror's HTTP routes
+        await run_in_threadpool(authorize_mirror, ctx, room_id, ws.query_params.get("token"))
+    except DomainError as exc:
+        await _deny(ws, status_of(exc), str(exc))
         return
     await ws.accept()
     hub = _hub(ws)
@@ -168,14 +164,12 @@ def _same_origin(ws: WebSocket) -> bool:
 async def associate_socket(ws: WebSocket) -> None:
     ctx = rooms_context(ws)
     token = ws.cookies.get(COOKIE_NAME) or ws.query_params.get("token")
-    if not _same_origin(ws):
-        await _deny(ws, 403, "cross-origin connection refused")
-        return
-    associate = (
-        await run_in_threadpool(associate_for_token, ctx.db, token, now=time.time()) if token else None
-    )
-    if associate is None:
-        await _deny(ws, 401, "sign in as an associate first")
+    try:
+        if not _same_origin(ws):
+            raise Forbidden("cross-origin connection refused")
+        await run_in_threadpool(associate_from, ctx, token, None)
+    except DomainError as exc:
+        await _deny(ws, status_of(exc), str(exc))
         return
     await ws.accept()
     hub = _hub(ws)
