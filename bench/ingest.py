@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ingest_workers import TAGS, bare_main, edge_main, publisher_main  # noqa: E402
 
-from tests.broker import Mosquitto  # noqa: E402  (the same private broker the tests use)
+from simulators.mosquitto import Mosquitto  # noqa: E402  (the same private broker the tests use)
 
 # -- the controller --------------------------------------------------------------------------------
 

@@ -8,10 +8,10 @@ import argparse
 import sys
 
 from edge.config import SettingsError, load_settings
+from edge.credentials import issue_mirror_token
 from edge.layout import RoomKind, load_layout
 from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade
-from edge.web.auth import issue_mirror_token
 
 __all__ = ["add_arguments", "main"]
 

@@ -9,9 +9,9 @@ import getpass
 import sys
 
 from edge.config import SettingsError, load_settings
+from edge.credentials import add_associate
 from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade
-from edge.web.auth import add_associate
 
 __all__ = ["add_arguments", "main"]
 

@@ -32,9 +32,9 @@ import uvicorn
 from cloud_sync.demo import DemoCentral
 from edge.compose import build_edge
 from edge.config import DEMO_CATALOG, load_settings
+from edge.credentials import add_associate, issue_mirror_token
 from edge.layout import Layout, load_layout
 from edge.service import EdgeService
-from edge.web.auth import add_associate, issue_mirror_token
 from simulators.associates import AssociateProfile, Pace, run_associates
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
 from simulators.formats import IBEACON_APP_UUID

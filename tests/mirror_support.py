@@ -18,10 +18,10 @@ from cloud_sync.edge_hookup import CloudSync
 from edge.catalog.model import Sku, Style
 from edge.compose import build_edge
 from edge.config import EdgeSettings
+from edge.credentials import add_associate, issue_mirror_token
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
 from edge.service import EdgeService
-from edge.web.auth import add_associate, issue_mirror_token
 from edge.web.context import RoomsContext
 from tests.broker import free_port
 from tests.conftest import DEMO_LAYOUT

@@ -12,9 +12,10 @@ from sqlmodel import Session, select
 from starlette.testclient import WebSocketDenialResponse
 
 from cloud_sync import wire
+from edge.credentials import add_associate, hash_pin, verify_pin
 from edge.reads import BleSighting
 from edge.storage.models import Associate, Task
-from edge.web.auth import COOKIE_NAME, add_associate, hash_pin, verify_pin
+from edge.web.auth import COOKIE_NAME
 from tests.mirror_support import MirrorEdge, mirror_edge
 
 

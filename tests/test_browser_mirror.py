@@ -24,8 +24,8 @@ from sqlmodel import Session, select
 
 from edge.catalog.model import Catalog, Sku, Style, load_catalog
 from edge.config import DEMO_CATALOG
+from edge.credentials import add_associate, issue_mirror_token
 from edge.storage.models import EmailList, MirrorDevice
-from edge.web.auth import add_associate, issue_mirror_token
 from simulators.script import ScriptedStore
 from tests.broker import Mosquitto
 from tests.conftest import DEMO_LAYOUT, ROOT, require

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge.config import DEMO_CATALOG
-from edge.web.auth import issue_mirror_token
+from edge.credentials import issue_mirror_token
 from tests.broker import Mosquitto
 from tests.conftest import DEMO_LAYOUT
 from tests.live_edge import LiveEdge, edge_settings, live_edge

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from catalog.model import Style
 from cloud_sync.central.models import CatalogSku, CatalogStyle, CoPurchase, OnlineStock, StoreStock
 from cloud_sync.central.sql import bump_versions, insert_for
 from cloud_sync.wire import CatalogPage, StockPage, StockRow
-from edge.catalog.model import Style
 
 __all__ = ["pull_catalog", "pull_stock", "upsert_online_stock", "upsert_store_stock", "upsert_styles"]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from catalog.model import load_catalog
 from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
 from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.models import Store
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import StoreExists, create_store, rotate_key
-from edge.catalog.model import load_catalog
 
 __all__ = ["main"]
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func
 from sqlmodel import col, delete, select
 
+from catalog.model import Style
 from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
 from cloud_sync.central.deps import AdminDep, SessionDep, SettingsDep
 from cloud_sync.central.erasure import erase_member
@@ -21,7 +22,6 @@ from cloud_sync.central.models import Beacon, Erasure, Profile, Store, SyncEvent
 from cloud_sync.central.profiles import profile_view
 from cloud_sync.central.stores import StoreExists, create_store
 from cloud_sync.wire import IngestAck, ShopperProfile
-from edge.catalog.model import Style
 
 __all__ = ["router"]
 

@@ -93,8 +93,9 @@ class _DirectClient(paho.Client):
 
     For every message paho first matches the topic against per-topic callbacks (``message_callback_add``),
     decoding the topic twice on the way. We never register any, and that work alone cost about a tenth
-    of paho's thread per message in ``bench/ingest.py --profile``. The override is paho 2.x's own hook
-    (``paho-mqtt<3`` is pinned); everything else, acknowledgements included, is paho's.
+    of paho's thread per message in ``bench/ingest.py --profile``. The override is paho 2.2's own private
+    hook, so the pin is that minor release and ``tests/test_paho_contract.py`` fails if paho renames it,
+    changes its signature or stops calling it; everything else, acknowledgements included, is paho's.
     """
 
     def _handle_on_message(self, message: paho.MQTTMessage) -> None:

@@ -1,7 +1,7 @@
 """Who may use the edge: associates (PIN hash), their sign-ins (token hash) and mirror devices (token
 hash, bound to one room). Keyword-only functions over a SQLModel ``Session``; none commits.
 
-Hashing is the caller's (``edge.web.auth``); these functions only store and find hashes.
+Hashing is the caller's (``edge.credentials``); these functions only store and find hashes.
 """
 
 from __future__ import annotations

@@ -1,0 +1,87 @@
+"""Catalog data model and its JSON file form.
+
+The file (``edge/data/demo_catalog.json`` for the demo, or pulled from the central store) is:
+``{"styles": [Style...], "stock": [StockLevel...], "co_purchases": [[style_a, style_b, count]...]}``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Catalog", "Category", "Sku", "StockLevel", "Style", "load_catalog"]
+
+GTIN14 = Field(pattern=r"^\d{14}$", description="GTIN-14, the key that links an EPC to its SKU")
+
+
+class Category(StrEnum):
+    TOPS = "tops"
+    DRESSES = "dresses"
+    TROUSERS = "trousers"
+    OUTERWEAR = "outerwear"
+    SHOES = "shoes"
+    BAGS = "bags"
+    ACCESSORIES = "accessories"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sku(_Frozen):
+    gtin: str = GTIN14
+    size: str = Field(description="Size label as printed on the garment ('M', '38', 'One size')")
+    colour: str = Field(description="Colour name shown to shoppers")
+    colour_hex: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Swatch colour")
+
+
+class Style(_Frozen):
+    id: str = Field(min_length=1, description="Style number")
+    name: str
+    brand: str
+    category: Category
+    price_cents: int = Field(ge=0)
+    currency: str = Field(default="EUR", min_length=3, max_length=3)
+    description: str = ""
+    image: str = Field(default="", description="Image path or URL served by the edge")
+    skus: tuple[Sku, ...] = Field(min_length=1)
+
+
+class StockLevel(_Frozen):
+    gtin: str = GTIN14
+    floor: int = Field(default=0, ge=0, description="Units on the sales floor of this store")
+    stockroom: int = Field(default=0, ge=0, description="Units in this store's stockroom")
+    online: int = Field(default=0, ge=0, description="Units available online (ship to home)")
+
+    @property
+    def in_store(self) -> int:
+        return self.floor + self.stockroom
+
+
+class Catalog(_Frozen):
+    styles: tuple[Style, ...] = ()
+    stock: tuple[StockLevel, ...] = ()
+    co_purchases: tuple[tuple[str, str, int], ...] = ()
+
+    @cached_property
+    def by_gtin(self) -> dict[str, tuple[Style, Sku]]:
+        return {sku.gtin: (style, sku) for style in self.styles for sku in style.skus}
+
+    @cached_property
+    def by_style(self) -> dict[str, Style]:
+        return {s.id: s for s in self.styles}
+
+    @cached_property
+    def stock_by_gtin(self) -> dict[str, StockLevel]:
+        return {s.gtin: s for s in self.stock}
+
+    def stock_of(self, gtin: str) -> StockLevel:
+        return self.stock_by_gtin.get(gtin) or StockLevel(gtin=gtin)
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read a catalog JSON file; raises pydantic's ValidationError naming the field at fault."""
+    return Catalog.model_validate_json(Path(path).read_bytes())
