@@ -1,6 +1,7 @@
 """Request dependencies of the edge's routes, as ``Annotated`` aliases (the central store's style):
-the shared rooms context, a database session per request, the calling mirror's room and the signed-in
-associate. Credential checks raise domain errors (``edge.errors``), mapped to 401/403/404 in one handler.
+the edge service, the shared rooms context, a database session per request, the calling mirror's room
+and the signed-in associate. Credential checks raise domain errors (``edge.errors``), mapped to
+401/403/404 in one handler.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import Depends, Header, Request
 from sqlmodel import Session
 
 from edge.errors import Forbidden, Unauthorized
+from edge.service import EdgeService
 from edge.web.auth import (
     COOKIE_NAME,
     MirrorTokenCheck,
@@ -27,11 +29,20 @@ __all__ = [
     "CurrentAssociate",
     "MirrorRoom",
     "RoomsDep",
+    "ServiceDep",
     "SessionDep",
     "associate_from",
     "authorize_mirror",
 ]
 
+
+
+def get_service(request: Request) -> EdgeService:
+    service: EdgeService = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[EdgeService, Depends(get_service)]
 RoomsDep = Annotated[RoomsContext, Depends(request_context)]
 
 

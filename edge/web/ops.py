@@ -7,14 +7,13 @@ broker outage that a restart cannot fix.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-if TYPE_CHECKING:
-    from edge.service import EdgeService
+from edge.web.deps import ServiceDep
 
 __all__ = ["Health", "router"]
 
@@ -33,8 +32,7 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-async def healthz(request: Request) -> Health:
-    service: EdgeService = request.app.state.service
+async def healthz(service: ServiceDep) -> Health:
     h = service.health()
     return Health(
         status="degraded" if h.status == "degraded" else "ok",
@@ -47,7 +45,6 @@ async def healthz(request: Request) -> Health:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(request: Request) -> Response:
+async def metrics(service: ServiceDep) -> Response:
     """Prometheus text exposition (``text/plain; version=0.0.4``)."""
-    service: EdgeService = request.app.state.service
     return Response(content=service.render_metrics(), media_type=PROMETHEUS_TEXT)

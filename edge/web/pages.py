@@ -17,7 +17,7 @@ import mimetypes
 from functools import lru_cache
 from pathlib import Path
 from string import Template
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
@@ -25,10 +25,9 @@ from starlette.concurrency import run_in_threadpool
 
 from edge.errors import NotFound
 from edge.layout import RoomKind
+from edge.service import EdgeService
 from edge.web.auth import MirrorTokenCheck, check_mirror_token
-
-if TYPE_CHECKING:
-    from edge.service import EdgeService
+from edge.web.deps import ServiceDep
 
 __all__ = ["STATIC_DIR", "TEMPLATE_DIR", "router"]
 
@@ -77,11 +76,6 @@ def _render(name: str, status_code: int = 200, **values: str) -> HTMLResponse:
     )
 
 
-def _service(request: Request) -> EdgeService:
-    service: EdgeService = request.app.state.service
-    return service
-
-
 def _error_page(service: EdgeService, status_code: int, title: str, message: str, hint: str) -> HTMLResponse:
     return _render(
         "error.html",
@@ -97,11 +91,10 @@ def _error_page(service: EdgeService, status_code: int, title: str, message: str
 
 @router.get("/mirror/{room_id}", response_class=HTMLResponse, include_in_schema=False)
 async def mirror_page(
-    room_id: str, request: Request, token: Annotated[str | None, Query(max_length=512)] = None
+    room_id: str, service: ServiceDep, token: Annotated[str | None, Query(max_length=512)] = None
 ) -> HTMLResponse:
     """The mirror of one fitting room. 401 page without a valid token, 403 for another room's token,
     404 for a room that is not a fitting room of this store's layout."""
-    service = _service(request)
     room = service.layout.room(room_id)
     if room is None or room.kind is not RoomKind.FITTING_ROOM:
         return _error_page(
@@ -148,10 +141,9 @@ async def mirror_page(
 
 @router.get("/associate", response_class=HTMLResponse, include_in_schema=False)
 async def associate_page(
-    request: Request, associate: Annotated[str | None, Query(max_length=64)] = None
+    service: ServiceDep, associate: Annotated[str | None, Query(max_length=64)] = None
 ) -> HTMLResponse:
     """The associate console: a sign-in form, then the live task queue. ``?associate=ID`` pre-fills the ID."""
-    service = _service(request)
     rooms = json.dumps({room.id: room.name for room in service.layout.rooms}, ensure_ascii=False)
     return _render(
         "associate.html", store_name=service.layout.store.name, prefill_id=associate or "", rooms=rooms

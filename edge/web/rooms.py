@@ -7,18 +7,14 @@ antenna or reader covering it is down, so its contents are unknown rather than e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from edge.catalog.model import Catalog
 from edge.errors import NotFound
 from edge.layout import Room
 from edge.presence.snapshot import RoomPresence
-
-if TYPE_CHECKING:
-    from edge.service import EdgeService
+from edge.web.deps import ServiceDep
 
 __all__ = ["RoomItemPublic", "RoomPublic", "router"]
 
@@ -75,25 +71,18 @@ def room_public(room: Room, presence: RoomPresence | None, catalog: Catalog) -> 
     )
 
 
-def _service(request: Request) -> EdgeService:
-    service: EdgeService = request.app.state.service
-    return service
-
-
 # Handlers are ``async``: they read the presence engine on the event loop thread, where it is updated,
 # never from the thread pool.
 @router.get("", response_model=list[RoomPublic])
-async def list_rooms(request: Request) -> list[RoomPublic]:
+async def list_rooms(service: ServiceDep) -> list[RoomPublic]:
     """Every room of the layout, in layout order."""
-    service = _service(request)
     snapshot = service.engine.snapshot()
     return [room_public(room, snapshot.get(room.id), service.catalog) for room in service.layout.rooms]
 
 
 @router.get("/{room_id}", response_model=RoomPublic, responses={404: {"description": "No such room"}})
-async def get_room(room_id: str, request: Request) -> RoomPublic:
+async def get_room(room_id: str, service: ServiceDep) -> RoomPublic:
     """One room; 404 with a message for a room the layout does not have."""
-    service = _service(request)
     room = service.layout.room(room_id)
     if room is None:
         raise NotFound(f"no room {room_id!r} in store {service.layout.store.id}")
