@@ -65,3 +65,18 @@ def test_json_columns_are_read_as_typed_documents(tmp_path: Path) -> None:
 def test_a_malformed_document_is_refused_when_written() -> None:
     with pytest.raises(ValidationError):
         PURCHASE_LINES.dump([{"epc": "X"}])  # type: ignore[typeddict-item]  # on purpose: fields missing
+
+
+def test_rows_an_earlier_version_wrote_read_back_typed_after_upgrading(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
+    upgrade(engine, "e0001")  # the first schema, as earlier versions migrated it
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO task (kind, store_id, room_id, detail, created_at, status) "
+            """VALUES ('go_back', 's', 'fr-1', '{"items": [{"epc": "AB12"}]}', 1.0, 'done')"""
+        )
+    upgrade(engine)
+    with Session(engine) as db:
+        task = db.exec(select(Task)).one()
+    assert (task.kind, task.status) == (TaskKind.GO_BACK, TaskStatus.DONE)
+    assert task.details == {"items": [{"epc": "AB12"}]}
