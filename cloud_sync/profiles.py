@@ -1,7 +1,7 @@
 """Profiles of opted-in shoppers at the edge: fetched from the central store when a shopper's iBeacon is
 first seen at the store, kept briefly in memory, and dropped on erasure.
 
-``ProfileDirectory`` implements the suggestions module's ``ProfileLookup`` (``profile_for_device``). The
+``ProfileDirectory`` implements the edge's port ``edge.ports.ProfileLookup`` (``profile_for_device``). The
 cache is pure (time is passed in); fetching is the worker's job.
 """
 

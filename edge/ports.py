@@ -2,8 +2,8 @@
 depend on instead of on whoever implements them. The composition root (``edge.compose``) hands each
 part its implementations; nothing else in the edge imports a plug-in.
 
-- ``ProfileLookup``: known shoppers' profiles by phone (cloud sync's profile directory; ``NoProfiles``
-  when nobody is known).
+- ``ProfileLookup``: known shoppers' profiles by phone (cloud sync's profile directory, empty while no
+  central store is configured).
 - ``SyncStatusSource``: what ``GET /api/sync/status`` answers (``SyncStatus``; cloud sync's worker and
   ledger).
 - ``ReplaceableCatalog``: the catalog in use now, which a plug-in may replace while the edge runs (cloud
@@ -21,7 +21,6 @@ from edge.catalog.model import Catalog
 from edge.suggest.profile import ShopperProfile
 
 __all__ = [
-    "NoProfiles",
     "ProfileLookup",
     "ReplaceableCatalog",
     "SyncStatus",
@@ -34,13 +33,6 @@ class ProfileLookup(Protocol):
     def profile_for_device(self, device: str) -> ShopperProfile | None:
         """The profile of the shopper whose phone is ``device`` (a presence device id), if known."""
         ...
-
-
-class NoProfiles:
-    """The lookup used when no profile source is configured: every shopper is anonymous."""
-
-    def profile_for_device(self, device: str) -> ShopperProfile | None:
-        return None
 
 
 class ReplaceableCatalog(Protocol):
