@@ -14,6 +14,7 @@ from fastapi import Depends, Header, Request
 from sqlmodel import Session
 
 from edge.errors import Forbidden, Unauthorized
+from edge.ports import SyncStatusSource
 from edge.service import EdgeService
 from edge.web.auth import (
     COOKIE_NAME,
@@ -31,6 +32,7 @@ __all__ = [
     "RoomsDep",
     "ServiceDep",
     "SessionDep",
+    "SyncStatusDep",
     "associate_from",
     "authorize_mirror",
 ]
@@ -44,6 +46,14 @@ def get_service(request: Request) -> EdgeService:
 
 ServiceDep = Annotated[EdgeService, Depends(get_service)]
 RoomsDep = Annotated[RoomsContext, Depends(request_context)]
+
+
+def get_sync_status(request: Request) -> SyncStatusSource:
+    source: SyncStatusSource = request.app.state.sync_status
+    return source
+
+
+SyncStatusDep = Annotated[SyncStatusSource, Depends(get_sync_status)]
 
 
 def get_session(ctx: RoomsDep) -> Iterator[Session]:
