@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -19,11 +18,9 @@ from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.ports import ProfileLookup, SyncStatusSource
+from edge.service import EdgeService
 from edge.web import associate_api, errors, live, media, mirror_api, ops, pages, rooms, sync
 from edge.web.context import RoomsContext
-
-if TYPE_CHECKING:
-    from edge.service import EdgeService
 
 __all__ = ["create_app"]
 
