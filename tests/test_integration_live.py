@@ -1,6 +1,6 @@
 """The live edge end to end on a real Mosquitto: device messages → broker → edge → /api/rooms, /metrics.
 
-The edge runs in-process exactly as ``fitroom-edge run`` serves it (EdgeService + uvicorn on a free port,
+The edge runs in-process exactly as ``fitroom-edge run`` serves it (``build_edge`` + uvicorn on a free port,
 real MQTT adapter, real HTTP); one test runs the ``fitroom-edge`` command itself.
 """
 
