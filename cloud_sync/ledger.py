@@ -7,7 +7,6 @@ the worker calls them in a thread.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,7 +79,7 @@ def to_wire(row: OutboxEvent) -> dict[str, Any]:
         "store_id": row.store_id,
         "created_at": row.created_at,
         "member_id": row.member_id,
-        "payload": json.loads(row.payload),
+        "payload": row.body,
     }
 
 
@@ -179,7 +178,7 @@ def forget_member(engine: Engine, member_id: str, *, now: float) -> int:
             opt_ins = session.exec(select(OutboxEvent).where(
                 OutboxEvent.type == "email_opt_in", col(OutboxEvent.member_id).is_(None))).all()
             for row in opt_ins:
-                email = json.loads(row.payload).get("email")
+                email = row.body.get("email")
                 if isinstance(email, str) and guest_member_id(email) == member_id:
                     session.delete(row)
                     deleted += 1

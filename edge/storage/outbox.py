@@ -10,7 +10,12 @@ from typing import Any
 
 from sqlmodel import Field, Session, SQLModel
 
-__all__ = ["OutboxEvent", "add_outbox_event"]
+from edge.storage.types import JsonDocument
+
+__all__ = ["EVENT_BODY", "OutboxEvent", "add_outbox_event"]
+
+# An event's payload: a JSON object, kept as compact text with sorted keys.
+EVENT_BODY: JsonDocument[dict[str, Any]] = JsonDocument(dict[str, Any])
 
 
 class OutboxEvent(SQLModel, table=True):
@@ -25,6 +30,11 @@ class OutboxEvent(SQLModel, table=True):
     payload: str = Field(description="JSON body of the event")
     member_id: str | None = Field(default=None, index=True, max_length=128)
     sent_at: float | None = Field(default=None, index=True)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The event's payload as a document (``EVENT_BODY``)."""
+        return EVENT_BODY.load(self.payload)
 
 
 def add_outbox_event(
