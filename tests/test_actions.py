@@ -37,8 +37,15 @@ def edge(tmp_path: Path) -> Iterator[MirrorEdge]:
 
 
 def _buy(edge: MirrorEdge, epcs: list[str]) -> mirror.Sale:
-    return mirror.buy_now(manager=edge.ctx.manager, catalog=edge.service.catalog, payments=edge.ctx.payments,
-                          store_id=edge.ctx.store_id, room_id="fr-1", epcs=epcs, now=time.time())
+    return mirror.buy_now(
+        manager=edge.ctx.manager,
+        catalog=edge.service.catalog,
+        payments=edge.ctx.payments,
+        store_id=edge.ctx.store_id,
+        room_id="fr-1",
+        epcs=epcs,
+        now=time.time(),
+    )
 
 
 def test_buying_an_item_twice_is_a_conflict_and_writes_one_purchase(edge: MirrorEdge) -> None:
@@ -58,14 +65,28 @@ def test_a_declined_payment_is_a_payment_refused_error(edge: MirrorEdge) -> None
 
     epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(0)), 1)
     with pytest.raises(PaymentRefused, match="card declined"):
-        mirror.buy_now(manager=edge.ctx.manager, catalog=edge.service.catalog, payments=Declines(),
-                       store_id=edge.ctx.store_id, room_id="fr-1", epcs=[epc], now=time.time())
+        mirror.buy_now(
+            manager=edge.ctx.manager,
+            catalog=edge.service.catalog,
+            payments=Declines(),
+            store_id=edge.ctx.store_id,
+            room_id="fr-1",
+            epcs=[epc],
+            now=time.time(),
+        )
 
 
 def test_a_request_for_an_unknown_gtin_is_invalid(edge: MirrorEdge) -> None:
     with pytest.raises(Invalid):
-        mirror.request_size(manager=edge.ctx.manager, catalog=edge.service.catalog, store_id="s",
-                            room_id="fr-1", gtin="00000000000000", epc=None, now=time.time())
+        mirror.request_size(
+            manager=edge.ctx.manager,
+            catalog=edge.service.catalog,
+            store_id="s",
+            room_id="fr-1",
+            gtin="00000000000000",
+            epc=None,
+            now=time.time(),
+        )
 
 
 def test_send_me_the_rest_lists_what_was_tried_and_not_bought_once(edge: MirrorEdge) -> None:
@@ -75,9 +96,15 @@ def test_send_me_the_rest_lists_what_was_tried_and_not_bought_once(edge: MirrorE
     _buy(edge, [bought])
 
     def send() -> mirror.EmailListSaved:
-        return mirror.send_me_the_rest(manager=edge.ctx.manager, catalog=edge.service.catalog,
-                                       store_id=edge.ctx.store_id, room_id="fr-1", email="a@example.com",
-                                       lang="en", now=time.time())
+        return mirror.send_me_the_rest(
+            manager=edge.ctx.manager,
+            catalog=edge.service.catalog,
+            store_id=edge.ctx.store_id,
+            room_id="fr-1",
+            email="a@example.com",
+            lang="en",
+            now=time.time(),
+        )
 
     first, again = send(), send()
     assert [i["gtin"] for i in first.items] == [kept.gtin] and first.created
@@ -89,15 +116,18 @@ def test_claiming_a_task_twice_by_another_associate_is_a_conflict(edge: MirrorEd
     edge.associate("bo", "Bo", "5678")
     call = mirror.call_associate(manager=edge.ctx.manager, store_id="s", room_id="fr-1", now=time.time())
     with Session(edge.service.db) as db:
-        task = associate.claim(session=db, manager=edge.ctx.manager, task_id=call.task_id,
-                               associate_id="ana", now=time.time())
+        task = associate.claim(
+            session=db, manager=edge.ctx.manager, task_id=call.task_id, associate_id="ana", now=time.time()
+        )
         assert task.status is TaskStatus.CLAIMED
     with Session(edge.service.db) as db, pytest.raises(Conflict):
-        associate.claim(session=db, manager=edge.ctx.manager, task_id=call.task_id, associate_id="bo",
-                        now=time.time())
+        associate.claim(
+            session=db, manager=edge.ctx.manager, task_id=call.task_id, associate_id="bo", now=time.time()
+        )
     with Session(edge.service.db) as db, pytest.raises(NotFound):
-        associate.complete(session=db, manager=edge.ctx.manager, task_id=999, associate_id="bo",
-                           now=time.time())
+        associate.complete(
+            session=db, manager=edge.ctx.manager, task_id=999, associate_id="bo", now=time.time()
+        )
 
 
 def test_the_shared_context_raises_a_domain_error_not_an_http_one(edge: MirrorEdge) -> None:
@@ -106,11 +136,21 @@ def test_the_shared_context_raises_a_domain_error_not_an_http_one(edge: MirrorEd
     assert not isinstance(raised.value, HTTPException)
 
 
-@pytest.mark.parametrize(("error", "status"), [
-    (Unauthorized("x"), 401), (PaymentRefused("x"), 402), (Forbidden("x"), 403), (NotFound("x"), 404),
-    (Conflict("x"), 409), (Invalid("x"), 422), (TooManyAttempts("x", retry_after_s=3), 429),
-    (TaskNotFound("x"), 404), (TaskConflict("x"), 409), (DomainError("x"), 400),
-])
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (Unauthorized("x"), 401),
+        (PaymentRefused("x"), 402),
+        (Forbidden("x"), 403),
+        (NotFound("x"), 404),
+        (Conflict("x"), 409),
+        (Invalid("x"), 422),
+        (TooManyAttempts("x", retry_after_s=3), 429),
+        (TaskNotFound("x"), 404),
+        (TaskConflict("x"), 409),
+        (DomainError("x"), 400),
+    ],
+)
 def test_each_domain_error_has_one_http_status(error: DomainError, status: int) -> None:
     assert status_of(error) == status
 

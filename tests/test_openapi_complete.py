@@ -34,7 +34,12 @@ def test_every_edge_operation_has_a_response_schema(tmp_path: Path) -> None:
     status = schema["paths"]["/api/sync/status"]["get"]["responses"]["200"]["content"]["application/json"]
     assert status["schema"] == {"$ref": "#/components/schemas/SyncStatus"}
     assert set(schema["components"]["schemas"]["WorkerState"]["enum"]) == {
-        "starting", "idle", "sending", "retrying", "disabled"}
+        "starting",
+        "idle",
+        "sending",
+        "retrying",
+        "disabled",
+    }
 
 
 def test_every_central_operation_has_a_response_schema(tmp_path: Path) -> None:

@@ -48,14 +48,38 @@ def test_a_task_kind_the_enum_does_not_have_is_refused_before_the_database(tmp_p
 def test_json_columns_are_read_as_typed_documents(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
     upgrade(engine)
-    line = {"epc": "3074257BF7194E4000001A85", "gtin": "80614141123458", "name": "Dress", "size": "M",
-            "colour": "Red", "price_cents": 4999}
+    line = {
+        "epc": "3074257BF7194E4000001A85",
+        "gtin": "80614141123458",
+        "name": "Dress",
+        "size": "M",
+        "colour": "Red",
+        "price_cents": 4999,
+    }
     with Session(engine) as db:
-        db.add(FittingRoomSession(id="s1", store_id="s", room_id="fr-1", started_at=1.0, opened_by="mirror",
-                                  shopper_devices='["irk:abc"]'))
+        db.add(
+            FittingRoomSession(
+                id="s1",
+                store_id="s",
+                room_id="fr-1",
+                started_at=1.0,
+                opened_by="mirror",
+                shopper_devices='["irk:abc"]',
+            )
+        )
         # Text as an earlier version wrote it: json.dumps with its default separators.
-        db.add(Purchase(store_id="s", room_id="fr-1", session_id="s1", created_at=1.0,
-                        items=PURCHASE_LINES.dump([line]), total_cents=4999, currency="EUR", payment="x"))
+        db.add(
+            Purchase(
+                store_id="s",
+                room_id="fr-1",
+                session_id="s1",
+                created_at=1.0,
+                items=PURCHASE_LINES.dump([line]),
+                total_cents=4999,
+                currency="EUR",
+                payment="x",
+            )
+        )
         db.commit()
     with Session(engine) as db:
         assert db.exec(select(FittingRoomSession)).one().devices == ["irk:abc"]

@@ -110,7 +110,10 @@ def request_size(
         action.tasks_changed = existing is None
         action.db.flush()
         result = SizeRequest(
-            task_id=_id(task.id), status=task.status, created_at=task.created_at, item=item,
+            task_id=_id(task.id),
+            status=task.status,
+            created_at=task.created_at,
+            item=item,
             created=existing is None,
         )
     return result
@@ -162,7 +165,11 @@ def buy_now(
         action.db.flush()
         manager.mark_purchased(room_id, epcs, now)  # under the same lock: never a go-back
         sale = Sale(
-            purchase_id=_id(purchase.id), lines=lines, total_cents=total, currency=currency, payment=payment,
+            purchase_id=_id(purchase.id),
+            lines=lines,
+            total_cents=total,
+            currency=currency,
+            payment=payment,
             created_at=now,
         )
     return sale
@@ -229,7 +236,11 @@ def _lines(manager: SessionManager, catalog: Catalog, room_id: str, epcs: list[s
         style, sku = found
         lines.append(
             PurchaseLine(
-                epc=epc, gtin=sku.gtin, name=style.name, size=sku.size, colour=sku.colour,
+                epc=epc,
+                gtin=sku.gtin,
+                name=style.name,
+                size=sku.size,
+                colour=sku.colour,
                 price_cents=style.price_cents,
             )
         )

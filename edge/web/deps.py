@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 
-
 def get_service(request: Request) -> EdgeService:
     service: EdgeService = request.app.state.service
     return service
