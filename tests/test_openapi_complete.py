@@ -45,3 +45,13 @@ def test_every_edge_operation_has_a_response_schema(tmp_path: Path) -> None:
 def test_every_central_operation_has_a_response_schema(tmp_path: Path) -> None:
     app = central_app(CentralSettings(db_url=f"sqlite:///{tmp_path / 'central.db'}"))
     assert _undescribed(app.openapi()) == []
+
+
+def test_every_edge_route_is_in_the_api_reference(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    reference = (docs / "mirror-api.md").read_text(encoding="utf-8")
+    with mirror_edge(tmp_path / "edge.db") as edge:
+        paths = edge.client.get("/openapi.json").json()["paths"]
+    # The reference spells the colour of a picture as the six hex digits it is.
+    missing = [p for p in paths if p.replace("{colour}", "{rrggbb}") not in reference]
+    assert missing == []
