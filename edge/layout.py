@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from edge.presence.params import PresenceParams
 
 __all__ = [
+    "LLRP_CHANNEL",
+    "LLRP_PORT",
     "BleFormat",
     "BleNode",
     "Layout",
@@ -48,6 +50,7 @@ class RoomKind(StrEnum):
 class ReaderFormat(StrEnum):
     IMPINJ_IOT = "impinj_iot"
     ZEBRA_IOTC = "zebra_iotc"
+    LLRP = "llrp"  # driven by the edge itself over LLRP (TCP), publishes nothing to MQTT
 
 
 class BleFormat(StrEnum):
@@ -70,10 +73,19 @@ class Room(_Strict):
     kind: RoomKind = Field(default=RoomKind.FITTING_ROOM, description="What the room is for")
 
 
+LLRP_PORT = 5084
+# An LLRP reader's reads enter the pipeline on this internal channel (never subscribed on the broker), so
+# traces, replay and dead letters treat them like any reader's messages (edge/decoders/llrp.py).
+LLRP_CHANNEL = "llrp/{id}"
+
+
 class Reader(_Strict):
     id: Id = Field(description="Reader id")
-    format: ReaderFormat = Field(description="impinj_iot | zebra_iotc")
-    topic: str = Field(min_length=1, description="MQTT topic the reader publishes its events to")
+    format: ReaderFormat = Field(description="impinj_iot | zebra_iotc | llrp")
+    topic: str = Field(
+        min_length=1,
+        description="MQTT topic the reader publishes its events to (llrp readers: none, set internally)",
+    )
     antennas: dict[str, str] = Field(description="Antenna port (as a string) -> room id")
     will_topic: str | None = Field(
         default=None,
@@ -83,6 +95,32 @@ class Reader(_Strict):
     @property
     def status_topic(self) -> str:
         return self.will_topic or f"{self.topic}/status"
+
+    host: str | None = Field(default=None, min_length=1, description="llrp only: the reader's address")
+    port: int = Field(default=LLRP_PORT, ge=1, le=65535, description="llrp only: the reader's LLRP port")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _llrp_channel(cls, data: Any) -> Any:
+        # LLRP readers publish nothing to MQTT: their topic is the internal channel, and MQTT-only keys
+        # are refused rather than silently unused.
+        if not isinstance(data, dict):
+            return data
+        if data.get("format") == ReaderFormat.LLRP.value:
+            given = [k for k in ("topic", "will_topic") if k in data]
+            if given:
+                raise ValueError(f"{given[0]}: an llrp reader publishes nothing to MQTT; give its host, port")
+            if not data.get("host"):
+                raise ValueError("host: an llrp reader needs the reader's host name or address")
+            return {**data, "topic": LLRP_CHANNEL.format(id=data.get("id", ""))}
+        given = [k for k in ("host", "port") if k in data]
+        if given:
+            raise ValueError(f"{given[0]}: only llrp readers have a host and port")
+        return data
+
+    @property
+    def is_llrp(self) -> bool:
+        return self.format is ReaderFormat.LLRP
 
     def antenna_rooms(self) -> dict[int, str]:
         return {int(port): room for port, room in self.antennas.items()}
