@@ -41,6 +41,7 @@ from edge.bus import EventBus
 from edge.catalog.model import Catalog, load_catalog
 from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
 from edge.ingest.deadletter import SqlDeadLetterSink
+from edge.ingest.llrp import LlrpIngest, LlrpUnavailable
 from edge.ingest.mqtt import MqttIngest
 from edge.ingest.pipeline import IngestPipeline
 from edge.layout import Layout, LayoutError, load_layout
@@ -124,6 +125,13 @@ class EdgeService:
             on_dropped=self.metrics.count_dropped,
             keepalive_s=settings.mqtt_keepalive_s,
         )
+        # Readers that speak only LLRP (issue 15): the edge drives them; their reads join the same pipeline.
+        try:
+            self.llrp = LlrpIngest.for_layout(
+                self.layout, metrics=self.metrics, queue_size=settings.queue_size
+            )
+        except LlrpUnavailable as exc:
+            raise StartupError(f"FITROOM_LAYOUT (--layout): {exc}") from None
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._task_factories: list[tuple[str, TaskFactory]] = []
@@ -168,6 +176,8 @@ class EdgeService:
         self._running = True
         await self.mqtt.start()
         self._consumer = asyncio.create_task(self._consume(), name="edge-consume")
+        await self.llrp.start()
+        self._spawn("edge-consume-llrp", lambda: self.llrp.run_consumer(self._handle_llrp))
         self._spawn("edge-tick", self._tick_forever)
         self._spawn("edge-dead-letters", self._flush_dead_letters_forever)
         for name, factory in self._task_factories:
@@ -187,6 +197,7 @@ class EdgeService:
             return
         self._running = False
         await self.mqtt.stop()
+        await self.llrp.stop()
         if self._consumer is not None:
             try:
                 await asyncio.wait_for(self._consumer, timeout=5)
@@ -218,6 +229,7 @@ class EdgeService:
             problems.append(f"mqtt: not connected{f' ({error})' if error else ''}")
         elif error is not None:  # connected, but e.g. a subscription was refused: traffic is missing
             problems.append(f"mqtt: {error}")
+        problems.extend(self.llrp.problems())
         depth = self.mqtt.queue_depth
         if depth >= self.mqtt.queue_size * QUEUE_DEGRADED_RATIO:
             problems.append(f"ingest: hand-off {depth}/{self.mqtt.queue_size} full, falling behind")
@@ -264,6 +276,11 @@ class EdgeService:
             self.metrics.set_queue_depth(self.mqtt.queue_depth)
             # Let HTTP requests and WebSocket pushes run between batches under a flood of reads.
             await asyncio.sleep(0 if len(batch) == BATCH_SIZE else LINGER_S)
+
+    def _handle_llrp(self, topic: str, payload: bytes, received: float) -> None:
+        events = self.pipeline.handle(topic, payload, received)
+        if events:
+            self._publish(events)
 
     async def _tick_forever(self) -> None:
         interval = self.settings.tick_interval_s

@@ -1,0 +1,172 @@
+"""The one module that talks to the LLRP library (llrpkit, the optional extra ``fitroom[llrp]``).
+
+Everything above this module sees only what is defined here, so the library can be swapped by rewriting
+this file alone. What callers may rely on:
+
+- ``require_library()`` raises ``LlrpUnavailable`` when the extra is not installed; importing this module
+  never fails.
+- ``run_inventory`` connects to one reader as its LLRP client (the reader's ``ConnectionAttemptEvent``
+  must say Success), adds, enables and starts one ROSpec of continuous inventory on the given antennas
+  whose ROReportSpec asks for the antenna id, peak RSSI and first-seen timestamp of every tag
+  (``Upon_N_Tags`` with N = 1, so each tag report arrives as it is read), calls ``on_connected`` once the
+  inventory runs and ``on_report`` for every tag report. It returns only when cancelled (the ROSpec is
+  stopped and deleted and the connection closed politely on the way out) and otherwise raises:
+  ``LlrpReaderError`` when the reader answers a message with an LLRP error status, ``LlrpConnectionLost``
+  when it cannot be reached, refuses us, or the connection drops or stops answering (a liveness probe
+  every ``probe_interval_s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "LIBRARY",
+    "LlrpConnectionLost",
+    "LlrpFailure",
+    "LlrpReaderError",
+    "LlrpUnavailable",
+    "TagReport",
+    "library_available",
+    "require_library",
+    "run_inventory",
+]
+
+LIBRARY = "llrpkit"
+_EXTRA = "fitroom[llrp]"
+# The ROSpec id the edge owns on every reader it drives (any non-zero 32-bit value; "FR").
+_ROSPEC_ID = 0x4652
+
+
+class LlrpUnavailable(RuntimeError):
+    """The LLRP library (the ``fitroom[llrp]`` extra) is not installed."""
+
+
+class LlrpFailure(Exception):
+    """The LLRP conversation with a reader ended; subclasses say how."""
+
+
+class LlrpConnectionLost(LlrpFailure):
+    """The reader cannot be reached, refused the connection, dropped it or stopped answering."""
+
+
+class LlrpReaderError(LlrpFailure):
+    """The reader answered with an LLRP error status (``status`` is its LLRP name, e.g. ``P_FieldError``)."""
+
+    def __init__(self, status: str, description: str) -> None:
+        self.status = status
+        self.description = description
+        super().__init__(f"LLRP error status {status}" + (f": {description}" if description else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class TagReport:
+    """One ``TagReportData``: antenna id, the EPC in upper-case hex, peak RSSI (dBm), first seen (µs UTC)."""
+
+    antenna: int
+    epc_hex: str
+    rssi_dbm: float | None
+    first_seen_us: int | None
+
+
+def library_available() -> bool:
+    return importlib.util.find_spec(LIBRARY) is not None
+
+
+def require_library() -> None:
+    """Raise ``LlrpUnavailable`` (saying what to install) unless the LLRP library can be imported."""
+    if not library_available():
+        raise LlrpUnavailable(f"the LLRP library {LIBRARY!r} is not installed (pip install '{_EXTRA}')")
+
+
+async def run_inventory(
+    host: str,
+    port: int,
+    antennas: Sequence[int],
+    *,
+    on_connected: Callable[[], None],
+    on_report: Callable[[TagReport], None],
+    connect_timeout_s: float = 10.0,
+    response_timeout_s: float = 5.0,
+    probe_interval_s: float = 5.0,
+) -> None:
+    """Run continuous inventory on ``host:port`` until cancelled; see the module docstring."""
+    require_library()
+    from llrpkit import LLRPConnectionError, LLRPError, LLRPStatusError, LLRPTimeoutError, Reader
+    from llrpkit.client import check_status
+    from llrpkit.inventory import TagReport as LibTagReport
+    from llrpkit.inventory import build_rospec
+    from llrpkit.protocol import enums, messages
+
+    reader = Reader(host, port, response_timeout=response_timeout_s, connect_timeout=connect_timeout_s)
+    client = reader.client
+    try:
+        await reader.connect()
+        # Octane extensions (when the reader is an Impinj) only add sub-dBm peak RSSI to the reports.
+        rospec = build_rospec(
+            ro_spec_id=_ROSPEC_ID,
+            antennas=list(antennas),
+            report_every_n=1,
+            enable_impinj_reports=reader.impinj_extensions_enabled,
+        )
+        # A ROSpec of ours left by a previous run (we crashed, the link dropped) is in the way: delete it,
+        # and it is fine if there was none.
+        with contextlib.suppress(LLRPStatusError):
+            check_status(await client.transact(messages.DELETE_ROSPEC(ro_spec_id=_ROSPEC_ID)))
+        check_status(await client.transact(messages.ADD_ROSPEC(ro_spec=rospec)))
+        check_status(await client.transact(messages.ENABLE_ROSPEC(ro_spec_id=_ROSPEC_ID)))
+        check_status(await client.transact(messages.START_ROSPEC(ro_spec_id=_ROSPEC_ID)))
+        on_connected()
+        loop = asyncio.get_running_loop()
+        probe_at = loop.time() + probe_interval_s
+        while True:
+            try:
+                async with asyncio.timeout(max(0.0, probe_at - loop.time())):
+                    report = await client.reports.get()
+            except TimeoutError:
+                if not client.connected:
+                    raise LLRPConnectionError("connection lost") from None
+                # A reader that lost power leaves a half-open socket that says nothing: ask it something
+                # small on a period; no answer within the response timeout is a lost connection.
+                check_status(
+                    await client.transact(
+                        messages.GET_READER_CONFIG(
+                            antenna_id=0,
+                            requested_data=enums.GetReaderConfigRequestedData.Identification,
+                            gpi_port_num=0,
+                            gpo_port_num=0,
+                        )
+                    )
+                )
+                probe_at = loop.time() + probe_interval_s
+                continue
+            for data in report.tag_report_datas:
+                tag = LibTagReport.from_param(data)
+                if tag.antenna is not None:
+                    on_report(TagReport(tag.antenna, tag.epc.hex().upper(), tag.rssi_dbm, tag.first_seen_us))
+    except LLRPStatusError as exc:
+        raise LlrpReaderError(_status_name(exc.status_code), exc.error_description) from None
+    except (LLRPConnectionError, LLRPTimeoutError, OSError) as exc:
+        raise LlrpConnectionLost(str(exc) or type(exc).__name__) from None
+    except LLRPError as exc:  # undecodable bytes or another protocol failure: the conversation is over
+        raise LlrpConnectionLost(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        if client.connected:
+            with contextlib.suppress(Exception):
+                await client.transact(messages.STOP_ROSPEC(ro_spec_id=_ROSPEC_ID), timeout=2.0)
+                await client.transact(messages.DELETE_ROSPEC(ro_spec_id=_ROSPEC_ID), timeout=2.0)
+        with contextlib.suppress(Exception):
+            await reader.close()
+
+
+def _status_name(code: int) -> str:
+    from llrpkit.protocol import enums
+
+    try:
+        return enums.StatusCode(code).name
+    except ValueError:
+        return f"status {code}"
