@@ -8,11 +8,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from edge.ingest.llrp_client import library_available
 from edge.layout import Layout, load_layout
 from tests.broker import Mosquitto, find_mosquitto
+
+if TYPE_CHECKING:
+    from simulators.llrp import ReaderEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_LAYOUT = ROOT / "deploy" / "layouts" / "demo.toml"
@@ -56,3 +61,16 @@ def own_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def llrp_emulator() -> Iterator[ReaderEmulator]:
+    """An emulated 4-antenna LLRP reader on a free loopback port for the whole test session (real LLRP
+    over TCP). Tests set its tags; one that stops it starts it again on the same port."""
+    require(library_available(), "the LLRP library (pip install -e '.[llrp]')")
+    from simulators.llrp import ReaderEmulator
+
+    emulator = ReaderEmulator(antenna_count=4, reads_per_sec=40.0)
+    emulator.start()
+    yield emulator
+    emulator.close()

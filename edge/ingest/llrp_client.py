@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -74,7 +74,11 @@ class TagReport:
 
 
 def library_available() -> bool:
-    return importlib.util.find_spec(LIBRARY) is not None
+    try:
+        importlib.import_module(LIBRARY)
+    except ImportError:
+        return False
+    return True
 
 
 def require_library() -> None:
