@@ -128,7 +128,8 @@ class Junk:
             topic = f"{node.spec.root}/devices/apple:1007:11-22/{node.spec.id}"
             payload = rng.choice(['{"id":"apple:1007:11-22","rssi":"strong"}', "\x00\x01", "[1,2,3]", ""])
             return [Message(t, topic, payload, node.spec.id, qos=0)]
-        online = sorted(r for r, reader in store.readers.items() if reader.online)
+        # An LLRP reader's reports travel over LLRP, not the broker: no MQTT junk in its name.
+        online = sorted(r for r, reader in store.readers.items() if reader.online and not reader.is_llrp)
         if not online:
             return []
         reader = store.readers[rng.choice(online)]

@@ -18,14 +18,17 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llrpkit.emulator.core import EmulatedTag, LLRPEmulator
 from llrpkit.protocol import enums, params
 
-__all__ = ["LlrpReplay", "ReaderEmulator", "TagInView"]
+if TYPE_CHECKING:
+    from edge.layout import Reader
+
+__all__ = ["LlrpReplay", "ReaderEmulator", "TagInView", "start_readers"]
 
 _START_TIMEOUT_S = 5.0
 
@@ -178,3 +181,24 @@ class LlrpReplay:
         self._seen = {k: v for k, v in self._seen.items() if t - v[0] <= self.hold_s}
         in_view = [TagInView(epc, antenna, rssi) for (epc, antenna), (_, rssi) in self._seen.items()]
         self.emulator.set_tags(in_view)
+
+
+def start_readers(readers: Sequence[Reader], *, reads_per_sec: float = 40.0) -> dict[str, ReaderEmulator]:
+    """An emulator listening on each LLRP reader's ``host:port`` of the layout, keyed by reader id.
+
+    Raises ``OSError`` naming the reader when an address is taken (the others are closed again)."""
+    started: dict[str, ReaderEmulator] = {}
+    for i, reader in enumerate(r for r in readers if r.is_llrp):
+        ports = max([4, *reader.antenna_rooms()])  # a four-port Speedway unless the layout needs more
+        emulator = ReaderEmulator(reader.host or "127.0.0.1", reader.port, antenna_count=ports,
+                                  reads_per_sec=reads_per_sec, seed=i + 1)
+        try:
+            emulator.start()
+        except OSError as exc:
+            emulator.close()
+            for other in started.values():
+                other.close()
+            where = f"{reader.host}:{reader.port}"
+            raise OSError(f"LLRP reader {reader.id}: cannot listen on {where}: {exc}") from exc
+        started[reader.id] = emulator
+    return started
