@@ -88,6 +88,7 @@ class LivePublisher:
         }
         # LLRP readers reach the edge over LLRP, not the broker: their reads set what an emulator reports.
         self._llrp_readers = [r for r in layout.readers if r.is_llrp]
+        self._llrp_ids = frozenset(r.id for r in self._llrp_readers)
         self._llrp_given = llrp
         self._llrp: dict[str, LlrpReplay] = {}
         for node in layout.ble_nodes:
@@ -104,15 +105,23 @@ class LivePublisher:
     def connect(self, timeout: float = 10.0) -> None:
         """Connect every device; raises ``MqttConnectError`` (and closes what did connect) if one cannot."""
         if self._llrp_readers and not self._llrp:
-            from simulators.llrp import LlrpReplay, start_readers  # the fitroom[llrp] extra
+            from simulators.llrp import LlrpReplay, ReaderEmulator, start_readers  # the fitroom[llrp] extra
 
-            emulators = self._llrp_given
-            if emulators is None:
-                try:
-                    emulators = start_readers(self._llrp_readers)
-                except OSError as exc:
-                    raise MqttConnectError(str(exc)) from exc
-            self._llrp = {rid: LlrpReplay(emulator) for rid, emulator in emulators.items()}
+            for reader in self._llrp_readers:
+                # Given, or already listening in this process (a test's reader): shared, not ours to close.
+                emulator = (self._llrp_given or {}).get(reader.id) or ReaderEmulator.listening(
+                    reader.host or "127.0.0.1", reader.port
+                )
+                owned = emulator is None
+                if emulator is None:
+                    try:
+                        emulator = start_readers([reader])[reader.id]
+                    except OSError as exc:
+                        # Something else answers there (a real reader, another simulator): the rest of
+                        # the store still runs; this reader's reads stay in the trace only.
+                        log.warning("%s; its reads are not reported live", exc)
+                        continue
+                self._llrp[reader.id] = LlrpReplay(emulator, owned=owned)
         try:
             for device in self._devices.values():
                 self._clients[device.id] = self._connect(device, timeout)
@@ -158,12 +167,13 @@ class LivePublisher:
 
     def publish(self, msg: Message) -> None:
         """Publish as the message's device; a ``will`` message drops that device's connection instead."""
-        if self._llrp:
+        if self._llrp_readers:
             for replay in self._llrp.values():
                 replay.tick(msg.t)
-            own = self._llrp.get(msg.device)
-            if own is not None:
-                own.feed(msg.t, msg.topic, msg.payload)
+            if msg.device in self._llrp_ids:  # never onto the broker, even with no emulator to feed
+                own = self._llrp.get(msg.device)
+                if own is not None:
+                    own.feed(msg.t, msg.topic, msg.payload)
                 return
         device = msg.device if msg.device in self._devices else "junk"
         with self._lock:
@@ -211,9 +221,8 @@ class LivePublisher:
                 client.disconnect()
                 client.loop_stop()
             self._clients.clear()
-        if self._llrp_given is None:
-            for replay in self._llrp.values():
-                replay.emulator.close()
+        for replay in self._llrp.values():
+            replay.close()
         self._llrp = {}
 
     def wait_idle(self, timeout: float = 5.0) -> None:

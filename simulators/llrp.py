@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from llrpkit.emulator.core import EmulatedTag, LLRPEmulator
 from llrpkit.protocol import enums, params
@@ -60,7 +61,20 @@ class _StoreReader(LLRPEmulator):
 
 
 class ReaderEmulator:
-    """One emulated LLRP reader on ``host:port`` (0: a free port, read ``port`` after ``start``)."""
+    """One emulated LLRP reader on ``host:port`` (0: a free port, read ``port`` after ``start``).
+
+    ``ReaderEmulator.listening(host, port)`` finds one already started in this process, so two users of
+    one address (a test's fixture and the simulator it runs) share the reader, as they would a real one.
+    """
+
+    _listening: ClassVar[weakref.WeakValueDictionary[tuple[str, int], ReaderEmulator]] = (
+        weakref.WeakValueDictionary()
+    )
+
+    @classmethod
+    def listening(cls, host: str, port: int) -> ReaderEmulator | None:
+        found = cls._listening.get((host, port))
+        return found if found is not None and found.running else None
 
     def __init__(
         self,
@@ -102,6 +116,7 @@ class ReaderEmulator:
         self._call(emu.start())
         self.port = emu.port
         self._emu = emu
+        ReaderEmulator._listening[(self.host, self.port)] = self
 
     def stop(self) -> None:
         """Drop off the network: close the listening socket and cut the client's connection."""
@@ -149,8 +164,11 @@ class LlrpReplay:
     status channel cuts the connection (the reader dropped off), ``online`` brings it back.
     """
 
-    def __init__(self, emulator: ReaderEmulator, *, hold_s: float = 2.0, refresh_s: float = 0.25) -> None:
+    def __init__(
+        self, emulator: ReaderEmulator, *, owned: bool = True, hold_s: float = 2.0, refresh_s: float = 0.25
+    ) -> None:
         self.emulator = emulator
+        self.owned = owned
         self.hold_s = hold_s
         self.refresh_s = refresh_s
         self._seen: dict[tuple[str, int], tuple[float, float]] = {}  # (epc, antenna) -> (t, rssi)
@@ -173,6 +191,16 @@ class LlrpReplay:
         self._seen[key] = (t, rssi)
         self.tick(t)
 
+    def close(self) -> None:
+        """Nothing in the field any more; the emulator is closed if it is ours, else left listening."""
+        self._seen.clear()
+        if self.owned:
+            self.emulator.close()
+        else:
+            self.emulator.set_tags([])
+            if not self.emulator.running:
+                self.emulator.start()  # a shared reader that our outage took down comes back
+
     def tick(self, t: float) -> None:
         """Simulated time ``t`` has come: tags not read for ``hold_s`` leave the field."""
         if t - self._refreshed < self.refresh_s:
@@ -189,6 +217,10 @@ def start_readers(readers: Sequence[Reader], *, reads_per_sec: float = 40.0) -> 
     Raises ``OSError`` naming the reader when an address is taken (the others are closed again)."""
     started: dict[str, ReaderEmulator] = {}
     for i, reader in enumerate(r for r in readers if r.is_llrp):
+        running = ReaderEmulator.listening(reader.host or "127.0.0.1", reader.port)
+        if running is not None:
+            started[reader.id] = running
+            continue
         ports = max([4, *reader.antenna_rooms()])  # a four-port Speedway unless the layout needs more
         emulator = ReaderEmulator(reader.host or "127.0.0.1", reader.port, antenna_count=ports,
                                   reads_per_sec=reads_per_sec, seed=i + 1)
@@ -197,8 +229,9 @@ def start_readers(readers: Sequence[Reader], *, reads_per_sec: float = 40.0) -> 
         except OSError as exc:
             emulator.close()
             for other in started.values():
-                other.close()
+                other.stop()
             where = f"{reader.host}:{reader.port}"
             raise OSError(f"LLRP reader {reader.id}: cannot listen on {where}: {exc}") from exc
         started[reader.id] = emulator
     return started
+

@@ -47,6 +47,8 @@ def device_rules(layout: Layout) -> dict[str, list[str]]:
     """ACL lines per device user, in layout order."""
     rules: dict[str, list[str]] = {}
     for reader in layout.readers:
+        if reader.is_llrp:
+            continue  # the edge drives it over LLRP: it never connects to the broker
         rules[reader.id] = [f"topic write {reader.topic}", f"topic write {reader.status_topic}"]
     for node in layout.ble_nodes:
         if node.id in rules:

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from edge.decoders.errors import DecodeError, DecodeResult, ErrorKind
 from edge.decoders.fields import classify_epc, load_json, opt_number, require_int, require_object
+from edge.decoders.status import ReaderStatusDecoder
 from edge.reads import TagRead
 
 if TYPE_CHECKING:
     from edge.layout import Reader
 
-__all__ = ["LlrpTagDecoder", "tag_report_payload"]
+__all__ = ["LlrpStatusDecoder", "LlrpTagDecoder", "tag_report_payload"]
 
 
 def tag_report_payload(
@@ -45,7 +46,7 @@ def tag_report_payload(
 class LlrpTagDecoder:
     """Decodes one LLRP reader's tag reports; antenna ids map to rooms through the layout."""
 
-    kind = "rfid"
+    kind = "llrp"  # counted apart from what came off the broker (fitroom_mqtt_messages_total{kind})
 
     def __init__(self, reader: Reader) -> None:
         self.reader_id = reader.id
@@ -70,3 +71,9 @@ class LlrpTagDecoder:
         seen = opt_number(doc, "FirstSeenTimestampUTC")
         reader_time = None if seen is None else seen / 1e6
         return DecodeResult([TagRead(self.reader_id, antenna, room, epc, gtin, serial, rssi, 1, reader_time)])
+
+
+class LlrpStatusDecoder(ReaderStatusDecoder):
+    """The LLRP connection's ``online`` / ``offline`` on ``llrp/<reader-id>/status``."""
+
+    kind = "llrp"

@@ -17,7 +17,7 @@ from paho.mqtt.client import topic_matches_sub
 from edge.decoders.errors import DecodeError, DecodeResult, ErrorKind
 from edge.decoders.espresense import EspresenseSightingDecoder
 from edge.decoders.impinj import ImpinjDecoder
-from edge.decoders.llrp import LlrpTagDecoder
+from edge.decoders.llrp import LlrpStatusDecoder, LlrpTagDecoder
 from edge.decoders.openmqttgateway import OpenMqttGatewayDecoder
 from edge.decoders.status import BleNodeStatusDecoder, ReaderStatusDecoder
 from edge.decoders.zebra import ZebraDecoder
@@ -73,7 +73,7 @@ class TopicRouter:
             if reader.is_llrp:
                 # The edge's own LLRP client feeds these channels; nothing to subscribe to on the broker.
                 self._exact.setdefault(reader.topic, LlrpTagDecoder(reader))
-                self._exact.setdefault(reader.status_topic, ReaderStatusDecoder(reader))
+                self._exact.setdefault(reader.status_topic, LlrpStatusDecoder(reader))
                 continue
             decoder: MessageDecoder = (
                 ImpinjDecoder(reader) if reader.format is ReaderFormat.IMPINJ_IOT else ZebraDecoder(reader)
