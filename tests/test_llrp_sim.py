@@ -6,16 +6,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.decoders.router import TopicRouter
 from edge.ingest.llrp_client import LlrpFailure, TagReport, library_available, run_inventory
 from edge.layout import load_layout
 from edge.reads import ReaderStatus, TagRead
+from simulators.live import LivePublisher
+from simulators.messages import Message
 from simulators.trace import Scenario, write_trace
 from tests.broker import Mosquitto, free_port
 from tests.conftest import require
@@ -128,3 +135,35 @@ async def test_fitroom_sim_run_stands_up_an_llrp_reader_reporting_the_stores_gar
     assert reported, "the emulated reader reported nothing"
     assert reported <= simulated, reported - simulated
     assert all(r.first_seen_us and r.rssi_dbm is not None for r in reports)
+
+
+@pytest.mark.broker
+def test_a_taken_llrp_address_is_skipped_with_a_warning_and_its_reads_never_reach_the_broker(
+    mosquitto: Mosquitto, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    require(library_available(), "the LLRP library (pip install -e '.[llrp]')")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        layout = load_layout(write_layout(tmp_path, port))
+        received: list[str] = []
+        watcher = paho.Client(CallbackAPIVersion.VERSION2)
+        watcher.on_message = lambda _c, _u, msg: received.append(msg.topic)
+        watcher.connect("127.0.0.1", mosquitto.port)
+        watcher.subscribe("#")
+        watcher.loop_start()
+        publisher = LivePublisher(layout, mosquitto.url, client_prefix="llrp-taken")
+        try:
+            with caplog.at_level(logging.WARNING, logger="simulators.live"):
+                publisher.connect()
+            publisher.publish(Message(1.0, "llrp/speedway-a", '{"AntennaID":1,"EPC":"30"}', "speedway-a"))
+            publisher.publish(Message(1.1, "llrp/speedway-a/status", "offline", "speedway-a", will=True))
+            publisher.wait_idle()
+            time.sleep(0.5)
+        finally:
+            publisher.close()
+            watcher.loop_stop()
+            watcher.disconnect()
+    assert any("speedway-a" in r.getMessage() and "not reported" in r.getMessage() for r in caplog.records)
+    assert not [topic for topic in received if topic.startswith("llrp/")]
