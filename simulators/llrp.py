@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from llrpkit.emulator.core import EmulatedTag, LLRPEmulator
-from llrpkit.protocol import enums, params
+from llrpkit.protocol import LLRPMessage, enums, params
 
 if TYPE_CHECKING:
     from edge.layout import Reader
@@ -44,7 +44,14 @@ class TagInView:
 
 
 class _StoreReader(LLRPEmulator):
-    """llrpkit's emulator, refusing ROSpecs that name antennas this reader does not have."""
+    """llrpkit's emulator, refusing ROSpecs that name antennas this reader does not have, and able to go
+    silent (a reader that lost power behind a switch: the TCP connection stays open, nothing answers)."""
+
+    silent = False
+
+    async def _handle_message(self, msg: LLRPMessage) -> None:
+        if not self.silent:
+            await super()._handle_message(msg)
 
     def _add_rospec(self, rospec: params.ROSpec) -> params.LLRPStatus:
         for spec in rospec.spec_parameters:
@@ -132,6 +139,12 @@ class ReaderEmulator:
             self._thread.join(timeout=5)
         if not self._loop.is_running():
             self._loop.close()
+
+    def go_silent(self) -> None:
+        """Stop answering anything, keeping the connection open (until ``stop``)."""
+        emu = self._emu
+        if emu is not None:
+            self._loop.call_soon_threadsafe(setattr, emu, "silent", True)
 
     def set_tags(self, tags: Iterable[TagInView]) -> None:
         """The tags in the reader's field from now on (replacing the previous ones)."""

@@ -7,6 +7,7 @@ the reader is the session's LLRP emulator (tests/conftest.py), which speaks LLRP
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from edge.epc import encode_sgtin96
+from edge.ingest.llrp_client import LlrpConnectionLost, run_inventory
 from edge.presence import EventType, PresenceEvent
 from simulators.llrp import ReaderEmulator, TagInView
 from tests.broker import Mosquitto
@@ -208,3 +210,25 @@ def test_an_edge_without_llrp_readers_starts_without_the_library(tmp_path: Path)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+async def test_a_reader_that_stops_answering_is_a_lost_connection() -> None:
+    # Power lost behind a switch: the socket stays open and says nothing. The liveness probe notices.
+    emulator = ReaderEmulator(antenna_count=4)
+    emulator.start()
+    try:
+        connected = asyncio.Event()
+        task = asyncio.create_task(
+            run_inventory("127.0.0.1", emulator.port, [1], on_connected=connected.set,
+                          on_report=lambda _r: None, response_timeout_s=0.5, probe_interval_s=0.3)
+        )
+        async with asyncio.timeout(5):
+            await connected.wait()
+        await asyncio.sleep(1.0)
+        assert not task.done(), "a reader that answers its probes is kept"
+        emulator.go_silent()
+        with pytest.raises(LlrpConnectionLost):
+            async with asyncio.timeout(2):  # probe period + response timeout, and no wait on a dead peer
+                await task
+    finally:
+        emulator.close()

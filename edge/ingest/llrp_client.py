@@ -108,6 +108,7 @@ async def run_inventory(
 
     reader = Reader(host, port, response_timeout=response_timeout_s, connect_timeout=connect_timeout_s)
     client = reader.client
+    answering = True
     try:
         await reader.connect()
         # Octane extensions (when the reader is an Impinj) only add sub-dBm peak RSSI to the reports.
@@ -155,16 +156,23 @@ async def run_inventory(
     except LLRPStatusError as exc:
         raise LlrpReaderError(_status_name(exc.status_code), exc.error_description) from None
     except (LLRPConnectionError, LLRPTimeoutError, OSError) as exc:
+        answering = False
         raise LlrpConnectionLost(str(exc) or type(exc).__name__) from None
     except LLRPError as exc:  # undecodable bytes or another protocol failure: the conversation is over
+        answering = False
         raise LlrpConnectionLost(f"{type(exc).__name__}: {exc}") from None
     finally:
-        if client.connected:
+        # Leave a reader that still answers as we found it (no ROSpec of ours running, connection closed
+        # politely); one that stopped answering gets its socket closed without waiting on it.
+        polite_s = 2.0 if answering else 0.0
+        if client.connected and answering:
             with contextlib.suppress(Exception):
-                await client.transact(messages.STOP_ROSPEC(ro_spec_id=_ROSPEC_ID), timeout=2.0)
-                await client.transact(messages.DELETE_ROSPEC(ro_spec_id=_ROSPEC_ID), timeout=2.0)
+                await client.transact(messages.STOP_ROSPEC(ro_spec_id=_ROSPEC_ID), timeout=polite_s)
+                await client.transact(messages.DELETE_ROSPEC(ro_spec_id=_ROSPEC_ID), timeout=polite_s)
         with contextlib.suppress(Exception):
-            await reader.close()
+            # A close cut short by the timeout still releases the transport (llrpkit's close does so).
+            async with asyncio.timeout(polite_s or 0.01):
+                await reader.close()
 
 
 def _status_name(code: int) -> str:
