@@ -19,7 +19,7 @@ import asyncio
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -98,6 +98,7 @@ class ReaderEmulator:
         self.reads_per_sec = reads_per_sec
         self.seed = seed
         self._tags: list[EmulatedTag] = []
+        self._down: set[int] = set()
         self._emu: _StoreReader | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="llrp-emulator", daemon=True)
@@ -114,7 +115,7 @@ class ReaderEmulator:
         emu = _StoreReader(
             host=self.host,
             port=self.port,
-            tags=self._tags,
+            tags=[t for t in self._tags if t.antennas[0] not in self._down],
             reads_per_sec=self.reads_per_sec,
             antenna_count=self.antenna_count,
             seed=self.seed,
@@ -140,6 +141,19 @@ class ReaderEmulator:
         if not self._loop.is_running():
             self._loop.close()
 
+    def set_antenna(self, antenna: int, connected: bool) -> None:
+        """Pull (or plug back) an antenna's cable: its tags go unread and the client is notified."""
+        if connected:
+            self._down.discard(antenna)
+        else:
+            # Out of the field before the notice goes out, so no read of that port follows the notice.
+            self._down.add(antenna)
+            self._swap()
+        emu = self._emu
+        if emu is not None:
+            self._call(emu.set_antenna_connected(antenna, connected))
+        self._swap()
+
     def go_silent(self) -> None:
         """Stop answering anything, keeping the connection open (until ``stop``)."""
         emu = self._emu
@@ -148,15 +162,18 @@ class ReaderEmulator:
 
     def set_tags(self, tags: Iterable[TagInView]) -> None:
         """The tags in the reader's field from now on (replacing the previous ones)."""
-        population = [EmulatedTag(epc=bytes.fromhex(t.epc_hex), antennas=(t.antenna,), rssi_dbm=t.rssi_dbm)
+        self._tags = [EmulatedTag(epc=bytes.fromhex(t.epc_hex), antennas=(t.antenna,), rssi_dbm=t.rssi_dbm)
                       for t in tags]
-        self._tags = population
+        self._swap()
+
+    def _swap(self) -> None:
+        population = [t for t in self._tags if t.antennas[0] not in self._down]
 
         def swap() -> None:
             if self._emu is not None:
                 self._emu.tags = population  # the report loop picks from this list on every read
 
-        self._loop.call_soon_threadsafe(swap)
+        asyncio.run_coroutine_threadsafe(_call_soon(swap), self._loop).result(timeout=_START_TIMEOUT_S)
 
     def __enter__(self) -> ReaderEmulator:
         self.start()
@@ -167,6 +184,10 @@ class ReaderEmulator:
 
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=_START_TIMEOUT_S)
+
+
+async def _call_soon(fn: Callable[[], None]) -> None:
+    fn()
 
 
 class LlrpReplay:

@@ -232,3 +232,22 @@ async def test_a_reader_that_stops_answering_is_a_lost_connection() -> None:
                 await task
     finally:
         emulator.close()
+
+
+async def test_an_antenna_the_llrp_reader_reports_disconnected_makes_only_its_room_unknown(
+    mosquitto: Mosquitto, llrp_emulator: ReaderEmulator, tmp_path: Path
+) -> None:
+    llrp_emulator.set_tags([TagInView(SHIRT, 1, -48.0), TagInView(COAT, 2, -50.0)])
+    layout = write_layout(tmp_path, llrp_emulator.port)
+    try:
+        async with live_edge(settings_for(mosquitto, tmp_path, layout)) as edge:
+            assert await eventually(lambda: rooms_where(edge, lambda r: items(r["fr-2"]) == {COAT}))
+            llrp_emulator.set_antenna(2, connected=False)
+            rooms = await eventually(lambda: rooms_where(edge, lambda r: not r["fr-2"]["covered"]))
+            assert rooms and rooms["fr-1"]["covered"], rooms
+            assert items(rooms["fr-2"]) == {COAT}
+            llrp_emulator.set_antenna(2, connected=True)
+            assert await eventually(lambda: rooms_where(edge, lambda r: r["fr-2"]["covered"]))
+    finally:
+        llrp_emulator.set_antenna(2, connected=True)
+        llrp_emulator.set_tags([])

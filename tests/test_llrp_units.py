@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from edge.decoders.errors import DecodeError, ErrorKind
-from edge.decoders.llrp import LlrpTagDecoder, tag_report_payload
+from edge.decoders.errors import DecodeError, ErrorKind, IgnoreReason
+from edge.decoders.llrp import LlrpTagDecoder, antenna_event_payload, tag_report_payload
 from edge.decoders.router import TopicRouter
 from edge.ingest.llrp import backoff_delay
 from edge.layout import LayoutError, ReaderFormat, parse_layout
-from edge.reads import ReaderStatus, TagRead
+from edge.reads import AntennaStatus, ReaderStatus, TagRead
 
 EPC = "3074257BF7194E4000001A85"  # FORMATS.md §6 check value: GTIN 80614141123458, serial 6789
 
@@ -104,3 +104,16 @@ def test_reconnect_backoff_doubles_is_jittered_and_capped() -> None:
         assert all(ceiling / 2 <= d <= ceiling for d in draws)
         assert max(draws) - min(draws) > ceiling / 4  # spread out, not lockstep
     assert max(backoff_delay(60, 1.0, 30.0, rng) for _ in range(100)) <= 30.0
+
+
+def test_an_antenna_event_decodes_to_an_antenna_status_of_its_room() -> None:
+    decoder = LlrpTagDecoder(layout(LLRP).readers[0])
+    down = decoder.decode(antenna_event_payload(2, connected=False)).observations
+    assert list(down) == [AntennaStatus("speedway-a", 2, "fr-2", False)]
+    up = decoder.decode(antenna_event_payload(2, connected=True)).observations
+    assert list(up) == [AntennaStatus("speedway-a", 2, "fr-2", True)]
+    unmapped = decoder.decode(antenna_event_payload(4, connected=False))
+    assert not unmapped.observations and list(unmapped.ignored) == [IgnoreReason.READER_EVENT]
+    with pytest.raises(DecodeError) as err:
+        decoder.decode(b'{"AntennaEvent":{"AntennaID":1,"EventType":"Antenna_Melted"}}')
+    assert err.value.kind is ErrorKind.BAD_VALUE

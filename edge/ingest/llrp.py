@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from edge.decoders.llrp import tag_report_payload
+from edge.decoders.llrp import antenna_event_payload, tag_report_payload
 from edge.ingest.llrp_client import (
     LlrpConnectionLost,
     LlrpReaderError,
@@ -203,6 +203,11 @@ class LlrpIngest:
             payload = tag_report_payload(tag.antenna, tag.epc_hex, tag.rssi_dbm, tag.first_seen_us)
             self._offer(Message(reader.topic, payload, time.time()))
 
+        def on_antenna(antenna: int, connected: bool) -> None:
+            # Past the bound, as statuses are: a lost one would leave a room unknown (or believed) for good.
+            self._buf.append(Message(reader.topic, antenna_event_payload(antenna, connected), time.time()))
+            self._wakeup.set()
+
         offline_said = False
         while True:
             try:
@@ -212,6 +217,7 @@ class LlrpIngest:
                     antennas,
                     on_connected=on_connected,
                     on_report=on_report,
+                    on_antenna=on_antenna,
                     connect_timeout_s=self._connect_timeout,
                     probe_interval_s=self._probe,
                 )

@@ -9,7 +9,8 @@ this file alone. What callers may rely on:
   must say Success), adds, enables and starts one ROSpec of continuous inventory on the given antennas
   whose ROReportSpec asks for the antenna id, peak RSSI and first-seen timestamp of every tag
   (``Upon_N_Tags`` with N = 1, so each tag report arrives as it is read), calls ``on_connected`` once the
-  inventory runs and ``on_report`` for every tag report. It returns only when cancelled (the ROSpec is
+  inventory runs, ``on_report`` for every tag report and ``on_antenna(antenna, connected)`` for every antenna
+  event the reader notifies (it is asked to). It returns only when cancelled (the ROSpec is
   stopped and deleted and the connection closed politely on the way out) and otherwise raises:
   ``LlrpReaderError`` when the reader answers a message with an LLRP error status, ``LlrpConnectionLost``
   when it cannot be reached, refuses us, or the connection drops or stops answering (a liveness probe
@@ -40,6 +41,7 @@ LIBRARY = "llrpkit"
 _EXTRA = "fitroom[llrp]"
 # The ROSpec id the edge owns on every reader it drives (any non-zero 32-bit value; "FR").
 _ROSPEC_ID = 0x4652
+_CONNECTION_CHECK_S = 0.5
 
 
 class LlrpUnavailable(RuntimeError):
@@ -94,6 +96,7 @@ async def run_inventory(
     *,
     on_connected: Callable[[], None],
     on_report: Callable[[TagReport], None],
+    on_antenna: Callable[[int, bool], None] = lambda _antenna, _connected: None,
     connect_timeout_s: float = 10.0,
     response_timeout_s: float = 5.0,
     probe_interval_s: float = 5.0,
@@ -104,7 +107,7 @@ async def run_inventory(
     from llrpkit.client import check_status
     from llrpkit.inventory import TagReport as LibTagReport
     from llrpkit.inventory import build_rospec
-    from llrpkit.protocol import enums, messages
+    from llrpkit.protocol import enums, messages, params
 
     reader = Reader(host, port, response_timeout=response_timeout_s, connect_timeout=connect_timeout_s)
     client = reader.client
@@ -125,16 +128,60 @@ async def run_inventory(
         check_status(await client.transact(messages.ADD_ROSPEC(ro_spec=rospec)))
         check_status(await client.transact(messages.ENABLE_ROSPEC(ro_spec_id=_ROSPEC_ID)))
         check_status(await client.transact(messages.START_ROSPEC(ro_spec_id=_ROSPEC_ID)))
+        # Antenna events (a cable pulled, a port back) make a room unknown, as an MQTT reader's do.
+        check_status(
+            await client.transact(
+                messages.SET_READER_CONFIG(
+                    reset_to_factory_default=False,
+                    reader_event_notification_spec=params.ReaderEventNotificationSpec(
+                        event_notification_states=[
+                            params.EventNotificationState(
+                                event_type=enums.NotificationEventType.Antenna_Event, notification_state=True
+                            )
+                        ]
+                    ),
+                )
+            )
+        )
         on_connected()
         loop = asyncio.get_running_loop()
         probe_at = loop.time() + probe_interval_s
-        while True:
-            try:
-                async with asyncio.timeout(max(0.0, probe_at - loop.time())):
-                    report = await client.reports.get()
-            except TimeoutError:
+        next_report = asyncio.ensure_future(client.reports.get())
+        next_event = asyncio.ensure_future(client.events.get())
+        try:
+            while True:
+                # Woken at least twice a second: a dropped connection is noticed at once, not at the probe.
+                done, _ = await asyncio.wait(
+                    {next_report, next_event},
+                    timeout=min(_CONNECTION_CHECK_S, max(0.0, probe_at - loop.time())),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                reports = []
+                if next_report in done:
+                    reports.append(next_report.result())
+                    next_report = asyncio.ensure_future(client.reports.get())
+                if next_event in done:
+                    # Reports and events come in two queues: the reports queued now were received before
+                    # this event (a tag read just before its antenna went down must not bring it back).
+                    while not client.reports.empty():
+                        reports.append(client.reports.get_nowait())
+                for report in reports:
+                    for data in report.tag_report_datas:
+                        tag = LibTagReport.from_param(data)
+                        if tag.antenna is not None:
+                            epc = tag.epc.hex().upper()
+                            on_report(TagReport(tag.antenna, epc, tag.rssi_dbm, tag.first_seen_us))
+                if next_event in done:
+                    notification = getattr(next_event.result(), "reader_event_notification_data", None)
+                    next_event = asyncio.ensure_future(client.events.get())
+                    antenna_event = getattr(notification, "antenna_event", None)
+                    if antenna_event is not None:
+                        up = int(antenna_event.event_type) == int(enums.AntennaEventType.Antenna_Connected)
+                        on_antenna(int(antenna_event.antenna_id), up)
                 if not client.connected:
-                    raise LLRPConnectionError("connection lost") from None
+                    raise LLRPConnectionError("connection lost")
+                if done or loop.time() < probe_at:
+                    continue
                 # A reader that lost power leaves a half-open socket that says nothing: ask it something
                 # small on a period; no answer within the response timeout is a lost connection.
                 check_status(
@@ -148,11 +195,9 @@ async def run_inventory(
                     )
                 )
                 probe_at = loop.time() + probe_interval_s
-                continue
-            for data in report.tag_report_datas:
-                tag = LibTagReport.from_param(data)
-                if tag.antenna is not None:
-                    on_report(TagReport(tag.antenna, tag.epc.hex().upper(), tag.rssi_dbm, tag.first_seen_us))
+        finally:
+            next_report.cancel()
+            next_event.cancel()
     except LLRPStatusError as exc:
         raise LlrpReaderError(_status_name(exc.status_code), exc.error_description) from None
     except (LLRPConnectionError, LLRPTimeoutError, OSError) as exc:
