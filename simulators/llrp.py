@@ -218,10 +218,15 @@ class LlrpReplay:
             return
         try:
             doc = json.loads(payload)
+            event = doc.get("AntennaEvent")
+            if isinstance(event, dict):
+                connected = event.get("EventType") == "Antenna_Connected"
+                self.emulator.set_antenna(int(event["AntennaID"]), connected)
+                return
             key = (str(doc["EPC"]), int(doc["AntennaID"]))
             rssi = float(doc.get("PeakRSSI", -60.0))
-        except (ValueError, KeyError, TypeError):
-            return  # not a tag report: a real reader would not have sent it
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return  # neither a tag report nor an antenna event: a real reader would not have sent it
         self._seen[key] = (t, rssi)
         self.tick(t)
 

@@ -19,7 +19,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge.decoders.llrp import tag_report_payload
+from edge.decoders.llrp import antenna_event_payload, tag_report_payload
 from edge.layout import Reader, ReaderFormat
 from simulators.formats import ZebraTagEvent, impinj_antenna_event, impinj_tag_inventory, zebra_inventory
 from simulators.messages import Message
@@ -225,13 +225,16 @@ class RfidReader:
         ]
 
     def antenna_event(self, port: int, connected: bool, t: float) -> Message | None:
-        """Take a port down or up; Impinj announces it, Zebra's data interface cannot."""
+        """Take a port down or up; Impinj and LLRP readers announce it, Zebra's data interface cannot."""
         if connected:
             self.down_ports.discard(port)
         else:
             self.down_ports.add(port)
             self._aggregates = {k: a for k, a in self._aggregates.items() if k[1] != port}
             self._carry = [r for r in self._carry if r[2] != port]
+        if self.is_llrp and self.online:  # the edge asks LLRP readers for antenna events
+            payload = antenna_event_payload(port, connected).decode()
+            return Message(self._rx(t), self.spec.topic, payload, self.spec.id)
         if not self.is_impinj or not self.online:
             return None
         payload = impinj_antenna_event(

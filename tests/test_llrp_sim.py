@@ -20,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from edge.decoders.router import TopicRouter
 from edge.ingest.llrp_client import LlrpFailure, TagReport, library_available, run_inventory
 from edge.layout import load_layout
-from edge.reads import ReaderStatus, TagRead
+from edge.reads import AntennaStatus, ReaderStatus, TagRead
 from simulators.live import LivePublisher
 from simulators.messages import Message
 from simulators.trace import Scenario, write_trace
@@ -71,16 +71,19 @@ def llrp_lines(trace: Path) -> list[dict[str, object]]:
 def test_a_simulated_llrp_reader_reports_every_read_on_its_channel(tmp_path: Path) -> None:
     layout = load_layout(write_layout(tmp_path, 5084))
     trace = tmp_path / "t.jsonl"
-    write_trace(layout, Scenario(seed=3, duration_s=240, outages=True, junk=True), trace)
+    write_trace(layout, Scenario(seed=4, duration_s=600, shoppers=2, outages=True, junk=True), trace)
     router = TopicRouter(layout)
     reads: list[TagRead] = []
     statuses: list[bool] = []
+    antennas: list[bool] = []
     for line in llrp_lines(trace):
         result = router.route(str(line["topic"])).decode(str(line["payload"]).encode())
         assert not result.errors
         for obs in result.observations:
             if isinstance(obs, TagRead):
                 reads.append(obs)
+            elif isinstance(obs, AntennaStatus):
+                antennas.append(obs.connected)
             else:
                 assert isinstance(obs, ReaderStatus) and obs.reader_id == "speedway-a"
                 statuses.append(obs.online)
@@ -88,6 +91,7 @@ def test_a_simulated_llrp_reader_reports_every_read_on_its_channel(tmp_path: Pat
     assert {r.room_id for r in reads} <= {"fr-1", "fr-2", "floor"} and "floor" in {r.room_id for r in reads}
     assert all(r.reads == 1 and r.rssi_dbm is not None and r.reader_time is not None for r in reads)
     assert statuses[0] is True  # the reader says online as it starts
+    assert False in antennas and False in statuses  # outages: an antenna event, a lost connection
 
 
 @pytest.mark.broker
