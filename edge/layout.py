@@ -74,6 +74,7 @@ class Room(_Strict):
 
 
 LLRP_PORT = 5084
+NAMED_ANTENNA_BASE = 65  # ports are 1..64; an antenna the layout names is numbered from here
 # An LLRP reader's reads enter the pipeline on this internal channel (never subscribed on the broker), so
 # traces, replay and dead letters treat them like any reader's messages (edge/decoders/llrp.py).
 LLRP_CHANNEL = "llrp/{id}"
@@ -86,10 +87,21 @@ class Reader(_Strict):
         min_length=1,
         description="MQTT topic the reader publishes its events to (llrp readers: none, set internally)",
     )
-    antennas: dict[str, str] = Field(description="Antenna port (as a string) -> room id")
+    antennas: dict[str, str] = Field(
+        description="Antenna port (as a string) -> room id; impinj_iot readers may name antennas instead "
+        "(their antennaName, e.g. \"Dressing A\"), for readers reporting names rather than ports"
+    )
     will_topic: str | None = Field(
         default=None,
         description="Topic of the reader's MQTT last will; defaults to '<topic>/status'",
+    )
+    will_message: str | None = Field(
+        default=None, min_length=1, max_length=256,
+        description="The reader's last-will message when the store changed it (Impinj default 'connection lost')",
+    )
+    connect_message: str | None = Field(
+        default=None, min_length=1, max_length=256,
+        description="The reader's connect message when the store changed it (Impinj default 'connected')",
     )
 
     @property
@@ -107,7 +119,7 @@ class Reader(_Strict):
         if not isinstance(data, dict):
             return data
         if data.get("format") == ReaderFormat.LLRP.value:
-            given = [k for k in ("topic", "will_topic") if k in data]
+            given = [k for k in ("topic", "will_topic", "will_message", "connect_message") if k in data]
             if given:
                 raise ValueError(f"{given[0]}: an llrp reader publishes nothing to MQTT; give its host, port")
             if not data.get("host"):
@@ -123,7 +135,17 @@ class Reader(_Strict):
         return self.format is ReaderFormat.LLRP
 
     def antenna_rooms(self) -> dict[int, str]:
-        return {int(port): room for port, room in self.antennas.items()}
+        """Antenna number -> room: ports as numbered, named antennas as ``named_antennas`` numbers them."""
+        rooms = {int(port): room for port, room in self.antennas.items() if port.isdigit()}
+        for number, room in self.named_antennas().values():
+            rooms[number] = room
+        return rooms
+
+    def named_antennas(self) -> dict[str, tuple[int, str]]:
+        """Antenna name -> (its number in reads, room). Named antennas are numbered from 65 (past any
+        port) in layout order, so coverage and metrics key them like ports."""
+        named = [(name, room) for name, room in self.antennas.items() if not name.isdigit()]
+        return {name: (NAMED_ANTENNA_BASE + i, room) for i, (name, room) in enumerate(named)}
 
 
 class BleNode(_Strict):
@@ -135,11 +157,24 @@ class BleNode(_Strict):
         description="Topic root: 'espresense' for ESPresense, 'home' for OpenMQTTGateway/Theengs",
     )
 
+    topic: str | None = Field(
+        default=None,
+        min_length=1,
+        description="openmqttgateway only: the gateway's own topic, under which it publishes "
+        "'<topic>/BTtoMQTT/<MAC>' (or Theengs' two-level '<topic>/<MAC>') and '<topic>/LWT'; "
+        "default '<base_topic>/<id>'. No two gateways may share one",
+    )
+
     @property
     def root(self) -> str:
         if self.base_topic:
             return self.base_topic.rstrip("/")
         return "espresense" if self.format is BleFormat.ESPRESENSE else "home"
+
+    @property
+    def gateway_topic(self) -> str:
+        """An OpenMQTTGateway/Theengs gateway's topic: the ``topic`` key, else ``<root>/<id>``."""
+        return self.topic.rstrip("/") if self.topic else f"{self.root}/{self.id}"
 
 
 class Layout(_Strict):
@@ -168,13 +203,33 @@ class Layout(_Strict):
             if not reader.antennas:
                 problems.append(f"readers[{i}].antennas: a reader needs at least one antenna")
             for port, room in reader.antennas.items():
-                if not port.isdigit() or not 1 <= int(port) <= 64:
+                if not port.isdigit():
+                    if reader.format is not ReaderFormat.IMPINJ_IOT or not port.strip() or len(port) > 64:
+                        problems.append(
+                            f"readers[{i}].antennas.{port}: antenna port must be 1..64 (only impinj_iot "
+                            "readers may name an antenna, by its antennaName)"
+                        )
+                elif not 1 <= int(port) <= 64:
                     problems.append(f"readers[{i}].antennas.{port}: antenna port must be 1..64")
                 if room not in room_ids:
                     problems.append(f"readers[{i}].antennas.{port}: room {room!r} does not exist")
+        gateways: dict[str, str] = {}
         for i, node in enumerate(self.ble_nodes):
             if node.room not in room_ids:
                 problems.append(f"ble_nodes[{i}].room: room {node.room!r} does not exist")
+            if node.format is BleFormat.ESPRESENSE:
+                if node.topic is not None:
+                    problems.append(f"ble_nodes[{i}].topic: only openmqttgateway nodes have a topic")
+                continue
+            gw = node.gateway_topic
+            if any(ch in gw for ch in "+#") or not all(gw.split("/")):
+                problems.append(f"ble_nodes[{i}].topic: {gw!r} is not a topic without wildcards")
+            elif gw in gateways:
+                problems.append(
+                    f"ble_nodes[{i}].topic: {gw!r} is also gateway {gateways[gw]!r}'s topic; "
+                    "give each gateway its own topic"
+                )
+            gateways[gw] = node.id
         if problems:
             raise ValueError("; ".join(problems))
         return self
