@@ -89,18 +89,22 @@ class Reader(_Strict):
     )
     antennas: dict[str, str] = Field(
         description="Antenna port (as a string) -> room id; impinj_iot readers may name antennas instead "
-        "(their antennaName, e.g. \"Dressing A\"), for readers reporting names rather than ports"
+        '(their antennaName, e.g. "Dressing A"), for readers reporting names rather than ports'
     )
     will_topic: str | None = Field(
         default=None,
         description="Topic of the reader's MQTT last will; defaults to '<topic>/status'",
     )
     will_message: str | None = Field(
-        default=None, min_length=1, max_length=256,
-        description="The reader's last-will message when the store changed it (Impinj default 'connection lost')",
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The reader's last-will message if the store changed it (Impinj: 'connection lost')",
     )
     connect_message: str | None = Field(
-        default=None, min_length=1, max_length=256,
+        default=None,
+        min_length=1,
+        max_length=256,
         description="The reader's connect message when the store changed it (Impinj default 'connected')",
     )
 
