@@ -129,7 +129,8 @@ async def test_a_lost_llrp_reader_makes_its_rooms_unknown_until_it_reconnects(
     try:
         async with live_edge(settings_for(mosquitto, tmp_path, layout)) as edge:
             edge.service.bus.subscribe("presence", lambda _t, ev: seen.append(ev))
-            edge.service.llrp._min, edge.service.llrp._max = 0.2, 1.0  # reconnect quickly in a test
+            llrp = edge.service.llrp
+            llrp.reconnect_min_s, llrp.reconnect_max_s = 0.2, 1.0  # reconnect quickly in a test
             assert await eventually(lambda: rooms_where(edge, lambda r: items(r["fr-1"]) == {SHIRT}))
 
             llrp_emulator.stop()  # the reader drops off the network

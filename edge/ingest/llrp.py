@@ -94,11 +94,13 @@ class LlrpIngest:
                 require_library()
             except LlrpUnavailable as exc:
                 names = ", ".join(repr(r.id) for r in self.readers)
-                raise LlrpUnavailable(f"reader {names} (format llrp): {exc}") from None
+                which = "reader" if len(self.readers) == 1 else "readers"
+                raise LlrpUnavailable(f"{which} {names} (format llrp): {exc}") from None
         self.queue_size = queue_size
         self._metrics = metrics
-        self._min = reconnect_min_s
-        self._max = reconnect_max_s
+        #: Reconnect backoff bounds (seconds); may be changed while running.
+        self.reconnect_min_s = reconnect_min_s
+        self.reconnect_max_s = reconnect_max_s
         self._probe = probe_interval_s
         self._connect_timeout = connect_timeout_s
         self._rng = random.Random(seed)
@@ -239,7 +241,7 @@ class LlrpIngest:
             if was_up or not offline_said:
                 self._status(reader, online=False)
                 offline_said = True
-            delay = backoff_delay(attempt, self._min, self._max, self._rng)
+            delay = backoff_delay(attempt, self.reconnect_min_s, self.reconnect_max_s, self._rng)
             attempt += 1
             await asyncio.sleep(delay)
 
