@@ -108,6 +108,12 @@ class Reader(_Strict):
         description="The reader's connect message when the store changed it (Impinj default 'connected')",
     )
 
+    ble_room: str | None = Field(
+        default=None,
+        description="zebra_iotc readers that also scan BLE (FXR90 BLE_DATA): the room their BLE reports "
+        "place a phone in; default the one room the reader's antennas cover",
+    )
+
     @property
     def status_topic(self) -> str:
         return self.will_topic or f"{self.topic}/status"
@@ -217,6 +223,8 @@ class Layout(_Strict):
                     problems.append(f"readers[{i}].antennas.{port}: antenna port must be 1..64")
                 if room not in room_ids:
                     problems.append(f"readers[{i}].antennas.{port}: room {room!r} does not exist")
+            if reader.ble_room is not None and reader.ble_room not in room_ids:
+                problems.append(f"readers[{i}].ble_room: room {reader.ble_room!r} does not exist")
         gateways: dict[str, str] = {}
         for i, node in enumerate(self.ble_nodes):
             if node.room not in room_ids:
