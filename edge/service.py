@@ -110,6 +110,7 @@ class EdgeService:
             self.engine,
             metrics=self.metrics,
             dead_letters=_OffLoopDeadLetters(self.dead_letters),
+            app_beacon_uuid=settings.app_beacon_uuid,
         )
         endpoint = settings.mqtt_endpoint()
         self.mqtt = MqttIngest(
