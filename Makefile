@@ -10,7 +10,7 @@ PACKAGES := catalog edge cloud_sync simulators
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,llrp]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -31,6 +31,7 @@ from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.fitting_rooms.worker import SessionWorker
 from edge.ingest.deadletter import SqlDeadLetterSink
+from edge.ingest.llrp import LlrpIngest, LlrpUnavailable
 from edge.ingest.mqtt import MqttIngest
 from edge.ingest.pipeline import IngestPipeline
 from edge.layout import Layout, LayoutError, load_layout
@@ -92,7 +93,13 @@ def build_headless(
     bus = EventBus()
     # Sampled (a few per kind per minute), buffered in memory and written by the service's task in a thread.
     dead_letters = SqlDeadLetterSink(db, batch_size=1_000_000)
-    pipeline = IngestPipeline(layout, engine, metrics=metrics, dead_letters=OffLoopDeadLetters(dead_letters))
+    pipeline = IngestPipeline(
+        layout,
+        engine,
+        metrics=metrics,
+        dead_letters=OffLoopDeadLetters(dead_letters),
+        app_beacon_uuid=settings.app_beacon_uuid,
+    )
     endpoint = settings.mqtt_endpoint()
     mqtt = MqttIngest(
         host=endpoint.host,
@@ -107,6 +114,11 @@ def build_headless(
         on_dropped=metrics.count_dropped,
         keepalive_s=settings.mqtt_keepalive_s,
     )
+    # Readers that speak only LLRP: the edge drives them; their reads join the same pipeline.
+    try:
+        llrp = LlrpIngest.for_layout(layout, metrics=metrics, queue_size=settings.queue_size)
+    except LlrpUnavailable as exc:
+        raise StartupError(f"FITROOM_LAYOUT (--layout): {exc}") from None
     service = EdgeService(
         settings=settings,
         layout=layout,
@@ -118,6 +130,7 @@ def build_headless(
         dead_letters=dead_letters,
         pipeline=pipeline,
         mqtt=mqtt,
+        llrp=llrp,
     )
 
     # Cloud sync first: it follows presence before the sessions do, as it always has.

@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID, normal_uuid
+
 __all__ = ["DEMO_CATALOG", "EdgeSettings", "MqttEndpoint", "SettingsError", "load_settings"]
 
 ENV_PREFIX = "FITROOM_"
@@ -104,8 +106,18 @@ class EdgeSettings(BaseSettings):
         description="A fitting-room session ends after this long with no shopper and no new activity",
     )
 
+    app_beacon_uuid: str = Field(
+        default=DEFAULT_APP_BEACON_UUID,
+        description="The chain's store-app iBeacon UUID: only iBeacons with it are shoppers' phones",
+    )
+
     central_url: str | None = Field(default=None, description="Central profile store base URL (sync)")
     store_key: SecretStr | None = Field(default=None, description="This store's key at the central store")
+
+    @field_validator("app_beacon_uuid")
+    @classmethod
+    def _check_uuid(cls, value: str) -> str:
+        return normal_uuid(value)
 
     @field_validator("mqtt_url")
     @classmethod

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from edge.presence.params import PresenceParams
 
 __all__ = [
+    "LLRP_CHANNEL",
+    "LLRP_PORT",
     "BleFormat",
     "BleNode",
     "Layout",
@@ -48,6 +50,7 @@ class RoomKind(StrEnum):
 class ReaderFormat(StrEnum):
     IMPINJ_IOT = "impinj_iot"
     ZEBRA_IOTC = "zebra_iotc"
+    LLRP = "llrp"  # driven by the edge itself over LLRP (TCP), publishes nothing to MQTT
 
 
 class BleFormat(StrEnum):
@@ -70,22 +73,89 @@ class Room(_Strict):
     kind: RoomKind = Field(default=RoomKind.FITTING_ROOM, description="What the room is for")
 
 
+LLRP_PORT = 5084
+NAMED_ANTENNA_BASE = 65  # ports are 1..64; an antenna the layout names is numbered from here
+# An LLRP reader's reads enter the pipeline on this internal channel (never subscribed on the broker), so
+# traces, replay and dead letters treat them like any reader's messages (edge/decoders/llrp.py).
+LLRP_CHANNEL = "llrp/{id}"
+
+
 class Reader(_Strict):
     id: Id = Field(description="Reader id")
-    format: ReaderFormat = Field(description="impinj_iot | zebra_iotc")
-    topic: str = Field(min_length=1, description="MQTT topic the reader publishes its events to")
-    antennas: dict[str, str] = Field(description="Antenna port (as a string) -> room id")
+    format: ReaderFormat = Field(description="impinj_iot | zebra_iotc | llrp")
+    topic: str = Field(
+        min_length=1,
+        description="MQTT topic the reader publishes its events to (llrp readers: none, set internally)",
+    )
+    antennas: dict[str, str] = Field(
+        description="Antenna port (as a string) -> room id; impinj_iot readers may name antennas instead "
+        '(their antennaName, e.g. "Dressing A"), for readers reporting names rather than ports'
+    )
     will_topic: str | None = Field(
         default=None,
         description="Topic of the reader's MQTT last will; defaults to '<topic>/status'",
+    )
+    will_message: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The reader's last-will message if the store changed it (Impinj: 'connection lost')",
+    )
+    connect_message: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The reader's connect message when the store changed it (Impinj default 'connected')",
+    )
+
+    ble_room: str | None = Field(
+        default=None,
+        description="zebra_iotc readers that also scan BLE (FXR90 BLE_DATA): the room their BLE reports "
+        "place a phone in; default the one room the reader's antennas cover",
     )
 
     @property
     def status_topic(self) -> str:
         return self.will_topic or f"{self.topic}/status"
 
+    host: str | None = Field(default=None, min_length=1, description="llrp only: the reader's address")
+    port: int = Field(default=LLRP_PORT, ge=1, le=65535, description="llrp only: the reader's LLRP port")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _llrp_channel(cls, data: Any) -> Any:
+        # LLRP readers publish nothing to MQTT: their topic is the internal channel, and MQTT-only keys
+        # are refused rather than silently unused.
+        if not isinstance(data, dict):
+            return data
+        if data.get("format") == ReaderFormat.LLRP.value:
+            given = [k for k in ("topic", "will_topic", "will_message", "connect_message") if k in data]
+            if given:
+                raise ValueError(f"{given[0]}: an llrp reader publishes nothing to MQTT; give its host, port")
+            if not data.get("host"):
+                raise ValueError("host: an llrp reader needs the reader's host name or address")
+            return {**data, "topic": LLRP_CHANNEL.format(id=data.get("id", ""))}
+        given = [k for k in ("host", "port") if k in data]
+        if given:
+            raise ValueError(f"{given[0]}: only llrp readers have a host and port")
+        return data
+
+    @property
+    def is_llrp(self) -> bool:
+        return self.format is ReaderFormat.LLRP
+
     def antenna_rooms(self) -> dict[int, str]:
-        return {int(port): room for port, room in self.antennas.items()}
+        """Antenna number -> room: ports as numbered, named antennas as ``named_antennas`` numbers them."""
+        rooms = {int(port): room for port, room in self.antennas.items() if port.isdigit()}
+        for number, room in self.named_antennas().values():
+            rooms[number] = room
+        return rooms
+
+    def named_antennas(self) -> dict[str, tuple[int, str]]:
+        """Antenna name -> (its number in reads, room). Named antennas are numbered from 65 (past any
+        port) in layout order, so coverage and metrics key them like ports."""
+        named = [(name, room) for name, room in self.antennas.items() if not name.isdigit()]
+        return {name: (NAMED_ANTENNA_BASE + i, room) for i, (name, room) in enumerate(named)}
 
 
 class BleNode(_Strict):
@@ -97,11 +167,24 @@ class BleNode(_Strict):
         description="Topic root: 'espresense' for ESPresense, 'home' for OpenMQTTGateway/Theengs",
     )
 
+    topic: str | None = Field(
+        default=None,
+        min_length=1,
+        description="openmqttgateway only: the gateway's own topic, under which it publishes "
+        "'<topic>/BTtoMQTT/<MAC>' (or Theengs' two-level '<topic>/<MAC>') and '<topic>/LWT'; "
+        "default '<base_topic>/<id>'. No two gateways may share one",
+    )
+
     @property
     def root(self) -> str:
         if self.base_topic:
             return self.base_topic.rstrip("/")
         return "espresense" if self.format is BleFormat.ESPRESENSE else "home"
+
+    @property
+    def gateway_topic(self) -> str:
+        """An OpenMQTTGateway/Theengs gateway's topic: the ``topic`` key, else ``<root>/<id>``."""
+        return self.topic.rstrip("/") if self.topic else f"{self.root}/{self.id}"
 
 
 class Layout(_Strict):
@@ -130,13 +213,35 @@ class Layout(_Strict):
             if not reader.antennas:
                 problems.append(f"readers[{i}].antennas: a reader needs at least one antenna")
             for port, room in reader.antennas.items():
-                if not port.isdigit() or not 1 <= int(port) <= 64:
+                if not port.isdigit():
+                    if reader.format is not ReaderFormat.IMPINJ_IOT or not port.strip() or len(port) > 64:
+                        problems.append(
+                            f"readers[{i}].antennas.{port}: antenna port must be 1..64 (only impinj_iot "
+                            "readers may name an antenna, by its antennaName)"
+                        )
+                elif not 1 <= int(port) <= 64:
                     problems.append(f"readers[{i}].antennas.{port}: antenna port must be 1..64")
                 if room not in room_ids:
                     problems.append(f"readers[{i}].antennas.{port}: room {room!r} does not exist")
+            if reader.ble_room is not None and reader.ble_room not in room_ids:
+                problems.append(f"readers[{i}].ble_room: room {reader.ble_room!r} does not exist")
+        gateways: dict[str, str] = {}
         for i, node in enumerate(self.ble_nodes):
             if node.room not in room_ids:
                 problems.append(f"ble_nodes[{i}].room: room {node.room!r} does not exist")
+            if node.format is BleFormat.ESPRESENSE:
+                if node.topic is not None:
+                    problems.append(f"ble_nodes[{i}].topic: only openmqttgateway nodes have a topic")
+                continue
+            gw = node.gateway_topic
+            if any(ch in gw for ch in "+#") or not all(gw.split("/")):
+                problems.append(f"ble_nodes[{i}].topic: {gw!r} is not a topic without wildcards")
+            elif gw in gateways:
+                problems.append(
+                    f"ble_nodes[{i}].topic: {gw!r} is also gateway {gateways[gw]!r}'s topic; "
+                    "give each gateway its own topic"
+                )
+            gateways[gw] = node.id
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -154,6 +154,12 @@ class EdgeMetrics:
             ["reader"],
             registry=r,
         )
+        self.reader_up = Gauge(
+            "fitroom_reader_up",
+            "LLRP readers the edge drives: 1 while inventory runs, 0 while unreachable or in LLRP error",
+            ["reader"],
+            registry=r,
+        )
         self.ble_node_online = Gauge(
             "fitroom_ble_node_online",
             "1 while the BLE node or gateway says online, 0 after it said offline",

@@ -15,12 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID, normal_uuid
 from edge.ingest.deadletter import MemoryDeadLetterSink
 from edge.ingest.pipeline import IngestPipeline
 from edge.layout import LayoutError, load_layout
@@ -76,6 +78,7 @@ def replay_trace(
     tick_s: float = 0.5,
     drain_s: float = 0.0,
     on_bad_line: Callable[[int, str], None] | None = None,
+    app_beacon_uuid: str = DEFAULT_APP_BEACON_UUID,
 ) -> ReplaySummary:
     """Replay trace ``lines`` through a fresh engine and pipeline; ``emit`` gets each event in order.
 
@@ -86,7 +89,11 @@ def replay_trace(
         raise ValueError("tick_s must be a positive number of seconds")
     metrics = EdgeMetrics()
     pipeline = IngestPipeline(
-        layout, PresenceEngine(layout), metrics=metrics, dead_letters=MemoryDeadLetterSink(capacity=100)
+        layout,
+        PresenceEngine(layout),
+        metrics=metrics,
+        dead_letters=MemoryDeadLetterSink(capacity=100),
+        app_beacon_uuid=app_beacon_uuid,
     )
     summary = ReplaySummary(metrics)
     clock = _TickClock(pipeline, tick_s, lambda events: _emit_all(events, emit, summary))
@@ -194,6 +201,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="keep ticking this long after the last message so pending leaves are reported (0)",
     )
+    parser.add_argument(
+        "--app-beacon-uuid",
+        default=os.environ.get("FITROOM_APP_BEACON_UUID", DEFAULT_APP_BEACON_UUID),
+        metavar="UUID",
+        help="the chain's app iBeacon UUID (FITROOM_APP_BEACON_UUID, as the live edge)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -202,15 +215,18 @@ def main(args: argparse.Namespace) -> int:
     except LayoutError as exc:
         print(exc, file=sys.stderr)
         return 2
+    try:
+        app_uuid = normal_uuid(args.app_beacon_uuid)
+    except ValueError as exc:
+        print(f"replay: FITROOM_APP_BEACON_UUID (--app-beacon-uuid): {exc}", file=sys.stderr)
+        return 2
     tick_ok = args.tick > 0 and math.isfinite(args.tick)
     if not tick_ok or not (args.drain >= 0 and math.isfinite(args.drain)):
         print("replay: --tick must be > 0 and --drain >= 0", file=sys.stderr)
         return 2
     try:
         trace: TextIO = (
-            sys.stdin
-            if args.trace == "-"
-            else open(args.trace, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+            sys.stdin if args.trace == "-" else open(args.trace, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
         )
     except OSError as exc:
         print(f"replay: cannot read trace {args.trace}: {exc.strerror}", file=sys.stderr)
@@ -230,7 +246,13 @@ def main(args: argparse.Namespace) -> int:
     try:
         with trace:
             summary = replay_trace(
-                layout, trace, emit=emit, tick_s=args.tick, drain_s=args.drain, on_bad_line=bad_line
+                layout,
+                trace,
+                emit=emit,
+                tick_s=args.tick,
+                drain_s=args.drain,
+                on_bad_line=bad_line,
+                app_beacon_uuid=app_uuid,
             )
     except OSError as exc:
         print(f"replay: error reading trace {args.trace}: {exc.strerror or exc}", file=sys.stderr)

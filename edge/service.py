@@ -35,6 +35,7 @@ from edge.catalog.model import Catalog
 from edge.catalog.source import FixedCatalog
 from edge.config import EdgeSettings
 from edge.ingest.deadletter import SqlDeadLetterSink
+from edge.ingest.llrp import LlrpIngest
 from edge.ingest.mqtt import MqttIngest
 from edge.ingest.pipeline import IngestPipeline
 from edge.layout import Layout
@@ -89,6 +90,7 @@ class EdgeService:
         dead_letters: SqlDeadLetterSink,
         pipeline: IngestPipeline,
         mqtt: MqttIngest,
+        llrp: LlrpIngest,
     ) -> None:
         """Keep the parts (built by ``edge.compose``); nothing starts before ``start()``."""
         self.settings = settings
@@ -101,6 +103,7 @@ class EdgeService:
         self.dead_letters = dead_letters
         self.pipeline = pipeline
         self.mqtt = mqtt
+        self.llrp = llrp
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._task_factories: list[tuple[str, TaskFactory]] = []
@@ -147,6 +150,8 @@ class EdgeService:
         self._running = True
         await self.mqtt.start()
         self._consumer = asyncio.create_task(self._consume(), name="edge-consume")
+        await self.llrp.start()
+        self._spawn("edge-consume-llrp", lambda: self.llrp.run_consumer(self._handle_llrp))
         self._spawn("edge-tick", self._tick_forever)
         self._spawn("edge-dead-letters", self._flush_dead_letters_forever)
         for name, factory in self._task_factories:
@@ -166,6 +171,7 @@ class EdgeService:
             return
         self._running = False
         await self.mqtt.stop()
+        await self.llrp.stop()
         if self._consumer is not None:
             try:
                 await asyncio.wait_for(self._consumer, timeout=5)
@@ -197,6 +203,7 @@ class EdgeService:
             problems.append(f"mqtt: not connected{f' ({error})' if error else ''}")
         elif error is not None:  # connected, but e.g. a subscription was refused: traffic is missing
             problems.append(f"mqtt: {error}")
+        problems.extend(self.llrp.problems())
         depth = self.mqtt.queue_depth
         if depth >= self.mqtt.queue_size * QUEUE_DEGRADED_RATIO:
             problems.append(f"ingest: hand-off {depth}/{self.mqtt.queue_size} full, falling behind")
@@ -243,6 +250,11 @@ class EdgeService:
             self.metrics.set_queue_depth(self.mqtt.queue_depth)
             # Let HTTP requests and WebSocket pushes run between batches under a flood of reads.
             await asyncio.sleep(0 if len(batch) == BATCH_SIZE else LINGER_S)
+
+    def _handle_llrp(self, topic: str, payload: bytes, received: float) -> None:
+        events = self.pipeline.handle(topic, payload, received)
+        if events:
+            self._publish(events)
 
     async def _tick_forever(self) -> None:
         interval = self.settings.tick_interval_s

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -39,9 +39,13 @@ from simulators.associates import AssociateProfile, Pace, run_associates
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
 from simulators.formats import IBEACON_APP_UUID
 from simulators.live import LivePublisher
+from simulators.llrp_addresses import relocate_readers
 from simulators.mirror_taps import run_mirror_taps
 from simulators.store import SimConfig
 from simulators.trace import Scenario, Simulation
+
+if TYPE_CHECKING:
+    from simulators.llrp import ReaderEmulator
 
 __all__ = ["DEMO_PIN", "main"]
 
@@ -78,13 +82,16 @@ class ShopperTraffic:
         speed: float,
         seed: int,
         on_wave: Callable[[list[int]], None] | None = None,
+        llrp: dict[str, ReaderEmulator] | None = None,
     ) -> None:
         self.layout = layout
         self.per_hour = per_hour
         self.speed = speed
         self.seed = seed
         self.on_wave = on_wave
-        self.publisher = LivePublisher(layout, mqtt_url, client_prefix=f"fitroom-demo-{os.getpid()}")
+        self.publisher = LivePublisher(
+            layout, mqtt_url, client_prefix=f"fitroom-demo-{os.getpid()}", llrp=llrp
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-shoppers", daemon=True)
         self.error: BaseException | None = None
@@ -130,6 +137,28 @@ class ShopperTraffic:
         except BaseException as exc:  # reported by the demo rather than lost with the thread
             self.error = exc
             log.exception("shopper simulation stopped")
+
+
+def _start_llrp_readers(layout: Layout, path: Path, data: Path) -> tuple[dict[str, ReaderEmulator], Path]:
+    """An emulated reader on each LLRP reader's address, before the edge connects; on free ports (and a
+    copy of the layout saying so, in ``data``) when the layout's are taken."""
+    readers = [r for r in layout.readers if r.is_llrp]
+    if not readers:
+        return {}, path
+    from simulators.llrp import start_readers  # the fitroom[llrp] extra, which `make demo` installs
+
+    try:
+        emulators = start_readers(readers)
+    except OSError as exc:
+        moved = data / "layout.toml"
+        ports = {r.id: free_port() for r in readers}
+        moved.write_text(relocate_readers(path.read_text(encoding="utf-8"), ports), encoding="utf-8")
+        print(f"{exc}: using {moved} with the LLRP readers on ports {sorted(ports.values())} instead")
+        path = moved
+        emulators = start_readers(load_layout(path).readers)
+    for reader_id, emulator in emulators.items():
+        print(f"LLRP reader {reader_id}: emulated on {emulator.host}:{emulator.port} (LLRP over TCP)")
+    return emulators, path
 
 
 def _start_central(layout: Layout, data: Path) -> DemoCentral | None:
@@ -191,6 +220,7 @@ async def _run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
+    llrp, args.layout = await asyncio.to_thread(_start_llrp_readers, layout, args.layout, data)
     broker = DemoBroker(data, prefer_embedded=args.embedded_broker)
     await broker.start()
     central = await asyncio.to_thread(_start_central, layout, data) if args.central else None
@@ -234,6 +264,7 @@ async def _run(args: argparse.Namespace) -> int:
                 speed=args.speed,
                 seed=args.seed,
                 on_wave=enrol,
+                llrp=llrp,
             )
             await asyncio.to_thread(traffic.start)
         pace = Pace(speed=args.speed)
@@ -260,6 +291,8 @@ async def _run(args: argparse.Namespace) -> int:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(serving, timeout=20)
         await broker.stop()
+        for emulator in llrp.values():
+            await asyncio.to_thread(emulator.close)
         if central is not None:
             await asyncio.to_thread(central.stop)
         for line in filter(None, done):

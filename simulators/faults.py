@@ -66,12 +66,12 @@ class Outages:
                 store.truth.reader_outage(reader_id, t0, t0 + seconds, will_at)
                 self.down.append(_Down(reader_id, None, t0 + seconds))
                 self.next_reader[reader_id] = t0 + seconds + self.rng.expovariate(1 / self.reader_every_s)
-            elif reader.is_impinj and self.next_antenna[reader_id] < t1:
+            elif (reader.is_impinj or reader.is_llrp) and self.next_antenna[reader_id] < t1:
                 port = self.rng.choice(sorted(reader.ports))
                 seconds = self.rng.uniform(15, 90)
                 store.antenna_down(reader_id, port)
                 store.truth.antenna_outage(reader_id, port, reader.ports[port], t0, t0 + seconds,
-                                           announced=reader.is_impinj)
+                                           announced=True)
                 self.down.append(_Down(reader_id, port, t0 + seconds))
                 self.next_antenna[reader_id] = t0 + seconds + self.rng.expovariate(1 / self.antenna_every_s)
 
@@ -128,7 +128,8 @@ class Junk:
             topic = f"{node.spec.root}/devices/apple:1007:11-22/{node.spec.id}"
             payload = rng.choice(['{"id":"apple:1007:11-22","rssi":"strong"}', "\x00\x01", "[1,2,3]", ""])
             return [Message(t, topic, payload, node.spec.id, qos=0)]
-        online = sorted(r for r, reader in store.readers.items() if reader.online)
+        # An LLRP reader's reports travel over LLRP, not the broker: no MQTT junk in its name.
+        online = sorted(r for r, reader in store.readers.items() if reader.online and not reader.is_llrp)
         if not online:
             return []
         reader = store.readers[rng.choice(online)]

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
@@ -24,6 +25,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from edge.layout import BleFormat, Layout
 from simulators.formats import espresense_status_topic
 from simulators.messages import Message
+
+if TYPE_CHECKING:
+    from simulators.llrp import LlrpReplay, ReaderEmulator
 
 __all__ = ["BrokerAddress", "LivePublisher", "MqttConnectError", "parse_mqtt_url"]
 
@@ -67,10 +71,26 @@ class _Device:
 class LivePublisher:
     """Clients for every device of a layout (plus one for junk); ``publish`` routes by ``Message.device``."""
 
-    def __init__(self, layout: Layout, mqtt_url: str, *, client_prefix: str = "fitroom-sim") -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        mqtt_url: str,
+        *,
+        client_prefix: str = "fitroom-sim",
+        llrp: dict[str, ReaderEmulator] | None = None,
+    ) -> None:
+        """``llrp``: emulators already listening for the layout's LLRP readers (the demo starts them before
+        the edge); without it ``connect`` starts one on each LLRP reader's host and port."""
         self.address = parse_mqtt_url(mqtt_url)
         self.prefix = client_prefix
-        self._devices: dict[str, _Device] = {r.id: _Device(r.id, r.status_topic) for r in layout.readers}
+        self._devices: dict[str, _Device] = {
+            r.id: _Device(r.id, r.status_topic) for r in layout.readers if not r.is_llrp
+        }
+        # LLRP readers reach the edge over LLRP, not the broker: their reads set what an emulator reports.
+        self._llrp_readers = [r for r in layout.readers if r.is_llrp]
+        self._llrp_ids = frozenset(r.id for r in self._llrp_readers)
+        self._llrp_given = llrp
+        self._llrp: dict[str, LlrpReplay] = {}
         for node in layout.ble_nodes:
             espresense = node.format is BleFormat.ESPRESENSE
             gateway_lwt = f"{node.root}/{node.id}/LWT"
@@ -84,6 +104,24 @@ class LivePublisher:
 
     def connect(self, timeout: float = 10.0) -> None:
         """Connect every device; raises ``MqttConnectError`` (and closes what did connect) if one cannot."""
+        if self._llrp_readers and not self._llrp:
+            from simulators.llrp import LlrpReplay, ReaderEmulator, start_readers  # the fitroom[llrp] extra
+
+            for reader in self._llrp_readers:
+                # Given, or already listening in this process (a test's reader): shared, not ours to close.
+                emulator = (self._llrp_given or {}).get(reader.id) or ReaderEmulator.listening(
+                    reader.host or "127.0.0.1", reader.port
+                )
+                owned = emulator is None
+                if emulator is None:
+                    try:
+                        emulator = start_readers([reader])[reader.id]
+                    except OSError as exc:
+                        # Something else answers there (a real reader, another simulator): the rest of
+                        # the store still runs; this reader's reads stay in the trace only.
+                        log.warning("%s; its reads are not reported live", exc)
+                        continue
+                self._llrp[reader.id] = LlrpReplay(emulator, owned=owned)
         try:
             for device in self._devices.values():
                 self._clients[device.id] = self._connect(device, timeout)
@@ -129,6 +167,14 @@ class LivePublisher:
 
     def publish(self, msg: Message) -> None:
         """Publish as the message's device; a ``will`` message drops that device's connection instead."""
+        if self._llrp_readers:
+            for replay in self._llrp.values():
+                replay.tick(msg.t)
+            if msg.device in self._llrp_ids:  # never onto the broker, even with no emulator to feed
+                own = self._llrp.get(msg.device)
+                if own is not None:
+                    own.feed(msg.t, msg.topic, msg.payload)
+                return
         device = msg.device if msg.device in self._devices else "junk"
         with self._lock:
             if msg.will:
@@ -175,6 +221,9 @@ class LivePublisher:
                 client.disconnect()
                 client.loop_stop()
             self._clients.clear()
+        for replay in self._llrp.values():
+            replay.close()
+        self._llrp = {}
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Give paho's threads time to flush queued publishes (bounded)."""

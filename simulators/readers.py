@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from edge.decoders.llrp import antenna_event_payload, tag_report_payload
 from edge.layout import Reader, ReaderFormat
 from simulators.formats import ZebraTagEvent, impinj_antenna_event, impinj_tag_inventory, zebra_inventory
 from simulators.messages import Message
@@ -69,12 +70,16 @@ class RfidReader:
         self.settings = settings
         self.rng = rng
         self.is_impinj = spec.format is ReaderFormat.IMPINJ_IOT
+        # An LLRP reader (Speedway, xArray) reports every read (our ROSpec's N = 1) to the edge over LLRP;
+        # its messages are the edge's internal channel (edge/decoders/llrp.py) and never reach the broker.
+        self.is_llrp = spec.format is ReaderFormat.LLRP
         self.legacy_envelope = legacy_envelope
         self.utc_offset_minutes = utc_offset_minutes
         self.hostname = f"impinj-{rng.randrange(16**6):06x}" if self.is_impinj else None
         self.clock_skew_s = rng.uniform(-1.5, 1.5)
         self.ports = spec.antenna_rooms()
-        rate = settings.impinj_rounds_per_s if self.is_impinj else settings.zebra_rounds_per_s
+        zebra = spec.format is ReaderFormat.ZEBRA_IOTC
+        rate = settings.zebra_rounds_per_s if zebra else settings.impinj_rounds_per_s
         self.round_period = 1.0 / rate
         # Antennas take turns within one cycle, as a real reader multiplexes them.
         order = sorted(self.ports)
@@ -90,6 +95,8 @@ class RfidReader:
 
     @property
     def aggregates(self) -> bool:
+        if self.is_llrp:
+            return False
         return not self.is_impinj or self.settings.dedup
 
     def _rx(self, t: float) -> float:
@@ -137,6 +144,11 @@ class RfidReader:
         return out
 
     def _on_read(self, epc: str, port: int, t: float, rssi: float, out: list[Message]) -> None:
+        if self.is_llrp:
+            first_seen_us = round(self.reader_time(t) * 1e6)
+            payload = tag_report_payload(port, epc, round(rssi, 2), first_seen_us).decode()
+            out.append(Message(self._rx(t), self.spec.topic, payload, self.spec.id))
+            return
         if not self.aggregates:
             payload = impinj_tag_inventory(
                 epc_hex=epc,
@@ -213,13 +225,16 @@ class RfidReader:
         ]
 
     def antenna_event(self, port: int, connected: bool, t: float) -> Message | None:
-        """Take a port down or up; Impinj announces it, Zebra's data interface cannot."""
+        """Take a port down or up; Impinj and LLRP readers announce it, Zebra's data interface cannot."""
         if connected:
             self.down_ports.discard(port)
         else:
             self.down_ports.add(port)
             self._aggregates = {k: a for k, a in self._aggregates.items() if k[1] != port}
             self._carry = [r for r in self._carry if r[2] != port]
+        if self.is_llrp and self.online:  # the edge asks LLRP readers for antenna events
+            payload = antenna_event_payload(port, connected).decode()
+            return Message(self._rx(t), self.spec.topic, payload, self.spec.id)
         if not self.is_impinj or not self.online:
             return None
         payload = impinj_antenna_event(

@@ -24,9 +24,18 @@ FORMATS_OMG = (
 )
 
 
+# FORMATS.md §4's example beacon; a chain whose app uses it sees that phone as a shopper.
+FORMATS_OMG_UUID = "1de4b189-115e-45f6-b44e-509352269977"
+
+
 @pytest.fixture(scope="module")
 def router() -> TopicRouter:
     return TopicRouter(small_layout())
+
+
+@pytest.fixture(scope="module")
+def omg_router() -> TopicRouter:
+    return TopicRouter(small_layout(), app_beacon_uuid=FORMATS_OMG_UUID)
 
 
 def decode(router: TopicRouter, topic: str, payload: bytes) -> DecodeResult:
@@ -122,8 +131,8 @@ def test_espresense_status_of_an_unknown_node(router: TopicRouter) -> None:
 # -- OpenMQTTGateway / Theengs -------------------------------------------------------------------
 
 
-def test_omg_formats_example_is_normalised_to_espresense_notation(router: TopicRouter) -> None:
-    result = decode(router, "home/omg-entrance/BTtoMQTT/6087574C9BC2", FORMATS_OMG)
+def test_omg_formats_example_is_normalised_to_espresense_notation(omg_router: TopicRouter) -> None:
+    result = decode(omg_router, "home/omg-entrance/BTtoMQTT/6087574C9BC2", FORMATS_OMG)
     assert result.observations == [
         BleSighting(
             "omg-entrance",
@@ -143,8 +152,8 @@ def test_omg_and_espresense_name_the_same_phone_alike(router: TopicRouter) -> No
     assert isinstance(sighting, BleSighting) and sighting.device_id == IBEACON
 
 
-def test_theengs_gateway_under_its_own_base_topic(router: TopicRouter) -> None:
-    (sighting,) = decode(router, "shop/ble/theengs-hall/BTtoMQTT/AABBCCDDEEFF", FORMATS_OMG).observations
+def test_theengs_gateway_under_its_own_base_topic(omg_router: TopicRouter) -> None:
+    (sighting,) = decode(omg_router, "shop/ble/theengs-hall/BTtoMQTT/AABBCCDDEEFF", FORMATS_OMG).observations
     assert isinstance(sighting, BleSighting) and (sighting.node_id, sighting.room_id) == (
         "theengs-hall",
         "fr-3",
@@ -193,9 +202,9 @@ def test_omg_broken_ibeacon_decodes(router: TopicRouter, change: dict[str, Any],
     assert rejected(router, "home/omg-entrance/BTtoMQTT/6087574C9BC2", dumps(doc)) is kind
 
 
-def test_omg_decimal_string_major_minor_are_accepted(router: TopicRouter) -> None:
+def test_omg_decimal_string_major_minor_are_accepted(omg_router: TopicRouter) -> None:
     doc = {"uuid": "1DE4B189-115E-45F6-B44E-509352269977", "major": "100", "minor": "42", "rssi": -60}
-    (sighting,) = decode(router, "home/omg-entrance/BTtoMQTT/6087574C9BC2", dumps(doc)).observations
+    (sighting,) = decode(omg_router, "home/omg-entrance/BTtoMQTT/6087574C9BC2", dumps(doc)).observations
     assert isinstance(sighting, BleSighting)
     assert sighting.device_id == "iBeacon:1de4b189-115e-45f6-b44e-509352269977-100-42"
 

@@ -211,7 +211,7 @@ def test_malformed_json(decoder: ImpinjDecoder, payload: bytes) -> None:
     assert rejected(decoder, payload) is ErrorKind.MALFORMED_JSON
 
 
-@pytest.mark.parametrize("payload", [b"[]", b"42", b'"tagInventory"', b"null"])
+@pytest.mark.parametrize("payload", [b"[42]", b"42", b'"tagInventory"', b"null"])
 def test_json_that_is_not_an_object(decoder: ImpinjDecoder, payload: bytes) -> None:
     assert rejected(decoder, payload) is ErrorKind.WRONG_TYPE
 

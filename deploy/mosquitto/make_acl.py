@@ -8,7 +8,8 @@ One broker user per device, named by its id in the layout, and one for the edge:
 - a reader may publish only to its event topic and its status (last-will) topic;
 - an ESPresense node only to ``<root>/devices/+/<node>`` and ``<root>/rooms/<node>/#`` (and may read
   its own ``rooms/<node>/…/set`` commands and the shared ``<root>/settings/#``);
-- an OpenMQTTGateway/Theengs gateway only under ``<root>/<gateway>/#`` (and may read its commands);
+- an OpenMQTTGateway/Theengs gateway only under its topic (``<root>/<gateway>/#`` unless the layout names
+  one) (and may read its commands);
 - the edge may subscribe to exactly the topic filters its ingest pipeline subscribes to, and publish nothing.
 
 With ``--passwords`` a random password is generated per user, ``passwd`` is written and hashed in place
@@ -47,6 +48,8 @@ def device_rules(layout: Layout) -> dict[str, list[str]]:
     """ACL lines per device user, in layout order."""
     rules: dict[str, list[str]] = {}
     for reader in layout.readers:
+        if reader.is_llrp:
+            continue  # the edge drives it over LLRP: it never connects to the broker
         rules[reader.id] = [f"topic write {reader.topic}", f"topic write {reader.status_topic}"]
     for node in layout.ble_nodes:
         if node.id in rules:
@@ -60,8 +63,8 @@ def device_rules(layout: Layout) -> dict[str, list[str]]:
             ]
         else:
             rules[node.id] = [
-                f"topic write {root}/{node.id}/#",
-                f"topic read {root}/{node.id}/commands/#",
+                f"topic write {node.gateway_topic}/#",
+                f"topic read {node.gateway_topic}/commands/#",
             ]
     return rules
 

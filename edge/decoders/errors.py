@@ -37,6 +37,9 @@ class IgnoreReason(StrEnum):
     READER_EVENT = "reader_event"  # reader events we do not use: inventoryStatus, overflow, heartbeats...
     BLE_FINGERPRINT = "ble_fingerprint"  # ESPresense apple:/name:/... ids are shared, never an identity
     BLE_NOT_IBEACON = "ble_not_ibeacon"  # OpenMQTTGateway adverts that are not iBeacons
+    BLE_NODE_BEACON = "ble_node_beacon"  # an ESPresense node's own iBeacon: a node, never a shopper
+    FOREIGN_BEACON = "foreign_beacon"  # an iBeacon without the chain's app UUID
+    GATEWAY_MESSAGE = "gateway_message"  # a gateway's own messages beside its adverts (Theengs SYStoMQTT...)
     EMPTY_BATCH = "empty_batch"  # a Zebra batch with no events
     STATUS_CLEARED = "status_cleared"  # an empty payload on a status topic clears the retained status
 

@@ -117,12 +117,26 @@ def classify_epc(epc_hex: str) -> tuple[str, str | None, int | None]:
     return upper, sgtin.gtin, sgtin.serial
 
 
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+
+
 @lru_cache(maxsize=1 << 12)
 def epc_from_base64(text: str) -> str:
-    """Impinj's ``epc`` field (base64 of the EPC bytes) -> upper-case hex. Raises ``DecodeError(bad_epc)``."""
+    """Impinj's ``epc`` field (base64 of the EPC bytes) -> upper-case hex. Raises ``DecodeError(bad_epc)``.
+
+    R700 firmware sends base64url (``-`` and ``_``, FORMATS.md §1); the standard alphabet (``+`` and ``/``)
+    is accepted too, padded or not. One text mixing both alphabets is still one EPC: the two alphabets
+    differ only in those two characters, so there is no ambiguity.
+    """
+    if _BASE64_TEXT.fullmatch(text) is None:
+        raise DecodeError(ErrorKind.BAD_EPC, "epc is not base64")
+    body = text.rstrip("=").encode("ascii").translate(_URLSAFE)
+    if len(body) % 4 == 1:
+        raise DecodeError(ErrorKind.BAD_EPC, "epc is not base64 (truncated)")
     try:
-        raw = binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = binascii.a2b_base64(body + b"=" * (-len(body) % 4), strict_mode=True)
+    except (binascii.Error, ValueError):
         raise DecodeError(ErrorKind.BAD_EPC, "epc is not base64") from None
     if not raw or len(raw) % 2 or len(raw) > _MAX_EPC_BYTES:
         raise DecodeError(ErrorKind.BAD_EPC, f"epc is {len(raw)} bytes, not whole 16-bit words")

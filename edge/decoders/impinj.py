@@ -1,9 +1,15 @@
 """Impinj R700/R720 "IoT Device Interface" events (FORMATS.md §1).
 
-One event per message. ``tagInventory`` becomes a ``TagRead``; ``antennaConnected`` /
-``antennaDisconnected`` become an ``AntennaStatus``; every other event type (``inventoryStatus``,
-``overflow``, ...) is ignored with reason ``reader_event``. Older firmware omits ``eventType``: then the
-message must hold exactly one ``…Event`` object, whose key names the event.
+One event per message, or a JSON array of events (what the reader's webhook and HTTP stream deliver and
+some relays forward onto MQTT): each event of an array stands alone, as in a Zebra batch, a bad one
+reported in ``DecodeResult.errors`` while the rest still count. ``tagInventory`` becomes a ``TagRead``;
+``antennaConnected`` / ``antennaDisconnected`` become an ``AntennaStatus``; every other event type
+(``inventoryStatus``, ``overflow``, ...) is ignored with reason ``reader_event``. Older firmware omits
+``eventType``: then the message must hold exactly one ``…Event`` object, whose key names the event.
+
+The antenna is ``antennaPort``, mapped through the layout; a store that turned ports off and names its
+antennas (``antennaName``) maps the names in the layout instead (``Reader.named_antennas``). A name the
+layout maps wins over the port, so a read carries the same antenna number whichever fields are on.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from edge.decoders.fields import (
     require_int,
     require_object,
 )
-from edge.reads import AntennaStatus, TagRead
+from edge.reads import AntennaStatus, Observation, TagRead
 
 if TYPE_CHECKING:
     from edge.layout import Reader
@@ -40,19 +46,52 @@ class ImpinjDecoder:
 
     def __init__(self, reader: Reader) -> None:
         self.reader_id = reader.id
-        self._rooms = reader.antenna_rooms()
+        self._rooms = {int(p): room for p, room in reader.antennas.items() if p.isdigit()}
+        self._names = reader.named_antennas()
 
     def decode(self, payload: bytes) -> DecodeResult:
-        """Raises ``DecodeError`` for an unusable message; see the module docstring for the rest."""
-        doc = require_object(load_json(payload), "message")
+        """Raises ``DecodeError`` for an unusable message (or every event of an array unusable)."""
+        doc = load_json(payload)
+        if type(doc) is list:
+            return self._batch(doc)
+        obs = self._event(require_object(doc, "message"), "")
+        if obs is None:
+            return DecodeResult.dropped(IgnoreReason.READER_EVENT)
+        return DecodeResult([obs])
+
+    def _batch(self, items: list[Any]) -> DecodeResult:
+        if not items:
+            return DecodeResult.dropped(IgnoreReason.EMPTY_BATCH)
+        found: list[Observation] = []
+        errors: list[DecodeError] = []
+        ignored: list[IgnoreReason] = []
+        for i, item in enumerate(items):
+            try:
+                obs = self._event(require_object(item, f"event[{i}]"), f"event[{i}].")
+            except DecodeError as exc:
+                errors.append(
+                    DecodeError(exc.kind, exc.message)
+                    if exc.message.startswith("event[")
+                    else DecodeError(exc.kind, f"event[{i}]: {exc.message}")
+                )
+                continue
+            if obs is None:
+                ignored.append(IgnoreReason.READER_EVENT)
+            else:
+                found.append(obs)
+        if errors and not found and not ignored:
+            raise errors[0]
+        return DecodeResult(found, errors, ignored)
+
+    def _event(self, doc: dict[str, Any], where: str) -> Observation | None:
         name, body = _event_of(doc)
         if name == _TAG:
-            return DecodeResult([self._tag_read(body, doc)])
+            return self._tag_read(body, doc)
         if name in _USED:
-            event = require_object(body, f"{name}Event")
-            port, room = self._port_room(event, f"{name}Event")
-            return DecodeResult([AntennaStatus(self.reader_id, port, room, name == _ANTENNA_UP)])
-        return DecodeResult.dropped(IgnoreReason.READER_EVENT)
+            event = require_object(body, f"{where}{name}Event")
+            port, room = self._port_room(event, f"{where}{name}Event")
+            return AntennaStatus(self.reader_id, port, room, name == _ANTENNA_UP)
+        return None
 
     def _tag_read(self, body: Any, doc: dict[str, Any]) -> TagRead:
         # The hot path: plain type checks inline, the helpers only to word the error.
@@ -62,7 +101,7 @@ class ImpinjDecoder:
             epc_hex = _base64_epc(event)
         epc, gtin, serial = classify_epc(epc_hex)
         port: Any = event.get("antennaPort")
-        room = self._rooms.get(port) if type(port) is int else None
+        room = self._rooms.get(port) if type(port) is int and not self._names else None
         if room is None:
             port, room = self._port_room(event, "tagInventoryEvent")
         cdbm = event.get("peakRssiCdbm")
@@ -78,6 +117,16 @@ class ImpinjDecoder:
         return TagRead(self.reader_id, port, room, epc, gtin, serial, rssi, 1, reader_time)
 
     def _port_room(self, event: dict[str, Any], what: str) -> tuple[int, str]:
+        if self._names:
+            name = event.get("antennaName")
+            named = self._names.get(name) if type(name) is str else None
+            if named is not None:
+                return named
+            if "antennaPort" not in event and type(name) is str:
+                raise DecodeError(
+                    ErrorKind.UNKNOWN_ANTENNA,
+                    f"reader {self.reader_id!r} antenna named {name[:64]!r} is not in the layout",
+                )
         port = require_int(event, "antennaPort", what)
         room = self._rooms.get(port)
         if room is None:

@@ -1,9 +1,11 @@
 """OpenMQTTGateway / Theengs Gateway BLE decodes (FORMATS.md §4).
 
-Topic ``<root>/<gateway>/BTtoMQTT/<MAC>``; the gateway is the node. An iBeacon decode (``model_id``
+Topic ``<gateway topic>/BTtoMQTT/<MAC>``, or Theengs Gateway's two-level ``<gateway topic>/<MAC>``
+(``BleNode.gateway_topic``, the layout's ``topic``); the gateway is the node. An iBeacon decode (``model_id``
 ``IBEACON``, or no ``model_id`` but a ``uuid``) becomes a ``BleSighting`` whose device id is
 ESPresense's notation, ``iBeacon:<uuid lower-case with hyphens>-<major>-<minor>``, so a shopper is the
-same device whichever kind of node hears them. Other adverts are ignored with reason ``ble_not_ibeacon``.
+same device whichever kind of node hears them. Other adverts are ignored with reason ``ble_not_ibeacon``;
+node and foreign beacons as ``BeaconPolicy`` says; the advertiser's MAC (``id``) keys ``MacAliases``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from edge.decoders.beacons import BeaconPolicy, MacAliases
 from edge.decoders.errors import DecodeError, DecodeResult, ErrorKind, IgnoreReason
 from edge.decoders.fields import load_json, opt_number, require_object
 from edge.reads import BleSighting
@@ -41,9 +44,13 @@ class OpenMqttGatewayDecoder:
 
     kind = "ble"
 
-    def __init__(self, node: BleNode) -> None:
+    def __init__(
+        self, node: BleNode, policy: BeaconPolicy | None = None, aliases: MacAliases | None = None
+    ) -> None:
         self.node_id = node.id
         self.room_id = node.room
+        self._policy = policy or BeaconPolicy()
+        self._aliases = aliases
 
     def decode(self, payload: bytes) -> DecodeResult:
         """Raises ``DecodeError`` for a malformed payload or a broken iBeacon decode."""
@@ -57,6 +64,11 @@ class OpenMqttGatewayDecoder:
         if type(uuid) is not str:
             raise DecodeError(ErrorKind.WRONG_TYPE, "uuid must be a string")
         device = ibeacon_id(uuid, _code(doc, "major"), _code(doc, "minor"))
+        drop = self._policy.reason_to_drop(device)
+        if drop is not None:
+            return DecodeResult.dropped(drop)
+        if self._aliases is not None:
+            device = self._aliases.resolve(doc.get("id"), device)
         return DecodeResult(
             [
                 BleSighting(

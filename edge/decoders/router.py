@@ -9,14 +9,17 @@ layout publishes to still gets a decoder: one that rejects every message as ``un
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from paho.mqtt.client import topic_matches_sub
 
-from edge.decoders.errors import DecodeError, DecodeResult, ErrorKind
+from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID, BeaconPolicy, MacAliases
+from edge.decoders.errors import DecodeError, DecodeResult, ErrorKind, IgnoreReason
 from edge.decoders.espresense import EspresenseSightingDecoder
 from edge.decoders.impinj import ImpinjDecoder
+from edge.decoders.llrp import LlrpStatusDecoder, LlrpTagDecoder
 from edge.decoders.openmqttgateway import OpenMqttGatewayDecoder
 from edge.decoders.status import BleNodeStatusDecoder, ReaderStatusDecoder
 from edge.decoders.zebra import ZebraDecoder
@@ -53,6 +56,18 @@ class _Rejecting:
         raise DecodeError(self.error_kind, self.message)
 
 
+class _GatewayOwn:
+    """A gateway's own messages beside its adverts (Theengs ``SYStoMQTT``, ``version``...): not devices."""
+
+    kind = "ble"
+
+    def decode(self, payload: bytes) -> DecodeResult:
+        return DecodeResult.dropped(IgnoreReason.GATEWAY_MESSAGE)
+
+
+_GATEWAY_OWN = _GatewayOwn()
+_MAC_LEVEL = re.compile(r"[0-9A-Fa-f]{12}|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+
 _UNKNOWN_TOPIC = _Rejecting(
     "other", ErrorKind.UNKNOWN_TOPIC, "no reader or BLE node of the layout publishes here"
 )
@@ -61,16 +76,29 @@ Resolver = Callable[[str], MessageDecoder]
 
 
 class TopicRouter:
-    """Maps each topic to the decoder of the reader or node publishing there. Pure; no I/O."""
+    """Maps each topic to the decoder of the reader or node publishing there. No I/O.
 
-    def __init__(self, layout: Layout) -> None:
+    ``app_beacon_uuid`` is the chain's app UUID (``FITROOM_APP_BEACON_UUID``): only iBeacons with it are
+    shoppers. The BLE decoders share one ``MacAliases`` (state: call ``route``/``decode`` from one thread).
+    """
+
+    def __init__(self, layout: Layout, *, app_beacon_uuid: str = DEFAULT_APP_BEACON_UUID) -> None:
         self._exact: dict[str, MessageDecoder] = {}
         self._filters: list[str] = []
         self._wild: list[tuple[str, Resolver]] = []
         self._cache: dict[str, MessageDecoder] = {}
+        self.beacons = BeaconPolicy(app_beacon_uuid)
+        self.aliases = MacAliases()
         for reader in layout.readers:
+            if reader.is_llrp:
+                # The edge's own LLRP client feeds these channels; nothing to subscribe to on the broker.
+                self._exact.setdefault(reader.topic, LlrpTagDecoder(reader))
+                self._exact.setdefault(reader.status_topic, LlrpStatusDecoder(reader))
+                continue
             decoder: MessageDecoder = (
-                ImpinjDecoder(reader) if reader.format is ReaderFormat.IMPINJ_IOT else ZebraDecoder(reader)
+                ImpinjDecoder(reader)
+                if reader.format is ReaderFormat.IMPINJ_IOT
+                else ZebraDecoder(reader, self.beacons, self.aliases)
             )
             self._add_exact(reader.topic, decoder)
             self._add_exact(reader.status_topic, ReaderStatusDecoder(reader))
@@ -79,11 +107,17 @@ class TopicRouter:
             if node.format is BleFormat.ESPRESENSE:
                 espresense.setdefault(node.root, {})[node.id] = node
                 continue
-            gateway = OpenMqttGatewayDecoder(node)
-            self._add_wild(f"{node.root}/{node.id}/BTtoMQTT/+", _always(gateway))
-            self._add_exact(f"{node.root}/{node.id}/LWT", BleNodeStatusDecoder(node))
+            gateway = OpenMqttGatewayDecoder(node, self.beacons, self.aliases)
+            topic = node.gateway_topic
+            self._add_wild(f"{topic}/BTtoMQTT/+", _always(gateway))
+            # Theengs Gateway publishing without the BTtoMQTT level: '<topic>/<MAC>'. The filter covers
+            # the gateway's LWT too, which the exact entry routes to the status decoder.
+            self._add_wild(f"{topic}/+", _two_level(gateway))
+            self._exact.setdefault(f"{topic}/LWT", BleNodeStatusDecoder(node))
         for root, nodes in espresense.items():
-            self._add_wild(f"{root}/devices/+/+", _espresense_devices(root, nodes))
+            self._add_wild(
+                f"{root}/devices/+/+", _espresense_devices(root, nodes, self.beacons, self.aliases)
+            )
             self._add_wild(f"{root}/rooms/+/status", _espresense_status(root, nodes))
 
     def subscriptions(self) -> list[str]:
@@ -122,7 +156,16 @@ def _always(decoder: MessageDecoder) -> Resolver:
     return lambda _topic: decoder
 
 
-def _espresense_devices(root: str, nodes: dict[str, BleNode]) -> Resolver:
+def _two_level(gateway: MessageDecoder) -> Resolver:
+    def resolve(topic: str) -> MessageDecoder:
+        return gateway if _MAC_LEVEL.fullmatch(topic.rpartition("/")[2]) else _GATEWAY_OWN
+
+    return resolve
+
+
+def _espresense_devices(
+    root: str, nodes: dict[str, BleNode], beacons: BeaconPolicy, aliases: MacAliases
+) -> Resolver:
     prefix = f"{root}/devices/"
 
     def resolve(topic: str) -> MessageDecoder:
@@ -130,7 +173,7 @@ def _espresense_devices(root: str, nodes: dict[str, BleNode]) -> Resolver:
         node = nodes.get(node_id)
         if node is None:
             return _unknown_node(node_id)
-        return EspresenseSightingDecoder(node, device)
+        return EspresenseSightingDecoder(node, device, beacons, aliases)
 
     return resolve
 

@@ -1,9 +1,12 @@
 """Online/offline status messages: a reader's MQTT last will, ESPresense node status, gateway LWT.
 
-Devices publish a short word, usually retained: ``online`` / ``offline`` (ESPresense, OpenMQTTGateway)
-or whatever the store configured as a reader's will message. Accepted, case-insensitively: online,
-connected, up, true, 1 / offline, disconnected, down, false, 0, lost — bare, as a JSON string, or as a
-JSON object's ``status`` / ``state`` field. An empty payload clears a retained status: ignored with reason
+Devices publish a short word, usually retained: ``online`` / ``offline`` (ESPresense, OpenMQTTGateway),
+or an Impinj reader's default connect message ``connected`` and last will ``connection lost``. Accepted,
+case-insensitively: online, connected, up, true, 1 / offline, disconnected, down, false, 0, lost,
+connection lost — bare, as a JSON string, or as a JSON object's ``status`` / ``state`` field. A reader
+whose store set its own words names them in the layout (``will_message``, ``connect_message``); those are
+matched exactly as configured (surrounding white space aside) before the words above. An empty payload
+clears a retained status: ignored with reason
 ``status_cleared``. Anything else is ``bad_value``.
 """
 
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["BleNodeStatusDecoder", "ReaderStatusDecoder", "parse_online"]
 
 _ONLINE = frozenset({"online", "connected", "up", "true", "1"})
-_OFFLINE = frozenset({"offline", "disconnected", "down", "false", "0", "lost"})
+_OFFLINE = frozenset({"offline", "disconnected", "down", "false", "0", "lost", "connection lost"})
 _MAX_STATUS_BYTES = 1024
 
 
@@ -72,9 +75,15 @@ class ReaderStatusDecoder:
 
     def __init__(self, reader: Reader) -> None:
         self.reader_id = reader.id
+        self._own: dict[bytes, bool] = {}
+        if reader.will_message is not None:
+            self._own[reader.will_message.strip().encode()] = False
+        if reader.connect_message is not None:
+            self._own[reader.connect_message.strip().encode()] = True
 
     def decode(self, payload: bytes) -> DecodeResult:
-        online = parse_online(payload)
+        own = self._own.get(payload.strip()) if self._own else None
+        online = own if own is not None else parse_online(payload)
         if online is None:
             return DecodeResult.dropped(IgnoreReason.STATUS_CLEARED)
         return DecodeResult([ReaderStatus(self.reader_id, online)])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
+from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID
 from edge.decoders.errors import DecodeError, ErrorKind, IgnoreReason
 from edge.decoders.router import TopicRouter
 from edge.presence.events import EventType
@@ -88,8 +89,9 @@ class IngestPipeline:
         dead_letters: DeadLetterSink | None = None,
         log_interval_s: float = 60.0,
         dead_letter_flush_s: float = 5.0,
+        app_beacon_uuid: str = DEFAULT_APP_BEACON_UUID,
     ) -> None:
-        self._router = TopicRouter(layout)
+        self._router = TopicRouter(layout, app_beacon_uuid=app_beacon_uuid)
         self._engine = engine
         self._metrics = metrics
         self._dead_letters = dead_letters
