@@ -206,6 +206,7 @@ async def _start_edge(
             "port": args.port,
             "central_url": central.url if central else None,
             "store_key": central.store_key if central else None,
+            "environment": "demo",  # the demo's own central store answers plain http on 127.0.0.1
         }
     )
     service = EdgeService(settings)
