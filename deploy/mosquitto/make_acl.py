@@ -97,11 +97,21 @@ def _write_private(path: Path, text: str, mode: int) -> None:
     os.chmod(path, mode)
 
 
+def owner_ids(owner: str) -> tuple[int, int]:
+    """(uid, gid) of a user name (its primary group) or of a numeric ``UID`` / ``UID:GID``, as for a
+    container's user that has no account on the host (eclipse-mosquitto runs as 1883:1883)."""
+    uid, _, gid = owner.partition(":")
+    if uid.isdigit():
+        return int(uid), int(gid) if gid.isdigit() else int(uid)
+    account = pwd.getpwnam(owner)  # KeyError: no such user
+    return account.pw_uid, account.pw_gid
+
+
 def hand_to(paths: list[Path], owner: str) -> None:
-    """chown ``paths`` to ``owner`` and its primary group: the broker's own user must read them."""
-    account = pwd.getpwnam(owner)  # main() checked that it exists
+    """chown ``paths`` to ``owner`` and its group: the broker's own user must read them."""
+    uid, gid = owner_ids(owner)
     for path in paths:
-        os.chown(path, account.pw_uid, account.pw_gid)
+        os.chown(path, uid, gid)
 
 
 def write_passwords(out: Path, users: list[str], mosquitto_passwd: str) -> None:
@@ -132,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passwords", action="store_true", help="generate passwd and credentials.env")
     parser.add_argument(
         "--owner",
-        help="give acl and passwd to this user and its group (the broker's, e.g. mosquitto; needs root)",
+        help="give acl and passwd to this user and its group, or UID[:GID] (the broker's: mosquitto, or "
+        "1883 for the eclipse-mosquitto image; needs root)",
     )
     args = parser.parse_args(argv)
     try:
@@ -143,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.owner is not None:
         try:
-            pwd.getpwnam(args.owner)
+            owner_ids(args.owner)
         except KeyError:
             print(f"make_acl: --owner: no such user {args.owner!r}", file=sys.stderr)
             return 2

@@ -12,7 +12,8 @@
 #   broker.key  the broker's private key (mode 640; chown it to the broker's user, e.g. mosquitto)
 # An existing CA in OUT_DIR is reused, so re-running with new names re-issues only the broker's
 # certificate and devices keep trusting the same ca.crt. Environment: DAYS (825) for the broker
-# certificate, CA_DAYS (3650) for a new CA, OWNER (a user to chown broker.key and broker.crt to).
+# certificate, CA_DAYS (3650) for a new CA, OWNER (a user, UID or UID:GID to chown broker.key and
+# broker.crt to: mosquitto on a host, 1883 for the eclipse-mosquitto image).
 set -eu
 
 if [ $# -lt 2 ]; then
@@ -61,6 +62,11 @@ chmod 644 "$out/ca.crt" "$out/broker.crt"
 chmod 640 "$out/broker.key"
 chmod 600 "$out/ca.key"
 if [ -n "${OWNER:-}" ]; then
-    chown "$OWNER:$(id -gn "$OWNER")" "$out/broker.key" "$out/broker.crt"
+    case $OWNER in
+        *:*) owner=$OWNER ;;                       # UID:GID or user:group
+        *[!0-9]*) owner="$OWNER:$(id -gn "$OWNER")" ;;  # a user name: with its primary group
+        *) owner="$OWNER:$OWNER" ;;                # a bare UID (a container's user, e.g. 1883)
+    esac
+    chown "$owner" "$out/broker.key" "$out/broker.crt"
 fi
 echo "wrote $out/broker.crt and $out/broker.key for $san"
