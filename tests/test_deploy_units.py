@@ -8,6 +8,7 @@ virtualenv running the tests instead, which has the same console scripts. Nothin
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
@@ -89,3 +90,19 @@ def test_the_env_examples_mean_the_same_sourced_by_sh_as_read_by_systemd(example
     expected = _systemd_values(example)
     assert expected
     assert {k: sourced.get(k) for k in expected} == expected
+
+
+def test_the_install_guide_names_only_commands_that_exist() -> None:
+    from cloud_sync.central.cli import build_parser
+    from edge.cli import COMMANDS
+
+    guide = (ROOT / "docs" / "install.md").read_text()
+    # As run: from the venv, in the container, or quoted inline.
+    edge_used = set(re.findall(r"(?:venv/bin/|exec edge |`)fitroom-edge ([a-z][a-z-]+)", guide))
+    assert {"backup", "restore", "mirror-token"} <= edge_used <= set(COMMANDS), edge_used - set(COMMANDS)
+    central = next(a.choices for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    central_used = set(re.findall(r"(?:venv/bin/|--rm migrate\s+|`)fitroom-central ([a-z][a-z-]+)", guide))
+    assert central_used and central_used <= set(central), central_used - set(central)
+    for flag in re.findall(r"make_acl\.py [^\n]*", guide):
+        for option in re.findall(r"--[a-z-]+", flag):
+            assert option in (ROOT / "deploy" / "mosquitto" / "make_acl.py").read_text()
