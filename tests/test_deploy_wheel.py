@@ -1,6 +1,8 @@
 """What the image runs, without a container engine: the package's wheel installed in a clean virtualenv
 with no source tree beside it, ``fitroom-central serve`` over HTTPS and ``fitroom-edge run`` in
-production mode syncing to it, both reported healthy by the image's own probe (``edge.healthcheck``).
+production mode syncing to it, both reported healthy by the image's own probe (``edge.healthcheck``); the
+edge on ``mqtts://`` to the shipped broker configuration (its own user, the store CA), where a reader
+publishing over TLS with its own user puts a garment in a fitting room's ``/api/rooms``.
 
 No container engine runs on this CI machine (Debian's podman: no registry to pull a base image from, and
 crun refuses the host's hybrid cgroups), so the image itself is not built here; deploy/Dockerfile does
@@ -14,6 +16,8 @@ The test checks that ``edge``, ``cloud_sync`` and ``simulators`` are imported fr
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
@@ -26,9 +30,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.broker import Mosquitto, free_port
+from tests.broker import free_port
 from tests.conftest import DEMO_LAYOUT, ROOT, require
-from tests.deploy_support import make_certs
+from tests.deploy_support import InstalledBroker, installed_broker, make_certs
 
 pytestmark = pytest.mark.broker
 
@@ -58,6 +62,24 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         check=True, capture_output=True, text=True).stdout.strip())
     (purelib / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     yield venv / "bin"
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[InstalledBroker]:
+    with installed_broker() as running:
+        yield running
+
+
+EPC = "3074257BF7194E4000001A85"
+
+
+def _impinj_read(antenna: int) -> bytes:
+    """One Impinj IoT interface tagInventory event (FORMATS.md §1), as an R700 with epcHex on publishes it."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".000000000Z"
+    epc = base64.urlsafe_b64encode(bytes.fromhex(EPC)).decode().rstrip("=")
+    event = {"epc": epc, "epcHex": EPC, "antennaPort": antenna, "peakRssiCdbm": -4800}
+    return json.dumps({"timestamp": now, "hostname": "impinj-a", "eventType": "tagInventory",
+                       "tagInventoryEvent": event}).encode()
 
 
 def test_the_wheel_alone_provides_the_packages_and_both_commands(installed: Path, tmp_path: Path) -> None:
@@ -100,8 +122,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def test_the_installed_edge_and_central_store_run_and_sync_over_https(
-    installed: Path, mosquitto: Mosquitto, tmp_path: Path
+def test_the_installed_edge_and_central_store_run_over_tls_and_show_a_readers_tags(
+    installed: Path, broker: InstalledBroker, tmp_path: Path
 ) -> None:
     require(bool(shutil.which("openssl")), "openssl (apt-get install openssl)")
     run = tmp_path / "run"  # the services' working directory: no source tree in it or above it
@@ -119,6 +141,8 @@ def test_the_installed_edge_and_central_store_run_and_sync_over_https(
     assert added.returncode == 0, added.stderr
     key_file = run / "store_key"
     key_file.write_text(added.stdout.strip() + "\n")
+    mqtt_password = run / "mqtt_password"
+    mqtt_password.write_text(broker.credentials["fitroom-edge"])
 
     central_port, edge_port = free_port(), free_port()
     central_log, edge_log = run / "central.log", run / "edge.log"
@@ -135,7 +159,10 @@ def test_the_installed_edge_and_central_store_run_and_sync_over_https(
                 env=_clean_env(
                     FITROOM_LAYOUT=str(layout),
                     FITROOM_PORT=str(edge_port),
-                    FITROOM_MQTT_URL=mosquitto.url,
+                    FITROOM_MQTT_URL=f"mqtts://localhost:{broker.tls_port}",
+                    FITROOM_MQTT_USERNAME="fitroom-edge",
+                    FITROOM_MQTT_PASSWORD_FILE=str(mqtt_password),
+                    FITROOM_MQTT_CA_FILE=str(broker.ca_file),
                     FITROOM_DB_URL=f"sqlite:///{run / 'edge.db'}",
                     FITROOM_CENTRAL_URL=f"https://localhost:{central_port}",
                     FITROOM_STORE_KEY_FILE=str(key_file),
@@ -153,6 +180,21 @@ def test_the_installed_edge_and_central_store_run_and_sync_over_https(
             time.sleep(0.5)
         assert status.get("enabled") is True and status.get("last_pull"), status
         assert status.get("last_error") is None, status
+
+        reader = broker.client("impinj-a")  # the reader's own user, over TLS
+        fr1: list[str] = []
+        try:
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and EPC not in fr1:
+                for _ in range(5):
+                    reader.publish("stores/store-042/rfid/impinj-a", _impinj_read(1), qos=1)
+                    time.sleep(0.2)
+                rooms = httpx.get(f"http://127.0.0.1:{edge_port}/api/rooms", timeout=5).json()
+                fr1 = [i["epc"] for r in rooms if r["id"] == "fr-1" for i in r["items"]]
+        finally:
+            reader.disconnect()
+            reader.loop_stop()
+        assert EPC in fr1, edge_log.read_text()[-3000:]
     finally:
         if edge is not None:
             _stop(edge)
