@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from cloud_sync.worker import SyncConfig, SyncWorker
+from edge.config import central_url_problem
 from edge.layout import LayoutError, load_layout
 from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade
@@ -63,6 +64,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"fitroom sync: missing {', '.join(missing)}", file=sys.stderr)
         return 2
     assert central is not None and key is not None and store_id is not None
+    problem = central_url_problem(central, os.environ.get("FITROOM_ENVIRONMENT", "production"))
+    if problem:
+        print(f"fitroom sync: FITROOM_CENTRAL_URL (--central-url): {problem}", file=sys.stderr)
+        return 2
     config = SyncConfig(central_url=central, store_key=key, store_id=store_id,
                         batch_size=max(1, args.batch_size), pull_interval_s=args.pull_interval)
     engine = make_engine(db_url)

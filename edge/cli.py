@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mirror-token": ("edge.mirror_cli", "issue a device token for one fitting room's mirror"),
     "dead-letters": ("edge.deadletters_cli", "show the newest samples of rejected device messages"),
     "sync": ("cloud_sync.worker_cli", "drain the outbox to the central store in a process of its own"),
+    "backup": ("edge.backup_cli", "copy the edge database consistently, even while the edge runs"),
+    "restore": ("edge.restore_cli", "put a backup in place of the edge database (the edge stopped)"),
 }
 
 

@@ -4,21 +4,44 @@
 given overrides (flag values; ``None`` means "not given") and raises ``SettingsError`` whose message names
 each bad key by its environment name (``FITROOM_PORT``) and flag (``--port``), so the edge can print it and
 exit 2 before anything starts. Nothing here is a module-level singleton: the composition root builds one.
+
+``FITROOM_ENVIRONMENT`` says where the edge runs: ``production`` (the default) refuses the example files'
+placeholder secrets (``change-me…``) and a plain-``http://`` central store URL; ``demo`` (``make demo``) and
+``development`` (tests, a developer's machine) accept those placeholders and ``http://`` to a loopback
+central store, never to another host. Secrets may come from files: ``FITROOM_MQTT_PASSWORD_FILE`` and
+``FITROOM_STORE_KEY_FILE`` name a file holding the value (container secrets, systemd credentials).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID, normal_uuid
 
-__all__ = ["DEMO_CATALOG", "EdgeSettings", "MqttEndpoint", "SettingsError", "load_settings"]
+__all__ = [
+    "DEMO_CATALOG",
+    "EdgeSettings",
+    "Environment",
+    "MqttEndpoint",
+    "SettingsError",
+    "central_url_problem",
+    "is_placeholder_secret",
+    "load_settings",
+]
+
+Environment = Literal["production", "development", "demo"]
+# The example env files' placeholders; a real install replaces every one.
+PLACEHOLDER_PREFIX = "change-me"
+# Secrets that may be read from a file named by FITROOM_<NAME>_FILE.
+SECRET_FILES = ("mqtt_password", "store_key")
 
 ENV_PREFIX = "FITROOM_"
 DEMO_CATALOG = Path(__file__).resolve().parent / "data" / "demo_catalog.json"
@@ -62,6 +85,11 @@ class EdgeSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
+    # First: the checks of later fields read it.
+    environment: Environment = Field(
+        default="production",
+        description="production refuses placeholder secrets and plain-http central URLs; demo, development",
+    )
     layout: Path | None = Field(
         default=None, description="Store layout TOML (docs/formats.md §7); required to run"
     )
@@ -125,6 +153,26 @@ class EdgeSettings(BaseSettings):
         _parse_mqtt_url(value)
         return value
 
+    @field_validator("mqtt_password", "store_key")
+    @classmethod
+    def _no_placeholder_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (
+            value is not None
+            and info.data.get("environment", "production") == "production"
+            and is_placeholder_secret(value.get_secret_value())
+        ):
+            raise ValueError("still the example's placeholder (change-me…): set the real secret")
+        return value
+
+    @field_validator("central_url")
+    @classmethod
+    def _check_central_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            problem = central_url_problem(value, info.data.get("environment", "production"))
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("layout", "catalog", "mqtt_ca_file")
     @classmethod
     def _check_file(cls, value: Path | None) -> Path | None:
@@ -144,6 +192,46 @@ class EdgeSettings(BaseSettings):
     def client_id_for(self, store_id: str) -> str:
         """The MQTT client id: the configured one, else stable per store so a restart resumes the session."""
         return self.mqtt_client_id or f"fitroom-edge-{store_id}"
+
+
+def is_placeholder_secret(value: str) -> bool:
+    """True for the example files' placeholder secrets (``change-me…``), which no real install keeps."""
+    return value.strip().lower().startswith(PLACEHOLDER_PREFIX)
+
+
+def central_url_problem(url: str, environment: str) -> str | None:
+    """Why ``url`` is no central store URL for this environment, or None when it is fine.
+
+    https:// always; http:// only outside production and only to a loopback host (the demo's own central
+    store, a test's): store keys and shoppers' data never cross a network in the clear.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        return f"not a valid URL: {exc}"
+    scheme = parts.scheme.lower()
+    if scheme not in {"http", "https"} or not host:
+        return "must be an https:// URL with a host"
+    if scheme == "https":
+        return None
+    if environment == "production":
+        return (
+            "plain http:// is refused in production: serve the central store over HTTPS (https://…); "
+            "http:// to 127.0.0.1 only with FITROOM_ENVIRONMENT=development or demo"
+        )
+    if not _is_loopback(host):
+        return f"plain http:// only to a loopback host (127.0.0.1, ::1, localhost), not {host!r}: use https://"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _parse_mqtt_url(url: str) -> tuple[str, int, bool, str | None, str | None]:
@@ -178,6 +266,18 @@ def load_settings(overrides: dict[str, Any] | None = None) -> EdgeSettings:
     Raises ``SettingsError`` naming every bad key; never echoes a secret value.
     """
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    problems: list[str] = []
+    for field in SECRET_FILES:
+        env = f"{ENV_PREFIX}{field.upper()}_FILE"
+        path = os.environ.get(env)
+        if field in given or not path:
+            continue
+        try:
+            given[field] = Path(path).read_text().rstrip("\r\n")
+        except OSError as exc:
+            problems.append(f"{env}: cannot read {path}: {exc.strerror}")
+    if problems:
+        raise SettingsError("invalid edge settings\n" + "\n".join(problems))
     try:
         return EdgeSettings(**given)
     except ValidationError as exc:

@@ -8,8 +8,10 @@ catalog, its database in ``./demo-data``), demo associates and one mirror token 
 store simulator's shoppers (real device formats over MQTT), simulated associates working the console's
 queue over the API, and shoppers tapping the mirrors (asking for sizes, buying, calling for help,
 leaving an email). It prints each mirror's URL, carrying its token, and the console URL with the demo
-PIN. Ctrl-C (or SIGTERM) stops everything in reverse order; child processes are also told to die with
-this process, so nothing is left running.
+PIN. The store opens with a few shoppers who already chose their garments on their way to the fitting
+rooms (``--first-shoppers``), so mirrors fill within seconds; the realistic shift's arrivals follow.
+Ctrl-C (or SIGTERM) stops everything in reverse order; child processes are also told to die with this
+process, so nothing is left running.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ from simulators.formats import IBEACON_APP_UUID
 from simulators.live import LivePublisher
 from simulators.llrp_addresses import relocate_readers
 from simulators.mirror_taps import run_mirror_taps
-from simulators.store import SimConfig
+from simulators.physics import Place
+from simulators.shoppers import Shopper
+from simulators.store import SimConfig, derive_rng
 from simulators.trace import Scenario, Simulation
 
 if TYPE_CHECKING:
@@ -57,6 +61,7 @@ DEMO_PIN = "1234"
 CONSOLE_ASSOCIATE = AssociateProfile("sam", "Sam", DEMO_PIN)  # the one a person signs in as
 SIMULATED_ASSOCIATES = (AssociateProfile("ana", "Ana", DEMO_PIN), AssociateProfile("luis", "Luis", DEMO_PIN))
 SIM_HOURS = 3.0  # one simulated shift; a new one starts when it ends
+FIRST_SHOPPERS = 3  # already on their way to the fitting rooms when the demo opens
 
 
 class _Server(uvicorn.Server):
@@ -83,8 +88,10 @@ class ShopperTraffic:
         seed: int,
         on_wave: Callable[[list[int]], None] | None = None,
         llrp: dict[str, ReaderEmulator] | None = None,
+        first_shoppers: int = 0,
     ) -> None:
         self.layout = layout
+        self.first_shoppers = first_shoppers
         self.per_hour = per_hour
         self.speed = speed
         self.seed = seed
@@ -96,7 +103,8 @@ class ShopperTraffic:
         self._thread = threading.Thread(target=self._run, name="demo-shoppers", daemon=True)
         self.error: BaseException | None = None
 
-    def wave(self, seed: int) -> tuple[Simulation, list[int]]:
+    def wave(self, seed: int, *, first_shoppers: int = 0) -> tuple[Simulation, list[int]]:
+        """One simulated shift from now; ``first_shoppers`` are heading for the fitting rooms at its start."""
         scenario = Scenario(
             seed=seed,
             duration_s=SIM_HOURS * 3600.0,
@@ -105,6 +113,7 @@ class ShopperTraffic:
             start=round(time.time(), 3),
         )
         sim = Simulation(self.layout, scenario, catalog_path=DEMO_CATALOG)
+        open_with_shoppers(sim, first_shoppers)
         minors = [
             m for m in (getattr(a, "phone_minor", None) for a in sim.store.actors) if isinstance(m, int)
         ]
@@ -123,8 +132,10 @@ class ShopperTraffic:
     def _run(self) -> None:
         seed = self.seed
         try:
+            first = self.first_shoppers
             while not self._stop.is_set():
-                sim, minors = self.wave(seed)
+                sim, minors = self.wave(seed, first_shoppers=first)
+                first = 0
                 if self.on_wave is not None:
                     self.on_wave(minors)
                 wall0, sim0 = time.monotonic(), sim.scenario.start
@@ -161,6 +172,39 @@ def _start_llrp_readers(layout: Layout, path: Path, data: Path) -> tuple[dict[st
     return emulators, path
 
 
+def open_with_shoppers(sim: Simulation, count: int) -> list[Shopper]:
+    """Add ``count`` shoppers who chose their garments before the demo began, each claiming a free fitting
+    room within the first seconds (a second or two apart) and hanging up there soon after walking in.
+
+    They are the simulator's own ``Shopper``s from then on: trying on, leaving go-backs, paying.
+    Returns them (fewer when the store has fewer free fitting rooms)."""
+    store = sim.store
+    peers = [a for a in store.actors if isinstance(a, Shopper)]
+    if count <= 0 or not peers:
+        return []
+    board, supply = peers[0].board, peers[0].supply
+    floor = next((r.id for r in store.layout.rooms if r.kind.value == "sales_floor"), None)
+    rng = derive_rng(sim.scenario.seed, "first-shoppers")
+    added: list[Shopper] = []
+    for i, room in enumerate(board.free_rooms()[:count]):
+        shopper_id = f"first-shopper-{i + 1}"
+        minor = rng.randrange(1, 65535) if rng.random() < sim.scenario.opt_in_share else None
+        shopper = Shopper(shopper_id, store.now, board, supply, derive_rng(sim.scenario.seed, shopper_id),
+                          phone_minor=minor)
+        store.add_person(shopper_id, Place.in_room(floor) if floor else Place.away(), phone_minor=minor)
+        shopper.items = [store.new_garment(g) for g in supply.pick(rng, rng.randint(2, 4))]
+        store.pick_up(shopper_id, shopper.items)
+        # Where Shopper's own "queue" step would take them, a moment after the doors open; they hang up
+        # quickly (the shift's later shoppers take 3–10 s) so the first mirrors fill at once.
+        board.claim(room, shopper_id)
+        shopper.room = room
+        arrive = store.walk_to(shopper_id, Place.in_room(room)) + 1.5 * i
+        shopper.state, shopper.next_at = "hang_up", arrive + rng.uniform(0.5, 2.0)
+        store.actors.append(shopper)
+        added.append(shopper)
+    return added
+
+
 def _start_central(layout: Layout, data: Path) -> DemoCentral | None:
     """The demo's central profile store (a child process); None, with a note, when it cannot start."""
     central = DemoCentral(
@@ -191,6 +235,7 @@ async def _start_edge(
             "port": args.port,
             "central_url": central.url if central else None,
             "store_key": central.store_key if central else None,
+            "environment": "demo",  # the demo's own central store answers plain http on 127.0.0.1
         }
     )
     edge = build_edge(settings)
@@ -265,6 +310,7 @@ async def _run(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 on_wave=enrol,
                 llrp=llrp,
+                first_shoppers=args.first_shoppers,
             )
             await asyncio.to_thread(traffic.start)
         pace = Pace(speed=args.speed)
@@ -273,6 +319,8 @@ async def _run(args: argparse.Namespace) -> int:
             workers.append(
                 asyncio.create_task(run_mirror_taps(base, tokens, stop, speed=args.speed, seed=args.seed))
             )
+        if args.duration > 0:
+            loop.call_later(args.duration, stop.set)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({stopped, serving}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
@@ -346,7 +394,7 @@ def _print_banner(
         "",
         f"  simulated: ~{args.shoppers_per_hour:g} shoppers an hour, associates "
         f"{', '.join(p.first_name for p in crew) or 'none'}, at {args.speed:g}x speed",
-        "  Shoppers start arriving within a minute or two; mirrors update live.",
+        "  The first shoppers are heading for the fitting rooms now; mirrors update live.",
         "  Ctrl-C stops everything.",
         "",
     ]
@@ -366,6 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=range(len(SIMULATED_ASSOCIATES) + 1),
         help="simulated associates working the queue",
     )
+    p.add_argument(
+        "--first-shoppers",
+        type=int,
+        default=FIRST_SHOPPERS,
+        help="shoppers already on their way to the fitting rooms at opening (mirrors fill within seconds)",
+    )
+    p.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: Ctrl-C)")
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--seed", type=int, default=7, help="random seed")
     p.add_argument("--embedded-broker", action="store_true", help="use amqtt even when Mosquitto exists")

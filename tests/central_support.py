@@ -161,6 +161,7 @@ class WorkerProcess(ChildProcess):
                      "--central-url", central_url, "--store-id", store_id, "--batch-size", str(batch_size)]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
         self.env["FITROOM_STORE_KEY"] = store_key
+        self.env["FITROOM_ENVIRONMENT"] = "development"  # the test's central store is http on 127.0.0.1
         self.log = workdir / "worker.log"
         super().__init__()
 
@@ -223,7 +224,8 @@ class EdgeProcess(ChildProcess):
                      "--db-url", db_url, "--mqtt-url", f"mqtt://127.0.0.1:{free_port()}",
                      "--port", str(self.port)]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
-        self.env.update({"FITROOM_CENTRAL_URL": central_url, "FITROOM_STORE_KEY": store_key})
+        self.env.update({"FITROOM_CENTRAL_URL": central_url, "FITROOM_STORE_KEY": store_key,
+                         "FITROOM_ENVIRONMENT": "development"})  # the test's central store: http, loopback
         self.log = workdir / "edge.log"
         super().__init__()
 

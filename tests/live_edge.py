@@ -41,6 +41,7 @@ def edge_settings(broker_url: str, db_path: str, **overrides: Any) -> EdgeSettin
         "db_url": f"sqlite:///{db_path}",
         "mqtt_client_id": f"test-edge-{uuid.uuid4().hex[:8]}",
         "tick_interval_s": 0.2,
+        "environment": "development",  # a test's central store is plain http on 127.0.0.1
     }
     values.update(overrides)
     return EdgeSettings(**values)

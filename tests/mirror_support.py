@@ -93,6 +93,7 @@ def settings_for(db_path: Path, **overrides: Any) -> EdgeSettings:
         "db_url": f"sqlite:///{db_path}",
         "mqtt_url": f"mqtt://127.0.0.1:{free_port()}",
         "mqtt_client_id": f"test-mirror-{uuid.uuid4().hex[:8]}",
+        "environment": "development",  # a test's central store is plain http on 127.0.0.1
     }
     values.update(overrides)
     return EdgeSettings(**values)

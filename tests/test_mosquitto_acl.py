@@ -21,8 +21,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.ingest.mqtt import Message, MqttConnectRefused, MqttIngest
 from edge.layout import load_layout
-from tests.broker import Mosquitto
+from tests.broker import Mosquitto, free_port
 from tests.conftest import DEMO_LAYOUT, ROOT, require
+from tests.deploy_support import make_certs, shipped_broker_conf
 
 pytestmark = pytest.mark.broker
 
@@ -74,17 +75,18 @@ def secured(tmp_path: Path) -> Iterator[SecuredBroker]:
         line.split("=", 1) for line in (out / "credentials.env").read_text().splitlines() if line
     )
     broker = Mosquitto(tmp_path)
-    # The shipped configuration, with this test's paths and a private port.
-    shipped = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+    # The shipped configuration, with this test's paths and a private port (its TLS listener on another).
     (tmp_path / "data").mkdir()
-    conf = (
-        shipped.replace("/etc/mosquitto/fitroom", str(out))
-        .replace("\nlistener 1883\n", f"\nlistener {broker.port} 127.0.0.1\n")
-        .replace("/var/lib/mosquitto/", f"{tmp_path / 'data'}/")
-        .replace("log_dest stderr", f"log_dest file {broker.log}")
+    conf = shipped_broker_conf(
+        secrets_dir=out,
+        certs_dir=make_certs(tmp_path / "certs", "localhost", "127.0.0.1"),
+        plain_port=broker.port,
+        tls_port=free_port(),
+        data_dir=tmp_path / "data",
+        log_file=broker.log,
     )
-    assert f"listener {broker.port}" in conf and str(out) in conf
-    # As root, mosquitto drops to user 'mosquitto', who cannot read our 0600 files.
+    # As root, mosquitto drops to user 'mosquitto', who cannot reach pytest's 0700 temp dirs
+    # (tests/test_deploy_broker.py runs it as that user, with files it can read).
     broker.conf.write_text(conf + ("user root\n" if os.geteuid() == 0 else ""))
     broker.start()
     yield SecuredBroker(broker, credentials)

@@ -57,14 +57,25 @@ def _serve(args: argparse.Namespace, settings: CentralSettings) -> int:
 
     from cloud_sync.central.app import create_app
 
+    if (args.ssl_certfile is None) != (args.ssl_keyfile is None):
+        print("fitroom-central: --ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
+        return 2
+    for flag, path in (("--ssl-certfile", args.ssl_certfile), ("--ssl-keyfile", args.ssl_keyfile)):
+        if path is not None and not path.is_file():
+            print(f"fitroom-central: {flag}: file not found: {path}", file=sys.stderr)
+            return 2
+    certfile = str(args.ssl_certfile) if args.ssl_certfile else None
+    keyfile = str(args.ssl_keyfile) if args.ssl_keyfile else None
     # Access logs would carry member ids (profile URLs): off.
     if args.workers > 1:
         migrate(make_engine(settings.db_url))  # once, before the workers start
         uvicorn.run("cloud_sync.central.app:create_worker_app", factory=True, workers=args.workers,
-                    host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+                    host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                    ssl_certfile=certfile, ssl_keyfile=keyfile)
     else:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                    access_log=False)
+                    access_log=False,
+                    ssl_certfile=certfile, ssl_keyfile=keyfile)
     return 0
 
 
@@ -110,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--ssl-certfile", type=Path,
+                       help="serve HTTPS with this certificate chain (PEM); else put a TLS proxy in front")
+    serve.add_argument("--ssl-keyfile", type=Path, help="the certificate's private key (PEM)")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (the store is stateless; use PostgreSQL with more than one)")
     serve.set_defaults(run=_serve)
@@ -125,7 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = CentralSettings()
+    try:
+        settings = CentralSettings()
+    except ValidationError as err:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())
+        print(f"fitroom-central: invalid settings: {problems}", file=sys.stderr)
+        return 2
     code: int = args.run(args, settings)
     return code
 

@@ -1,19 +1,36 @@
-"""Central store settings, read from ``FITROOM_CENTRAL_*`` environment variables (or passed in by tests)."""
+"""Central store settings, read from ``FITROOM_CENTRAL_*`` environment variables (or passed in by tests).
+
+``FITROOM_CENTRAL_ENVIRONMENT``: ``production`` (the default) refuses the example file's placeholder
+secrets (``change-me…``) in the admin token, the SMTP password and the database URL; ``demo`` and
+``development`` accept them. Secrets may come from files: ``FITROOM_CENTRAL_DB_URL_FILE``,
+``FITROOM_CENTRAL_ADMIN_TOKEN_FILE`` and ``FITROOM_CENTRAL_SMTP_PASSWORD_FILE`` name a file holding the
+value (container secrets); the file wins over the plain variable.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["CentralSettings"]
+
+ENV_PREFIX = "FITROOM_CENTRAL_"
+SECRET_FILES = ("db_url", "admin_token", "smtp_password")
+PLACEHOLDER_PREFIX = "change-me"
 
 
 class CentralSettings(BaseSettings):
     """Everything the central store needs; nothing here has a usable default secret."""
 
-    model_config = SettingsConfigDict(env_prefix="FITROOM_CENTRAL_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    environment: Literal["production", "development", "demo"] = Field(
+        default="production", description="production refuses placeholder secrets; demo, development"
+    )
 
     db_url: str = Field(
         default="sqlite:///fitroom-central.db",
@@ -41,3 +58,34 @@ class CentralSettings(BaseSettings):
         default=16, ge=1, description="Beyond this many batches in flight, ingest sheds load with 503"
     )
     max_batch: int = Field(default=1000, ge=1, description="Largest event batch accepted in one request")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secrets_from_files(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name in SECRET_FILES:
+            env = f"{ENV_PREFIX}{name.upper()}_FILE"
+            path = os.environ.get(env)
+            if path:
+                try:
+                    data[name] = Path(path).read_text().rstrip("\r\n")
+                except OSError as exc:
+                    raise ValueError(f"{env}: cannot read {path}: {exc.strerror}") from None
+        return data
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> CentralSettings:
+        if self.environment != "production":
+            return self
+        stale = [
+            f"{ENV_PREFIX}{name.upper()}"
+            for name in SECRET_FILES
+            if PLACEHOLDER_PREFIX in str(getattr(self, name)).lower()
+        ]
+        if stale:
+            raise ValueError(
+                f"{', '.join(stale)}: still the example's placeholder (change-me…); set the real secret "
+                f"(or {ENV_PREFIX}ENVIRONMENT=development outside production)"
+            )
+        return self

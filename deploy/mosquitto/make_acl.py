@@ -14,7 +14,12 @@ One broker user per device, named by its id in the layout, and one for the edge:
 
 With ``--passwords`` a random password is generated per user, ``passwd`` is written and hashed in place
 with ``mosquitto_passwd -U``, and ``credentials.env`` (mode 600) lists the plain passwords to configure on
-each device; keep that file off the broker host once the devices are set up. Without it, create the
+each device; keep that file off the broker host once the devices are set up.
+
+Mosquitto 2 reads ``passwd`` and ``acl`` after dropping to its own user, so they are written mode 640 and,
+with ``--owner mosquitto`` (run as root), owned by that user and its group: otherwise the broker stops
+with "Unable to open pwfile". Without ``--owner`` they stay the writer's, to ``chown`` yourself.
+``credentials.env`` always stays the writer's alone. Without it, create the
 password file yourself: ``mosquitto_passwd -c passwd fitroom-edge``, then ``mosquitto_passwd passwd <id>``
 for each user listed at the top of the ACL.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import secrets
 import shutil
 import subprocess
@@ -86,19 +92,39 @@ def render_acl(layout: Layout, *, edge_user: str = EDGE_USER) -> str:
     return "\n".join(out) + "\n"
 
 
+def _write_private(path: Path, text: str, mode: int) -> None:
+    """Write ``text`` to ``path`` with exactly ``mode``, never readable by others even for a moment."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, mode)
+
+
+def owner_ids(owner: str) -> tuple[int, int]:
+    """(uid, gid) of a user name (its primary group) or of a numeric ``UID`` / ``UID:GID``, as for a
+    container's user that has no account on the host (eclipse-mosquitto runs as 1883:1883)."""
+    uid, _, gid = owner.partition(":")
+    if uid.isdigit():
+        return int(uid), int(gid) if gid.isdigit() else int(uid)
+    account = pwd.getpwnam(owner)  # KeyError: no such user
+    return account.pw_uid, account.pw_gid
+
+
+def hand_to(paths: list[Path], owner: str) -> None:
+    """chown ``paths`` to ``owner`` and its group: the broker's own user must read them."""
+    uid, gid = owner_ids(owner)
+    for path in paths:
+        os.chown(path, uid, gid)
+
+
 def write_passwords(out: Path, users: list[str], mosquitto_passwd: str) -> None:
-    """Random passwords: ``passwd`` hashed by mosquitto_passwd, ``credentials.env`` in plain text (0600)."""
+    """Random passwords: ``passwd`` (0640) hashed by mosquitto_passwd, ``credentials.env`` plain (0600)."""
     creds = {user: secrets.token_urlsafe(24) for user in users}
     passwd = out / "passwd"
-    plain = out / "credentials.env"
-    for path, text in (
-        (passwd, "".join(f"{u}:{p}\n" for u, p in creds.items())),
-        (plain, "".join(f"{u}={p}\n" for u, p in creds.items())),
-    ):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+    _write_private(passwd, "".join(f"{u}:{p}\n" for u, p in creds.items()), 0o640)
+    _write_private(out / "credentials.env", "".join(f"{u}={p}\n" for u, p in creds.items()), 0o600)
     subprocess.run([mosquitto_passwd, "-U", str(passwd)], check=True)
+    os.chmod(passwd, 0o640)  # mosquitto_passwd -U rewrites the file; keep the broker's group able to read
 
 
 def find_mosquitto_passwd() -> str | None:
@@ -117,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="directory for acl (and passwd)")
     parser.add_argument("--edge-user", default=EDGE_USER, help=f"the edge's broker user ({EDGE_USER})")
     parser.add_argument("--passwords", action="store_true", help="generate passwd and credentials.env")
+    parser.add_argument(
+        "--owner",
+        help="give acl and passwd to this user and its group, or UID[:GID] (the broker's: mosquitto, or "
+        "1883 for the eclipse-mosquitto image; needs root)",
+    )
     args = parser.parse_args(argv)
     try:
         layout = load_layout(args.layout)
@@ -124,8 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     except LayoutError as exc:
         print(f"make_acl: {exc}", file=sys.stderr)
         return 2
+    if args.owner is not None:
+        try:
+            owner_ids(args.owner)
+        except KeyError:
+            print(f"make_acl: --owner: no such user {args.owner!r}", file=sys.stderr)
+            return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "acl").write_text(acl)
+    written = [args.out / "acl"]
+    _write_private(written[0], acl, 0o640)
     print(f"wrote {args.out / 'acl'}")
     if args.passwords:
         tool = find_mosquitto_passwd()
@@ -133,7 +171,15 @@ def main(argv: list[str] | None = None) -> int:
             print("make_acl: mosquitto_passwd not found (apt-get install mosquitto)", file=sys.stderr)
             return 2
         write_passwords(args.out, [args.edge_user, *device_rules(layout)], tool)
+        written.append(args.out / "passwd")
         print(f"wrote {args.out / 'passwd'} and {args.out / 'credentials.env'} (plain passwords: keep safe)")
+    if args.owner is not None:
+        try:
+            hand_to(written, args.owner)
+        except PermissionError:
+            print(f"make_acl: --owner {args.owner}: chown needs root", file=sys.stderr)
+            return 2
+        print(f"gave {', '.join(p.name for p in written)} to {args.owner} (mode 640)")
     return 0
 
 
