@@ -153,8 +153,8 @@ def test_a_client_that_does_not_trust_the_store_ca_is_not_connected(
 async def test_the_edge_on_mqtts_verifies_the_store_ca_and_signs_in(
     installed: InstalledBroker, tmp_path: Path
 ) -> None:
-    from edge.config import load_settings
     from edge.compose import build_headless
+    from edge.config import load_settings
 
     settings = load_settings(
         {
