@@ -50,7 +50,8 @@ def _own_and_forged(layout_path: Path = DEMO_LAYOUT) -> dict[str, tuple[list[str
     """Per device user: topics it may publish to, and other devices' topics it must not."""
     layout = load_layout(layout_path)
     topics: dict[str, tuple[list[str], list[str]]] = {}
-    readers, nodes = layout.readers, layout.ble_nodes
+    # LLRP readers are driven by the edge over TCP: they have no broker user.
+    readers, nodes = [r for r in layout.readers if not r.is_llrp], layout.ble_nodes
     for i, reader in enumerate(readers):
         other = readers[(i + 1) % len(readers)]
         topics[reader.id] = ([reader.topic, reader.status_topic], [other.topic, other.status_topic])

@@ -19,6 +19,7 @@ import pytest
 from edge.epc import encode_sgtin96
 from edge.ingest.llrp_client import LlrpConnectionLost, run_inventory
 from edge.presence import EventType, PresenceEvent
+from edge.topics import PRESENCE
 from simulators.llrp import ReaderEmulator, TagInView
 from tests.broker import Mosquitto
 from tests.live_edge import LiveEdge, edge_settings, eventually, live_edge
@@ -98,7 +99,7 @@ async def test_tags_an_llrp_reader_reports_on_two_antennas_show_up_in_their_room
     layout = write_layout(tmp_path, llrp_emulator.port)
     try:
         async with live_edge(settings_for(mosquitto, tmp_path, layout)) as edge:
-            edge.service.bus.subscribe("presence", lambda _t, ev: seen.append(ev))
+            edge.service.bus.subscribe(PRESENCE, lambda _t, ev: seen.append(ev))
             rooms = await eventually(
                 lambda: rooms_where(
                     edge, lambda r: items(r["fr-1"]) == {SHIRT, DRESS} and items(r["fr-2"]) == {COAT}
@@ -128,7 +129,7 @@ async def test_a_lost_llrp_reader_makes_its_rooms_unknown_until_it_reconnects(
     layout = write_layout(tmp_path, llrp_emulator.port)
     try:
         async with live_edge(settings_for(mosquitto, tmp_path, layout)) as edge:
-            edge.service.bus.subscribe("presence", lambda _t, ev: seen.append(ev))
+            edge.service.bus.subscribe(PRESENCE, lambda _t, ev: seen.append(ev))
             llrp = edge.service.llrp
             llrp.reconnect_min_s, llrp.reconnect_max_s = 0.2, 1.0  # reconnect quickly in a test
             assert await eventually(lambda: rooms_where(edge, lambda r: items(r["fr-1"]) == {SHIRT}))
