@@ -68,7 +68,11 @@ def wait_subscribed(client: paho.Client, out: Path, proc: subprocess.Popen[bytes
     raise AssertionError(f"the recorder never recorded: {proc.stderr.read() if proc.stderr else b''!r}")
 
 
-def test_record_then_replay_gives_back_every_message_in_order(mosquitto: Mosquitto, tmp_path: Path) -> None:
+def test_record_then_replay_gives_back_every_message_in_order(
+    own_mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    # A broker of its own: retained statuses other tests left would be recorded too (rightly).
+    mosquitto = own_mosquitto
     out = tmp_path / "trace.jsonl"
     layout = DEVICES / "layout.toml"
     proc = start_record(mosquitto, layout, out, "--duration", "8")
@@ -102,7 +106,8 @@ def test_record_then_replay_gives_back_every_message_in_order(mosquitto: Mosquit
     assert {k: v for k, v in errors.items() if v} == {"malformed_json": 1}
 
 
-def test_ctrl_c_stops_the_recording(mosquitto: Mosquitto, tmp_path: Path) -> None:
+def test_ctrl_c_stops_the_recording(own_mosquitto: Mosquitto, tmp_path: Path) -> None:
+    mosquitto = own_mosquitto
     out = tmp_path / "trace.jsonl"
     proc = start_record(mosquitto, DEVICES / "layout.toml", out)
     client = publisher(mosquitto)
