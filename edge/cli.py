@@ -23,6 +23,7 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("edge.compose", "serve the live edge: MQTT ingest, presence, web API and metrics"),
     "replay": ("edge.replay", "run a recorded trace through decode and presence; events as JSON Lines"),
+    "record": ("edge.record", "record a live store's MQTT (and LLRP) traffic as a trace that replay runs"),
     "add-associate": ("edge.staff_cli", "create or update a store associate who signs in with a PIN"),
     "mirror-token": ("edge.mirror_cli", "issue a device token for one fitting room's mirror"),
     "dead-letters": ("edge.deadletters_cli", "show the newest samples of rejected device messages"),

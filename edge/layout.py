@@ -202,12 +202,18 @@ class Layout(_Strict):
         _duplicates(problems, "ble_nodes", [n.id for n in self.ble_nodes])
         room_ids = {r.id for r in self.rooms}
         topics: dict[str, str] = {}
+        addresses: dict[str, str] = {}
         for i, reader in enumerate(self.readers):
             if reader.topic in topics:
                 problems.append(
                     f"readers[{i}].topic: {reader.topic!r} is also reader {topics[reader.topic]!r}'s topic"
                 )
             topics[reader.topic] = reader.id
+            if reader.is_llrp:  # a reader serves one LLRP client: two entries would fight over it
+                address = f"{reader.host}:{reader.port}"
+                if address in addresses:
+                    problems.append(f"readers[{i}].host: {address} is also reader {addresses[address]!r}'s")
+                addresses[address] = reader.id
             if any(ch in reader.topic for ch in "+#"):
                 problems.append(f"readers[{i}].topic: wildcards are not allowed in a reader's topic")
             if not reader.antennas:

@@ -4,9 +4,9 @@ Every function is pure: it takes the values a device would know and returns the 
 topics are built by the ``*_topic`` helpers). Callers may rely on the field names, casing and number
 formats below matching the vendors' documentation:
 
-- Impinj IoT Device Interface: ``epcHex`` upper-case, ``epc`` base64, ``antennaPort`` int,
-  ``peakRssiCdbm`` int (centi-dBm), ``timestamp`` RFC 3339 with 9 fractional digits and ``Z``; the older
-  envelope has no ``eventType``.
+- Impinj IoT Device Interface: ``epcHex`` upper-case, ``epc`` base64url (as R700s send it),
+  ``antennaPort`` int, ``peakRssiCdbm`` int (centi-dBm), ``timestamp`` RFC 3339 with 9 fractional digits
+  and ``Z``; the older envelope has no ``eventType``.
 - Zebra IoT Connector: ``idHex`` lower-case, timestamp with a ``+HHMM`` offset (no colon) and
   milliseconds, whole-dBm ``peakRssi``, ``reads``; a batch is a JSON array of events.
 - ESPresense 4.x and 3.x (3.x adds ``idType`` and ``raw``), node status ``online``/``offline``.
@@ -77,7 +77,7 @@ def impinj_tag_inventory(
     """An Impinj ``tagInventory`` event (one tag report)."""
     epc_hex = epc_hex.upper()
     event: dict[str, object] = {
-        "epc": base64.b64encode(bytes.fromhex(epc_hex)).decode("ascii"),
+        "epc": base64.urlsafe_b64encode(bytes.fromhex(epc_hex)).decode("ascii"),
         "epcHex": epc_hex,
         "antennaPort": antenna_port,
         "antennaName": f"Antenna {antenna_port}",

@@ -117,3 +117,11 @@ def test_an_antenna_event_decodes_to_an_antenna_status_of_its_room() -> None:
     with pytest.raises(DecodeError) as err:
         decoder.decode(b'{"AntennaEvent":{"AntennaID":1,"EventType":"Antenna_Melted"}}')
     assert err.value.kind is ErrorKind.BAD_VALUE
+
+
+def test_two_llrp_readers_on_one_address_are_an_error_naming_the_second() -> None:
+    other = {**LLRP, "id": "speedway-b", "antennas": {"1": "fr-1"}}
+    named = r"readers\[1\]\.host: 10\.0\.0\.7:5084 is also reader 'speedway-a'"
+    with pytest.raises(LayoutError, match=named):
+        layout(LLRP, other)
+    assert len(layout(LLRP, {**other, "port": 5085}).readers) == 2

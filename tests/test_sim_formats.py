@@ -51,7 +51,7 @@ def test_impinj_tag_inventory_matches_the_documented_example() -> None:
     assert doc["hostname"] == "impinj-13-f8-f5"
     event = doc["tagInventoryEvent"]
     assert event["epcHex"] == CHECK_EPC
-    assert event["epc"] == "MHQle/cZTkAAABqF"
+    assert event["epc"] == "MHQle_cZTkAAABqF"  # base64url, as FORMATS.md §1 (corrected) shows
     assert event["antennaPort"] == 1 and isinstance(event["antennaPort"], int)
     assert event["peakRssiCdbm"] == -5325
 

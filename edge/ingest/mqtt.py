@@ -132,6 +132,7 @@ class MqttIngest:
         keepalive_s: int = 30,
         reconnect_min_s: int = 1,
         reconnect_max_s: int = 30,
+        clean_session: bool = False,
     ) -> None:
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
@@ -160,7 +161,9 @@ class MqttIngest:
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=MQTTProtocolVersion.MQTTv311,
-            clean_session=False,
+            # The edge keeps its session across restarts (nothing lost while it restarts); a recorder
+            # passes clean_session=True so the broker queues nothing for it once it is gone.
+            clean_session=clean_session,
         )
         # paho logs every failed reconnect at ERROR; our callbacks say what matters, so its own log is
         # only wanted when debugging.
