@@ -39,6 +39,7 @@ from edge.ingest.llrp_client import (
     run_inventory,
 )
 from edge.ingest.mqtt import Message
+from edge.ingest.overflow import Overflow
 
 if TYPE_CHECKING:
     from edge.layout import Layout, Reader
@@ -48,7 +49,6 @@ __all__ = ["LlrpIngest", "LlrpUnavailable", "ReaderState", "backoff_delay"]
 
 log = logging.getLogger(__name__)
 
-DROP_LOG_INTERVAL_S = 10.0
 Handler = Callable[[str, bytes, float], None]
 
 
@@ -108,9 +108,7 @@ class LlrpIngest:
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        self._dropped = 0
-        self._dropped_unreported = 0
-        self._last_drop_log = 0.0
+        self._overflow = Overflow("LLRP", log, metrics.count_dropped)
         self.states = {r.id: ReaderState(r.id, f"{r.host}:{r.port}") for r in self.readers}
         self._up = {r.id: metrics.reader_up.labels(reader=r.id) for r in self.readers}
         for gauge in self._up.values():
@@ -129,7 +127,7 @@ class LlrpIngest:
 
     @property
     def dropped(self) -> int:
-        return self._dropped
+        return self._overflow.total
 
     def problems(self) -> list[str]:
         """One line per LLRP reader that is not running inventory, naming it and saying why."""
@@ -252,22 +250,8 @@ class LlrpIngest:
 
     def _offer(self, message: Message) -> None:
         if len(self._buf) >= self.queue_size:
-            self._drop()
+            self._overflow.drop(self.queue_size)
             return
         self._buf.append(message)
         self._wakeup.set()
 
-    def _drop(self) -> None:
-        self._dropped += 1
-        self._dropped_unreported += 1
-        self._metrics.count_dropped()
-        now = time.monotonic()
-        if now - self._last_drop_log >= DROP_LOG_INTERVAL_S:
-            log.warning(
-                "LLRP hand-off full (%d messages): dropped %d since the last report, %d in total",
-                self.queue_size,
-                self._dropped_unreported,
-                self._dropped,
-            )
-            self._dropped_unreported = 0
-            self._last_drop_log = now

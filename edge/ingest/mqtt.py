@@ -33,6 +33,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from edge.ingest.overflow import Overflow
+
 __all__ = [
     "Message",
     "MqttCodeError",
@@ -44,7 +46,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DROP_LOG_INTERVAL_S = 10.0
 
 
 class Message(NamedTuple):
@@ -141,7 +142,6 @@ class MqttIngest:
         self.client_id = client_id
         self.subscriptions = tuple(subscriptions)
         self.queue_size = queue_size
-        self._on_dropped = on_dropped
         self._keepalive = keepalive_s
 
         self._buf: deque[Message] = deque()
@@ -153,9 +153,7 @@ class MqttIngest:
         self._stopping = False
         self._last_error: MqttError | None = None
         self._connects = 0
-        self._dropped = 0
-        self._dropped_unreported = 0
-        self._last_drop_log = 0.0
+        self._overflow = Overflow("MQTT", log, on_dropped)
 
         client = _DirectClient(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -198,7 +196,7 @@ class MqttIngest:
     @property
     def dropped(self) -> int:
         """Messages dropped because the hand-off was full, since start."""
-        return self._dropped
+        return self._overflow.total
 
     @property
     def connects(self) -> int:
@@ -273,7 +271,7 @@ class MqttIngest:
             payload = bytes(payload)
         message = Message(msg.topic, payload, time.time())
         if len(self._buf) >= self.queue_size:
-            self._drop()
+            self._overflow.drop(self.queue_size)
             return
         self._buf.append(message)
         if self._consumer_waiting:
@@ -282,24 +280,6 @@ class MqttIngest:
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self._wake)
 
-    def _drop(self) -> None:
-        self._dropped += 1
-        self._dropped_unreported += 1
-        if self._on_dropped is not None:
-            try:
-                self._on_dropped()
-            except Exception:  # a metrics failure must not kill paho's thread
-                log.exception("MQTT: on_dropped callback failed")
-        now = time.monotonic()
-        if now - self._last_drop_log >= DROP_LOG_INTERVAL_S:
-            log.warning(
-                "MQTT hand-off full (%d messages): dropped %d since the last report, %d in total",
-                self.queue_size,
-                self._dropped_unreported,
-                self._dropped,
-            )
-            self._dropped_unreported = 0
-            self._last_drop_log = now
 
     def _paho_on_connect(
         self,
