@@ -17,20 +17,32 @@ Definitions (issue 4):
   open at the trace's end ends there), for true exits at least ``censor_s`` before the trace's end;
 - flicker: overlapping predicted stays beyond the first, per true stay;
 - false stays: predicted stays overlapping no true stay of that item in that room, per item-hour.
+
+Physical floors (``floors``), what no engine can beat on a trace, judged and timed like the figures:
+
+- entry: when the second read of the garment by its true room's antenna arrives after the true entry
+  (as the edge decodes it: a Zebra aggregate counts its ``reads``); a stay its room never reads twice
+  has an infinite floor (that entry cannot be seen). This is the issue's floor: where a filter that waits
+  for two in-room reads would be at best. An engine that also weighs the corridor reads before (which
+  door the garment stopped at) may enter on the first in-room read and beat it;
+- exit: when the true room's last read of the garment within ``EXIT_EVIDENCE_S`` after the true exit
+  arrives (carried out, it is still read at the door for a moment), 0 if none.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Score", "Stay", "blind_periods", "predicted_stays", "score", "true_stays"]
+__all__ = ["Floors", "Score", "Stay", "blind_periods", "floors", "predicted_stays", "score", "true_stays"]
 
 SAMPLE_S = 0.5
 GRACE_S = 5.0
+EXIT_EVIDENCE_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,3 +260,67 @@ def _room_at(stays: list[Stay], t: float) -> str | None:
         if s.start > t:
             break
     return None
+
+
+@dataclass
+class Floors:
+    """Physical floors of entry and exit latency on one or more traces; merge with ``+``."""
+
+    entry: list[float] = field(default_factory=list)
+    exit: list[float] = field(default_factory=list)
+
+    def __add__(self, other: Floors) -> Floors:
+        return Floors(self.entry + other.entry, self.exit + other.exit)
+
+    def entry_pct(self, q: float) -> float:
+        return percentile(self.entry, q)
+
+    def exit_pct(self, q: float) -> float:
+        return percentile(self.exit, q)
+
+
+def floors(
+    truth: list[dict[str, Any]],
+    reads: dict[str, list[tuple[float, str, int]]],
+    *,
+    blind: dict[str, list[Stay]] | None = None,
+    censor_s: float = 60.0,
+    entry_censor_s: float = 10.0,
+) -> Floors:
+    """The physical floors of a trace (see the module docstring), for the stays ``score`` times.
+
+    ``reads``: per EPC, (receive time, room, reads the report stands for) in receive order, as decoded
+    by the edge (``presence_baselines.ReadLog``).
+    """
+    header, _items, truths = true_stays(truth)
+    end = float(header["end"])
+    blind = blind or {}
+    out = Floors()
+    for epc, stays in truths.items():
+        log = reads.get(epc, [])
+        times = [r[0] for r in log]
+        for stay in stays:
+            room_blind = blind.get(stay.room, [])
+            if stay.start < end - entry_censor_s:
+                out.entry.append(_second_read(log, times, stay) - _seen_at(stay.start, room_blind))
+            if stay.end < end - censor_s:
+                last = stay.end
+                i = bisect.bisect_left(times, stay.end)
+                while i < len(log) and log[i][0] <= stay.end + EXIT_EVIDENCE_S:
+                    if log[i][1] == stay.room:
+                        last = log[i][0]
+                    i += 1
+                out.exit.append(max(0.0, last - _seen_at(stay.end, room_blind)))
+    return out
+
+
+def _second_read(log: list[tuple[float, str, int]], times: list[float], stay: Stay) -> float:
+    count = 0
+    for t, room, n in log[bisect.bisect_left(times, stay.start):]:
+        if t >= stay.end:
+            break
+        if room == stay.room:
+            count += n
+            if count >= 2:
+                return t
+    return math.inf

@@ -3,7 +3,7 @@
     fitroom-sim run --layout L --mqtt-url URL [--seed N] [--shoppers N] [--speed X] [--duration S]
                     [--trace OUT] [--dedup] [--outages] [--junk] [--zebra-batch]
     fitroom-sim trace --layout L --out T --duration S --seed N [--dedup] [--outages] [--junk]
-                      [--shoppers N] [--zebra-batch]
+                      [--shoppers N] [--zebra-batch] [--env shielded|open_plan|reflective|busy|random]
 
 Both stop by themselves after ``--duration`` simulated seconds. ``run`` paces messages in real time
 divided by ``--speed``; ``trace`` runs as fast as it can and writes ``T`` plus ``T``'s ``.truth.jsonl``.
@@ -18,10 +18,12 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 from edge.layout import LayoutError, load_layout
+from simulators.family import draw, preset_names
 from simulators.live import LivePublisher, MqttConnectError
 from simulators.trace import Scenario, Simulation, truth_path_for, write_trace
 from simulators.truth import write_truth
@@ -42,6 +44,9 @@ def _scenario_args(p: argparse.ArgumentParser, *, duration_default: float | None
     p.add_argument("--junk", action="store_true", help="malformed and foreign messages")
     p.add_argument("--zebra-batch", action="store_true", help="Zebra readers batch events into arrays")
     p.add_argument("--catalog", type=Path, default=None, help="catalog JSON to pick garments from")
+    p.add_argument("--env", choices=preset_names(), default=None,
+                   help="a store drawn from the simulator's family (simulators/family.py), with --seed; "
+                        "default: the original store")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _scenario(args: argparse.Namespace, start: float | None = None) -> Scenario:
     base = Scenario()
-    return Scenario(
+    make: Callable[..., Scenario] = Scenario if args.env is None else draw(args.env, args.seed).scenario
+    return make(
         seed=args.seed,
         duration_s=args.duration,
         shoppers=args.shoppers,

@@ -9,7 +9,13 @@ Pure and seeded: every random draw comes from a ``random.Random`` the caller own
   same hooks sometimes shadow each other, down to about ``0.6 * p_min``.
 - A worn garment is nearly silent (its probability times ``worn_factor``) and weaker.
 - A neighbouring room's antenna reads a tag with a fraction of the own-room probability, at an RSSI
-  ``cross_attenuation_db`` lower; rooms further away never do.
+  ``cross_attenuation_db`` lower. Rooms further away do not by default; with ``far_factor_max`` > 0 every
+  other room's antenna reads it now and then (reflections off mirrors and rails), weaker still.
+- Body shielding is not directional by default (a worn garment is as quiet to the neighbours as to its
+  own antenna); with ``worn_cross_factor`` set, the neighbour on one side (behind the partition, drawn per
+  try-on) keeps that share of its usual cross-read probability while the own antenna hears almost nothing.
+- The corridor's physical order of rooms is the layout's, unless the store is told otherwise
+  (``Corridor(order)``; ``SimConfig.shuffle_floor``).
 - A garment carried along the corridor is read by the antenna of each room it passes, briefly.
 - People in a room absorb: while it is occupied, its garments read less often and weaker, by a factor
   that drifts as they move (``body_factor``).
@@ -62,11 +68,12 @@ class Place:
 
 
 class Corridor:
-    """Fitting rooms in layout order along one corridor; the mouth is at x = -1."""
+    """Fitting rooms in the given (physical) order along one corridor; the mouth is at x = -1."""
 
     MOUTH = -1.0
 
     def __init__(self, fitting_rooms: list[str]) -> None:
+        """``fitting_rooms`` in their physical order along the corridor, from its mouth."""
         self.rooms = list(fitting_rooms)
         self._index = {room: i for i, room in enumerate(self.rooms)}
 
@@ -112,6 +119,16 @@ class RadioParams:
     corridor_factor: float = 0.6
     corridor_rssi_dbm: float = -61.0
     # Bunching: each further garment on the same hooks may shadow this one.
+    # Reflections: every room beyond the neighbours reads a tag with a fraction of its own-room
+    # probability drawn from [far_factor_min, far_factor_max] per orientation, this many dB weaker.
+    # 0 (the default) keeps the simple corridor where rooms two doors away never read a tag.
+    far_factor_min: float = 0.0
+    far_factor_max: float = 0.0
+    far_attenuation_min_db: float = 20.0
+    far_attenuation_max_db: float = 28.0
+    # Directional body shielding: None (default) = a worn garment is quiet to every antenna; a number =
+    # the neighbour behind the partition keeps this share of its cross-read probability when worn.
+    worn_cross_factor: float | None = None
     shadow_chance_per_garment: float = 0.06
     shadow_chance_max: float = 0.5
     shadow_factor_min: float = 0.2
@@ -139,6 +156,7 @@ class TagRadio:
     rssi_offset_db: float = 0.0
     cross: dict[str, tuple[float, float]] = field(default_factory=dict)
     worn: bool = False
+    behind: str | None = None  # the neighbour room whose antenna a worn garment is not shielded from
 
     def reorient(self, rng: random.Random, params: RadioParams, *, crowd: int = 1) -> None:
         """Draw a new orientation; ``crowd`` garments hanging together (this one included) may shadow it."""
@@ -150,6 +168,7 @@ class TagRadio:
             self.p_own = max(params.p_min * 0.6, shadowed)
         self.rssi_offset_db = rng.gauss(0.0, params.orientation_rssi_sd_db)
         self.cross.clear()
+        self.behind = None
 
     def cross_for(self, antenna_room: str, rng: random.Random, params: RadioParams) -> tuple[float, float]:
         """(probability factor, attenuation dB) toward a neighbour room's antenna; fixed per orientation."""
@@ -161,6 +180,26 @@ class TagRadio:
             )
             self.cross[antenna_room] = found
         return found
+
+    def far_for(self, antenna_room: str, rng: random.Random, params: RadioParams) -> tuple[float, float]:
+        """(probability factor, attenuation dB) toward a room beyond the neighbours (a reflection)."""
+        found = self.cross.get(antenna_room)
+        if found is None:
+            found = (
+                rng.uniform(params.far_factor_min, params.far_factor_max),
+                rng.uniform(params.far_attenuation_min_db, params.far_attenuation_max_db),
+            )
+            self.cross[antenna_room] = found
+        return found
+
+    def worn_toward(self, antenna_room: str, neighbours: list[str], rng: random.Random,
+                    params: RadioParams) -> float:
+        """The worn factor toward a neighbour's antenna: the body shields one side only when directional."""
+        if params.worn_cross_factor is None or not self.worn:
+            return params.worn_factor if self.worn else 1.0
+        if self.behind is None and neighbours:
+            self.behind = neighbours[0] if len(neighbours) == 1 else rng.choice(sorted(neighbours))
+        return params.worn_cross_factor if antenna_room == self.behind else params.worn_factor
 
 
 def drift_body_factor(current: float | None, rng: random.Random, params: RadioParams) -> float:
@@ -187,6 +226,17 @@ def rfid_sight(
             return Sight(radio.p_own * worn, own_rssi)
         if place.room is not None and corridor.are_neighbours(place.room, antenna_room):
             factor, attenuation = radio.cross_for(antenna_room, rng, params)
+            toward = radio.worn_toward(antenna_room, corridor.neighbours(place.room), rng, params)
+            # A neighbour the body does not shield hears the garment at its unworn strength.
+            rssi = own_rssi + (drop if toward > params.worn_factor else 0.0)
+            return Sight(radio.p_own * toward * factor, rssi - attenuation)
+        if (
+            params.far_factor_max > 0
+            and place.room is not None
+            and corridor.position(place.room) is not None
+            and corridor.position(antenna_room) is not None
+        ):
+            factor, attenuation = radio.far_for(antenna_room, rng, params)
             return Sight(radio.p_own * worn * factor, own_rssi - attenuation)
         return None
     if place.kind is PlaceKind.CORRIDOR:

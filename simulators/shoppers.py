@@ -6,11 +6,18 @@ them on one after another (a worn garment is nearly silent), then leaves with so
 behind as go-backs, pays and walks out. An associate, 3–15 minutes later, walks in, collects the
 go-backs and takes them back to the floor. Opted-in shoppers carry a phone advertising the store app's
 iBeacon.
+
+``Behaviour`` widens this (its defaults are exactly the visit above, draw for draw): shoppers walk at
+their own speed, some stop at a door on the way and turn back before queueing again, some bring a
+companion who shares the room (parent and child) and wears garments too, an associate brings one to
+five more garments to an occupied room (``Errand``), a shopper hands one garment out at the door to an
+associate and keeps the rest, and go-backs wait a store-specific while for collection.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +25,16 @@ from edge.epc import gtin_check_digit
 from simulators.physics import Place
 from simulators.store import Store, derive_rng
 
-__all__ = ["Associate", "GarmentSupply", "RoomBoard", "Shopper", "default_catalog_path", "populate"]
+__all__ = [
+    "Associate",
+    "Behaviour",
+    "Errand",
+    "GarmentSupply",
+    "RoomBoard",
+    "Shopper",
+    "default_catalog_path",
+    "populate",
+]
 
 _TRY_ON_CATEGORIES = {"tops", "dresses", "trousers", "outerwear"}
 
@@ -71,6 +87,24 @@ def _generated_styles(seed: int) -> list[list[str]]:
     return styles
 
 
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """How people move garments in one store; the defaults are the simulator's original store.
+
+    Shares are probabilities per visit; ranges are (low, high) drawn uniformly per person or visit.
+    """
+
+    items_max: int = 5  # a shopper picks 1..items_max garments
+    max_worn: int = 2  # garments on a body (or two, with a companion) at once
+    wear_together_share: float = 0.3  # try-ons where more than one garment goes on
+    walk_speed: tuple[float, float] | None = None  # (strolling, brisk) room widths/s; None: the store's
+    turn_back_share: float = 0.0  # shoppers who stop at a door on the way and turn back once
+    companion_share: float = 0.0  # shoppers sharing their room with a companion (parent and child)
+    bring_share: float = 0.0  # visits where an associate brings one to five more garments
+    hand_out_share: float = 0.0  # visits where the shopper hands one garment out and keeps the rest
+    go_back_delay_s: tuple[float, float] = (180.0, 900.0)  # a vacated room's go-backs wait this long
+
+
 @dataclass
 class RoomBoard:
     """Which fitting room is taken by whom, and the go-backs left in each."""
@@ -79,6 +113,11 @@ class RoomBoard:
     taken: dict[str, str] = field(default_factory=dict)
     go_backs: dict[str, list[str]] = field(default_factory=dict)
     vacated_at: dict[str, float] = field(default_factory=dict)
+    errands: int = 0  # errands run so far (their people's ids)
+
+    def next_errand_id(self) -> str:
+        self.errands += 1
+        return f"associate-errand-{self.errands}"
 
     def free_rooms(self) -> list[str]:
         return [r for r in self.rooms if r not in self.taken]
@@ -95,20 +134,31 @@ class Shopper:
     """One shopper's visit, step by step (see the module docstring)."""
 
     def __init__(self, shopper_id: str, arrive_at: float, board: RoomBoard, supply: GarmentSupply,
-                 rng: random.Random, *, phone_minor: int | None) -> None:
+                 rng: random.Random, *, phone_minor: int | None, behaviour: Behaviour | None = None) -> None:
         self.id = shopper_id
         self.board = board
         self.supply = supply
         self.rng = rng
         self.phone_minor = phone_minor
+        self.behaviour = b = behaviour or Behaviour()
         self.state = "due"
         self.next_at = arrive_at
         self.items: list[str] = []
-        self.wanted = rng.choices([1, 2, 3, 4, 5], weights=[2, 4, 4, 3, 2])[0]
+        counts = list(range(1, b.items_max + 1))
+        weights = ([2, 4, 4, 3, 2] + [1] * b.items_max)[: b.items_max]
+        self.wanted = rng.choices(counts, weights=weights)[0]
         self.room: str | None = None
         self.to_try: list[str] = []
         self.worn: list[str] = []
         self.done = False
+        # Draws only for what this store's behaviour has, so the default store draws as it always did.
+        self.speed = rng.uniform(*b.walk_speed) if b.walk_speed else None
+        self.turn_back = bool(b.turn_back_share) and rng.random() < b.turn_back_share
+        self.party = [shopper_id]
+        if b.companion_share and rng.random() < b.companion_share:
+            self.party.append(f"{shopper_id}-companion")
+        self.bring = bool(b.bring_share) and rng.random() < b.bring_share
+        self.hand_out = bool(b.hand_out_share) and rng.random() < b.hand_out_share
 
     def act(self, store: Store, t0: float, t1: float) -> None:
         while not self.done and self.next_at < t1:
@@ -119,10 +169,12 @@ class Shopper:
         state = self.state
         if state == "due":
             entrance = _room_of_kind(store, "entrance")
-            store.add_person(self.id, entrance, phone_minor=self.phone_minor)
+            store.add_person(self.id, entrance, phone_minor=self.phone_minor, speed=self.speed)
+            for other in self.party[1:]:
+                store.add_person(other, entrance, speed=self.speed)
             self.state, self.next_at = "browse", t + rng.uniform(4, 12)
         elif state == "browse":
-            store.walk_to(self.id, _room_of_kind(store, "sales_floor"))
+            self._walk(store, _room_of_kind(store, "sales_floor"))
             gtins = self.supply.pick(rng, self.wanted)
             self.items = [store.new_garment(g) for g in gtins]
             self.state, self.next_at = "picked", t + rng.uniform(30, 180)
@@ -130,20 +182,28 @@ class Shopper:
             store.pick_up(self.id, self.items)
             self.state, self.next_at = "queue", t + rng.uniform(2, 10)
         elif state == "queue":
+            if self.turn_back:
+                self._stop_at_a_door(store, t)
+                return
             free = self.board.free_rooms()
             if not free:
                 self.next_at = t + rng.uniform(5, 15)
                 return
             self.room = rng.choice(free)
             self.board.claim(self.room, self.id)
-            arrive = store.walk_to(self.id, Place.in_room(self.room))
+            arrive = self._walk(store, Place.in_room(self.room))
             self.state, self.next_at = "hang_up", arrive + rng.uniform(3, 10)
+        elif state == "turn_back":
+            arrive = self._walk(store, _room_of_kind(store, "sales_floor"))
+            self.state, self.next_at = "queue", arrive + rng.uniform(10, 40)
         elif state == "hang_up":
             store.put(self.items, Place.in_room(self._room()))
             # Not everything gets tried on: once one size fits, the other stays on its hanger.
             self.to_try = [e for e in self.items if rng.random() < 0.75] or self.items[:1]
             rng.shuffle(self.to_try)
             self.state, self.next_at = "try_on", t + rng.uniform(10, 40)
+            if self.bring:
+                self._send_for_more(store, t)
         elif state == "try_on":
             self._try_on(store, t)
         elif state == "take_off":
@@ -152,14 +212,74 @@ class Shopper:
                 store.handle(epc)
             self.worn = []
             self.state, self.next_at = "try_on", t + rng.uniform(10, 40)
+            if self.hand_out and len(self.items) >= 2:
+                self.hand_out = False
+                self._hand_one_out(store, t)
         elif state == "leave_room":
             self._leave_room(store, t)
         elif state == "pay":
-            store.walk_to(self.id, _room_of_kind(store, "entrance"))
+            self._walk(store, _room_of_kind(store, "entrance"))
             self.state, self.next_at = "exit", t + rng.uniform(15, 30)
         elif state == "exit":
-            store.leave_store(self.id)
+            for person in self.party:
+                store.leave_store(person)
             self.done = True
+
+    def _walk(self, store: Store, dest: Place) -> float:
+        """The shopper (and a companion) walk together; returns when they arrive."""
+        return max(store.walk_to(person, dest) for person in self.party)
+
+    def _stop_at_a_door(self, store: Store, t: float) -> None:
+        """On the way to the rooms, stop at one's door (the queue, a friend, second thoughts), turn back."""
+        self.turn_back = False
+        room = self.rng.choice(self.board.rooms)
+        x = store.corridor.position(room)
+        if x is None:
+            return
+        arrive = self._walk(store, Place.corridor(x))
+        self.state, self.next_at = "turn_back", arrive + self.rng.uniform(1, 8)
+
+    def _send_for_more(self, store: Store, t: float) -> None:
+        """An associate brings one to five more garments (other sizes) to the room a while later."""
+        self.bring = False
+        room = self._room()
+        gtins = self.supply.pick(self.rng, self.rng.randint(1, 5))
+
+        def delivered(store: Store, errand: Errand) -> None:
+            here = self.room == room and self.state in ("try_on", "take_off")
+            if here:
+                self.items.extend(errand.bring)
+                self.to_try.extend(e for e in errand.bring if self.rng.random() < 0.6)
+            else:
+                self.board.go_backs.setdefault(room, []).extend(errand.bring)
+
+        errand = Errand(self.board.next_errand_id(), t + self.rng.uniform(20, 120), Place.in_room(room),
+                        self.rng, gtins=gtins, on_arrival=delivered)
+        store.actors.append(errand)
+
+    def _hand_one_out(self, store: Store, t: float) -> None:
+        """The shopper hands one garment out at the door to an associate and keeps the rest."""
+        room = self._room()
+        x = store.corridor.position(room)
+        if x is None:
+            return
+
+        def take(store: Store, errand: Errand) -> None:
+            here = Place.in_room(room)
+            # Whatever hangs there now (not what the shopper is wearing, nor what they already took).
+            hanging = [e for e in self.items if e not in self.worn and store.garment(e).place == here
+                       and store.garment(e).carrier is None]
+            if self.state not in ("try_on", "take_off") or len(hanging) < 2:
+                return  # gone, or nothing left to hand out and keep the rest
+            epc = self.rng.choice(hanging)
+            store.pick_up(errand.id, [epc])
+            self.items.remove(epc)
+            if epc in self.to_try:
+                self.to_try.remove(epc)
+
+        errand = Errand(self.board.next_errand_id(), t + self.rng.uniform(5, 30), Place.corridor(x),
+                        self.rng, on_arrival=take)
+        store.actors.append(errand)
 
     def _room(self) -> str:
         if self.room is None:
@@ -175,8 +295,11 @@ class Shopper:
         hanging = [e for e in self.items if e not in self.to_try]
         if hanging and rng.random() < 0.4:
             store.handle(rng.choice(hanging))
-        # Sometimes a top and trousers go on together.
-        n = 2 if len(self.to_try) >= 2 and rng.random() < 0.3 else 1
+        # Sometimes a top and trousers go on together (with a companion, more at once).
+        b = self.behaviour
+        n = 2 if len(self.to_try) >= 2 and rng.random() < b.wear_together_share else 1
+        if n == 2 and b.max_worn > 2 and len(self.to_try) > 2 and rng.random() < 0.5:
+            n = min(len(self.to_try), rng.randint(3, b.max_worn))
         self.worn = [self.to_try.pop() for _ in range(n)]
         for epc in self.worn:
             store.wear(epc, True)
@@ -189,7 +312,7 @@ class Shopper:
         left = [e for e in self.items if e not in taken]
         store.pick_up(self.id, taken)
         self.board.go_backs.setdefault(room, []).extend(left)
-        arrive = store.walk_to(self.id, _room_of_kind(store, "sales_floor"))
+        arrive = self._walk(store, _room_of_kind(store, "sales_floor"))
         self.board.release(room, arrive)
         self.items = taken
         self.state, self.next_at = "pay", arrive + rng.uniform(20, 90)
@@ -199,17 +322,19 @@ class Associate:
     """Collects go-backs from vacated fitting rooms and takes them back to the floor."""
 
     def __init__(
-        self, associate_id: str, board: RoomBoard, rng: random.Random, *, badge_epc: str | None
+        self, associate_id: str, board: RoomBoard, rng: random.Random, *, badge_epc: str | None,
+        delay_s: tuple[float, float] = (180.0, 900.0),
     ) -> None:
         self.id = associate_id
         self.board = board
         self.rng = rng
         self.badge_epc = badge_epc
+        self.delay_s = delay_s
         self.state = "idle"
         self.next_at = 0.0
         self.room: str | None = None
         self.present = False
-        self.delay = {room: rng.uniform(180, 900) for room in board.rooms}
+        self.delay = {room: rng.uniform(*delay_s) for room in board.rooms}
 
     def act(self, store: Store, t0: float, t1: float) -> None:
         while self.next_at < t1:
@@ -239,7 +364,7 @@ class Associate:
             store.pick_up(self.id, items)
             arrive = store.walk_to(self.id, _room_of_kind(store, "sales_floor"))
             self.board.release(room, arrive)
-            self.delay[room] = self.rng.uniform(180, 900)
+            self.delay[room] = self.rng.uniform(*self.delay_s)
             self.state, self.next_at = "shelve", arrive + self.rng.uniform(10, 30)
             return True
         if self.state == "shelve":
@@ -250,14 +375,60 @@ class Associate:
         return False
 
 
+class Errand:
+    """An associate's errand: from the sales floor to ``dest`` with ``gtins`` (new garments, put down
+    there), ``on_arrival`` a few seconds after arriving (e.g. taking a garment handed out), then back to
+    the floor, where whatever they carry goes back on the shelves, and off the floor."""
+
+    def __init__(self, errand_id: str, start_at: float, dest: Place, rng: random.Random, *,
+                 gtins: Sequence[str] = (), on_arrival: Callable[[Store, Errand], None] | None = None,
+                 speed: float | None = None) -> None:
+        self.id = errand_id
+        self.dest = dest
+        self.rng = rng
+        self.gtins = list(gtins)
+        self.bring: list[str] = []
+        self.on_arrival = on_arrival
+        self.speed = speed
+        self.state = "due"
+        self.next_at = start_at
+        self.done = False
+
+    def act(self, store: Store, t0: float, t1: float) -> None:
+        while not self.done and self.next_at < t1:
+            self._advance(store, max(t0, self.next_at))
+
+    def _advance(self, store: Store, t: float) -> None:
+        if self.state == "due":
+            store.add_person(self.id, _room_of_kind(store, "sales_floor"), speed=self.speed)
+            self.bring = [store.new_garment(g) for g in self.gtins]
+            if self.bring:
+                store.pick_up(self.id, self.bring)
+            arrive = store.walk_to(self.id, self.dest)
+            self.state, self.next_at = "there", arrive + self.rng.uniform(2, 6)
+        elif self.state == "there":
+            if self.bring:
+                store.put(self.bring, self.dest)
+            if self.on_arrival is not None:
+                self.on_arrival(store, self)
+            arrive = store.walk_to(self.id, _room_of_kind(store, "sales_floor"))
+            self.state, self.next_at = "back", arrive + self.rng.uniform(2, 10)
+        elif self.state == "back":
+            store.put(list(store.people[self.id].carrying), Place.away())
+            store.leave_store(self.id)
+            self.done = True
+
+
 def _room_of_kind(store: Store, kind: str) -> Place:
     room = next((r for r in store.layout.rooms if r.kind.value == kind), None)
     return Place.in_room(room.id) if room is not None else Place.away()
 
 
 def populate(store: Store, *, shoppers: int, duration_s: float, opt_in_share: float = 0.6,
-             associates: int = 1, catalog_path: Path | None = None) -> RoomBoard:
+             associates: int = 1, catalog_path: Path | None = None,
+             behaviour: Behaviour | None = None) -> RoomBoard:
     """Add ``shoppers`` shoppers arriving over the first part of ``duration_s``, and associates."""
+    behaviour = behaviour or Behaviour()
     seed = store.config.seed
     rng = derive_rng(seed, "shoppers")
     board = RoomBoard(store.corridor.rooms)
@@ -269,9 +440,10 @@ def populate(store: Store, *, shoppers: int, duration_s: float, opt_in_share: fl
     for i, offset in enumerate(arrivals):
         minor = minors[i] if rng.random() < opt_in_share else None
         store.actors.append(Shopper(f"shopper-{i + 1}", store.now + offset, board, supply,
-                                    derive_rng(seed, "shopper", str(i)), phone_minor=minor))
+                                    derive_rng(seed, "shopper", str(i)), phone_minor=minor,
+                                    behaviour=behaviour))
     for i in range(associates):
         badge = f"35{derive_rng(seed, 'badge', str(i)).randrange(16**22):022X}"  # GID-96 employee badge
         store.actors.append(Associate(f"associate-{i + 1}", board, derive_rng(seed, "associate", str(i)),
-                                      badge_epc=badge))
+                                      badge_epc=badge, delay_s=behaviour.go_back_delay_s))
     return board

@@ -47,7 +47,10 @@ class SimConfig:
     readers: ReaderSettings = field(default_factory=ReaderSettings)
     radio: RadioParams = field(default_factory=RadioParams)
     ble: BleParams = field(default_factory=BleParams)
-    walk_speed: float = 0.8  # room widths per second
+    walk_speed: float = 0.8  # room widths per second (a person's own ``speed`` overrides it)
+    # False: rooms stand along the corridor in layout order. True: in an order drawn from the seed, so
+    # the layout's listing says nothing about which rooms are neighbours (as in real stores).
+    shuffle_floor: bool = False
     legacy_impinj_share: float = 0.25  # Impinj readers on older firmware (no ``eventType``)
     espresense_v3_share: float = 0.3
     ibeacon_major: int = 100
@@ -87,6 +90,7 @@ class Person:
     phone: Phone | None = None
     carrying: list[str] = field(default_factory=list)
     walk: _Walk | None = None
+    speed: float | None = None  # room widths per second; None: the store's ``walk_speed``
 
     @property
     def walking(self) -> bool:
@@ -99,7 +103,10 @@ class Store:
         self.config = config or SimConfig()
         cfg = self.config
         self.now = cfg.start
-        self.corridor = Corridor([r.id for r in layout.fitting_rooms])
+        floor = [r.id for r in layout.fitting_rooms]
+        if cfg.shuffle_floor:
+            derive_rng(cfg.seed, "floor").shuffle(floor)
+        self.corridor = Corridor(floor)
         covered = {room for r in layout.readers for room in r.antenna_rooms().values()}
         self.truth = GroundTruth(covered_rooms=covered)
         self.rng = derive_rng(cfg.seed, "store")
@@ -204,8 +211,11 @@ class Store:
 
     # --- people ---------------------------------------------------------------------------------
 
-    def add_person(self, person_id: str, place: Place, *, phone_minor: int | None = None) -> Person:
-        """Someone arrives at ``place``; with ``phone_minor`` they carry the app's iBeacon."""
+    def add_person(
+        self, person_id: str, place: Place, *, phone_minor: int | None = None, speed: float | None = None
+    ) -> Person:
+        """Someone arrives at ``place``; with ``phone_minor`` they carry the app's iBeacon; ``speed``:
+        how fast they walk (room widths per second; default the store's ``walk_speed``)."""
         phone = None
         if phone_minor is not None:
             rng = derive_rng(self.config.seed, "phone", person_id)
@@ -213,7 +223,7 @@ class Store:
                 f"{rng.randrange(256):02x}" for _ in range(5)
             )
             phone = Phone(self.config.ibeacon_major, phone_minor, mac, place, moved_at=self.now)
-        person = Person(person_id, place, phone)
+        person = Person(person_id, place, phone, speed=speed)
         self.people[person_id] = person
         self.truth.shopper_arrived(person_id, phone.device_id if phone else None, self.now)
         self._set_person_place(person, place)
@@ -235,7 +245,10 @@ class Store:
         person.walk = _Walk(x0, x1, self.now, dest)
         if abs(x1 - x0) > 1e-9:
             self._set_person_place(person, Place.corridor(x0))
-        return self.now + abs(x1 - x0) / self.config.walk_speed
+        return self.now + abs(x1 - x0) / self._speed(person)
+
+    def _speed(self, person: Person) -> float:
+        return self.config.walk_speed if person.speed is None else person.speed
 
     def leave_store(self, person_id: str) -> None:
         """The person walks out; whatever they carry leaves with them (bought)."""
@@ -264,13 +277,14 @@ class Store:
             if w is None:
                 continue
             span = abs(w.x1 - w.x0)
-            done = span <= 1e-9 or (t - w.t0) * self.config.walk_speed >= span
+            speed = self._speed(person)
+            done = span <= 1e-9 or (t - w.t0) * speed >= span
             if done:
                 person.walk = None
                 self._set_person_place(person, w.dest)
             else:
                 direction = 1.0 if w.x1 > w.x0 else -1.0
-                x = w.x0 + direction * (t - w.t0) * self.config.walk_speed
+                x = w.x0 + direction * (t - w.t0) * speed
                 self._set_person_place(person, Place.corridor(x))
 
     # --- faults ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from simulators.faults import Junk, Outages
 from simulators.messages import Message
 from simulators.physics import RadioParams
 from simulators.readers import ReaderSettings
-from simulators.shoppers import populate
+from simulators.shoppers import Behaviour, populate
 from simulators.store import DEFAULT_START, SimConfig, Store, derive_rng
 from simulators.truth import write_truth
 
@@ -40,7 +40,11 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """What to simulate. ``dedup``: Impinj reader-side de-duplication (1 s reporting interval)."""
+    """What to simulate. ``dedup``: Impinj reader-side de-duplication (1 s reporting interval).
+
+    The fields after ``radio`` describe the store beyond its radio (``simulators.family`` draws them all
+    for one environment of the family); their defaults are the simulator's original store.
+    """
 
     seed: int = 0
     duration_s: float = 600.0
@@ -53,11 +57,24 @@ class Scenario:
     opt_in_share: float = 0.6
     start: float = DEFAULT_START
     radio: RadioParams = field(default_factory=RadioParams)
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    shuffle_floor: bool = False  # rooms stand on the corridor in an order drawn from the seed
+    rounds_per_s: float = 8.0  # inventory rounds per antenna and second
+    antenna_outage_every_s: float = 600.0  # with ``outages``: mean time between an Impinj reader's
+    reader_outage_every_s: float = 1500.0  # antenna outages, and between a reader's drop-outs
+    environment: str = "default"  # the name of the environment (a family preset, "random", ...)
 
     def sim_config(self) -> SimConfig:
         base = SimConfig()
-        readers = replace(ReaderSettings(), dedup=self.dedup, zebra_batching=self.zebra_batching)
-        return replace(base, seed=self.seed, start=self.start, readers=readers, radio=self.radio)
+        readers = replace(
+            ReaderSettings(),
+            dedup=self.dedup,
+            zebra_batching=self.zebra_batching,
+            impinj_rounds_per_s=self.rounds_per_s,
+            zebra_rounds_per_s=self.rounds_per_s,
+        )
+        return replace(base, seed=self.seed, start=self.start, readers=readers, radio=self.radio,
+                       shuffle_floor=self.shuffle_floor)
 
 
 class Simulation:
@@ -74,9 +91,17 @@ class Simulation:
             opt_in_share=scenario.opt_in_share,
             associates=scenario.associates,
             catalog_path=catalog_path,
+            behaviour=scenario.behaviour,
         )
         if scenario.outages:
-            self.store.actors.append(Outages(self.store, derive_rng(scenario.seed, "outages")))
+            self.store.actors.append(
+                Outages(
+                    self.store,
+                    derive_rng(scenario.seed, "outages"),
+                    antenna_every_s=scenario.antenna_outage_every_s,
+                    reader_every_s=scenario.reader_outage_every_s,
+                )
+            )
         if scenario.junk:
             self.store.actors.append(Junk(self.store, derive_rng(scenario.seed, "junk")))
         self.end = scenario.start + scenario.duration_s
@@ -107,6 +132,8 @@ class Simulation:
             "zebra_batching": s.zebra_batching,
             "shoppers": s.shoppers,
         }
+        if s.environment != "default":
+            self.store.truth.header["environment"] = s.environment
         return self.store.truth.records(min(self.store.now, self.end))
 
 

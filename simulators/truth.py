@@ -4,7 +4,8 @@ Written beside a trace as ``<trace>.truth.jsonl``, one JSON object per line, eac
 
 - ``{"kind": "trace", "version": 1, "store", "layout", "seed", "start", "end", "rooms", "covered_rooms",
   "dedup", "outages", "junk", "shoppers"}`` — first line; ``rooms`` are the fitting rooms in corridor
-  order, ``covered_rooms`` every room some reader antenna covers.
+  order (their physical order, which a family store shuffles against the layout's), ``covered_rooms``
+  every room some reader antenna covers; ``environment`` (``<preset>/<seed>``) for a family store.
 - ``{"kind": "item", "epc", "gtin", "start", "end"}`` — a garment (merchandise only: badges and other
   non-SGTIN tags appear in no truth record) exists in the simulation from ``start``
   (picked off the shelf or placed) to ``end`` (the trace's end).

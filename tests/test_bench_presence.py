@@ -1,0 +1,94 @@
+"""The presence bench's own parts: the EdgeX baseline, the physical floors and the ablation's variants."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from edge.presence.params import PresenceParams
+from edge.reads import TagRead
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from presence_ablation import variants
+from presence_baselines import EdgexMobility
+from presence_scoring import floors
+
+EPC = "3034257BF400B7800004CB2F"
+
+
+def _read(room: str, rssi: float, reads: int = 1) -> TagRead:
+    return TagRead("r", 1, room, EPC, "05061234100015", 1, rssi, reads)
+
+
+def _moves(rule: EdgexMobility, t: float, room: str, rssi: float, reads: int = 1) -> list[tuple[str, str]]:
+    return [(str(e.type), e.room) for e in rule.observe(_read(room, rssi, reads), t)]
+
+
+def test_edgex_arrives_on_the_first_read_and_moves_only_on_two_reads_and_a_6_db_better_mean() -> None:
+    rule = EdgexMobility()
+    assert _moves(rule, 0.0, "fr-1", -60) == [("item_entered", "fr-1")]
+    assert _moves(rule, 0.1, "fr-2", -50) == []  # one read is not enough, however strong
+    assert _moves(rule, 0.2, "fr-2", -55) == [("item_left", "fr-1"), ("item_entered", "fr-2")]
+    rule = EdgexMobility()
+    _moves(rule, 0.0, "fr-1", -60)
+    _moves(rule, 0.1, "fr-2", -56)
+    assert _moves(rule, 0.2, "fr-2", -56) == []  # 4 dB: not past 6 dB
+    # -48 brings the mean to -53.3, past -60 + 6
+    assert _moves(rule, 0.3, "fr-2", -48) == [("item_left", "fr-1"), ("item_entered", "fr-2")]
+
+
+def test_edgex_offset_falls_after_the_holdoff_so_a_silent_room_loses_to_a_weaker_margin() -> None:
+    rule = EdgexMobility()
+    assert rule.offset(0) == 6.0 and rule.offset(500) == 6.0
+    assert rule.offset(1500) == pytest.approx(6.0 - 0.008 * 1000)
+    _moves(rule, 0.0, "fr-1", -60)
+    _moves(rule, 0.5, "fr-2", -58)
+    assert _moves(rule, 0.6, "fr-2", -58) == []  # fr-1 read it 0.6 s ago: 2 dB is not 6 - 0.8
+    assert _moves(rule, 2.0, "fr-2", -58) == [("item_left", "fr-1"), ("item_entered", "fr-2")]
+
+
+def test_edgex_departs_after_600_s_unread_and_counts_aggregated_reads() -> None:
+    rule = EdgexMobility()
+    _moves(rule, 0.0, "fr-1", -60)
+    assert _moves(rule, 1.0, "fr-2", -40, reads=3) == [("item_left", "fr-1"), ("item_entered", "fr-2")]
+    assert rule.tick(500.0) == []
+    assert [(str(e.type), e.room) for e in rule.tick(601.5)] == [("item_left", "fr-2")]
+
+
+def _truth(enter: float, exit_: float, end: float) -> list[dict[str, object]]:
+    return [
+        {"kind": "trace", "end": end},
+        {"kind": "item", "epc": EPC, "gtin": "x", "start": 0.0, "end": end},
+        {"kind": "item_stay", "epc": EPC, "gtin": "x", "room": "fr-1", "enter": enter, "exit": exit_},
+    ]
+
+
+def test_the_entry_floor_is_the_rooms_second_read_and_the_exit_floor_its_last_at_the_door() -> None:
+    reads = {EPC: [(9.0, "fr-2", 1), (10.5, "fr-1", 1), (11.0, "fr-2", 1), (13.0, "fr-1", 1),
+                   (200.2, "fr-1", 1), (201.0, "fr-2", 1), (215.0, "fr-1", 1)]}
+    f = floors(_truth(10.0, 200.0, 400.0), reads)
+    assert f.entry == [3.0]
+    assert f.exit == [pytest.approx(0.2)]
+    aggregated = {EPC: [(11.0, "fr-1", 2)]}  # one Zebra event standing for two reads
+    assert floors(_truth(10.0, 200.0, 400.0), aggregated).entry == [1.0]
+    assert floors(_truth(10.0, 200.0, 400.0), {EPC: [(11.0, "fr-1", 1)]}).entry == [float("inf")]
+
+
+def test_the_ablation_varies_every_numeric_parameter_by_half_and_half_again() -> None:
+    defaults = PresenceParams()
+    numeric = {
+        name for name in type(defaults).model_fields
+        if isinstance(getattr(defaults, name), int | float) and not isinstance(getattr(defaults, name), bool)
+    }
+    seen = list(variants())
+    assert {v.field for v in seen} == numeric
+    for v in seen:
+        assert v.factor in (0.5, 1.5)
+        default = getattr(defaults, v.field or "")
+        expected = round(default * v.factor) if isinstance(default, int) else default * v.factor
+        assert v.value == pytest.approx(expected)
+        if v.error is None:
+            PresenceParams(**{v.field or "": v.value})
