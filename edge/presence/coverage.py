@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from edge.reads import AntennaStatus, ReaderStatus
 
 if TYPE_CHECKING:
-    from edge.layout import Layout
+    from edge.presence.store import StoreShape
 
 __all__ = ["Coverage"]
 
@@ -21,7 +21,7 @@ __all__ = ["Coverage"]
 class Coverage:
     """Antenna and reader up/down state; ``apply`` returns which rooms became unknown and known."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: StoreShape) -> None:
         self._antenna_room = {
             (r.id, port): room for r in layout.readers for port, room in r.antenna_rooms().items()
         }

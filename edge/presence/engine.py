@@ -20,7 +20,7 @@ from edge.presence.snapshot import RoomPresence
 from edge.reads import AntennaStatus, BleNodeStatus, BleSighting, Observation, ReaderStatus, TagRead
 
 if TYPE_CHECKING:
-    from edge.layout import Layout
+    from edge.presence.store import StoreShape
 
 __all__ = ["PresenceEngine"]
 
@@ -32,7 +32,7 @@ class PresenceEngine:
     reports ``room_unknown`` and keeps its items until ``room_known``.
     """
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: StoreShape) -> None:
         self._layout = layout
         self._params = layout.presence
         self._coverage = Coverage(layout)

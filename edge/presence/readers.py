@@ -17,7 +17,7 @@ from edge.presence.evidence import binomial_window
 from edge.presence.params import PresenceParams
 
 if TYPE_CHECKING:
-    from edge.layout import Layout
+    from edge.presence.store import StoreShape
 
 __all__ = ["ReaderWatch"]
 
@@ -36,7 +36,7 @@ class _Reader:
 class ReaderWatch:
     """Per reader: when it last reported, how often it reports, and from which rooms."""
 
-    def __init__(self, layout: Layout, params: PresenceParams) -> None:
+    def __init__(self, layout: StoreShape, params: PresenceParams) -> None:
         self._p = params
         self._readers = {r.id: _Reader() for r in layout.readers}
         rooms: dict[str, list[str]] = {}
