@@ -1,4 +1,4 @@
-"""``fitroom-edge record``: record a live store's traffic as a trace (FORMATS.md §8) that ``replay`` runs.
+"""``fitroom-edge record``: record a live store's traffic as a trace (docs/formats.md §8) that ``replay`` runs.
 
 It subscribes to every topic filter the layout implies (each reader's event and last-will topics, the BLE
 prefixes: exactly what the edge subscribes to) and writes each message as one JSON line
@@ -47,7 +47,7 @@ __all__ = ["TraceWriter", "add_arguments", "main", "record"]
 
 
 class TraceWriter:
-    """Writes messages as trace lines (FORMATS.md §8); counts them per topic kind."""
+    """Writes messages as trace lines (docs/formats.md §8); counts them per topic kind."""
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
@@ -141,7 +141,7 @@ async def record(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--layout", help="store layout TOML (FORMATS.md §7); FITROOM_LAYOUT")
+    parser.add_argument("--layout", help="store layout TOML (docs/formats.md §7); FITROOM_LAYOUT")
     parser.add_argument("--out", required=True, help="trace file to write (JSON Lines); '-' for stdout")
     parser.add_argument(
         "--duration", type=float, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)"

@@ -1,9 +1,9 @@
-"""A store simulator that speaks the real device formats (FORMATS.md) with realistic radio behaviour.
+"""A store simulator that speaks the real device formats (docs/formats.md) with realistic radio behaviour.
 
 Public entry points:
 
 - ``simulators.store.Store``: the discrete-time store (tags, shoppers, readers, BLE nodes), pure and seeded.
-- ``simulators.trace``: ``Simulation`` / ``write_trace`` write a trace (FORMATS.md §8) and its ground truth.
+- ``simulators.trace``: ``Simulation`` / ``write_trace`` write a trace (docs/formats.md §8) and its ground truth.
 - ``simulators.script.ScriptedStore``: publishes realistic traffic for exactly what a test places.
 - ``simulators.cli``: the ``fitroom-sim`` command; ``simulators.calibrate`` measures the radio model.
 

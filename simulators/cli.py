@@ -34,7 +34,7 @@ log = logging.getLogger("fitroom-sim")
 
 
 def _scenario_args(p: argparse.ArgumentParser, *, duration_default: float | None) -> None:
-    p.add_argument("--layout", required=True, help="store layout TOML (FORMATS.md §7)")
+    p.add_argument("--layout", required=True, help="store layout TOML (docs/formats.md §7)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same traffic)")
     p.add_argument("--shoppers", type=int, default=8, help="shoppers arriving during the run")
     p.add_argument("--duration", type=float, required=duration_default is None, default=duration_default,

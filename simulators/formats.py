@@ -1,4 +1,4 @@
-"""Encoders for the real device formats of FORMATS.md: what each device would publish, byte for byte.
+"""Encoders for the real device formats of docs/formats.md: what each device would publish, byte for byte.
 
 Every function is pure: it takes the values a device would know and returns the payload string (and
 topics are built by the ``*_topic`` helpers). Callers may rely on the field names, casing and number

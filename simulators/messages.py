@@ -26,5 +26,5 @@ class Message:
     will: bool = False
 
     def trace_line(self) -> dict[str, object]:
-        """The FORMATS.md §8 trace record (receive time, topic, payload exactly as published)."""
+        """The docs/formats.md §8 trace record (receive time, topic, payload exactly as published)."""
         return {"t": round(self.t, 6), "topic": self.topic, "payload": self.payload}

@@ -1,4 +1,4 @@
-"""Scenarios run offline as fast as possible: a trace (FORMATS.md §8) and its ground truth beside it.
+"""Scenarios run offline as fast as possible: a trace (docs/formats.md §8) and its ground truth beside it.
 
 Trace: JSON Lines, one message per line in receive order, ``{"t", "topic", "payload"}`` where ``t`` is the
 receive time (Unix seconds) and ``payload`` the payload exactly as published (a string).

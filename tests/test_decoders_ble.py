@@ -1,4 +1,4 @@
-"""ESPresense (FORMATS.md §3) and OpenMQTTGateway/Theengs iBeacon (§4) reports, through the router."""
+"""ESPresense (docs/formats.md §3) and OpenMQTTGateway/Theengs iBeacon (§4) reports, through the router."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ FORMATS_OMG = (
 )
 
 
-# FORMATS.md §4's example beacon; a chain whose app uses it sees that phone as a shopper.
+# docs/formats.md §4's example beacon; a chain whose app uses it sees that phone as a shopper.
 FORMATS_OMG_UUID = "1de4b189-115e-45f6-b44e-509352269977"
 
 

@@ -1,4 +1,4 @@
-"""Impinj IoT Device Interface events (FORMATS.md §1)."""
+"""Impinj IoT Device Interface events (docs/formats.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Zebra IoT Connector data events (FORMATS.md §2)."""
+"""Zebra IoT Connector data events (docs/formats.md §2)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from edge.ingest.llrp import backoff_delay
 from edge.layout import LayoutError, ReaderFormat, parse_layout
 from edge.reads import AntennaStatus, ReaderStatus, TagRead
 
-EPC = "3074257BF7194E4000001A85"  # FORMATS.md §6 check value: GTIN 80614141123458, serial 6789
+EPC = "3074257BF7194E4000001A85"  # docs/formats.md §6 check value: GTIN 80614141123458, serial 6789
 
 
 def layout(*readers: dict[str, Any]) -> Any:

@@ -1,4 +1,4 @@
-"""The simulator's encoders write exactly the vendors' formats (FORMATS.md §1–5); the edge reads them."""
+"""The simulator's encoders write exactly the vendors' formats (docs/formats.md §1–5); the edge reads them."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from simulators.formats import (
     zebra_timestamp,
 )
 
-CHECK_EPC = "3074257BF7194E4000001A85"  # FORMATS.md §6 check value, GTIN 80614141123458
+CHECK_EPC = "3074257BF7194E4000001A85"  # docs/formats.md §6 check value, GTIN 80614141123458
 T = 1777636800.123456  # 2026-05-01T12:00:00.123456Z
 
 
@@ -51,7 +51,7 @@ def test_impinj_tag_inventory_matches_the_documented_example() -> None:
     assert doc["hostname"] == "impinj-13-f8-f5"
     event = doc["tagInventoryEvent"]
     assert event["epcHex"] == CHECK_EPC
-    assert event["epc"] == "MHQle_cZTkAAABqF"  # base64url, as FORMATS.md §1 (corrected) shows
+    assert event["epc"] == "MHQle_cZTkAAABqF"  # base64url, as docs/formats.md §1 (corrected) shows
     assert event["antennaPort"] == 1 and isinstance(event["antennaPort"], int)
     assert event["peakRssiCdbm"] == -5325
 

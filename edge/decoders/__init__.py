@@ -1,4 +1,4 @@
-"""Decoders for the real device formats (FORMATS.md §1-4) and the topic router that picks one.
+"""Decoders for the real device formats (docs/formats.md §1-4) and the topic router that picks one.
 
 Each decoder turns one MQTT payload into typed observations (``edge.reads``), a typed ``DecodeError``
 or an ignore reason. Decoders are pure and fast: ``json.loads`` and explicit checks, no validation

@@ -1,4 +1,4 @@
-"""ESPresense BLE room-presence reports (FORMATS.md §3), firmware 4.x and 3.x.
+"""ESPresense BLE room-presence reports (docs/formats.md §3), firmware 4.x and 3.x.
 
 Topic ``<root>/devices/<device-id>/<node-id>``: the device id comes from the topic. Only ids that name one
 device are identities: ``iBeacon:…`` (our store app), ``irk:…`` (a phone resolved by its identity key)

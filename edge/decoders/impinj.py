@@ -1,4 +1,4 @@
-"""Impinj R700/R720 "IoT Device Interface" events (FORMATS.md §1).
+"""Impinj R700/R720 "IoT Device Interface" events (docs/formats.md §1).
 
 One event per message, or a JSON array of events (what the reader's webhook and HTTP stream deliver and
 some relays forward onto MQTT): each event of an array stands alone, as in a Zebra batch, a bad one

@@ -1,4 +1,4 @@
-"""OpenMQTTGateway / Theengs Gateway BLE decodes (FORMATS.md §4).
+"""OpenMQTTGateway / Theengs Gateway BLE decodes (docs/formats.md §4).
 
 Topic ``<gateway topic>/BTtoMQTT/<MAC>``, or Theengs Gateway's two-level ``<gateway topic>/<MAC>``
 (``BleNode.gateway_topic``, the layout's ``topic``); the gateway is the node. An iBeacon decode (``model_id``

@@ -1,4 +1,4 @@
-"""Zebra FX7500/FX9600/ATR7000 "IoT Connector" data events (FORMATS.md §2).
+"""Zebra FX7500/FX9600/ATR7000 "IoT Connector" data events (docs/formats.md §2).
 
 A message is one event object or, with batching on, a JSON array of them. Tag events (``type`` one of
 the operating modes SIMPLE, INVENTORY, PORTAL, CONVEYOR, CUSTOM) become ``TagRead`` with ``reads`` = the

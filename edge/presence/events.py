@@ -31,7 +31,7 @@ class PresenceEvent:
     reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON Lines shape of FORMATS.md §8; optional fields appear only when set."""
+        """The JSON Lines shape of docs/formats.md §8; optional fields appear only when set."""
         out: dict[str, Any] = {"t": round(self.t, 3), "type": self.type.value, "room": self.room}
         if self.epc is not None:
             out["epc"] = self.epc
