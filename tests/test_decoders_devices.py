@@ -25,6 +25,7 @@ from edge.metrics import EdgeMetrics
 from edge.presence import PresenceEngine
 from edge.reads import AntennaStatus, BleNodeStatus, BleSighting, Observation, ReaderStatus, TagRead
 from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade as upgrade_edge_db
 
 DEVICES = Path(__file__).parent / "data" / "devices"
 FILES = sorted(DEVICES.glob("*.jsonl"))
@@ -74,6 +75,7 @@ def test_each_payload_decodes_as_its_fixture_expects(path: Path) -> None:
 def run_edge_on(paths: list[Path], db_url: str, extra: tuple[tuple[str, bytes], ...] = ()) -> None:
     layout = load_layout(DEVICES / "layout.toml")
     engine = make_engine(db_url)
+    upgrade_edge_db(engine)  # the edge's schema, as fitroom-edge run makes it (Alembic owns the tables)
     sink = SqlDeadLetterSink(engine)
     pipeline = IngestPipeline(layout, PresenceEngine(layout), metrics=EdgeMetrics(), dead_letters=sink)
     t = 1_795_000_000.0
