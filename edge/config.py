@@ -103,6 +103,12 @@ class EdgeSettings(BaseSettings):
         gt=0,
         description="A fitting-room session ends after this long with no shopper and no new activity",
     )
+    session_abandoned_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="A session with garments in the room but no shopper phone ever heard ends (its garments"
+        " become go-backs) only after this long with no change; at least session_idle_s",
+    )
 
     central_url: str | None = Field(default=None, description="Central profile store base URL (sync)")
     store_key: SecretStr | None = Field(default=None, description="This store's key at the central store")

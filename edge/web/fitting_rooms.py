@@ -95,7 +95,10 @@ def register(
 
     manager = SessionManager(
         machine=FittingRooms(
-            [r.id for r in service.layout.fitting_rooms], idle_timeout_s=idle, resume_grace_s=grace
+            [r.id for r in service.layout.fitting_rooms],
+            idle_timeout_s=idle,
+            abandoned_after_s=service.settings.session_abandoned_s,
+            resume_grace_s=grace,
         ),
         engine=service.db,
         catalog=ServiceCatalog(service),
