@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, delete, select, update
 
 from cloud_sync.wire import guest_member_id
+from edge.storage.db import checkpoint_after_erasure
 from edge.storage.outbox import OutboxEvent
 
 __all__ = [
@@ -221,4 +222,5 @@ def forget_member(engine: Engine, member_id: str, *, now: float) -> int:
                     session.delete(row)
                     deleted += 1
         session.commit()
-        return deleted
+    checkpoint_after_erasure(engine)  # the WAL still holds the rows as they were
+    return deleted
