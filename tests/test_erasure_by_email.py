@@ -21,7 +21,7 @@ from cloud_sync.client import CentralClient
 from cloud_sync.worker import SyncConfig, SyncWorker
 from edge.guests import guest_member_id
 from edge.storage.models import EmailList
-from tests.central_support import ADMIN_TOKEN
+from tests.central_support import ADMIN_TOKEN, database_url
 from tests.mirror_support import MirrorEdge, mirror_edge
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -81,6 +81,23 @@ def test_an_email_only_guest_erased_by_address_leaves_no_trace_at_edge_or_centre
         assert traces(tmp_path / "edge.db", ADDRESS) == []
         assert traces(central_db, ADDRESS) == []
         assert traces(tmp_path / "edge.db", OTHER) and traces(central_db, OTHER)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_erasing_an_address_also_erases_the_member_whose_profile_holds_it(tmp_path: Path, kind: str) -> None:
+    with database_url(kind, tmp_path / "c.db") as url:
+        central = create_app(CentralSettings(db_url=url, admin_token=ADMIN_TOKEN))
+        with TestClient(central) as admin:
+            enrolled = admin.put("/v1/admin/profiles/m-9", headers=ADMIN,
+                                 json={"email": "Ana@Example.org", "email_consent": True})
+            assert enrolled.status_code == 200
+            response = admin.post("/v1/erasures", headers=ADMIN, json={"email": "ana@example.org"})
+            assert response.status_code == 202 and response.json() == {"erased": 2}
+            assert admin.get("/v1/admin/profiles/m-9", headers=ADMIN).status_code == 404
+            with Session(central.state.engine) as db:
+                erased = sorted(e.member_id for e in db.exec(select(Erasure)).all())
+            assert erased == sorted([guest_member_id("ana@example.org"), "m-9"])
+        central.state.engine.dispose()
 
 
 def test_a_member_can_be_erased_by_id_through_the_same_route(tmp_path: Path) -> None:
