@@ -3,9 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-PACKAGES := catalog edge cloud_sync simulators
+PACKAGES := catalog guests edge cloud_sync simulators
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint audit bench venv clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,6 +28,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(PACKAGES) tests bench
 	$(BIN)/ruff format --check $(PACKAGES) tests bench
 	$(BIN)/mypy --strict $(PACKAGES)
+	@$(MAKE) --no-print-directory audit
+
+# Known vulnerabilities in the installed dependencies (the project itself, editable, is not on PyPI).
+# --strict: a dependency it cannot look up (no route to PyPI's vulnerability data) fails the step instead
+# of passing unaudited. Offline, FITROOM_AUDIT=off skips it, saying so.
+audit: $(STAMP)
+	@if [ "$$FITROOM_AUDIT" = off ]; then echo "pip-audit SKIPPED (FITROOM_AUDIT=off): dependencies NOT audited"; \
+	else $(BIN)/pip-audit --progress-spinner off --strict --skip-editable || { \
+	  echo "pip-audit FAILED: a known vulnerability above, or dependencies it could not audit (is PyPI's"; \
+	  echo "vulnerability service reachable? offline: FITROOM_AUDIT=off make lint)"; exit 1; }; fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

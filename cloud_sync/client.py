@@ -4,6 +4,8 @@ as is)."""
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -13,6 +15,31 @@ from pydantic import BaseModel, ValidationError
 
 from cloud_sync.backoff import parse_retry_after
 from cloud_sync.wire import CatalogPage, ErasurePage, IngestAck, ShopperProfile, StockPage
+
+_MEMBER_IN_PATH = re.compile(r"(/profiles/)(?!by-beacon\b)[^/?#\s]+")
+
+
+class HttpxUrlsRedacted(logging.Filter):
+    """httpx logs every request's URL at INFO, and profile URLs carry member ids: the id after
+    ``/profiles/`` and any query string are dropped from the line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) > 1:
+            args = list(record.args)
+            url = str(args[1]).split("?", 1)[0]
+            args[1] = _MEMBER_IN_PATH.sub(r"\1<member>", url)
+            record.args = tuple(args)
+        return True
+
+
+def redact_http_logs() -> None:
+    """Install ``HttpxUrlsRedacted`` on httpx's logger (once; idempotent)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, HttpxUrlsRedacted) for f in logger.filters):
+        logger.addFilter(HttpxUrlsRedacted())
+
+
+redact_http_logs()  # whoever talks to the central store through httpx logs no member id
 
 __all__ = ["CentralClient", "CentralRefused", "CentralUnavailable"]
 

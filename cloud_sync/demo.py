@@ -33,6 +33,7 @@ from sqlmodel import Session
 from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
 from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.stores import create_store
+from cloud_sync.client import redact_http_logs
 from edge.catalog.model import Catalog, load_catalog
 
 __all__ = ["DemoCentral", "demo_member_id"]
@@ -63,8 +64,9 @@ class DemoCentral:
     """A central store of the demo's own. ``start()`` wipes and rebuilds it; ``stop()`` ends the child."""
 
     def __init__(self, workdir: Path, *, store_id: str, store_name: str, catalog_path: Path | None,
-                 port: int | None = None) -> None:
+                 port: int | None = None, log_level: str = "warning") -> None:
         self.workdir = workdir
+        self.log_level = log_level
         self.store_id = store_id
         self.store_name = store_name
         self.catalog_path = catalog_path
@@ -84,6 +86,7 @@ class DemoCentral:
         return {"FITROOM_CENTRAL_URL": self.url, "FITROOM_STORE_KEY": self.store_key}
 
     def start(self, timeout_s: float = 60.0) -> None:
+        redact_http_logs()  # enrolment PUTs name the members in their URLs
         self.workdir.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
@@ -106,7 +109,7 @@ class DemoCentral:
         with (self.workdir / "central.log").open("ab") as log:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "cloud_sync.central.cli", "serve", "--port", str(self.port),
-                 "--log-level", "warning"],
+                 "--log-level", self.log_level],
                 env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
                 start_new_session=True,  # Ctrl-C goes to the demo, which stops this child in order
             )

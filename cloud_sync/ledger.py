@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select, update
 
 from cloud_sync.wire import guest_member_id
+from edge.storage.db import checkpoint_after_erasure
 from edge.storage.outbox import OutboxEvent
 from edge.storage.sync_ledger import CatalogSnapshot, ErasedMember, SyncState
 
@@ -183,4 +184,5 @@ def forget_member(engine: Engine, member_id: str, *, now: float) -> int:
                     session.delete(row)
                     deleted += 1
         session.commit()
-        return deleted
+    checkpoint_after_erasure(engine)  # the WAL still holds the rows as they were
+    return deleted

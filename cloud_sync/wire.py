@@ -3,10 +3,11 @@ so a field renamed here is renamed for both; add fields, never repurpose them.""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from guests import guest_member_id  # the pseudonym of an email-only shopper: one definition, both sides
 
 __all__ = [
     "EVENT_TYPES",
@@ -27,12 +28,6 @@ __all__ = [
 # The event types the edge's outbox produces. Others are stored and counted, not projected onto profiles,
 # so an edge newer than its centre never blocks on an unknown type.
 EVENT_TYPES = ("session_ended", "purchase", "size_request", "go_back", "email_opt_in")
-
-
-def guest_member_id(email: str) -> str:
-    """The pseudonymous id the central store files an email-only shopper under (no loyalty member id).
-    Edges compute it too, to honour an erasure of such a shopper."""
-    return "guest-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
 class WireEvent(BaseModel):

@@ -151,6 +151,7 @@ def build_headless(
         machine=FittingRooms(
             [r.id for r in layout.fitting_rooms],
             idle_timeout_s=settings.session_idle_s,
+            abandoned_after_s=settings.session_abandoned_s,
             resume_grace_s=max(30.0, 1.5 * layout.presence.exit_timeout_s),
         ),
         engine=db,

@@ -133,6 +133,12 @@ class EdgeSettings(BaseSettings):
         gt=0,
         description="A fitting-room session ends after this long with no shopper and no new activity",
     )
+    session_abandoned_s: float = Field(
+        default=1800.0,
+        gt=0,
+        description="A session with garments in the room but no shopper phone ever heard ends (its garments"
+        " become go-backs) only after this long with no change; at least session_idle_s",
+    )
 
     app_beacon_uuid: str = Field(
         default=DEFAULT_APP_BEACON_UUID,

@@ -205,10 +205,14 @@ def open_with_shoppers(sim: Simulation, count: int) -> list[Shopper]:
     return added
 
 
-def _start_central(layout: Layout, data: Path) -> DemoCentral | None:
+def _start_central(layout: Layout, data: Path, log_level: str = "warning") -> DemoCentral | None:
     """The demo's central profile store (a child process); None, with a note, when it cannot start."""
     central = DemoCentral(
-        data / "central", store_id=layout.store.id, store_name=layout.store.name, catalog_path=DEMO_CATALOG
+        data / "central",
+        store_id=layout.store.id,
+        store_name=layout.store.name,
+        catalog_path=DEMO_CATALOG,
+        log_level=log_level,
     )
     try:
         central.start()
@@ -268,7 +272,7 @@ async def _run(args: argparse.Namespace) -> int:
     llrp, args.layout = await asyncio.to_thread(_start_llrp_readers, layout, args.layout, data)
     broker = DemoBroker(data, prefer_embedded=args.embedded_broker)
     await broker.start()
-    central = await asyncio.to_thread(_start_central, layout, data) if args.central else None
+    central = await asyncio.to_thread(_start_central, layout, data, args.log_level) if args.central else None
     service, server = await _start_edge(args, broker, data, central)
     serving = asyncio.create_task(server.serve(), name="demo-edge")
     traffic: ShopperTraffic | None = None
@@ -423,6 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: Ctrl-C)")
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--seed", type=int, default=7, help="random seed")
+    p.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("debug", "info", "warning", "error"),
+        help="of the demo, the edge and the central store (its log: <data-dir>/central/central.log)",
+    )
     p.add_argument("--embedded-broker", action="store_true", help="use amqtt even when Mosquitto exists")
     p.add_argument(
         "--no-central",
@@ -438,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.speed <= 0:
         print("fitroom-demo: --speed must be positive", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return asyncio.run(_run(args))
 
 

@@ -44,10 +44,7 @@ IO_LIBRARIES = {
     "psycopg",
 }
 
-# Cycles that another issue owns, as (package-level) pairs. The presence issue owns edge/presence/:
-# edge.layout reads its [presence] table with edge.presence.params, while presence names edge.layout's
-# Layout in type hints. Listed so any *new* cycle fails; the test fails too once this one is gone, so
-# the entry cannot outlive it.
+# Package cycles tolerated for now (none): listed so any new cycle fails, and an entry fails once fixed.
 KNOWN_PACKAGE_CYCLES: list[list[str]] = []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -196,6 +197,18 @@ def test_buy_now_records_the_purchase_a_bag_task_and_its_outbox_row(edge: Mirror
     again = edge.client.post("/api/mirror/fr-1/purchases", headers=headers, json={"epcs": [epc]})
     assert again.status_code == 409
     assert len(rows(edge, Purchase)) == 1
+
+
+def test_a_shopper_without_a_phone_standing_still_past_the_idle_time_can_still_buy(edge: MirrorEdge) -> None:
+    headers = edge.mirror("fr-1")
+    t0 = time.time()
+    epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(5)), 3, t=t0)
+    edge.ctx.manager.tick(t0 + 3 * edge.service.settings.session_idle_s)  # nothing moved for 15 minutes
+    view = edge.client.get("/api/mirror/fr-1", headers=headers).json()
+    assert view["session"] is not None and [i["epc"] for i in view["items"]] == [epc]
+    response = edge.client.post("/api/mirror/fr-1/purchases", headers=headers, json={"epcs": [epc]})
+    assert response.status_code == 201, response.text
+    assert [t.kind for t in rows(edge, Task)] == ["bag"]  # no go-back raised under the shopper
 
 
 def test_buying_an_item_that_is_not_in_the_room_is_422_and_writes_nothing(edge: MirrorEdge) -> None:

@@ -19,6 +19,7 @@ from edge.sessions import (
 IDLE = 60.0
 EPC_A = "3074257BF7194E4000001A85"
 EPC_B = "3074257BF7194E4000001A86"
+PHONE = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-1-2"
 
 
 def rooms() -> FittingRooms:
@@ -59,9 +60,11 @@ def test_events_of_rooms_that_are_not_fitting_rooms_are_ignored() -> None:
 
 def test_session_ends_after_idle_time_and_items_left_in_the_room_become_leftovers() -> None:
     fr = rooms()
+    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
     fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_B))
     fr.on_presence(ev(2, EventType.ITEM_LEFT, epc=EPC_B))
+    fr.on_presence(ev(2, EventType.SHOPPER_LEFT, device=PHONE))
     assert fr.tick(2 + IDLE - 1) == []
     (ended,) = fr.tick(2 + IDLE)
     assert isinstance(ended, SessionEnded)
@@ -80,7 +83,9 @@ def test_a_shopper_in_the_room_keeps_the_session_open() -> None:
 
 def test_a_room_with_unknown_coverage_never_ends_its_session() -> None:
     fr = rooms()
+    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(1, EventType.SHOPPER_LEFT, device=PHONE))
     fr.on_presence(ev(1, EventType.ROOM_UNKNOWN))
     assert fr.tick(100 * IDLE) == []
     fr.on_presence(ev(100 * IDLE, EventType.ROOM_KNOWN))
@@ -91,6 +96,7 @@ def test_a_room_with_unknown_coverage_never_ends_its_session() -> None:
 def test_mirror_activity_restarts_the_idle_clock() -> None:
     fr = rooms()
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(0, EventType.ITEM_LEFT, epc=EPC_A))
     fr.record_activity("fr-1", 50)
     assert fr.tick(IDLE + 10) == []
     assert fr.tick(50 + IDLE)
@@ -105,12 +111,56 @@ def test_mirror_activity_in_a_room_without_session_opens_one() -> None:
 
 def test_purchased_items_do_not_become_go_backs() -> None:
     fr = rooms()
+    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_B))
     fr.record_purchase("fr-1", [EPC_B], 1)
+    fr.on_presence(ev(1, EventType.SHOPPER_LEFT, device=PHONE))
     (ended,) = fr.tick(1 + IDLE)
     assert isinstance(ended, SessionEnded)
     assert [lo.epc for lo in ended.leftovers] == [EPC_A]
+
+
+def test_garments_in_the_room_keep_the_session_of_a_shopper_without_a_phone() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_B))
+    assert fr.tick(1 + 10 * IDLE) == []  # ten idle periods standing still with the garments: still trying on
+    session = fr.room("fr-1").session
+    assert session is not None and [i.epc for i in session.present_items()] == [EPC_A, EPC_B]
+
+
+def test_a_phoneless_session_ends_once_nothing_of_it_is_in_the_room() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_B))
+    fr.on_presence(ev(5 * IDLE, EventType.ITEM_LEFT, epc=EPC_A))
+    assert fr.tick(6 * IDLE) == []  # one garment still in the room
+    fr.on_presence(ev(6 * IDLE, EventType.ITEM_LEFT, epc=EPC_B))  # the shopper walked out with both
+    assert fr.tick(7 * IDLE - 1) == []
+    (ended,) = fr.tick(7 * IDLE)
+    assert isinstance(ended, SessionEnded) and ended.leftovers == ()
+
+
+def test_garments_left_behind_after_the_shoppers_phone_has_gone_become_go_backs() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
+    fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_A))
+    assert fr.tick(10 * IDLE) == []
+    fr.on_presence(ev(10 * IDLE, EventType.SHOPPER_LEFT, device=PHONE))
+    assert fr.tick(11 * IDLE - 1) == []
+    (ended,) = fr.tick(11 * IDLE)
+    assert isinstance(ended, SessionEnded) and [lo.epc for lo in ended.leftovers] == [EPC_A]
+
+
+def test_garments_unchanged_for_the_abandoned_time_end_a_phoneless_session_with_go_backs() -> None:
+    ids = (f"s{n}" for n in itertools.count(1))
+    fr = FittingRooms(["fr-1"], idle_timeout_s=IDLE, abandoned_after_s=30 * IDLE, new_id=lambda: next(ids))
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.record_activity("fr-1", 10 * IDLE)  # the mirror used: the abandoned clock starts again
+    assert fr.tick(40 * IDLE - 1) == []
+    (ended,) = fr.tick(40 * IDLE)
+    assert isinstance(ended, SessionEnded) and [lo.epc for lo in ended.leftovers] == [EPC_A]
 
 
 def test_an_item_that_comes_back_is_recorded_again_without_duplicating_it() -> None:
@@ -126,7 +176,8 @@ def test_an_item_that_comes_back_is_recorded_again_without_duplicating_it() -> N
 def test_after_the_end_a_new_item_opens_a_new_session() -> None:
     fr = rooms()
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
-    fr.tick(IDLE)
+    fr.on_presence(ev(0, EventType.ITEM_LEFT, epc=EPC_A))
+    assert fr.tick(IDLE)
     changes = fr.on_presence(ev(IDLE + 5, EventType.ITEM_ENTERED, epc=EPC_B))
     assert isinstance(changes[0], SessionOpened) and changes[0].session_id == "s2"
 

@@ -17,6 +17,8 @@ from edge.storage.outbox import OutboxEvent
 from edge.topics import MEMBER_ERASED, PRESENCE, PROFILE_ARRIVED
 from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
+PHONE = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-77"
+
 
 def db_rows(edge: MirrorEdge, model: type) -> list:  # type: ignore[type-arg]
     with Session(edge.service.db) as db:
@@ -48,7 +50,9 @@ def test_idle_session_ends_with_a_go_back_task_and_outbox_rows(tmp_path: Path) -
         left_behind = edge.put_in_room("fr-1", edge.sku_in_stock(style), 1, t=t0)
         taken = edge.put_in_room("fr-1", edge.sku_in_stock(style, skip=1), 2, t=t0)
         bought = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(1, category="shoes")), 3, t=t0)
+        edge.ctx.manager.apply_presence([PresenceEvent(t0, EventType.SHOPPER_ENTERED, "fr-1", device=PHONE)])
         edge.take_out("fr-1", taken, t=t0 + 1)
+        edge.ctx.manager.apply_presence([PresenceEvent(t0 + 1, EventType.SHOPPER_LEFT, "fr-1", device=PHONE)])
         purchase = edge.client.post(
             "/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"), json={"epcs": [bought]}
         )
@@ -175,8 +179,11 @@ def test_a_known_shopper_gets_their_sizes_is_named_in_events_and_forgotten_on_er
 def test_the_running_edge_ends_idle_sessions_by_itself(tmp_path: Path) -> None:
     with mirror_edge(tmp_path / "edge.db", session_idle_s=0.5) as edge:
         headers = edge.mirror("fr-2")
-        edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(12)), 1)
+        t0 = time.time()
+        edge.ctx.manager.apply_presence([PresenceEvent(t0, EventType.SHOPPER_ENTERED, "fr-2", device=PHONE)])
+        edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(12)), 1, t=t0)
         assert edge.client.get("/api/mirror/fr-2", headers=headers).json()["session"] is not None
+        edge.ctx.manager.apply_presence([PresenceEvent(t0, EventType.SHOPPER_LEFT, "fr-2", device=PHONE)])
 
         def ended() -> bool:
             return edge.client.get("/api/mirror/fr-2", headers=headers).json()["session"] is None
@@ -213,7 +220,7 @@ def test_items_bought_before_a_restart_never_become_go_backs(tmp_path: Path) -> 
     with mirror_edge(db_path) as edge:
         sku = edge.service.catalog.by_gtin[decode_sgtin96(bought).gtin][1]
         edge.put_in_room("fr-2", sku, 1)  # still in the room: presence hears it again
-        edge.ctx.manager.tick(time.time() + 400)
+        edge.ctx.manager.tick(time.time() + 1801)  # no phone, garments unchanged: abandoned after 30 min
         (session,) = db_rows(edge, FittingRoomSession)
         assert session.ended_at is not None
         assert [t.kind for t in db_rows(edge, Task)] == ["bag"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -66,6 +67,9 @@ def _serve(args: argparse.Namespace, settings: CentralSettings) -> int:
             return 2
     certfile = str(args.ssl_certfile) if args.ssl_certfile else None
     keyfile = str(args.ssl_keyfile) if args.ssl_keyfile else None
+    # The app's own loggers at the same level as uvicorn's (uvicorn configures only its own).
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Access logs would carry member ids (profile URLs): off.
     if args.workers > 1:
         migrate(make_engine(settings.db_url))  # once, before the workers start

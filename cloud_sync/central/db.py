@@ -25,7 +25,8 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """One engine per process. SQLite gets WAL and a busy timeout so the API and mailer can share it."""
+    """One engine per process. SQLite gets WAL and a busy timeout so the API and mailer can share it, and
+    ``secure_delete`` so an erasure leaves nothing in free pages (with ``erasure.checkpoint``)."""
     url = normalize_url(url)
     # hide_parameters: a database error logged with its statement must not carry emails or member ids.
     if url.startswith("sqlite"):
@@ -37,6 +38,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA secure_delete=ON")  # erased rows are zeroed, not left in free pages
             cur.close()
 
         return engine

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select, update
 
 from cloud_sync.central.models import (
@@ -15,9 +17,9 @@ from cloud_sync.central.models import (
     UnboughtItem,
 )
 from cloud_sync.central.sql import insert_for
-from cloud_sync.wire import ErasurePage, ErasureRecord
+from cloud_sync.wire import ErasurePage, ErasureRecord, guest_member_id
 
-__all__ = ["erase_member", "erasures_since"]
+__all__ = ["checkpoint", "erase_email", "erase_member", "erasures_since"]
 
 
 def erase_member(session: Session, *, member_id: str, now: float) -> None:
@@ -30,6 +32,26 @@ def erase_member(session: Session, *, member_id: str, now: float) -> None:
                     .values(member_id=None, payload={"erased": True}))
     session.execute(insert_for(session, Erasure).values(member_id=member_id, erased_at=now)
                     .on_conflict_do_nothing(index_elements=["member_id"]))
+
+
+def erase_email(session: Session, *, email: str, now: float) -> list[str]:
+    """Erase the shopper known by ``email``: the email-only guest filed under its hash, and any member
+    whose profile holds that address (the same person). Returns the ids erased; the feed names only
+    them, so the centre keeps the address's hash, never the address. Idempotent; the caller commits."""
+    address = email.strip().lower()
+    members = session.exec(select(Profile.member_id).where(func.lower(Profile.email) == address)).all()
+    erased = sorted({guest_member_id(address), *members})
+    for member_id in erased:
+        erase_member(session, member_id=member_id, now=now)
+    return erased
+
+
+def checkpoint(engine: Engine) -> None:
+    """On SQLite, after an erasure: move the WAL (which still holds the rows as they were) into the
+    database file and truncate it. PostgreSQL reclaims dead rows with its own VACUUM."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def erasures_since(session: Session, *, since: int, limit: int) -> ErasurePage:

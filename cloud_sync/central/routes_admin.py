@@ -8,20 +8,21 @@ import time
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import func
 from sqlmodel import col, delete, select
 
 from catalog.model import Style
 from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
 from cloud_sync.central.deps import AdminDep, SessionDep, SettingsDep
-from cloud_sync.central.erasure import erase_member
+from cloud_sync.central.erasure import checkpoint, erase_email, erase_member
 from cloud_sync.central.ingest import ingest_batch
 from cloud_sync.central.models import Beacon, Erasure, Profile, Store, SyncEvent
 from cloud_sync.central.profiles import profile_view
 from cloud_sync.central.stores import StoreExists, create_store
 from cloud_sync.wire import IngestAck, ShopperProfile
+from guests import looks_like_email
 
 __all__ = ["router"]
 
@@ -187,11 +188,55 @@ def get_profile(member_id: MemberId, _admin: AdminDep, session: SessionDep) -> S
 
 
 @router.delete("/profiles/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_profile(member_id: MemberId, _admin: AdminDep, session: SessionDep) -> Response:
+def delete_profile(member_id: MemberId, _admin: AdminDep, session: SessionDep, request: Request) -> Response:
     """Erase the member centrally and publish the erasure to every edge (idempotent)."""
     erase_member(session, member_id=member_id, now=time.time())
     session.commit()
+    checkpoint(request.app.state.engine)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class ErasureIn(BaseModel):
+    """Who to forget: a loyalty ``member_id``, or the ``email`` of a shopper known by that address (an
+    email-only guest, and any member whose profile holds it). Exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: str | None = Field(default=None, min_length=1, max_length=128)
+    email: str | None = Field(default=None, max_length=320)
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        if value is not None and not looks_like_email(value.strip()):
+            raise ValueError("that does not look like an email address")
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ErasureIn:
+        if (self.member_id is None) == (self.email is None):
+            raise ValueError("give exactly one of member_id and email")
+        return self
+
+
+class ErasureAccepted(BaseModel):
+    erased: int = Field(description="how many shopper ids the request erased (each published to every edge)")
+
+
+@router.post("/erasures", response_model=ErasureAccepted, status_code=status.HTTP_202_ACCEPTED)
+def post_erasure(body: ErasureIn, _admin: AdminDep, session: SessionDep, request: Request) -> ErasureAccepted:
+    """Erase a shopper centrally now and publish it to every edge, which applies it on its next poll of
+    the erasure feed (hence 202). Idempotent. The address itself is never stored: the feed names the
+    guest by its hash."""
+    now = time.time()
+    if body.email is not None:
+        erased = len(erase_email(session, email=body.email, now=now))
+    else:
+        erase_member(session, member_id=str(body.member_id), now=now)
+        erased = 1
+    session.commit()
+    checkpoint(request.app.state.engine)
+    return ErasureAccepted(erased=erased)
 
 
 class BeaconCodeIn(BaseModel):

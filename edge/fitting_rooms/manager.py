@@ -24,6 +24,7 @@ from edge.catalog.source import CatalogSource
 from edge.presence.events import PresenceEvent
 from edge.sessions.changes import SessionChange, SessionEnded
 from edge.sessions.machine import FittingRooms, OpenSession
+from edge.storage.db import checkpoint_after_erasure
 from edge.storage.fitting_rooms import MemberOf, apply_session_changes, load_open_sessions
 from edge.storage.models import FittingRoomSession
 from edge.storage.tasks import forget_member
@@ -192,6 +193,7 @@ class SessionManager:
         with self._lock, Session(self._engine) as db:
             changed = forget_member(session=db, member_id=member_id)
             db.commit()
+        checkpoint_after_erasure(self._engine)  # the WAL still holds the rows as they were
         return changed
 
     def rooms_with_device(self, device: str) -> list[str]:

@@ -166,7 +166,7 @@ class MqttIngest:
         # paho logs every failed reconnect at ERROR; our callbacks say what matters, so its own log is
         # only wanted when debugging.
         if log.isEnabledFor(logging.DEBUG):
-            client.enable_logger(logging.getLogger("paho.mqtt"))
+            client.enable_logger(_paho_log())
         if username is not None:
             client.username_pw_set(username, password)
         if tls:
@@ -353,3 +353,23 @@ class MqttIngest:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+
+class _PublishTopicHidden(logging.Filter):
+    """paho logs each PUBLISH with its topic, and device topics name the shopper's phone (ESPresense's
+    ``espresense/devices/iBeacon:<uuid>-<major>-<minor>/<room>``): the topic becomes ``<topic>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "PUBLISH" in record.msg and isinstance(record.args, tuple):
+            args = list(record.args)
+            if len(args) > 4 and isinstance(args[4], str | bytes):
+                args[4] = "<topic>"
+                record.args = tuple(args)
+        return True
+
+
+def _paho_log() -> logging.Logger:
+    logger = logging.getLogger("paho.mqtt")
+    if not any(isinstance(f, _PublishTopicHidden) for f in logger.filters):
+        logger.addFilter(_PublishTopicHidden())
+    return logger

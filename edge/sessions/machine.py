@@ -1,10 +1,19 @@
 """The fitting-room session state machine: pure, driven by presence events and the time passed in.
 
 A session opens when the first item or a shopper enters a room that has no session. It records every
-item that was in the room and every shopper device. It ends when the room has had no people and no new
-activity for ``idle_timeout_s``; the items still in the room then become go-backs (except those bought
-from the mirror: their bag task covers them). A room whose coverage is unknown (an antenna or reader is
-down) never ends its session: nobody can tell whether it is empty.
+item that was in the room and every shopper device. Only a shopper's phone says a person is there; a
+shopper without one is known by their garments. So a session ends after ``idle_timeout_s`` with no
+shopper device in the room and no new activity only when nothing of it keeps it alive:
+
+- nothing of it is in the room (no garments sensed, no shopper), or
+- the shopper's phone was in the room and has left: what they left behind is a go-back.
+
+Garments sensed in a room where no phone was ever heard mean a shopper is (most likely) still trying
+them on, however still they stand: the session stays, its mirror stays, its garments stay buyable. Only
+after ``abandoned_after_s`` with no change at all (no garment in or out, no mirror use) is it taken as
+abandoned and ended. The items still in the room at the end become go-backs (except those bought from the
+mirror: their bag task covers them). A room whose coverage is unknown (an antenna or reader is down) never
+ends its session: nobody can tell whether it is empty.
 
 After a restart the adapter ``resume``s the open sessions from the database. Restored items count as in
 the room until ``resume_grace_s`` has passed without presence confirming them; then they have left.
@@ -92,6 +101,7 @@ class FittingRooms:
         room_ids: Iterable[str],
         *,
         idle_timeout_s: float,
+        abandoned_after_s: float = 1800.0,
         resume_grace_s: float = 30.0,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
@@ -99,6 +109,7 @@ class FittingRooms:
             raise ValueError("idle_timeout_s must be positive")
         self._rooms = {r: RoomState(r) for r in room_ids}
         self._idle = idle_timeout_s
+        self._abandoned = max(abandoned_after_s, idle_timeout_s)
         self._grace = resume_grace_s
         self._new_id = new_id
         self._resumed_at: float | None = None
@@ -198,11 +209,17 @@ class FittingRooms:
                         item.present = False
                         item.confirmed = True
                         changes.append(ItemLeft(session.id, room.room_id, item.epc, now, unconfirmed=True))
-            if room.covered and not room.shoppers and now - room.last_activity >= self._idle:
+            if room.covered and not room.shoppers and now - room.last_activity >= self._idle_limit(session):
                 changes.append(self._end(room, session, now))
         return changes
 
     # -- internals -------------------------------------------------------------------------------
+
+    def _idle_limit(self, session: OpenSession) -> float:
+        """How long a room without a shopper device must stay unchanged before its session ends."""
+        if session.shoppers or not session.present_items():
+            return self._idle  # nothing left in the room, or the shopper's phone has gone
+        return self._abandoned  # garments in the room, shopper without a phone: still trying them on
 
     def _open(self, room: RoomState, t: float, cause: str, changes: list[SessionChange]) -> OpenSession:
         session = OpenSession(self._new_id(), room.room_id, t)

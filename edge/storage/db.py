@@ -8,11 +8,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import create_engine
 
-__all__ = ["make_engine"]
+__all__ = ["checkpoint_after_erasure", "make_engine"]
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys.
+    """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and ``secure_delete`` (deleted rows
+    are overwritten with zeros, so an erased address does not linger in free pages).
 
     Statement parameters are kept out of error messages: rows carry email addresses and member ids,
     which must never reach a log through an exception.
@@ -31,9 +32,21 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+
+
+def checkpoint_after_erasure(engine: Engine) -> None:
+    """After an erasure, copy the WAL into the database file and truncate it to zero bytes: the WAL still
+    holds the pages as they were before the delete. Waits (busy timeout) for readers; a no-op elsewhere
+    than SQLite. Whatever a still-open reader pins is checkpointed by the next erasure or SQLite's own
+    automatic checkpoints."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from guests import GUEST_PREFIX, guest_member_id
 from edge.errors import Conflict, NotFound
 from edge.storage.models import (
     DEVICE_LIST,
@@ -282,11 +283,17 @@ def save_email_list(
 
 def forget_member(*, session: Session, member_id: str) -> int:
     """Erasure: delete the member's email lists and unlink them from fitting-room sessions; returns the
-    number of rows changed. The outbox rows are cloud sync's to delete."""
+    number of rows changed. A ``guest-`` id (an email-only shopper) also deletes the lists left without a
+    member id whose address hashes to it. The outbox rows are cloud sync's to delete."""
     changed = 0
     for row in session.exec(select(EmailList).where(EmailList.member_id == member_id)).all():
         session.delete(row)
         changed += 1
+    if member_id.startswith(GUEST_PREFIX):
+        for row in session.exec(select(EmailList).where(col(EmailList.member_id).is_(None))).all():
+            if guest_member_id(row.email) == member_id:
+                session.delete(row)
+                changed += 1
     for visit in session.exec(
         select(FittingRoomSession).where(FittingRoomSession.member_id == member_id)
     ).all():
