@@ -1,4 +1,4 @@
-"""``fitroom-edge record``: record a live store's traffic as a trace (docs/formats.md §8) that ``replay`` runs.
+"""``fitroom-edge record``: record a live store's traffic as a trace (docs/formats.md §8) for ``replay``.
 
 It subscribes to every topic filter the layout implies (each reader's event and last-will topics, the BLE
 prefixes: exactly what the edge subscribes to) and writes each message as one JSON line

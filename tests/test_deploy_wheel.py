@@ -74,7 +74,7 @@ EPC = "3074257BF7194E4000001A85"
 
 
 def _impinj_read(antenna: int) -> bytes:
-    """One Impinj IoT interface tagInventory event (docs/formats.md §1), as an R700 with epcHex on publishes it."""
+    """One Impinj IoT tagInventory event (docs/formats.md §1), as an R700 with epcHex on publishes it."""
     now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".000000000Z"
     epc = base64.urlsafe_b64encode(bytes.fromhex(EPC)).decode().rstrip("=")
     event = {"epc": epc, "epcHex": EPC, "antennaPort": antenna, "peakRssiCdbm": -4800}

@@ -19,8 +19,8 @@ from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
 from cloud_sync.client import CentralClient
 from cloud_sync.worker import SyncConfig, SyncWorker
-from guests import guest_member_id
 from edge.storage.models import EmailList
+from guests import guest_member_id
 from tests.central_support import ADMIN_TOKEN, database_url
 from tests.mirror_support import MirrorEdge, mirror_edge
 

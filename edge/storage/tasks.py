@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from guests import GUEST_PREFIX, guest_member_id
 from edge.errors import Conflict, NotFound
 from edge.storage.models import (
     DEVICE_LIST,
@@ -30,6 +29,7 @@ from edge.storage.models import (
     TaskStatus,
 )
 from edge.storage.outbox import add_outbox_event
+from guests import GUEST_PREFIX, guest_member_id
 
 __all__ = [
     "TaskConflict",
