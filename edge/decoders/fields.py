@@ -126,8 +126,8 @@ def epc_from_base64(text: str) -> str:
     """Impinj's ``epc`` field (base64 of the EPC bytes) -> upper-case hex. Raises ``DecodeError(bad_epc)``.
 
     R700 firmware sends base64url (``-`` and ``_``, docs/formats.md §1); the standard alphabet
-    (``+`` and ``/``) is accepted too, padded or not. One text mixing both alphabets is still one EPC: the two alphabets
-    differ only in those two characters, so there is no ambiguity.
+    (``+`` and ``/``) is accepted too, padded or not. One text mixing both alphabets is still one EPC:
+    the two alphabets differ only in those two characters, so there is no ambiguity.
     """
     if _BASE64_TEXT.fullmatch(text) is None:
         raise DecodeError(ErrorKind.BAD_EPC, "epc is not base64")
