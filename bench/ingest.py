@@ -125,8 +125,10 @@ def rates_from(start: int, factor: float, top: int) -> list[int]:
     return out
 
 
-HEADER = (f"{'rate/s':>8} {'consumer':>8} {'sent':>7} {'offered/s':>9} {'in time':>8} {'in all':>8} "
-          f"{'last done':>10} {'CPU/msg':>8}  verdict")
+HEADER = (
+    f"{'rate/s':>8} {'consumer':>8} {'sent':>7} {'offered/s':>9} {'in time':>8} {'in all':>8} "
+    f"{'last done':>10} {'CPU/msg':>8}  verdict"
+)
 
 
 def describe(step: Step, grace: float, attempt: int) -> str:
@@ -136,8 +138,10 @@ def describe(step: Step, grace: float, attempt: int) -> str:
         verdict += " (publisher/broker short of the rate)"
     if attempt > 1:
         verdict += " (retry)"
-    return (f"{step.rate:>8} {step.consumer:>8} {step.sent:>7} {step.offered:>9.0f} {step.in_time:>8} "
-            f"{step.total:>8} {late:>10} {step.cpu_us:>5.0f} µs  {verdict}")
+    return (
+        f"{step.rate:>8} {step.consumer:>8} {step.sent:>7} {step.offered:>9.0f} {step.in_time:>8} "
+        f"{step.total:>8} {late:>10} {step.cpu_us:>5.0f} µs  {verdict}"
+    )
 
 
 @dataclass
@@ -207,8 +211,23 @@ def profile_edge(edge: Worker, pub: Worker, rate: int, seconds: float, workdir: 
         return
     raw = Path(workdir) / "edge.stacks"
     # --gil: only samples holding the GIL, i.e. Python work, not threads waiting in select/epoll.
-    cmd = [spy, "record", "-p", str(edge.proc.pid), "-d", str(int(seconds) + 1), "-r", "200", "--threads",
-           "--gil", "--nonblocking", "-f", "raw", "-o", str(raw)]
+    cmd = [
+        spy,
+        "record",
+        "-p",
+        str(edge.proc.pid),
+        "-d",
+        str(int(seconds) + 1),
+        "-r",
+        "200",
+        "--threads",
+        "--gil",
+        "--nonblocking",
+        "-f",
+        "raw",
+        "-o",
+        str(raw),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(0.5)
     run_step(pub, edge, rate, seconds, 1.0)
@@ -231,8 +250,10 @@ def profile_edge(edge: Worker, pub: Worker, rate: int, seconds: float, workdir: 
         own[_short(frames[-1])] += n
         for frame in {_short(f) for f in frames}:
             inclusive[frame] += n
-    print(f"\nwhere the edge process's Python time goes at {rate}/s ({total} py-spy samples holding the GIL, "
-          "inclusive):")
+    print(
+        f"\nwhere the edge process's Python time goes at {rate}/s ({total} py-spy samples holding the GIL, "
+        "inclusive):"
+    )
     for name, n in inclusive.most_common():
         if name.startswith("thread") or name.split(" ")[0] in WATCH:
             print(f"  {100 * n / total:5.1f}%  {name}")
@@ -242,9 +263,18 @@ def profile_edge(edge: Worker, pub: Worker, rate: int, seconds: float, workdir: 
 
 
 WATCH = {
-    "Client.loop_read", "Client.loop_write", "Client._handle_publish", "Client._send_puback",
-    "MqttIngest._paho_on_message", "EdgeService._consume", "IngestPipeline.handle", "ImpinjDecoder.decode",
-    "PresenceEngine.observe", "IngestPipeline.tick", "BaseEventLoop._run_once", "JSONDecoder.decode",
+    "Client.loop_read",
+    "Client.loop_write",
+    "Client._handle_publish",
+    "Client._send_puback",
+    "MqttIngest._paho_on_message",
+    "EdgeService._consume",
+    "IngestPipeline.handle",
+    "ImpinjDecoder.decode",
+    "PresenceEngine.observe",
+    "IngestPipeline.tick",
+    "BaseEventLoop._run_once",
+    "JSONDecoder.decode",
 }
 
 
@@ -285,10 +315,12 @@ def main(argv: list[str] | None = None) -> int:
                 "edge": Worker("edge", edge_main, broker.port, tmp),
             }
             workers += consumers.values()
-            print(f"broker 127.0.0.1:{broker.port}; {args.seconds:g} s per step, grace {args.grace:g} s; "
-                  f"Impinj tagInventory at QoS 1, {TAGS} tags on 4 antennas; "
-                  f"publisher: {args.lanes} x mosquitto_pub; load average {os.getloadavg()[0]:.1f}",
-                  flush=True)
+            print(
+                f"broker 127.0.0.1:{broker.port}; {args.seconds:g} s per step, grace {args.grace:g} s; "
+                f"Impinj tagInventory at QoS 1, {TAGS} tags on 4 antennas; "
+                f"publisher: {args.lanes} x mosquitto_pub; load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
             outcomes = ladder(pub, consumers, args, started)
             summarise(outcomes, args.grace)
             if args.profile:

@@ -88,8 +88,22 @@ def publisher_main(conn: Connection, port: int, lanes: int) -> None:
         total = int(rate * seconds)
         procs = [
             subprocess.Popen(
-                [binary, "-V", "5", "-h", "127.0.0.1", "-p", str(port), "-q", "1", "-t", TOPIC, "-l",
-                 "-i", f"bench-pub-{os.getpid()}-{k}"],
+                [
+                    binary,
+                    "-V",
+                    "5",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "-q",
+                    "1",
+                    "-t",
+                    TOPIC,
+                    "-l",
+                    "-i",
+                    f"bench-pub-{os.getpid()}-{k}",
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

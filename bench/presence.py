@@ -201,8 +201,16 @@ def misses(s: Score, f: Floors) -> list[str]:
 def select_cases(args: argparse.Namespace) -> list[Case]:
     if args.radio is not None or args.seeds is not None:
         return [
-            Case("legacy", rooms, seed, f"legacy-{args.radio or 'standard'}", readers, faults,
-                 args.duration, args.busy)
+            Case(
+                "legacy",
+                rooms,
+                seed,
+                f"legacy-{args.radio or 'standard'}",
+                readers,
+                faults,
+                args.duration,
+                args.busy,
+            )
             for rooms in (args.rooms or [6, 10])
             for seed in (args.seeds or [1, 2, 3])
             for readers in ("mixed-raw", "mixed-dedup")
@@ -220,22 +228,41 @@ def select_cases(args: argparse.Namespace) -> list[Case]:
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=("tune", "holdout", "both"), default="holdout",
-                    help="which scenarios to run (holdout); the verdict quotes holdout only")
+    ap.add_argument(
+        "--split",
+        choices=("tune", "holdout", "both"),
+        default="holdout",
+        help="which scenarios to run (holdout); the verdict quotes holdout only",
+    )
     ap.add_argument("--scenarios", type=int, metavar="N", help="only the first N scenarios of each split")
     ap.add_argument("--rooms", type=int, nargs="+", help="only scenarios with these many fitting rooms")
     ap.add_argument("--duration", type=float, default=1200.0, help="seconds of store time per scenario")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", metavar="DIR", help="write traces, truth and layouts here and keep them")
     ap.add_argument("--busy", type=float, default=1.0, help="shoppers per room and hour, times this (1)")
-    ap.add_argument("--inprocess", action="store_true",
-                    help="replay the engine in this process instead of through `fitroom-edge replay`")
-    ap.add_argument("--ablation", action="store_true",
-                    help="also: each presence parameter x0.5 and x1.5 on the first holdout scenarios")
-    ap.add_argument("--ablation-scenarios", type=int, default=2, metavar="N",
-                    help="the first N holdout scenarios are the ablation's (2)")
-    ap.add_argument("--radio", choices=sorted(RADIOS), default=None,
-                    help="legacy: the old fixed grid in this radio (no family, no split, no verdict)")
+    ap.add_argument(
+        "--inprocess",
+        action="store_true",
+        help="replay the engine in this process instead of through `fitroom-edge replay`",
+    )
+    ap.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also: each presence parameter x0.5 and x1.5 on the first holdout scenarios",
+    )
+    ap.add_argument(
+        "--ablation-scenarios",
+        type=int,
+        default=2,
+        metavar="N",
+        help="the first N holdout scenarios are the ablation's (2)",
+    )
+    ap.add_argument(
+        "--radio",
+        choices=sorted(RADIOS),
+        default=None,
+        help="legacy: the old fixed grid in this radio (no family, no split, no verdict)",
+    )
     ap.add_argument("--seeds", type=int, nargs="+", default=None, help="legacy: the old grid's seeds")
     return ap
 

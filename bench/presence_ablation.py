@@ -95,8 +95,9 @@ def run_ablation(cases: list[Case], work: Path, *, jobs: int = 2) -> list[tuple[
     todo = [v for v in every if v.error is None]
     tasks = [(c, v) for v in todo for c in cases]
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        scores = list(pool.map(_run_one, [t[0] for t in tasks], [t[1] for t in tasks],
-                               [str(work)] * len(tasks)))
+        scores = list(
+            pool.map(_run_one, [t[0] for t in tasks], [t[1] for t in tasks], [str(work)] * len(tasks))
+        )
     totals: dict[Variant, Score] = {}
     for (_, v), s in zip(tasks, scores, strict=True):
         totals[v] = totals.get(v, Score()) + s
@@ -119,12 +120,18 @@ def _figures(s: Score) -> str:
 
 
 def print_ablation(table: list[tuple[Variant, Score]], cases: list[Case], seconds: float) -> None:
-    print(f"\n== ablation on holdout: {len(cases)} scenarios ({', '.join(c.name for c in cases)}), "
-          f"{seconds:.0f} s wall ==")
-    print("each parameter of edge.presence.params.PresenceParams at x0.5 and x1.5 of its default, written "
-          "into the layout's [presence] table; figures over those scenarios together")
-    head = (f"{'parameter':<28} {'x':>4} {'value':>10}  {'acc*':>7} {'flick':>6} {'false/h':>7} {'in95':>6} "
-            f"{'out50':>6}")
+    print(
+        f"\n== ablation on holdout: {len(cases)} scenarios ({', '.join(c.name for c in cases)}), "
+        f"{seconds:.0f} s wall =="
+    )
+    print(
+        "each parameter of edge.presence.params.PresenceParams at x0.5 and x1.5 of its default, written "
+        "into the layout's [presence] table; figures over those scenarios together"
+    )
+    head = (
+        f"{'parameter':<28} {'x':>4} {'value':>10}  {'acc*':>7} {'flick':>6} {'false/h':>7} {'in95':>6} "
+        f"{'out50':>6}"
+    )
     print(head)
     print("-" * len(head))
     for v, s in table:

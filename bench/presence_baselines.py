@@ -120,9 +120,16 @@ class EdgexMobility:
     counts its ``reads`` towards the two reads and adds its peak RSSI once.
     """
 
-    def __init__(self, *, window: int = 20, min_reads: int = 2, threshold_db: float = 6.0,
-                 holdoff_ms: float = 500.0, slope_db_per_ms: float = -0.008,
-                 departed_s: float = 600.0) -> None:
+    def __init__(
+        self,
+        *,
+        window: int = 20,
+        min_reads: int = 2,
+        threshold_db: float = 6.0,
+        holdoff_ms: float = 500.0,
+        slope_db_per_ms: float = -0.008,
+        departed_s: float = 600.0,
+    ) -> None:
         self.window = window
         self.min_reads = min_reads
         self.threshold_db = threshold_db

@@ -85,40 +85,48 @@ class Case:
 
 def _cases(split: str, rows: list[tuple[int, str, str, bool]]) -> list[Case]:
     seeds = seed_range(split)
-    return [Case(split, rooms, seeds[i], env, readers, faults)
-            for i, (rooms, env, readers, faults) in enumerate(rows)]
+    return [
+        Case(split, rooms, seeds[i], env, readers, faults)
+        for i, (rooms, env, readers, faults) in enumerate(rows)
+    ]
 
 
 # (rooms, environment, readers, faults). Every reader kind, both sizes and faults on and off appear in
 # both splits; the holdout adds 8 and 12 rooms and the preset the tune split never sees.
-TUNE = _cases("tune", [
-    (6, "shielded", "impinj-raw", False),
-    (6, "open_plan", "zebra", True),
-    (6, "busy", "impinj-dedup", True),
-    (6, "random", "mixed-raw", False),
-    (10, "open_plan", "impinj-raw", True),
-    (10, "shielded", "impinj-dedup", False),
-    (10, "busy", "zebra", False),
-    (10, "random", "mixed-dedup", True),
-    (10, "random", "impinj-raw", False),
-    (6, "random", "zebra", True),
-])
+TUNE = _cases(
+    "tune",
+    [
+        (6, "shielded", "impinj-raw", False),
+        (6, "open_plan", "zebra", True),
+        (6, "busy", "impinj-dedup", True),
+        (6, "random", "mixed-raw", False),
+        (10, "open_plan", "impinj-raw", True),
+        (10, "shielded", "impinj-dedup", False),
+        (10, "busy", "zebra", False),
+        (10, "random", "mixed-dedup", True),
+        (10, "random", "impinj-raw", False),
+        (6, "random", "zebra", True),
+    ],
+)
 
 # The first two are the ablation's (``--ablation-scenarios``): small, and one of them unseen while tuning.
-HOLDOUT = _cases("holdout", [
-    (6, "reflective", "impinj-dedup", True),
-    (8, "random", "zebra", True),
-    (10, "reflective", "impinj-raw", False),
-    (6, "open_plan", "zebra", False),
-    (10, "random", "impinj-raw", True),
-    (12, "reflective", "mixed-raw", False),
-    (6, "random", "impinj-dedup", True),
-    (10, "busy", "mixed-dedup", False),
-    (8, "shielded", "impinj-raw", True),
-    (10, "reflective", "zebra", False),
-    (6, "busy", "impinj-raw", True),
-    (10, "random", "zebra", True),
-])
+HOLDOUT = _cases(
+    "holdout",
+    [
+        (6, "reflective", "impinj-dedup", True),
+        (8, "random", "zebra", True),
+        (10, "reflective", "impinj-raw", False),
+        (6, "open_plan", "zebra", False),
+        (10, "random", "impinj-raw", True),
+        (12, "reflective", "mixed-raw", False),
+        (6, "random", "impinj-dedup", True),
+        (10, "busy", "mixed-dedup", False),
+        (8, "shielded", "impinj-raw", True),
+        (10, "reflective", "zebra", False),
+        (6, "busy", "impinj-raw", True),
+        (10, "random", "zebra", True),
+    ],
+)
 
 
 def layout_toml(rooms: int, readers: str = "mixed-raw") -> str:

@@ -316,7 +316,7 @@ def floors(
 
 def _second_read(log: list[tuple[float, str, int]], times: list[float], stay: Stay) -> float:
     count = 0
-    for t, room, n in log[bisect.bisect_left(times, stay.start):]:
+    for t, room, n in log[bisect.bisect_left(times, stay.start) :]:
         if t >= stay.end:
             break
         if room == stay.room:

@@ -59,8 +59,14 @@ def fill_outbox(url: str, count: int) -> None:
             payload: dict[str, object] = {"room": f"fr-{i % 6 + 1}", "items": [f"0401234500{i % 9000:04d}"]}
             if kind == "email_opt_in":
                 payload = {"email": f"s{i}@example.org", "consent": False}
-            add_outbox_event(session=session, type=kind, store_id=STORE, payload=payload, now=now + i * 0.01,
-                             member_id=f"member-{i % 997}" if i % 5 == 0 else None)
+            add_outbox_event(
+                session=session,
+                type=kind,
+                store_id=STORE,
+                payload=payload,
+                now=now + i * 0.01,
+                member_id=f"member-{i % 997}" if i % 5 == 0 else None,
+            )
         session.commit()
     engine.dispose()
 
@@ -69,8 +75,11 @@ async def drain(url: str, central_url: str, key: str, batch: int, deadline: floa
     """Run the edge's sync worker as the edge does (``run()``: drain, pulls, erasure feed) until the
     backlog is empty; returns (events acknowledged, seconds)."""
     engine = edge_engine(url)
-    worker = SyncWorker(engine, SyncConfig(central_url=central_url, store_key=key, store_id=STORE,
-                                           batch_size=batch), client=CentralClient(central_url, key))
+    worker = SyncWorker(
+        engine,
+        SyncConfig(central_url=central_url, store_key=key, store_id=STORE, batch_size=batch),
+        client=CentralClient(central_url, key),
+    )
     started = time.perf_counter()
     task = asyncio.create_task(worker.run())
     try:
@@ -93,8 +102,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--pg", default=os.environ.get("FITROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"),
-                        help="an existing PostgreSQL database to create the bench database from")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("FITROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="an existing PostgreSQL database to create the bench database from",
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds")
     parser.add_argument("--workers", type=int, default=1, help="central store server processes")
     args = parser.parse_args()
@@ -135,18 +147,25 @@ def main() -> int:
             check = edge_engine(edge_url)
             backlog = ledger.counts(check).backlog
             check.dispose()
-        stats = httpx.get(f"{central_url}/v1/admin/stats", headers={"Authorization": "Bearer bench"},
-                          timeout=30).json()
+        stats = httpx.get(
+            f"{central_url}/v1/admin/stats", headers={"Authorization": "Bearer bench"}, timeout=30
+        ).json()
         stored = sum(stats["events"].values())
         if backlog or stored != args.events:
-            print(f"incomplete: sent {sent}, backlog {backlog}, stored centrally {stored} (timeout?)",
-                  file=sys.stderr)
+            print(
+                f"incomplete: sent {sent}, backlog {backlog}, stored centrally {stored} (timeout?)",
+                file=sys.stderr,
+            )
             return 1
-        print(f"sync drain: {args.events} events in {elapsed:.2f} s = {args.events / elapsed:,.0f} events/s "
-              f"(batch {args.batch_size}; edge SQLite outbox -> central ({args.workers} process(es)) on "
-              f"PostgreSQL; stored once each: {stored})")
-        print(f"command: .venv/bin/python bench/sync.py --events {args.events} "
-              f"--batch-size {args.batch_size} --workers {args.workers}")
+        print(
+            f"sync drain: {args.events} events in {elapsed:.2f} s = {args.events / elapsed:,.0f} events/s "
+            f"(batch {args.batch_size}; edge SQLite outbox -> central ({args.workers} process(es)) on "
+            f"PostgreSQL; stored once each: {stored})"
+        )
+        print(
+            f"command: .venv/bin/python bench/sync.py --events {args.events} "
+            f"--batch-size {args.batch_size} --workers {args.workers}"
+        )
         return 0
     finally:
         if server is not None and server.poll() is None:

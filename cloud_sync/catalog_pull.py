@@ -33,16 +33,20 @@ def merge_catalog(catalog: Catalog, page: CatalogPage) -> Catalog:
     pairs = {(a, b): n for a, b, n in catalog.co_purchases}
     for a, b, n in page.co_purchases:
         pairs[(a, b)] = n
-    return Catalog(styles=tuple(styles.values()), stock=catalog.stock,
-                   co_purchases=tuple((a, b, n) for (a, b), n in pairs.items()))
+    return Catalog(
+        styles=tuple(styles.values()),
+        stock=catalog.stock,
+        co_purchases=tuple((a, b, n) for (a, b), n in pairs.items()),
+    )
 
 
 def merge_stock(catalog: Catalog, page: StockPage) -> Catalog:
     """Replace the stock levels of the page's GTINs."""
     stock = dict(catalog.stock_by_gtin)
     for row in page.stock:
-        stock[row.gtin] = StockLevel(gtin=row.gtin, floor=row.floor, stockroom=row.stockroom,
-                                     online=row.online)
+        stock[row.gtin] = StockLevel(
+            gtin=row.gtin, floor=row.floor, stockroom=row.stockroom, online=row.online
+        )
     return Catalog(styles=catalog.styles, stock=tuple(stock.values()), co_purchases=catalog.co_purchases)
 
 
@@ -51,8 +55,11 @@ def overlay(base: Catalog, pulled: Catalog) -> Catalog:
     styles = {**base.by_style, **pulled.by_style}
     stock = {**base.stock_by_gtin, **pulled.stock_by_gtin}
     pairs = {(a, b): n for a, b, n in (*base.co_purchases, *pulled.co_purchases)}
-    return Catalog(styles=tuple(styles.values()), stock=tuple(stock.values()),
-                   co_purchases=tuple((a, b, n) for (a, b), n in pairs.items()))
+    return Catalog(
+        styles=tuple(styles.values()),
+        stock=tuple(stock.values()),
+        co_purchases=tuple((a, b, n) for (a, b), n in pairs.items()),
+    )
 
 
 def save_snapshot(engine: Engine, catalog: Catalog) -> None:

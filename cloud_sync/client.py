@@ -67,8 +67,14 @@ class CentralRefused(Exception):
 class CentralClient:
     """One store's connection to the central store. Use ``async with`` or call ``aclose()``."""
 
-    def __init__(self, base_url: str, store_key: str, *, timeout_s: float = 15.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        store_key: str,
+        *,
+        timeout_s: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {store_key}", "User-Agent": "fitroom-edge-sync/1"},
@@ -125,8 +131,9 @@ class CentralClient:
         return self._parse(CatalogPage, response)
 
     async def stock_page(self, store_id: str, *, since: int, limit: int = 1000) -> StockPage:
-        response = await self._call("GET", f"/v1/stores/{store_id}/stock",
-                                    params={"since": since, "limit": limit})
+        response = await self._call(
+            "GET", f"/v1/stores/{store_id}/stock", params={"since": since, "limit": limit}
+        )
         return self._parse(StockPage, response)
 
     async def erasures(self, *, since: int, limit: int = 1000) -> ErasurePage:
@@ -135,8 +142,9 @@ class CentralClient:
 
     async def profile_by_beacon(self, uuid: str, major: int, minor: int) -> ShopperProfile | None:
         """The opted-in shopper's profile, or None when the code belongs to nobody we know."""
-        response = await self._call("POST", "/v1/profiles/by-beacon",
-                                    json={"uuid": uuid, "major": major, "minor": minor})
+        response = await self._call(
+            "POST", "/v1/profiles/by-beacon", json={"uuid": uuid, "major": major, "minor": minor}
+        )
         if response.status_code == 404:
             return None
         return self._parse(ShopperProfile, response)

@@ -51,8 +51,30 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
 
-FIRST_NAMES = ("Alex", "Bea", "Carmen", "Dev", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jonas", "Kai",
-               "Lucia", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tomas", "Uma", "Yara")
+FIRST_NAMES = (
+    "Alex",
+    "Bea",
+    "Carmen",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kai",
+    "Lucia",
+    "Mateo",
+    "Nora",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tomas",
+    "Uma",
+    "Yara",
+)
 SIZED = ("tops", "dresses", "trousers", "outerwear", "shoes")
 
 
@@ -63,8 +85,16 @@ def demo_member_id(minor: int) -> str:
 class DemoCentral:
     """A central store of the demo's own. ``start()`` wipes and rebuilds it; ``stop()`` ends the child."""
 
-    def __init__(self, workdir: Path, *, store_id: str, store_name: str, catalog_path: Path | None,
-                 port: int | None = None, log_level: str = "warning") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        store_id: str,
+        store_name: str,
+        catalog_path: Path | None,
+        port: int | None = None,
+        log_level: str = "warning",
+    ) -> None:
         self.workdir = workdir
         self.log_level = log_level
         self.store_id = store_id
@@ -96,8 +126,9 @@ class DemoCentral:
         if self.catalog_path is not None:
             self.catalog = load_catalog(self.catalog_path)
         with Session(engine) as session:
-            self.store_key = create_store(session, store_id=self.store_id, name=self.store_name,
-                                          now=time.time())
+            self.store_key = create_store(
+                session, store_id=self.store_id, name=self.store_name, now=time.time()
+            )
             stock = self.catalog.stock
             upsert_styles(session, self.catalog.styles, self.catalog.co_purchases)
             upsert_online_stock(session, [(s.gtin, s.online) for s in stock])
@@ -108,9 +139,20 @@ class DemoCentral:
         env.update({"FITROOM_CENTRAL_DB_URL": db_url, "FITROOM_CENTRAL_ADMIN_TOKEN": self.admin_token})
         with (self.workdir / "central.log").open("ab") as log:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "cloud_sync.central.cli", "serve", "--port", str(self.port),
-                 "--log-level", self.log_level],
-                env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+                [
+                    sys.executable,
+                    "-m",
+                    "cloud_sync.central.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    self.log_level,
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
                 start_new_session=True,  # Ctrl-C goes to the demo, which stops this child in order
             )
         deadline = time.monotonic() + timeout_s
@@ -133,14 +175,16 @@ class DemoCentral:
             colours.update(s.colour for s in style.skus)
             brands.add(style.brand)
         members = []
-        with httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.admin_token}"},
-                          timeout=30) as client:
+        with httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.admin_token}"}, timeout=30
+        ) as client:
             for minor in minors:
                 rng = random.Random(minor)  # the same shopper gets the same tastes every demo run
                 body = {
                     "first_name": rng.choice(FIRST_NAMES),
-                    "preferred_sizes": {c: rng.choice(sorted(s)) for c, s in sorted(categories.items())
-                                        if c in SIZED},
+                    "preferred_sizes": {
+                        c: rng.choice(sorted(s)) for c, s in sorted(categories.items()) if c in SIZED
+                    },
                     "favourite_colours": rng.sample(sorted(colours), min(2, len(colours))),
                     "favourite_brands": rng.sample(sorted(brands), min(1, len(brands))),
                     "beacons": [{"uuid": beacon_uuid, "major": major, "minor": minor}],
@@ -151,8 +195,9 @@ class DemoCentral:
         return members
 
     def stats(self) -> dict[str, object]:
-        response = httpx.get(f"{self.url}/v1/admin/stats",
-                             headers={"Authorization": f"Bearer {self.admin_token}"}, timeout=10)
+        response = httpx.get(
+            f"{self.url}/v1/admin/stats", headers={"Authorization": f"Bearer {self.admin_token}"}, timeout=10
+        )
         response.raise_for_status()
         body: dict[str, object] = response.json()
         return body

@@ -88,16 +88,26 @@ def next_batch(engine: Engine, limit: int) -> list[OutboxEvent]:
     """The oldest unacknowledged events, after dropping any that name an erased member. Reads only,
     unless such an event is found: no write lock is taken from the store's writers per batch."""
     with Session(engine, expire_on_commit=False) as session:
-        rows = list(session.exec(select(OutboxEvent).where(col(OutboxEvent.sent_at).is_(None))
-                                 .order_by(col(OutboxEvent.seq)).limit(limit)).all())
+        rows = list(
+            session.exec(
+                select(OutboxEvent)
+                .where(col(OutboxEvent.sent_at).is_(None))
+                .order_by(col(OutboxEvent.seq))
+                .limit(limit)
+            ).all()
+        )
         named = {r.member_id for r in rows if r.member_id}
         if not named:
             return rows
-        erased = set(session.exec(select(ErasedMember.member_id).where(
-            col(ErasedMember.member_id).in_(named))).all())
+        erased = set(
+            session.exec(select(ErasedMember.member_id).where(col(ErasedMember.member_id).in_(named))).all()
+        )
         if erased:
-            session.execute(delete(OutboxEvent).where(
-                col(OutboxEvent.sent_at).is_(None), col(OutboxEvent.member_id).in_(erased)))
+            session.execute(
+                delete(OutboxEvent).where(
+                    col(OutboxEvent.sent_at).is_(None), col(OutboxEvent.member_id).in_(erased)
+                )
+            )
             session.commit()
             rows = [r for r in rows if r.member_id not in erased]
         return rows
@@ -110,13 +120,19 @@ def mark_sent(engine: Engine, seqs: Sequence[int], *, rejected: Sequence[int] = 
     with Session(engine) as session:
         marked = 0
         for chunk in _chunks(seqs, 500):
-            result = session.execute(update(OutboxEvent).where(
-                col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None)).values(sent_at=now))
+            result = session.execute(
+                update(OutboxEvent)
+                .where(col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None))
+                .values(sent_at=now)
+            )
             marked += int(getattr(result, "rowcount", 0))
         refused = 0
         for chunk in _chunks(rejected, 500):
-            result = session.execute(update(OutboxEvent).where(
-                col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None)).values(sent_at=now))
+            result = session.execute(
+                update(OutboxEvent)
+                .where(col(OutboxEvent.seq).in_(chunk), col(OutboxEvent.sent_at).is_(None))
+                .values(sent_at=now)
+            )
             refused += int(getattr(result, "rowcount", 0))
         total = _state(session, SENT_TOTAL)
         total.number += marked
@@ -130,15 +146,18 @@ def mark_sent(engine: Engine, seqs: Sequence[int], *, rejected: Sequence[int] = 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def prune_sent(engine: Engine, *, sent_before: float) -> int:
     """Delete outbox rows acknowledged before ``sent_before`` (``sent_total`` keeps counting them);
     returns rows deleted. The store keeps no copy of shoppers' events longer than it must."""
     with Session(engine) as session:
-        result = session.execute(delete(OutboxEvent).where(
-            col(OutboxEvent.sent_at).is_not(None), col(OutboxEvent.sent_at) < sent_before))
+        result = session.execute(
+            delete(OutboxEvent).where(
+                col(OutboxEvent.sent_at).is_not(None), col(OutboxEvent.sent_at) < sent_before
+            )
+        )
         session.commit()
         return int(getattr(result, "rowcount", 0))
 
@@ -146,17 +165,23 @@ def prune_sent(engine: Engine, *, sent_before: float) -> int:
 def backlog(engine: Engine) -> tuple[int, float | None]:
     """(events not yet acknowledged, creation time of the oldest of them)."""
     with Session(engine) as session:
-        n, oldest = session.execute(select(func.count(), func.min(OutboxEvent.created_at))
-                                    .where(col(OutboxEvent.sent_at).is_(None))).one()
+        n, oldest = session.execute(
+            select(func.count(), func.min(OutboxEvent.created_at)).where(col(OutboxEvent.sent_at).is_(None))
+        ).one()
         return int(n), (float(oldest) if oldest is not None else None)
 
 
 def counts(engine: Engine) -> LedgerCounts:
     with Session(engine) as session:
-        n, oldest = session.execute(select(func.count(), func.min(OutboxEvent.created_at))
-                                    .where(col(OutboxEvent.sent_at).is_(None))).one()
-        states = {s.key: s for s in session.exec(select(SyncState).where(
-            col(SyncState.key).in_([SENT_TOTAL, REJECTED_TOTAL, LAST_SUCCESS]))).all()}
+        n, oldest = session.execute(
+            select(func.count(), func.min(OutboxEvent.created_at)).where(col(OutboxEvent.sent_at).is_(None))
+        ).one()
+        states = {
+            s.key: s
+            for s in session.exec(
+                select(SyncState).where(col(SyncState.key).in_([SENT_TOTAL, REJECTED_TOTAL, LAST_SUCCESS]))
+            ).all()
+        }
     last = states.get(LAST_SUCCESS)
     return LedgerCounts(
         backlog=int(n),
@@ -176,8 +201,11 @@ def forget_member(engine: Engine, member_id: str, *, now: float) -> int:
         result = session.execute(delete(OutboxEvent).where(col(OutboxEvent.member_id) == member_id))
         deleted = int(getattr(result, "rowcount", 0))
         if member_id.startswith("guest-"):
-            opt_ins = session.exec(select(OutboxEvent).where(
-                OutboxEvent.type == "email_opt_in", col(OutboxEvent.member_id).is_(None))).all()
+            opt_ins = session.exec(
+                select(OutboxEvent).where(
+                    OutboxEvent.type == "email_opt_in", col(OutboxEvent.member_id).is_(None)
+                )
+            ).all()
             for row in opt_ins:
                 email = row.body.get("email")
                 if isinstance(email, str) and guest_member_id(email) == member_id:

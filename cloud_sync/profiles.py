@@ -66,9 +66,15 @@ class ProfileDirectory:
     we know" is remembered for ``negative_ttl_s``; so is a failed lookup, so a walking shopper's phone
     does not cost a request per presence event."""
 
-    def __init__(self, *, refresh_after_s: float = 300.0, keep_s: float = 3600.0,
-                 negative_ttl_s: float = 60.0, max_entries: int = 10_000,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        refresh_after_s: float = 300.0,
+        keep_s: float = 3600.0,
+        negative_ttl_s: float = 60.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.refresh_after_s = refresh_after_s
         self.keep_s = keep_s
         self.negative_ttl_s = negative_ttl_s

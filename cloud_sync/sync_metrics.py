@@ -24,17 +24,28 @@ class SyncCollector(Collector):
             s = self._status()
         except SQLAlchemyError:  # the tables are not there yet (scraped before start-up finished)
             return
-        yield GaugeMetricFamily("fitroom_sync_backlog", "Outbox events not acknowledged by the centre",
-                                value=s["backlog"])
-        yield GaugeMetricFamily("fitroom_sync_oldest_age_seconds", "Age of the oldest unacknowledged event",
-                                value=s["oldest_age_s"])
-        yield CounterMetricFamily("fitroom_sync_sent", "Events the central store acknowledged (persisted)",
-                                  value=s["sent_total"])
-        yield CounterMetricFamily("fitroom_sync_rejected", "Events the central store rejected as invalid",
-                                  value=s["rejected_total"])
+        yield GaugeMetricFamily(
+            "fitroom_sync_backlog", "Outbox events not acknowledged by the centre", value=s["backlog"]
+        )
+        yield GaugeMetricFamily(
+            "fitroom_sync_oldest_age_seconds",
+            "Age of the oldest unacknowledged event",
+            value=s["oldest_age_s"],
+        )
+        yield CounterMetricFamily(
+            "fitroom_sync_sent", "Events the central store acknowledged (persisted)", value=s["sent_total"]
+        )
+        yield CounterMetricFamily(
+            "fitroom_sync_rejected", "Events the central store rejected as invalid", value=s["rejected_total"]
+        )
         last = s.get("last_success")
-        yield GaugeMetricFamily("fitroom_sync_last_success_age_seconds",
-                                "Seconds since the central store last acknowledged a batch (-1: never)",
-                                value=(time.time() - last) if last else -1.0)
-        yield GaugeMetricFamily("fitroom_sync_up", "1 when sync is enabled and not waiting out a failure",
-                                value=1.0 if s.get("enabled") and s.get("state") != "retrying" else 0.0)
+        yield GaugeMetricFamily(
+            "fitroom_sync_last_success_age_seconds",
+            "Seconds since the central store last acknowledged a batch (-1: never)",
+            value=(time.time() - last) if last else -1.0,
+        )
+        yield GaugeMetricFamily(
+            "fitroom_sync_up",
+            "1 when sync is enabled and not waiting out a failure",
+            value=1.0 if s.get("enabled") and s.get("state") != "retrying" else 0.0,
+        )

@@ -147,14 +147,18 @@ class SyncWorker:
             return
         self._pruned_at = now
         try:
-            gone = await asyncio.to_thread(ledger.prune_sent, self.engine,
-                                           sent_before=now - self.config.keep_sent_s)
+            gone = await asyncio.to_thread(
+                ledger.prune_sent, self.engine, sent_before=now - self.config.keep_sent_s
+            )
         except Exception as err:
             log.error("sync: pruning sent outbox rows failed: %s", type(err).__name__)
             return
         if gone:
-            log.info("deleted %d outbox rows acknowledged more than %.0f days ago", gone,
-                     self.config.keep_sent_s / 86400)
+            log.info(
+                "deleted %d outbox rows acknowledged more than %.0f days ago",
+                gone,
+                self.config.keep_sent_s / 86400,
+            )
 
     async def _wait_out(self, backoff: Backoff, reason: str, retry_after: float | None) -> None:
         delay = backoff.next_delay(retry_after)
@@ -173,12 +177,20 @@ class SyncWorker:
         by_id = {row.event_id: row for row in rows}
         ack = await self.client.send_events(self.config.store_id, [ledger.to_wire(r) for r in rows])
         acked = [by_id[e].seq for e in ack.acked if e in by_id and by_id[e].seq is not None]
-        rejected = [by_id[r.event_id].seq for r in ack.rejected
-                    if r.event_id in by_id and by_id[r.event_id].seq is not None]
+        rejected = [
+            by_id[r.event_id].seq
+            for r in ack.rejected
+            if r.event_id in by_id and by_id[r.event_id].seq is not None
+        ]
         for r in ack.rejected:
             log.error("central store rejected event %s: %s", r.event_id, r.error)
-        await asyncio.to_thread(ledger.mark_sent, self.engine, [s for s in acked if s is not None],
-                                rejected=[s for s in rejected if s is not None], now=self._clock())
+        await asyncio.to_thread(
+            ledger.mark_sent,
+            self.engine,
+            [s for s in acked if s is not None],
+            rejected=[s for s in rejected if s is not None],
+            now=self._clock(),
+        )
         self.last_error = None
         return len(acked) + len(rejected)
 
@@ -269,8 +281,9 @@ class SyncWorker:
         while True:
             page = await self.client.erasures(since=cursor)
             for record in page.erasures:
-                await asyncio.to_thread(ledger.forget_member, self.engine, record.member_id,
-                                        now=self._clock())
+                await asyncio.to_thread(
+                    ledger.forget_member, self.engine, record.member_id, now=self._clock()
+                )
                 self.profiles.forget_member(record.member_id)
                 for callback in self.on_erased:
                     try:

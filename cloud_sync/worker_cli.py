@@ -57,9 +57,15 @@ def main(args: argparse.Namespace) -> int:
         except (LayoutError, OSError) as err:
             print(f"fitroom sync: {err}", file=sys.stderr)
             return 2
-    missing = [name for name, value in (("FITROOM_CENTRAL_URL (--central-url)", central),
-                                        ("FITROOM_STORE_KEY", key),
-                                        ("--store-id or --layout", store_id)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("FITROOM_CENTRAL_URL (--central-url)", central),
+            ("FITROOM_STORE_KEY", key),
+            ("--store-id or --layout", store_id),
+        )
+        if not value
+    ]
     if missing:
         print(f"fitroom sync: missing {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -68,8 +74,13 @@ def main(args: argparse.Namespace) -> int:
     if problem:
         print(f"fitroom sync: FITROOM_CENTRAL_URL (--central-url): {problem}", file=sys.stderr)
         return 2
-    config = SyncConfig(central_url=central, store_key=key, store_id=store_id,
-                        batch_size=max(1, args.batch_size), pull_interval_s=args.pull_interval)
+    config = SyncConfig(
+        central_url=central,
+        store_key=key,
+        store_id=store_id,
+        batch_size=max(1, args.batch_size),
+        pull_interval_s=args.pull_interval,
+    )
     engine = make_engine(db_url)
     upgrade(engine)  # the worker may start before the edge ever ran on this database
     asyncio.run(run(SyncWorker(engine, config)))
@@ -77,8 +88,9 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _cli(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fitroom-sync",
-                                     description="Drain an edge outbox to the central store")
+    parser = argparse.ArgumentParser(
+        prog="fitroom-sync", description="Drain an edge outbox to the central store"
+    )
     add_arguments(parser)
     return main(parser.parse_args(argv))
 

@@ -41,6 +41,9 @@ def main(args: argparse.Namespace) -> int:
     except BackupError as exc:
         print(f"fitroom-edge backup: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps({"backup": str(info.path), "bytes": info.size, "revision": info.revision,
-                      "rows": info.rows}))
+    print(
+        json.dumps(
+            {"backup": str(info.path), "bytes": info.size, "revision": info.revision, "rows": info.rows}
+        )
+    )
     return 0

@@ -227,7 +227,9 @@ def central_url_problem(url: str, environment: str) -> str | None:
             "http:// to 127.0.0.1 only with FITROOM_ENVIRONMENT=development or demo"
         )
     if not _is_loopback(host):
-        return f"plain http:// only to a loopback host (127.0.0.1, ::1, localhost), not {host!r}: use https://"
+        return (
+            f"plain http:// only to a loopback host (127.0.0.1, ::1, localhost), not {host!r}: use https://"
+        )
     return None
 
 

@@ -38,10 +38,7 @@ class Sgtin96:
 
     @property
     def tag_uri(self) -> str:
-        return (
-            f"urn:epc:tag:sgtin-96:{self.filter}.{self.company_prefix}."
-            f"{self.item_reference}.{self.serial}"
-        )
+        return f"urn:epc:tag:sgtin-96:{self.filter}.{self.company_prefix}.{self.item_reference}.{self.serial}"
 
 
 def gtin_check_digit(digits: str) -> int:

@@ -81,8 +81,15 @@ class BleNodeDevice:
 
     def status_message(self, t: float, *, online: bool) -> Message:
         """The node's retained status; ``offline`` is its last will, published by the broker."""
-        return Message(t, self.status_topic, "online" if online else "offline", self.spec.id, qos=1,
-                       retain=True, will=not online)
+        return Message(
+            t,
+            self.status_topic,
+            "online" if online else "offline",
+            self.spec.id,
+            qos=1,
+            retain=True,
+            will=not online,
+        )
 
     def go_offline(self) -> None:
         self.online = False
@@ -135,8 +142,13 @@ class BleNodeDevice:
         if not self.is_espresense:
             est = 10 ** ((p.rssi_at_1m - rssi) / (10.0 * 2.0))
             payload = omg_ibeacon_payload(
-                mac=phone.mac, rssi=round(rssi), distance_m=est, uuid=phone.uuid, major=phone.major,
-                minor=phone.minor, txpower=p.rssi_at_1m,
+                mac=phone.mac,
+                rssi=round(rssi),
+                distance_m=est,
+                uuid=phone.uuid,
+                major=phone.major,
+                minor=phone.minor,
+                txpower=p.rssi_at_1m,
             )
             topic = omg_topic(self.spec.root, self.spec.id, phone.mac)
             return Message(t_rx, topic, payload, self.spec.id, qos=0)

@@ -37,16 +37,25 @@ def _scenario_args(p: argparse.ArgumentParser, *, duration_default: float | None
     p.add_argument("--layout", required=True, help="store layout TOML (docs/formats.md §7)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same traffic)")
     p.add_argument("--shoppers", type=int, default=8, help="shoppers arriving during the run")
-    p.add_argument("--duration", type=float, required=duration_default is None, default=duration_default,
-                   help="simulated seconds to run")
+    p.add_argument(
+        "--duration",
+        type=float,
+        required=duration_default is None,
+        default=duration_default,
+        help="simulated seconds to run",
+    )
     p.add_argument("--dedup", action="store_true", help="Impinj reader-side de-duplication (1 s)")
     p.add_argument("--outages", action="store_true", help="antenna and reader drop-outs")
     p.add_argument("--junk", action="store_true", help="malformed and foreign messages")
     p.add_argument("--zebra-batch", action="store_true", help="Zebra readers batch events into arrays")
     p.add_argument("--catalog", type=Path, default=None, help="catalog JSON to pick garments from")
-    p.add_argument("--env", choices=preset_names(), default=None,
-                   help="a store drawn from the simulator's family (simulators/family.py), with --seed; "
-                        "default: the original store")
+    p.add_argument(
+        "--env",
+        choices=preset_names(),
+        default=None,
+        help="a store drawn from the simulator's family (simulators/family.py), with --seed; "
+        "default: the original store",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,8 +93,17 @@ def _scenario(args: argparse.Namespace, start: float | None = None) -> Scenario:
 def _trace(args: argparse.Namespace) -> int:
     layout = load_layout(args.layout)
     summary = write_trace(layout, _scenario(args), args.out, catalog_path=args.catalog)
-    print(json.dumps({"trace": str(summary.trace), "truth": str(summary.truth), "messages": summary.messages,
-                      "items": summary.items, "item_stays": summary.item_stays}))
+    print(
+        json.dumps(
+            {
+                "trace": str(summary.trace),
+                "truth": str(summary.truth),
+                "messages": summary.messages,
+                "items": summary.items,
+                "item_stays": summary.item_stays,
+            }
+        )
+    )
     return 0
 
 

@@ -189,8 +189,9 @@ def open_with_shoppers(sim: Simulation, count: int) -> list[Shopper]:
     for i, room in enumerate(board.free_rooms()[:count]):
         shopper_id = f"first-shopper-{i + 1}"
         minor = rng.randrange(1, 65535) if rng.random() < sim.scenario.opt_in_share else None
-        shopper = Shopper(shopper_id, store.now, board, supply, derive_rng(sim.scenario.seed, shopper_id),
-                          phone_minor=minor)
+        shopper = Shopper(
+            shopper_id, store.now, board, supply, derive_rng(sim.scenario.seed, shopper_id), phone_minor=minor
+        )
         store.add_person(shopper_id, Place.in_room(floor) if floor else Place.away(), phone_minor=minor)
         shopper.items = [store.new_garment(g) for g in supply.pick(rng, rng.randint(2, 4))]
         store.pick_up(shopper_id, shopper.items)

@@ -148,10 +148,15 @@ class Environment:
 
     def describe(self) -> dict[str, Any]:
         """The drawn values, for a bench's log (JSON-ready)."""
-        return {"name": self.name, "seed": self.seed, "radio": asdict(self.radio),
-                "behaviour": asdict(self.behaviour), "rounds_per_s": self.rounds_per_s,
-                "antenna_outage_every_s": self.antenna_outage_every_s,
-                "reader_outage_every_s": self.reader_outage_every_s}
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "radio": asdict(self.radio),
+            "behaviour": asdict(self.behaviour),
+            "rounds_per_s": self.rounds_per_s,
+            "antenna_outage_every_s": self.antenna_outage_every_s,
+            "reader_outage_every_s": self.reader_outage_every_s,
+        }
 
 
 def draw(name: str, seed: int) -> Environment:

@@ -35,8 +35,15 @@ class _Down:
 class Outages:
     """Random antenna, reader and BLE node outages, each recorded in the ground truth."""
 
-    def __init__(self, store: Store, rng: random.Random, *, antenna_every_s: float = 600.0,
-                 reader_every_s: float = 1500.0, node_every_s: float = 3600.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        rng: random.Random,
+        *,
+        antenna_every_s: float = 600.0,
+        reader_every_s: float = 1500.0,
+        node_every_s: float = 3600.0,
+    ) -> None:
         self.rng = rng
         self.antenna_every_s = antenna_every_s
         self.reader_every_s = reader_every_s
@@ -70,11 +77,11 @@ class Outages:
                 port = self.rng.choice(sorted(reader.ports))
                 seconds = self.rng.uniform(15, 90)
                 store.antenna_down(reader_id, port)
-                store.truth.antenna_outage(reader_id, port, reader.ports[port], t0, t0 + seconds,
-                                           announced=True)
+                store.truth.antenna_outage(
+                    reader_id, port, reader.ports[port], t0, t0 + seconds, announced=True
+                )
                 self.down.append(_Down(reader_id, port, t0 + seconds))
                 self.next_antenna[reader_id] = t0 + seconds + self.rng.expovariate(1 / self.antenna_every_s)
-
 
     def _nodes(self, store: Store, t0: float, t1: float) -> None:
         for node_id, until in list(self.nodes_down.items()):
@@ -117,8 +124,13 @@ class Junk:
             kind = "unknown_topic"
         store_id = store.layout.store.id
         if kind == "unknown_topic":
-            topic = rng.choice([f"stores/{store_id}/rfid/unconfigured-reader", f"stores/{store_id}/rfid",
-                                f"stores/{store_id}/rfid/impinj-x/extra/level"])
+            topic = rng.choice(
+                [
+                    f"stores/{store_id}/rfid/unconfigured-reader",
+                    f"stores/{store_id}/rfid",
+                    f"stores/{store_id}/rfid/impinj-x/extra/level",
+                ]
+            )
             payload = _impinj(_random_epc(rng, "30"), 1, -5500, t)
             return [Message(t, topic, payload, "junk")]
         if kind == "ble_garbage":

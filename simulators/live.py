@@ -157,8 +157,9 @@ class LivePublisher:
         try:
             client.connect(self.address.host, self.address.port, keepalive=30)
         except OSError as exc:
-            raise MqttConnectError(f"device {device.id}: cannot connect to {self.address.host}:"
-                                   f"{self.address.port}: {exc}") from exc
+            raise MqttConnectError(
+                f"device {device.id}: cannot connect to {self.address.host}:{self.address.port}: {exc}"
+            ) from exc
         client.loop_start()
         if not connected.wait(timeout):
             client.loop_stop()

@@ -162,8 +162,10 @@ class ReaderEmulator:
 
     def set_tags(self, tags: Iterable[TagInView]) -> None:
         """The tags in the reader's field from now on (replacing the previous ones)."""
-        self._tags = [EmulatedTag(epc=bytes.fromhex(t.epc_hex), antennas=(t.antenna,), rssi_dbm=t.rssi_dbm)
-                      for t in tags]
+        self._tags = [
+            EmulatedTag(epc=bytes.fromhex(t.epc_hex), antennas=(t.antenna,), rssi_dbm=t.rssi_dbm)
+            for t in tags
+        ]
         self._swap()
 
     def _swap(self) -> None:
@@ -261,8 +263,13 @@ def start_readers(readers: Sequence[Reader], *, reads_per_sec: float = 40.0) -> 
             started[reader.id] = running
             continue
         ports = max([4, *reader.antenna_rooms()])  # a four-port Speedway unless the layout needs more
-        emulator = ReaderEmulator(reader.host or "127.0.0.1", reader.port, antenna_count=ports,
-                                  reads_per_sec=reads_per_sec, seed=i + 1)
+        emulator = ReaderEmulator(
+            reader.host or "127.0.0.1",
+            reader.port,
+            antenna_count=ports,
+            reads_per_sec=reads_per_sec,
+            seed=i + 1,
+        )
         try:
             emulator.start()
         except OSError as exc:
@@ -273,4 +280,3 @@ def start_readers(readers: Sequence[Reader], *, reads_per_sec: float = 40.0) -> 
             raise OSError(f"LLRP reader {reader.id}: cannot listen on {where}: {exc}") from exc
         started[reader.id] = emulator
     return started
-

@@ -192,8 +192,9 @@ class TagRadio:
             self.cross[antenna_room] = found
         return found
 
-    def worn_toward(self, antenna_room: str, neighbours: list[str], rng: random.Random,
-                    params: RadioParams) -> float:
+    def worn_toward(
+        self, antenna_room: str, neighbours: list[str], rng: random.Random, params: RadioParams
+    ) -> float:
         """The worn factor toward a neighbour's antenna: the body shields one side only when directional."""
         if params.worn_cross_factor is None or not self.worn:
             return params.worn_factor if self.worn else 1.0

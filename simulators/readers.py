@@ -83,8 +83,10 @@ class RfidReader:
         self.round_period = 1.0 / rate
         # Antennas take turns within one cycle, as a real reader multiplexes them.
         order = sorted(self.ports)
-        self.phase = {port: rng.random() * self.round_period * 0.2 + i * self.round_period / len(order)
-                      for i, port in enumerate(order)}
+        self.phase = {
+            port: rng.random() * self.round_period * 0.2 + i * self.round_period / len(order)
+            for i, port in enumerate(order)
+        }
         self.down_ports: set[int] = set()
         self.online = True
         self._aggregates: dict[tuple[str, int], _Aggregate] = {}
@@ -214,13 +216,21 @@ class RfidReader:
         if self.settings.zebra_batching:
             chunks = [events[i : i + _ZEBRA_BATCH_MAX] for i in range(0, len(events), _ZEBRA_BATCH_MAX)]
             return [
-                Message(self._rx(boundary), self.spec.topic,
-                        zebra_inventory(chunk, self.utc_offset_minutes, batched=True), self.spec.id)
+                Message(
+                    self._rx(boundary),
+                    self.spec.topic,
+                    zebra_inventory(chunk, self.utc_offset_minutes, batched=True),
+                    self.spec.id,
+                )
                 for chunk in chunks
             ]
         return [
-            Message(self._rx(boundary), self.spec.topic,
-                    zebra_inventory([ev], self.utc_offset_minutes, batched=False), self.spec.id)
+            Message(
+                self._rx(boundary),
+                self.spec.topic,
+                zebra_inventory([ev], self.utc_offset_minutes, batched=False),
+                self.spec.id,
+            )
             for ev in events
         ]
 

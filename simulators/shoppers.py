@@ -133,8 +133,17 @@ class RoomBoard:
 class Shopper:
     """One shopper's visit, step by step (see the module docstring)."""
 
-    def __init__(self, shopper_id: str, arrive_at: float, board: RoomBoard, supply: GarmentSupply,
-                 rng: random.Random, *, phone_minor: int | None, behaviour: Behaviour | None = None) -> None:
+    def __init__(
+        self,
+        shopper_id: str,
+        arrive_at: float,
+        board: RoomBoard,
+        supply: GarmentSupply,
+        rng: random.Random,
+        *,
+        phone_minor: int | None,
+        behaviour: Behaviour | None = None,
+    ) -> None:
         self.id = shopper_id
         self.board = board
         self.supply = supply
@@ -253,8 +262,14 @@ class Shopper:
             else:
                 self.board.go_backs.setdefault(room, []).extend(errand.bring)
 
-        errand = Errand(self.board.next_errand_id(), t + self.rng.uniform(20, 120), Place.in_room(room),
-                        self.rng, gtins=gtins, on_arrival=delivered)
+        errand = Errand(
+            self.board.next_errand_id(),
+            t + self.rng.uniform(20, 120),
+            Place.in_room(room),
+            self.rng,
+            gtins=gtins,
+            on_arrival=delivered,
+        )
         store.actors.append(errand)
 
     def _hand_one_out(self, store: Store, t: float) -> None:
@@ -267,8 +282,11 @@ class Shopper:
         def take(store: Store, errand: Errand) -> None:
             here = Place.in_room(room)
             # Whatever hangs there now (not what the shopper is wearing, nor what they already took).
-            hanging = [e for e in self.items if e not in self.worn and store.garment(e).place == here
-                       and store.garment(e).carrier is None]
+            hanging = [
+                e
+                for e in self.items
+                if e not in self.worn and store.garment(e).place == here and store.garment(e).carrier is None
+            ]
             if self.state not in ("try_on", "take_off") or len(hanging) < 2:
                 return  # gone, or nothing left to hand out and keep the rest
             epc = self.rng.choice(hanging)
@@ -277,8 +295,13 @@ class Shopper:
             if epc in self.to_try:
                 self.to_try.remove(epc)
 
-        errand = Errand(self.board.next_errand_id(), t + self.rng.uniform(5, 30), Place.corridor(x),
-                        self.rng, on_arrival=take)
+        errand = Errand(
+            self.board.next_errand_id(),
+            t + self.rng.uniform(5, 30),
+            Place.corridor(x),
+            self.rng,
+            on_arrival=take,
+        )
         store.actors.append(errand)
 
     def _room(self) -> str:
@@ -322,7 +345,12 @@ class Associate:
     """Collects go-backs from vacated fitting rooms and takes them back to the floor."""
 
     def __init__(
-        self, associate_id: str, board: RoomBoard, rng: random.Random, *, badge_epc: str | None,
+        self,
+        associate_id: str,
+        board: RoomBoard,
+        rng: random.Random,
+        *,
+        badge_epc: str | None,
         delay_s: tuple[float, float] = (180.0, 900.0),
     ) -> None:
         self.id = associate_id
@@ -380,9 +408,17 @@ class Errand:
     there), ``on_arrival`` a few seconds after arriving (e.g. taking a garment handed out), then back to
     the floor, where whatever they carry goes back on the shelves, and off the floor."""
 
-    def __init__(self, errand_id: str, start_at: float, dest: Place, rng: random.Random, *,
-                 gtins: Sequence[str] = (), on_arrival: Callable[[Store, Errand], None] | None = None,
-                 speed: float | None = None) -> None:
+    def __init__(
+        self,
+        errand_id: str,
+        start_at: float,
+        dest: Place,
+        rng: random.Random,
+        *,
+        gtins: Sequence[str] = (),
+        on_arrival: Callable[[Store, Errand], None] | None = None,
+        speed: float | None = None,
+    ) -> None:
         self.id = errand_id
         self.dest = dest
         self.rng = rng
@@ -424,9 +460,16 @@ def _room_of_kind(store: Store, kind: str) -> Place:
     return Place.in_room(room.id) if room is not None else Place.away()
 
 
-def populate(store: Store, *, shoppers: int, duration_s: float, opt_in_share: float = 0.6,
-             associates: int = 1, catalog_path: Path | None = None,
-             behaviour: Behaviour | None = None) -> RoomBoard:
+def populate(
+    store: Store,
+    *,
+    shoppers: int,
+    duration_s: float,
+    opt_in_share: float = 0.6,
+    associates: int = 1,
+    catalog_path: Path | None = None,
+    behaviour: Behaviour | None = None,
+) -> RoomBoard:
     """Add ``shoppers`` shoppers arriving over the first part of ``duration_s``, and associates."""
     behaviour = behaviour or Behaviour()
     seed = store.config.seed
@@ -439,11 +482,26 @@ def populate(store: Store, *, shoppers: int, duration_s: float, opt_in_share: fl
     minors = rng.sample(range(1, 65535), shoppers) if shoppers else []
     for i, offset in enumerate(arrivals):
         minor = minors[i] if rng.random() < opt_in_share else None
-        store.actors.append(Shopper(f"shopper-{i + 1}", store.now + offset, board, supply,
-                                    derive_rng(seed, "shopper", str(i)), phone_minor=minor,
-                                    behaviour=behaviour))
+        store.actors.append(
+            Shopper(
+                f"shopper-{i + 1}",
+                store.now + offset,
+                board,
+                supply,
+                derive_rng(seed, "shopper", str(i)),
+                phone_minor=minor,
+                behaviour=behaviour,
+            )
+        )
     for i in range(associates):
         badge = f"35{derive_rng(seed, 'badge', str(i)).randrange(16**22):022X}"  # GID-96 employee badge
-        store.actors.append(Associate(f"associate-{i + 1}", board, derive_rng(seed, "associate", str(i)),
-                                      badge_epc=badge, delay_s=behaviour.go_back_delay_s))
+        store.actors.append(
+            Associate(
+                f"associate-{i + 1}",
+                board,
+                derive_rng(seed, "associate", str(i)),
+                badge_epc=badge,
+                delay_s=behaviour.go_back_delay_s,
+            )
+        )
     return board

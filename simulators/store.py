@@ -334,8 +334,10 @@ class Store:
         """What the devices publish when they connect: readers and ESPresense nodes say ``online``."""
         out = [r.status_message(self.now, online=True) for r in self.readers.values()]
         out.extend(node.status_message(self.now, online=True) for node in self.nodes.values())
-        return [Message(self.now + i * 0.001, m.topic, m.payload, m.device, m.qos, m.retain) for i, m in
-                enumerate(out)]
+        return [
+            Message(self.now + i * 0.001, m.topic, m.payload, m.device, m.qos, m.retain)
+            for i, m in enumerate(out)
+        ]
 
     def step(self) -> list[Message]:
         """Advance one step; returns the messages received in it, in receive order."""

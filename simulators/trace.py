@@ -73,8 +73,14 @@ class Scenario:
             impinj_rounds_per_s=self.rounds_per_s,
             zebra_rounds_per_s=self.rounds_per_s,
         )
-        return replace(base, seed=self.seed, start=self.start, readers=readers, radio=self.radio,
-                       shuffle_floor=self.shuffle_floor)
+        return replace(
+            base,
+            seed=self.seed,
+            start=self.start,
+            readers=readers,
+            radio=self.radio,
+            shuffle_floor=self.shuffle_floor,
+        )
 
 
 class Simulation:

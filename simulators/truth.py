@@ -38,7 +38,14 @@ from typing import Any
 __all__ = ["GroundTruth", "read_truth", "write_truth"]
 
 _KIND_ORDER = [
-    "item", "item_stay", "worn", "shopper", "shopper_stay", "antenna_outage", "reader_outage", "node_outage",
+    "item",
+    "item_stay",
+    "worn",
+    "shopper",
+    "shopper_stay",
+    "antenna_outage",
+    "reader_outage",
+    "node_outage",
     "junk",
 ]
 
@@ -153,8 +160,14 @@ class GroundTruth:
 
     def node_outage(self, node: str, room: str, start: float, end: float, will_at: float) -> None:
         self._records.append(
-            {"kind": "node_outage", "node": node, "room": room, "start": start, "end": end,
-             "will_at": will_at}
+            {
+                "kind": "node_outage",
+                "node": node,
+                "room": room,
+                "start": start,
+                "end": end,
+                "will_at": will_at,
+            }
         )
 
     def junk(self, t: float, topic: str, what: str) -> None:
@@ -175,8 +188,13 @@ class GroundTruth:
         for shopper, (device_id, arrive) in self._shoppers.items():
             leave = self._shopper_left.get(shopper, end)
             out.append(
-                {"kind": "shopper", "shopper": shopper, "device_id": device_id, "arrive": arrive,
-                 "leave": leave}
+                {
+                    "kind": "shopper",
+                    "shopper": shopper,
+                    "device_id": device_id,
+                    "arrive": arrive,
+                    "leave": leave,
+                }
             )
         for shopper, stay in self._shopper_room.items():
             if end > stay.since:
@@ -198,8 +216,11 @@ class GroundTruth:
 def _sort_key(record: dict[str, Any]) -> tuple[int, float, str]:
     kind = str(record["kind"])
     t = record.get("enter", record.get("start", record.get("arrive", record.get("t", 0.0))))
-    ident = str(record.get("epc", record.get("shopper", record.get("reader", record.get("node", record.get(
-        "topic", ""))))))
+    ident = str(
+        record.get(
+            "epc", record.get("shopper", record.get("reader", record.get("node", record.get("topic", ""))))
+        )
+    )
     return (_KIND_ORDER.index(kind), float(t), ident)
 
 

@@ -74,7 +74,11 @@ def add_store(db_url: str, store_id: str, name: str = "Test store") -> str:
     """Register a store with the real ``fitroom-central add-store`` and return the key it printed."""
     out = subprocess.run(
         [sys.executable, "-m", "cloud_sync.central.cli", "add-store", "--id", store_id, "--name", name],
-        env=central_env(db_url), capture_output=True, text=True, timeout=120, check=True,
+        env=central_env(db_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return out.stdout.strip()
 
@@ -123,9 +127,19 @@ class CentralServer(ChildProcess):
     def start(self, timeout: float = 60.0) -> None:
         with self.log.open("ab") as log:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "cloud_sync.central.cli", "serve", "--port", str(self.port),
-                 "--log-level", "warning"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "cloud_sync.central.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -140,10 +154,14 @@ class CentralServer(ChildProcess):
             time.sleep(0.1)
         raise RuntimeError(f"central did not answer within {timeout}s")
 
-
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return httpx.request(method, f"{self.url}{path}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                             timeout=30, **kwargs)
+        return httpx.request(
+            method,
+            f"{self.url}{path}",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30,
+            **kwargs,
+        )
 
     def stats(self) -> dict[str, Any]:
         response = self.admin("GET", "/v1/admin/stats")
@@ -155,10 +173,29 @@ class CentralServer(ChildProcess):
 class WorkerProcess(ChildProcess):
     """The edge sync worker as a real process (``python -m cloud_sync.worker_cli``)."""
 
-    def __init__(self, edge_db_url: str, central_url: str, store_key: str, store_id: str, workdir: Path,
-                 *, batch_size: int = 500) -> None:
-        self.args = [sys.executable, "-m", "cloud_sync.worker_cli", "--db-url", edge_db_url,
-                     "--central-url", central_url, "--store-id", store_id, "--batch-size", str(batch_size)]
+    def __init__(
+        self,
+        edge_db_url: str,
+        central_url: str,
+        store_key: str,
+        store_id: str,
+        workdir: Path,
+        *,
+        batch_size: int = 500,
+    ) -> None:
+        self.args = [
+            sys.executable,
+            "-m",
+            "cloud_sync.worker_cli",
+            "--db-url",
+            edge_db_url,
+            "--central-url",
+            central_url,
+            "--store-id",
+            store_id,
+            "--batch-size",
+            str(batch_size),
+        ]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
         self.env["FITROOM_STORE_KEY"] = store_key
         self.env["FITROOM_ENVIRONMENT"] = "development"  # the test's central store is http on 127.0.0.1
@@ -168,7 +205,6 @@ class WorkerProcess(ChildProcess):
     def start(self) -> None:
         with self.log.open("ab") as log:
             self._proc = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
 
 
 def edge_engine(path: Path) -> Engine:
@@ -188,8 +224,14 @@ def produce(engine: Engine, store_id: str, count: int, *, start: int = 0, member
         if kind == "email_opt_in":
             payload = {"email": f"shopper{i}@example.org", "consent": False}
         with Session(engine) as session:
-            add_outbox_event(session=session, type=kind, store_id=store_id, payload=payload,
-                             member_id=member, now=time.time())
+            add_outbox_event(
+                session=session,
+                type=kind,
+                store_id=store_id,
+                payload=payload,
+                member_id=member,
+                now=time.time(),
+            )
             session.commit()
 
 
@@ -220,12 +262,28 @@ class EdgeProcess(ChildProcess):
         self.port = free_port()
         root = Path(__file__).resolve().parent.parent
         layout = str(root / "deploy/layouts/demo.toml")
-        self.args = [sys.executable, "-m", "edge.cli", "run", "--layout", layout,
-                     "--db-url", db_url, "--mqtt-url", f"mqtt://127.0.0.1:{free_port()}",
-                     "--port", str(self.port)]
+        self.args = [
+            sys.executable,
+            "-m",
+            "edge.cli",
+            "run",
+            "--layout",
+            layout,
+            "--db-url",
+            db_url,
+            "--mqtt-url",
+            f"mqtt://127.0.0.1:{free_port()}",
+            "--port",
+            str(self.port),
+        ]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
-        self.env.update({"FITROOM_CENTRAL_URL": central_url, "FITROOM_STORE_KEY": store_key,
-                         "FITROOM_ENVIRONMENT": "development"})  # the test's central store: http, loopback
+        self.env.update(
+            {
+                "FITROOM_CENTRAL_URL": central_url,
+                "FITROOM_STORE_KEY": store_key,
+                "FITROOM_ENVIRONMENT": "development",
+            }
+        )  # the test's central store: http, loopback
         self.log = workdir / "edge.log"
         super().__init__()
 
@@ -245,4 +303,3 @@ class EdgeProcess(ChildProcess):
     def status(self) -> dict[str, Any]:
         body: dict[str, Any] = httpx.get(f"http://127.0.0.1:{self.port}/api/sync/status", timeout=10).json()
         return body
-

@@ -132,9 +132,20 @@ def installed_broker() -> Iterator[InstalledBroker]:
     root.chmod(0o755)
     secrets, data, log = root / "fitroom", root / "data", root / "mosquitto.log"
     subprocess.run(
-        [sys.executable, str(MAKE_ACL), "--layout", str(DEMO_LAYOUT), "--out", str(secrets),
-         "--passwords", "--owner", BROKER_USER],
-        check=True, capture_output=True, cwd=ROOT,
+        [
+            sys.executable,
+            str(MAKE_ACL),
+            "--layout",
+            str(DEMO_LAYOUT),
+            "--out",
+            str(secrets),
+            "--passwords",
+            "--owner",
+            BROKER_USER,
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
     )
     secrets.chmod(0o750)
     os.chown(secrets, 0, account.pw_gid)
@@ -148,8 +159,9 @@ def installed_broker() -> Iterator[InstalledBroker]:
     plain_port, tls_port = free_port(), free_port()
     conf = root / "mosquitto.conf"
     conf.write_text(
-        shipped_broker_conf(secrets_dir=secrets, certs_dir=certs, plain_port=plain_port,
-                            tls_port=tls_port, data_dir=data)
+        shipped_broker_conf(
+            secrets_dir=secrets, certs_dir=certs, plain_port=plain_port, tls_port=tls_port, data_dir=data
+        )
         + f"user {BROKER_USER}\n"
     )
     with log.open("wb") as log_fh:
@@ -165,5 +177,3 @@ def installed_broker() -> Iterator[InstalledBroker]:
             proc.kill()
             proc.wait()
         shutil.rmtree(root, ignore_errors=True)
-
-

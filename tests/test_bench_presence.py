@@ -67,8 +67,17 @@ def _truth(enter: float, exit_: float, end: float) -> list[dict[str, object]]:
 
 
 def test_the_entry_floor_is_the_rooms_second_read_and_the_exit_floor_its_last_at_the_door() -> None:
-    reads = {EPC: [(9.0, "fr-2", 1), (10.5, "fr-1", 1), (11.0, "fr-2", 1), (13.0, "fr-1", 1),
-                   (200.2, "fr-1", 1), (201.0, "fr-2", 1), (215.0, "fr-1", 1)]}
+    reads = {
+        EPC: [
+            (9.0, "fr-2", 1),
+            (10.5, "fr-1", 1),
+            (11.0, "fr-2", 1),
+            (13.0, "fr-1", 1),
+            (200.2, "fr-1", 1),
+            (201.0, "fr-2", 1),
+            (215.0, "fr-1", 1),
+        ]
+    }
     f = floors(_truth(10.0, 200.0, 400.0), reads)
     assert f.entry == [3.0]
     assert f.exit == [pytest.approx(0.2)]
@@ -80,7 +89,8 @@ def test_the_entry_floor_is_the_rooms_second_read_and_the_exit_floor_its_last_at
 def test_the_ablation_varies_every_numeric_parameter_by_half_and_half_again() -> None:
     defaults = PresenceParams()
     numeric = {
-        name for name in type(defaults).model_fields
+        name
+        for name in type(defaults).model_fields
         if isinstance(getattr(defaults, name), int | float) and not isinstance(getattr(defaults, name), bool)
     }
     seen = list(variants())

@@ -27,10 +27,17 @@ BEACON_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 SHIRT_M, SHIRT_L, SCARF = "04012345000016", "04012345000023", "04012345000030"
 
 
-def style(style_id: str, name: str, skus: list[tuple[str, str, str]], category: str = "tops",
-          price: int = 3999) -> dict[str, Any]:
-    return {"id": style_id, "name": name, "brand": "Northwind", "category": category, "price_cents": price,
-            "skus": [{"gtin": g, "size": s, "colour": c, "colour_hex": "#336699"} for g, s, c in skus]}
+def style(
+    style_id: str, name: str, skus: list[tuple[str, str, str]], category: str = "tops", price: int = 3999
+) -> dict[str, Any]:
+    return {
+        "id": style_id,
+        "name": name,
+        "brand": "Northwind",
+        "category": category,
+        "price_cents": price,
+        "skus": [{"gtin": g, "size": s, "colour": c, "colour_hex": "#336699"} for g, s, c in skus],
+    }
 
 
 CATALOG = {
@@ -73,10 +80,17 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def event(event_id: str, kind: str = "purchase", store: str = "s1", member: str | None = "m-1",
-          **payload: Any) -> dict[str, Any]:
-    return {"event_id": event_id, "type": kind, "store_id": store, "created_at": time.time(),
-            "member_id": member, "payload": payload}
+def event(
+    event_id: str, kind: str = "purchase", store: str = "s1", member: str | None = "m-1", **payload: Any
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "type": kind,
+        "store_id": store,
+        "created_at": time.time(),
+        "member_id": member,
+        "payload": payload,
+    }
 
 
 def test_add_store_prints_a_key_that_is_stored_only_hashed(db_url: str, keys: dict[str, str]) -> None:
@@ -95,8 +109,12 @@ def test_a_store_key_cannot_touch_another_stores_data(client: TestClient, keys: 
     assert client.get("/v1/stores/s1", headers=k1).status_code == 200
     assert client.get("/v1/stores/s2", headers=k1).status_code == 403
     assert client.get("/v1/stores/s2/stock", headers=k1).status_code == 403
-    assert client.post("/v1/stores/s2/events", headers=k1,
-                       json={"events": [event("x1", store="s2")]}).status_code == 403
+    assert (
+        client.post(
+            "/v1/stores/s2/events", headers=k1, json={"events": [event("x1", store="s2")]}
+        ).status_code
+        == 403
+    )
     # Writing into one's own path an event that claims another store is refused whole.
     mixed = {"events": [event("x2"), event("x3", store="s2")]}
     assert client.post("/v1/stores/s1/events", headers=k1, json=mixed).status_code == 403
@@ -116,8 +134,12 @@ def test_admin_routes_need_the_admin_token(client: TestClient, keys: dict[str, s
 
 
 def test_a_retried_batch_is_stored_once(client: TestClient, keys: dict[str, str]) -> None:
-    batch = {"events": [event(f"e{i}", kind) for i, kind in
-                        enumerate(["purchase", "session_ended", "size_request", "go_back"])]}
+    batch = {
+        "events": [
+            event(f"e{i}", kind)
+            for i, kind in enumerate(["purchase", "session_ended", "size_request", "go_back"])
+        ]
+    }
     first = client.post("/v1/stores/s1/events", headers=auth(keys["s1"]), json=batch).json()
     again = client.post("/v1/stores/s1/events", headers=auth(keys["s1"]), json=batch).json()
     assert (first["accepted"], first["duplicates"]) == (4, 0)
@@ -127,14 +149,20 @@ def test_a_retried_batch_is_stored_once(client: TestClient, keys: dict[str, str]
     assert 'fitroom_central_events_total{outcome="accepted"} 4.0' in metrics
     assert 'fitroom_central_events_total{outcome="duplicate"} 4.0' in metrics
     stats = client.get("/v1/admin/stats", headers=ADMIN).json()
-    assert stats == {"stores": 2, "profiles": 1,
-                     "events": {"purchase": 1, "session_ended": 1, "size_request": 1, "go_back": 1}}
+    assert stats == {
+        "stores": 2,
+        "profiles": 1,
+        "events": {"purchase": 1, "session_ended": 1, "size_request": 1, "go_back": 1},
+    }
 
 
 def test_a_store_cannot_shadow_another_stores_event_ids(client: TestClient, keys: dict[str, str]) -> None:
     for store in ("s1", "s2"):
-        ack = client.post(f"/v1/stores/{store}/events", headers=auth(keys[store]),
-                          json={"events": [event("same-id", "go_back", store=store, member=None)]}).json()
+        ack = client.post(
+            f"/v1/stores/{store}/events",
+            headers=auth(keys[store]),
+            json={"events": [event("same-id", "go_back", store=store, member=None)]},
+        ).json()
         assert ack["accepted"] == 1
     assert client.get("/v1/admin/stats", headers=ADMIN).json()["events"] == {"go_back": 2}
 
@@ -142,21 +170,39 @@ def test_a_store_cannot_shadow_another_stores_event_ids(client: TestClient, keys
 def test_an_invalid_event_is_rejected_alone(client: TestClient, keys: dict[str, str]) -> None:
     bad = event("bad-1")
     bad["created_at"] = "yesterday"
-    ack = client.post("/v1/stores/s1/events", headers=auth(keys["s1"]),
-                      json={"events": [event("ok-1"), bad]}).json()
+    ack = client.post(
+        "/v1/stores/s1/events", headers=auth(keys["s1"]), json={"events": [event("ok-1"), bad]}
+    ).json()
     assert ack["acked"] == ["ok-1"]
     assert [r["event_id"] for r in ack["rejected"]] == ["bad-1"]
     assert "created_at" in ack["rejected"][0]["error"]
 
 
 def test_odd_payloads_never_fail_a_batch(client: TestClient, keys: dict[str, str]) -> None:
-    odd_items = [{"gtin": SHIRT_M, "name": {"nested": 1}, "size": 38, "colour": "x" * 500,
-                  "price_cents": 10**12, "currency": "EURO"},
-                 {"gtin": "E28011700000020"}, {"gtin": 4012345000016}, "not-a-gtin", None]
+    odd_items = [
+        {
+            "gtin": SHIRT_M,
+            "name": {"nested": 1},
+            "size": 38,
+            "colour": "x" * 500,
+            "price_cents": 10**12,
+            "currency": "EURO",
+        },
+        {"gtin": "E28011700000020"},
+        {"gtin": 4012345000016},
+        "not-a-gtin",
+        None,
+    ]
     events = [
         event("odd-1", "purchase", items=odd_items),
-        event("odd-2", "session_ended", room_id={"no": "room"}, started_at="noon", items=odd_items,
-              purchases=[{"gtins": "all"}, "x"]),
+        event(
+            "odd-2",
+            "session_ended",
+            room_id={"no": "room"},
+            started_at="noon",
+            items=odd_items,
+            purchases=[{"gtins": "all"}, "x"],
+        ),
         event("odd-3", "size_request", item={"gtin": True}, gtin=["x"]),
         event("odd-4", "email_opt_in", member=None, email=["a@b.c"], consent="yes", items=odd_items),
     ]
@@ -173,8 +219,9 @@ def test_ingest_sheds_load_with_503_and_retry_after(client: TestClient, keys: di
     while gate.acquire(blocking=False):
         held += 1
     try:
-        response = client.post("/v1/stores/s1/events", headers=auth(keys["s1"]),
-                               json={"events": [event("a")]})
+        response = client.post(
+            "/v1/stores/s1/events", headers=auth(keys["s1"]), json={"events": [event("a")]}
+        )
     finally:
         for _ in range(held):
             gate.release()
@@ -187,8 +234,12 @@ def test_catalog_and_stock_are_pulled_incrementally(client: TestClient, keys: di
     assert client.put("/v1/admin/catalog", headers=ADMIN, json=CATALOG).status_code == 200
     stock = {"stock": [{"gtin": SHIRT_M, "floor": 3, "stockroom": 2}, {"gtin": SCARF, "floor": 1}]}
     assert client.put("/v1/admin/stores/s1/stock", headers=ADMIN, json=stock).status_code == 200
-    assert client.put("/v1/admin/stores/s2/stock", headers=ADMIN,
-                      json={"stock": [{"gtin": SHIRT_L, "floor": 9}]}).status_code == 200
+    assert (
+        client.put(
+            "/v1/admin/stores/s2/stock", headers=ADMIN, json={"stock": [{"gtin": SHIRT_L, "floor": 9}]}
+        ).status_code
+        == 200
+    )
 
     first = client.get("/v1/catalog", headers=k1, params={"since": 0, "limit": 1}).json()
     assert first["more"] and len(first["styles"]) == 1
@@ -201,8 +252,11 @@ def test_catalog_and_stock_are_pulled_incrementally(client: TestClient, keys: di
     assert by_gtin[SHIRT_M] == {"gtin": SHIRT_M, "floor": 3, "stockroom": 2, "online": 40}
     assert by_gtin[SHIRT_L]["floor"] == 0  # s2's 9 units are not s1's
 
-    renamed = {"styles": [style("ST-2", "Silk scarf (new season)", [(SCARF, "One size", "Red")],
-                                category="accessories")]}
+    renamed = {
+        "styles": [
+            style("ST-2", "Silk scarf (new season)", [(SCARF, "One size", "Red")], category="accessories")
+        ]
+    }
     client.put("/v1/admin/catalog", headers=ADMIN, json=renamed)
     changed = client.get("/v1/catalog", headers=k1, params={"since": rest["version"]}).json()
     assert [s["name"] for s in changed["styles"]] == ["Silk scarf (new season)"]
@@ -213,23 +267,45 @@ def test_catalog_and_stock_are_pulled_incrementally(client: TestClient, keys: di
 
 def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, keys: dict[str, str]) -> None:
     client.put("/v1/admin/catalog", headers=ADMIN, json=CATALOG)
-    enrol = {"beacons": [{"uuid": BEACON_UUID.replace("-", "").upper(), "major": 100, "minor": 42}],
-             "favourite_brands": ["Northwind"]}
+    enrol = {
+        "beacons": [{"uuid": BEACON_UUID.replace("-", "").upper(), "major": 100, "minor": 42}],
+        "favourite_brands": ["Northwind"],
+    }
     assert client.put("/v1/admin/profiles/m-1", headers=ADMIN, json=enrol).status_code == 200
     # The payloads as the edge's outbox writes them (edge/storage/tasks.py, fitting_rooms.py).
     events = [
-        event("p1", "purchase", items=[{"epc": "30740000", "gtin": SHIRT_M, "price_cents": 3999}],
-              channel="fitting_room", room_id="fr-2"),
-        event("p2", "purchase", store="s2", channel="fitting_room",
-              items=[{"epc": "30740001", "gtin": SCARF, "price_cents": 2500}]),
-        event("s1", "session_ended", room_id="fr-2", started_at=1.0, ended_at=2.0,
-              items=[{"epc": "30740000", "gtin": SHIRT_M}, {"epc": "30740002", "gtin": SHIRT_L},
-                     {"epc": "E28011", "gtin": None}],
-              purchases=[{"purchase_id": 1, "gtins": [SHIRT_M], "total_cents": 3999}]),
+        event(
+            "p1",
+            "purchase",
+            items=[{"epc": "30740000", "gtin": SHIRT_M, "price_cents": 3999}],
+            channel="fitting_room",
+            room_id="fr-2",
+        ),
+        event(
+            "p2",
+            "purchase",
+            store="s2",
+            channel="fitting_room",
+            items=[{"epc": "30740001", "gtin": SCARF, "price_cents": 2500}],
+        ),
+        event(
+            "s1",
+            "session_ended",
+            room_id="fr-2",
+            started_at=1.0,
+            ended_at=2.0,
+            items=[
+                {"epc": "30740000", "gtin": SHIRT_M},
+                {"epc": "30740002", "gtin": SHIRT_L},
+                {"epc": "E28011", "gtin": None},
+            ],
+            purchases=[{"purchase_id": 1, "gtins": [SHIRT_M], "total_cents": 3999}],
+        ),
         event("r1", "size_request", gtin=SHIRT_L, item={"gtin": SHIRT_L, "size": "L", "colour": "Blue"}),
     ]
-    client.post("/v1/stores/s1/events", headers=auth(keys["s1"]),
-                json={"events": [events[0], events[2], events[3]]})
+    client.post(
+        "/v1/stores/s1/events", headers=auth(keys["s1"]), json={"events": [events[0], events[2], events[3]]}
+    )
     client.post("/v1/stores/s2/events", headers=auth(keys["s2"]), json={"events": [events[1]]})
 
     query = {"uuid": BEACON_UUID, "major": 100, "minor": 42}
@@ -246,16 +322,21 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(client: TestClient, ke
 
 
 def test_enrolling_twice_changes_nothing_and_keeps_what_was_left_out(
-        client: TestClient, keys: dict[str, str]) -> None:
-    enrol = {"preferred_sizes": {"tops": "L"}, "favourite_colours": ["Teal"],
-             "beacons": [{"uuid": BEACON_UUID, "major": 7, "minor": 7}]}
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    enrol = {
+        "preferred_sizes": {"tops": "L"},
+        "favourite_colours": ["Teal"],
+        "beacons": [{"uuid": BEACON_UUID, "major": 7, "minor": 7}],
+    }
     first = client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=enrol).json()
     consent = {"email": "six@example.org", "email_consent": True}
     client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=consent)
     again = client.put("/v1/admin/profiles/m-6", headers=ADMIN, json=enrol).json()
     assert again == {**first, "has_email_consent": True}  # same counts, email kept
-    found = client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]),
-                       json={"uuid": BEACON_UUID, "major": 7, "minor": 7})
+    found = client.post(
+        "/v1/profiles/by-beacon", headers=auth(keys["s1"]), json={"uuid": BEACON_UUID, "major": 7, "minor": 7}
+    )
     assert found.status_code == 200
 
 
@@ -271,8 +352,10 @@ def test_the_centre_issues_rotating_beacon_codes(client: TestClient, keys: dict[
     assert second["minor"] != code["minor"]  # rotated: the old code no longer names anyone
     assert client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]), json=code).status_code == 404
     assert client.post("/v1/profiles/by-beacon", headers=auth(keys["s1"]), json=second).status_code == 200
-    assert client.post("/v1/admin/profiles/nobody/beacon-code", headers=ADMIN,
-                       json={"major": 1}).status_code == 404
+    assert (
+        client.post("/v1/admin/profiles/nobody/beacon-code", headers=ADMIN, json={"major": 1}).status_code
+        == 404
+    )
 
 
 def test_online_orders_join_the_profile_once(client: TestClient, keys: dict[str, str]) -> None:
@@ -286,11 +369,20 @@ def test_online_orders_join_the_profile_once(client: TestClient, keys: dict[str,
 
 
 def test_erasure_removes_the_profile_and_feeds_every_edge(client: TestClient, keys: dict[str, str]) -> None:
-    client.put("/v1/admin/profiles/m-9", headers=ADMIN,
-               json={"email": "nine@example.org", "email_consent": True,
-                     "beacons": [{"uuid": BEACON_UUID, "major": 1, "minor": 9}]})
-    client.post("/v1/stores/s1/events", headers=auth(keys["s1"]),
-                json={"events": [event("before", member="m-9", gtin=SHIRT_M)]})
+    client.put(
+        "/v1/admin/profiles/m-9",
+        headers=ADMIN,
+        json={
+            "email": "nine@example.org",
+            "email_consent": True,
+            "beacons": [{"uuid": BEACON_UUID, "major": 1, "minor": 9}],
+        },
+    )
+    client.post(
+        "/v1/stores/s1/events",
+        headers=auth(keys["s1"]),
+        json={"events": [event("before", member="m-9", gtin=SHIRT_M)]},
+    )
     assert client.delete("/v1/profiles/m-9", headers=ADMIN).status_code == 204
     assert client.delete("/v1/profiles/m-9", headers=ADMIN).status_code == 204  # idempotent
 
@@ -300,10 +392,15 @@ def test_erasure_removes_the_profile_and_feeds_every_edge(client: TestClient, ke
     for key in keys.values():
         feed = client.get("/v1/erasures", headers=auth(key), params={"since": 0}).json()
         assert [e["member_id"] for e in feed["erasures"]] == ["m-9"]
-        assert client.get("/v1/erasures", headers=auth(key),
-                          params={"since": feed["cursor"]}).json()["erasures"] == []
-    late = client.post("/v1/stores/s2/events", headers=auth(keys["s2"]),
-                       json={"events": [event("late", store="s2", member="m-9", gtin=SHIRT_M)]}).json()
+        assert (
+            client.get("/v1/erasures", headers=auth(key), params={"since": feed["cursor"]}).json()["erasures"]
+            == []
+        )
+    late = client.post(
+        "/v1/stores/s2/events",
+        headers=auth(keys["s2"]),
+        json={"events": [event("late", store="s2", member="m-9", gtin=SHIRT_M)]},
+    ).json()
     assert late["acked"] == ["late"] and late["discarded"] == 1
     stats = client.get("/v1/admin/stats", headers=ADMIN).json()
     assert stats["profiles"] == 0 and stats["events"] == {"purchase": 1}

@@ -18,8 +18,13 @@ from tests.central_support import central_env
 
 
 def central(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cloud_sync.central.cli", *args], env=central_env(db_url),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cloud_sync.central.cli", *args],
+        env=central_env(db_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_operator_loads_the_catalog_for_a_store(tmp_path: Path) -> None:

@@ -33,17 +33,35 @@ def test_concurrent_batches_about_one_shopper_lose_nothing(db_url: str, tmp_path
     server = CentralServer(db_url, tmp_path)
     server.start()
     sku = {"gtin": GTIN, "size": "M", "colour": "Olive", "colour_hex": "#556b2f"}
-    catalog = {"styles": [{"id": "JK-1", "name": "Rain jacket", "brand": "Northwind", "category": "outerwear",
-                           "price_cents": 9900, "skus": [sku]}]}
+    catalog = {
+        "styles": [
+            {
+                "id": "JK-1",
+                "name": "Rain jacket",
+                "brand": "Northwind",
+                "category": "outerwear",
+                "price_cents": 9900,
+                "skus": [sku],
+            }
+        ]
+    }
     errors: list[Any] = []
 
     def send(store: str) -> None:
-        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {keys[store]}"},
-                          timeout=60) as client:
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {keys[store]}"}, timeout=60
+        ) as client:
             for i in range(ROUNDS):
-                events = [{"event_id": f"{store}-{i}", "type": "purchase", "store_id": store,
-                           "created_at": time.time(), "member_id": "m-1",
-                           "payload": {"items": [{"gtin": GTIN}], "channel": "fitting_room"}}]
+                events = [
+                    {
+                        "event_id": f"{store}-{i}",
+                        "type": "purchase",
+                        "store_id": store,
+                        "created_at": time.time(),
+                        "member_id": "m-1",
+                        "payload": {"items": [{"gtin": GTIN}], "channel": "fitting_room"},
+                    }
+                ]
                 for _ in range(20):  # a 503 (shed load) is retried, as the edge does
                     response = client.post(f"/v1/stores/{store}/events", json={"events": events})
                     if response.status_code != 503:

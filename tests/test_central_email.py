@@ -53,8 +53,14 @@ def _authenticate(_server: Any, _session: Any, _envelope: Any, mechanism: str, d
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_authenticate,
-                            auth_required=True, auth_require_tls=False)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_authenticate,
+        auth_required=True,
+        auth_require_tls=False,
+    )
     controller.start()
     yield inbox, port
     controller.stop()
@@ -73,15 +79,34 @@ def central(db_url: str, smtp: tuple[Inbox, int]) -> Iterator[tuple[TestClient, 
     with Session(engine) as session:
         key = create_store(session, store_id="s1", name="Flagship", now=time.time())
         session.commit()
-    settings = CentralSettings(db_url=db_url, admin_token=ADMIN_TOKEN, smtp_host="127.0.0.1",
-                               smtp_port=smtp[1], smtp_tls="none", smtp_user="mailer", smtp_password="s3cret",
-                               mail_from="Northwind <hello@northwind.test>", shop_url=SHOP, mail_poll_s=0.1)
+    settings = CentralSettings(
+        db_url=db_url,
+        admin_token=ADMIN_TOKEN,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        smtp_tls="none",
+        smtp_user="mailer",
+        smtp_password="s3cret",
+        mail_from="Northwind <hello@northwind.test>",
+        shop_url=SHOP,
+        mail_poll_s=0.1,
+    )
     with TestClient(create_app(settings, engine=engine)) as client:
-        catalog = {"styles": [{
-            "id": "DR-7", "name": "Wrap dress <Spring>", "brand": "Northwind", "category": "dresses",
-            "price_cents": 7900, "skus": [
-                {"gtin": DRESS_S, "size": "S", "colour": "Green", "colour_hex": "#00aa00"},
-                {"gtin": DRESS_L, "size": "L", "colour": "Navy", "colour_hex": "#000080"}]}]}
+        catalog = {
+            "styles": [
+                {
+                    "id": "DR-7",
+                    "name": "Wrap dress <Spring>",
+                    "brand": "Northwind",
+                    "category": "dresses",
+                    "price_cents": 7900,
+                    "skus": [
+                        {"gtin": DRESS_S, "size": "S", "colour": "Green", "colour_hex": "#00aa00"},
+                        {"gtin": DRESS_L, "size": "L", "colour": "Navy", "colour_hex": "#000080"},
+                    ],
+                }
+            ]
+        }
         assert client.put("/v1/admin/catalog", headers=ADMIN, json=catalog).status_code == 200
         yield client, {"Authorization": f"Bearer {key}"}
     engine.dispose()
@@ -95,14 +120,28 @@ def queued(client: TestClient) -> list[str]:
 
 
 def opt_in(event_id: str, consent: bool, **extra: Any) -> dict[str, Any]:
-    return {"event_id": event_id, "type": "email_opt_in", "store_id": "s1", "created_at": time.time(),
-            "payload": {"list_id": 1, "session_id": "sess-1", "room_id": "fr-1", "email": "ana@example.org",
-                        "consent": consent, "consent_at": time.time(), "lang": "en",
-                        "items": [{"gtin": DRESS_S}, {"gtin": DRESS_L}], **extra}}
+    return {
+        "event_id": event_id,
+        "type": "email_opt_in",
+        "store_id": "s1",
+        "created_at": time.time(),
+        "payload": {
+            "list_id": 1,
+            "session_id": "sess-1",
+            "room_id": "fr-1",
+            "email": "ana@example.org",
+            "consent": consent,
+            "consent_at": time.time(),
+            "lang": "en",
+            "items": [{"gtin": DRESS_S}, {"gtin": DRESS_L}],
+            **extra,
+        },
+    }
 
 
 def test_opt_in_sends_the_unbought_sizes_and_colours_with_buy_online_links(
-        central: tuple[TestClient, dict[str, str]], smtp: tuple[Inbox, int]) -> None:
+    central: tuple[TestClient, dict[str, str]], smtp: tuple[Inbox, int]
+) -> None:
     client, key = central
     inbox, _ = smtp
     ack = client.post("/v1/stores/s1/events", headers=key, json={"events": [opt_in("opt-1", True)]}).json()
@@ -126,8 +165,9 @@ def test_opt_in_sends_the_unbought_sizes_and_colours_with_buy_online_links(
     assert "79.00 EUR" in text
 
 
-def test_a_retried_opt_in_sends_one_email(central: tuple[TestClient, dict[str, str]],
-                                          smtp: tuple[Inbox, int]) -> None:
+def test_a_retried_opt_in_sends_one_email(
+    central: tuple[TestClient, dict[str, str]], smtp: tuple[Inbox, int]
+) -> None:
     client, key = central
     inbox, _ = smtp
     for _ in range(3):
@@ -140,12 +180,12 @@ def test_a_retried_opt_in_sends_one_email(central: tuple[TestClient, dict[str, s
 
 
 def test_without_consent_no_email_is_sent_and_none_is_stored(
-        central: tuple[TestClient, dict[str, str]], smtp: tuple[Inbox, int]) -> None:
+    central: tuple[TestClient, dict[str, str]], smtp: tuple[Inbox, int]
+) -> None:
     client, key = central
     inbox, _ = smtp
     client.post("/v1/stores/s1/events", headers=key, json={"events": [opt_in("opt-3", False)]})
-    client.post("/v1/stores/s1/events", headers=key,
-                json={"events": [opt_in("opt-4", True, lang="es")]})
+    client.post("/v1/stores/s1/events", headers=key, json={"events": [opt_in("opt-4", True, lang="es")]})
     wait_for(lambda: inbox.messages, 20, "the consented email")
     wait_for(lambda: queued(client) == ["sent"], 20, "the email marked sent")
     assert len(inbox.messages) == 1

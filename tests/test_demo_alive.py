@@ -30,8 +30,17 @@ def test_the_demo_shows_garments_in_two_fitting_rooms_within_15_s_of_the_urls(tm
     require(find_mosquitto() is not None, "mosquitto binary (apt-get install mosquitto)")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulators.demo", "--port", str(port), "--data-dir", str(tmp_path / "demo"),
-         "--duration", "60"],
+        [
+            sys.executable,
+            "-m",
+            "simulators.demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "demo"),
+            "--duration",
+            "60",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -29,8 +29,10 @@ BEACON = re.compile(re.escape(IBEACON_APP_UUID) + r"[-:/ ,]+\d+[-:/ ,]+\d+", re.
 
 
 def leaks(text: str) -> dict[str, list[str]]:
-    found = {kind: sorted(set(p.findall(text)))[:5] for kind, p in
-             (("email", EMAIL), ("member id", MEMBER), ("iBeacon code", BEACON))}
+    found = {
+        kind: sorted(set(p.findall(text)))[:5]
+        for kind, p in (("email", EMAIL), ("member id", MEMBER), ("iBeacon code", BEACON))
+    }
     # The bare app UUID names no one, but no log line has a reason to carry it either.
     if IBEACON_APP_UUID.lower() in text.lower():
         found.setdefault("iBeacon code", []).append(IBEACON_APP_UUID)
@@ -44,9 +46,24 @@ def test_a_demo_run_at_debug_logs_no_email_member_id_or_beacon_code(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
     with output.open("wb") as out:
         demo = subprocess.Popen(
-            [sys.executable, "-m", "simulators.demo", "--port", str(free_port()), "--data-dir", str(data),
-             "--speed", "30", "--shoppers-per-hour", "300", "--log-level", "debug"],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "simulators.demo",
+                "--port",
+                str(free_port()),
+                "--data-dir",
+                str(data),
+                "--speed",
+                "30",
+                "--shoppers-per-hour",
+                "300",
+                "--log-level",
+                "debug",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         try:
             deadline = time.monotonic() + START_LIMIT_S
@@ -62,9 +79,11 @@ def test_a_demo_run_at_debug_logs_no_email_member_id_or_beacon_code(tmp_path: Pa
             except subprocess.TimeoutExpired:
                 demo.kill()
                 demo.wait()
-    logs = {"demo output": output.read_text(errors="replace"),
-            "central store log": (data / "central" / "central.log").read_text(errors="replace"),
-            "broker log": (data / "mosquitto.log").read_text(errors="replace")}
+    logs = {
+        "demo output": output.read_text(errors="replace"),
+        "central store log": (data / "central" / "central.log").read_text(errors="replace"),
+        "broker log": (data / "mosquitto.log").read_text(errors="replace"),
+    }
     demo_log = logs["demo output"]
     assert demo.returncode == 0, demo_log[-3000:]
     # The run really did what the audit is about: devices published, profiles were looked up and
@@ -82,9 +101,15 @@ def test_a_demo_run_at_debug_logs_no_email_member_id_or_beacon_code(tmp_path: Pa
 def test_httpx_request_lines_keep_no_member_id_or_query() -> None:
     from cloud_sync.client import HttpxUrlsRedacted
 
-    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s %d %s"',
-                               ("PUT", "http://c/v1/admin/profiles/demo-member-7?x=demo-member-7", "HTTP/1.1",
-                                200, "OK"), None)
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        'HTTP Request: %s %s "%s %d %s"',
+        ("PUT", "http://c/v1/admin/profiles/demo-member-7?x=demo-member-7", "HTTP/1.1", 200, "OK"),
+        None,
+    )
     assert HttpxUrlsRedacted().filter(record)
     assert record.getMessage() == 'HTTP Request: PUT http://c/v1/admin/profiles/<member> "HTTP/1.1 200 OK"'
 
@@ -93,8 +118,14 @@ def test_paho_publish_lines_keep_no_topic() -> None:
     from edge.ingest.mqtt import _PublishTopicHidden
 
     topic = f"espresense/devices/iBeacon:{IBEACON_APP_UUID}-100-42/fr-1"
-    record = logging.LogRecord("paho.mqtt", logging.DEBUG, __file__, 1,
-                               "Received PUBLISH (d%d, q%d, r%d, m%d), '%s', ...  (%d bytes)",
-                               (0, 0, 0, 0, topic, 172), None)
+    record = logging.LogRecord(
+        "paho.mqtt",
+        logging.DEBUG,
+        __file__,
+        1,
+        "Received PUBLISH (d%d, q%d, r%d, m%d), '%s', ...  (%d bytes)",
+        (0, 0, 0, 0, topic, 172),
+        None,
+    )
     assert _PublishTopicHidden().filter(record)
     assert leaks(record.getMessage()) == {} and "<topic>" in record.getMessage()

@@ -25,6 +25,7 @@ from tests.deploy_support import BROKER_USER, InstalledBroker, installed_broker,
 
 pytestmark = pytest.mark.broker
 
+
 @pytest.fixture(scope="module")
 def installed() -> Iterator[InstalledBroker]:
     with installed_broker() as broker:

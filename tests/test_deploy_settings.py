@@ -89,22 +89,39 @@ def test_fitroom_edge_run_exits_2_on_a_plain_http_central_url() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "edge.cli", "run", "--layout", str(DEMO_LAYOUT), "--port", str(free_port())],
         env=_edge_env(FITROOM_CENTRAL_URL="http://central.example.com", FITROOM_STORE_KEY="k"),
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert done.returncode == 2
     assert "FITROOM_CENTRAL_URL" in done.stderr
 
 
 def test_the_central_store_refuses_placeholder_secrets_in_production(tmp_path: Path) -> None:
-    env = _edge_env(FITROOM_CENTRAL_DB_URL=f"sqlite:///{tmp_path / 'c.db'}",
-                    FITROOM_CENTRAL_ADMIN_TOKEN="change-me-to-a-long-random-string")
-    done = subprocess.run([sys.executable, "-m", "cloud_sync.central.cli", "migrate"], env=env,
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    env = _edge_env(
+        FITROOM_CENTRAL_DB_URL=f"sqlite:///{tmp_path / 'c.db'}",
+        FITROOM_CENTRAL_ADMIN_TOKEN="change-me-to-a-long-random-string",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "cloud_sync.central.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 2 and "FITROOM_CENTRAL_ADMIN_TOKEN" in done.stderr
     assert "change-me-to" not in done.stderr
     env["FITROOM_CENTRAL_ENVIRONMENT"] = "development"
-    done = subprocess.run([sys.executable, "-m", "cloud_sync.central.cli", "migrate"], env=env,
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "cloud_sync.central.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -114,12 +131,27 @@ def test_the_central_store_serves_https_with_its_own_certificate(tmp_path: Path)
     port = free_port()
     admin_file = tmp_path / "admin-token"
     admin_file.write_text("a-real-admin-token-from-a-file\n")
-    env = _edge_env(FITROOM_CENTRAL_DB_URL=f"sqlite:///{tmp_path / 'c.db'}",
-                    FITROOM_CENTRAL_ADMIN_TOKEN_FILE=str(admin_file))
+    env = _edge_env(
+        FITROOM_CENTRAL_DB_URL=f"sqlite:///{tmp_path / 'c.db'}",
+        FITROOM_CENTRAL_ADMIN_TOKEN_FILE=str(admin_file),
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cloud_sync.central.cli", "serve", "--port", str(port),
-         "--ssl-certfile", str(certs / "broker.crt"), "--ssl-keyfile", str(certs / "broker.key")],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "cloud_sync.central.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--ssl-certfile",
+            str(certs / "broker.crt"),
+            "--ssl-keyfile",
+            str(certs / "broker.key"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     trust = ssl.create_default_context(cafile=str(certs / "ca.crt"))
     try:
@@ -132,8 +164,11 @@ def test_the_central_store_serves_https_with_its_own_certificate(tmp_path: Path)
                 assert proc.poll() is None, "fitroom-central serve exited"
                 time.sleep(0.2)
         assert answer is not None and answer.status_code == 200
-        admin = httpx.get(f"https://localhost:{port}/v1/admin/stats", verify=trust,
-                          headers={"Authorization": "Bearer a-real-admin-token-from-a-file"})
+        admin = httpx.get(
+            f"https://localhost:{port}/v1/admin/stats",
+            verify=trust,
+            headers={"Authorization": "Bearer a-real-admin-token-from-a-file"},
+        )
         assert admin.status_code == 200  # the admin token was read from its file
         with pytest.raises(httpx.ConnectError):  # the certificate is checked: a stranger's CA fails
             httpx.get(f"https://localhost:{port}/healthz", timeout=2)

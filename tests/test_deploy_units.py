@@ -83,7 +83,10 @@ def _systemd_values(path: Path) -> dict[str, str]:
 def test_the_env_examples_mean_the_same_sourced_by_sh_as_read_by_systemd(example: Path) -> None:
     done = subprocess.run(
         ["sh", "-c", 'set -a; . "$1"; set +a; exec env -0', "sh", str(example)],
-        capture_output=True, text=True, timeout=30, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr
     sourced = dict(item.split("=", 1) for item in done.stdout.split("\0") if "=" in item)

@@ -38,8 +38,11 @@ pytestmark = pytest.mark.broker
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FITROOM_", "PYTHON", "VIRTUAL_ENV", "SSL_CERT"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FITROOM_", "PYTHON", "VIRTUAL_ENV", "SSL_CERT"))
+    }
     env.update(extra)
     return env
 
@@ -49,17 +52,44 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A virtualenv with the built wheel installed; yields its bin directory."""
     base = tmp_path_factory.mktemp("wheel-install")
     wheels = base / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(wheels)],
-                   cwd=ROOT, check=True, capture_output=True, env=_clean_env(), timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--quiet", "-w", str(wheels)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env=_clean_env(),
+        timeout=300,
+    )
     (wheel,) = wheels.glob("fitroom-*.whl")
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-                    "--quiet", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True, cwd=base, env=_clean_env(), timeout=300)
-    purelib = Path(subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.strip())
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=base,
+        env=_clean_env(),
+        timeout=300,
+    )
+    purelib = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     (purelib / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     yield venv / "bin"
 
@@ -78,16 +108,24 @@ def _impinj_read(antenna: int) -> bytes:
     now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".000000000Z"
     epc = base64.urlsafe_b64encode(bytes.fromhex(EPC)).decode().rstrip("=")
     event = {"epc": epc, "epcHex": EPC, "antennaPort": antenna, "peakRssiCdbm": -4800}
-    return json.dumps({"timestamp": now, "hostname": "impinj-a", "eventType": "tagInventory",
-                       "tagInventoryEvent": event}).encode()
+    return json.dumps(
+        {"timestamp": now, "hostname": "impinj-a", "eventType": "tagInventory", "tagInventoryEvent": event}
+    ).encode()
 
 
 def test_the_wheel_alone_provides_the_packages_and_both_commands(installed: Path, tmp_path: Path) -> None:
     done = subprocess.run(
-        [str(installed / "python"), "-c",
-         "import edge, cloud_sync, simulators, edge.storage.migrations as m, cloud_sync.central.db as c; "
-         "print('\\n'.join(x.__file__ for x in (edge, cloud_sync, simulators, m, c)))"],
-        cwd=tmp_path, env=_clean_env(), capture_output=True, text=True, check=True,
+        [
+            str(installed / "python"),
+            "-c",
+            "import edge, cloud_sync, simulators, edge.storage.migrations as m, cloud_sync.central.db as c; "
+            "print('\\n'.join(x.__file__ for x in (edge, cloud_sync, simulators, m, c)))",
+        ],
+        cwd=tmp_path,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     venv = str(installed.parent)
     for path in done.stdout.split():
@@ -96,16 +134,24 @@ def test_the_wheel_alone_provides_the_packages_and_both_commands(installed: Path
         assert os.access(installed / command, os.X_OK)
 
 
-def _until_healthy(python: Path, url: str, proc: subprocess.Popen[bytes], log: Path, *,
-                   ca: Path | None = None, seconds: float = 60) -> None:
+def _until_healthy(
+    python: Path,
+    url: str,
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    ca: Path | None = None,
+    seconds: float = 60,
+) -> None:
     env = _clean_env(**({"FITROOM_HEALTH_CA_FILE": str(ca)} if ca else {}))
     deadline = time.monotonic() + seconds
     why = ""
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"{url}: the service exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        probe = subprocess.run([str(python), "-m", "edge.healthcheck", url], env=env, capture_output=True,
-                               text=True, timeout=30)
+        probe = subprocess.run(
+            [str(python), "-m", "edge.healthcheck", url], env=env, capture_output=True, text=True, timeout=30
+        )
         if probe.returncode == 0:
             return
         why = probe.stderr
@@ -133,11 +179,17 @@ def test_the_installed_edge_and_central_store_run_over_tls_and_show_a_readers_ta
     certs = make_certs(tmp_path / "certs", "localhost", "127.0.0.1")
     admin = run / "admin_token"
     admin.write_text("an-admin-token-for-this-test\n")
-    central_env = _clean_env(FITROOM_CENTRAL_DB_URL=f"sqlite:///{run / 'central.db'}",
-                             FITROOM_CENTRAL_ADMIN_TOKEN_FILE=str(admin))
-    added = subprocess.run([str(installed / "fitroom-central"), "add-store", "--id", "store-042",
-                            "--name", "Flagship"], cwd=run, env=central_env, capture_output=True, text=True,
-                           timeout=120)
+    central_env = _clean_env(
+        FITROOM_CENTRAL_DB_URL=f"sqlite:///{run / 'central.db'}", FITROOM_CENTRAL_ADMIN_TOKEN_FILE=str(admin)
+    )
+    added = subprocess.run(
+        [str(installed / "fitroom-central"), "add-store", "--id", "store-042", "--name", "Flagship"],
+        cwd=run,
+        env=central_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert added.returncode == 0, added.stderr
     key_file = run / "store_key"
     key_file.write_text(added.stdout.strip() + "\n")
@@ -148,14 +200,31 @@ def test_the_installed_edge_and_central_store_run_over_tls_and_show_a_readers_ta
     central_log, edge_log = run / "central.log", run / "edge.log"
     with central_log.open("wb") as log:
         central = subprocess.Popen(
-            [str(installed / "fitroom-central"), "serve", "--host", "127.0.0.1", "--port", str(central_port),
-             "--ssl-certfile", str(certs / "broker.crt"), "--ssl-keyfile", str(certs / "broker.key")],
-            cwd=run, env=central_env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(installed / "fitroom-central"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(central_port),
+                "--ssl-certfile",
+                str(certs / "broker.crt"),
+                "--ssl-keyfile",
+                str(certs / "broker.key"),
+            ],
+            cwd=run,
+            env=central_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     edge: subprocess.Popen[bytes] | None = None
     try:
         with edge_log.open("wb") as log:
             edge = subprocess.Popen(
-                [str(installed / "fitroom-edge"), "run"], cwd=run, stdout=log, stderr=subprocess.STDOUT,
+                [str(installed / "fitroom-edge"), "run"],
+                cwd=run,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 env=_clean_env(
                     FITROOM_LAYOUT=str(layout),
                     FITROOM_PORT=str(edge_port),
@@ -167,9 +236,15 @@ def test_the_installed_edge_and_central_store_run_over_tls_and_show_a_readers_ta
                     FITROOM_CENTRAL_URL=f"https://localhost:{central_port}",
                     FITROOM_STORE_KEY_FILE=str(key_file),
                     SSL_CERT_FILE=str(certs / "ca.crt"),  # the central store's private CA
-                ))
-        _until_healthy(installed / "python", f"https://localhost:{central_port}/healthz", central,
-                       central_log, ca=certs / "ca.crt")
+                ),
+            )
+        _until_healthy(
+            installed / "python",
+            f"https://localhost:{central_port}/healthz",
+            central,
+            central_log,
+            ca=certs / "ca.crt",
+        )
         _until_healthy(installed / "python", f"http://127.0.0.1:{edge_port}/healthz", edge, edge_log)
         status: dict[str, object] = {}
         deadline = time.monotonic() + 30

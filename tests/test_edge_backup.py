@@ -58,8 +58,14 @@ HOLDER = textwrap.dedent(
 
 def _edge(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
-    return subprocess.run([sys.executable, "-m", "edge.cli", *args, "--db-url", f"sqlite:///{db}"],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "edge.cli", *args, "--db-url", f"sqlite:///{db}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _edge_db(path: Path, revision: str = "head") -> Path:
@@ -85,8 +91,11 @@ def edge_db(tmp_path: Path) -> Iterator[Path]:
 
 def test_a_backup_taken_while_the_edge_writes_is_consistent(edge_db: Path, tmp_path: Path) -> None:
     stop = tmp_path / "stop-writing"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(edge_db), "90", str(stop), str(BATCH)],
-                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(edge_db), "90", str(stop), str(BATCH)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
         time.sleep(0.5)
@@ -132,8 +141,9 @@ def test_restore_round_trips_and_keeps_the_database_it_replaces(edge_db: Path, t
 def test_restore_is_refused_while_the_database_is_in_use(edge_db: Path, tmp_path: Path) -> None:
     backup = tmp_path / "b.db"
     assert _edge("backup", "--out", str(backup), db=edge_db).returncode == 0
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(edge_db), "20"], stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(edge_db), "20"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         done = _edge("restore", str(backup), db=edge_db)

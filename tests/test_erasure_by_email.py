@@ -88,8 +88,11 @@ def test_erasing_an_address_also_erases_the_member_whose_profile_holds_it(tmp_pa
     with database_url(kind, tmp_path / "c.db") as url:
         central = create_app(CentralSettings(db_url=url, admin_token=ADMIN_TOKEN))
         with TestClient(central) as admin:
-            enrolled = admin.put("/v1/admin/profiles/m-9", headers=ADMIN,
-                                 json={"email": "Ana@Example.org", "email_consent": True})
+            enrolled = admin.put(
+                "/v1/admin/profiles/m-9",
+                headers=ADMIN,
+                json={"email": "Ana@Example.org", "email_consent": True},
+            )
             assert enrolled.status_code == 200
             response = admin.post("/v1/erasures", headers=ADMIN, json={"email": "ana@example.org"})
             assert response.status_code == 202 and response.json() == {"erased": 2}
@@ -112,8 +115,14 @@ def test_a_member_can_be_erased_by_id_through_the_same_route(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"email": "a@example.com", "member_id": "m-1"}, {"email": "not an address"}, {"email": "x@y"},
-     {"member_id": ""}, {"member_id": "m-1", "extra": 1}],
+    [
+        {},
+        {"email": "a@example.com", "member_id": "m-1"},
+        {"email": "not an address"},
+        {"email": "x@y"},
+        {"member_id": ""},
+        {"member_id": "m-1", "extra": 1},
+    ],
 )
 def test_a_bad_erasure_request_is_422_with_a_message_and_erases_nothing(tmp_path: Path, body: dict) -> None:  # type: ignore[type-arg]
     central = create_app(CentralSettings(db_url=f"sqlite:///{tmp_path / 'c.db'}", admin_token=ADMIN_TOKEN))

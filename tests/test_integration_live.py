@@ -65,9 +65,18 @@ async def test_tag_reads_on_the_broker_show_up_in_their_rooms_with_catalog_names
     seen: list[PresenceEvent] = []
     async with live_edge(edge_settings(mosquitto.url, str(tmp_path / "edge.db"), layout=DEMO_LAYOUT)) as edge:
         edge.service.bus.subscribe(PRESENCE, lambda _t, ev: seen.append(ev))
-        zebra = {"type": "INVENTORY", "timestamp": "2026-05-01T08:55:44.625+0300",
-                 "data": {"eventNum": 1, "format": "epc", "idHex": epc_of(g1, 4004).lower(),
-                          "antenna": 1, "peakRssi": -61, "reads": 3}}
+        zebra = {
+            "type": "INVENTORY",
+            "timestamp": "2026-05-01T08:55:44.625+0300",
+            "data": {
+                "eventNum": 1,
+                "format": "epc",
+                "idHex": epc_of(g1, 4004).lower(),
+                "antenna": 1,
+                "peakRssi": -61,
+                "reads": 3,
+            },
+        }
 
         async def settled() -> dict[str, dict[str, Any]] | None:
             reader.send(json.dumps(zebra).encode(), ZEBRA_TOPIC)
@@ -100,8 +109,17 @@ async def test_shoppers_are_counted_per_room_and_never_identified(
     mosquitto: Mosquitto, tmp_path: Path
 ) -> None:
     device = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-42"
-    payload = {"mac": "5a3f1c9d0e42", "id": device, "rssi@1m": -59, "rssi": -62.0, "rxAdj": 0,
-               "rssiVar": 1.84, "distance": 0.9, "var": 0.21, "int": 1032}
+    payload = {
+        "mac": "5a3f1c9d0e42",
+        "id": device,
+        "rssi@1m": -59,
+        "rssi": -62.0,
+        "rxAdj": 0,
+        "rssiVar": 1.84,
+        "distance": 0.9,
+        "var": 0.21,
+        "int": 1032,
+    }
     async with live_edge(edge_settings(mosquitto.url, str(tmp_path / "edge.db"), layout=DEMO_LAYOUT)) as edge:
         node = ImpinjReader(mosquitto.port, f"espresense/devices/{device}/fr-3")
 
@@ -255,19 +273,31 @@ async def test_metrics_are_prometheus_text_and_healthz_is_json(mosquitto: Mosqui
     async with live_edge(settings) as edge:
         metrics, health = await edge.http.get("/metrics"), await edge.http.get("/healthz")
     assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
-    for name in ("fitroom_mqtt_messages_total", "fitroom_decode_errors_total", "fitroom_ingest_dropped_total",
-                 "fitroom_ingest_queue_depth", "fitroom_presence_events_total"):
+    for name in (
+        "fitroom_mqtt_messages_total",
+        "fitroom_decode_errors_total",
+        "fitroom_ingest_dropped_total",
+        "fitroom_ingest_queue_depth",
+        "fitroom_presence_events_total",
+    ):
         assert f"# TYPE {name.removesuffix('_total')}" in metrics.text, name
     assert health.json()["status"] == "ok" and health.json()["mqtt_connected"] is True
 
 
 def test_fitroom_edge_run_serves_and_stops_cleanly_on_sigterm(mosquitto: Mosquitto, tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "FITROOM_MQTT_URL": mosquitto.url, "FITROOM_DB_URL": f"sqlite:///{tmp_path}/e.db",
-           "FITROOM_MQTT_CLIENT_ID": f"cli-{port}"}
+    env = {
+        **os.environ,
+        "FITROOM_MQTT_URL": mosquitto.url,
+        "FITROOM_DB_URL": f"sqlite:///{tmp_path}/e.db",
+        "FITROOM_MQTT_CLIENT_ID": f"cli-{port}",
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "run", "--layout", str(DEMO_LAYOUT), "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30
@@ -294,7 +324,11 @@ def test_bad_settings_exit_2_naming_the_key_before_anything_starts(tmp_path: Pat
     env = {**os.environ, "FITROOM_PORT": "not-a-port"}
     done = subprocess.run(
         [sys.executable, "-m", "edge.cli", "run", "--layout", str(DEMO_LAYOUT)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert "FITROOM_PORT (--port)" in done.stderr
@@ -310,10 +344,26 @@ async def test_simulated_store_through_the_broker_shows_each_garment_in_its_true
     async with live_edge(settings) as edge:
         # 120 simulated seconds at 4x: seed 5 has shoppers trying garments on in most rooms by the end.
         sim = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "simulators.cli", "run", "--layout", str(DEMO_LAYOUT),
-            "--mqtt-url", mosquitto.url, "--seed", "5", "--shoppers", "16", "--duration", "120",
-            "--speed", "4", "--trace", str(trace),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "simulators.cli",
+            "run",
+            "--layout",
+            str(DEMO_LAYOUT),
+            "--mqtt-url",
+            mosquitto.url,
+            "--seed",
+            "5",
+            "--shoppers",
+            "16",
+            "--duration",
+            "120",
+            "--speed",
+            "4",
+            "--trace",
+            str(trace),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         try:
             _, err = await asyncio.wait_for(sim.communicate(), timeout=180)
@@ -338,8 +388,12 @@ async def test_simulated_store_through_the_broker_shows_each_garment_in_its_true
     assert len(right) >= 0.8 * len(settled), f"{len(right)}/{len(settled)} in their true room; {rooms}"
     assert len(wrong) <= 0.1 * len(settled), f"{len(wrong)} garments shown in the wrong room"
     phones_in_fitting_rooms = {
-        t["device_id"] for t in truth
-        if t["kind"] == "shopper_stay" and t["device_id"] and t["exit"] == end and t["room"].startswith("fr-")
+        t["device_id"]
+        for t in truth
+        if t["kind"] == "shopper_stay"
+        and t["device_id"]
+        and t["exit"] == end
+        and t["room"].startswith("fr-")
         and end - t["enter"] >= 15
     }
     if phones_in_fitting_rooms:

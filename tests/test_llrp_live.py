@@ -221,8 +221,15 @@ async def test_a_reader_that_stops_answering_is_a_lost_connection() -> None:
     try:
         connected = asyncio.Event()
         task = asyncio.create_task(
-            run_inventory("127.0.0.1", emulator.port, [1], on_connected=connected.set,
-                          on_report=lambda _r: None, response_timeout_s=0.5, probe_interval_s=0.3)
+            run_inventory(
+                "127.0.0.1",
+                emulator.port,
+                [1],
+                on_connected=connected.set,
+                on_report=lambda _r: None,
+                response_timeout_s=0.5,
+                probe_interval_s=0.3,
+            )
         )
         async with asyncio.timeout(5):
             await connected.wait()

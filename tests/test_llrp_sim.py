@@ -103,18 +103,38 @@ async def test_fitroom_sim_run_stands_up_an_llrp_reader_reporting_the_stores_gar
     layout = write_layout(tmp_path, port)
     trace = tmp_path / "live.jsonl"
     sim = subprocess.Popen(
-        [sys.executable, "-m", "simulators.cli", "run", "--layout", str(layout), "--mqtt-url", mosquitto.url,
-         "--duration", "90", "--speed", "10", "--seed", "2", "--trace", str(trace)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "simulators.cli",
+            "run",
+            "--layout",
+            str(layout),
+            "--mqtt-url",
+            mosquitto.url,
+            "--duration",
+            "90",
+            "--speed",
+            "10",
+            "--seed",
+            "2",
+            "--trace",
+            str(trace),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     reports: list[TagReport] = []
     connected = asyncio.Event()
     try:
+
         async def inventory() -> None:
             while True:  # the simulator's reader comes up a moment after the process starts
                 with contextlib.suppress(LlrpFailure):
-                    await run_inventory("127.0.0.1", port, [1, 2, 3], on_connected=connected.set,
-                                        on_report=reports.append)
+                    await run_inventory(
+                        "127.0.0.1", port, [1, 2, 3], on_connected=connected.set, on_report=reports.append
+                    )
                 await asyncio.sleep(0.2)
 
         task = asyncio.create_task(inventory())
@@ -133,8 +153,11 @@ async def test_fitroom_sim_run_stands_up_an_llrp_reader_reporting_the_stores_gar
             sim.kill()
             sim.wait()
     assert sim.returncode == 0, err
-    simulated = {(json.loads(str(line["payload"]))["EPC"], json.loads(str(line["payload"]))["AntennaID"])
-                 for line in llrp_lines(trace) if line["topic"] == "llrp/speedway-a"}
+    simulated = {
+        (json.loads(str(line["payload"]))["EPC"], json.loads(str(line["payload"]))["AntennaID"])
+        for line in llrp_lines(trace)
+        if line["topic"] == "llrp/speedway-a"
+    }
     reported = {(r.epc_hex, r.antenna) for r in reports}
     assert reported, "the emulated reader reported nothing"
     assert reported <= simulated, reported - simulated

@@ -186,13 +186,51 @@ def tls_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
     def openssl(*args: str) -> None:
         subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
 
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-            "-days", "2", "-subj", "/CN=fitroom test CA")
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "broker.key", "-out", "broker.csr",
-            "-subj", "/CN=127.0.0.1")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=fitroom test CA",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "broker.key",
+        "-out",
+        "broker.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    )
     (tmp_path / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    openssl("x509", "-req", "-in", "broker.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "broker.crt", "-days", "2", "-extfile", "ext.cnf")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "broker.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "broker.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    )
     broker = Mosquitto(tmp_path)
     broker.conf.write_text(
         f"listener {broker.port} 127.0.0.1\n"
@@ -201,8 +239,7 @@ def tls_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
         f"certfile {tmp_path / 'broker.crt'}\n"
         f"keyfile {tmp_path / 'broker.key'}\n"
         "persistence false\n"
-        f"log_dest file {broker.log}\n"
-        + ("user root\n" if os.geteuid() == 0 else "")
+        f"log_dest file {broker.log}\n" + ("user root\n" if os.geteuid() == 0 else "")
     )
     broker.start()
     yield broker, tmp_path / "ca.crt"
@@ -217,8 +254,13 @@ async def test_mqtts_url_connects_over_tls_verified_against_the_configured_ca(
     endpoint = settings.mqtt_endpoint()
     assert endpoint.tls
     ingest = MqttIngest(
-        host=endpoint.host, port=endpoint.port, tls=True, ca_file=str(ca), client_id="tls-edge",
-        subscriptions=["stores/t/rfid/secure"], queue_size=10,
+        host=endpoint.host,
+        port=endpoint.port,
+        tls=True,
+        ca_file=str(ca),
+        client_id="tls-edge",
+        subscriptions=["stores/t/rfid/secure"],
+        queue_size=10,
     )
     await started(ingest)
     pub = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2)

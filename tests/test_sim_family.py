@@ -128,8 +128,7 @@ def test_the_floor_order_is_not_the_layout_order_and_neighbours_follow_the_floor
     assert crossing and crossing <= set(store.corridor.neighbours(room))
 
 
-def test_zebra_aggregates_carry_reads_and_dedup_reports_once_a_second(tmp_path: Path,
-                                                                       bench6: Layout) -> None:
+def test_zebra_aggregates_carry_reads_and_dedup_reports_once_a_second(tmp_path: Path, bench6: Layout) -> None:
     env = draw("random", 11)
     write_trace(bench6, env.scenario(seed=11, duration_s=240, shoppers=5, dedup=True), tmp_path / "t.jsonl")
     lines = (tmp_path / "t.jsonl").read_text(encoding="utf-8").splitlines()
@@ -177,14 +176,19 @@ def test_companions_share_a_room_and_more_than_two_garments_are_worn_there(
     fitting = {r.id for r in bench6.fitting_rooms}
     stays = [s for s in _stays(busy_truth, "shopper_stay") if s["room"] in fitting]
     shared = [
-        (a, b) for a in stays for b in stays
-        if b["shopper"] == a["shopper"] + "-companion" and a["room"] == b["room"]
-        and a["enter"] < b["exit"] and b["enter"] < a["exit"]
+        (a, b)
+        for a in stays
+        for b in stays
+        if b["shopper"] == a["shopper"] + "-companion"
+        and a["room"] == b["room"]
+        and a["enter"] < b["exit"]
+        and b["enter"] < a["exit"]
     ]
     assert shared, "a parent and child share a fitting room"
     worn = _stays(busy_truth, "worn")
-    at_once = max(sum(1 for o in worn if o["room"] == w["room"] and o["start"] <= w["start"] < o["end"])
-                  for w in worn)
+    at_once = max(
+        sum(1 for o in worn if o["room"] == w["room"] and o["start"] <= w["start"] < o["end"]) for w in worn
+    )
     assert at_once >= 3
 
 
@@ -219,11 +223,14 @@ def test_associates_bring_garments_and_take_one_handed_out(
     errands = [s for s in people if s["shopper"].startswith("associate-errand-")]
     shoppers = [s for s in people if not s["shopper"].startswith("associate")]
     items = _stays(busy_truth, "item_stay")
-    brought = [i for i in items for e in errands
-               if i["room"] == e["room"] and e["enter"] <= i["enter"] <= e["exit"]]
+    brought = [
+        i for i in items for e in errands if i["room"] == e["room"] and e["enter"] <= i["enter"] <= e["exit"]
+    ]
     assert brought, "an associate put garments down in an occupied room"
     handed_out = [
-        i for i in items for s in shoppers
+        i
+        for i in items
+        for s in shoppers
         if i["room"] == s["room"] and s["enter"] < i["exit"] < s["exit"] - 5
     ]
     assert handed_out, "a garment left the room while its shopper stayed on"
@@ -233,8 +240,14 @@ def test_go_backs_stay_in_an_empty_room_for_minutes(busy_truth: list[dict[str, A
     people = _stays(busy_truth, "shopper_stay")
     alone = []
     for i in _stays(busy_truth, "item_stay"):
-        last_person = max((s["exit"] for s in people if s["room"] == i["room"] and s["enter"] < i["exit"]
-                           and s["exit"] <= i["exit"]), default=i["enter"])
+        last_person = max(
+            (
+                s["exit"]
+                for s in people
+                if s["room"] == i["room"] and s["enter"] < i["exit"] and s["exit"] <= i["exit"]
+            ),
+            default=i["enter"],
+        )
         alone.append(i["exit"] - last_person)
     assert max(alone) > 120
 
@@ -247,8 +260,9 @@ def test_environments_are_deterministic_per_seed_and_cover_the_wide_ranges() -> 
     assert min(e.radio.p_min for e in randoms) < 0.06 and max(e.radio.p_max for e in randoms) > 0.85
     assert all(e.radio.p_min >= 0.05 and e.radio.p_max <= 0.9 for e in randoms)
     assert max(e.radio.cross_factor_max for e in randoms) > 0.9
-    gaps = [e.radio.cross_attenuation_min_db for e in randoms] + [e.radio.cross_attenuation_max_db
-                                                                 for e in randoms]
+    gaps = [e.radio.cross_attenuation_min_db for e in randoms] + [
+        e.radio.cross_attenuation_max_db for e in randoms
+    ]
     assert min(gaps) >= 8.0 and max(gaps) <= 18.0
     assert {e.radio.worn_cross_factor is None for e in randoms} == {True, False}
     assert all(e.radio.far_factor_max > 0 for e in randoms), "no room 'never' reads in the family"

@@ -44,8 +44,9 @@ def test_zebra_timestamp_offset_has_no_colon() -> None:
 
 def test_impinj_tag_inventory_matches_the_documented_example() -> None:
     doc = json.loads(
-        impinj_tag_inventory(epc_hex=CHECK_EPC.lower(), antenna_port=1, peak_rssi_cdbm=-5325, t=T,
-                             hostname="impinj-13-f8-f5")
+        impinj_tag_inventory(
+            epc_hex=CHECK_EPC.lower(), antenna_port=1, peak_rssi_cdbm=-5325, t=T, hostname="impinj-13-f8-f5"
+        )
     )
     assert doc["eventType"] == "tagInventory"
     assert doc["hostname"] == "impinj-13-f8-f5"
@@ -57,8 +58,11 @@ def test_impinj_tag_inventory_matches_the_documented_example() -> None:
 
 
 def test_older_impinj_envelope_has_no_event_type() -> None:
-    doc = json.loads(impinj_tag_inventory(epc_hex=CHECK_EPC, antenna_port=2, peak_rssi_cdbm=-6000, t=T,
-                                          with_event_type=False))
+    doc = json.loads(
+        impinj_tag_inventory(
+            epc_hex=CHECK_EPC, antenna_port=2, peak_rssi_cdbm=-6000, t=T, with_event_type=False
+        )
+    )
     assert "eventType" not in doc
     assert [k for k in doc if k.endswith("Event")] == ["tagInventoryEvent"]
 
@@ -76,8 +80,14 @@ def test_zebra_inventory_single_and_batched() -> None:
     single = json.loads(zebra_inventory([ev], 180, batched=False))
     assert single["type"] == "INVENTORY"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0300", single["timestamp"])
-    assert single["data"] == {"eventNum": 1, "format": "epc", "idHex": CHECK_EPC.lower(), "antenna": 1,
-                              "peakRssi": -61, "reads": 3}
+    assert single["data"] == {
+        "eventNum": 1,
+        "format": "epc",
+        "idHex": CHECK_EPC.lower(),
+        "antenna": 1,
+        "peakRssi": -61,
+        "reads": 3,
+    }
     batch = json.loads(zebra_inventory([ev, ev], 0, batched=True))
     assert isinstance(batch, list) and len(batch) == 2
     with pytest.raises(ValueError):
@@ -89,9 +99,22 @@ def test_espresense_4x_and_3x_payloads() -> None:
     assert device == "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-42"
 
     def payload(firmware: int) -> dict[str, object]:
-        return dict(json.loads(espresense_device_payload(
-            device_id=device, mac="5A:3F:1C:9D:0E:42", rssi=-72.349, rssi_at_1m=-59, rssi_var=1.84,
-            distance_m=3.42, distance_var=0.21, interval_ms=1032, raw_distance_m=3.9, firmware=firmware)))
+        return dict(
+            json.loads(
+                espresense_device_payload(
+                    device_id=device,
+                    mac="5A:3F:1C:9D:0E:42",
+                    rssi=-72.349,
+                    rssi_at_1m=-59,
+                    rssi_var=1.84,
+                    distance_m=3.42,
+                    distance_var=0.21,
+                    interval_ms=1032,
+                    raw_distance_m=3.9,
+                    firmware=firmware,
+                )
+            )
+        )
 
     v4, v3 = payload(4), payload(3)
     assert set(v4) == {"mac", "id", "rssi@1m", "rssi", "rxAdj", "rssiVar", "distance", "var", "int"}
@@ -102,8 +125,17 @@ def test_espresense_4x_and_3x_payloads() -> None:
 
 
 def test_openmqttgateway_ibeacon_uuid_has_no_hyphens() -> None:
-    doc = json.loads(omg_ibeacon_payload(mac="6087574C9BC2", rssi=-78, distance_m=7.85288,
-                                         uuid=IBEACON_APP_UUID, major=100, minor=42, txpower=-66))
+    doc = json.loads(
+        omg_ibeacon_payload(
+            mac="6087574C9BC2",
+            rssi=-78,
+            distance_m=7.85288,
+            uuid=IBEACON_APP_UUID,
+            major=100,
+            minor=42,
+            txpower=-66,
+        )
+    )
     assert doc["uuid"] == "e2c56db5dffb48d2b060d0f5a71096e0"
     assert doc["id"] == "60:87:57:4C:9B:C2" and doc["model_id"] == "IBEACON"
     topic = omg_topic("home", "OpenMQTTGateway", "60:87:57:4c:9b:c2")
@@ -119,13 +151,23 @@ def test_every_encoder_output_decodes_with_the_edge_decoders(demo_layout: Layout
     device = ibeacon_device_id(IBEACON_APP_UUID, 100, 42)
     ev = ZebraTagEvent(t=T, epc_hex=CHECK_EPC, antenna=1, peak_rssi_dbm=-61, reads=3, event_num=7)
     tag = impinj_tag_inventory(epc_hex=CHECK_EPC, antenna_port=1, peak_rssi_cdbm=-5325, t=T)
-    old_tag = impinj_tag_inventory(epc_hex=CHECK_EPC, antenna_port=1, peak_rssi_cdbm=-5325, t=T,
-                                   with_event_type=False)
-    esp = espresense_device_payload(device_id=device, mac="5a3f1c9d0e42", rssi=-70.0, rssi_at_1m=-59,
-                                    rssi_var=1.0, distance_m=2.0, distance_var=0.1, interval_ms=5000,
-                                    firmware=3)
-    omg = omg_ibeacon_payload(mac="6087574C9BC2", rssi=-78, distance_m=7.8, uuid=IBEACON_APP_UUID, major=100,
-                              minor=42, txpower=-59)
+    old_tag = impinj_tag_inventory(
+        epc_hex=CHECK_EPC, antenna_port=1, peak_rssi_cdbm=-5325, t=T, with_event_type=False
+    )
+    esp = espresense_device_payload(
+        device_id=device,
+        mac="5a3f1c9d0e42",
+        rssi=-70.0,
+        rssi_at_1m=-59,
+        rssi_var=1.0,
+        distance_m=2.0,
+        distance_var=0.1,
+        interval_ms=5000,
+        firmware=3,
+    )
+    omg = omg_ibeacon_payload(
+        mac="6087574C9BC2", rssi=-78, distance_m=7.8, uuid=IBEACON_APP_UUID, major=100, minor=42, txpower=-59
+    )
     omg_at = omg_topic(gateway.root, gateway.id, "6087574C9BC2")
     cases: list[tuple[str, str, type]] = [
         (impinj.topic, tag, TagRead),
@@ -163,8 +205,9 @@ def test_impinj_reports_round_trip_through_the_edge_decoder(
     demo_layout: Layout, epc: str, port: int, cdbm: int, t: float, legacy: bool
 ) -> None:
     reader = next(r for r in demo_layout.readers if r.format == "impinj_iot")
-    payload = impinj_tag_inventory(epc_hex=epc, antenna_port=port, peak_rssi_cdbm=cdbm, t=t, last_seen=t,
-                                   with_event_type=not legacy)
+    payload = impinj_tag_inventory(
+        epc_hex=epc, antenna_port=port, peak_rssi_cdbm=cdbm, t=t, last_seen=t, with_event_type=not legacy
+    )
     (read,) = TopicRouter(demo_layout).route(reader.topic).decode(payload.encode()).observations
     assert isinstance(read, TagRead)
     assert (read.epc, read.antenna, read.room_id) == (epc, port, reader.antenna_rooms()[port])

@@ -110,9 +110,13 @@ def test_a_shopper_walks_into_fr2_with_two_items(
             return set(shopper.epcs) <= reads
 
         assert observer.wait_for(both_read_in_fr2, 60)
-        assert observer.wait_for(lambda rec: any(
-            isinstance(o, BleSighting) and o.node_id == "fr-2" and o.device_id == shopper.device_id
-            for o in _decoded(demo, rec)), 30)
+        assert observer.wait_for(
+            lambda rec: any(
+                isinstance(o, BleSighting) and o.node_id == "fr-2" and o.device_id == shopper.device_id
+                for o in _decoded(demo, rec)
+            ),
+            30,
+        )
         truth = store.truth()
     stays = {(r["epc"], r["room"]) for r in truth if r["kind"] == "item_stay"}
     assert stays == {(e, "fr-2") for e in shopper.epcs}
@@ -127,11 +131,16 @@ def test_a_dropped_reader_gets_its_last_will_from_the_broker(
         assert observer.wait_for(lambda rec: any(r.topic == reader.topic for r in rec), 30)
         store.reader_down("impinj-a")
         assert observer.wait_for(
-            lambda rec: any(r.topic == reader.status_topic and r.payload == b"offline" for r in rec), 30)
+            lambda rec: any(r.topic == reader.status_topic and r.payload == b"offline" for r in rec), 30
+        )
         offline_at = len(observer.snapshot())
         store.reader_up("impinj-a")
-        assert observer.wait_for(lambda rec: any(
-            r.topic == reader.status_topic and r.payload == b"online" for r in rec[offline_at:]), 30)
+        assert observer.wait_for(
+            lambda rec: any(
+                r.topic == reader.status_topic and r.payload == b"online" for r in rec[offline_at:]
+            ),
+            30,
+        )
         assert observer.wait_for(lambda rec: any(r.topic == reader.topic for r in rec[offline_at:]), 30)
 
 
@@ -141,9 +150,30 @@ def test_run_command_publishes_every_device_with_its_qos_and_stops(
     layout = LAYOUTS / "bench6.toml"
     trace = tmp_path / "live.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "simulators.cli", "run", "--layout", str(layout), "--mqtt-url", mosquitto.url,
-         "--seed", "2", "--shoppers", "4", "--duration", "240", "--speed", "40", "--trace", str(trace)],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "simulators.cli",
+            "run",
+            "--layout",
+            str(layout),
+            "--mqtt-url",
+            mosquitto.url,
+            "--seed",
+            "2",
+            "--shoppers",
+            "4",
+            "--duration",
+            "240",
+            "--speed",
+            "40",
+            "--trace",
+            str(trace),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     received = observer.snapshot()
@@ -173,8 +203,12 @@ def test_devices_reconnect_after_a_broker_restart(own_mosquitto: Mosquitto, demo
             own_mosquitto.start()
             before = len(observer.snapshot())
             assert observer.wait_for(lambda rec: any(r.topic == reader.topic for r in rec[before:]), 60)
-            assert observer.wait_for(lambda rec: any(
-                r.topic == reader.status_topic and r.payload == b"online" for r in rec[before:]), 30)
+            assert observer.wait_for(
+                lambda rec: any(
+                    r.topic == reader.status_topic and r.payload == b"online" for r in rec[before:]
+                ),
+                30,
+            )
             assert store.error is None
     finally:
         observer.close()

@@ -28,8 +28,9 @@ def test_place_records_the_stay_in_the_truth() -> None:
     for _ in range(16):  # four simulated seconds, stepped by hand since nothing is published here
         store.store.step()
     truth = store.truth()
-    stays = [(r["epc"], r["room"], round(r["exit"] - r["enter"], 2))
-             for r in truth if r["kind"] == "item_stay"]
+    stays = [
+        (r["epc"], r["room"], round(r["exit"] - r["enter"], 2)) for r in truth if r["kind"] == "item_stay"
+    ]
     assert stays == [(epc, "fr-4", 2.0)]
     assert [r["epc"] for r in truth if r["kind"] == "item"] == [epc]
 

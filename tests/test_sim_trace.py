@@ -81,8 +81,10 @@ def test_truth_stays_are_consistent(faulty_trace: tuple[Path, Path], bench6: Lay
         for a, b in itertools.pairwise(epc_stays):
             assert a["exit"] <= b["enter"], "a garment is in one room at a time"
     for w in _by_kind(records, "worn"):
-        assert any(s["room"] == w["room"] and s["enter"] <= w["start"] and w["end"] <= s["exit"]
-                   for s in per_epc[w["epc"]]), "a garment is worn inside the room it is in"
+        assert any(
+            s["room"] == w["room"] and s["enter"] <= w["start"] and w["end"] <= s["exit"]
+            for s in per_epc[w["epc"]]
+        ), "a garment is worn inside the room it is in"
     shoppers = {r["shopper"]: r for r in _by_kind(records, "shopper")}
     for s in _by_kind(records, "shopper_stay"):
         who = shoppers[s["shopper"]]
@@ -130,18 +132,38 @@ def test_items_in_a_room_are_read_there(faulty_trace: tuple[Path, Path], bench6:
                 reads[(o.epc, o.room_id)].append(line["t"])
     stays = _by_kind(read_truth(faulty_trace[1]), "item_stay")
     long_stays = [s for s in stays if s["exit"] - s["enter"] > 120]
-    read_in_stay = [s for s in long_stays
-                    if any(s["enter"] <= t <= s["exit"] for t in reads[(s["epc"], s["room"])])]
+    read_in_stay = [
+        s for s in long_stays if any(s["enter"] <= t <= s["exit"] for t in reads[(s["epc"], s["room"])])
+    ]
     assert long_stays and len(read_in_stay) == len(long_stays)
 
 
 def test_trace_command_writes_trace_and_truth(tmp_path: Path) -> None:
     out = tmp_path / "cli.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "simulators.cli", "trace", "--layout", str(LAYOUTS / "bench10.toml"),
-         "--out", str(out), "--duration", "240", "--seed", "3", "--dedup", "--outages", "--junk",
-         "--shoppers", "5"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "simulators.cli",
+            "trace",
+            "--layout",
+            str(LAYOUTS / "bench10.toml"),
+            "--out",
+            str(out),
+            "--duration",
+            "240",
+            "--seed",
+            "3",
+            "--dedup",
+            "--outages",
+            "--junk",
+            "--shoppers",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
@@ -154,9 +176,22 @@ def test_trace_command_names_a_bad_layout(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[store]\nid = "s"\nname = "S"\ncolour = "red"\n[[rooms]]\nid = "fr-1"\nname = "1"\n')
     proc = subprocess.run(
-        [sys.executable, "-m", "simulators.cli", "trace", "--layout", str(bad),
-         "--out", str(tmp_path / "t.jsonl"), "--duration", "10"],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "simulators.cli",
+            "trace",
+            "--layout",
+            str(bad),
+            "--out",
+            str(tmp_path / "t.jsonl"),
+            "--duration",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 2
     assert "store.colour" in proc.stderr
@@ -164,8 +199,9 @@ def test_trace_command_names_a_bad_layout(tmp_path: Path) -> None:
 
 def test_each_reader_delivers_in_the_order_it_sent(tmp_path: Path, bench6: Layout) -> None:
     """One MQTT connection per reader keeps its order: receive order follows the reader's own clock."""
-    summary = write_trace(bench6, Scenario(seed=4, duration_s=600, shoppers=6, outages=True),
-                          tmp_path / "order.jsonl")
+    summary = write_trace(
+        bench6, Scenario(seed=4, duration_s=600, shoppers=6, outages=True), tmp_path / "order.jsonl"
+    )
     stamps: dict[str, list[str]] = defaultdict(list)
     for line in read_trace(summary.trace):
         if line["topic"].startswith("stores/") and not line["topic"].endswith("/status"):

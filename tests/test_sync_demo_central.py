@@ -20,15 +20,17 @@ APP_UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[DemoCentral]:
-    demo = DemoCentral(tmp_path / "central", store_id="store-042", store_name="Flagship",
-                       catalog_path=DEMO_CATALOG)
+    demo = DemoCentral(
+        tmp_path / "central", store_id="store-042", store_name="Flagship", catalog_path=DEMO_CATALOG
+    )
     demo.start()
     yield demo
     demo.stop()
 
 
 async def test_the_demo_central_store_serves_catalog_and_enrolled_profiles(
-        central: DemoCentral, tmp_path: Path) -> None:
+    central: DemoCentral, tmp_path: Path
+) -> None:
     members = central.enrol(APP_UUID, 100, [7, 4242])
     assert members == [demo_member_id(7), demo_member_id(4242)]
     stats = central.stats()
@@ -37,9 +39,12 @@ async def test_the_demo_central_store_serves_catalog_and_enrolled_profiles(
     engine = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
     upgrade(engine)
     box = {"catalog": Catalog()}
-    worker = SyncWorker(engine, SyncConfig(central_url=central.url, store_key=central.store_key,
-                                           store_id="store-042"),
-                        catalog_get=lambda: box["catalog"], catalog_set=lambda c: box.update(catalog=c))
+    worker = SyncWorker(
+        engine,
+        SyncConfig(central_url=central.url, store_key=central.store_key, store_id="store-042"),
+        catalog_get=lambda: box["catalog"],
+        catalog_set=lambda c: box.update(catalog=c),
+    )
     try:
         assert await worker.pull_once()
         demo = load_catalog(DEMO_CATALOG)

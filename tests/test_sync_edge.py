@@ -46,8 +46,9 @@ def central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Ce
 def test_sync_status_without_a_central_store_still_counts_the_backlog(tmp_path: Path) -> None:
     with mirror_edge(tmp_path / "edge.db") as edge:
         epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(5)), 3)
-        bought = edge.client.post("/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"),
-                                  json={"epcs": [epc]})
+        bought = edge.client.post(
+            "/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"), json={"epcs": [epc]}
+        )
         assert bought.status_code == 201
         status = edge.client.get("/api/sync/status").json()
     assert status["enabled"] is False and status["state"] == "disabled"
@@ -60,24 +61,30 @@ def test_the_edge_starts_and_serves_with_the_centre_unreachable(tmp_path: Path) 
     with mirror_edge(tmp_path / "edge.db", central_url=nowhere, store_key="frs_unused") as edge:
         assert len(edge.service.catalog.styles) > 0  # its own catalog, the centre never answered
         epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(5)), 3)
-        bought = edge.client.post("/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"),
-                                  json={"epcs": [epc]})
+        bought = edge.client.post(
+            "/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"), json={"epcs": [epc]}
+        )
         assert bought.status_code == 201
-        status = eventually(lambda: (s := edge.client.get("/api/sync/status").json())["state"] == "retrying"
-                            and s, timeout=30)
+        status = eventually(
+            lambda: (s := edge.client.get("/api/sync/status").json())["state"] == "retrying" and s, timeout=30
+        )
     assert status["enabled"] is True and status["backlog"] == 1 and status["sent_total"] == 0
     assert status["last_error"] == "ConnectError" and status["retry_in_s"] is not None
 
 
 def test_the_edge_and_the_centre_exchange_events_catalog_profiles_and_erasures(
-        central: tuple[CentralServer, str], tmp_path: Path) -> None:
+    central: tuple[CentralServer, str], tmp_path: Path
+) -> None:
     server, key = central
     demo = load_catalog(DEMO_CATALOG)
     renamed = demo.styles[5].model_copy(update={"name": "Named by the central store"})
-    assert server.admin("PUT", "/v1/admin/catalog",
-                        json={"styles": [renamed.model_dump(mode="json")]}).status_code == 200
-    enrol = {"preferred_sizes": {"tops": "M"},
-             "beacons": [{"uuid": APP_UUID, "major": 100, "minor": 77}]}
+    assert (
+        server.admin(
+            "PUT", "/v1/admin/catalog", json={"styles": [renamed.model_dump(mode="json")]}
+        ).status_code
+        == 200
+    )
+    enrol = {"preferred_sizes": {"tops": "M"}, "beacons": [{"uuid": APP_UUID, "major": 100, "minor": 77}]}
     assert server.admin("PUT", "/v1/admin/profiles/m-77", json=enrol).status_code == 200
 
     with mirror_edge(tmp_path / "edge.db", central_url=server.url, store_key=key) as edge:
@@ -90,8 +97,13 @@ def test_the_edge_and_the_centre_exchange_events_catalog_profiles_and_erasures(
         edge.client.post("/api/mirror/fr-1/purchases", headers=edge.mirror("fr-1"), json={"epcs": [epc]})
         # Sent and acknowledged: the count of sent events can move a moment before the backlog does.
         status = eventually(
-            lambda: (s := edge.client.get("/api/sync/status").json())["sent_total"] >= 1
-            and s["backlog"] == 0 and s, timeout=60)
+            lambda: (
+                (s := edge.client.get("/api/sync/status").json())["sent_total"] >= 1
+                and s["backlog"] == 0
+                and s
+            ),
+            timeout=60,
+        )
         assert status["enabled"] is True and status["last_success"] > 0
         assert server.stats()["events"] == {"purchase": 1}
         metrics = edge.client.get("/metrics").text

@@ -65,7 +65,8 @@ def assert_exactly_once(engine: Engine, server: CentralServer) -> None:
 
 
 def test_events_queue_while_the_centre_is_down_and_arrive_once(
-        central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path) -> None:
+    central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path
+) -> None:
     server, key = central
     engine, edge_url = edge
     worker = WorkerProcess(edge_url, server.url, key, STORE, tmp_path, batch_size=50)
@@ -92,7 +93,8 @@ def test_events_queue_while_the_centre_is_down_and_arrive_once(
 
 
 def test_a_worker_killed_mid_sync_resumes_without_loss_or_duplicates(
-        central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path) -> None:
+    central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path
+) -> None:
     server, key = central
     engine, edge_url = edge
     produce(engine, STORE, 3000)
@@ -103,8 +105,9 @@ def test_a_worker_killed_mid_sync_resumes_without_loss_or_duplicates(
             worker.start()
             # Kill it while it is part-way through: some sent, some still queued.
             sent = ledger.counts(engine).sent_total
-            wait_for(lambda s=sent: ledger.counts(engine).sent_total > s + 100, 120,
-                     "the worker to make progress")
+            wait_for(
+                lambda s=sent: ledger.counts(engine).sent_total > s + 100, 120, "the worker to make progress"
+            )
             if ledger.counts(engine).backlog == 0:
                 break
             worker.kill()
@@ -119,7 +122,8 @@ def test_a_worker_killed_mid_sync_resumes_without_loss_or_duplicates(
 
 
 def test_the_edge_killed_with_sigkill_mid_sync_and_restarted_delivers_every_event_once(
-        central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path) -> None:
+    central: tuple[CentralServer, str], edge: tuple[Engine, str], tmp_path: Path
+) -> None:
     server, key = central
     engine, edge_url = edge
     store = EdgeProcess(edge_url, server.url, key, tmp_path)
@@ -131,8 +135,12 @@ def test_the_edge_killed_with_sigkill_mid_sync_and_restarted_delivers_every_even
             produced += 10_000
             store.start()
             # Watch the edge's own status endpoint until it is part-way through the backlog.
-            wait_for(lambda: store.status()["sent_total"] > 0 or store.status()["backlog"] == 0, 120,
-                     "the edge to start sending", interval=0.05)
+            wait_for(
+                lambda: store.status()["sent_total"] > 0 or store.status()["backlog"] == 0,
+                120,
+                "the edge to start sending",
+                interval=0.05,
+            )
             status = store.status()
             if status["backlog"] > 0:
                 store.kill()
@@ -151,7 +159,8 @@ def test_the_edge_killed_with_sigkill_mid_sync_and_restarted_delivers_every_even
 
 
 def test_the_store_keeps_serving_while_the_centre_is_down_and_nothing_is_lost(
-        central: tuple[CentralServer, str], tmp_path: Path) -> None:
+    central: tuple[CentralServer, str], tmp_path: Path
+) -> None:
     server, key = central
 
     def shop(edge: MirrorEdge, n: int, start: int) -> None:
@@ -162,8 +171,11 @@ def test_the_store_keeps_serving_while_the_centre_is_down_and_nothing_is_lost(
             epc = edge.put_in_room(room, edge.sku_in_stock(style), 1000 + i)
             headers = edge.mirror(room)
             bought = edge.client.post(f"/api/mirror/{room}/purchases", headers=headers, json={"epcs": [epc]})
-            asked = edge.client.post(f"/api/mirror/{room}/requests", headers=headers,
-                                     json={"gtin": edge.sku_in_stock(style, skip=1).gtin})
+            asked = edge.client.post(
+                f"/api/mirror/{room}/requests",
+                headers=headers,
+                json={"gtin": edge.sku_in_stock(style, skip=1).gtin},
+            )
             assert bought.status_code == 201 and asked.status_code == 201, (bought.text, asked.text)
 
     def status(edge: MirrorEdge) -> dict[str, Any]:

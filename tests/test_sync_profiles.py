@@ -19,9 +19,15 @@ class Clock:
 def test_ibeacon_device_ids_parse_and_others_do_not() -> None:
     assert parse_ibeacon_device(DEVICE) == BeaconCode("e2c56db5-dffb-48d2-b060-d0f5a71096e0", 100, 42)
     assert parse_ibeacon_device("iBeacon:E2C56DB5DFFB48D2B060D0F5A71096E0-1-2") == BeaconCode(
-        "e2c56db5-dffb-48d2-b060-d0f5a71096e0", 1, 2)
-    for other in ("irk:0123456789abcdef0123456789abcdef", "known:5a3f1c9d0e42", "apple:1005:9-26",
-                  "iBeacon:not-a-uuid-1-2", "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-70000-1"):
+        "e2c56db5-dffb-48d2-b060-d0f5a71096e0", 1, 2
+    )
+    for other in (
+        "irk:0123456789abcdef0123456789abcdef",
+        "known:5a3f1c9d0e42",
+        "apple:1005:9-26",
+        "iBeacon:not-a-uuid-1-2",
+        "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-70000-1",
+    ):
         assert parse_ibeacon_device(other) is None
 
 

@@ -35,9 +35,17 @@ TEE_S, TEE_M = "06012345000018", "06012345000025"
 
 
 def tee(name: str = "Organic tee") -> dict[str, Any]:
-    return {"id": "TE-1", "name": name, "brand": "Northwind", "category": "tops", "price_cents": 1999,
-            "skus": [{"gtin": TEE_S, "size": "S", "colour": "White", "colour_hex": "#ffffff"},
-                     {"gtin": TEE_M, "size": "M", "colour": "White", "colour_hex": "#ffffff"}]}
+    return {
+        "id": "TE-1",
+        "name": name,
+        "brand": "Northwind",
+        "category": "tops",
+        "price_cents": 1999,
+        "skus": [
+            {"gtin": TEE_S, "size": "S", "colour": "White", "colour_hex": "#ffffff"},
+            {"gtin": TEE_M, "size": "M", "colour": "White", "colour_hex": "#ffffff"},
+        ],
+    }
 
 
 class Counting(httpx.AsyncBaseTransport):
@@ -60,8 +68,9 @@ class Central:
             self.key = create_store(session, store_id=STORE, name="Flagship", now=time.time())
             session.commit()
         self.transport = Counting(httpx.ASGITransport(app=self.app))
-        self.admin = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://central",
-                                       headers=ADMIN)
+        self.admin = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://central", headers=ADMIN
+        )
 
     def client(self) -> CentralClient:
         return CentralClient("http://central", self.key, transport=self.transport)
@@ -97,11 +106,18 @@ class CatalogHolder:
         self.sets += 1
 
 
-def make_worker(engine: Engine, client: CentralClient, holder: CatalogHolder | None = None,
-                **kwargs: Any) -> SyncWorker:
+def make_worker(
+    engine: Engine, client: CentralClient, holder: CatalogHolder | None = None, **kwargs: Any
+) -> SyncWorker:
     holder = holder or CatalogHolder()
-    return SyncWorker(engine, SyncConfig(central_url="http://central", store_key="k", store_id=STORE),
-                      client=client, catalog_get=holder.get, catalog_set=holder.set, **kwargs)
+    return SyncWorker(
+        engine,
+        SyncConfig(central_url="http://central", store_key="k", store_id=STORE),
+        client=client,
+        catalog_get=holder.get,
+        catalog_set=holder.set,
+        **kwargs,
+    )
 
 
 def write_event(engine: Engine, kind: str = "purchase", member: str | None = None, **payload: Any) -> str:
@@ -165,7 +181,8 @@ async def test_a_failing_edge_database_never_kills_the_worker(edge_db: Engine) -
 
 
 async def test_drained_events_are_counted_once_and_the_count_survives_a_restart(
-        central: Central, edge_db: Engine) -> None:
+    central: Central, edge_db: Engine
+) -> None:
     ids = [write_event(edge_db, gtin=TEE_S) for _ in range(7)]
     worker = make_worker(edge_db, central.client())
     assert await worker.drain_once() == 7
@@ -197,9 +214,11 @@ def _rows(engine: Engine, ids: list[str]) -> list[OutboxEvent]:
 
 
 async def test_catalog_and_stock_are_pulled_into_the_edge_catalog_and_kept_offline(
-        central: Central, edge_db: Engine) -> None:
-    await central.admin.put("/v1/admin/catalog",
-                            json={"styles": [tee()], "online": [{"gtin": TEE_M, "online": 5}]})
+    central: Central, edge_db: Engine
+) -> None:
+    await central.admin.put(
+        "/v1/admin/catalog", json={"styles": [tee()], "online": [{"gtin": TEE_M, "online": 5}]}
+    )
     await central.admin.put(f"/v1/admin/stores/{STORE}/stock", json={"stock": [{"gtin": TEE_S, "floor": 2}]})
     holder = CatalogHolder()
     worker = make_worker(edge_db, central.client(), holder)
@@ -226,9 +245,15 @@ async def test_catalog_and_stock_are_pulled_into_the_edge_catalog_and_kept_offli
 
 
 async def test_a_beacon_first_seen_fetches_the_profile_once(central: Central, edge_db: Engine) -> None:
-    await central.admin.put("/v1/admin/profiles/m-5", json={
-        "first_name": "Ada", "preferred_sizes": {"tops": "M"}, "favourite_colours": ["White"],
-        "beacons": [{"uuid": "e2c56db5-dffb-48d2-b060-d0f5a71096e0", "major": 100, "minor": 42}]})
+    await central.admin.put(
+        "/v1/admin/profiles/m-5",
+        json={
+            "first_name": "Ada",
+            "preferred_sizes": {"tops": "M"},
+            "favourite_colours": ["White"],
+            "beacons": [{"uuid": "e2c56db5-dffb-48d2-b060-d0f5a71096e0", "major": 100, "minor": 42}],
+        },
+    )
     arrived: list[str] = []
     worker = make_worker(edge_db, central.client(), on_profile=arrived.append)
     entered = PresenceEvent(t=time.time(), type=EventType.SHOPPER_ENTERED, room="entrance", device=BEACON)
@@ -238,8 +263,9 @@ async def test_a_beacon_first_seen_fetches_the_profile_once(central: Central, ed
         if arrived:
             break
         await asyncio.sleep(0.02)
-    worker.on_presence("presence", PresenceEvent(t=time.time(), type=EventType.SHOPPER_ENTERED,
-                                                 room="fr-1", device=BEACON))
+    worker.on_presence(
+        "presence", PresenceEvent(t=time.time(), type=EventType.SHOPPER_ENTERED, room="fr-1", device=BEACON)
+    )
     await asyncio.sleep(0.05)
     assert arrived == [BEACON]
     profile = worker.profiles.profile_for_device(BEACON)
@@ -250,7 +276,8 @@ async def test_a_beacon_first_seen_fetches_the_profile_once(central: Central, ed
 
 
 async def test_erasing_an_email_only_shopper_drops_their_queued_opt_ins(
-        central: Central, edge_db: Engine) -> None:
+    central: Central, edge_db: Engine
+) -> None:
     worker = make_worker(edge_db, central.client())
     write_event(edge_db, "email_opt_in", email="Ana@Example.org", consent=True, items=[{"gtin": TEE_S}])
     write_event(edge_db, "email_opt_in", email="bo@example.org", consent=True, items=[{"gtin": TEE_S}])
@@ -263,9 +290,12 @@ async def test_erasing_an_email_only_shopper_drops_their_queued_opt_ins(
 
 
 async def test_erasure_reaches_the_edge_which_drops_its_copy_and_stops_sending(
-        central: Central, edge_db: Engine) -> None:
-    await central.admin.put("/v1/admin/profiles/m-7", json={
-        "beacons": [{"uuid": "e2c56db5-dffb-48d2-b060-d0f5a71096e0", "major": 100, "minor": 42}]})
+    central: Central, edge_db: Engine
+) -> None:
+    await central.admin.put(
+        "/v1/admin/profiles/m-7",
+        json={"beacons": [{"uuid": "e2c56db5-dffb-48d2-b060-d0f5a71096e0", "major": 100, "minor": 42}]},
+    )
     erased: list[str] = []
     worker = make_worker(edge_db, central.client(), on_erased=[erased.append])
     write_event(edge_db, member="m-7", gtin=TEE_S)

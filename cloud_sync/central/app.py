@@ -27,8 +27,9 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
-def create_app(settings: CentralSettings | None = None, *, engine: Engine | None = None,
-               run_migrations: bool = True) -> FastAPI:
+def create_app(
+    settings: CentralSettings | None = None, *, engine: Engine | None = None, run_migrations: bool = True
+) -> FastAPI:
     """Build the API. Migrates the schema to head unless told not to; starts the follow-up mailer when
     an SMTP host is configured."""
     settings = settings or CentralSettings()

@@ -39,49 +39,88 @@ def upsert_styles(
 ) -> int:
     """Insert or replace styles (and their GTIN index) and co-purchase counts; returns rows changed."""
     versions = iter(bump_versions(session, len(styles) + len(co_purchases)))
-    _upsert(session, CatalogStyle, ["id"], [
-        {"id": style.id, "body": style.model_dump(mode="json"), "version": next(versions)} for style in styles
-    ])
-    _upsert(session, CatalogSku, ["gtin"], [
-        {
-            "gtin": sku.gtin, "style_id": style.id, "name": style.name, "brand": style.brand,
-            "category": style.category.value, "size": sku.size, "colour": sku.colour,
-            "price_cents": style.price_cents, "currency": style.currency,
-        }
-        for style in styles for sku in style.skus
-    ])
-    _upsert(session, CoPurchase, ["style_a", "style_b"], [
-        {"style_a": a, "style_b": b, "count": n, "version": next(versions)} for a, b, n in co_purchases
-    ])
+    _upsert(
+        session,
+        CatalogStyle,
+        ["id"],
+        [
+            {"id": style.id, "body": style.model_dump(mode="json"), "version": next(versions)}
+            for style in styles
+        ],
+    )
+    _upsert(
+        session,
+        CatalogSku,
+        ["gtin"],
+        [
+            {
+                "gtin": sku.gtin,
+                "style_id": style.id,
+                "name": style.name,
+                "brand": style.brand,
+                "category": style.category.value,
+                "size": sku.size,
+                "colour": sku.colour,
+                "price_cents": style.price_cents,
+                "currency": style.currency,
+            }
+            for style in styles
+            for sku in style.skus
+        ],
+    )
+    _upsert(
+        session,
+        CoPurchase,
+        ["style_a", "style_b"],
+        [{"style_a": a, "style_b": b, "count": n, "version": next(versions)} for a, b, n in co_purchases],
+    )
     return len(styles) + len(co_purchases)
 
 
 def upsert_store_stock(session: Session, store_id: str, rows: Iterable[tuple[str, int, int]]) -> int:
     """Set (gtin, floor, stockroom) for one store; returns rows changed."""
     rows = list(rows)
-    _upsert(session, StoreStock, ["store_id", "gtin"], [
-        {"store_id": store_id, "gtin": gtin, "floor": floor, "stockroom": stockroom, "version": version}
-        for version, (gtin, floor, stockroom) in zip(bump_versions(session, len(rows)), rows, strict=True)
-    ])
+    _upsert(
+        session,
+        StoreStock,
+        ["store_id", "gtin"],
+        [
+            {"store_id": store_id, "gtin": gtin, "floor": floor, "stockroom": stockroom, "version": version}
+            for version, (gtin, floor, stockroom) in zip(bump_versions(session, len(rows)), rows, strict=True)
+        ],
+    )
     return len(rows)
 
 
 def upsert_online_stock(session: Session, rows: Iterable[tuple[str, int]]) -> int:
     """Set online (ship-to-home) availability per GTIN; returns rows changed."""
     rows = list(rows)
-    _upsert(session, OnlineStock, ["gtin"], [
-        {"gtin": gtin, "online": online, "version": version}
-        for version, (gtin, online) in zip(bump_versions(session, len(rows)), rows, strict=True)
-    ])
+    _upsert(
+        session,
+        OnlineStock,
+        ["gtin"],
+        [
+            {"gtin": gtin, "online": online, "version": version}
+            for version, (gtin, online) in zip(bump_versions(session, len(rows)), rows, strict=True)
+        ],
+    )
     return len(rows)
 
 
 def pull_catalog(session: Session, *, since: int, limit: int) -> CatalogPage:
     """Styles and co-purchase pairs changed after ``since`` (at most ``limit``), oldest change first."""
-    styles = session.exec(select(CatalogStyle).where(col(CatalogStyle.version) > since)
-                          .order_by(col(CatalogStyle.version)).limit(limit + 1)).all()
-    pairs = session.exec(select(CoPurchase).where(col(CoPurchase.version) > since)
-                         .order_by(col(CoPurchase.version)).limit(limit + 1)).all()
+    styles = session.exec(
+        select(CatalogStyle)
+        .where(col(CatalogStyle.version) > since)
+        .order_by(col(CatalogStyle.version))
+        .limit(limit + 1)
+    ).all()
+    pairs = session.exec(
+        select(CoPurchase)
+        .where(col(CoPurchase.version) > since)
+        .order_by(col(CoPurchase.version))
+        .limit(limit + 1)
+    ).all()
     merged = sorted([(s.version, s) for s in styles] + [(p.version, p) for p in pairs], key=lambda r: r[0])
     page, more = merged[:limit], len(merged) > limit
     version = page[-1][0] if page else since
@@ -96,18 +135,39 @@ def pull_catalog(session: Session, *, since: int, limit: int) -> CatalogPage:
 def pull_stock(session: Session, *, store_id: str, since: int, limit: int) -> StockPage:
     """Full stock rows (floor, stockroom, online) for every GTIN whose store or online stock changed
     after ``since`` (at most ``limit``), oldest change first."""
-    local = session.exec(select(StoreStock).where(StoreStock.store_id == store_id,
-                                                  col(StoreStock.version) > since)
-                         .order_by(col(StoreStock.version)).limit(limit + 1)).all()
-    online = session.exec(select(OnlineStock).where(col(OnlineStock.version) > since)
-                          .order_by(col(OnlineStock.version)).limit(limit + 1)).all()
+    local = session.exec(
+        select(StoreStock)
+        .where(StoreStock.store_id == store_id, col(StoreStock.version) > since)
+        .order_by(col(StoreStock.version))
+        .limit(limit + 1)
+    ).all()
+    online = session.exec(
+        select(OnlineStock)
+        .where(col(OnlineStock.version) > since)
+        .order_by(col(OnlineStock.version))
+        .limit(limit + 1)
+    ).all()
     merged = sorted([(r.version, r.gtin) for r in local] + [(r.version, r.gtin) for r in online])
     page, more = merged[:limit], len(merged) > limit
     gtins = list(dict.fromkeys(g for _, g in page))
-    floor = {r.gtin: r for r in session.exec(select(StoreStock).where(
-        StoreStock.store_id == store_id, col(StoreStock.gtin).in_(gtins))).all()} if gtins else {}
-    web = {r.gtin: r.online for r in session.exec(select(OnlineStock).where(
-        col(OnlineStock.gtin).in_(gtins))).all()} if gtins else {}
+    floor = (
+        {
+            r.gtin: r
+            for r in session.exec(
+                select(StoreStock).where(StoreStock.store_id == store_id, col(StoreStock.gtin).in_(gtins))
+            ).all()
+        }
+        if gtins
+        else {}
+    )
+    web = (
+        {
+            r.gtin: r.online
+            for r in session.exec(select(OnlineStock).where(col(OnlineStock.gtin).in_(gtins))).all()
+        }
+        if gtins
+        else {}
+    )
     rows = [
         StockRow(
             gtin=g,

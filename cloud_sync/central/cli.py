@@ -34,8 +34,9 @@ def _add_store(args: argparse.Namespace, settings: CentralSettings) -> int:
             return 1
         session.commit()
     print(key)
-    print(f"store {args.id} created; the key above is shown once, keep it as FITROOM_STORE_KEY",
-          file=sys.stderr)
+    print(
+        f"store {args.id} created; the key above is shown once, keep it as FITROOM_STORE_KEY", file=sys.stderr
+    )
     return 0
 
 
@@ -68,18 +69,35 @@ def _serve(args: argparse.Namespace, settings: CentralSettings) -> int:
     certfile = str(args.ssl_certfile) if args.ssl_certfile else None
     keyfile = str(args.ssl_keyfile) if args.ssl_keyfile else None
     # The app's own loggers at the same level as uvicorn's (uvicorn configures only its own).
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # Access logs would carry member ids (profile URLs): off.
     if args.workers > 1:
         migrate(make_engine(settings.db_url))  # once, before the workers start
-        uvicorn.run("cloud_sync.central.app:create_worker_app", factory=True, workers=args.workers,
-                    host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                    ssl_certfile=certfile, ssl_keyfile=keyfile)
+        uvicorn.run(
+            "cloud_sync.central.app:create_worker_app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                    access_log=False,
-                    ssl_certfile=certfile, ssl_keyfile=keyfile)
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
     return 0
 
 
@@ -104,8 +122,9 @@ def _load_catalog(args: argparse.Namespace, settings: CentralSettings) -> int:
             if session.get(Store, store_id) is None:
                 print(f"fitroom-central: no store {store_id!r} (add-store first)", file=sys.stderr)
                 return 1
-            changed += upsert_store_stock(session, store_id,
-                                          [(s.gtin, s.floor, s.stockroom) for s in catalog.stock])
+            changed += upsert_store_stock(
+                session, store_id, [(s.gtin, s.floor, s.stockroom) for s in catalog.stock]
+            )
         session.commit()
     print(json.dumps({"styles": len(catalog.styles), "changed": changed}))
     return 0
@@ -125,18 +144,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)
     serve.add_argument("--log-level", default="info")
-    serve.add_argument("--ssl-certfile", type=Path,
-                       help="serve HTTPS with this certificate chain (PEM); else put a TLS proxy in front")
+    serve.add_argument(
+        "--ssl-certfile",
+        type=Path,
+        help="serve HTTPS with this certificate chain (PEM); else put a TLS proxy in front",
+    )
     serve.add_argument("--ssl-keyfile", type=Path, help="the certificate's private key (PEM)")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="worker processes (the store is stateless; use PostgreSQL with more than one)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (the store is stateless; use PostgreSQL with more than one)",
+    )
     serve.set_defaults(run=_serve)
     mig = sub.add_parser("migrate", help="bring the database schema to the latest version")
     mig.set_defaults(run=_migrate)
     cat = sub.add_parser("load-catalog", help="load a catalog JSON file (styles, online stock, store stock)")
     cat.add_argument("file", type=Path)
-    cat.add_argument("--store", action="append", default=[],
-                     help="also set this store's floor/stockroom stock from the file (repeatable)")
+    cat.add_argument(
+        "--store",
+        action="append",
+        default=[],
+        help="also set this store's floor/stockroom stock from the file (repeatable)",
+    )
     cat.set_defaults(run=_load_catalog)
     return parser
 

@@ -30,8 +30,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalize_url(url)
     # hide_parameters: a database error logged with its statement must not carry emails or member ids.
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, hide_parameters=True,
-                               connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -42,8 +43,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10,
-                         max_overflow=10)
+    return create_engine(
+        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -38,12 +38,16 @@ SettingsDep = Annotated[CentralSettings, Depends(get_settings)]
 
 def current_store(session: SessionDep, creds: BearerDep) -> Store:
     if creds is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "store key required (Authorization: Bearer <key>)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "store key required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     store = store_for_key(session, creds.credentials)
     if store is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown store key",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "unknown store key", headers={"WWW-Authenticate": "Bearer"}
+        )
     return store
 
 
@@ -59,11 +63,13 @@ def own_store(store_id: str, store: CurrentStore) -> Store:
 
 def require_admin(settings: SettingsDep, creds: BearerDep) -> None:
     if not settings.admin_token:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            "admin API disabled: set FITROOM_CENTRAL_ADMIN_TOKEN")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "admin API disabled: set FITROOM_CENTRAL_ADMIN_TOKEN"
+        )
     if creds is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "admin token required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "admin token required", headers={"WWW-Authenticate": "Bearer"}
+        )
     if not hmac.compare_digest(creds.credentials.encode(), settings.admin_token.encode()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "not the admin token")
 

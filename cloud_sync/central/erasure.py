@@ -28,10 +28,16 @@ def erase_member(session: Session, *, member_id: str, now: float) -> None:
     for table in (ProfilePurchase, FittingSessionRecord, UnboughtItem, Beacon, FollowUpEmail):
         session.execute(delete(table).where(col(table.member_id) == member_id))
     session.execute(delete(Profile).where(col(Profile.member_id) == member_id))
-    session.execute(update(SyncEvent).where(col(SyncEvent.member_id) == member_id)
-                    .values(member_id=None, payload={"erased": True}))
-    session.execute(insert_for(session, Erasure).values(member_id=member_id, erased_at=now)
-                    .on_conflict_do_nothing(index_elements=["member_id"]))
+    session.execute(
+        update(SyncEvent)
+        .where(col(SyncEvent.member_id) == member_id)
+        .values(member_id=None, payload={"erased": True})
+    )
+    session.execute(
+        insert_for(session, Erasure)
+        .values(member_id=member_id, erased_at=now)
+        .on_conflict_do_nothing(index_elements=["member_id"])
+    )
 
 
 def erase_email(session: Session, *, email: str, now: float) -> list[str]:
@@ -55,8 +61,9 @@ def checkpoint(engine: Engine) -> None:
 
 
 def erasures_since(session: Session, *, since: int, limit: int) -> ErasurePage:
-    rows = session.exec(select(Erasure).where(col(Erasure.seq) > since)
-                        .order_by(col(Erasure.seq)).limit(limit)).all()
+    rows = session.exec(
+        select(Erasure).where(col(Erasure.seq) > since).order_by(col(Erasure.seq)).limit(limit)
+    ).all()
     return ErasurePage(
         erasures=[ErasureRecord(seq=r.seq or 0, member_id=r.member_id) for r in rows],
         cursor=(rows[-1].seq or since) if rows else since,

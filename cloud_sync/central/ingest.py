@@ -55,8 +55,11 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         raise ForeignStoreEvent(store_id)
     members = {ev.event_id: effective_member(ev) for ev in valid}
     named = {m for m in members.values() if m}
-    erased = set(session.exec(select(Erasure.member_id).where(col(Erasure.member_id).in_(named))).all()) \
-        if named else set()
+    erased = (
+        set(session.exec(select(Erasure.member_id).where(col(Erasure.member_id).in_(named))).all())
+        if named
+        else set()
+    )
     keep = [ev for ev in valid if members[ev.event_id] not in erased]
     new: set[str] = set()
     if keep:
@@ -66,10 +69,14 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=["store_id", "event_id"])
         rows = [
             {
-                "event_id": ev.event_id, "store_id": ev.store_id, "type": ev.type,
+                "event_id": ev.event_id,
+                "store_id": ev.store_id,
+                "type": ev.type,
                 # the effective member (a guest id for an anonymous opt-in), so erasure finds every event
                 "member_id": members[ev.event_id],
-                "created_at": ev.created_at, "received_at": now, "payload": ev.payload,
+                "created_at": ev.created_at,
+                "received_at": now,
+                "payload": ev.payload,
             }
             for ev in keep
         ]

@@ -35,14 +35,14 @@ _TEXT = {
     "en": {
         "subject": "The sizes and colours you didn't buy",
         "intro": "Thanks for visiting our fitting rooms. Here are the sizes and colours you tried or asked "
-                 "about and did not take home. Each one is a click away online:",
+        "about and did not take home. Each one is a click away online:",
         "buy": "Buy online",
         "footer": "You receive this email because you asked for it at the fitting-room mirror.",
     },
     "es": {
         "subject": "Las tallas y colores que no compraste",
         "intro": "Gracias por visitar nuestros probadores. Estas son las tallas y colores que probaste o "
-                 "pediste y no te llevaste. Cada uno está a un clic en la tienda online:",
+        "pediste y no te llevaste. Cada uno está a un clic en la tienda online:",
         "buy": "Comprar online",
         "footer": "Recibes este correo porque lo pediste en el espejo del probador.",
     },
@@ -85,8 +85,8 @@ def compose_follow_up(
         lines.append(f"- {name}" + (f" ({detail})" if detail else "") + (f" {price}" if price else ""))
         lines.append(f"  {t['buy']}: {url}")
         rows.append(
-            "<tr><td style=\"padding:8px 0\"><strong>{}</strong>{}{}</td>"
-            "<td style=\"padding:8px 0 8px 16px\"><a href=\"{}\">{}</a></td></tr>".format(
+            '<tr><td style="padding:8px 0"><strong>{}</strong>{}{}</td>'
+            '<td style="padding:8px 0 8px 16px"><a href="{}">{}</a></td></tr>'.format(
                 html.escape(name),
                 f"<br>{html.escape(detail)}" if detail else "",
                 f"<br>{html.escape(price)}" if price else "",
@@ -97,9 +97,9 @@ def compose_follow_up(
     lines += ["", t["footer"]]
     msg.set_content("\n".join(lines))
     msg.add_alternative(
-        "<!doctype html><html><body style=\"font-family:sans-serif\">"
+        '<!doctype html><html><body style="font-family:sans-serif">'
         f"<h1>{html.escape(t['subject'])}</h1><p>{html.escape(t['intro'])}</p>"
-        f"<table>{''.join(rows)}</table><p style=\"color:#666\">{html.escape(t['footer'])}</p>"
+        f'<table>{"".join(rows)}</table><p style="color:#666">{html.escape(t["footer"])}</p>'
         "</body></html>",
         subtype="html",
     )
@@ -125,8 +125,11 @@ def _claim(engine: Engine, email_id: int, now: float) -> bool:
     with Session(engine) as session:
         result = session.execute(
             update(FollowUpEmail)
-            .where(col(FollowUpEmail.id) == email_id, col(FollowUpEmail.status) == "pending",
-                   col(FollowUpEmail.next_attempt_at) <= now)
+            .where(
+                col(FollowUpEmail.id) == email_id,
+                col(FollowUpEmail.status) == "pending",
+                col(FollowUpEmail.next_attempt_at) <= now,
+            )
             .values(next_attempt_at=now + LEASE_S, attempts=FollowUpEmail.attempts + 1)
         )
         session.commit()
@@ -137,8 +140,11 @@ def deliver_pending(engine: Engine, settings: CentralSettings, *, now: float | N
     """Send every due email once; returns how many were sent. Failures are retried with backoff."""
     now = time.time() if now is None else now
     with Session(engine) as session:
-        due = session.exec(select(FollowUpEmail.id).where(
-            FollowUpEmail.status == "pending", col(FollowUpEmail.next_attempt_at) <= now).limit(50)).all()
+        due = session.exec(
+            select(FollowUpEmail.id)
+            .where(FollowUpEmail.status == "pending", col(FollowUpEmail.next_attempt_at) <= now)
+            .limit(50)
+        ).all()
     sent = 0
     for email_id in due:
         if email_id is None or not _claim(engine, email_id, now):
@@ -152,20 +158,26 @@ def deliver_pending(engine: Engine, settings: CentralSettings, *, now: float | N
                 session.delete(row)
                 session.commit()
                 continue
-            msg = compose_follow_up(row.items, to=profile.email, sender=settings.mail_from,
-                                    shop_url=settings.shop_url, language=row.language)
+            msg = compose_follow_up(
+                row.items,
+                to=profile.email,
+                sender=settings.mail_from,
+                shop_url=settings.shop_url,
+                language=row.language,
+            )
             attempts = row.attempts
         try:
             _send(settings, msg)
         except (OSError, smtplib.SMTPException) as err:
             # Never log the address; the email's row id is enough to find it.
-            log.warning("follow-up email %s not sent (attempt %d): %s",
-                        email_id, attempts, type(err).__name__)
+            log.warning(
+                "follow-up email %s not sent (attempt %d): %s", email_id, attempts, type(err).__name__
+            )
             with Session(engine) as session:
                 row = session.get(FollowUpEmail, email_id)
                 if row is not None:
                     row.last_error = type(err).__name__
-                    row.next_attempt_at = now + min(3600.0, 30.0 * 2 ** attempts)
+                    row.next_attempt_at = now + min(3600.0, 30.0 * 2**attempts)
                     row.status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
                     session.add(row)
                     session.commit()

@@ -13,18 +13,25 @@ class CentralMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.events = Counter("fitroom_central_events", "Edge events by what ingest did with them",
-                              ["outcome"], registry=r)
+        self.events = Counter(
+            "fitroom_central_events", "Edge events by what ingest did with them", ["outcome"], registry=r
+        )
         self.batches = Counter("fitroom_central_batches", "Event batches ingested", registry=r)
-        self.shed = Counter("fitroom_central_batches_shed", "Batches refused with 503 (load shedding)",
-                            registry=r)
-        self.emails_sent = Counter("fitroom_central_emails_sent", "Follow-up emails handed to SMTP",
-                                   registry=r)
+        self.shed = Counter(
+            "fitroom_central_batches_shed", "Batches refused with 503 (load shedding)", registry=r
+        )
+        self.emails_sent = Counter(
+            "fitroom_central_emails_sent", "Follow-up emails handed to SMTP", registry=r
+        )
 
     def ingested(self, ack: IngestAck) -> None:
         self.batches.inc()
-        for outcome, n in (("accepted", ack.accepted), ("duplicate", ack.duplicates),
-                           ("discarded", ack.discarded), ("rejected", len(ack.rejected))):
+        for outcome, n in (
+            ("accepted", ack.accepted),
+            ("duplicate", ack.duplicates),
+            ("discarded", ack.discarded),
+            ("rejected", len(ack.rejected)),
+        ):
             if n:
                 self.events.labels(outcome).inc(n)
 

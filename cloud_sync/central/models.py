@@ -67,8 +67,10 @@ class Profile(CentralModel, table=True):
 class ProfilePurchase(CentralModel, table=True):
     __tablename__ = "profile_purchase"
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
-                                                          primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
     member_id: str = Field(index=True, max_length=128)
     event_id: str | None = Field(default=None, max_length=64)
     channel: str = Field(max_length=32, description="'store' or 'online'")
@@ -121,8 +123,10 @@ class SyncEvent(CentralModel, table=True):
     __tablename__ = "event"
     __table_args__ = (UniqueConstraint("store_id", "event_id", name="uq_event_store_event"),)
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
-                                                          primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
     event_id: str = Field(max_length=64)
     store_id: str = Field(max_length=64)
     type: str = Field(index=True, max_length=64)

@@ -129,7 +129,8 @@ def _describe(item: dict[str, Any], sku: CatalogSku | None) -> dict[str, Any]:
         "name": text("name", sku.name if sku else None, 200),
         "size": text("size", sku.size if sku else None, 32),
         "colour": text("colour", sku.colour if sku else None, 64),
-        "price_cents": price if isinstance(price, int) and not isinstance(price, bool) and 0 <= price < 2**31
+        "price_cents": price
+        if isinstance(price, int) and not isinstance(price, bool) and 0 <= price < 2**31
         else (sku.price_cents if sku else None),
         "currency": text("currency", sku.currency if sku else None, 3),
         "category": sku.category if sku else text("category", None, 32),
@@ -156,14 +157,32 @@ class Projection:
         ordered = sorted(members)
         session.connection().execute(
             insert_for(session, Profile.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
-            [{"member_id": m, "size_counts": {}, "colour_counts": {}, "brand_counts": {},
-              "created_at": now, "updated_at": now} for m in ordered])
-        profiles = session.exec(select(Profile).where(col(Profile.member_id).in_(ordered))
-                                .order_by(col(Profile.member_id)).with_for_update()).all()
-        unbought = session.execute(select(UnboughtItem.member_id, UnboughtItem.gtin).where(
-            col(UnboughtItem.member_id).in_(members))).all()
-        return cls(skus={s.gtin: s for s in skus}, profiles={p.member_id: p for p in profiles},
-                   unbought={(str(m), str(g)) for m, g in unbought})
+            [
+                {
+                    "member_id": m,
+                    "size_counts": {},
+                    "colour_counts": {},
+                    "brand_counts": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for m in ordered
+            ],
+        )
+        profiles = session.exec(
+            select(Profile)
+            .where(col(Profile.member_id).in_(ordered))
+            .order_by(col(Profile.member_id))
+            .with_for_update()
+        ).all()
+        unbought = session.execute(
+            select(UnboughtItem.member_id, UnboughtItem.gtin).where(col(UnboughtItem.member_id).in_(members))
+        ).all()
+        return cls(
+            skus={s.gtin: s for s in skus},
+            profiles={p.member_id: p for p in profiles},
+            unbought={(str(m), str(g)) for m, g in unbought},
+        )
 
 
 def _profile(session: Session, ctx: Projection, member_id: str, now: float) -> Profile:
@@ -192,13 +211,22 @@ def _learn(profile: Profile, item: dict[str, Any], weight: int) -> None:
         profile.brand_counts = brands
 
 
-def _add_unbought(session: Session, ctx: Projection, member_id: str, item: dict[str, Any], store_id: str,
-                  now: float) -> None:
+def _add_unbought(
+    session: Session, ctx: Projection, member_id: str, item: dict[str, Any], store_id: str, now: float
+) -> None:
     key = (member_id, item["gtin"])
     if key in ctx.unbought or key in ctx.pending:
         return
-    row = UnboughtItem(member_id=member_id, gtin=item["gtin"], style_id=item["style_id"], name=item["name"],
-                       size=item["size"], colour=item["colour"], store_id=store_id, added_at=now)
+    row = UnboughtItem(
+        member_id=member_id,
+        gtin=item["gtin"],
+        style_id=item["style_id"],
+        name=item["name"],
+        size=item["size"],
+        colour=item["colour"],
+        store_id=store_id,
+        added_at=now,
+    )
     session.add(row)
     ctx.pending[key] = row
 
@@ -210,8 +238,11 @@ def _remove_unbought(session: Session, ctx: Projection, member_id: str, gtins: l
         if row is not None:
             session.expunge(row)
     if stored:
-        session.execute(delete(UnboughtItem).where(
-            col(UnboughtItem.member_id) == member_id, col(UnboughtItem.gtin).in_(stored)))
+        session.execute(
+            delete(UnboughtItem).where(
+                col(UnboughtItem.member_id) == member_id, col(UnboughtItem.gtin).in_(stored)
+            )
+        )
         ctx.unbought.difference_update((member_id, g) for g in stored)
 
 
@@ -225,23 +256,40 @@ def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projecti
     named = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items")]
     if ev.type == "purchase":
         for item in named:
-            session.add(ProfilePurchase(
-                member_id=member_id, event_id=ev.event_id, channel=str(p.get("channel") or "store")[:32],
-                store_id=ev.store_id, gtin=item["gtin"], style_id=item["style_id"], name=item["name"],
-                size=item["size"], colour=item["colour"], price_cents=item["price_cents"],
-                currency=item["currency"], purchased_at=ev.created_at))
+            session.add(
+                ProfilePurchase(
+                    member_id=member_id,
+                    event_id=ev.event_id,
+                    channel=str(p.get("channel") or "store")[:32],
+                    store_id=ev.store_id,
+                    gtin=item["gtin"],
+                    style_id=item["style_id"],
+                    name=item["name"],
+                    size=item["size"],
+                    colour=item["colour"],
+                    price_cents=item["price_cents"],
+                    currency=item["currency"],
+                    purchased_at=ev.created_at,
+                )
+            )
             _learn(profile, item, PURCHASE_WEIGHT)
         _remove_unbought(session, ctx, member_id, [i["gtin"] for i in named])
     elif ev.type == "session_ended":
         tried = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items", "tried")]
         purchased = _purchased(p)
         room = p.get("room_id") or p.get("room")
-        session.add(FittingSessionRecord(
-            member_id=member_id, event_id=ev.event_id, store_id=ev.store_id,
-            room=str(room)[:64] if room else None,
-            started_at=p.get("started_at") if isinstance(p.get("started_at"), int | float) else None,
-            ended_at=p.get("ended_at") if isinstance(p.get("ended_at"), int | float) else ev.created_at,
-            tried=[i["gtin"] for i in tried], purchased=sorted(purchased)))
+        session.add(
+            FittingSessionRecord(
+                member_id=member_id,
+                event_id=ev.event_id,
+                store_id=ev.store_id,
+                room=str(room)[:64] if room else None,
+                started_at=p.get("started_at") if isinstance(p.get("started_at"), int | float) else None,
+                ended_at=p.get("ended_at") if isinstance(p.get("ended_at"), int | float) else ev.created_at,
+                tried=[i["gtin"] for i in tried],
+                purchased=sorted(purchased),
+            )
+        )
         for item in tried:
             _learn(profile, item, 1)
             if item["gtin"] not in purchased:
@@ -261,9 +309,16 @@ def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projecti
         for item in unbought:
             _add_unbought(session, ctx, member_id, item, ev.store_id, now)
         if email and unbought:
-            session.add(FollowUpEmail(
-                event_id=ev.event_id, member_id=member_id, store_id=ev.store_id, language=profile.language,
-                items=unbought, created_at=now))
+            session.add(
+                FollowUpEmail(
+                    event_id=ev.event_id,
+                    member_id=member_id,
+                    store_id=ev.store_id,
+                    language=profile.language,
+                    items=unbought,
+                    created_at=now,
+                )
+            )
 
 
 def _top(counts: dict[str, int], n: int) -> list[str]:
@@ -272,12 +327,20 @@ def _top(counts: dict[str, int], n: int) -> list[str]:
 
 def profile_view(session: Session, profile: Profile, *, purchases: int = 20) -> ShopperProfile:
     """The profile as an edge sees it: preferences derived from the counts, newest purchases first."""
-    bought = session.exec(select(ProfilePurchase).where(ProfilePurchase.member_id == profile.member_id)
-                          .order_by(col(ProfilePurchase.purchased_at).desc()).limit(purchases)).all()
-    unbought = session.exec(select(UnboughtItem).where(UnboughtItem.member_id == profile.member_id)
-                            .order_by(col(UnboughtItem.added_at).desc())).all()
-    sessions = session.exec(select(FittingSessionRecord.id).where(
-        FittingSessionRecord.member_id == profile.member_id)).all()
+    bought = session.exec(
+        select(ProfilePurchase)
+        .where(ProfilePurchase.member_id == profile.member_id)
+        .order_by(col(ProfilePurchase.purchased_at).desc())
+        .limit(purchases)
+    ).all()
+    unbought = session.exec(
+        select(UnboughtItem)
+        .where(UnboughtItem.member_id == profile.member_id)
+        .order_by(col(UnboughtItem.added_at).desc())
+    ).all()
+    sessions = session.exec(
+        select(FittingSessionRecord.id).where(FittingSessionRecord.member_id == profile.member_id)
+    ).all()
     return ShopperProfile(
         member_id=profile.member_id,
         first_name=profile.first_name,
@@ -285,11 +348,24 @@ def profile_view(session: Session, profile: Profile, *, purchases: int = 20) -> 
         preferred_sizes={cat: _top(sizes, 1)[0] for cat, sizes in profile.size_counts.items() if sizes},
         favourite_colours=_top(profile.colour_counts, FAVOURITES),
         favourite_brands=_top(profile.brand_counts, FAVOURITES),
-        purchases=[ProfilePurchaseOut(
-            gtin=b.gtin, style_id=b.style_id, name=b.name, size=b.size, colour=b.colour, channel=b.channel,
-            store_id=b.store_id, price_cents=b.price_cents, purchased_at=b.purchased_at) for b in bought],
+        purchases=[
+            ProfilePurchaseOut(
+                gtin=b.gtin,
+                style_id=b.style_id,
+                name=b.name,
+                size=b.size,
+                colour=b.colour,
+                channel=b.channel,
+                store_id=b.store_id,
+                price_cents=b.price_cents,
+                purchased_at=b.purchased_at,
+            )
+            for b in bought
+        ],
         sessions=len(sessions),
-        unbought=[ProfileItem(gtin=u.gtin, style_id=u.style_id, name=u.name, size=u.size, colour=u.colour)
-                  for u in unbought],
+        unbought=[
+            ProfileItem(gtin=u.gtin, style_id=u.style_id, name=u.name, size=u.size, colour=u.colour)
+            for u in unbought
+        ],
         has_email_consent=profile.email is not None,
     )

@@ -172,8 +172,11 @@ def put_profile(
     if "beacons" in given:
         session.execute(delete(Beacon).where(col(Beacon.member_id) == member_id))
     for b in body.beacons:
-        session.execute(delete(Beacon).where(col(Beacon.uuid) == b.uuid, col(Beacon.major) == b.major,
-                                             col(Beacon.minor) == b.minor))
+        session.execute(
+            delete(Beacon).where(
+                col(Beacon.uuid) == b.uuid, col(Beacon.major) == b.major, col(Beacon.minor) == b.minor
+            )
+        )
         session.add(Beacon(uuid=b.uuid, major=b.major, minor=b.minor, member_id=member_id, issued_at=now))
     session.commit()
     return profile_view(session, profile)
@@ -243,25 +246,29 @@ class BeaconCodeIn(BaseModel):
     major: int = Field(ge=0, le=65535, description="the store group the member's app advertises in")
 
 
-@router.post("/admin/profiles/{member_id}/beacon-code", response_model=BeaconIn,
-             status_code=status.HTTP_201_CREATED)
-def issue_beacon_code(member_id: MemberId, body: BeaconCodeIn, _admin: AdminDep, session: SessionDep,
-                      settings: SettingsDep) -> BeaconIn:
+@router.post(
+    "/admin/profiles/{member_id}/beacon-code", response_model=BeaconIn, status_code=status.HTTP_201_CREATED
+)
+def issue_beacon_code(
+    member_id: MemberId, body: BeaconCodeIn, _admin: AdminDep, session: SessionDep, settings: SettingsDep
+) -> BeaconIn:
     """Issue the member's app a new iBeacon code (rotation: it replaces their codes under the app UUID).
     The minor is random and unused in that major, so a code says nothing about who carries it."""
     if session.get(Profile, member_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such profile")
     app_uuid = str(uuid.UUID(settings.app_uuid))
-    taken = set(session.exec(select(Beacon.minor).where(Beacon.uuid == app_uuid,
-                                                        Beacon.major == body.major)).all())
+    taken = set(
+        session.exec(select(Beacon.minor).where(Beacon.uuid == app_uuid, Beacon.major == body.major)).all()
+    )
     if len(taken) >= 65535:
         raise HTTPException(status.HTTP_409_CONFLICT, f"no free code left in major {body.major}")
     minor = secrets.randbelow(65535) + 1
     while minor in taken:
         minor = secrets.randbelow(65535) + 1
     session.execute(delete(Beacon).where(col(Beacon.member_id) == member_id, col(Beacon.uuid) == app_uuid))
-    session.add(Beacon(uuid=app_uuid, major=body.major, minor=minor, member_id=member_id,
-                       issued_at=time.time()))
+    session.add(
+        Beacon(uuid=app_uuid, major=body.major, minor=minor, member_id=member_id, issued_at=time.time())
+    )
     session.commit()
     return BeaconIn(uuid=app_uuid, major=body.major, minor=minor)
 
@@ -284,10 +291,16 @@ class OnlineOrderIn(BaseModel):
 def post_online_order(body: OnlineOrderIn, _admin: AdminDep, session: SessionDep) -> IngestAck:
     now = time.time()
     event = {
-        "event_id": f"online-{body.order_id}", "type": "purchase", "store_id": ONLINE_CHANNEL,
-        "created_at": body.created_at or now, "member_id": body.member_id,
-        "payload": {"channel": ONLINE_CHANNEL, "order_id": body.order_id,
-                    "items": [line.model_dump(exclude_none=True) for line in body.items]},
+        "event_id": f"online-{body.order_id}",
+        "type": "purchase",
+        "store_id": ONLINE_CHANNEL,
+        "created_at": body.created_at or now,
+        "member_id": body.member_id,
+        "payload": {
+            "channel": ONLINE_CHANNEL,
+            "order_id": body.order_id,
+            "items": [line.model_dump(exclude_none=True) for line in body.items],
+        },
     }
     ack = ingest_batch(session, store_id=ONLINE_CHANNEL, raw_events=[event], now=now)
     session.commit()

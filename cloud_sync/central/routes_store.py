@@ -41,17 +41,20 @@ def get_store(store: OwnStore) -> StoreOut:
 
 
 @router.post("/stores/{store_id}/events", response_model=IngestAck)
-def post_events(batch: EventBatch, store: OwnStore, session: SessionDep, settings: SettingsDep,
-                request: Request) -> IngestAck:
+def post_events(
+    batch: EventBatch, store: OwnStore, session: SessionDep, settings: SettingsDep, request: Request
+) -> IngestAck:
     """Idempotent: events already stored are acknowledged again and not stored twice."""
     if len(batch.events) > settings.max_batch:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            f"at most {settings.max_batch} events per batch")
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"at most {settings.max_batch} events per batch"
+        )
     gate: threading.BoundedSemaphore = request.app.state.ingest_gate
     if not gate.acquire(blocking=False):
         request.app.state.metrics.shed.inc()
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "busy: retry later",
-                            headers={"Retry-After": RETRY_AFTER_S})
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "busy: retry later", headers={"Retry-After": RETRY_AFTER_S}
+        )
     try:
         ack = ingest_batch(session, store_id=store.id, raw_events=batch.events, now=time.time())
         session.commit()
@@ -65,14 +68,22 @@ def post_events(batch: EventBatch, store: OwnStore, session: SessionDep, setting
 
 
 @router.get("/stores/{store_id}/stock", response_model=StockPage)
-def get_stock(store: OwnStore, session: SessionDep, since: Annotated[int, Query(ge=0)] = 0,
-              limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> StockPage:
+def get_stock(
+    store: OwnStore,
+    session: SessionDep,
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> StockPage:
     return pull_stock(session, store_id=store.id, since=since, limit=limit)
 
 
 @router.get("/catalog", response_model=CatalogPage)
-def get_catalog(_store: CurrentStore, session: SessionDep, since: Annotated[int, Query(ge=0)] = 0,
-                limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> CatalogPage:
+def get_catalog(
+    _store: CurrentStore,
+    session: SessionDep,
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> CatalogPage:
     return pull_catalog(session, since=since, limit=limit)
 
 
@@ -90,8 +101,11 @@ def profile_by_beacon(code: BeaconCode, _store: CurrentStore, session: SessionDe
         normalized = str(uuid.UUID(code.uuid))
     except ValueError:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "uuid is not a UUID") from None
-    beacon = session.exec(select(Beacon).where(
-        Beacon.uuid == normalized, Beacon.major == code.major, Beacon.minor == code.minor)).first()
+    beacon = session.exec(
+        select(Beacon).where(
+            Beacon.uuid == normalized, Beacon.major == code.major, Beacon.minor == code.minor
+        )
+    ).first()
     profile = session.get(Profile, beacon.member_id) if beacon else None
     if profile is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no opted-in shopper with this beacon")
@@ -99,7 +113,11 @@ def profile_by_beacon(code: BeaconCode, _store: CurrentStore, session: SessionDe
 
 
 @router.get("/erasures", response_model=ErasurePage)
-def get_erasures(_store: CurrentStore, session: SessionDep, since: Annotated[int, Query(ge=0)] = 0,
-                 limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> ErasurePage:
+def get_erasures(
+    _store: CurrentStore,
+    session: SessionDep,
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> ErasurePage:
     """Members erased after ``since``: every edge drops its copy and stops sending events naming them."""
     return erasures_since(session, since=since, limit=limit)

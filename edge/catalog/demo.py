@@ -249,6 +249,7 @@ def _co_purchases(rng: random.Random, styles: Sequence[Style]) -> tuple[tuple[st
 
 def catalog_to_json(catalog: Catalog) -> str:
     """The file form: one style, stock level or pair per line so that diffs stay readable."""
+
     def dump(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 

@@ -35,13 +35,28 @@ class Brand:
 
 
 BRANDS: tuple[Brand, ...] = (
-    Brand("MFN", "Marlowe & Finch", "5061234",
-          (Category.TOPS, Category.TROUSERS, Category.OUTERWEAR, Category.SHOES, Category.ACCESSORIES), 1.35),
-    Brand("SOL", "Solenne", "3760123",
-          (Category.DRESSES, Category.TOPS, Category.BAGS, Category.ACCESSORIES), 1.2),
+    Brand(
+        "MFN",
+        "Marlowe & Finch",
+        "5061234",
+        (Category.TOPS, Category.TROUSERS, Category.OUTERWEAR, Category.SHOES, Category.ACCESSORIES),
+        1.35,
+    ),
+    Brand(
+        "SOL",
+        "Solenne",
+        "3760123",
+        (Category.DRESSES, Category.TOPS, Category.BAGS, Category.ACCESSORIES),
+        1.2,
+    ),
     Brand("NRV", "Norrvik", "7350123", (Category.TOPS, Category.OUTERWEAR, Category.ACCESSORIES), 1.1),
-    Brand("CBS", "Costa Brava Studio", "8437012",
-          (Category.DRESSES, Category.TOPS, Category.SHOES, Category.BAGS), 0.85),
+    Brand(
+        "CBS",
+        "Costa Brava Studio",
+        "8437012",
+        (Category.DRESSES, Category.TOPS, Category.SHOES, Category.BAGS),
+        0.85,
+    ),
     Brand("KST", "Kestrel Denim", "4260123", (Category.TROUSERS, Category.TOPS, Category.OUTERWEAR), 0.95),
     Brand("AVR", "Atelier Vera", "8051234", (Category.SHOES, Category.BAGS, Category.ACCESSORIES), 1.5),
 )

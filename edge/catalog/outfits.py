@@ -20,7 +20,6 @@ COMPLEMENTS: dict[Category, tuple[Category, ...]] = {
 }
 
 
-
 def complements_of(category: Category) -> tuple[Category, ...]:
     """Categories that complete a look around ``category``, best first; never ``category`` itself."""
     return COMPLEMENTS.get(category, ())

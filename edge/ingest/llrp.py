@@ -254,4 +254,3 @@ class LlrpIngest:
             return
         self._buf.append(message)
         self._wakeup.set()
-

@@ -47,7 +47,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-
 class Message(NamedTuple):
     """One message as taken off the broker. ``received`` is the wall-clock receive time (Unix seconds).
 
@@ -279,7 +278,6 @@ class MqttIngest:
             loop = self._loop
             if loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self._wake)
-
 
     def _paho_on_connect(
         self,

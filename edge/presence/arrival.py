@@ -264,8 +264,7 @@ class ArrivalRules:
         if not self._blind_any():
             return False
         return any(
-            other != room and self._flanked(room, ev, other, oev, now)
-            for other, oev in garment.rooms.items()
+            other != room and self._flanked(room, ev, other, oev, now) for other, oev in garment.rooms.items()
         )
 
     def flanked_room(self, garment: Garment, now: float) -> str | None:

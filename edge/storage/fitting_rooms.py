@@ -44,8 +44,14 @@ def describe_gtin(catalog: Catalog, gtin: str | None) -> ItemDescription:
     """What an associate or the central store needs to know of an item: name, size, colour, price."""
     found = catalog.by_gtin.get(gtin) if gtin else None
     if found is None:
-        return {"style_id": None, "name": None, "size": None, "colour": None, "price_cents": None,
-                "gtin": gtin}
+        return {
+            "style_id": None,
+            "name": None,
+            "size": None,
+            "colour": None,
+            "price_cents": None,
+            "gtin": gtin,
+        }
     style, sku = found
     return {
         "gtin": gtin,

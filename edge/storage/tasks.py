@@ -76,9 +76,7 @@ def open_size_request(*, session: Session, session_id: str, gtin: str) -> Task |
 def open_help_call(*, session: Session, room_id: str) -> Task | None:
     """The room's open or claimed help call, if there is one."""
     return session.exec(
-        select(Task).where(
-            Task.room_id == room_id, Task.kind == TaskKind.HELP, col(Task.status).in_(_ACTIVE)
-        )
+        select(Task).where(Task.room_id == room_id, Task.kind == TaskKind.HELP, col(Task.status).in_(_ACTIVE))
     ).first()
 
 
@@ -308,9 +306,7 @@ def list_active_tasks(*, session: Session) -> list[Task]:
     """Open and claimed tasks, oldest first."""
     return list(
         session.exec(
-            select(Task)
-            .where(col(Task.status).in_(_ACTIVE))
-            .order_by(col(Task.created_at), col(Task.id))
+            select(Task).where(col(Task.status).in_(_ACTIVE)).order_by(col(Task.created_at), col(Task.id))
         ).all()
     )
 

@@ -81,8 +81,6 @@ def tasks(associate: CurrentAssociate, ctx: RoomsDep, db: SessionDep) -> list[Ta
     return tasks_view(ctx, db, list_active_tasks(session=db))
 
 
-
-
 TASK_ERRORS: dict[int | str, dict[str, Any]] = {
     **UNAUTHORIZED,
     404: {"description": "No such task"},

@@ -41,7 +41,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get("FITROOM_DB_URL", "sqlite:///fitroom-edge.db")
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get(
+        "FITROOM_DB_URL", "sqlite:///fitroom-edge.db"
+    )
     engine = make_engine(url)
     with engine.begin() as conn:
         _run(conn)
