@@ -23,52 +23,13 @@ from edge.topics import PRESENCE
 from simulators.llrp import ReaderEmulator, TagInView
 from tests.broker import Mosquitto
 from tests.live_edge import LiveEdge, edge_settings, eventually, live_edge
+from tests.llrp_support import write_layout
 
 pytestmark = pytest.mark.broker
 
 SHIRT = encode_sgtin96("05061234100015", 501).upper()
 DRESS = encode_sgtin96("05061234100015", 502).upper()
 COAT = encode_sgtin96("05061234100022", 503).upper()
-
-
-def layout_text(port: int, antennas: dict[int, str] | None = None) -> str:
-    mapped = antennas or {1: "fr-1", 2: "fr-2"}
-    lines = "\n".join(f'"{a}" = "{room}"' for a, room in mapped.items())
-    return f"""
-[store]
-id = "s-llrp"
-name = "LLRP store"
-
-[[rooms]]
-id = "fr-1"
-name = "Fitting room 1"
-
-[[rooms]]
-id = "fr-2"
-name = "Fitting room 2"
-
-[[rooms]]
-id = "floor"
-name = "Sales floor"
-kind = "sales_floor"
-
-[[readers]]
-id = "speedway-a"
-format = "llrp"
-host = "127.0.0.1"
-port = {port}
-[readers.antennas]
-{lines}
-
-[presence]
-min_window_s = 1.0
-"""
-
-
-def write_layout(tmp_path: Path, port: int, antennas: dict[int, str] | None = None) -> Path:
-    path = tmp_path / "llrp.toml"
-    path.write_text(layout_text(port, antennas), encoding="utf-8")
-    return path
 
 
 def settings_for(mosquitto: Mosquitto, tmp_path: Path, layout: Path) -> Any:

@@ -21,6 +21,7 @@ from edge.layout import load_layout
 from edge.presence.events import EventType, PresenceEvent
 from edge.replay import replay_trace
 from tests.broker import Mosquitto
+from tests.llrp_support import write_layout
 
 pytestmark = pytest.mark.broker
 
@@ -140,31 +141,7 @@ def test_llrp_reads_are_recorded_and_replay_into_the_same_rooms(
 
     shirt = encode_sgtin96("05061234100015", 601).upper()
     coat = encode_sgtin96("05061234100022", 602).upper()
-    layout = tmp_path / "llrp.toml"
-    layout.write_text(
-        f"""
-[store]
-id = "s-llrp"
-name = "LLRP store"
-[[rooms]]
-id = "fr-1"
-name = "Fitting room 1"
-[[rooms]]
-id = "fr-2"
-name = "Fitting room 2"
-[[readers]]
-id = "speedway-a"
-format = "llrp"
-host = "127.0.0.1"
-port = {llrp_emulator.port}
-[readers.antennas]
-"1" = "fr-1"
-"2" = "fr-2"
-[presence]
-min_window_s = 1.0
-""",
-        encoding="utf-8",
-    )
+    layout = write_layout(tmp_path, llrp_emulator.port)
     out = tmp_path / "trace.jsonl"
     llrp_emulator.set_tags([TagInView(shirt, 1, -48.0), TagInView(coat, 2, -50.0)])
     try:
