@@ -19,6 +19,7 @@ from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.mailer import run_mailer
 from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.settings import CentralSettings
+from cloud_sync.central.webhooks import run_webhooks
 
 __all__ = ["Health", "create_app", "create_worker_app"]
 
@@ -40,13 +41,16 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mailer = asyncio.create_task(run_mailer(engine, settings, metrics)) if settings.smtp_host else None
+        hooks = settings.order_webhook_url or settings.app_webhook_url
+        webhooks = asyncio.create_task(run_webhooks(engine, settings)) if hooks else None
         try:
             yield
         finally:
-            if mailer is not None:
-                mailer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await mailer
+            for task in (mailer, webhooks):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = FastAPI(title="fitroom central profile store", version="1", lifespan=lifespan)
     app.state.settings = settings

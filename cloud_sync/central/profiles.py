@@ -254,7 +254,7 @@ def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projecti
     profile = _profile(session, ctx, member_id, now)
     profile.updated_at = now
     named = [_describe(i, skus.get(i["gtin"])) for i in _items(p, "items")]
-    if ev.type == "purchase":
+    if ev.type in ("purchase", "order"):  # an order: channel endless_aisle, shipped home
         for item in named:
             session.add(
                 ProfilePurchase(

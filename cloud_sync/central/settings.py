@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["CentralSettings"]
 
 ENV_PREFIX = "FITROOM_CENTRAL_"
-SECRET_FILES = ("db_url", "admin_token", "smtp_password")
+SECRET_FILES = ("db_url", "admin_token", "smtp_password", "webhook_secret")
 PLACEHOLDER_PREFIX = "change-me"
 
 
@@ -58,6 +58,15 @@ class CentralSettings(BaseSettings):
         default=16, ge=1, description="Beyond this many batches in flight, ingest sheds load with 503"
     )
     max_batch: int = Field(default=1000, ge=1, description="Largest event batch accepted in one request")
+    order_webhook_url: str = Field(
+        default="", description="The e-commerce system's URL for ship-to-home orders; empty = hold them"
+    )
+    app_webhook_url: str = Field(default="", description="The member app's URL for offer_presented events")
+    webhook_secret: str = Field(default="", description="HMAC-SHA256 key of X-Fitroom-Signature")
+    webhook_poll_s: float = Field(default=1.0, gt=0, description="How often due webhooks are looked for")
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_retry_base_s: float = Field(default=2.0, gt=0, description="First retry delay (doubles)")
+    webhook_retry_cap_s: float = Field(default=600.0, gt=0, description="Longest retry delay")
 
     @model_validator(mode="before")
     @classmethod
@@ -88,4 +97,10 @@ class CentralSettings(BaseSettings):
                 f"{', '.join(stale)}: still the example's placeholder (change-me…); set the real secret "
                 f"(or {ENV_PREFIX}ENVIRONMENT=development outside production)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _webhooks_signed(self) -> CentralSettings:
+        if (self.order_webhook_url or self.app_webhook_url) and not self.webhook_secret:
+            raise ValueError(f"{ENV_PREFIX}WEBHOOK_SECRET: needed to sign webhooks when a webhook URL is set")
         return self

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from edge.fitting_rooms.manager import SessionManager
 from edge.storage.models import Task
+from edge.storage.orders import place_ship_order
 from edge.storage.tasks import claim_task, complete_task
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 
@@ -26,8 +27,10 @@ def complete(
     *, session: Session, manager: SessionManager, task_id: int, associate_id: str, now: float
 ) -> Task:
     """Finish an open task or one this associate claimed; a bag task completed means the purchase is
-    bagged (NotFound, Conflict as for ``claim``)."""
+    bagged, a ship-to-home order's task that the order is paid and placed (NotFound, Conflict as for
+    ``claim``)."""
     task = complete_task(session=session, task_id=task_id, associate_id=associate_id, now=now)
+    place_ship_order(session=session, task=task, now=now)  # same transaction as the completion
     return _done(session, manager, task)
 
 

@@ -199,6 +199,11 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
     }
     if (task.kind === "bag") {
       const total = d.total_cents !== undefined ? " · " + money(d.total_cents, d.currency) : "";
+      if (d.ship_to_home) {  // endless aisle: an order to complete here, shipped from the online store
+        return [h("p", { class: "task-title ship-to-home", text: "Ship-to-home order" + total }),
+          h("p", { class: "task-detail", text: "Take payment and the delivery address, then complete to place it" }),
+          h("ul", { class: "task-items" }, items.map((it) => h("li", { text: itemLine(it) })))];
+      }
       return [h("p", { class: "task-title", text: "Bag " + items.length + (items.length === 1 ? " item" : " items") + total }),
         h("p", { class: "task-detail", text: "Pay at the bag desk" }),
         h("ul", { class: "task-items" }, items.map((it) => h("li", { text: itemLine(it) })))];

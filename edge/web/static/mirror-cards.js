@@ -177,7 +177,7 @@ export function cardsFor(ctx) {
     let canAsk = false;
     if (chosen) {
       if (chosen.in_room) note = t("already_here");
-      else if (chosen.availability === "online") note = t("online_only_note");
+      else if (chosen.availability === "online") note = t("ship_note");
       else if (chosen.availability === "sold_out") note = t("sold_out_note");
       else { note = ""; canAsk = !openReq; }
     }
@@ -203,7 +203,9 @@ export function cardsFor(ctx) {
       reqs.length ? h("div", { class: "card-status" }, reqs.map(requestBanner)) : null,
       swatches, chips,
       // Nothing chosen yet: a quiet hint instead of a dead button.
-      h("div", { class: "card-action" }, chosen ? bring : null,
+      h("div", { class: "card-action" },
+        chosen && chosen.availability === "online" && !chosen.in_room ? ctx.aisle.shipButton(item, chosen)
+          : chosen ? bring : null,
         note ? h("p", { class: "card-note", text: note }) : null)));
   }
 

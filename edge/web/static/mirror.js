@@ -6,6 +6,10 @@ import { $, backoffMs, formatMoney, jsonApi, toaster } from "./ui.js";
 import { STRINGS as I18N } from "./i18n.js";
 import { cardsFor } from "./mirror-cards.js";
 import { sheetsFor } from "./mirror-sheets.js";
+import { AISLE_STRINGS, aisleFor } from "./mirror-aisle.js";
+
+// The endless aisle's strings join the table; a key the table already has wins.
+for (const [lang, table] of Object.entries(AISLE_STRINGS)) if (I18N[lang]) I18N[lang] = { ...table, ...I18N[lang] };
 
 {
   const body = document.body;
@@ -153,6 +157,7 @@ import { sheetsFor } from "./mirror-sheets.js";
     sendRequest: (gtin, epc) => sendRequest(gtin, epc),
     renderEmailButton: () => renderEmailButton(),
   };
+  ctx.aisle = aisleFor(ctx);
   const cards = cardsFor(ctx);
   ctx.boughtEpcs = cards.boughtEpcs;
   const sheets = sheetsFor(ctx);
@@ -212,6 +217,7 @@ import { sheetsFor } from "./mirror-sheets.js";
     $("#hero").hidden = (items.length === 0 || !covered) && !shopper;
 
     renderBanners(v, items);
+    ctx.aisle.render();
     renderItems(items, covered);
     renderLook(covered ? (v.suggestions || []) : []);
     if (state.openSheet === "buy") renderBuyList();

@@ -1,0 +1,165 @@
+/* The endless aisle and offers on the mirror: "Ship it to me" for a size sold out here but in stock
+   online (POST /orders, then its status until the central store has it), and at most one offer banner.
+   All of this feature's strings are here, together, in AISLE_STRINGS (mirror.js merges them into its
+   table; a key the main table already has wins, so translations can move there). */
+import { $, h } from "./ui.js";
+
+export const AISLE_STRINGS = {
+  en: {
+    ship_note: "Not in this store — we can ship it to your home",
+    ship_it: "Ship it to me",
+    ship_title: "Ship it to your home",
+    ship_body_member: "We'll ship it to you. Pay and give the delivery address at the bag desk.",
+    ship_body_guest: "Pay and give the delivery address at the bag desk. Your email is used only for this order's confirmation.",
+    ship_email_label: "Email for the order confirmation",
+    ship_consent: "I agree to receive this order's confirmation at this address",
+    ship_confirm: "Order · {total}",
+    ship_cancel: "Not now",
+    ship_need_email: "Please enter a valid email address",
+    ship_need_consent: "Please tick the box to agree",
+    ship_failed: "We couldn't place that order — please try again",
+    order_at_bag_desk: "{name} ({total}) to ship home: pay and give your address at the bag desk",
+    order_queued: "{name} ({total}) is ordered. Our online store can't be reached right now: the order is saved here and goes through automatically",
+    order_sent: "{name} ({total}) is ordered and on its way to our online store — watch for the confirmation",
+    order_cancelled: "{name} — the ship-to-home order was cancelled",
+    offer_label: "Offer",
+    offer_members: "Members' offer",
+    offer_discount: "{pct}% off",
+  },
+  es: {
+    ship_note: "No está en esta tienda: te lo enviamos a casa",
+    ship_it: "Envíamelo a casa",
+    ship_title: "Envío a tu casa",
+    ship_body_member: "Te lo enviamos. Paga y da la dirección de entrega en la caja de recogida.",
+    ship_body_guest: "Paga y da la dirección de entrega en la caja de recogida. Tu email solo se usa para confirmar este pedido.",
+    ship_email_label: "Email para la confirmación del pedido",
+    ship_consent: "Acepto recibir la confirmación de este pedido en esta dirección",
+    ship_confirm: "Pedir · {total}",
+    ship_cancel: "Ahora no",
+    ship_need_email: "Escribe un email válido",
+    ship_need_consent: "Marca la casilla para aceptar",
+    ship_failed: "No pudimos hacer el pedido; inténtalo de nuevo",
+    order_at_bag_desk: "{name} ({total}) para enviar a casa: paga y da tu dirección en la caja de recogida",
+    order_queued: "{name} ({total}) está pedido. No podemos contactar ahora con la tienda online: el pedido está guardado aquí y se enviará solo",
+    order_sent: "{name} ({total}) está pedido y va camino de la tienda online; recibirás la confirmación",
+    order_cancelled: "{name}: el pedido de envío a casa se canceló",
+    offer_label: "Oferta",
+    offer_members: "Oferta para socios",
+    offer_discount: "{pct} % de descuento",
+  },
+};
+
+const EMAIL_RE = /^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$/;
+const FINAL = new Set(["sent", "cancelled"]);
+
+export function aisleFor(ctx) {
+  const { state, t, money, api, base, toast } = ctx;
+  const aisle = { orders: [], sessionId: null, offer: null, timer: null };
+
+  function region() {
+    let box = $("#aisle");
+    if (!box) {
+      box = h("section", { id: "aisle", class: "banners aisle", "aria-live": "polite" });
+      $("#banners").before(box);
+    }
+    return box;
+  }
+
+  function shipButton(item, chosen) {
+    return h("button", {
+      type: "button", class: "btn btn-primary ship-btn", dataset: { gtin: chosen.gtin, focusKey: item.epc + ":ship" },
+      onclick: () => openShip(item, chosen),
+    }, t("ship_it"));
+  }
+
+  function openShip(item, chosen) {
+    const member = !!(state.view && state.view.shopper);
+    const total = money(item.price_cents, item.currency);
+    const email = h("input", { id: "ship-email", class: "field", type: "email", autocomplete: "email",
+      inputmode: "email", autocapitalize: "off", spellcheck: "false" });
+    const consent = h("input", { id: "ship-consent", type: "checkbox" });
+    const error = h("p", { class: "field-error", id: "ship-error", role: "alert" });
+    const dialog = h("dialog", { class: "sheet ship-dialog", id: "ship-dialog", "aria-labelledby": "ship-title" },
+      h("form", { method: "dialog", class: "ship-form", onsubmit: (ev) => submit(ev) },
+        h("h2", { id: "ship-title", text: t("ship_title") }),
+        h("p", { class: "ship-item", text: item.name + " · " + chosen.size + " · " + chosen.colour + " · " + total }),
+        h("p", { class: "ship-body", text: t(member ? "ship_body_member" : "ship_body_guest") }),
+        member ? null : h("label", { for: "ship-email", class: "field-label", text: t("ship_email_label") }),
+        member ? null : email,
+        member ? null : h("label", { class: "consent", for: "ship-consent" }, consent,
+          h("span", { class: "consent-box", "aria-hidden": "true" }), h("span", { class: "consent-text", text: t("ship_consent") })),
+        error,
+        h("div", { class: "sheet-actions" },
+          h("button", { type: "button", class: "btn btn-ghost", id: "ship-cancel", onclick: () => dialog.close() }, t("ship_cancel")),
+          h("button", { type: "submit", class: "btn btn-primary", id: "ship-confirm" }, t("ship_confirm", { total })))));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+
+    async function submit(ev) {
+      ev.preventDefault();
+      const payload = { gtin: chosen.gtin };
+      if (!member) {
+        const address = email.value.trim();
+        if (!EMAIL_RE.test(address)) { error.textContent = t("ship_need_email"); email.focus(); return; }
+        if (!consent.checked) { error.textContent = t("ship_need_consent"); consent.focus(); return; }
+        Object.assign(payload, { email: address, consent: true });
+      }
+      $("#ship-confirm").disabled = true;
+      try {
+        const order = await api("POST", base + "/orders", payload);
+        aisle.orders.push(order);
+        dialog.close();
+        render();
+        poll();
+      } catch (e) {
+        error.textContent = t("ship_failed");
+        $("#ship-confirm").disabled = false;
+      }
+    }
+  }
+
+  async function poll() {
+    clearTimeout(aisle.timer);
+    const open = aisle.orders.filter((o) => !FINAL.has(o.status));
+    for (const order of open) {
+      try {
+        Object.assign(order, await api("GET", base + "/orders/" + encodeURIComponent(order.id)));
+      } catch (e) { /* shown as it was; asked again below */ }
+    }
+    render();
+    if (aisle.orders.some((o) => !FINAL.has(o.status))) aisle.timer = setTimeout(poll, 2000);
+  }
+
+  function orderBanner(o) {
+    const item = (o.items || [])[0] || {};
+    const name = [item.name, item.size, item.colour].filter(Boolean).join(" · ");
+    return h("div", { class: "banner order-status", dataset: { status: o.status, orderId: o.id } },
+      h("span", { class: "dot", "aria-hidden": "true" }),
+      h("span", { class: "banner-text" }, t("order_" + o.status, { name, total: money(o.total_cents, o.currency) })));
+  }
+
+  function offerBanner(o) {
+    return h("div", { class: "banner offer-banner", dataset: { offerId: o.id } },
+      h("span", { class: "offer-tag", text: o.members_only ? t("offer_members") : t("offer_label") }),
+      h("span", { class: "banner-text" },
+        h("strong", { class: "offer-title", text: o.title }),
+        o.discount_pct ? h("span", { class: "offer-discount", text: " · " + t("offer_discount", { pct: o.discount_pct }) }) : null,
+        h("span", { class: "offer-body", text: " — " + o.body })));
+  }
+
+  function render() {
+    const sid = state.view && state.view.session ? state.view.session.id : null;
+    if (sid !== aisle.sessionId) {  // the next shopper starts fresh
+      aisle.sessionId = sid;
+      aisle.orders = [];
+    }
+    const offer = state.view && state.view.offer;
+    const nodes = [offer ? offerBanner(offer) : null, ...aisle.orders.map(orderBanner)].filter(Boolean);
+    const box = region();
+    box.replaceChildren(...nodes);
+    box.hidden = nodes.length === 0;
+  }
+
+  return { shipButton, render };
+}
