@@ -75,10 +75,11 @@ export function aisleFor(ctx) {
   function openShip(item, chosen) {
     const member = !!(state.view && state.view.shopper);
     const total = money(item.price_cents, item.currency);
-    const email = h("input", { id: "ship-email", class: "field", type: "email", autocomplete: "email",
-      inputmode: "email", autocapitalize: "off", spellcheck: "false" });
-    const consent = h("input", { id: "ship-consent", type: "checkbox" });
     const error = h("p", { class: "field-error", id: "ship-error", role: "alert" });
+    const clear = () => { error.textContent = ""; };
+    const email = h("input", { id: "ship-email", class: "field", type: "email", autocomplete: "email",
+      inputmode: "email", autocapitalize: "off", spellcheck: "false", oninput: clear });
+    const consent = h("input", { id: "ship-consent", type: "checkbox", onchange: clear });
     const dialog = h("dialog", { class: "sheet ship-dialog", id: "ship-dialog", "aria-labelledby": "ship-title" },
       h("form", { method: "dialog", class: "ship-form", onsubmit: (ev) => submit(ev) },
         h("h2", { id: "ship-title", text: t("ship_title") }),

@@ -1,0 +1,191 @@
+"""The endless aisle in real Chromium: a shopper orders a size this store has sold out ("Ship it to me"),
+the associate completes it at the bag desk on the console, the mirror says honestly that the order waits
+while the central store is down, and once it is back the central store (real PostgreSQL) hands the order
+to a real local HTTP receiver as a signed webhook, retried after a 500 with the same Idempotency-Key.
+Screenshots at 1080x1920 go to the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy.engine import Engine
+
+from catalog.model import Catalog, Sku, Style
+from edge.compose import build_edge
+from edge.config import DEMO_CATALOG
+from edge.credentials import add_associate, issue_mirror_token
+from edge.epc import encode_sgtin96
+from edge.presence.events import EventType, PresenceEvent
+from edge.web.context import RoomsContext
+from tests.broker import free_port
+from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
+from tests.conftest import require
+from tests.mirror_support import settings_for
+from tests.webhook_receiver import Receiver, receiver, valid_signature
+
+pytestmark = [pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+PORTRAIT = {"width": 1080, "height": 1920}
+SECRET = "browser-webhook-secret"
+STORE = "store-042"  # the demo layout's store
+PIN = "1357"
+
+
+def style_with_online_only_size(catalog: Catalog) -> tuple[Style, Sku, Sku]:
+    """A style with a size in this store (carried in) and one sold out here but in stock online."""
+    for style in catalog.styles:
+        here = [s for s in style.skus if catalog.stock_of(s.gtin).in_store > 0]
+        online = [
+            s
+            for s in style.skus
+            if catalog.stock_of(s.gtin).in_store == 0 and catalog.stock_of(s.gtin).online > 0
+        ]
+        if here and online:
+            return style, here[0], online[0]
+    raise AssertionError("the demo catalog has no style with a size sold out here and in stock online")
+
+
+@asynccontextmanager
+async def served_edge(
+    tmp_path: Path, central_url: str, store_key: str
+) -> AsyncIterator[tuple[str, RoomsContext, Engine]]:
+    """The whole edge (``build_edge``) on a free port, syncing to ``central_url``; no MQTT broker needed."""
+    settings = settings_for(
+        tmp_path / "edge.db", catalog=DEMO_CATALOG, central_url=central_url, store_key=store_key
+    )
+    edge = build_edge(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            edge.app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", edge.app.state.rooms, edge.service.db
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=20)
+
+
+async def portrait(browser: Browser, errors: list[str]) -> Page:
+    page = await (await browser.new_context(viewport=PORTRAIT, device_scale_factor=1)).new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.set_default_timeout(15_000)
+    return page
+
+
+async def delivered(shop: Receiver, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while len(shop.posts("/orders")) < 2:
+        assert time.monotonic() < deadline, f"order webhook not retried and delivered: {shop.posts()}"
+        await asyncio.sleep(0.1)
+
+
+async def test_ship_to_home_from_the_mirror_through_the_bag_desk_to_the_central_store(tmp_path: Path) -> None:
+    require(os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    require(pg_available(), "PostgreSQL for the central store (FITROOM_TEST_PG)")
+    catalog = Catalog.model_validate_json(Path(DEMO_CATALOG).read_bytes())
+    style, carried, wanted = style_with_online_only_size(catalog)
+    with fresh_pg_database() as db_url, receiver([500]) as shop:
+        key = add_store(db_url, STORE, "Flagship")
+        central = CentralServer(
+            db_url,
+            tmp_path,
+            FITROOM_CENTRAL_ORDER_WEBHOOK_URL=f"{shop.url}/orders",
+            FITROOM_CENTRAL_WEBHOOK_SECRET=SECRET,
+            FITROOM_CENTRAL_WEBHOOK_POLL_S="0.2",
+            FITROOM_CENTRAL_WEBHOOK_RETRY_BASE_S="0.5",
+            FITROOM_CENTRAL_ENVIRONMENT="development",
+        )
+        errors: list[str] = []
+        async with served_edge(tmp_path, central.url, key) as (base, rooms, db), async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            token = issue_mirror_token(db, "fr-1")
+            add_associate(db, associate_id="ana", first_name="Ana", pin=PIN)
+            epc = encode_sgtin96(carried.gtin, 7001)
+            rooms.manager.apply_presence(
+                [PresenceEvent(time.time(), EventType.ITEM_ENTERED, "fr-1", epc=epc, gtin=carried.gtin)]
+            )
+
+            mirror = await portrait(browser, errors)
+            console = await portrait(browser, errors)
+            await mirror.goto(f"{base}/mirror/fr-1?token={token}")
+            card = mirror.locator(f'.card[data-epc="{epc}"]')
+            await expect(card).to_be_visible()
+            await card.locator(f'.size-chip[data-gtin="{wanted.gtin}"]').click()
+            ship = card.locator(".ship-btn")
+            await expect(ship).to_have_text("Ship it to me")
+            await ship.click()
+            dialog = mirror.locator("#ship-dialog")
+            await expect(dialog).to_be_visible()
+            await mirror.click("#ship-confirm")  # no email yet: refused on the mirror, nothing sent
+            await expect(mirror.locator("#ship-error")).not_to_be_empty()
+            await mirror.fill("#ship-email", "shopper@example.com")
+            await mirror.locator('label[for="ship-consent"]').click()
+            await mirror.screenshot(path=str(tmp_path / "mirror-ship-dialog-1080x1920.png"))
+            await mirror.click("#ship-confirm")
+            await expect(dialog).to_have_count(0)
+            banner = mirror.locator(".order-status")
+            await expect(banner).to_have_attribute("data-status", "at_bag_desk")
+            await expect(banner).to_contain_text(style.name)
+            order_id = await banner.get_attribute("data-order-id")
+            assert order_id
+
+            # The bag desk: a ship-to-home order to complete (payment and address are taken there).
+            await console.goto(f"{base}/associate")
+            await console.fill("#associate-id", "ana")
+            await console.fill("#pin", PIN)
+            await console.click("#signin-btn")
+            task = console.locator('.task[data-kind="bag"]')
+            await expect(task.locator(".ship-to-home")).to_contain_text("Ship-to-home order")
+            await expect(task).not_to_contain_text("shopper@example.com")
+            await console.screenshot(path=str(tmp_path / "console-ship-to-home-1080x1920.png"))
+            await task.get_by_role("button", name="Claim").click()
+            await task.get_by_role("button", name="Complete").click()
+
+            # The central store is down: the order waits in the outbox, and the mirror says so.
+            await expect(banner).to_have_attribute("data-status", "queued")
+            await expect(banner).to_contain_text("can't be reached")
+            await mirror.screenshot(path=str(tmp_path / "mirror-order-queued-1080x1920.png"))
+            assert shop.posts() == []
+
+            central.start()
+            try:
+                online = [{"gtin": wanted.gtin, "online": catalog.stock_of(wanted.gtin).online}]
+                assert central.admin("PUT", "/v1/admin/catalog", json={"online": online}).is_success
+                await expect(banner).to_have_attribute("data-status", "sent", timeout=60_000)
+                await mirror.screenshot(path=str(tmp_path / "mirror-order-sent-1080x1920.png"))
+                await delivered(shop, 30)
+                await asyncio.sleep(1.0)  # nothing more after the 2xx
+                posts = shop.posts("/orders")
+                assert len(posts) == 2, "a 500, then the retry that was accepted"
+                assert [p.headers["idempotency-key"] for p in posts] == [order_id, order_id]
+                assert all(valid_signature(SECRET, p) for p in posts)
+                assert posts[0].body == posts[1].body
+                order = json.loads(posts[1].body)
+                assert order["id"] == order_id and order["channel"] == "endless_aisle"
+                assert [i["gtin"] for i in order["items"]] == [wanted.gtin]
+                assert order["confirmation_email"] == "shopper@example.com"
+            finally:
+                central.stop()
+            await browser.close()
+        for log in (tmp_path / f"central-{central.port}.log",):
+            assert "shopper@example.com" not in log.read_text(), "no email in the central store's log"
+        assert not [e for e in errors if "401" not in e], errors
