@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from cloud_sync.edge_hookup import CloudSync
+from cloud_sync.offers_pull import pull_offers_forever
 from cloud_sync.sync_metrics import SyncCollector
 from cloud_sync.worker import SyncConfig
 from edge.bus import EventBus
@@ -36,11 +37,13 @@ from edge.ingest.mqtt import MqttIngest
 from edge.ingest.pipeline import IngestPipeline
 from edge.layout import Layout, LayoutError, load_layout
 from edge.metrics import EdgeMetrics
+from edge.offers_nearby import OffersNearby
 from edge.payments import PaymentProvider
 from edge.presence import PresenceEngine
 from edge.service import EdgeService, OffLoopDeadLetters
 from edge.sessions.machine import FittingRooms
 from edge.storage.db import make_engine
+from edge.topics import ROOM_CHANGED
 from edge.web.app import create_app
 
 __all__ = [
@@ -160,6 +163,19 @@ def build_headless(
         member_of=member_of,
         on_session_ended=room_metrics.session_ended,
     )
+    # Offers: pulled like the catalog (mirrors refresh when they change), and sent to members' phones.
+    nearby = OffersNearby(db=db, bus=bus, layout=layout, profiles=profiles)
+    service.on_startup(nearby.start)
+    sync_config = _sync_config(settings, layout)
+    if sync_config is not None:
+
+        def offers_changed() -> None:
+            for room in layout.fitting_rooms:
+                bus.publish(ROOM_CHANGED, room.id)
+
+        service.add_task(
+            "offers-pull", lambda: pull_offers_forever(db, sync_config, on_change=offers_changed)
+        )
     sessions = SessionWorker(manager, bus)
     service.on_startup(sessions.start)
     service.on_shutdown(sessions.stop)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from cloud_sync.central.models import Erasure, SyncEvent
+from cloud_sync.central.offers import accept_offer_events
 from cloud_sync.central.orders import accept_orders
 from cloud_sync.central.profiles import Projection, effective_member, project_event
 from cloud_sync.central.sql import insert_for
@@ -83,7 +84,9 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         ]
         result = session.connection().execute(stmt.returning(table.c.event_id), rows)
         new = set(result.scalars().all())
-        accept_orders(session, [ev for ev in keep if ev.event_id in new], now)  # stock, webhook queue
+        fresh = [ev for ev in keep if ev.event_id in new]
+        accept_orders(session, fresh, now)  # online stock, the e-commerce webhook
+        accept_offer_events(session, fresh, now)  # the member app's webhook, presented/redeemed
     to_project = [ev for ev in keep if ev.event_id in new and members[ev.event_id]]
     if to_project:
         named_members = {m for e in to_project if (m := members[e.event_id])}

@@ -15,6 +15,7 @@ from edge.fitting_rooms.manager import SessionManager
 from edge.payments import PaymentDeclined, PaymentProvider, PaymentResult
 from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import ItemDescription, PurchaseLine, TaskStatus
+from edge.storage.offers import record_redemptions
 from edge.storage.tasks import (
     create_help_call,
     create_purchase,
@@ -160,6 +161,15 @@ def buy_now(
             payment_reference=payment.reference,
             now=now,
             member_id=action.member_id,
+        )
+        record_redemptions(  # offered items bought in the session the offer was shown in
+            session=action.db,
+            store_id=store_id,
+            room_id=room_id,
+            session_id=action.session.id,
+            bought=[(ln["gtin"], catalog.by_gtin[ln["gtin"]][0].category.value) for ln in lines],
+            member_id=action.member_id,
+            now=now,
         )
         action.tasks_changed = True
         action.db.flush()

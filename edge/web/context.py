@@ -21,15 +21,18 @@ from edge.errors import NotFound
 from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.layout import Layout, RoomKind
+from edge.offers import banner_for
 from edge.payments import PaymentProvider
 from edge.ports import ProfileLookup
 from edge.presence.snapshot import RoomPresence
 from edge.storage.models import Associate, Task, TaskStatus
+from edge.storage.offers import load_offers, record_presented
 from edge.storage.tasks import purchases_of_session, requests_of_session
 from edge.suggest import ShopperProfile, Suggester, variants_of
 from edge.web.auth import SignInThrottle
 from edge.web.schemas import (
     ItemCard,
+    OfferBanner,
     PurchaseItem,
     PurchasePublic,
     RequestPublic,
@@ -172,6 +175,7 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
         )
         for s in ctx.suggester().complete_the_look(in_room, profile=profile, limit=SUGGESTIONS)
     ]
+    offer = _offer_banner(ctx, room_id, snap.session_id, items, member_known=profile is not None)
     return RoomView(
         room=room,
         covered=snap.covered,
@@ -185,7 +189,38 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
         shopper=ShopperInfo(first_name=profile.first_name, preferred_sizes=dict(profile.preferred_sizes))
         if profile is not None
         else None,
+        offer=offer,
     )
+
+
+def _offer_banner(
+    ctx: RoomsContext, room_id: str, session_id: str | None, items: list[ItemCard], *, member_known: bool
+) -> OfferBanner | None:
+    """The one offer for the items in the room (recorded as presented in the session), or None."""
+    if session_id is None or not items:
+        return None
+    now = time.time()
+    with Session(ctx.db) as db:
+        offer = banner_for(
+            load_offers(session=db, now=now),
+            store_id=ctx.store_id,
+            room_kind="fitting_room",
+            items=[(i.gtin, i.category) for i in items],
+            member_known=member_known,
+            now=now,
+        )
+        if offer is None:
+            return None
+        record_presented(
+            session=db,
+            store_id=ctx.store_id,
+            room_id=room_id,
+            session_id=session_id,
+            offer_id=offer.id,
+            now=now,
+        )
+        db.commit()
+    return OfferBanner.model_validate(offer.model_dump())
 
 
 def task_public(

@@ -21,6 +21,7 @@ __all__ = [
     "HelpCallPublic",
     "ItemCard",
     "LoginResult",
+    "OfferBanner",
     "PurchaseIn",
     "PurchaseItem",
     "PurchasePublic",
@@ -133,6 +134,15 @@ class ShopperInfo(BaseModel):
     preferred_sizes: dict[str, str]
 
 
+class OfferBanner(BaseModel):
+    id: str
+    title: str
+    body: str
+    discount_pct: int | None
+    members_only: bool
+    valid_until: float
+
+
 class RoomView(BaseModel):
     room: RoomInfo
     covered: bool = Field(description="False while an antenna or reader of the room is down")
@@ -142,6 +152,7 @@ class RoomView(BaseModel):
     purchases: list[PurchasePublic]
     suggestions: list[SuggestionPublic]
     shopper: ShopperInfo | None
+    offer: OfferBanner | None = Field(default=None, description="At most one offer for the items here")
 
 
 class RequestIn(_In):

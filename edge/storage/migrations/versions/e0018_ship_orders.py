@@ -1,4 +1,4 @@
-"""ship-to-home orders (endless aisle)
+"""ship-to-home orders (endless aisle); offers pulled from the central store, presented and redeemed
 
 Revision ID: e0018
 Revises: e0001
@@ -41,9 +41,35 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_ship_order_room_id"), "ship_order", ["room_id"], unique=False)
     op.create_index(op.f("ix_ship_order_session_id"), "ship_order", ["session_id"], unique=False)
+    op.create_table(
+        "store_offer",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("document", sa.String(), nullable=False),
+        sa.Column("valid_until", sa.Float(), nullable=False),
+        sa.Column("pulled_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "offer_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("room_id", sa.String(length=64), nullable=False),
+        sa.Column("session_id", sa.String(length=32), nullable=False),
+        sa.Column("offer_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("gtin", sa.String(length=14), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(["session_id"], ["fitting_room_session.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("session_id", "offer_id", "kind", "gtin"),
+    )
+    op.create_index(op.f("ix_offer_event_offer_id"), "offer_event", ["offer_id"], unique=False)
+    op.create_index(op.f("ix_offer_event_session_id"), "offer_event", ["session_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("offer_event")
+    op.drop_table("store_offer")
     op.drop_index(op.f("ix_ship_order_session_id"), table_name="ship_order")
     op.drop_index(op.f("ix_ship_order_room_id"), table_name="ship_order")
     op.drop_table("ship_order")
