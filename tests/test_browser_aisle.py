@@ -189,3 +189,50 @@ async def test_ship_to_home_from_the_mirror_through_the_bag_desk_to_the_central_
         for log in (tmp_path / f"central-{central.port}.log",):
             assert "shopper@example.com" not in log.read_text(), "no email in the central store's log"
         assert not [e for e in errors if "401" not in e], errors
+
+
+async def test_an_offer_banner_on_the_mirror(tmp_path: Path) -> None:
+    require(os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    require(pg_available(), "PostgreSQL for the central store (FITROOM_TEST_PG)")
+    catalog = Catalog.model_validate_json(Path(DEMO_CATALOG).read_bytes())
+    style, carried, _ = style_with_online_only_size(catalog)
+    with fresh_pg_database() as db_url:
+        key = add_store(db_url, STORE, "Flagship")
+        central = CentralServer(db_url, tmp_path, FITROOM_CENTRAL_ENVIRONMENT="development")
+        central.start()
+        try:
+            offer = {
+                "title": "A second one for 25% less",
+                "body": f"Take two {style.name} today and save 25% on the second.",
+                "gtins": [s.gtin for s in style.skus],
+                "room_kinds": ["fitting_room"],
+                "discount_pct": 25,
+                "members_only": False,
+                "valid_from": "2020-01-01T00:00:00Z",
+                "valid_until": "2099-01-01T00:00:00Z",
+                "max_per_member_per_day": 1,
+            }
+            made = central.admin("POST", "/v1/offers", json=offer)
+            assert made.status_code == 201, made.text
+            errors: list[str] = []
+            async with served_edge(tmp_path, central.url, key) as (base, rooms, db), async_playwright() as pw:
+                browser = await pw.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                )
+                token = issue_mirror_token(db, "fr-3")
+                epc = encode_sgtin96(carried.gtin, 7002)
+                rooms.manager.apply_presence(
+                    [PresenceEvent(time.time(), EventType.ITEM_ENTERED, "fr-3", epc=epc, gtin=carried.gtin)]
+                )
+                mirror = await portrait(browser, errors)
+                await mirror.goto(f"{base}/mirror/fr-3?token={token}")
+                banner = mirror.locator(".offer-banner")
+                await expect(banner).to_have_count(1, timeout=30_000)
+                await expect(banner).to_contain_text("A second one for 25% less")
+                await expect(banner).to_contain_text("25% off")
+                await expect(banner).to_have_attribute("data-offer-id", made.json()["id"])
+                await mirror.screenshot(path=str(tmp_path / "mirror-offer-1080x1920.png"))
+                await browser.close()
+            assert errors == []
+        finally:
+            central.stop()
