@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from cloud_sync.central.app import create_app
 from cloud_sync.central.db import make_engine
+from cloud_sync.central.offers import OfferConsent, OfferRecord
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
 from cloud_sync.offers_pull import pull_offers_once
@@ -248,4 +249,9 @@ def test_a_members_phone_in_a_targeted_zone_gets_the_offer_within_consent_and_th
             sent = json.loads(posts[-1].body)
             assert sent["type"] == "offer_presented" and sent["member_id"] == "m-1"
             assert sent["offer"]["id"] == made["id"] and sent["room_id"] == "fr-1"
+            # Erasure: the consent goes, the records stay only as counts.
+            assert central.delete("/v1/profiles/m-1", headers=ADMIN).status_code == 204
+            with Session(app.state.engine) as db:
+                assert db.get(OfferConsent, "m-1") is None
+                assert {r.member_id for r in db.exec(select(OfferRecord)).all()} == {None}
         app.state.engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select, update
@@ -16,7 +18,9 @@ from cloud_sync.central.models import (
     SyncEvent,
     UnboughtItem,
 )
+from cloud_sync.central.offers import OfferConsent, OfferRecord
 from cloud_sync.central.sql import insert_for
+from cloud_sync.central.webhooks import WebhookDelivery
 from cloud_sync.wire import ErasurePage, ErasureRecord, guest_member_id
 
 __all__ = ["checkpoint", "erase_email", "erase_member", "erasures_since"]
@@ -28,6 +32,16 @@ def erase_member(session: Session, *, member_id: str, now: float) -> None:
     for table in (ProfilePurchase, FittingSessionRecord, UnboughtItem, Beacon, FollowUpEmail):
         session.execute(delete(table).where(col(table.member_id) == member_id))
     session.execute(delete(Profile).where(col(Profile.member_id) == member_id))
+    session.execute(delete(OfferConsent).where(col(OfferConsent.member_id) == member_id))
+    session.execute(update(OfferRecord).where(col(OfferRecord.member_id) == member_id).values(member_id=None))
+    # An offer not yet sent to an erased member's app is never sent (orders still ship: they were bought).
+    session.execute(
+        delete(WebhookDelivery).where(
+            col(WebhookDelivery.target) == "app",
+            col(WebhookDelivery.delivered_at).is_(None),
+            col(WebhookDelivery.body).contains(f'"member_id":{json.dumps(member_id)}'),
+        )
+    )
     session.execute(
         update(SyncEvent)
         .where(col(SyncEvent.member_id) == member_id)
