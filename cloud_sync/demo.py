@@ -94,7 +94,9 @@ class DemoCentral:
         catalog_path: Path | None,
         port: int | None = None,
         log_level: str = "warning",
+        extra_env: dict[str, str] | None = None,
     ) -> None:
+        self.extra_env = dict(extra_env or {})  # e.g. the webhook URLs and secret
         self.workdir = workdir
         self.log_level = log_level
         self.store_id = store_id
@@ -137,6 +139,7 @@ class DemoCentral:
         engine.dispose()
         env = {k: v for k, v in os.environ.items() if not k.startswith("FITROOM_")}
         env.update({"FITROOM_CENTRAL_DB_URL": db_url, "FITROOM_CENTRAL_ADMIN_TOKEN": self.admin_token})
+        env.update(self.extra_env)
         with (self.workdir / "central.log").open("ab") as log:
             self._proc = subprocess.Popen(
                 [
@@ -191,6 +194,10 @@ class DemoCentral:
                 }
                 member = demo_member_id(minor)
                 client.put(f"/v1/admin/profiles/{member}", json=body).raise_for_status()
+                # Demo members said yes to offers on their phone in the app.
+                client.put(
+                    f"/v1/admin/profiles/{member}/offer-consent", json={"consent": True}
+                ).raise_for_status()
                 members.append(member)
         return members
 

@@ -35,6 +35,7 @@ from edge.credentials import add_associate, issue_mirror_token
 from edge.layout import Layout, load_layout
 from edge.service import EdgeService
 from simulators.associates import AssociateProfile, Pace, run_associates
+from simulators.demo_aisle import DemoWebhooks, post_demo_offers, run_ship_to_home_taps
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
 from simulators.demo_traffic import ShopperTraffic
 from simulators.formats import IBEACON_APP_UUID
@@ -87,7 +88,9 @@ def _start_llrp_readers(layout: Layout, path: Path, data: Path) -> tuple[dict[st
     return emulators, path
 
 
-def _start_central(layout: Layout, data: Path, log_level: str = "warning") -> DemoCentral | None:
+def _start_central(
+    layout: Layout, data: Path, log_level: str = "warning", hooks: DemoWebhooks | None = None
+) -> DemoCentral | None:
     """The demo's central profile store (a child process); None, with a note, when it cannot start."""
     central = DemoCentral(
         data / "central",
@@ -95,9 +98,12 @@ def _start_central(layout: Layout, data: Path, log_level: str = "warning") -> De
         store_name=layout.store.name,
         catalog_path=DEMO_CATALOG,
         log_level=log_level,
+        extra_env=hooks.central_env() if hooks else None,
     )
     try:
         central.start()
+        if hooks is not None:  # the endless aisle's and offers' receivers, and the demo's offers
+            post_demo_offers(central.url, central.admin_token)
     except (RuntimeError, OSError) as exc:
         print(f"note: the central store did not start ({exc}); shoppers stay anonymous", file=sys.stderr)
         central.stop()
@@ -154,7 +160,12 @@ async def _run(args: argparse.Namespace) -> int:
     llrp, args.layout = await asyncio.to_thread(_start_llrp_readers, layout, args.layout, data)
     broker = DemoBroker(data, prefer_embedded=args.embedded_broker)
     await broker.start()
-    central = await asyncio.to_thread(_start_central, layout, data, args.log_level) if args.central else None
+    hooks = DemoWebhooks() if args.central else None
+    if hooks is not None:
+        hooks.start()
+    central = (
+        await asyncio.to_thread(_start_central, layout, data, args.log_level, hooks) if args.central else None
+    )
     service, server = await _start_edge(args, broker, data, central)
     serving = asyncio.create_task(server.serve(), name="demo-edge")
     traffic: ShopperTraffic | None = None
@@ -205,6 +216,8 @@ async def _run(args: argparse.Namespace) -> int:
             workers.append(
                 asyncio.create_task(run_mirror_taps(base, tokens, stop, speed=args.speed, seed=args.seed))
             )
+            ship = run_ship_to_home_taps(base, tokens, stop, speed=args.speed, seed=args.seed)
+            workers.append(asyncio.create_task(ship))
         if args.duration > 0:
             loop.call_later(args.duration, stop.set)
         stopped = asyncio.create_task(stop.wait())
@@ -229,6 +242,8 @@ async def _run(args: argparse.Namespace) -> int:
             await asyncio.to_thread(emulator.close)
         if central is not None:
             await asyncio.to_thread(central.stop)
+        if hooks is not None:
+            hooks.stop()
         for line in filter(None, done):
             print(line)
         print("demo stopped: broker, edge, central store, shoppers and associates are down.")
@@ -280,6 +295,7 @@ def _print_banner(
         "",
         f"  simulated: ~{args.shoppers_per_hour:g} shoppers an hour, associates "
         f"{', '.join(p.first_name for p in crew) or 'none'}, at {args.speed:g}x speed",
+        "  Ship-to-home orders and offers: the e-commerce system's and member app's webhooks print here.",
         "  The first shoppers are heading for the fitting rooms now; mirrors update live.",
         "  Ctrl-C stops everything.",
         "",
