@@ -16,7 +16,9 @@ import pytest
 from sqlmodel import Session, select
 
 from catalog.model import Catalog, Sku
+from edge.storage.orders import ShipOrder
 from edge.storage.outbox import OutboxEvent
+from guests import guest_member_id
 from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
 from tests.conftest import require
 from tests.mirror_support import MirrorEdge, mirror_edge
@@ -93,6 +95,12 @@ def test_ship_to_home_waits_at_the_bag_desk_then_goes_to_the_outbox(edge: Mirror
     assert event["confirmation_email"] == "shopper@example.com"
     assert [i["gtin"] for i in event["items"]] == [sku.gtin]
     assert edge.client.get(f"{url}/{order['id']}", headers=edge.mirror("fr-2")).status_code == 403
+
+    # Erasure by email (the guest's pseudonym): the order stays, without the address.
+    assert edge.ctx.manager.forget_member(guest_member_id("shopper@example.com")) >= 1
+    with Session(edge.service.db) as db:
+        kept = db.get(ShipOrder, order["id"])
+        assert kept is not None and kept.email is None and kept.placed
     assert (
         edge.client.get(f"/api/mirror/fr-2/orders/{order['id']}", headers=edge.mirror("fr-2")).status_code
         == 404

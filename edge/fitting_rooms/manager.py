@@ -27,6 +27,7 @@ from edge.sessions.machine import FittingRooms, OpenSession
 from edge.storage.db import checkpoint_after_erasure
 from edge.storage.fitting_rooms import MemberOf, apply_session_changes, load_open_sessions
 from edge.storage.models import FittingRoomSession
+from edge.storage.orders import forget_orders
 from edge.storage.tasks import forget_member
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 
@@ -192,6 +193,7 @@ class SessionManager:
         """Erasure: drop what the fitting-room tables hold of a member (email lists, session links)."""
         with self._lock, Session(self._engine) as db:
             changed = forget_member(session=db, member_id=member_id)
+            changed += forget_orders(session=db, member_id=member_id)  # ship-to-home orders
             db.commit()
         checkpoint_after_erasure(self._engine)  # the WAL still holds the rows as they were
         return changed

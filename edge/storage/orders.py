@@ -11,13 +11,21 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from edge.storage.models import ITEM_LIST, TASK_DETAIL, ItemDescription, Task, TaskKind
 from edge.storage.outbox import OutboxEvent, add_outbox_event
 from edge.storage.types import EnumText
+from guests import GUEST_PREFIX, guest_member_id
 
-__all__ = ["OrderStatus", "ShipOrder", "create_ship_order", "order_status", "place_ship_order"]
+__all__ = [
+    "OrderStatus",
+    "ShipOrder",
+    "create_ship_order",
+    "forget_orders",
+    "order_status",
+    "place_ship_order",
+]
 
 CHANNEL = "endless_aisle"
 
@@ -152,3 +160,19 @@ def order_status(*, session: Session, order: ShipOrder) -> OrderStatus:
 
 def _outbox_has(session: Session, event_id: str) -> bool:
     return session.exec(select(OutboxEvent.seq).where(OutboxEvent.event_id == event_id)).first() is not None
+
+
+def forget_orders(*, session: Session, member_id: str) -> int:
+    """Erasure: the orders stay (they were bought), without the member's id or the guest's email (a
+    ``guest-`` id matches the orders whose address hashes to it). Returns the number of orders changed."""
+    is_guest = member_id.startswith(GUEST_PREFIX)
+    query = select(ShipOrder).where(
+        col(ShipOrder.email).is_not(None) if is_guest else ShipOrder.member_id == member_id
+    )
+    changed = 0
+    for order in session.exec(query).all():
+        if not is_guest or (order.email and guest_member_id(order.email) == member_id):
+            order.member_id, order.email = None, None
+            session.add(order)
+            changed += 1
+    return changed
