@@ -160,9 +160,8 @@ async def _run(args: argparse.Namespace) -> int:
     llrp, args.layout = await asyncio.to_thread(_start_llrp_readers, layout, args.layout, data)
     broker = DemoBroker(data, prefer_embedded=args.embedded_broker)
     await broker.start()
-    hooks = DemoWebhooks() if args.central else None
-    if hooks is not None:
-        hooks.start()
+    hooks = DemoWebhooks()  # the e-commerce system's and member app's stand-in (used with a central)
+    hooks.start()
     central = (
         await asyncio.to_thread(_start_central, layout, data, args.log_level, hooks) if args.central else None
     )
@@ -242,8 +241,7 @@ async def _run(args: argparse.Namespace) -> int:
             await asyncio.to_thread(emulator.close)
         if central is not None:
             await asyncio.to_thread(central.stop)
-        if hooks is not None:
-            hooks.stop()
+        hooks.stop()
         for line in filter(None, done):
             print(line)
         print("demo stopped: broker, edge, central store, shoppers and associates are down.")
