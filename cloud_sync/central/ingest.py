@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from cloud_sync.central.models import Erasure, SyncEvent
 from cloud_sync.central.profiles import Projection, effective_member, project_event
+from cloud_sync.central.reservations import apply_statuses
 from cloud_sync.central.sql import insert_for
 from cloud_sync.wire import IngestAck, Rejection, WireEvent
 
@@ -82,6 +83,7 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         ]
         result = session.connection().execute(stmt.returning(table.c.event_id), rows)
         new = set(result.scalars().all())
+    apply_statuses(session, [ev for ev in keep if ev.event_id in new], store_id=store_id)
     to_project = [ev for ev in keep if ev.event_id in new and members[ev.event_id]]
     if to_project:
         named_members = {m for e in to_project if (m := members[e.event_id])}
