@@ -14,6 +14,7 @@ import argparse
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from cloud_sync.edge_hookup import CloudSync
+from cloud_sync.reservations_pull import ReservationPull
 from cloud_sync.sync_metrics import SyncCollector
 from cloud_sync.worker import SyncConfig
 from edge.bus import EventBus
@@ -38,9 +40,13 @@ from edge.layout import Layout, LayoutError, load_layout
 from edge.metrics import EdgeMetrics
 from edge.payments import PaymentProvider
 from edge.presence import PresenceEngine
+from edge.reservations.desk import ReservationDesk
+from edge.reservations.sensing import ReservationSensing
 from edge.service import EdgeService, OffLoopDeadLetters
+from edge.sessions.changes import SessionEnded
 from edge.sessions.machine import FittingRooms
 from edge.storage.db import make_engine
+from edge.topics import TASKS_CHANGED
 from edge.web.app import create_app
 
 __all__ = [
@@ -68,6 +74,7 @@ class HeadlessEdge:
     sessions: SessionWorker
     room_metrics: RoomMetrics
     sync: CloudSync
+    reservations: ReservationSensing
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +165,43 @@ def build_headless(
         catalog=catalogs,
         store_id=layout.store.id,
         member_of=member_of,
-        on_session_ended=room_metrics.session_ended,
     )
     sessions = SessionWorker(manager, bus)
     service.on_startup(sessions.start)
     service.on_shutdown(sessions.stop)
     service.add_task("fitting-rooms-tick", sessions.tick_forever)
-    return HeadlessEdge(service=service, sessions=sessions, room_metrics=room_metrics, sync=sync)
+    reservations = _reservations(service, sync, manager, member_of)
+
+    def session_ended(ended: SessionEnded) -> None:
+        room_metrics.session_ended(ended)
+        reservations.session_ended(ended)
+
+    manager.on_session_ended = session_ended
+    return HeadlessEdge(
+        service=service, sessions=sessions, room_metrics=room_metrics, sync=sync, reservations=reservations
+    )
+
+
+def _reservations(
+    service: EdgeService, sync: CloudSync, manager: SessionManager, member_of: Callable[[str], str | None]
+) -> ReservationSensing:
+    """Reserve to try: the desk, pulled from the centre (when sync runs) and moved on by sensing."""
+    desk = ReservationDesk()
+    sensing = ReservationSensing(
+        desk=desk, manager=manager, bus=service.bus, db=service.db, member_of=member_of, on_outbox=sync.notify
+    )
+    service.on_startup(sensing.start)
+    service.add_task("reservations-tick", sensing.tick_forever)
+    worker = sync.worker
+    if worker is not None:
+        pull = ReservationPull(
+            client=lambda: worker.client,
+            store_id=service.layout.store.id,
+            desk=desk,
+            on_changed=lambda _changed: service.bus.publish(TASKS_CHANGED, None),
+        )
+        service.add_task("reservations-pull", pull.run)
+    return sensing
 
 
 def build_edge(
@@ -184,12 +221,14 @@ def build_edge(
         profiles=headless.sync.profiles,
         sync_status=headless.sync,
         payments=payments,
+        reservations=headless.reservations.desk,
     )
     return Edge(
         service=headless.service,
         sessions=headless.sessions,
         room_metrics=headless.room_metrics,
         sync=headless.sync,
+        reservations=headless.reservations,
         app=app,
     )
 

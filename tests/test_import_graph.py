@@ -19,6 +19,7 @@ CORE = (
     "edge.catalog.model",
     "edge.catalog.outfits",
     "edge.analytics",
+    "edge.reservations.desk",
 )
 # Adapters and plug-ins of ours, and the I/O libraries: what a core must never import.
 ADAPTERS = (
