@@ -120,6 +120,9 @@ class ShopperProfile(BaseModel):
     sessions: int = Field(default=0, description="fitting-room sessions on record")
     unbought: list[ProfileItem] = Field(default_factory=list)
     has_email_consent: bool = False
+    last_visit_at: float | None = Field(
+        default=None, description="when the shopper's last fitting-room session at the asking store ended"
+    )
 
 
 class StoreReservation(BaseModel):

@@ -20,7 +20,19 @@ from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.ports import ProfileLookup, SyncStatusSource
 from edge.reservations.desk import ReservationDesk
 from edge.service import EdgeService
-from edge.web import associate_api, errors, live, media, mirror_api, ops, pages, reservations_api, rooms, sync
+from edge.web import (
+    arrivals,
+    associate_api,
+    errors,
+    live,
+    media,
+    mirror_api,
+    ops,
+    pages,
+    reservations_api,
+    rooms,
+    sync,
+)
 from edge.web.context import RoomsContext
 
 __all__ = ["create_app"]
@@ -81,6 +93,7 @@ def create_app(
         mirror_api.router,
         associate_api.router,
         reservations_api.router,
+        arrivals.router,
         live.router,
         media.router,
         sync.router,

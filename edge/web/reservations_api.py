@@ -8,10 +8,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from edge.reservations.desk import ReservationDesk
+from edge.catalog.model import Catalog
+from edge.reservations.desk import Reservation, ReservationDesk
 from edge.web.deps import CurrentAssociate, RoomsDep
 
-__all__ = ["ReservationItem", "ReservationPublic", "router"]
+__all__ = ["UNAUTHORIZED", "ReservationItem", "ReservationPublic", "desk_of", "public_reservation", "router"]
 
 router = APIRouter(prefix="/api/associate", tags=["associate"])
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Not signed in"}}
@@ -40,35 +41,34 @@ def desk_of(request: Request) -> ReservationDesk:
     return desk if isinstance(desk, ReservationDesk) else ReservationDesk()
 
 
+def public_reservation(catalog: Catalog, res: Reservation) -> ReservationPublic:
+    by_gtin = catalog.by_gtin
+    items = []
+    for gtin in res.gtins:
+        found = by_gtin.get(gtin)
+        style, sku = found if found else (None, None)
+        items.append(
+            ReservationItem(
+                gtin=gtin,
+                name=style.name if style else None,
+                size=sku.size if sku else None,
+                colour=sku.colour if sku else None,
+            )
+        )
+    return ReservationPublic(
+        id=res.id,
+        member_first_name=res.member_first_name,
+        items=items,
+        status=res.status,
+        room_id=res.room_id,
+        arrive_from=res.arrive_from,
+        arrive_until=res.arrive_until,
+        note=res.note,
+    )
+
+
 @router.get("/reservations", response_model=list[ReservationPublic], responses=UNAUTHORIZED)
 def reservations(associate: CurrentAssociate, ctx: RoomsDep, request: Request) -> list[ReservationPublic]:
     """Reservations to prepare and follow, by arrival time; statuses move on by sensing."""
     catalog = ctx.catalog.current()
-    by_gtin = catalog.by_gtin
-    out = []
-    for res in desk_of(request).all():
-        items = []
-        for gtin in res.gtins:
-            found = by_gtin.get(gtin)
-            style, sku = found if found else (None, None)
-            items.append(
-                ReservationItem(
-                    gtin=gtin,
-                    name=style.name if style else None,
-                    size=sku.size if sku else None,
-                    colour=sku.colour if sku else None,
-                )
-            )
-        out.append(
-            ReservationPublic(
-                id=res.id,
-                member_first_name=res.member_first_name,
-                items=items,
-                status=res.status,
-                room_id=res.room_id,
-                arrive_from=res.arrive_from,
-                arrive_until=res.arrive_until,
-                note=res.note,
-            )
-        )
-    return out
+    return [public_reservation(catalog, res) for res in desk_of(request).all()]
