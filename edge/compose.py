@@ -40,6 +40,7 @@ from edge.layout import Layout, LayoutError, load_layout
 from edge.metrics import EdgeMetrics
 from edge.payments import PaymentProvider
 from edge.presence import PresenceEngine
+from edge.queue.line import QueueLine
 from edge.reservations.desk import ReservationDesk
 from edge.reservations.sensing import ReservationSensing
 from edge.service import EdgeService, OffLoopDeadLetters
@@ -75,6 +76,7 @@ class HeadlessEdge:
     room_metrics: RoomMetrics
     sync: CloudSync
     reservations: ReservationSensing
+    queue: QueueLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +173,23 @@ def build_headless(
     service.on_shutdown(sessions.stop)
     service.add_task("fitting-rooms-tick", sessions.tick_forever)
     reservations = _reservations(service, sync, manager, member_of)
+    queue = QueueLine(len(layout.fitting_rooms))
 
     def session_ended(ended: SessionEnded) -> None:
         room_metrics.session_ended(ended)
         reservations.session_ended(ended)
+        # The room is released by sensing: the next walk-in ticket is called to it.
+        if queue.room_released(ended.room_id, started_at=ended.started_at, ended_at=ended.t) is not None:
+            sessions.manager.notify(TASKS_CHANGED, None)
 
     manager.on_session_ended = session_ended
     return HeadlessEdge(
-        service=service, sessions=sessions, room_metrics=room_metrics, sync=sync, reservations=reservations
+        service=service,
+        sessions=sessions,
+        room_metrics=room_metrics,
+        sync=sync,
+        reservations=reservations,
+        queue=queue,
     )
 
 
@@ -222,6 +233,7 @@ def build_edge(
         sync_status=headless.sync,
         payments=payments,
         reservations=headless.reservations.desk,
+        queue=headless.queue,
     )
     return Edge(
         service=headless.service,
@@ -229,6 +241,7 @@ def build_edge(
         room_metrics=headless.room_metrics,
         sync=headless.sync,
         reservations=headless.reservations,
+        queue=headless.queue,
         app=app,
     )
 

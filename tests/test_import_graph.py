@@ -20,6 +20,7 @@ CORE = (
     "edge.catalog.outfits",
     "edge.analytics",
     "edge.reservations.desk",
+    "edge.queue",
 )
 # Adapters and plug-ins of ours, and the I/O libraries: what a core must never import.
 ADAPTERS = (

@@ -18,6 +18,7 @@ from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.ports import ProfileLookup, SyncStatusSource
+from edge.queue.line import QueueLine
 from edge.reservations.desk import ReservationDesk
 from edge.service import EdgeService
 from edge.web import (
@@ -29,6 +30,7 @@ from edge.web import (
     mirror_api,
     ops,
     pages,
+    queue_api,
     reservations_api,
     rooms,
     sync,
@@ -47,6 +49,7 @@ def create_app(
     sync_status: SyncStatusSource,
     payments: PaymentProvider | None = None,
     reservations: ReservationDesk | None = None,
+    queue: QueueLine | None = None,
 ) -> FastAPI:
     """The edge's web app. Its lifespan calls ``service.start()`` and ``service.stop()``; the mirror and
     associate routes share one ``RoomsContext`` (``app.state.rooms``)."""
@@ -85,6 +88,7 @@ def create_app(
     app.state.live = hub
     app.state.sync_status = sync_status
     app.state.reservations = reservations or ReservationDesk()
+    app.state.queue = queue or QueueLine(len(service.layout.fitting_rooms))
     errors.install(app)  # domain errors (edge.errors) -> HTTP status and message
     for router in (
         ops.router,
@@ -94,6 +98,7 @@ def create_app(
         associate_api.router,
         reservations_api.router,
         arrivals.router,
+        queue_api.router,
         live.router,
         media.router,
         sync.router,
