@@ -10,11 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from cloud_sync import wire
+from edge.presence.events import EventType, PresenceEvent
 from edge.reads import BleSighting
 from edge.reservations.desk import Reservation
-from tests.mirror_support import MirrorEdge, mirror_edge
+from edge.storage.models import FittingRoomSession
+from edge.topics import PROFILE_ARRIVED
+from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
 PHONE = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-44"
 
@@ -87,3 +91,22 @@ def test_an_arrival_card_carries_the_whole_profile_and_can_be_taken(edge: Mirror
     (seen,) = edge.client.get("/api/associate/shoppers", headers=ben).json()
     assert seen["taken_by"] == "Ana"
     assert edge.client.post("/api/associate/shoppers/nobody/take", headers=ben).status_code == 404
+
+
+def test_a_profile_arriving_late_links_the_open_session(edge: MirrorEdge) -> None:
+
+    now = time.time()
+    edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(0)), 5, t=now)
+    joined = PresenceEvent(now + 1, EventType.SHOPPER_ENTERED, "fr-2", device=PHONE)
+    edge.ctx.manager.apply_presence([joined])  # the phone joins before the centre has answered
+
+    def member() -> str | None:
+        with Session(edge.service.db) as db:
+            row = db.exec(select(FittingRoomSession).where(FittingRoomSession.room_id == "fr-2")).one()
+            return row.member_id
+
+    assert member() is None
+    edge.sync.profiles.store(PHONE, wire.ShopperProfile(member_id="member-44"), time.time())
+    assert edge.client.portal is not None
+    edge.client.portal.call(edge.service.bus.publish, PROFILE_ARRIVED, PHONE)
+    assert eventually(lambda: member() == "member-44", timeout=10)
