@@ -11,10 +11,17 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cloud_sync.backoff import parse_retry_after
-from cloud_sync.wire import CatalogPage, ErasurePage, IngestAck, ShopperProfile, StockPage
+from cloud_sync.wire import (
+    CatalogPage,
+    ErasurePage,
+    IngestAck,
+    ShopperProfile,
+    StockPage,
+    StoreReservation,
+)
 
 _MEMBER_IN_PATH = re.compile(r"(/profiles/)(?!by-beacon\b)[^/?#\s]+")
 
@@ -62,6 +69,9 @@ class CentralRefused(Exception):
         super().__init__(f"{status}: {detail}")
         self.status = status
         self.detail = detail
+
+
+_RESERVATIONS = TypeAdapter(list[StoreReservation])
 
 
 class CentralClient:
@@ -139,6 +149,15 @@ class CentralClient:
     async def erasures(self, *, since: int, limit: int = 1000) -> ErasurePage:
         response = await self._call("GET", "/v1/erasures", params={"since": since, "limit": limit})
         return self._parse(ErasurePage, response)
+
+    async def reservations(self, store_id: str) -> list[StoreReservation]:
+        response = await self._call("GET", f"/v1/stores/{store_id}/reservations")
+        if response.status_code == 404:
+            raise CentralRefused(404, "this central store takes no reservations")
+        try:
+            return _RESERVATIONS.validate_json(response.content)
+        except ValidationError:
+            raise CentralUnavailable("malformed reservations from central") from None
 
     async def profile_by_beacon(self, uuid: str, major: int, minor: int) -> ShopperProfile | None:
         """The opted-in shopper's profile, or None when the code belongs to nobody we know."""

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -200,6 +201,29 @@ class DemoCentral:
                 ).raise_for_status()
                 members.append(member)
         return members
+
+    def reserve(self, member_id: str, *, count: int = 2) -> str:
+        """Reserve ``count`` garments in stock here for ``member_id`` to try within the next two hours (the
+        chain's app would); returns the reservation id."""
+        gtins = [s.gtin for s in self.catalog.stock if s.floor + s.stockroom > 0][:count]
+        now = time.time()
+        body = {
+            "member_id": member_id,
+            "store_id": self.store_id,
+            "gtins": gtins,
+            "arrive_from": datetime.fromtimestamp(now, UTC).isoformat(),
+            "arrive_until": datetime.fromtimestamp(now + 7200, UTC).isoformat(),
+            "note": "reserved in the app",
+        }
+        response = httpx.post(
+            f"{self.url}/v1/reservations",
+            json=body,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        rid: str = response.json()["id"]
+        return rid
 
     def stats(self) -> dict[str, object]:
         response = httpx.get(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cloud_sync import wire
-from edge.suggest.profile import ShopperProfile
+from edge.suggest.profile import ProfileItem, ShopperProfile
 
 __all__ = ["BeaconCode", "ProfileDirectory", "parse_ibeacon_device"]
 
@@ -57,6 +57,13 @@ def to_suggest_profile(profile: wire.ShopperProfile) -> ShopperProfile:
         preferred_sizes=dict(profile.preferred_sizes),
         favourite_colours=tuple(profile.favourite_colours),
         favourite_brands=tuple(profile.favourite_brands),
+        language=profile.language,
+        purchases=tuple(
+            ProfileItem(p.gtin, p.name, p.size, p.colour, channel=p.channel, at=p.purchased_at)
+            for p in profile.purchases
+        ),
+        unbought=tuple(ProfileItem(u.gtin, u.name, u.size, u.colour) for u in profile.unbought),
+        last_visit_at=profile.last_visit_at,
     )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "ShopperProfile",
     "StockPage",
     "StockRow",
+    "StoreReservation",
     "WireEvent",
     "guest_member_id",
 ]
@@ -119,3 +120,20 @@ class ShopperProfile(BaseModel):
     sessions: int = Field(default=0, description="fitting-room sessions on record")
     unbought: list[ProfileItem] = Field(default_factory=list)
     has_email_consent: bool = False
+    last_visit_at: float | None = Field(
+        default=None, description="when the shopper's last fitting-room session at the asking store ended"
+    )
+
+
+class StoreReservation(BaseModel):
+    """A reservation to try, as a store's edge pulls it (``GET /v1/stores/{id}/reservations``)."""
+
+    id: str
+    member_id: str
+    member_first_name: str | None = None
+    gtins: list[str]
+    arrive_from: float
+    arrive_until: float
+    note: str | None = None
+    status: str
+    room_id: str | None = None

@@ -14,6 +14,7 @@ import argparse
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from cloud_sync.edge_hookup import CloudSync
 from cloud_sync.offers_pull import pull_offers_forever
+from cloud_sync.reservations_pull import ReservationPull
 from cloud_sync.sync_metrics import SyncCollector
 from cloud_sync.worker import SyncConfig
 from edge.bus import EventBus
@@ -40,10 +42,14 @@ from edge.metrics import EdgeMetrics
 from edge.offers_nearby import OffersNearby
 from edge.payments import PaymentProvider
 from edge.presence import PresenceEngine
+from edge.queue.line import QueueLine
+from edge.reservations.desk import ReservationDesk
+from edge.reservations.sensing import ReservationSensing
 from edge.service import EdgeService, OffLoopDeadLetters
+from edge.sessions.changes import SessionEnded
 from edge.sessions.machine import FittingRooms
 from edge.storage.db import make_engine
-from edge.topics import ROOM_CHANGED
+from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 from edge.web.app import create_app
 
 __all__ = [
@@ -71,6 +77,8 @@ class HeadlessEdge:
     sessions: SessionWorker
     room_metrics: RoomMetrics
     sync: CloudSync
+    reservations: ReservationSensing
+    queue: QueueLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +169,6 @@ def build_headless(
         catalog=catalogs,
         store_id=layout.store.id,
         member_of=member_of,
-        on_session_ended=room_metrics.session_ended,
     )
     # Offers: pulled like the catalog (mirrors refresh when they change), and sent to members' phones.
     nearby = OffersNearby(db=db, bus=bus, layout=layout, profiles=profiles)
@@ -180,7 +187,47 @@ def build_headless(
     service.on_startup(sessions.start)
     service.on_shutdown(sessions.stop)
     service.add_task("fitting-rooms-tick", sessions.tick_forever)
-    return HeadlessEdge(service=service, sessions=sessions, room_metrics=room_metrics, sync=sync)
+    reservations = _reservations(service, sync, manager, member_of)
+    queue = QueueLine(len(layout.fitting_rooms))
+
+    def session_ended(ended: SessionEnded) -> None:
+        room_metrics.session_ended(ended)
+        reservations.session_ended(ended)
+        # The room is released by sensing: the next walk-in ticket is called to it.
+        if queue.room_released(ended.room_id, started_at=ended.started_at, ended_at=ended.t) is not None:
+            sessions.manager.notify(TASKS_CHANGED, None)
+
+    manager.on_session_ended = session_ended
+    return HeadlessEdge(
+        service=service,
+        sessions=sessions,
+        room_metrics=room_metrics,
+        sync=sync,
+        reservations=reservations,
+        queue=queue,
+    )
+
+
+def _reservations(
+    service: EdgeService, sync: CloudSync, manager: SessionManager, member_of: Callable[[str], str | None]
+) -> ReservationSensing:
+    """Reserve to try: the desk, pulled from the centre (when sync runs) and moved on by sensing."""
+    desk = ReservationDesk()
+    sensing = ReservationSensing(
+        desk=desk, manager=manager, bus=service.bus, db=service.db, member_of=member_of, on_outbox=sync.notify
+    )
+    service.on_startup(sensing.start)
+    service.add_task("reservations-tick", sensing.tick_forever)
+    worker = sync.worker
+    if worker is not None:
+        pull = ReservationPull(
+            client=lambda: worker.client,
+            store_id=service.layout.store.id,
+            desk=desk,
+            on_changed=lambda _changed: service.bus.publish(TASKS_CHANGED, None),
+        )
+        service.add_task("reservations-pull", pull.run)
+    return sensing
 
 
 def build_edge(
@@ -200,12 +247,16 @@ def build_edge(
         profiles=headless.sync.profiles,
         sync_status=headless.sync,
         payments=payments,
+        reservations=headless.reservations.desk,
+        queue=headless.queue,
     )
     return Edge(
         service=headless.service,
         sessions=headless.sessions,
         room_metrics=headless.room_metrics,
         sync=headless.sync,
+        reservations=headless.reservations,
+        queue=headless.queue,
         app=app,
     )
 

@@ -194,9 +194,14 @@ async def _run(args: argparse.Namespace) -> int:
         if args.shoppers_per_hour > 0:
             major = SimConfig().ibeacon_major
 
+            reserved: list[str] = []
+
             def enrol(minors: list[int]) -> None:
                 if central is not None and minors:
-                    central.enrol(IBEACON_APP_UUID, major, minors)
+                    members = central.enrol(IBEACON_APP_UUID, major, minors)
+                    if not reserved:  # the first opted-in shopper reserved to try: arrives in minutes
+                        reserved.append(central.reserve(members[0]))
+                        print("reserve to try: one opted-in shopper of the first wave has a reservation")
 
             traffic = ShopperTraffic(
                 layout,

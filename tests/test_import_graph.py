@@ -19,6 +19,8 @@ CORE = (
     "edge.catalog.model",
     "edge.catalog.outfits",
     "edge.analytics",
+    "edge.reservations.desk",
+    "edge.queue",
 )
 # Adapters and plug-ins of ours, and the I/O libraries: what a core must never import.
 ADAPTERS = (

@@ -15,6 +15,7 @@ from cloud_sync.central.models import (
     FollowUpEmail,
     Profile,
     ProfilePurchase,
+    Reservation,
     SyncEvent,
     UnboughtItem,
 )
@@ -29,7 +30,7 @@ __all__ = ["checkpoint", "erase_email", "erase_member", "erasures_since"]
 def erase_member(session: Session, *, member_id: str, now: float) -> None:
     """Delete everything held about ``member_id``, anonymise their events (kept for counts only), and
     append them to the erasure feed. Idempotent; the caller commits."""
-    for table in (ProfilePurchase, FittingSessionRecord, UnboughtItem, Beacon, FollowUpEmail):
+    for table in (ProfilePurchase, FittingSessionRecord, UnboughtItem, Beacon, FollowUpEmail, Reservation):
         session.execute(delete(table).where(col(table.member_id) == member_id))
     session.execute(delete(Profile).where(col(Profile.member_id) == member_id))
     session.execute(delete(OfferConsent).where(col(OfferConsent.member_id) == member_id))

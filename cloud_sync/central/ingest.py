@@ -16,6 +16,7 @@ from cloud_sync.central.models import Erasure, SyncEvent
 from cloud_sync.central.offers import accept_offer_events
 from cloud_sync.central.orders import accept_orders
 from cloud_sync.central.profiles import Projection, effective_member, project_event
+from cloud_sync.central.reservations import apply_statuses
 from cloud_sync.central.sql import insert_for
 from cloud_sync.wire import IngestAck, Rejection, WireEvent
 
@@ -87,6 +88,7 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         fresh = [ev for ev in keep if ev.event_id in new]
         accept_orders(session, fresh, now)  # online stock, the e-commerce webhook
         accept_offer_events(session, fresh, now)  # the member app's webhook, presented/redeemed
+        apply_statuses(session, fresh, store_id=store_id)  # reservations' statuses from the store
     to_project = [ev for ev in keep if ev.event_id in new and members[ev.event_id]]
     if to_project:
         named_members = {m for e in to_project if (m := members[e.event_id])}

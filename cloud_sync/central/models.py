@@ -22,6 +22,7 @@ __all__ = [
     "OnlineStock",
     "Profile",
     "ProfilePurchase",
+    "Reservation",
     "Store",
     "StoreStock",
     "SyncEvent",
@@ -239,3 +240,20 @@ class FollowUpEmail(CentralModel, table=True):
     sent_at: float | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: float
+
+
+class Reservation(CentralModel, table=True):
+    """Garments a member reserved to try at a store; the edge reports its status back."""
+
+    __tablename__ = "reservation"
+
+    id: str = Field(primary_key=True, max_length=32)
+    member_id: str = Field(index=True, max_length=128)
+    store_id: str = Field(index=True, max_length=64)
+    gtins: list[str] = _json([])
+    arrive_from: float
+    arrive_until: float
+    note: str | None = Field(default=None, max_length=500)
+    status: str = Field(max_length=16)
+    room_id: str | None = Field(default=None, max_length=64)
+    updated_at: float

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy import func
 from sqlmodel import select
 
 from cloud_sync.central.catalog import pull_catalog, pull_stock
 from cloud_sync.central.deps import CurrentStore, SessionDep, SettingsDep, own_store
 from cloud_sync.central.erasure import erasures_since
 from cloud_sync.central.ingest import ForeignStoreEvent, ingest_batch
-from cloud_sync.central.models import Beacon, Profile, Store
+from cloud_sync.central.models import Beacon, FittingSessionRecord, Profile, Store
 from cloud_sync.central.profiles import profile_view
 from cloud_sync.wire import CatalogPage, ErasurePage, IngestAck, ShopperProfile, StockPage
 
@@ -95,7 +96,7 @@ class BeaconCode(BaseModel):
 
 # A POST so that the code, which points at a person, never appears in a URL (and so in no access log).
 @router.post("/profiles/by-beacon", response_model=ShopperProfile)
-def profile_by_beacon(code: BeaconCode, _store: CurrentStore, session: SessionDep) -> ShopperProfile:
+def profile_by_beacon(code: BeaconCode, store: CurrentStore, session: SessionDep) -> ShopperProfile:
     """The profile of the opted-in shopper advertising this iBeacon code; 404 for anyone else."""
     try:
         normalized = str(uuid.UUID(code.uuid))
@@ -109,7 +110,12 @@ def profile_by_beacon(code: BeaconCode, _store: CurrentStore, session: SessionDe
     profile = session.get(Profile, beacon.member_id) if beacon else None
     if profile is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no opted-in shopper with this beacon")
-    return profile_view(session, profile)
+    last_visit = session.exec(
+        select(func.max(FittingSessionRecord.ended_at)).where(
+            FittingSessionRecord.member_id == profile.member_id, FittingSessionRecord.store_id == store.id
+        )
+    ).one()
+    return profile_view(session, profile).model_copy(update={"last_visit_at": last_visit})
 
 
 @router.get("/erasures", response_model=ErasurePage)

@@ -198,6 +198,23 @@ class SessionManager:
         checkpoint_after_erasure(self._engine)  # the WAL still holds the rows as they were
         return changed
 
+    def link_member(self, device: str) -> int:
+        """A profile arrived late: link the open sessions that phone joined to its member (nothing is
+        lost of a session the shopper started before the centre answered). Returns sessions linked."""
+        member = self._member_of(device)
+        if member is None:
+            return 0
+        linked = 0
+        with self._lock, Session(self._engine) as db:
+            for open_session in self._machine.open_sessions():
+                row = db.get(FittingRoomSession, open_session.id)
+                if row is not None and row.member_id is None and device in row.devices:
+                    row.member_id = member
+                    db.add(row)
+                    linked += 1
+            db.commit()
+        return linked
+
     def rooms_with_device(self, device: str) -> list[str]:
         """Fitting rooms where the shopper device is now."""
         with self._lock:

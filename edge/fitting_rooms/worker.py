@@ -124,6 +124,7 @@ class SessionWorker:
     # -- on the worker thread -------------------------------------------------------------------------
 
     def _rooms_of(self, device: str) -> None:
+        self.manager.link_member(device)
         for room_id in self.manager.rooms_with_device(device):
             self.manager.notify(ROOM_CHANGED, room_id)
 

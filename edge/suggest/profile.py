@@ -8,7 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["ShopperProfile"]
+__all__ = ["ProfileItem", "ShopperProfile"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileItem:
+    """A garment in a shopper's history: bought (``channel`` set) or wanted and not bought."""
+
+    gtin: str
+    name: str | None = None
+    size: str | None = None
+    colour: str | None = None
+    channel: str | None = None
+    at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +32,7 @@ class ShopperProfile:
     preferred_sizes: Mapping[str, str] = field(default_factory=dict)  # category value -> size label
     favourite_colours: tuple[str, ...] = ()
     favourite_brands: tuple[str, ...] = ()
+    language: str | None = None
+    purchases: tuple[ProfileItem, ...] = ()  # newest first, every channel
+    unbought: tuple[ProfileItem, ...] = ()  # sizes and colours they wanted and did not buy
+    last_visit_at: float | None = None  # their last session at this store ended then

@@ -18,8 +18,24 @@ from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.ports import ProfileLookup, SyncStatusSource
+from edge.queue.line import QueueLine
+from edge.reservations.desk import ReservationDesk
 from edge.service import EdgeService
-from edge.web import associate_api, errors, live, media, mirror_api, ops, orders_api, pages, rooms, sync
+from edge.web import (
+    arrivals,
+    associate_api,
+    errors,
+    live,
+    media,
+    mirror_api,
+    ops,
+    orders_api,
+    pages,
+    queue_api,
+    reservations_api,
+    rooms,
+    sync,
+)
 from edge.web.context import RoomsContext
 
 __all__ = ["create_app"]
@@ -33,6 +49,8 @@ def create_app(
     profiles: ProfileLookup,
     sync_status: SyncStatusSource,
     payments: PaymentProvider | None = None,
+    reservations: ReservationDesk | None = None,
+    queue: QueueLine | None = None,
 ) -> FastAPI:
     """The edge's web app. Its lifespan calls ``service.start()`` and ``service.stop()``; the mirror and
     associate routes share one ``RoomsContext`` (``app.state.rooms``)."""
@@ -70,6 +88,8 @@ def create_app(
     )
     app.state.live = hub
     app.state.sync_status = sync_status
+    app.state.reservations = reservations or ReservationDesk()
+    app.state.queue = queue or QueueLine(len(service.layout.fitting_rooms))
     errors.install(app)  # domain errors (edge.errors) -> HTTP status and message
     for router in (
         ops.router,
@@ -78,6 +98,9 @@ def create_app(
         mirror_api.router,
         orders_api.router,
         associate_api.router,
+        reservations_api.router,
+        arrivals.router,
+        queue_api.router,
         live.router,
         media.router,
         sync.router,

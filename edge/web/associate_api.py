@@ -17,10 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from edge.actions import associate as actions
 from edge.errors import TooManyAttempts, Unauthorized
 from edge.storage.tasks import list_active_tasks
+from edge.web.arrivals import ArrivalPublic, arrival_view
 from edge.web.auth import COOKIE_NAME, SIGN_IN_TTL_S, sign_in, sign_out
 from edge.web.context import tasks_view
 from edge.web.deps import CurrentAssociate, RoomsDep, SessionDep
-from edge.web.schemas import AssociateLogin, AssociatePublic, LoginResult, ShopperPublic, TaskPublic
+from edge.web.schemas import AssociateLogin, AssociatePublic, LoginResult, TaskPublic
 
 __all__ = ["router"]
 
@@ -112,19 +113,21 @@ def complete(task_id: int, associate: CurrentAssociate, ctx: RoomsDep, db: Sessi
     return public
 
 
-@router.get("/shoppers", response_model=list[ShopperPublic], responses=UNAUTHORIZED)
-async def shoppers(associate: CurrentAssociate, ctx: RoomsDep) -> list[ShopperPublic]:
-    """Known (opted-in) shoppers in the store now, where they are and since when; longest-present first."""
+@router.get("/shoppers", response_model=list[ArrivalPublic], responses=UNAUTHORIZED)
+async def shoppers(associate: CurrentAssociate, ctx: RoomsDep, request: Request) -> list[ArrivalPublic]:
+    """Known (opted-in) shoppers in the store now, where they are and since when, with what the
+    arrival card shows (``edge.web.arrivals``); longest-present first."""
     snapshot = ctx.presence()  # read on the event loop thread, where presence is updated
 
-    def lookup() -> list[ShopperPublic]:
-        out: list[ShopperPublic] = []
+    def lookup() -> list[ArrivalPublic]:
+        catalog = ctx.catalog.current()
+        out: list[ArrivalPublic] = []
         for room_id, room in snapshot.items():
             for shopper in room.shoppers:
                 profile = ctx.profiles.profile_for_device(shopper.device)
                 if profile is not None:
                     out.append(
-                        ShopperPublic(first_name=profile.first_name, room_id=room_id, since=shopper.since)
+                        arrival_view(request, catalog, profile, shopper.device, room_id, shopper.since)
                     )
         return sorted(out, key=lambda s: s.since)
 

@@ -1,0 +1,1 @@
+"""The fitting-room queue: walk-in parties wait for a room that sensing releases."""

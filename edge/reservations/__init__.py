@@ -1,0 +1,1 @@
+"""Reserve to try at the edge: the reservations the centre sent, moved on by sensing."""

@@ -1,0 +1,119 @@
+"""Sensing closes the loop on reservations: follows the bus (rooms changing, shoppers' phones, profiles
+arriving, erasures) and the sessions ending, moves the desk on, and writes every status change to the
+outbox (``reservation_status``) so the central store, and the chain's app, learn it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from edge.bus import EventBus, Topic
+from edge.fitting_rooms.manager import SessionManager
+from edge.presence.events import EventType, PresenceEvent
+from edge.reservations.desk import Reservation, ReservationDesk
+from edge.sessions.changes import SessionEnded
+from edge.storage.outbox import add_outbox_event
+from edge.topics import MEMBER_ERASED, PRESENCE, PROFILE_ARRIVED, ROOM_CHANGED, TASKS_CHANGED
+
+__all__ = ["RESERVATION_STATUS", "ReservationSensing"]
+
+log = logging.getLogger(__name__)
+RESERVATION_STATUS = "reservation_status"
+TICK_S = 15.0
+
+
+class ReservationSensing:
+    """``start`` on the event loop (each edge start), ``tick_forever`` as a task; ``session_ended`` is
+    the session manager's callback (its thread)."""
+
+    def __init__(
+        self,
+        *,
+        desk: ReservationDesk,
+        manager: SessionManager,
+        bus: EventBus,
+        db: Engine,
+        member_of: Callable[[str], str | None],
+        on_outbox: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.desk = desk
+        self._manager = manager
+        self._bus = bus
+        self._db = db
+        self._member_of = member_of
+        self._on_outbox = on_outbox
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._bus.subscribe(ROOM_CHANGED, self._on_room)
+        self._bus.subscribe(PRESENCE, self._on_presence)
+        self._bus.subscribe(PROFILE_ARRIVED, self._on_profile)
+        self._bus.subscribe(MEMBER_ERASED, self._on_erased)
+
+    async def tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            self.record(self.desk.tick(time.time()))
+
+    def _on_room(self, _topic: Topic[str], room_id: str) -> None:
+        if not self._manager.has_room(room_id):
+            return
+        snap = self._manager.snapshot(room_id)
+        gtins = [gtin for _epc, gtin, _t in snap.items if gtin]
+        self.record(self.desk.room_sensed(room_id, gtins, shoppers=len(snap.shopper_devices)))
+        member = next(filter(None, map(self._member_of, snap.shopper_devices)), None)
+        if member is not None:
+            self.record(self.desk.member_seen(member, room_id, time.time()))
+
+    def _on_presence(self, _topic: Topic[PresenceEvent], event: PresenceEvent) -> None:
+        if event.type != EventType.SHOPPER_ENTERED or event.device is None:
+            return
+        member = self._member_of(event.device)
+        if member is not None:
+            room = event.room if self._manager.has_room(event.room) else None
+            self.record(self.desk.member_seen(member, room, event.t))
+
+    def _on_profile(self, _topic: Topic[str], device: str) -> None:
+        member = self._member_of(device)
+        if member is not None:
+            rooms = self._manager.rooms_with_device(device)
+            self.record(self.desk.member_seen(member, rooms[0] if rooms else None, time.time()))
+
+    def _on_erased(self, _topic: Topic[str], member_id: str) -> None:
+        if self.desk.forget_member(member_id):
+            self._bus.publish(TASKS_CHANGED, None)
+
+    def session_ended(self, ended: SessionEnded) -> None:
+        self.record(self.desk.session_ended(ended.room_id))
+
+    def record(self, changed: list[Reservation]) -> None:
+        """Write the changes to the outbox (one transaction) and tell the console; any thread."""
+        if not changed:
+            return
+        now = time.time()
+        with Session(self._db) as db:
+            for res in changed:
+                # No member id: the centre knows whose reservation it is; the outbox need not say.
+                payload = {"reservation_id": res.id, "status": res.status, "room_id": res.room_id}
+                add_outbox_event(
+                    session=db, type=RESERVATION_STATUS, store_id=self._store_id(), payload=payload, now=now
+                )
+            db.commit()
+        log.info("reservations: %s", ", ".join(f"{r.id[:8]} {r.status}" for r in changed))
+        self._on_outbox()
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._bus.publish, TASKS_CHANGED, None)
+                for room_id in {r.room_id for r in changed if r.room_id}:
+                    loop.call_soon_threadsafe(self._bus.publish, ROOM_CHANGED, room_id)
+
+    def _store_id(self) -> str:
+        return self._manager.store_id
