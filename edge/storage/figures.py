@@ -1,0 +1,142 @@
+"""What the fitting rooms teach the store (issue 19): SQL aggregates over the edge's own tables for a date
+range ``[start, end)`` of session start times. Each figure is one query, so a new table (queue waits,
+reservations, offers) adds one more function here. No member id or email ever leaves these queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+_IN_RANGE = "s.started_at >= :start AND s.started_at < :end"
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    sessions: int
+    sessions_with_purchase: int
+    conversion: float | None
+    items_tried: int
+    items_bought: int
+    median_dwell_s: float | None
+    claim_p50_s: float | None
+    claim_p90_s: float | None
+    go_back_items: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _scalar(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
+    return conn.execute(text(sql), params).scalar()
+
+
+def percentile(conn: Connection, values_sql: str, params: dict[str, Any], q: float) -> float | None:
+    """The nearest-rank ``q`` percentile of the single column ``v`` of ``values_sql``, in SQL."""
+    n = int(_scalar(conn, f"SELECT count(*) FROM ({values_sql}) AS t", params) or 0)
+    if n == 0:
+        return None
+    rank = max(1, -(-int(q * 1000) * n // 1000))  # ceil(q*n), nearest-rank
+    sql = f"SELECT v FROM ({values_sql}) AS t ORDER BY v LIMIT 1 OFFSET :off"
+    value = _scalar(conn, sql, {**params, "off": rank - 1})
+    return None if value is None else round(float(value), 3)
+
+
+_DWELL = (
+    "SELECT s.ended_at - s.started_at AS v FROM fitting_room_session s"
+    f" WHERE {_IN_RANGE} AND s.ended_at IS NOT NULL"
+)
+_CLAIM = (
+    "SELECT t.claimed_at - t.created_at AS v FROM task t WHERE t.created_at >= :start AND t.created_at < :end"
+    " AND t.claimed_at IS NOT NULL"
+)
+
+
+def kpis(conn: Connection, start: float, end: float) -> Kpis:
+    p = {"start": start, "end": end}
+    sessions = int(_scalar(conn, f"SELECT count(*) FROM fitting_room_session s WHERE {_IN_RANGE}", p) or 0)
+    with_purchase = int(
+        _scalar(
+            conn,
+            "SELECT count(DISTINCT p.session_id) FROM purchase p JOIN fitting_room_session s"
+            f" ON s.id = p.session_id WHERE {_IN_RANGE}",
+            p,
+        )
+        or 0
+    )
+    tried = int(
+        _scalar(
+            conn,
+            "SELECT count(DISTINCT i.session_id || ':' || i.epc) FROM session_item i"
+            f" JOIN fitting_room_session s ON s.id = i.session_id WHERE {_IN_RANGE}",
+            p,
+        )
+        or 0
+    )
+    bought = int(
+        _scalar(
+            conn,
+            "SELECT coalesce(sum(json_array_length(p.items)), 0) FROM purchase p"
+            f" JOIN fitting_room_session s ON s.id = p.session_id WHERE {_IN_RANGE}",
+            p,
+        )
+        or 0
+    )
+    go_back = int(
+        _scalar(
+            conn,
+            "SELECT coalesce(sum(json_array_length(t.detail, '$.items')), 0) FROM task t"
+            f" JOIN fitting_room_session s ON s.id = t.session_id WHERE t.kind = 'go_back' AND {_IN_RANGE}",
+            p,
+        )
+        or 0
+    )
+    return Kpis(
+        sessions=sessions,
+        sessions_with_purchase=with_purchase,
+        conversion=round(with_purchase / sessions, 4) if sessions else None,
+        items_tried=tried,
+        items_bought=bought,
+        median_dwell_s=percentile(conn, _DWELL, p, 0.5),
+        claim_p50_s=percentile(conn, _CLAIM, p, 0.5),
+        claim_p90_s=percentile(conn, _CLAIM, p, 0.9),
+        go_back_items=go_back,
+    )
+
+
+_SKUS = f"""
+WITH sess AS (SELECT s.id FROM fitting_room_session s WHERE {_IN_RANGE}),
+tried AS (SELECT i.gtin, count(DISTINCT i.session_id || ':' || i.epc) AS n FROM session_item i
+          JOIN sess ON sess.id = i.session_id WHERE i.gtin IS NOT NULL GROUP BY i.gtin),
+bought AS (SELECT json_extract(j.value, '$.gtin') AS gtin, p.session_id, count(*) AS n
+           FROM purchase p JOIN sess ON sess.id = p.session_id, json_each(p.items) j GROUP BY 1, 2),
+req AS (SELECT t.gtin, t.session_id, count(*) AS n FROM task t JOIN sess ON sess.id = t.session_id
+        WHERE t.kind = 'size_request' AND t.gtin IS NOT NULL GROUP BY 1, 2),
+req_sum AS (SELECT r.gtin, sum(r.n) AS requested,
+            sum(CASE WHEN b.n IS NULL THEN r.n ELSE 0 END) AS unbought
+            FROM req r LEFT JOIN bought b ON b.gtin = r.gtin AND b.session_id = r.session_id GROUP BY r.gtin),
+bought_sum AS (SELECT gtin, sum(n) AS n FROM bought GROUP BY gtin),
+gtins AS (SELECT gtin FROM tried UNION SELECT gtin FROM bought_sum UNION SELECT gtin FROM req_sum)
+SELECT g.gtin, coalesce(tr.n, 0), coalesce(bs.n, 0), coalesce(rs.requested, 0), coalesce(rs.unbought, 0)
+FROM gtins g LEFT JOIN tried tr ON tr.gtin = g.gtin LEFT JOIN bought_sum bs ON bs.gtin = g.gtin
+LEFT JOIN req_sum rs ON rs.gtin = g.gtin WHERE g.gtin IS NOT NULL ORDER BY 2 DESC, 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SkuCounts:
+    gtin: str
+    tried: int
+    bought: int
+    requested: int
+    wanted_unbought: int
+
+
+def sku_counts(conn: Connection, start: float, end: float) -> list[SkuCounts]:
+    """Per GTIN: tried (distinct items in sessions), bought, size/colour requests, and requests not bought
+    in the same session (wanted but unbought)."""
+    rows = conn.execute(text(_SKUS), {"start": start, "end": end}).all()
+    return [SkuCounts(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
