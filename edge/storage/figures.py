@@ -70,7 +70,7 @@ def kpis(conn: Connection, start: float, end: float) -> Kpis:
     tried = int(
         _scalar(
             conn,
-            "SELECT count(DISTINCT i.session_id || ':' || i.epc) FROM session_item i"
+            "SELECT count(*) FROM session_item i"  # one row per item and session (unique)
             f" JOIN fitting_room_session s ON s.id = i.session_id WHERE {_IN_RANGE}",
             p,
         )
@@ -107,23 +107,20 @@ def kpis(conn: Connection, start: float, end: float) -> Kpis:
     )
 
 
-_SKUS = f"""
-WITH sess AS (SELECT s.id FROM fitting_room_session s WHERE {_IN_RANGE}),
-tried AS (SELECT i.gtin, count(DISTINCT i.session_id || ':' || i.epc) AS n FROM session_item i
-          JOIN sess ON sess.id = i.session_id WHERE i.gtin IS NOT NULL GROUP BY i.gtin),
-bought AS (SELECT json_extract(j.value, '$.gtin') AS gtin, p.session_id, count(*) AS n
-           FROM purchase p JOIN sess ON sess.id = p.session_id, json_each(p.items) j GROUP BY 1, 2),
-req AS (SELECT t.gtin, t.session_id, count(*) AS n FROM task t JOIN sess ON sess.id = t.session_id
-        WHERE t.kind = 'size_request' AND t.gtin IS NOT NULL GROUP BY 1, 2),
-req_sum AS (SELECT r.gtin, sum(r.n) AS requested,
-            sum(CASE WHEN b.n IS NULL THEN r.n ELSE 0 END) AS unbought
-            FROM req r LEFT JOIN bought b ON b.gtin = r.gtin AND b.session_id = r.session_id GROUP BY r.gtin),
-bought_sum AS (SELECT gtin, sum(n) AS n FROM bought GROUP BY gtin),
-gtins AS (SELECT gtin FROM tried UNION SELECT gtin FROM bought_sum UNION SELECT gtin FROM req_sum)
-SELECT g.gtin, coalesce(tr.n, 0), coalesce(bs.n, 0), coalesce(rs.requested, 0), coalesce(rs.unbought, 0)
-FROM gtins g LEFT JOIN tried tr ON tr.gtin = g.gtin LEFT JOIN bought_sum bs ON bs.gtin = g.gtin
-LEFT JOIN req_sum rs ON rs.gtin = g.gtin WHERE g.gtin IS NOT NULL ORDER BY 2 DESC, 1
-"""
+_TRIED = (
+    "SELECT i.gtin, count(*) FROM session_item i JOIN fitting_room_session s ON s.id = i.session_id"
+    f" WHERE {_IN_RANGE} AND i.gtin IS NOT NULL GROUP BY i.gtin"
+)
+_BOUGHT = (
+    "SELECT json_extract(j.value, '$.gtin'), count(*) FROM purchase p"
+    f" JOIN fitting_room_session s ON s.id = p.session_id, json_each(p.items) j WHERE {_IN_RANGE} GROUP BY 1"
+)
+_REQUESTED = (
+    "SELECT t.gtin, count(*), sum(CASE WHEN EXISTS (SELECT 1 FROM purchase p, json_each(p.items) j"
+    " WHERE p.session_id = t.session_id AND json_extract(j.value, '$.gtin') = t.gtin) THEN 0 ELSE 1 END)"
+    " FROM task t JOIN fitting_room_session s ON s.id = t.session_id"
+    f" WHERE t.kind = 'size_request' AND t.gtin IS NOT NULL AND {_IN_RANGE} GROUP BY t.gtin"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +133,14 @@ class SkuCounts:
 
 
 def sku_counts(conn: Connection, start: float, end: float) -> list[SkuCounts]:
-    """Per GTIN: tried (distinct items in sessions), bought, size/colour requests, and requests not bought
-    in the same session (wanted but unbought)."""
-    rows = conn.execute(text(_SKUS), {"start": start, "end": end}).all()
-    return [SkuCounts(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+    """Per GTIN: tried (items in sessions), bought, size/colour requests, and requests not bought in the
+    same session (wanted but unbought); most tried first. Three grouped queries, merged by GTIN."""
+    p = {"start": start, "end": end}
+    tried = {str(g): int(n) for g, n in conn.execute(text(_TRIED), p).all()}
+    bought = {str(g): int(n) for g, n in conn.execute(text(_BOUGHT), p).all() if g is not None}
+    requested = {str(g): (int(n), int(u)) for g, n, u in conn.execute(text(_REQUESTED), p).all()}
+    rows = [
+        SkuCounts(g, tried.get(g, 0), bought.get(g, 0), *requested.get(g, (0, 0)))
+        for g in set(tried) | set(bought) | set(requested)
+    ]
+    return sorted(rows, key=lambda r: (-r.tried, r.gtin))
