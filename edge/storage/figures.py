@@ -144,3 +144,23 @@ def sku_counts(conn: Connection, start: float, end: float) -> list[SkuCounts]:
         for g in set(tried) | set(bought) | set(requested)
     ]
     return sorted(rows, key=lambda r: (-r.tried, r.gtin))
+
+
+def daily(conn: Connection, start: float, end: float) -> list[tuple[float, int, int]]:
+    """Per UTC day (its start, Unix seconds): sessions and sessions with a purchase."""
+    sql = (
+        "SELECT CAST(s.started_at / 86400 AS INTEGER) AS d, count(*),"
+        " sum(CASE WHEN EXISTS (SELECT 1 FROM purchase p WHERE p.session_id = s.id) THEN 1 ELSE 0 END)"
+        f" FROM fitting_room_session s WHERE {_IN_RANGE} GROUP BY d ORDER BY d"
+    )
+    rows = conn.execute(text(sql), {"start": start, "end": end}).all()
+    return [(int(d) * 86400.0, int(n), int(b or 0)) for d, n, b in rows]
+
+
+def dwell_minutes(conn: Connection, start: float, end: float, cap: int = 30) -> list[tuple[int, int]]:
+    """Ended sessions per whole minute of dwell (minute ``cap`` holds everything longer)."""
+    sql = (
+        f"SELECT min(CAST((s.ended_at - s.started_at) / 60 AS INTEGER), {int(cap)}) AS m, count(*)"
+        f" FROM fitting_room_session s WHERE {_IN_RANGE} AND s.ended_at IS NOT NULL GROUP BY m ORDER BY m"
+    )
+    return [(int(m), int(n)) for m, n in conn.execute(text(sql), {"start": start, "end": end}).all()]

@@ -19,7 +19,19 @@ from edge.fitting_rooms.metrics import RoomMetrics
 from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.ports import ProfileLookup, SyncStatusSource
 from edge.service import EdgeService
-from edge.web import associate_api, errors, live, manager_api, media, mirror_api, ops, pages, rooms, sync
+from edge.web import (
+    associate_api,
+    errors,
+    live,
+    manager_api,
+    manager_page,
+    media,
+    mirror_api,
+    ops,
+    pages,
+    rooms,
+    sync,
+)
 from edge.web.context import RoomsContext
 
 __all__ = ["create_app"]
@@ -78,6 +90,7 @@ def create_app(
         mirror_api.router,
         associate_api.router,
         manager_api.router,
+        manager_page.router,
         live.router,
         media.router,
         sync.router,
