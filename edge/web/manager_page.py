@@ -32,7 +32,8 @@ def _page(body: str, status_code: int = 200) -> HTMLResponse:
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fitting rooms - manager</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<link rel="stylesheet" href="/static/manager.css"></head><body>{body}</body></html>'
+        '<link rel="icon" href="/static/icon.svg"><link rel="stylesheet" href="/static/manager.css">'
+        f"</head><body>{body}</body></html>"
     )
     headers = {
         "Content-Security-Policy": CSP,
