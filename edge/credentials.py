@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from edge.storage.access import add_mirror_device, upsert_associate
+from edge.storage.models import Associate
 
 __all__ = ["add_associate", "hash_pin", "issue_mirror_token", "token_hash", "valid_pin", "verify_pin"]
 
@@ -90,3 +91,19 @@ def issue_mirror_token(engine: Engine, room_id: str, *, label: str = "") -> str:
         )
         session.commit()
     return token
+
+
+ROLES = ("associate", "manager")
+
+
+def set_role(engine: Engine, associate_id: str, role: str) -> None:
+    """Give an existing associate a role: "associate" or "manager" (managers see the /manager figures)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    with Session(engine) as session:
+        row = session.get(Associate, associate_id)
+        if row is None:
+            raise ValueError(f"no associate {associate_id}")
+        row.role = role
+        session.add(row)
+        session.commit()

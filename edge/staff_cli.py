@@ -9,7 +9,7 @@ import getpass
 import sys
 
 from edge.config import SettingsError, load_settings
-from edge.credentials import add_associate
+from edge.credentials import add_associate, set_role
 from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade
 
@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--first-name", required=True, help="first name shown on mirrors ('on its way — Ana')"
     )
     parser.add_argument("--pin", help="4-12 digit PIN; asked for when omitted")
+    parser.add_argument(
+        "--role", default="associate", choices=("associate", "manager"), help="manager: sees /manager"
+    )
     parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
 
 
@@ -36,6 +39,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         upgrade(engine)
         add_associate(engine, associate_id=args.associate_id, first_name=args.first_name, pin=pin)
+        set_role(engine, args.associate_id, args.role)
     except ValueError as exc:
         print(f"fitroom-edge add-associate: {exc}", file=sys.stderr)
         return 2

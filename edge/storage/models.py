@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from typing_extensions import TypedDict  # pydantic validates these on Python < 3.12 only from here
 
@@ -83,7 +83,7 @@ TASK_DETAIL: JsonDocument[dict[str, Any]] = JsonDocument(dict[str, Any])
 class FittingRoomSessionBase(SQLModel):
     store_id: str = Field(max_length=64)
     room_id: str = Field(index=True, max_length=64)
-    started_at: float
+    started_at: float = Field(index=True)
     opened_by: str = Field(max_length=32, description="item_entered | shopper_entered | mirror")
 
 
@@ -139,6 +139,7 @@ class Task(TaskBase, table=True):
     """One job for the associates. Response times are ``claimed_at``/``completed_at`` - ``created_at``."""
 
     __tablename__ = "task"
+    __table_args__ = (Index("ix_task_kind_session", "kind", "session_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: float = Field(index=True)
@@ -202,6 +203,7 @@ class Associate(SQLModel, table=True):
     pin_hash: str = Field(max_length=256, description="scrypt$n$r$p$salt$hash, never the PIN")
     created_at: float
     active: bool = True
+    role: str = Field(default="associate", max_length=16, sa_column_kwargs={"server_default": "associate"})
 
 
 class AssociateSignIn(SQLModel, table=True):

@@ -1,0 +1,174 @@
+"""``/api/manager``: the figures a store manager reads (issue 19), as JSON and as CSV (same path +
+``.csv``). Only a signed-in associate with the manager role may read them (403 otherwise). Dates are
+``from``/``to`` as ISO dates (``2026-12-01``, ``to`` inclusive) or Unix seconds; the default is the last
+30 days. No member id or email is in any figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from edge.errors import Forbidden, Invalid
+from edge.storage import figures
+from edge.storage.models import Associate
+from edge.web.deps import CurrentAssociate, RoomsDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/manager", tags=["manager"])
+
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV, one header row"},
+    401: {"description": "Not signed in"},
+    403: {"description": "Not a manager"},
+}
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Not a manager"},
+}
+
+
+class Kpis(BaseModel):
+    start: float
+    end: float
+    sessions: int
+    sessions_with_purchase: int
+    conversion: float | None
+    items_tried: int
+    items_bought: int
+    median_dwell_s: float | None
+    claim_p50_s: float | None
+    claim_p90_s: float | None
+    go_back_items: int
+
+
+class SkuRow(BaseModel):
+    gtin: str
+    style_id: str | None
+    name: str | None
+    size: str | None
+    colour: str | None
+    tried: int
+    bought: int
+    requested: int
+    wanted_unbought: int
+
+
+def parse_when(value: str | None, *, default: float, end_of_day: bool = False) -> float:
+    """An ISO date (UTC; a ``to`` date counts its whole day), an ISO datetime, or Unix seconds."""
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return (start + timedelta(days=1 if end_of_day else 0)).timestamp()
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or Unix seconds") from exc
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def date_range(start: str | None, end: str | None) -> tuple[float, float]:
+    now = time.time()
+    t1 = parse_when(end, default=now, end_of_day=True)
+    t0 = parse_when(start, default=t1 - 30 * 86400)
+    if t0 >= t1:
+        raise ValueError("'from' must be before 'to'")
+    return t0, t1
+
+
+From = Annotated[str | None, Query(alias="from", description="YYYY-MM-DD or Unix seconds")]
+To = Annotated[str | None, Query(alias="to", description="YYYY-MM-DD (inclusive) or Unix seconds")]
+
+
+def require_manager(ctx: RoomsDep, associate: CurrentAssociate) -> None:
+    with Session(ctx.db) as session:
+        row = session.get(Associate, associate.id)
+    if row is None or row.role != "manager":
+        raise Forbidden("the manager's figures are for managers")
+
+
+def _kpis(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None) -> Kpis:
+    require_manager(ctx, associate)
+    t0, t1 = _range(start, end)
+    with ctx.db.connect() as conn:
+        found = figures.kpis(conn, t0, t1)
+    return Kpis(start=t0, end=t1, **found.as_dict())
+
+
+def _skus(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None) -> list[SkuRow]:
+    require_manager(ctx, associate)
+    t0, t1 = _range(start, end)
+    with ctx.db.connect() as conn:
+        counts = figures.sku_counts(conn, t0, t1)
+    by_gtin = ctx.catalog.current().by_gtin
+    rows = []
+    for c in counts:
+        style, sku = by_gtin.get(c.gtin, (None, None))
+        rows.append(
+            SkuRow(
+                gtin=c.gtin,
+                style_id=style.id if style else None,
+                name=style.name if style else None,
+                size=sku.size if sku else None,
+                colour=sku.colour if sku else None,
+                tried=c.tried,
+                bought=c.bought,
+                requested=c.requested,
+                wanted_unbought=c.wanted_unbought,
+            )
+        )
+    return rows
+
+
+def _range(start: str | None, end: str | None) -> tuple[float, float]:
+    try:
+        return date_range(start, end)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def as_csv(rows: list[BaseModel], fields: list[str]) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.model_dump().items() if k in fields})
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/kpis", response_model=Kpis, responses=JSON_ERRORS)
+def kpis(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> Kpis:
+    """Sessions, purchases, conversion, items tried and bought, dwell, claim times, go-back items."""
+    return _kpis(ctx, associate, start, end)
+
+
+@router.get("/kpis.csv", response_class=Response, responses=CSV)
+def kpis_csv(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> Response:
+    """The same figures as one CSV row."""
+    return as_csv([_kpis(ctx, associate, start, end)], list(Kpis.model_fields))
+
+
+@router.get("/skus", response_model=list[SkuRow], responses=JSON_ERRORS)
+def skus(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> list[SkuRow]:
+    """Per SKU: tried, bought, requested (size/colour asked for) and wanted but unbought."""
+    return _skus(ctx, associate, start, end)
+
+
+@router.get("/skus.csv", response_class=Response, responses=CSV)
+def skus_csv(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> Response:
+    """The SKU table as CSV."""
+    return as_csv(list(_skus(ctx, associate, start, end)), list(SkuRow.model_fields))

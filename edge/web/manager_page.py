@@ -1,0 +1,140 @@
+"""``/manager``: the store manager's page (issue 19) — the figures of ``/api/manager`` for a date range as
+server-drawn SVG charts (``edge.web.charts``), each with its table and CSV link. Sign in on the console
+(``/associate``) as an associate with the manager role; otherwise the page says so (401/403)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from html import escape
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse
+
+from edge.errors import Forbidden, Invalid, Unauthorized
+from edge.storage import figures
+from edge.web import charts
+from edge.web.auth import COOKIE_NAME
+from edge.web.deps import RoomsDep, associate_from
+from edge.web.manager_api import SkuRow, _kpis, _range, _skus
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["pages"])
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def _page(body: str, status_code: int = 200) -> HTMLResponse:
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fitting rooms - manager</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="/static/icon.svg"><link rel="stylesheet" href="/static/manager.css">'
+        f"</head><body>{body}</body></html>"
+    )
+    headers = {
+        "Content-Security-Policy": CSP,
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def _day(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).date().isoformat()
+
+
+def _table(caption: str, head: list[str], rows: list[list[object]], csv: str | None = None) -> str:
+    link = f' <a class="csv" href="{escape(csv)}" download>CSV</a>' if csv else ""
+    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+    trs = "".join(
+        "<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
+    head_row = f"<thead><tr>{th}</tr></thead>"
+    return f"<table><caption>{escape(caption)}{link}</caption>{head_row}<tbody>{trs}</tbody></table>"
+
+
+def _by_size(rows: list[SkuRow]) -> list[list[object]]:
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in rows:
+        t = totals[r.size or "?"]
+        t[0], t[1], t[2] = t[0] + r.tried, t[1] + r.bought, t[2] + r.requested
+    return [[size, *t] for size, t in sorted(totals.items())]
+
+
+@router.get("/manager", response_class=HTMLResponse, include_in_schema=False)
+def manager_page(
+    request: Request,
+    ctx: RoomsDep,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
+    try:
+        associate = associate_from(ctx, request.cookies.get(COOKIE_NAME), authorization)
+        k = _kpis(ctx, associate, start, end)
+        skus = _skus(ctx, associate, start, end)
+        t0, t1 = _range(start, end)
+    except Unauthorized:
+        return _page('<h1>Manager</h1><p>Sign in on the <a href="/associate">console</a> first.</p>', 401)
+    except Forbidden:
+        return _page("<h1>Manager</h1><p>These figures are for managers.</p>", 403)
+    except Invalid as exc:
+        return _page(f"<h1>Manager</h1><p>{escape(str(exc))}</p>", 422)
+    with ctx.db.connect() as conn:
+        days = figures.daily(conn, t0, t1)
+        dwell = figures.dwell_minutes(conn, t0, t1)
+    q = f"?from={_day(t0)}&amp;to={_day(t1 - 1)}"
+    form = (
+        '<form method="get" action="/manager"><label>From <input type="date" name="from"'
+        f' value="{_day(t0)}"></label> <label>To <input type="date" name="to" value="{_day(t1 - 1)}"></label>'
+        ' <button type="submit">Show</button></form>'
+    )
+    cards = "".join(
+        f'<div class="card"><span>{escape(name)}</span>'
+        f'<b data-kpi="{name}">{"-" if v is None else v}</b></div>'
+        for name, v in k.model_dump().items()
+        if name not in ("start", "end")
+    )
+    size_rows = _by_size(skus)
+    labels = [_day(d) for d, _, _ in days]
+    body = [
+        f"<h1>Fitting rooms: {_day(t0)} to {_day(t1 - 1)}</h1>",
+        form,
+        f'<section class="cards">{cards}</section>',
+        f'<p><a class="csv" href="/api/manager/kpis.csv{q}" download>Figures as CSV</a></p>',
+        "<h2>Sessions per day</h2>",
+        charts.line(
+            "Sessions per day",
+            labels,
+            {"sessions": [n for _, n, _ in days], "with a purchase": [b for _, _, b in days]},
+        ),
+        _table(
+            "Sessions per day", ["day", "sessions", "with a purchase"], [[_day(d), n, b] for d, n, b in days]
+        ),
+        "<h2>Tried and bought per size</h2>",
+        charts.bars(
+            "Per size",
+            [str(r[0]) for r in size_rows],
+            {
+                "tried": [float(str(r[1])) for r in size_rows],
+                "bought": [float(str(r[2])) for r in size_rows],
+                "requested": [float(str(r[3])) for r in size_rows],
+            },
+        ),
+        _table("Per size", ["size", "tried", "bought", "requested"], size_rows),
+        "<h2>Dwell (minutes)</h2>",
+        charts.bars("Dwell distribution", [f"{m}" for m, _ in dwell], {"sessions": [n for _, n in dwell]}),
+        _table("Dwell distribution", ["minutes", "sessions"], [[m, n] for m, n in dwell]),
+        "<h2>Garments</h2>",
+        _table(
+            "Per SKU",
+            list(SkuRow.model_fields),
+            [list(r.model_dump().values()) for r in skus],
+            f"/api/manager/skus.csv{q}",
+        ),
+    ]
+    return _page("".join(body))
