@@ -27,6 +27,7 @@ from edge.bus import EventBus
 from edge.catalog.model import Catalog, load_catalog
 from edge.catalog.source import FixedCatalog
 from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
+from edge.fitting_rooms.lights import RoomLights
 from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.fitting_rooms.worker import SessionWorker
@@ -41,6 +42,7 @@ from edge.presence import PresenceEngine
 from edge.service import EdgeService, OffLoopDeadLetters
 from edge.sessions.machine import FittingRooms
 from edge.storage.db import make_engine
+from edge.topics import ROOM_CHANGED
 from edge.web.app import create_app
 
 __all__ = [
@@ -68,6 +70,7 @@ class HeadlessEdge:
     sessions: SessionWorker
     room_metrics: RoomMetrics
     sync: CloudSync
+    lights: RoomLights
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +167,17 @@ def build_headless(
     service.on_startup(sessions.start)
     service.on_shutdown(sessions.stop)
     service.add_task("fitting-rooms-tick", sessions.tick_forever)
-    return HeadlessEdge(service=service, sessions=sessions, room_metrics=room_metrics, sync=sync)
+    # Lights: welcome when a session starts, idle when it ends (edge/fitting_rooms/lights.py).
+    lights = RoomLights(layout, mqtt.publish)
+
+    def light_follows(_topic: object, room_id: str) -> None:
+        if lights.has_light(room_id):
+            lights.session_seen(room_id, manager.snapshot(room_id).session_id)
+
+    bus.subscribe(ROOM_CHANGED, light_follows)
+    return HeadlessEdge(
+        service=service, sessions=sessions, room_metrics=room_metrics, sync=sync, lights=lights
+    )
 
 
 def build_edge(
@@ -184,12 +197,14 @@ def build_edge(
         profiles=headless.sync.profiles,
         sync_status=headless.sync,
         payments=payments,
+        lights=headless.lights,
     )
     return Edge(
         service=headless.service,
         sessions=headless.sessions,
         room_metrics=headless.room_metrics,
         sync=headless.sync,
+        lights=headless.lights,
         app=app,
     )
 

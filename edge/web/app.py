@@ -14,12 +14,24 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from edge.fitting_rooms.lights import RoomLights
 from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.payments import PayAtBagDesk, PaymentProvider
 from edge.ports import ProfileLookup, SyncStatusSource
 from edge.service import EdgeService
-from edge.web import associate_api, errors, live, media, mirror_api, ops, pages, rooms, sync
+from edge.web import (
+    associate_api,
+    errors,
+    lighting_api,
+    live,
+    media,
+    mirror_api,
+    ops,
+    pages,
+    rooms,
+    sync,
+)
 from edge.web.context import RoomsContext
 
 __all__ = ["create_app"]
@@ -33,6 +45,7 @@ def create_app(
     profiles: ProfileLookup,
     sync_status: SyncStatusSource,
     payments: PaymentProvider | None = None,
+    lights: RoomLights | None = None,
 ) -> FastAPI:
     """The edge's web app. Its lifespan calls ``service.start()`` and ``service.stop()``; the mirror and
     associate routes share one ``RoomsContext`` (``app.state.rooms``)."""
@@ -70,12 +83,14 @@ def create_app(
     )
     app.state.live = hub
     app.state.sync_status = sync_status
+    app.state.lights = lights
     errors.install(app)  # domain errors (edge.errors) -> HTTP status and message
     for router in (
         ops.router,
         rooms.router,
         pages.router,
         mirror_api.router,
+        lighting_api.router,
         associate_api.router,
         live.router,
         media.router,
