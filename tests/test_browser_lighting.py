@@ -116,6 +116,8 @@ async def test_homeassistant_dialect_bad_scene_and_rooms_without_light(
     bad = await edge.http.post("/api/mirror/fr-2/lighting", json={"scene": "disco"}, headers=fr2)
     assert bad.status_code == 422 and "disco" in bad.text
     fr3 = {"Authorization": f"Bearer {issue_mirror_token(edge.service.db, 'fr-3')}"}
+    view = await edge.http.get("/api/mirror/fr-3/lighting", headers=fr3)
+    assert view.json() == {"scenes": [], "scene": None}
     none = await edge.http.post("/api/mirror/fr-3/lighting", json={"scene": "daylight"}, headers=fr3)
     assert none.status_code == 404 and "no light" in none.text
     other = await edge.http.post("/api/mirror/fr-1/lighting", json={"scene": "daylight"}, headers=fr2)

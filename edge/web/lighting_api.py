@@ -1,7 +1,8 @@
 """``/api/mirror/{room_id}/lighting``: the fitting room's light scenes (edge/fitting_rooms/lights.py).
 
-Mirror token as for every mirror route. GET lists the scenes a shopper may pick and the one last sent;
-POST ``{"scene"}`` sends one to the room's light (404 when the room has no light, 422 for an unknown scene).
+Mirror token as for every mirror route. GET lists the scenes a shopper may pick and the one last sent
+(none when the room has no light); POST ``{"scene"}`` sends one to the room's light (404 when the
+room has no light, 422 for an unknown scene).
 """
 
 from __future__ import annotations
@@ -53,9 +54,11 @@ RoomLight = Annotated[tuple[RoomLights, str], Depends(_lights)]
 
 
 @router.get("/{room_id}/lighting", response_model=LightingView, responses=ERRORS)
-def get_lighting(light: RoomLight) -> LightingView:
-    """The scenes a shopper may choose for this room's light, and the one on now."""
-    lights, room_id = light
+def get_lighting(request: Request, room_id: MirrorRoom) -> LightingView:
+    """The scenes a shopper may choose for this room's light, and the one on now (none without a light)."""
+    lights: RoomLights | None = getattr(request.app.state, "lights", None)
+    if lights is None or not lights.has_light(room_id):
+        return LightingView(scenes=[], scene=None)
     return LightingView(scenes=lights.shopper_scenes(), scene=lights.scenes.get(room_id))
 
 
