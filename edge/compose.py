@@ -30,6 +30,7 @@ from edge.bus import EventBus
 from edge.catalog.model import Catalog, load_catalog
 from edge.catalog.source import FixedCatalog
 from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
+from edge.fitting_rooms.lights import RoomLights
 from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.fitting_rooms.worker import SessionWorker
@@ -79,6 +80,7 @@ class HeadlessEdge:
     sync: CloudSync
     reservations: ReservationSensing
     queue: QueueLine
+    lights: RoomLights
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,14 @@ def build_headless(
             sessions.manager.notify(TASKS_CHANGED, None)
 
     manager.on_session_ended = session_ended
+    # Lights: welcome when a session starts, idle when it ends (edge/fitting_rooms/lights.py).
+    lights = RoomLights(layout, mqtt.publish)
+
+    def light_follows(_topic: object, room_id: str) -> None:
+        if lights.has_light(room_id):
+            lights.session_seen(room_id, manager.snapshot(room_id).session_id)
+
+    bus.subscribe(ROOM_CHANGED, light_follows)
     return HeadlessEdge(
         service=service,
         sessions=sessions,
@@ -205,6 +215,7 @@ def build_headless(
         sync=sync,
         reservations=reservations,
         queue=queue,
+        lights=lights,
     )
 
 
@@ -249,6 +260,7 @@ def build_edge(
         payments=payments,
         reservations=headless.reservations.desk,
         queue=headless.queue,
+        lights=headless.lights,
     )
     return Edge(
         service=headless.service,
@@ -257,6 +269,7 @@ def build_edge(
         sync=headless.sync,
         reservations=headless.reservations,
         queue=headless.queue,
+        lights=headless.lights,
         app=app,
     )
 

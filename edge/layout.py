@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from edge.lighting import Light, Lighting
 from edge.presence.params import PresenceParams
 
 __all__ = [
@@ -71,6 +72,7 @@ class Room(_Strict):
     id: Id = Field(description="Stable room id used in URLs, topics and the API")
     name: str = Field(description="Name shown to people")
     kind: RoomKind = Field(default=RoomKind.FITTING_ROOM, description="What the room is for")
+    light: Light | None = Field(default=None, description="The fitting room's light (edge/lighting.py)")
 
 
 LLRP_PORT = 5084
@@ -193,6 +195,7 @@ class Layout(_Strict):
     readers: list[Reader] = Field(default_factory=list)
     ble_nodes: list[BleNode] = Field(default_factory=list)
     presence: PresenceParams = Field(default_factory=PresenceParams)
+    lighting: Lighting = Field(default_factory=Lighting)
 
     @model_validator(mode="after")
     def _check_references(self) -> Layout:
@@ -201,6 +204,7 @@ class Layout(_Strict):
         _duplicates(problems, "readers", [r.id for r in self.readers])
         _duplicates(problems, "ble_nodes", [n.id for n in self.ble_nodes])
         room_ids = {r.id for r in self.rooms}
+        _check_lights(problems, self)
         topics: dict[str, str] = {}
         addresses: dict[str, str] = {}
         for i, reader in enumerate(self.readers):
@@ -258,6 +262,22 @@ class Layout(_Strict):
     @property
     def fitting_rooms(self) -> list[Room]:
         return [r for r in self.rooms if r.kind is RoomKind.FITTING_ROOM]
+
+
+def _check_lights(problems: list[str], layout: Layout) -> None:
+    reader_topics = {r.topic for r in layout.readers}
+    seen: dict[str, str] = {}
+    for i, room in enumerate(layout.rooms):
+        if room.light is None:
+            continue
+        if room.kind is not RoomKind.FITTING_ROOM:
+            problems.append(f"rooms[{i}].light: only a fitting room has a light")
+        topic = room.light.command_topic
+        if topic in seen or topic in reader_topics:
+            problems.append(
+                f"rooms[{i}].light.topic: {topic!r} is already used by {seen.get(topic, 'a reader')!r}"
+            )
+        seen[topic] = room.id
 
 
 def _duplicates(problems: list[str], key: str, ids: list[str]) -> None:

@@ -39,6 +39,7 @@ from simulators.demo_aisle import DemoWebhooks, post_demo_offers, run_ship_to_ho
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
 from simulators.demo_traffic import ShopperTraffic
 from simulators.formats import IBEACON_APP_UUID
+from simulators.lights import LightPrinter
 from simulators.llrp_addresses import relocate_readers
 from simulators.mirror_taps import run_mirror_taps
 from simulators.store import SimConfig
@@ -168,6 +169,8 @@ async def _run(args: argparse.Namespace) -> int:
     service, server = await _start_edge(args, broker, data, central)
     serving = asyncio.create_task(server.serve(), name="demo-edge")
     traffic: ShopperTraffic | None = None
+    lights = LightPrinter(layout, broker.url, out=lambda line: print(line, flush=True))  # what bulbs get
+    lights.start()
     workers: list[asyncio.Task[Any]] = []
     try:
         while not server.started:
@@ -238,6 +241,7 @@ async def _run(args: argparse.Namespace) -> int:
                 done.append(_summary(result))
         if traffic is not None:
             await asyncio.to_thread(traffic.stop)
+        lights.stop()
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(serving, timeout=20)

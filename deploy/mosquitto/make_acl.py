@@ -10,7 +10,10 @@ One broker user per device, named by its id in the layout, and one for the edge:
   its own ``rooms/<node>/…/set`` commands and the shared ``<root>/settings/#``);
 - an OpenMQTTGateway/Theengs gateway only under its topic (``<root>/<gateway>/#`` unless the layout names
   one) (and may read its commands);
-- the edge may subscribe to exactly the topic filters its ingest pipeline subscribes to, and publish nothing.
+- the edge may subscribe to exactly the topic filters its ingest pipeline subscribes to, and publish only
+  to the fitting-room lights' command topics (no one else may write there);
+- the lights' bridge (user ``fitroom-lights``: zigbee2mqtt or Home Assistant) may read those command
+  topics and nothing else, when the layout names any light.
 
 With ``--passwords`` a random password is generated per user, ``passwd`` is written and hashed in place
 with ``mosquitto_passwd -U``, and ``credentials.env`` (mode 600) lists the plain passwords to configure on
@@ -38,6 +41,7 @@ from pathlib import Path
 from edge.layout import BleFormat, Layout, LayoutError, load_layout
 
 EDGE_USER = "fitroom-edge"
+LIGHTS_USER = "fitroom-lights"  # the lights' bridge (zigbee2mqtt, Home Assistant): reads their commands
 
 
 def edge_filters(layout: Layout) -> list[str]:
@@ -72,6 +76,11 @@ def device_rules(layout: Layout) -> dict[str, list[str]]:
                 f"topic write {node.gateway_topic}/#",
                 f"topic read {node.gateway_topic}/commands/#",
             ]
+    lights = [r.light.command_topic for r in layout.rooms if r.light is not None]
+    if lights:
+        if LIGHTS_USER in rules:
+            raise LayoutError(f"{LIGHTS_USER!r} is a device id in the layout; broker users must differ")
+        rules[LIGHTS_USER] = [f"topic read {topic}" for topic in lights]
     return rules
 
 
@@ -86,6 +95,7 @@ def render_acl(layout: Layout, *, edge_user: str = EDGE_USER) -> str:
         "",
         f"user {edge_user}",
         *(f"topic read {f}" for f in edge_filters(layout)),
+        *(f"topic write {r.light.command_topic}" for r in layout.rooms if r.light is not None),
     ]
     for user, lines in rules.items():
         out += ["", f"user {user}", *lines]

@@ -218,6 +218,13 @@ class MqttIngest:
         _check("loop_start", self._client.loop_start())
         log.info("MQTT: connecting to %s:%d as %r", self.host, self.port, self.client_id)
 
+    def publish(self, topic: str, payload: bytes, qos: int = 1) -> None:
+        """Send one message (the edge's commands, e.g. to a fitting room's light). paho keeps a QoS 1
+        message queued while the connection is down and sends it on reconnect."""
+        info = self._client.publish(topic, payload, qos=qos)
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN):
+            _check("publish", info.rc)
+
     async def wait_connected(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a session; True if connected."""
         return await asyncio.to_thread(self._connected.wait, timeout)

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from edge.fitting_rooms.lights import RoomLights
 from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.payments import PayAtBagDesk, PaymentProvider
@@ -25,6 +26,7 @@ from edge.web import (
     arrivals,
     associate_api,
     errors,
+    lighting_api,
     live,
     manager_api,
     manager_page,
@@ -53,6 +55,7 @@ def create_app(
     payments: PaymentProvider | None = None,
     reservations: ReservationDesk | None = None,
     queue: QueueLine | None = None,
+    lights: RoomLights | None = None,
 ) -> FastAPI:
     """The edge's web app. Its lifespan calls ``service.start()`` and ``service.stop()``; the mirror and
     associate routes share one ``RoomsContext`` (``app.state.rooms``)."""
@@ -92,6 +95,7 @@ def create_app(
     app.state.sync_status = sync_status
     app.state.reservations = reservations or ReservationDesk()
     app.state.queue = queue or QueueLine(len(service.layout.fitting_rooms))
+    app.state.lights = lights
     errors.install(app)  # domain errors (edge.errors) -> HTTP status and message
     for router in (
         ops.router,
@@ -99,6 +103,7 @@ def create_app(
         pages.router,
         mirror_api.router,
         orders_api.router,
+        lighting_api.router,
         associate_api.router,
         reservations_api.router,
         arrivals.router,

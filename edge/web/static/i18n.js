@@ -3,6 +3,7 @@
 export const STRINGS = {
   en: {
     lang_name: "English",
+    scene_daylight: "Daylight", scene_evening: "Evening", scene_sunset: "Sunset",
     greeting: "Hi {name}",
     greeting_anon: "Your fitting room",
     items_count_one: "1 item in your room",
@@ -76,6 +77,7 @@ export const STRINGS = {
   },
   es: {
     lang_name: "Español",
+    scene_daylight: "Luz de día", scene_evening: "Tarde", scene_sunset: "Atardecer",
     greeting: "Hola, {name}",
     greeting_anon: "Tu probador",
     items_count_one: "1 prenda en tu probador",

@@ -1,7 +1,7 @@
 """signed webhook deliveries (ship-to-home orders, offer_presented); offers, offer consent and records
 
 Revision ID: 0018
-Revises: 0001
+Revises: 0017
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0001"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

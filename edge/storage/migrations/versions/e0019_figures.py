@@ -1,7 +1,7 @@
 """figures: associate roles and the indexes the manager's figures take
 
 Revision ID: e0019
-Revises: e0001
+Revises: e0018
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e0019"
-down_revision: str | None = "e0001"
+down_revision: str | None = "e0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
