@@ -186,5 +186,25 @@ def test_the_central_store_records_the_order_and_delivers_its_signed_webhook_onc
             with psycopg.connect(db_url) as conn:
                 row = conn.execute("SELECT online FROM online_stock WHERE gtin = %s", (gtin,)).fetchone()
             assert row == (4,), "one unit off online stock, once"
+
+            # A guest's order with a confirmation address, delivered; then both shoppers are erased.
+            guest = _order_event("order-2", gtin, None)
+            guest["payload"]["confirmation_email"] = "Guest.Shopper@example.com"  # type: ignore[index]
+            assert httpx.post(events, json={"events": [guest]}, headers=auth, timeout=10).is_success
+            while len(shop.posts("/orders")) < 4:
+                assert time.monotonic() < deadline + 30, f"guest order not delivered: {shop.posts()}"
+                time.sleep(0.1)
+            time.sleep(0.5)  # the delivery is marked after the receiver answers
+            for who in ({"member_id": member}, {"email": "guest.shopper@example.com"}):
+                assert central.admin("POST", "/v1/erasures", json=who).status_code == 202
+            with psycopg.connect(db_url) as conn:
+                traces = "lower({}) LIKE '%%guest.shopper@%%' OR {} LIKE %s"
+                left = conn.execute(
+                    f"SELECT (SELECT count(*) FROM webhook_delivery WHERE {traces.format('body', 'body')}),"
+                    f" (SELECT count(*) FROM event WHERE {traces.format('payload::text', 'payload::text')}),"
+                    " (SELECT count(*) FROM webhook_delivery)",
+                    (f"%{member}%", f"%{member}%"),
+                ).fetchone()
+            assert left == (0, 0, 2), "no trace of either shopper; the two deliveries stay recorded as sent"
         finally:
             central.stop()

@@ -43,6 +43,7 @@ def erase_member(session: Session, *, member_id: str, now: float) -> None:
             col(WebhookDelivery.body).contains(f'"member_id":{json.dumps(member_id)}'),
         )
     )
+    _redact_delivered(session, f'"member_id":{json.dumps(member_id)}')
     session.execute(
         update(SyncEvent)
         .where(col(SyncEvent.member_id) == member_id)
@@ -64,7 +65,30 @@ def erase_email(session: Session, *, email: str, now: float) -> list[str]:
     erased = sorted({guest_member_id(address), *members})
     for member_id in erased:
         erase_member(session, member_id=member_id, now=now)
+    # A guest's ship-to-home order carries the address for its confirmation only: once erased, the stored
+    # order events lose it, and so do webhook bodies already delivered.
+    address_of = func.lower(SyncEvent.payload["confirmation_email"].as_string())
+    session.execute(
+        update(SyncEvent)
+        .where(col(SyncEvent.type) == "order", address_of == address)
+        .values(member_id=None, payload={"erased": True})
+    )
+    _redact_delivered(session, f'"confirmation_email":{json.dumps(address)}')
     return erased
+
+
+def _redact_delivered(session: Session, fragment: str) -> None:
+    """Webhook bodies already delivered are kept only as the record that (target, key) went out once; one
+    naming an erased shopper keeps that record and loses its content. Queued ones still go out (an order
+    bought must ship), and the receiver's own copy is the chain's to erase."""
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.delivered_at).is_not(None),
+            func.lower(col(WebhookDelivery.body)).contains(fragment.lower()),
+        )
+        .values(body='{"erased":true}')
+    )
 
 
 def checkpoint(engine: Engine) -> None:
