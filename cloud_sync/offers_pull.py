@@ -5,22 +5,20 @@ restart without the centre still has them). ``on_change`` lets the mirrors show 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable
 
 import httpx
-from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from cloud_sync.backoff import Backoff
+from cloud_sync.pulling import pull_forever
 from cloud_sync.worker import SyncConfig
 from edge.offers import Offer
 from edge.storage.offers import load_offers, replace_offers
 
 __all__ = ["pull_offers_forever", "pull_offers_once"]
-
-log = logging.getLogger(__name__)
 
 
 def _store(engine: Engine, offers: list[Offer]) -> bool:
@@ -46,10 +44,10 @@ async def pull_offers_forever(
 ) -> None:
     headers = {"Authorization": f"Bearer {config.store_key}"}
     async with httpx.AsyncClient(base_url=config.central_url, headers=headers, timeout=15) as http:
-        while True:
-            try:
-                if await pull_offers_once(http, engine, config) and on_change is not None:
-                    on_change()
-            except (httpx.HTTPError, ValueError, KeyError, ValidationError) as err:
-                log.warning("sync: offers pull failed (%s); trying again later", type(err).__name__)
-            await asyncio.sleep(config.pull_interval_s)
+
+        async def pull_once() -> None:
+            if await pull_offers_once(http, engine, config) and on_change is not None:
+                on_change()
+
+        backoff = Backoff(config.backoff_base_s, config.backoff_cap_s)
+        await pull_forever("offers", pull_once, interval_s=config.pull_interval_s, backoff=backoff)

@@ -3,19 +3,17 @@ catalog and stock are pulled), every ``interval_s``, waiting out an unreachable 
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from typing import get_args
 
 from cloud_sync.backoff import Backoff
-from cloud_sync.client import CentralClient, CentralRefused, CentralUnavailable
+from cloud_sync.client import CentralClient
+from cloud_sync.pulling import pull_forever
 from cloud_sync.wire import StoreReservation
 from edge.reservations.desk import Reservation, ReservationDesk, Status
 
 __all__ = ["ReservationPull", "to_reservation"]
 
-log = logging.getLogger(__name__)
 STATUSES: tuple[str, ...] = get_args(Status)
 
 
@@ -59,16 +57,4 @@ class ReservationPull:
         return len(pulled)
 
     async def run(self) -> None:
-        backoff = Backoff(0.5, 60.0)
-        while True:
-            try:
-                await self.pull_once()
-            except (CentralUnavailable, CentralRefused) as err:
-                await asyncio.sleep(backoff.next_delay(getattr(err, "retry_after", None)))
-                continue
-            except Exception as err:
-                log.error("sync: reservations pull failed: %s", type(err).__name__)
-                await asyncio.sleep(backoff.next_delay())
-                continue
-            backoff.reset()
-            await asyncio.sleep(self.interval_s)
+        await pull_forever("reservations", self.pull_once, interval_s=self.interval_s, backoff=Backoff())

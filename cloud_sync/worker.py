@@ -24,6 +24,7 @@ from cloud_sync.backoff import Backoff
 from cloud_sync.catalog_pull import load_snapshot, merge_catalog, merge_stock, overlay, save_snapshot
 from cloud_sync.client import CentralClient, CentralRefused, CentralUnavailable
 from cloud_sync.profiles import ProfileDirectory, parse_ibeacon_device
+from cloud_sync.pulling import pull_forever
 from edge.bus import Topic
 from edge.catalog.model import Catalog
 from edge.ports import SyncStatus, WorkerState
@@ -202,18 +203,7 @@ class SyncWorker:
             await self.restore_catalog()
         except Exception as err:
             log.error("sync: the stored central catalog could not be restored: %s", type(err).__name__)
-        while True:
-            try:
-                await self.pull_once()
-            except (CentralUnavailable, CentralRefused) as err:
-                await asyncio.sleep(backoff.next_delay(getattr(err, "retry_after", None)))
-                continue
-            except Exception as err:
-                log.error("sync: catalog pull failed: %s", type(err).__name__)
-                await asyncio.sleep(backoff.next_delay())
-                continue
-            backoff.reset()
-            await asyncio.sleep(self.config.pull_interval_s)
+        await pull_forever("catalog", self.pull_once, interval_s=self.config.pull_interval_s, backoff=backoff)
 
     async def restore_catalog(self) -> None:
         """Put the last catalog pulled from the centre back in service (the centre may be down now)."""
