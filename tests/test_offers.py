@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from cloud_sync.offers_pull import pull_offers_once
 from cloud_sync.worker import SyncConfig
 from edge.offers_nearby import OffersNearby
 from edge.presence.events import EventType, PresenceEvent
-from edge.storage.offers import OfferEvent
+from edge.storage.offers import OfferEvent, record_presented
 from edge.storage.outbox import OutboxEvent
 from edge.suggest import ShopperProfile
 from edge.topics import PRESENCE
@@ -255,3 +256,44 @@ def test_a_members_phone_in_a_targeted_zone_gets_the_offer_within_consent_and_th
                 assert db.get(OfferConsent, "m-1") is None
                 assert {r.member_id for r in db.exec(select(OfferRecord)).all()} == {None}
         app.state.engine.dispose()
+
+
+def test_a_banner_is_recorded_once_when_views_of_the_room_race(tmp_path: Path) -> None:
+    """Mirrors and consoles ask for a room's view at the same moment; each view records the banner as
+    presented. The record is one row per session and offer, and no request fails on the race (it did:
+    two check-then-insert requests met the unique constraint and the mirror got a 500)."""
+    with mirror_edge(tmp_path / "edge.db") as edge:
+        edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(category="tops")), 601)
+        session_id = edge.ctx.manager.snapshot("fr-1").session_id
+        assert session_id is not None
+        threads, rounds = 6, 15
+        barrier = threading.Barrier(threads)
+        failures: list[BaseException] = []
+
+        def present(offer_ids: list[str]) -> None:
+            for offer_id in offer_ids:
+                barrier.wait()
+                try:
+                    with Session(edge.service.db) as db:
+                        record_presented(
+                            session=db,
+                            store_id=STORE,
+                            room_id="fr-1",
+                            session_id=session_id,
+                            offer_id=offer_id,
+                            now=time.time(),
+                        )
+                        db.commit()
+                except BaseException as exc:  # collected and asserted below
+                    failures.append(exc)
+
+        offer_ids = [f"offer-{n}" for n in range(rounds)]
+        workers = [threading.Thread(target=present, args=(offer_ids,)) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert failures == []
+        with Session(edge.service.db) as db:
+            rows = Counter(e.offer_id for e in db.exec(select(OfferEvent)).all())
+        assert rows == Counter({offer_id: 1 for offer_id in offer_ids})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import UniqueConstraint, delete
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from edge.offers import Offer, applies_to_item
@@ -67,25 +68,21 @@ def load_offers(*, session: Session, now: float) -> list[Offer]:
 def record_presented(
     *, session: Session, store_id: str, room_id: str, session_id: str, offer_id: str, now: float
 ) -> None:
-    """The mirror showed ``offer_id`` in this session (recorded once)."""
-    seen = session.exec(
-        select(OfferEvent.id).where(
-            OfferEvent.session_id == session_id,
-            OfferEvent.offer_id == offer_id,
-            OfferEvent.kind == "presented",
+    """The mirror showed ``offer_id`` in this session (recorded once, even when two requests for the
+    room's view race: the insert itself skips a row the unique constraint already holds)."""
+    session.execute(
+        sqlite_insert(OfferEvent)
+        .values(
+            store_id=store_id,
+            room_id=room_id,
+            session_id=session_id,
+            offer_id=offer_id,
+            kind="presented",
+            gtin="",
+            at=now,
         )
-    ).first()
-    if seen is None:
-        session.add(
-            OfferEvent(
-                store_id=store_id,
-                room_id=room_id,
-                session_id=session_id,
-                offer_id=offer_id,
-                kind="presented",
-                at=now,
-            )
-        )
+        .on_conflict_do_nothing(index_elements=["session_id", "offer_id", "kind", "gtin"])
+    )
 
 
 def offers_presented_in(*, session: Session, session_id: str) -> set[str]:
