@@ -194,7 +194,7 @@ class ScriptedStore:
             name = shopper if isinstance(shopper, str) else f"shopper-{self._shoppers}"
             minor = shopper if isinstance(shopper, int) else None
             epcs = [self._garment(i) for i in items]
-            start = self._room_of_kind("sales_floor")
+            start = self.store.room_of_kind("sales_floor")
             person = self.store.add_person(name, start, phone_minor=minor)
             self.store.pick_up(name, epcs)
             handle = ScriptedShopper(name, room, epcs, person.phone.device_id if person.phone else None)
@@ -213,7 +213,7 @@ class ScriptedStore:
         with self._lock:
             taken = [e for e in shopper.epcs if e not in left]
             self.store.pick_up(shopper.id, taken)
-            arrive = self.store.walk_to(shopper.id, self._room_of_kind("sales_floor"))
+            arrive = self.store.walk_to(shopper.id, self.store.room_of_kind("sales_floor"))
 
             def gone() -> None:
                 self.store.leave_store(shopper.id)
@@ -240,7 +240,7 @@ class ScriptedStore:
             self._shoppers += 1
             name = f"{associate}-{self._shoppers}"
             epcs = [self._garment(i) for i in items]
-            self.store.add_person(name, self._room_of_kind("sales_floor"))
+            self.store.add_person(name, self.store.room_of_kind("sales_floor"))
             visit = ScriptedShopper(name, room, epcs, None)
             arrive = self.store.walk_to(name, Place.in_room(room))
 
@@ -250,7 +250,7 @@ class ScriptedStore:
                 self._timeline.at(self.store.now + 1.0, put_away)
 
             def put_away() -> None:
-                back = self.store.walk_to(name, self._room_of_kind("sales_floor"))
+                back = self.store.walk_to(name, self.store.room_of_kind("sales_floor"))
                 self._timeline.at(back + 2.0, shelve)
 
             def shelve() -> None:
@@ -293,7 +293,3 @@ class ScriptedStore:
     def _check_room(self, room: str) -> None:
         if self.layout.room(room) is None:
             raise ValueError(f"room {room!r} is not in the layout")
-
-    def _room_of_kind(self, kind: str) -> Place:
-        room = next((r for r in self.layout.rooms if r.kind.value == kind), None)
-        return Place.in_room(room.id) if room is not None else Place.away()

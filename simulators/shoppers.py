@@ -17,12 +17,12 @@ associate and keeps the rest, and go-backs wait a store-specific while for colle
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge.epc import gtin_check_digit
 from simulators.physics import Place
+from simulators.staff import Associate, Errand
 from simulators.store import Store, derive_rng
 
 __all__ = [
@@ -177,13 +177,13 @@ class Shopper:
         rng = self.rng
         state = self.state
         if state == "due":
-            entrance = _room_of_kind(store, "entrance")
+            entrance = store.room_of_kind("entrance")
             store.add_person(self.id, entrance, phone_minor=self.phone_minor, speed=self.speed)
             for other in self.party[1:]:
                 store.add_person(other, entrance, speed=self.speed)
             self.state, self.next_at = "browse", t + rng.uniform(4, 12)
         elif state == "browse":
-            self._walk(store, _room_of_kind(store, "sales_floor"))
+            self._walk(store, store.room_of_kind("sales_floor"))
             gtins = self.supply.pick(rng, self.wanted)
             self.items = [store.new_garment(g) for g in gtins]
             self.state, self.next_at = "picked", t + rng.uniform(30, 180)
@@ -203,7 +203,7 @@ class Shopper:
             arrive = self._walk(store, Place.in_room(self.room))
             self.state, self.next_at = "hang_up", arrive + rng.uniform(3, 10)
         elif state == "turn_back":
-            arrive = self._walk(store, _room_of_kind(store, "sales_floor"))
+            arrive = self._walk(store, store.room_of_kind("sales_floor"))
             self.state, self.next_at = "queue", arrive + rng.uniform(10, 40)
         elif state == "hang_up":
             store.put(self.items, Place.in_room(self._room()))
@@ -227,7 +227,7 @@ class Shopper:
         elif state == "leave_room":
             self._leave_room(store, t)
         elif state == "pay":
-            self._walk(store, _room_of_kind(store, "entrance"))
+            self._walk(store, store.room_of_kind("entrance"))
             self.state, self.next_at = "exit", t + rng.uniform(15, 30)
         elif state == "exit":
             for person in self.party:
@@ -335,129 +335,10 @@ class Shopper:
         left = [e for e in self.items if e not in taken]
         store.pick_up(self.id, taken)
         self.board.go_backs.setdefault(room, []).extend(left)
-        arrive = self._walk(store, _room_of_kind(store, "sales_floor"))
+        arrive = self._walk(store, store.room_of_kind("sales_floor"))
         self.board.release(room, arrive)
         self.items = taken
         self.state, self.next_at = "pay", arrive + rng.uniform(20, 90)
-
-
-class Associate:
-    """Collects go-backs from vacated fitting rooms and takes them back to the floor."""
-
-    def __init__(
-        self,
-        associate_id: str,
-        board: RoomBoard,
-        rng: random.Random,
-        *,
-        badge_epc: str | None,
-        delay_s: tuple[float, float] = (180.0, 900.0),
-    ) -> None:
-        self.id = associate_id
-        self.board = board
-        self.rng = rng
-        self.badge_epc = badge_epc
-        self.delay_s = delay_s
-        self.state = "idle"
-        self.next_at = 0.0
-        self.room: str | None = None
-        self.present = False
-        self.delay = {room: rng.uniform(*delay_s) for room in board.rooms}
-
-    def act(self, store: Store, t0: float, t1: float) -> None:
-        while self.next_at < t1:
-            if not self._advance(store, max(t0, self.next_at)):
-                self.next_at = t1
-                return
-
-    def _advance(self, store: Store, t: float) -> bool:
-        if not self.present:
-            store.add_person(self.id, _room_of_kind(store, "sales_floor"))
-            if self.badge_epc is not None:
-                store.pick_up(self.id, [store.new_garment(epc=self.badge_epc)])
-            self.present = True
-        if self.state == "idle":
-            for room, items in self.board.go_backs.items():
-                vacated = self.board.vacated_at.get(room, t)
-                if items and room not in self.board.taken and t - vacated >= self.delay[room]:
-                    self.board.claim(room, self.id)
-                    self.room = room
-                    arrive = store.walk_to(self.id, Place.in_room(room))
-                    self.state, self.next_at = "collect", arrive + self.rng.uniform(5, 15)
-                    return True
-            return False
-        room = self.room or ""
-        if self.state == "collect":
-            items = self.board.go_backs.pop(room, [])
-            store.pick_up(self.id, items)
-            arrive = store.walk_to(self.id, _room_of_kind(store, "sales_floor"))
-            self.board.release(room, arrive)
-            self.delay[room] = self.rng.uniform(*self.delay_s)
-            self.state, self.next_at = "shelve", arrive + self.rng.uniform(10, 30)
-            return True
-        if self.state == "shelve":
-            person = store.people[self.id]
-            store.put([e for e in person.carrying if e != self.badge_epc], Place.away())
-            self.state, self.next_at = "idle", t + 5.0
-            return True
-        return False
-
-
-class Errand:
-    """An associate's errand: from the sales floor to ``dest`` with ``gtins`` (new garments, put down
-    there), ``on_arrival`` a few seconds after arriving (e.g. taking a garment handed out), then back to
-    the floor, where whatever they carry goes back on the shelves, and off the floor."""
-
-    def __init__(
-        self,
-        errand_id: str,
-        start_at: float,
-        dest: Place,
-        rng: random.Random,
-        *,
-        gtins: Sequence[str] = (),
-        on_arrival: Callable[[Store, Errand], None] | None = None,
-        speed: float | None = None,
-    ) -> None:
-        self.id = errand_id
-        self.dest = dest
-        self.rng = rng
-        self.gtins = list(gtins)
-        self.bring: list[str] = []
-        self.on_arrival = on_arrival
-        self.speed = speed
-        self.state = "due"
-        self.next_at = start_at
-        self.done = False
-
-    def act(self, store: Store, t0: float, t1: float) -> None:
-        while not self.done and self.next_at < t1:
-            self._advance(store, max(t0, self.next_at))
-
-    def _advance(self, store: Store, t: float) -> None:
-        if self.state == "due":
-            store.add_person(self.id, _room_of_kind(store, "sales_floor"), speed=self.speed)
-            self.bring = [store.new_garment(g) for g in self.gtins]
-            if self.bring:
-                store.pick_up(self.id, self.bring)
-            arrive = store.walk_to(self.id, self.dest)
-            self.state, self.next_at = "there", arrive + self.rng.uniform(2, 6)
-        elif self.state == "there":
-            if self.bring:
-                store.put(self.bring, self.dest)
-            if self.on_arrival is not None:
-                self.on_arrival(store, self)
-            arrive = store.walk_to(self.id, _room_of_kind(store, "sales_floor"))
-            self.state, self.next_at = "back", arrive + self.rng.uniform(2, 10)
-        elif self.state == "back":
-            store.put(list(store.people[self.id].carrying), Place.away())
-            store.leave_store(self.id)
-            self.done = True
-
-
-def _room_of_kind(store: Store, kind: str) -> Place:
-    room = next((r for r in store.layout.rooms if r.kind.value == kind), None)
-    return Place.in_room(room.id) if room is not None else Place.away()
 
 
 def populate(

@@ -160,6 +160,11 @@ class Store:
         self.truth.item_created(epc, gtin, self.now)
         return epc
 
+    def room_of_kind(self, kind: str) -> Place:
+        """Inside the layout's first room of ``kind`` (e.g. ``sales_floor``), or away when it has none."""
+        room = next((r for r in self.layout.rooms if r.kind.value == kind), None)
+        return Place.in_room(room.id) if room is not None else Place.away()
+
     def garment(self, epc: str) -> Garment:
         """The garment with this EPC; ``ValueError`` if the store has never seen it."""
         found = self.garments.get(epc.upper())
