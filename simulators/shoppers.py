@@ -17,11 +17,12 @@ associate and keeps the rest, and go-backs wait a store-specific while for colle
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from edge.epc import gtin_check_digit
 from simulators.physics import Place
+from simulators.room_board import RoomBoard
 from simulators.staff import Associate, Errand
 from simulators.store import Store, derive_rng
 
@@ -103,31 +104,6 @@ class Behaviour:
     bring_share: float = 0.0  # visits where an associate brings one to five more garments
     hand_out_share: float = 0.0  # visits where the shopper hands one garment out and keeps the rest
     go_back_delay_s: tuple[float, float] = (180.0, 900.0)  # a vacated room's go-backs wait this long
-
-
-@dataclass
-class RoomBoard:
-    """Which fitting room is taken by whom, and the go-backs left in each."""
-
-    rooms: list[str]
-    taken: dict[str, str] = field(default_factory=dict)
-    go_backs: dict[str, list[str]] = field(default_factory=dict)
-    vacated_at: dict[str, float] = field(default_factory=dict)
-    errands: int = 0  # errands run so far (their people's ids)
-
-    def next_errand_id(self) -> str:
-        self.errands += 1
-        return f"associate-errand-{self.errands}"
-
-    def free_rooms(self) -> list[str]:
-        return [r for r in self.rooms if r not in self.taken]
-
-    def claim(self, room: str, who: str) -> None:
-        self.taken[room] = who
-
-    def release(self, room: str, t: float) -> None:
-        self.taken.pop(room, None)
-        self.vacated_at[room] = t
 
 
 class Shopper:

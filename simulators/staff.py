@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from simulators.physics import Place
+from simulators.room_board import RoomBoard
 from simulators.store import Store
-
-if TYPE_CHECKING:
-    from simulators.shoppers import RoomBoard
 
 __all__ = ["Associate", "Errand"]
 
