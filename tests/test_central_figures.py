@@ -18,12 +18,13 @@ from sqlmodel import Session, select
 
 from cloud_sync.central.app import create_app
 from cloud_sync.central.db import make_engine
+from cloud_sync.central.kpis import _percentiles
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
 from edge.storage.models import Associate
 from edge.storage.outbox import OutboxEvent
 from edge.storage.tasks import claim_task, complete_task, create_help_call
-from tests.central_support import ADMIN_TOKEN, edge_engine, fresh_pg_database, pg_available
+from tests.central_support import ADMIN_TOKEN, database_url, edge_engine, fresh_pg_database, pg_available
 from tests.conftest import require
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -148,11 +149,11 @@ def edge_claims(tmp: Path, store: str) -> list[dict[str, Any]]:
     return events
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The central store on the real PostgreSQL (and on SQLite, which the demo runs), with the history."""
     tmp = tmp_path_factory.mktemp("figures")
-    with fresh_pg_database() as url:
+    with database_url(request.param, tmp / "central.db") as url:
         app = create_app(CentralSettings(db_url=url, admin_token=ADMIN_TOKEN))
         engine = make_engine(url)
         with Session(engine) as session:
@@ -322,3 +323,18 @@ def test_the_page_signs_in_with_a_form_and_draws_the_charts(client: TestClient) 
     assert client.post("/admin/sign-out", follow_redirects=False).status_code == 303
     client.cookies.clear()
     assert 'name="token"' in client.get("/admin").text
+
+
+def test_percentiles_on_postgresql_are_the_edges_nearest_rank() -> None:
+    """PostgreSQL's percentiles (percentile_disc) pick the ceil(q*n)-th value, as the edge's do (not an
+    interpolation, as percentile_cont would)."""
+    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+    with fresh_pg_database() as url:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            for n in (1, 2, 3, 10, 70, 71, 99, 130, 1000, 4567):
+                values = f"SELECT 's' AS store_id, g::float AS v FROM generate_series(1, {n}) AS g"
+                got = _percentiles(conn, values, {}, (0.5, 0.9))
+                want = [float((500 * n + 999) // 1000), float((900 * n + 999) // 1000)]
+                assert got == {"s": want, "": want}, n
+        engine.dispose()

@@ -50,20 +50,29 @@ def _where(alias: str, column: str, store_id: str | None) -> str:
 def _percentiles(
     conn: Connection, values_sql: str, params: dict[str, Any], qs: tuple[float, ...]
 ) -> dict[str, list[float | None]]:
-    """Nearest-rank percentiles (the ``ceil(q*n)``-th smallest, as the edge computes them) of the column
-    ``v`` of ``values_sql`` (which also yields ``store_id``), per store and for all (key ``CHAIN``)."""
-    picks = ", ".join(
-        f"max(CASE WHEN rn = ({int(q * 1000)} * n + 999) / 1000 THEN v END)" for q in qs
-    )  # ceil(q*n) in integer arithmetic, as edge.storage.figures.percentile does it
+    """Nearest-rank percentiles (the ``ceil(q*n)``-th smallest, as ``edge.storage.figures`` computes them)
+    of the column ``v`` of ``values_sql`` (which also yields ``store_id``), per store and for all (key
+    ``CHAIN``)."""
     out: dict[str, list[float | None]] = {}
-    for key, partition in (("store_id", "PARTITION BY store_id"), (f"'{CHAIN}'", "")):
-        sql = (
-            f"SELECT k, {picks} FROM (SELECT {key} AS k, v,"
-            f" row_number() OVER ({partition} ORDER BY v) AS rn, count(*) OVER ({partition}) AS n"
-            f" FROM ({values_sql}) AS vals) AS ranked GROUP BY k"
-        )
-        for k, *values in conn.execute(text(sql), params).all():
-            out[str(k)] = [None if v is None else round(float(v), 3) for v in values]
+    if conn.dialect.name == "postgresql":
+        # percentile_disc(q) is the ceil(q*n)-th value: the same nearest rank, one sort per group, the
+        # chain and the stores in one pass.
+        picks = ", ".join(f"percentile_disc({q!r}) WITHIN GROUP (ORDER BY v)" for q in qs)
+        sql = f"SELECT store_id, {picks} FROM ({values_sql}) AS vals GROUP BY GROUPING SETS ((store_id), ())"
+        rows = [(CHAIN if k is None else k, *values) for k, *values in conn.execute(text(sql), params).all()]
+    else:
+        # ceil(q*n) in integer arithmetic, with window functions (SQLite has no ordered-set aggregates)
+        picks = ", ".join(f"max(CASE WHEN rn = ({int(q * 1000)} * n + 999) / 1000 THEN v END)" for q in qs)
+        rows = []
+        for key, partition in (("store_id", "PARTITION BY store_id"), (f"'{CHAIN}'", "")):
+            sql = (
+                f"SELECT k, {picks} FROM (SELECT {key} AS k, v,"
+                f" row_number() OVER ({partition} ORDER BY v) AS rn, count(*) OVER ({partition}) AS n"
+                f" FROM ({values_sql}) AS vals) AS ranked GROUP BY k"
+            )
+            rows += conn.execute(text(sql), params).all()
+    for k, *values in rows:
+        out[str(k)] = [None if v is None else round(float(v), 3) for v in values]
     return out
 
 
