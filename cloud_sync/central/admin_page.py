@@ -47,7 +47,7 @@ form { margin: .5rem 0 1rem; } label { margin-right: .8rem; }
 .card { border: 1px solid #d1d5db; border-radius: .5rem; padding: .6rem; }
 .card span { display: block; font-size: .8rem; color: #6b7280; } .card b { font-size: 1.4rem; }
 .chart { width: 100%; max-width: 960px; height: auto; display: block; }
-.small { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr)); gap: .8rem; }
+.small { display: grid; grid-template-columns: repeat(auto-fill, minmax(30rem, 1fr)); gap: .8rem; }
 .small h3 { font-size: .9rem; margin: .2rem 0; }
 table { border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .85rem; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
@@ -65,6 +65,7 @@ def _page(body: str, status_code: int = 200) -> HTMLResponse:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<title>Fitting rooms - head office</title>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f'<link rel="stylesheet" href="/admin/page.css"></head><body>{body}</body></html>'
     )
     headers = {
