@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,17 +17,26 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from cloud_sync.central.app import create_app
 from cloud_sync.central.db import make_engine
+from cloud_sync.central.figures import rebuild_figures
 from cloud_sync.central.kpis import _percentiles
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
 from edge.storage.models import Associate
 from edge.storage.outbox import OutboxEvent
 from edge.storage.tasks import claim_task, complete_task, create_help_call
-from tests.central_support import ADMIN_TOKEN, database_url, edge_engine, fresh_pg_database, pg_available
+from tests.central_support import (
+    ADMIN_TOKEN,
+    central_env,
+    database_url,
+    edge_engine,
+    fresh_pg_database,
+    pg_available,
+)
 from tests.conftest import require
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -338,3 +350,32 @@ def test_percentiles_on_postgresql_are_the_edges_nearest_rank() -> None:
                 want = [float((500 * n + 999) // 1000), float((900 * n + 999) // 1000)]
                 assert got == {"s": want, "": want}, n
         engine.dispose()
+
+
+def test_rebuild_figures_counts_stored_events_again(client: TestClient) -> None:
+    """``fitroom-central rebuild-figures`` (for events stored before migration 0019): a store's facts
+    gone, the command counts its stored events again, and every figure is back; twice changes nothing."""
+    before = client.get("/v1/admin/kpis", params=RANGE, headers=ADMIN).json()
+    skus = client.get("/v1/admin/skus", params=RANGE, headers=ADMIN).json()
+    engine: Any = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        for table in ("figure_session", "figure_sku", "figure_task"):
+            conn.execute(text(f"DELETE FROM {table} WHERE store_id = 's2'"))
+    assert (
+        client.get("/v1/admin/kpis", params={**RANGE, "store_id": "s2"}, headers=ADMIN).json()["sessions"]
+        == 0
+    )
+    url = client.app.state.settings.db_url  # type: ignore[attr-defined]
+    out = subprocess.run(
+        [sys.executable, "-m", "cloud_sync.central.cli", "rebuild-figures"],
+        env=central_env(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(out.stdout)["events_read"] >= 8
+    with Session(engine) as session:
+        assert rebuild_figures(session, batch=3) == json.loads(out.stdout)["events_read"]  # paged, again
+    assert client.get("/v1/admin/kpis", params=RANGE, headers=ADMIN).json() == before
+    assert client.get("/v1/admin/skus", params=RANGE, headers=ADMIN).json() == skus

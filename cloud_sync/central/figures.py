@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Index
 from sqlmodel import Field as Column
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from cloud_sync.central.models import CentralModel
+from cloud_sync.central.models import CentralModel, SyncEvent
 from cloud_sync.central.sql import insert_for
 from cloud_sync.wire import WireEvent
 
-__all__ = ["FigureSession", "FigureSku", "FigureTask", "record_figures"]
+__all__ = ["FigureSession", "FigureSku", "FigureTask", "rebuild_figures", "record_figures"]
 
 
 class FigureSession(CentralModel, table=True):
@@ -180,3 +180,33 @@ def record_figures(session: Session, events: Sequence[WireEvent]) -> None:
         if rows:
             stmt = insert_for(session, CentralModel.metadata.tables[name]).on_conflict_do_nothing()
             session.connection().execute(stmt, rows)
+
+
+def rebuild_figures(session: Session, *, batch: int = 5000) -> int:
+    """Add the facts of every stored ``session_ended`` and ``task_claimed`` event (those stored before
+    migration 0019 included; facts already there stay as they are). Events blanked by an erasure carry
+    nothing left to count. Commits per batch; returns how many events were read."""
+    read, after = 0, 0
+    while True:
+        rows = session.exec(
+            select(SyncEvent)
+            .where(col(SyncEvent.type).in_(("session_ended", "task_claimed")), col(SyncEvent.id) > after)
+            .order_by(col(SyncEvent.id))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return read
+        events = [
+            WireEvent(
+                event_id=r.event_id,
+                type=r.type,
+                store_id=r.store_id,
+                created_at=r.created_at,
+                payload=r.payload,
+            )
+            for r in rows
+        ]
+        record_figures(session, events)
+        session.commit()
+        read += len(rows)
+        after = rows[-1].id or after
