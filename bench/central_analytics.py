@@ -14,6 +14,7 @@ On a shared machine the absolute times are noisy; compare them with the baseline
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import time
@@ -32,8 +33,11 @@ sys.path.insert(0, str(ROOT))
 from catalog.model import load_catalog  # noqa: E402
 from cloud_sync.central.catalog import upsert_styles  # noqa: E402
 from cloud_sync.central.db import make_engine, migrate  # noqa: E402
+from cloud_sync.central.figures import record_figures  # noqa: E402
+from cloud_sync.central.ingest import ingest_batch  # noqa: E402
 from cloud_sync.central.routes_kpis import kpis_rows, sku_rows  # noqa: E402
 from cloud_sync.central.stores import create_store  # noqa: E402
+from cloud_sync.wire import WireEvent  # noqa: E402
 
 DAY = 86400.0
 INDEXES = {  # migration 0019's range indexes
@@ -80,6 +84,58 @@ def timed(fn: Callable[[], Any], repeat: int) -> float:
         fn()
         times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
+
+
+def session_events(store: str, tag: str, count: int, gtins: list[str], now: float) -> list[dict[str, Any]]:
+    """``session_ended`` events shaped as the edge's outbox writes them, five garments each."""
+    rng = random.Random(tag)
+    events = []
+    for n in range(count):
+        t0 = now - rng.random() * 30 * DAY
+        tried = rng.sample(gtins, 5)
+        events.append(
+            {
+                "event_id": f"{tag}-{n}",
+                "type": "session_ended",
+                "store_id": store,
+                "created_at": t0 + 400,
+                "payload": {
+                    "session_id": f"{tag}-{n}",
+                    "room_id": "fr-1",
+                    "started_at": t0,
+                    "ended_at": t0 + 400,
+                    "items": [
+                        {"epc": f"{tag}{n}-{k}", "gtin": g, "first_seen": t0} for k, g in enumerate(tried)
+                    ],
+                    "requested_gtins": tried[:1],
+                    "handed_out_gtins": [],
+                    "purchases": [{"purchase_id": n, "gtins": tried[1:2], "total_cents": 3999}],
+                    "go_backs": [f"{tag}{n}-4"],
+                },
+            }
+        )
+    return events
+
+
+def ingest_costs(engine: Any, gtins: list[str], batches: int, size: int = 500) -> tuple[float, float]:
+    """Milliseconds per batch of ``size`` session_ended events through the real ingest (stored, projected,
+    committed), and what keeping the figures' facts takes of it (``record_figures`` alone, same events)."""
+    whole, facts = [], []
+    now = time.time()
+    for b in range(batches):
+        events = session_events("store-01", f"ing{b}", size, gtins, now)
+        with Session(engine) as session:
+            t = time.perf_counter()
+            ingest_batch(session, store_id="store-01", raw_events=events, now=now)
+            session.commit()
+            whole.append((time.perf_counter() - t) * 1000)
+        again = [WireEvent.model_validate(e | {"store_id": "store-02"}) for e in events]
+        with Session(engine) as session:
+            t = time.perf_counter()
+            record_figures(session, again)
+            session.commit()
+            facts.append((time.perf_counter() - t) * 1000)
+    return statistics.median(whole), statistics.median(facts)
 
 
 def main() -> int:
@@ -168,6 +224,11 @@ def main() -> int:
             ("one store, last 7 days (kpis + skus)", timed(run(one, week), args.repeat)),
             ("chain-wide with every store's row, 90 days (kpis + skus)", timed(run(None), args.repeat)),
             ("chain-wide, last 7 days (kpis + skus)", timed(run(None, week), args.repeat)),
+        ]
+        ingest, facts = ingest_costs(engine, gtins, args.repeat)
+        rows += [
+            ("ingest: a batch of 500 session_ended events (stored, facts kept)", ingest),
+            ("  of which keeping the figures' facts (record_figures alone)", facts),
         ]
         width = max(len(label) for label, _ in rows)
         for label, ms in rows:
