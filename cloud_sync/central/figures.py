@@ -90,7 +90,7 @@ _M = TypeVar("_M", bound=BaseModel)
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
 
 class _Item(_Loose):
