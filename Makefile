@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-PACKAGES := catalog guests edge cloud_sync simulators
+PACKAGES := catalog guests charts edge cloud_sync simulators
 
 .PHONY: demo test lint audit bench venv clean
 

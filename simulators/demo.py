@@ -291,6 +291,10 @@ def _print_banner(
         "",
         "  mirrors (open one per screen or tab; each URL carries its room's device token)",
     ]
+    if central:  # head office's figures of what this store syncs (issue 19)
+        lines[5:5] = [
+            f"  head office  {central.url}/admin   (sign in with the admin token {central.admin_token})"
+        ]
     lines += [
         f"    {names[room].ljust(width)}  {base}/mirror/{room}?token={token}"
         for room, token in tokens.items()

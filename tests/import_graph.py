@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("catalog", "guests", "edge", "cloud_sync", "simulators")
+SCANNED = ("catalog", "guests", "charts", "edge", "cloud_sync", "simulators")
 
 
 @dataclass

@@ -21,6 +21,7 @@ CORE = (
     "edge.analytics",
     "edge.reservations.desk",
     "edge.queue",
+    "charts",  # the SVG charts and date ranges both the edge and the central store draw with
 )
 # Adapters and plug-ins of ours, and the I/O libraries: what a core must never import.
 ADAPTERS = (

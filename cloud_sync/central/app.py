@@ -14,7 +14,14 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from cloud_sync.central import routes_admin, routes_offers, routes_reservations, routes_store
+from cloud_sync.central import (
+    admin_page,
+    routes_admin,
+    routes_kpis,
+    routes_offers,
+    routes_reservations,
+    routes_store,
+)
 from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.mailer import run_mailer
 from cloud_sync.central.metrics import CentralMetrics
@@ -61,6 +68,8 @@ def create_app(
     app.include_router(routes_admin.router)
     app.include_router(routes_offers.router)
     app.include_router(routes_reservations.router)
+    app.include_router(routes_kpis.router)
+    app.include_router(admin_page.router)
 
     @app.get("/healthz", tags=["ops"], response_model=Health)
     def healthz() -> Health:

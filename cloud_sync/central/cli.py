@@ -1,4 +1,5 @@
-"""``fitroom-central``: ``add-store``, ``rotate-key``, ``serve``, ``migrate`` and ``load-catalog``."""
+"""``fitroom-central``: ``add-store``, ``rotate-key``, ``serve``, ``migrate``, ``load-catalog`` and
+``rebuild-figures``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from catalog.model import load_catalog
 from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
 from cloud_sync.central.db import make_engine, migrate
+from cloud_sync.central.figures import rebuild_figures
 from cloud_sync.central.models import Store
 from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import StoreExists, create_store, rotate_key
@@ -130,6 +132,15 @@ def _load_catalog(args: argparse.Namespace, settings: CentralSettings) -> int:
     return 0
 
 
+def _rebuild_figures(_args: argparse.Namespace, settings: CentralSettings) -> int:
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    with Session(engine) as session:
+        read = rebuild_figures(session)
+    print(json.dumps({"events_read": read}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fitroom-central", description="The fitroom central profile store")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also set this store's floor/stockroom stock from the file (repeatable)",
     )
     cat.set_defaults(run=_load_catalog)
+    fig = sub.add_parser(
+        "rebuild-figures", help="count the stored sessions and claims into head office's figures (idempotent)"
+    )
+    fig.set_defaults(run=_rebuild_figures)
     return parser
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from cloud_sync.central.figures import record_figures
 from cloud_sync.central.models import Erasure, SyncEvent
 from cloud_sync.central.offers import accept_offer_events
 from cloud_sync.central.orders import accept_orders
@@ -89,6 +90,7 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         accept_orders(session, fresh, now)  # online stock, the e-commerce webhook
         accept_offer_events(session, fresh, now)  # the member app's webhook, presented/redeemed
         apply_statuses(session, fresh, store_id=store_id)  # reservations' statuses from the store
+        record_figures(session, fresh)  # the chain's fitting-room figures (no member id)
     to_project = [ev for ev in keep if ev.event_id in new and members[ev.event_id]]
     if to_project:
         named_members = {m for e in to_project if (m := members[e.event_id])}

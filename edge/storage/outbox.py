@@ -23,7 +23,7 @@ class OutboxEvent(SQLModel, table=True):
 
     seq: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(index=True, unique=True, max_length=64)
-    # session_ended | purchase | size_request | go_back | email_opt_in
+    # session_ended | purchase | size_request | go_back | email_opt_in | task_claimed | …
     type: str = Field(max_length=64)
     store_id: str = Field(max_length=64)
     created_at: float

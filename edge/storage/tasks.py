@@ -345,6 +345,7 @@ def claim_task(*, session: Session, task_id: int, associate_id: str, now: float)
     if task.status != TaskStatus.OPEN:
         raise TaskConflict(f"task {task_id} is {task.status}, only an open task can be claimed")
     _transition(session, task, status=TaskStatus.CLAIMED, claimed_by=associate_id, claimed_at=now)
+    _claimed_event(session, task)
     return task
 
 
@@ -363,10 +364,34 @@ def complete_task(*, session: Session, task_id: int, associate_id: str, now: flo
         "completed_by": associate_id,
         "completed_at": now,
     }
-    if task.status == TaskStatus.OPEN:
+    claimed_now = task.status == TaskStatus.OPEN
+    if claimed_now:
         values |= {"claimed_by": associate_id, "claimed_at": now}
     _transition(session, task, **values)
+    if claimed_now:
+        _claimed_event(session, task)
     return task
+
+
+def _claimed_event(session: Session, task: Task) -> None:
+    """``task_claimed``: how long the task waited for an associate, for the chain's figures (claim p50 and
+    p90 at the central store). Times, kind and room only: no associate, shopper or member."""
+    if task.claimed_at is None:
+        return
+    add_outbox_event(
+        session=session,
+        type="task_claimed",
+        store_id=task.store_id,
+        now=task.claimed_at,
+        payload={
+            "task_id": task.id,
+            "kind": str(task.kind),
+            "room_id": task.room_id,
+            "session_id": task.session_id,
+            "created_at": task.created_at,
+            "claimed_at": task.claimed_at,
+        },
+    )
 
 
 def _transition(session: Session, task: Task, **values: Any) -> None:

@@ -1,0 +1,212 @@
+"""The chain's fitting-room figures (issue 19), kept as facts at ingest: one row per fitting-room session,
+per garment (GTIN) of a session, and per claimed task, taken from the ``session_ended`` and
+``task_claimed`` events the edges sync, in the ingest transaction. ``cloud_sync.central.kpis`` answers
+the head office's questions with SQL aggregates over them.
+
+Why facts rather than the event log: the figures are plain typed columns behind range indexes (a store's
+90 days answer in well under a second), and they hold no member id, so an erasure, which blanks the
+member's events, leaves the chain's counts as they were. Events whose payload is not a fitting-room
+session or a claim (an older edge, another producer) add no figure; they are stored as before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Index
+from sqlmodel import Field as Column
+from sqlmodel import Session, col, select
+
+from cloud_sync.central.models import CentralModel, SyncEvent
+from cloud_sync.central.sql import insert_for
+from cloud_sync.wire import WireEvent
+
+__all__ = ["FigureSession", "FigureSku", "FigureTask", "rebuild_figures", "record_figures"]
+
+
+class FigureSession(CentralModel, table=True):
+    """One ended fitting-room session of a store, as its ``session_ended`` event described it."""
+
+    __tablename__ = "figure_session"
+    __table_args__ = (
+        Index("ix_figure_session_store_started", "store_id", "started_at"),
+        Index("ix_figure_session_started", "started_at"),
+    )
+
+    store_id: str = Column(primary_key=True, max_length=64)
+    session_id: str = Column(primary_key=True, max_length=64)
+    room_id: str | None = Column(default=None, max_length=64)
+    started_at: float
+    ended_at: float
+    items_tried: int = Column(description="garments seen in the room (one per tag)")
+    items_bought: int = Column(description="purchase lines")
+    purchases: int = Column(description="purchases made at the mirror")
+    go_back_items: int = Column(description="garments left in the room at the end")
+
+
+class FigureSku(CentralModel, table=True):
+    """One GTIN in one session: tags of it seen, lines of it bought, and size/colour requests for it."""
+
+    __tablename__ = "figure_sku"
+    __table_args__ = (
+        Index("ix_figure_sku_store_started", "store_id", "started_at"),
+        Index("ix_figure_sku_started", "started_at"),
+    )
+
+    store_id: str = Column(primary_key=True, max_length=64)
+    session_id: str = Column(primary_key=True, max_length=64)
+    gtin: str = Column(primary_key=True, max_length=14)
+    started_at: float = Column(description="the session's start: the figures' date range filters on it")
+    tried: int
+    bought: int
+    requested: int
+    wanted_unbought: int = Column(description="requests for it in a session that bought none of it")
+
+
+class FigureTask(CentralModel, table=True):
+    """An associate task's wait: created (request, bag, go-back, help call) to claimed."""
+
+    __tablename__ = "figure_task"
+    __table_args__ = (
+        Index("ix_figure_task_store_created", "store_id", "created_at"),
+        Index("ix_figure_task_created", "created_at"),
+    )
+
+    store_id: str = Column(primary_key=True, max_length=64)
+    task_id: int = Column(primary_key=True)
+    kind: str = Column(max_length=16)
+    room_id: str | None = Column(default=None, max_length=64)
+    created_at: float
+    claimed_at: float
+
+
+# -- what the events must say for a figure (extra fields ignored; anything else: no figure) --------------
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class _Item(_Loose):
+    gtin: str | None = Field(default=None, max_length=14)
+
+
+class _Purchase(_Loose):
+    gtins: list[str | None] = Field(default_factory=list)
+
+
+class _SessionEnded(_Loose):
+    session_id: str = Field(min_length=1, max_length=64)
+    room_id: str | None = Field(default=None, max_length=64)
+    started_at: float
+    ended_at: float
+    items: list[_Item] = Field(default_factory=list)
+    requested_gtins: list[str | None] = Field(default_factory=list)
+    purchases: list[_Purchase] = Field(default_factory=list)
+    go_backs: list[Any] = Field(default_factory=list)
+
+
+class _TaskClaimed(_Loose):
+    task_id: int
+    kind: str = Field(min_length=1, max_length=16)
+    room_id: str | None = Field(default=None, max_length=64)
+    created_at: float
+    claimed_at: float
+
+
+def _parse(model: type[_M], payload: dict[str, Any]) -> _M | None:
+    try:
+        return model.model_validate(payload)
+    except ValidationError:
+        return None
+
+
+def session_rows(store_id: str, s: _SessionEnded) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The session's row and its per-GTIN rows, counted as the edge's own figures count them."""
+    tried = Counter(i.gtin for i in s.items if i.gtin)
+    bought = Counter(g for p in s.purchases for g in p.gtins if g)
+    requested = Counter(g for g in s.requested_gtins if g)
+    session = {
+        "store_id": store_id,
+        "session_id": s.session_id,
+        "room_id": s.room_id,
+        "started_at": s.started_at,
+        "ended_at": s.ended_at,
+        "items_tried": len(s.items),
+        "items_bought": sum(len(p.gtins) for p in s.purchases),
+        "purchases": len(s.purchases),
+        "go_back_items": len(s.go_backs),
+    }
+    skus = [
+        {
+            "store_id": store_id,
+            "session_id": s.session_id,
+            "gtin": gtin,
+            "started_at": s.started_at,
+            "tried": tried[gtin],
+            "bought": bought[gtin],
+            "requested": requested[gtin],
+            "wanted_unbought": requested[gtin] if not bought[gtin] else 0,
+        }
+        for gtin in sorted(set(tried) | set(bought) | set(requested))
+    ]
+    return session, skus
+
+
+def record_figures(session: Session, events: Sequence[WireEvent]) -> None:
+    """Add the facts of newly stored events (the caller passes only those, so a resent batch adds nothing;
+    the primary keys make sure of it)."""
+    sessions: list[dict[str, Any]] = []
+    skus: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    for ev in events:
+        if ev.type == "session_ended":
+            ended = _parse(_SessionEnded, ev.payload)
+            if ended is not None and ended.ended_at >= ended.started_at:
+                row, rows = session_rows(ev.store_id, ended)
+                sessions.append(row)
+                skus.extend(rows)
+        elif ev.type == "task_claimed":
+            claim = _parse(_TaskClaimed, ev.payload)
+            if claim is not None and claim.claimed_at >= claim.created_at:
+                tasks.append({"store_id": ev.store_id, **claim.model_dump()})
+    for name, rows in (("figure_session", sessions), ("figure_sku", skus), ("figure_task", tasks)):
+        if rows:
+            stmt = insert_for(session, CentralModel.metadata.tables[name]).on_conflict_do_nothing()
+            session.connection().execute(stmt, rows)
+
+
+def rebuild_figures(session: Session, *, batch: int = 5000) -> int:
+    """Add the facts of every stored ``session_ended`` and ``task_claimed`` event (those stored before
+    migration 0019 included; facts already there stay as they are). Events blanked by an erasure carry
+    nothing left to count. Commits per batch; returns how many events were read."""
+    read, after = 0, 0
+    while True:
+        rows = session.exec(
+            select(SyncEvent)
+            .where(col(SyncEvent.type).in_(("session_ended", "task_claimed")), col(SyncEvent.id) > after)
+            .order_by(col(SyncEvent.id))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return read
+        events = [
+            WireEvent(
+                event_id=r.event_id,
+                type=r.type,
+                store_id=r.store_id,
+                created_at=r.created_at,
+                payload=r.payload,
+            )
+            for r in rows
+        ]
+        record_figures(session, events)
+        session.commit()
+        read += len(rows)
+        after = rows[-1].id or after
