@@ -1,0 +1,110 @@
+"""Head office's figures (issue 19) against the edge's: PostgreSQL's percentiles are the edge's nearest
+rank, and a scripted store on the real edge, its outbox synced through the real ingest, reads the same at
+the store and at head office."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from cloud_sync.central.app import create_app
+from cloud_sync.central.catalog import upsert_styles
+from cloud_sync.central.db import make_engine
+from cloud_sync.central.kpis import _percentiles
+from cloud_sync.central.settings import CentralSettings
+from cloud_sync.central.stores import create_store
+from edge.credentials import set_role
+from edge.storage.outbox import OutboxEvent
+from tests.central_support import (
+    ADMIN_TOKEN,
+    fresh_pg_database,
+    pg_available,
+)
+from tests.conftest import require
+from tests.mirror_support import mirror_edge
+from tests.test_central_figures import ADMIN, FIGURES
+
+
+def _key(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_percentiles_on_postgresql_are_the_edges_nearest_rank() -> None:
+    """PostgreSQL's percentiles (percentile_disc) pick the ceil(q*n)-th value, as the edge's do (not an
+    interpolation, as percentile_cont would)."""
+    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+    with fresh_pg_database() as url:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            for n in (1, 2, 3, 10, 70, 71, 99, 130, 1000, 4567):
+                values = f"SELECT 's' AS store_id, g::float AS v FROM generate_series(1, {n}) AS g"
+                got = _percentiles(conn, values, {}, (0.5, 0.9))
+                want = [float((500 * n + 999) // 1000), float((900 * n + 999) // 1000)]
+                assert got == {"s": want, "": want}, n
+        engine.dispose()
+
+
+def test_a_stores_figures_read_the_same_at_the_store_and_at_head_office(tmp_path: Path) -> None:
+    """A scripted store on the real edge (presence as the broker ingest applies it, the mirror and
+    associate APIs): its outbox synced through the real ingest, head office's figures for that store equal
+    the manager's, figure for figure and SKU row for SKU row."""
+    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+    t0 = time.time() - 1
+    with mirror_edge(tmp_path / "edge.db") as edge:
+        manager = edge.associate("mia", "Mia", "4321")
+        set_role(edge.service.db, "mia", "manager")
+        clerk = edge.associate("ana", "Ana", "1234")
+        x_style, y_style = edge.style(0), edge.style(3)
+        x, x_other, y = (
+            edge.sku_in_stock(x_style),
+            edge.sku_in_stock(x_style, skip=1),
+            edge.sku_in_stock(y_style),
+        )
+        a1 = edge.put_in_room("fr-1", x, 1)
+        edge.put_in_room("fr-1", y, 2)  # left in the room: a go-back
+        mirror = edge.mirror("fr-1")
+        for gtin in (x_other.gtin, y.gtin):  # two requests: one claimed, one completed straight away
+            asked = edge.client.post(
+                "/api/mirror/fr-1/requests", headers=mirror, json={"gtin": gtin, "epc": a1}
+            )
+            assert asked.status_code == 201, asked.text
+            act = "claim" if gtin == y.gtin else "complete"
+            assert edge.client.post(
+                f"/api/associate/tasks/{asked.json()['id']}/{act}", headers=clerk
+            ).is_success
+        assert edge.client.post("/api/mirror/fr-1/purchases", headers=mirror, json={"epcs": [a1]}).is_success
+        edge.take_out("fr-1", a1)
+        b1 = edge.put_in_room("fr-2", x, 3)
+        edge.put_in_room("fr-2", y, 4)
+        edge.take_out("fr-2", b1)
+        edge.ctx.manager.tick(time.time() + 3600)  # both sessions end; a2 and y are left behind
+        span = {"from": str(t0), "to": str(time.time() + 7200)}
+        at_store = edge.client.get("/api/manager/kpis", params=span, headers=manager).json()
+        store_skus = edge.client.get("/api/manager/skus", params=span, headers=manager).json()
+        store_id, styles = edge.service.layout.store.id, edge.service.catalog.styles
+        with Session(edge.service.db) as db:
+            events = [
+                {"event_id": r.event_id, "type": r.type, "store_id": r.store_id, "created_at": r.created_at}
+                | {"member_id": r.member_id, "payload": r.body}
+                for r in db.exec(select(OutboxEvent).order_by(col(OutboxEvent.seq))).all()
+            ]
+    assert at_store["sessions"] == 2 and at_store["claim_p90_s"] is not None and at_store["go_back_items"] > 0
+    with fresh_pg_database() as url:
+        app = create_app(CentralSettings(db_url=url, admin_token=ADMIN_TOKEN))
+        with Session(app.state.engine) as session:
+            key = create_store(session, store_id=store_id, name="Flagship", now=time.time())
+            upsert_styles(session, styles)
+            session.commit()
+        with TestClient(app) as c:
+            r = c.post(f"/v1/stores/{store_id}/events", json={"events": events}, headers=_key(key))
+            assert r.status_code == 200 and r.json()["accepted"] == len(events), r.text
+            central = c.get("/v1/admin/kpis", params={**span, "store_id": store_id}, headers=ADMIN).json()
+            central_skus = c.get(
+                "/v1/admin/skus", params={**span, "store_id": store_id}, headers=ADMIN
+            ).json()
+        app.state.engine.dispose()
+    assert {k: central[k] for k in FIGURES} == {k: at_store[k] for k in FIGURES}
+    assert central_skus == store_skus
