@@ -11,8 +11,9 @@ import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from edge.lighting import Light, Lighting
 from edge.presence.params import PresenceParams
@@ -66,6 +67,27 @@ class _Strict(BaseModel):
 class Store(_Strict):
     id: Id = Field(description="Store id, as used in topics and at the central store")
     name: str = Field(description="Human name of the store")
+    timezone: str = Field(
+        default="UTC", description="IANA time zone of the store (its hours in the manager's figures)"
+    )
+    request_target_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds within which a size request or help call should be claimed (figures, console)",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as 'Europe/Madrid')") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class Room(_Strict):

@@ -19,7 +19,7 @@ def test_the_manager_page_draws_its_charts_and_the_range_changes_them(tmp_path: 
         page = edge.client.get("/manager", headers=manager)
         assert page.status_code == 200, page.text
         assert "script-src 'self'" in page.headers["content-security-policy"]
-        assert page.text.count('<svg class="chart"') == 3
+        assert page.text.count('<svg class="chart"') == 4  # per day, per size, dwell, by hour
         assert 'data-kpi="sessions">1<' in page.text and "/api/manager/skus.csv?from=" in page.text
         assert f"<td>{sku.gtin}</td>" in page.text
         old = edge.client.get("/manager", params={"from": "2020-01-01", "to": "2020-01-31"}, headers=manager)

@@ -13,6 +13,7 @@ from edge.catalog.model import Catalog
 from edge.errors import Conflict, Invalid, PaymentRefused
 from edge.fitting_rooms.manager import SessionManager
 from edge.payments import PaymentDeclined, PaymentProvider, PaymentResult
+from edge.storage.demand import record_sold_out_ask
 from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import ItemDescription, PurchaseLine, TaskStatus
 from edge.storage.offers import record_redemptions
@@ -89,6 +90,16 @@ def request_size(
     if gtin not in catalog.by_gtin:
         raise Invalid(f"GTIN {gtin} is not in the catalog")
     if catalog.stock_of(gtin).in_store <= 0:
+        # Lost demand for the manager's figures; the shopper is shown "sold out here" (and shipping).
+        with manager.room_action(room_id, now) as action:
+            record_sold_out_ask(
+                session=action.db,
+                store_id=store_id,
+                room_id=room_id,
+                session_id=action.session.id,
+                gtin=gtin,
+                now=now,
+            )
         raise Invalid("that size and colour is sold out in this store")
     epc = epc.upper() if epc else None
     # The item it replaces may have just been taken out: anything seen in this session counts.

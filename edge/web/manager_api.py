@@ -13,15 +13,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from edge.errors import Forbidden, Invalid
 from edge.storage import figures
+from edge.storage import figures_demand as demand
 from edge.storage.models import Associate
 from edge.web.deps import CurrentAssociate, RoomsDep
 
-__all__ = ["router"]
+__all__ = ["CSV", "JSON_ERRORS", "From", "To", "as_csv", "query_range", "require_manager", "router"]
 
 router = APIRouter(prefix="/api/manager", tags=["manager"])
 
@@ -60,6 +61,9 @@ class SkuRow(BaseModel):
     bought: int
     requested: int
     wanted_unbought: int
+    requested_sold_out: int = Field(description="Sessions asking for it while sold out here (lost demand)")
+    ordered_ship_home: int = Field(description="Items ordered from a mirror to ship home")
+    running_out: bool = Field(description="Asked for while sold out here in 3 or more sessions of the range")
 
 
 def parse_when(value: str | None, *, default: float, end_of_day: bool = False) -> float:
@@ -103,7 +107,7 @@ def require_manager(ctx: RoomsDep, associate: CurrentAssociate) -> None:
 
 def _kpis(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None) -> Kpis:
     require_manager(ctx, associate)
-    t0, t1 = _range(start, end)
+    t0, t1 = query_range(start, end)
     with ctx.db.connect() as conn:
         found = figures.kpis(conn, t0, t1)
     return Kpis(start=t0, end=t1, **found.as_dict())
@@ -111,12 +115,17 @@ def _kpis(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: st
 
 def _skus(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None) -> list[SkuRow]:
     require_manager(ctx, associate)
-    t0, t1 = _range(start, end)
+    t0, t1 = query_range(start, end)
     with ctx.db.connect() as conn:
-        counts = figures.sku_counts(conn, t0, t1)
+        counts = {c.gtin: c for c in figures.sku_counts(conn, t0, t1)}
+        lost = demand.lost_demand(conn, t0, t1)
+        shipped = demand.ship_home_items(conn, t0, t1)
+    short = demand.running_out(lost)
+    for gtin in (set(lost) | set(shipped)) - set(counts):
+        counts[gtin] = figures.SkuCounts(gtin, 0, 0, 0, 0)
     by_gtin = ctx.catalog.current().by_gtin
     rows = []
-    for c in counts:
+    for c in sorted(counts.values(), key=lambda r: (-r.tried, -lost.get(r.gtin, 0), r.gtin)):
         style, sku = by_gtin.get(c.gtin, (None, None))
         rows.append(
             SkuRow(
@@ -129,12 +138,15 @@ def _skus(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: st
                 bought=c.bought,
                 requested=c.requested,
                 wanted_unbought=c.wanted_unbought,
+                requested_sold_out=lost.get(c.gtin, 0),
+                ordered_ship_home=shipped.get(c.gtin, 0),
+                running_out=c.gtin in short,
             )
         )
     return rows
 
 
-def _range(start: str | None, end: str | None) -> tuple[float, float]:
+def query_range(start: str | None, end: str | None) -> tuple[float, float]:
     try:
         return date_range(start, end)
     except ValueError as exc:
@@ -164,7 +176,8 @@ def kpis_csv(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end
 
 @router.get("/skus", response_model=list[SkuRow], responses=JSON_ERRORS)
 def skus(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> list[SkuRow]:
-    """Per SKU: tried, bought, requested (size/colour asked for) and wanted but unbought."""
+    """Per SKU: tried, bought, requested (size/colour asked for), wanted but unbought, asked for while
+    sold out here, ordered to ship home, and whether the store keeps running out of it."""
     return _skus(ctx, associate, start, end)
 
 

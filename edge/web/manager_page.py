@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 from html import escape
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse
@@ -16,8 +16,9 @@ from edge.errors import Forbidden, Invalid, Unauthorized
 from edge.storage import figures
 from edge.web import charts
 from edge.web.auth import COOKIE_NAME
-from edge.web.deps import RoomsDep, associate_from
-from edge.web.manager_api import SkuRow, _kpis, _range, _skus
+from edge.web.deps import CurrentAssociate, RoomsDep, associate_from
+from edge.web.manager_api import SkuRow, _kpis, _skus, query_range
+from edge.web.manager_tables import StyleRow, TaskRow, _go_backs, _hours, _offers, _styles, _tasks
 
 __all__ = ["router"]
 
@@ -77,7 +78,8 @@ def manager_page(
         associate = associate_from(ctx, request.cookies.get(COOKIE_NAME), authorization)
         k = _kpis(ctx, associate, start, end)
         skus = _skus(ctx, associate, start, end)
-        t0, t1 = _range(start, end)
+        t0, t1 = query_range(start, end)
+        more = _more(ctx, associate, start, end)
     except Unauthorized:
         return _page('<h1>Manager</h1><p>Sign in on the <a href="/associate">console</a> first.</p>', 401)
     except Forbidden:
@@ -137,4 +139,107 @@ def manager_page(
             f"/api/manager/skus.csv{q}",
         ),
     ]
-    return _page("".join(body))
+    return _page("".join(body + _sections(more, skus, f"{q}")))
+
+
+def _more(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None) -> dict[str, Any]:
+    return {
+        "styles": _styles(ctx, associate, start, end),
+        "hours": _hours(ctx, associate, start, end),
+        "tasks": _tasks(ctx, associate, start, end, "kind_hour"),
+        "associates": _tasks(ctx, associate, start, end, "associate"),
+        "go_backs": _go_backs(ctx, associate, start, end),
+        "offers": _offers(ctx, associate, start, end),
+    }
+
+
+_TASK_HEAD = [
+    "kind",
+    "tasks",
+    "claim p50 s",
+    "claim p90 s",
+    "complete p50 s",
+    "complete p90 s",
+    "over target",
+]
+
+
+def _task_cells(t: TaskRow) -> list[object]:
+    return [t.tasks, t.claim_p50_s, t.claim_p90_s, t.complete_p50_s, t.complete_p90_s, t.over_target]
+
+
+def _sections(more: dict[str, Any], skus: list[SkuRow], q: str) -> list[str]:
+    """Use by hour, fit problems, sizes running out, associates' times, go-backs and offers."""
+    hours = more["hours"]
+    styles: list[StyleRow] = more["styles"]
+    flagged = [s for s in styles if s.fit_problem]
+    short = [r for r in skus if r.running_out or r.requested_sold_out]
+    g = more["go_backs"]
+    return [
+        "<h2>Fitting rooms in use by hour</h2>",
+        charts.bars(
+            "Utilisation by hour (%)",
+            [f"{h.hour:02d}" for h in hours],
+            {"in use %": [round(100 * (h.utilisation or 0.0), 1) for h in hours]},
+        ),
+        _table(
+            "By hour",
+            ["hour", "sessions started", "utilisation"],
+            [[f"{h.hour:02d}", h.sessions_started, h.utilisation] for h in hours],
+            f"/api/manager/hours.csv{q}",
+        ),
+        "<h2>Tried often, rarely bought</h2>",
+        _table(
+            "Styles (fit problems first)",
+            ["style", "name", "tried", "bought", "try-to-buy", "fit problem"],
+            [
+                [s.style_id, s.name, s.tried, s.bought, s.try_to_buy, "yes" if s.fit_problem else ""]
+                for s in flagged + [s for s in styles if not s.fit_problem]
+            ],
+            f"/api/manager/styles.csv{q}",
+        ),
+        "<h2>Asked for while sold out here</h2>",
+        _table(
+            "Lost demand",
+            ["gtin", "name", "size", "colour", "sessions asking", "shipped home", "keeps running out"],
+            [
+                [
+                    r.gtin,
+                    r.name,
+                    r.size,
+                    r.colour,
+                    r.requested_sold_out,
+                    r.ordered_ship_home,
+                    "yes" if r.running_out else "",
+                ]
+                for r in sorted(short, key=lambda r: -r.requested_sold_out)
+            ],
+        ),
+        "<h2>Associates</h2>",
+        _table(
+            "By task kind and hour",
+            ["hour", *_TASK_HEAD],
+            [[f"{t.hour:02d}", t.kind, *_task_cells(t)] for t in more["tasks"]],
+            f"/api/manager/tasks.csv{q}",
+        ),
+        _table(
+            "Per associate",
+            ["associate", *_TASK_HEAD],
+            [[t.first_name or t.associate_id, t.kind, *_task_cells(t)] for t in more["associates"]],
+            f"/api/manager/associates.csv{q}",
+        ),
+        "<h2>Go-backs</h2>",
+        _table(
+            "Go-backs",
+            ["tasks", "garments left", "cleared", "open", "clear p50 s", "clear p90 s"],
+            [[g.tasks, g.items, g.cleared, g.open, g.clear_p50_s, g.clear_p90_s]],
+            f"/api/manager/go-backs.csv{q}",
+        ),
+        "<h2>Offers</h2>",
+        _table(
+            "Offers",
+            ["offer", "title", "presented (sessions)", "redeemed (items)", "sessions redeemed"],
+            [[o.offer_id, o.title, o.presented, o.redeemed, o.sessions_redeemed] for o in more["offers"]],
+            f"/api/manager/offers.csv{q}",
+        ),
+    ]
