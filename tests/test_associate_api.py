@@ -95,6 +95,25 @@ def test_queue_lists_open_tasks_oldest_first_with_their_age(edge: MirrorEdge) ->
     assert tasks[0]["age_s"] >= 0 and tasks[0]["detail"]["size"]
 
 
+def test_a_request_waiting_past_the_stores_target_is_over_target(edge: MirrorEdge) -> None:
+    """[store] request_target_s (120 s in the demo layout) for size requests and help calls; a bag or a
+    go-back has no target. Over target: still open, or claimed, later than the target."""
+    headers = edge.associate()
+    asked = ask_for_a_size(edge, "fr-1", 0)
+    edge.client.post("/api/mirror/fr-2/help", headers=edge.mirror("fr-2"))
+    with Session(edge.service.db) as db:
+        for task in db.exec(select(Task)).all():
+            task.created_at -= 121 if task.id == asked["id"] else 60
+            db.add(task)
+        db.commit()
+    tasks = {t["kind"]: t for t in edge.client.get("/api/associate/tasks", headers=headers).json()}
+    assert (tasks["size_request"]["target_s"], tasks["size_request"]["over_target"]) == (120.0, True)
+    assert (tasks["help"]["target_s"], tasks["help"]["over_target"]) == (120.0, False)
+    claimed = edge.client.post(f"/api/associate/tasks/{tasks['help']['id']}/claim", headers=headers).json()
+    assert (claimed["target_s"], claimed["over_target"]) == (120.0, False)  # claimed within the target
+    assert 60 <= claimed["claim_s"] < 120
+
+
 def test_claim_shows_the_associates_first_name_on_the_mirror_then_done(edge: MirrorEdge) -> None:
     headers = edge.associate("ana", "Ana", "2468")
     request = ask_for_a_size(edge)

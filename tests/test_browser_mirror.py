@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from edge.catalog.model import Catalog, Sku, Style, load_catalog
 from edge.config import DEMO_CATALOG
 from edge.credentials import add_associate, issue_mirror_token
-from edge.storage.models import EmailList, MirrorDevice
+from edge.storage.models import EmailList, MirrorDevice, Task, TaskKind
 from simulators.script import ScriptedStore
 from tests.broker import Mosquitto
 from tests.conftest import DEMO_LAYOUT, ROOT, require
@@ -165,7 +165,25 @@ async def test_shopper_asks_for_a_size_buys_and_leaves_an_email_while_the_associ
         await expect(task).to_contain_text("M")
         await expect(task).to_contain_text(style_a.name)
         await expect(task.locator(".room")).to_have_text("Fitting room 2")
+        await expect(task).to_have_attribute("data-over-target", "false")
         await shot(console, "console-request-1080x1920")
+        # Waiting longer than the store's target ([store] request_target_s), the request is highlighted
+        # as soon as the console hears of it: here the next push (a help call from fr-1) brings its age.
+        with Session(db) as session:
+            asked = session.exec(select(Task).where(Task.kind == TaskKind.SIZE_REQUEST)).one()
+            asked.created_at -= 600
+            session.add(asked)
+            session.commit()
+        help_token = issue_mirror_token(db, "fr-1")
+        async with httpx.AsyncClient(base_url=edge.base_url) as http:
+            called = await http.post(
+                "/api/mirror/fr-1/help", headers={"Authorization": f"Bearer {help_token}"}
+            )
+            assert called.status_code == 201, called.text
+        await expect(console.locator('.task[data-kind="help"]')).to_be_visible()
+        await expect(task).to_have_attribute("data-over-target", "true")
+        await expect(task).to_have_class(re.compile(r"\bis-late\b"))
+        await expect(task.locator(".age-l")).to_have_text("over target")
         await task.get_by_role("button", name="Claim").click()
         status = card_a.locator(f'.request-status[data-gtin="{medium.gtin}"]')
         await expect(status).to_have_attribute("data-status", "claimed")

@@ -25,7 +25,7 @@ from edge.offers import banner_for
 from edge.payments import PaymentProvider
 from edge.ports import ProfileLookup
 from edge.presence.snapshot import RoomPresence
-from edge.storage.models import Associate, Task, TaskStatus
+from edge.storage.models import Associate, Task, TaskKind, TaskStatus
 from edge.storage.offers import load_offers, record_presented
 from edge.storage.tasks import purchases_of_session, requests_of_session
 from edge.suggest import ShopperProfile, Suggester, variants_of
@@ -223,11 +223,22 @@ def _offer_banner(
     return OfferBanner.model_validate(offer.model_dump())
 
 
+WAITED_FOR = frozenset({TaskKind.SIZE_REQUEST, TaskKind.HELP})  # a shopper waits in the room for these
+
+
 def task_public(
-    task: Task, *, room_names: Mapping[str, str], first_names: Mapping[str, str], now: float
+    task: Task,
+    *,
+    room_names: Mapping[str, str],
+    first_names: Mapping[str, str],
+    now: float,
+    target_s: float | None = None,
 ) -> TaskPublic:
     def since_created(t: float | None) -> float | None:
         return round(t - task.created_at, 3) if t is not None else None
+
+    target = target_s if task.kind in WAITED_FOR else None
+    waited = (task.claimed_at if task.claimed_at is not None else now) - task.created_at
 
     return TaskPublic(
         id=_id(task.id),
@@ -240,6 +251,8 @@ def task_public(
         claimed_by=first_names.get(task.claimed_by or ""),
         claim_s=since_created(task.claimed_at),
         complete_s=since_created(task.completed_at),
+        target_s=target,
+        over_target=target is not None and waited > target,
         detail=task.details,
     )
 
@@ -248,7 +261,11 @@ def tasks_view(ctx: RoomsContext, db: Session, tasks: list[Task]) -> list[TaskPu
     room_names = {r.id: r.name for r in ctx.layout.rooms}
     first_names = _first_names(db)
     now = time.time()
-    return [task_public(t, room_names=room_names, first_names=first_names, now=now) for t in tasks]
+    target = ctx.layout.store.request_target_s
+    return [
+        task_public(t, room_names=room_names, first_names=first_names, now=now, target_s=target)
+        for t in tasks
+    ]
 
 
 # -- internals --------------------------------------------------------------------------------------

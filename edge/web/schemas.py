@@ -233,6 +233,10 @@ class TaskPublic(BaseModel):
     claimed_by: str | None = Field(description="First name of the associate who claimed it")
     claim_s: float | None = Field(default=None, description="Response time: claimed_at - created_at")
     complete_s: float | None = Field(default=None, description="Response time: completed_at - created_at")
+    target_s: float | None = Field(
+        default=None, description="The store's target to claim it ([store] request_target_s): requests, help"
+    )
+    over_target: bool = Field(default=False, description="Claimed, or still open, later than the target")
     detail: dict[str, Any]
 
 

@@ -12,8 +12,15 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
   };
   let ROOMS = {};
   try { ROOMS = JSON.parse(document.body.dataset.rooms || "{}"); } catch (e) { ROOMS = {}; }
-  const WARM_S = 120;   // amber after two minutes waiting
+  const WARM_S = 120;   // a bag or go-back: amber after two minutes waiting
   const LATE_S = 300;   // red after five
+  // A size request or help call has the store's target (task.target_s): amber at half of it, red beyond.
+  function lateAt(task) { return typeof task.target_s === "number" ? task.target_s : LATE_S; }
+  function warmAt(task) { return typeof task.target_s === "number" ? task.target_s / 2 : WARM_S; }
+  function ageClass(task, age) {
+    if (task.status !== "open") return "";
+    return age > lateAt(task) ? "is-late" : age >= warmAt(task) ? "is-warm" : "";
+  }
   const state = {
     me: null,               // {id, first_name}
     tasks: [],
@@ -226,9 +233,11 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
         onclick: () => act(task, "complete") }, busy ? "…" : "Complete");
     }
     const age = ageOf(task);
-    let cls = "task" + (task.status === "open" && age >= LATE_S ? " is-late" : task.status === "open" && age >= WARM_S ? " is-warm" : "");
+    const late = ageClass(task, age);
+    let cls = "task" + (late ? " " + late : "");
     if (!state.seen.has(task.id)) { state.seen.add(task.id); cls += " is-new"; }
-    return h("li", { class: cls, dataset: { taskId: task.id, kind: task.kind, status: task.status, room: task.room_id } },
+    const over = late === "is-late" && typeof task.target_s === "number";
+    return h("li", { class: cls, dataset: { taskId: task.id, kind: task.kind, status: task.status, room: task.room_id, overTarget: String(over) } },
       h("span", { class: "task-stripe", "aria-hidden": "true" }),
       h("div", { class: "task-main" },
         h("div", { class: "task-top" },
@@ -238,7 +247,7 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
       h("div", { class: "task-side" },
         h("div", {},
           h("span", { class: "age", dataset: { age: task.id }, text: fmtAge(age) }),
-          h("span", { class: "age-l", text: task.status === "open" ? "waiting" : "open for" })),
+          h("span", { class: "age-l", text: task.status !== "open" ? "open for" : over ? "over target" : "waiting" })),
         task.claimed_by ? h("span", { class: "claimed", text: mine(task) ? "With you" : "With " + task.claimed_by }) : null,
         action));
   }
@@ -267,8 +276,13 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
       el.textContent = fmtAge(age);
       const card = el.closest(".task");
       if (card && task.status === "open") {
-        card.classList.toggle("is-late", age >= LATE_S);
-        card.classList.toggle("is-warm", age >= WARM_S && age < LATE_S);
+        const late = ageClass(task, age);
+        card.classList.toggle("is-late", late === "is-late");
+        card.classList.toggle("is-warm", late === "is-warm");
+        const over = late === "is-late" && typeof task.target_s === "number";
+        card.dataset.overTarget = String(over);
+        const label = card.querySelector(".age-l");
+        if (label) label.textContent = over ? "over target" : "waiting";
       }
     });
     const open = state.tasks.filter((t) => t.status === "open");
