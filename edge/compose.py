@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 from pydantic import ValidationError
 
 from cloud_sync.edge_hookup import CloudSync
@@ -28,7 +29,7 @@ from cloud_sync.sync_metrics import SyncCollector
 from cloud_sync.worker import SyncConfig
 from edge.bus import EventBus
 from edge.catalog.model import Catalog, load_catalog
-from edge.catalog.source import FixedCatalog
+from edge.catalog.source import CatalogSource, FixedCatalog
 from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
 from edge.fitting_rooms.lights import RoomLights
 from edge.fitting_rooms.manager import SessionManager
@@ -61,6 +62,7 @@ __all__ = [
     "build_edge",
     "build_headless",
     "main",
+    "session_manager",
 ]
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,28 @@ class Edge(HeadlessEdge):
     """One store's whole edge; serving ``app`` (its lifespan) starts and stops ``service``."""
 
     app: FastAPI
+
+
+def session_manager(
+    settings: EdgeSettings,
+    layout: Layout,
+    db: Engine,
+    catalogs: CatalogSource,
+    member_of: Callable[[str], str | None],
+) -> SessionManager:
+    """The store's fitting-room sessions on ``db`` (the edge's; also the demo's history writer)."""
+    return SessionManager(
+        machine=FittingRooms(
+            [r.id for r in layout.fitting_rooms],
+            idle_timeout_s=settings.session_idle_s,
+            abandoned_after_s=settings.session_abandoned_s,
+            resume_grace_s=max(30.0, 1.5 * layout.presence.exit_timeout_s),
+        ),
+        engine=db,
+        catalog=catalogs,
+        store_id=layout.store.id,
+        member_of=member_of,
+    )
 
 
 def build_headless(
@@ -160,18 +184,7 @@ def build_headless(
         profile = profiles.profile_for_device(device)
         return profile.member_id if profile is not None else None
 
-    manager = SessionManager(
-        machine=FittingRooms(
-            [r.id for r in layout.fitting_rooms],
-            idle_timeout_s=settings.session_idle_s,
-            abandoned_after_s=settings.session_abandoned_s,
-            resume_grace_s=max(30.0, 1.5 * layout.presence.exit_timeout_s),
-        ),
-        engine=db,
-        catalog=catalogs,
-        store_id=layout.store.id,
-        member_of=member_of,
-    )
+    manager = session_manager(settings, layout, db, catalogs, member_of)
     # Offers: pulled like the catalog (mirrors refresh when they change), and sent to members' phones.
     nearby = OffersNearby(db=db, bus=bus, layout=layout, profiles=profiles)
     service.on_startup(nearby.start)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from cloud_sync.demo import DemoCentral
+from edge.catalog.model import load_catalog
 from edge.compose import build_edge
 from edge.config import DEMO_CATALOG, load_settings
 from edge.credentials import add_associate, issue_mirror_token
@@ -37,6 +38,7 @@ from edge.service import EdgeService
 from simulators.associates import AssociateProfile, Pace, run_associates
 from simulators.demo_aisle import DemoWebhooks, post_demo_offers, run_ship_to_home_taps
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
+from simulators.demo_history import prepare_demo_store
 from simulators.demo_traffic import ShopperTraffic
 from simulators.formats import IBEACON_APP_UUID
 from simulators.lights import LightPrinter
@@ -56,6 +58,7 @@ DEMO_LAYOUT = ROOT / "deploy" / "layouts" / "demo.toml"
 DEMO_PIN = "1234"
 CONSOLE_ASSOCIATE = AssociateProfile("sam", "Sam", DEMO_PIN)  # the one a person signs in as
 SIMULATED_ASSOCIATES = (AssociateProfile("ana", "Ana", DEMO_PIN), AssociateProfile("luis", "Luis", DEMO_PIN))
+MANAGER = AssociateProfile("mia", "Mia", DEMO_PIN)  # signs in on the console, reads /manager
 FIRST_SHOPPERS = 3  # already on their way to the fitting rooms when the demo opens
 
 
@@ -131,7 +134,21 @@ async def _start_edge(
             "environment": "demo",  # the demo's own central store answers plain http on 127.0.0.1
         }
     )
-    edge = build_edge(settings)
+    layout = load_layout(args.layout)
+    staff = [(p.associate_id, p.first_name, p.pin) for p in (CONSOLE_ASSOCIATE, *SIMULATED_ASSOCIATES)]
+    history = await asyncio.to_thread(
+        prepare_demo_store,
+        settings,
+        layout,
+        load_catalog(DEMO_CATALOG),
+        staff=staff,
+        manager=(MANAGER.associate_id, MANAGER.first_name, MANAGER.pin),
+        days=args.history_days,
+        seed=args.seed,
+    )
+    if history is not None:
+        print(f"history: the last {history.days} days' {history.visits} fitting-room visits for the manager")
+    edge = build_edge(settings, layout=layout)
     config = uvicorn.Config(
         edge.app,
         host="127.0.0.1",
@@ -303,6 +320,7 @@ def _print_banner(
         "",
         f"  console  {base}/associate?associate={CONSOLE_ASSOCIATE.associate_id}",
         f"           sign in as associate ID '{CONSOLE_ASSOCIATE.associate_id}' with the demo PIN {DEMO_PIN}",
+        f"  manager  {base}/manager   (sign in on the console as '{MANAGER.associate_id}', PIN {DEMO_PIN})",
         "",
         f"  simulated: ~{args.shoppers_per_hour:g} shoppers an hour, associates "
         f"{', '.join(p.first_name for p in crew) or 'none'}, at {args.speed:g}x speed",
@@ -333,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=FIRST_SHOPPERS,
         help="shoppers already on their way to the fitting rooms at opening (mirrors fill within seconds)",
     )
+    p.add_argument("--history-days", type=int, default=30, help="days of past visits for /manager (0: none)")
     p.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: Ctrl-C)")
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
     p.add_argument("--seed", type=int, default=7, help="random seed")
