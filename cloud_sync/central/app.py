@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from cloud_sync.central import routes_admin, routes_offers, routes_reservations, routes_store
 from cloud_sync.central.db import make_engine, migrate
+from cloud_sync.central.errors import install_error_handlers
 from cloud_sync.central.mailer import run_mailer
 from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.settings import CentralSettings
@@ -61,6 +62,7 @@ def create_app(
     app.include_router(routes_admin.router)
     app.include_router(routes_offers.router)
     app.include_router(routes_reservations.router)
+    install_error_handlers(app)
 
     @app.get("/healthz", tags=["ops"], response_model=Health)
     def healthz() -> Health:
