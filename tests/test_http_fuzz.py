@@ -42,10 +42,20 @@ ROOM = "fr-1"
 Headers = Callable[[str, str], dict[str, str]]
 
 
-def row_counts(engine: Engine) -> dict[str, int]:
+_COUNT_QUERIES: dict[int, str] = {}
+
+
+def row_counts(engine: Engine) -> tuple[int, ...]:
+    """Every table's row count, in one statement."""
+    query = _COUNT_QUERIES.get(id(engine))
+    if query is None:
+        with engine.connect() as conn:
+            names = sorted(n for n in inspect(conn).get_table_names() if n != "alembic_version")
+        query = _COUNT_QUERIES[id(engine)] = "SELECT " + ", ".join(
+            f'(SELECT count(*) FROM "{n}")' for n in names
+        )
     with engine.connect() as conn:
-        names = [n for n in inspect(conn).get_table_names() if n != "alembic_version"]
-        return {n: int(conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar_one()) for n in names}
+        return tuple(conn.execute(text(query)).one())
 
 
 def check_answer(client: TestClient, case: Any, headers: dict[str, str], engine: Engine) -> None:

@@ -1,0 +1,416 @@
+"""Bad input over MQTT: garbage on every topic the layout subscribes to while a simulated store runs.
+
+    .venv/bin/python bench/mqtt_fuzz.py [--garbage 100000] [--seconds 600] [--seed 21]
+
+Two runs of the edge's own ingest pipeline (``IngestPipeline`` + ``PresenceEngine``, dead letters into a
+real SQLite file through ``SqlDeadLetterSink``), fed the same simulated store (``simulators.trace``, the demo
+layout) on the same clock:
+
+1. the store alone (the baseline);
+2. the store with ``--garbage`` messages mixed in at random times: payloads mutated from the real device
+   payloads in ``tests/data/devices/`` (fields replaced, deleted, wrapped; then truncated, bit-flipped or
+   prefixed) sent to the demo layout's topic for that device, and random bytes and mutated payloads on any
+   topic the layout subscribes to (wildcards filled in).
+
+It checks and prints: nothing escaped the pipeline (no ``internal_error``), the presence events for the
+simulated store's garments and shoppers are identical in both runs, and the counters add up: every garbage
+message is counted once in ``fitroom_mqtt_messages_total``, ``fitroom_decode_errors_total`` grew by exactly
+the errors a fresh decoder finds in the garbage, ``fitroom_ingest_rejected_messages_total`` by exactly the
+garbage messages that must be rejected (no observation), and the ``dead_letter`` rows equal
+``fitroom_dead_letters_total``. Mutations that remain valid are counted as valid (they observe only the
+fixtures' own tags and phones); mutations that would be a valid status of one of the store's own devices
+(a reader saying it is offline) are legitimate traffic, not garbage, and are drawn again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from edge.decoders import DecodeError, TopicRouter  # noqa: E402
+from edge.ingest import IngestPipeline, SqlDeadLetterSink  # noqa: E402
+from edge.layout import Layout, load_layout  # noqa: E402
+from edge.metrics import EdgeMetrics  # noqa: E402
+from edge.presence import PresenceEngine  # noqa: E402
+from edge.presence.events import PresenceEvent  # noqa: E402
+from edge.reads import BleSighting, TagRead  # noqa: E402
+from edge.storage.db import make_engine  # noqa: E402
+from edge.storage.dead_letters import DeadLetter  # noqa: E402
+from edge.storage.migrations import upgrade  # noqa: E402
+from simulators.trace import Scenario, Simulation  # noqa: E402
+
+DEVICES = ROOT / "tests" / "data" / "devices"
+DEMO_LAYOUT = ROOT / "deploy" / "layouts" / "demo.toml"
+TICK_S = 1.0
+
+__all__ = ["FuzzResult", "Garbage", "garbage_messages", "run"]
+
+
+@dataclass(frozen=True, slots=True)
+class Garbage:
+    topic: str
+    payload: bytes
+    errors: int  # decode errors a fresh decoder finds in it
+    rejected: bool  # no observation: the pipeline must count it as a rejected message
+
+
+@dataclass
+class FuzzResult:
+    garbage: int
+    must_reject: int
+    still_valid: int
+    expected_errors: int
+    redrawn: int
+    sim_messages: int
+    events_baseline: int
+    events_fuzzed: int
+    counted: dict[str, float] = field(default_factory=dict)
+    dead_letter_rows: int = 0
+    seconds: float = 0.0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        c = self.counted
+        return (
+            not self.differences
+            and c["messages"] == self.garbage
+            and c["errors"] == self.expected_errors
+            and c["rejected"] == self.must_reject
+            and c["internal_error"] == 0
+            and c["dead_letters"] == self.dead_letter_rows
+        )
+
+
+# -- what to send --------------------------------------------------------------------------------------
+
+
+def fixtures() -> list[tuple[str, str]]:
+    """(topic, payload) of every real device payload in tests/data/devices/."""
+    out = []
+    for path in sorted(DEVICES.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                out.append((record["topic"], record["payload"]))
+    return out
+
+
+def demo_topic(topic: str, layout: Layout, devices: Layout, rng: random.Random) -> str:
+    """The demo layout's topic for the device that sent ``topic`` in the fixtures' layout."""
+    parts = topic.split("/")
+    nodes = [n.id for n in layout.ble_nodes]
+    if parts[0] == "stores":
+        formats = {r.topic: r.format for r in devices.readers}
+        base = "/".join(parts[:4])
+        mine = [r.topic for r in layout.readers if r.format == formats.get(base) and r.topic]
+        return (rng.choice(mine) if mine else base) + "".join("/" + p for p in parts[4:])
+    if parts[0] == "espresense" and len(parts) >= 3:
+        parts[-1 if parts[1] == "devices" else 2] = rng.choice(nodes)
+    elif parts[0] == "home" and len(parts) >= 2:
+        parts[1] = "omg-entrance"
+    return "/".join(parts)
+
+
+def fill(filter_: str, tokens: list[str], rng: random.Random) -> str:
+    """A concrete topic matching a subscription filter."""
+    parts = []
+    for p in filter_.split("/"):
+        if p == "+":
+            parts.append(rng.choice(tokens))
+        elif p == "#":
+            parts.append("/".join(rng.choice(tokens) for _ in range(rng.randint(1, 3))))
+        else:
+            parts.append(p)
+    return "/".join(parts)
+
+
+JUNK_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    2**70,
+    -(2**63),
+    float("nan"),
+    "",
+    "x" * 300,
+    [],
+    {},
+    "1",
+]
+
+
+def random_value(rng: random.Random, depth: int = 0) -> Any:
+    roll = rng.random()
+    if depth < 2 and roll < 0.1:
+        return [random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if depth < 2 and roll < 0.2:
+        return {rng.choice(["a", "epc", "id", "rssi", "data", ""]): random_value(rng, depth + 1)}
+    if roll < 0.5:
+        return rng.choice(JUNK_VALUES)
+    if roll < 0.75:
+        return rng.randint(-(2**40), 2**40)
+    return "".join(chr(rng.randint(0, 0x2FF)) for _ in range(rng.randint(0, 24)))
+
+
+def paths(doc: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            yield from paths(value, (*prefix, key))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            yield from paths(value, (*prefix, i))
+
+
+def mutate(doc: Any, rng: random.Random) -> Any:
+    doc = copy.deepcopy(doc)
+    for _ in range(rng.randint(1, 3)):
+        path = rng.choice(list(paths(doc)))
+        op = rng.choice(("replace", "delete", "wrap", "add"))
+        if not path:
+            doc = random_value(rng) if op in ("replace", "add") else [doc] if op == "wrap" else {}
+            continue
+        parent = doc
+        for step in path[:-1]:
+            parent = parent[step]
+        last = path[-1]
+        if op == "delete":
+            del parent[last]
+        elif op == "wrap":
+            parent[last] = [parent[last]]
+        elif op == "add" and isinstance(parent[last], dict):
+            parent[last][rng.choice(["x", "epc", "antennaPort", "rssi", "id"])] = random_value(rng)
+        else:
+            parent[last] = random_value(rng)
+    return doc
+
+
+def damage(raw: bytes, rng: random.Random) -> bytes:
+    how = rng.choice(("none", "none", "truncate", "flip", "prefix"))
+    if how == "truncate" and raw:
+        return raw[: rng.randrange(len(raw))]
+    if how == "flip" and raw:
+        i = rng.randrange(len(raw))
+        return raw[:i] + bytes([raw[i] ^ rng.randint(1, 255)]) + raw[i + 1 :]
+    if how == "prefix":
+        return rng.randbytes(rng.randint(1, 8)) + raw
+    return raw
+
+
+def classify(router: TopicRouter, topic: str, payload: bytes, own: set[str]) -> Garbage | None:
+    """What the edge must count for this message; None if it is legitimate traffic (a valid status of one
+    of the store's own devices, or a valid observation of one of the simulated store's tags or phones)."""
+    try:
+        result = router.route(topic).decode(payload)
+    except DecodeError:
+        return Garbage(topic, payload, 1, True)
+    for obs in result.observations:
+        if isinstance(obs, TagRead):
+            if obs.epc in own:
+                return None
+        elif isinstance(obs, BleSighting):
+            if obs.device_id in own:
+                return None
+        else:  # a reader, antenna or BLE node status: the store's devices really saying something
+            return None
+    return Garbage(topic, payload, len(result.errors), bool(result.errors) and not result.observations)
+
+
+def garbage_messages(layout: Layout, count: int, seed: int, own: set[str]) -> tuple[list[Garbage], int]:
+    """``count`` garbage messages and how many draws were legitimate traffic and drawn again."""
+    rng = random.Random(seed)
+    devices = load_layout(DEVICES / "layout.toml")
+    router = TopicRouter(layout)
+    filters = router.subscriptions()
+    seeds = []
+    for topic, payload in fixtures():
+        try:
+            doc: Any = json.loads(payload)
+        except ValueError:
+            doc = payload
+        seeds.append((topic, doc))
+    tokens = [n.id for n in layout.ble_nodes] + ["status", "LWT", "x", "", "+", "#", "\u00e9", "a" * 200]
+    tokens += [t.split("/")[2] for t, _ in seeds if t.startswith("espresense/devices/")]
+    out: list[Garbage] = []
+    redrawn = 0
+    while len(out) < count:
+        roll = rng.random()
+        topic, doc = rng.choice(seeds)
+        if roll < 0.2:
+            payload = rng.randbytes(rng.randint(0, 300))
+            topic = fill(rng.choice(filters), tokens, rng)
+        else:
+            body = doc if isinstance(doc, str) and rng.random() < 0.5 else mutate(doc, rng)
+            payload = damage(body.encode() if isinstance(body, str) else json.dumps(body).encode(), rng)
+            if roll < 0.8:
+                topic = demo_topic(topic, layout, devices, rng)
+            else:
+                topic = fill(rng.choice(filters), tokens, rng)
+        garbage = classify(router, topic, payload, own)
+        if garbage is None:
+            redrawn += 1
+            continue
+        out.append(garbage)
+    return out, redrawn
+
+
+# -- the two runs --------------------------------------------------------------------------------------
+
+
+def store_messages(layout: Layout, seconds: float, seed: int) -> list[tuple[float, str, bytes]]:
+    sim = Simulation(layout, Scenario(seed=seed, duration_s=seconds, shoppers=6))
+    return [(m.t, m.topic, m.payload.encode()) for m in sim.messages()]
+
+
+def feed(
+    layout: Layout,
+    store: list[tuple[float, str, bytes]],
+    garbage: list[Garbage],
+    seed: int,
+    db_path: Path | None,
+) -> tuple[list[PresenceEvent], EdgeMetrics, int]:
+    """Run the pipeline over the store's messages with ``garbage`` mixed in; (events, metrics, rows)."""
+    metrics = EdgeMetrics()
+    engine = make_engine(f"sqlite:///{db_path}") if db_path else None
+    if engine is not None:
+        upgrade(engine)
+    sink = SqlDeadLetterSink(engine) if engine is not None else None
+    pipeline = IngestPipeline(layout, PresenceEngine(layout), metrics=metrics, dead_letters=sink)
+    rng = random.Random(seed)
+    start, end = store[0][0], store[-1][0]
+    timed = sorted(
+        [(t, 0, i, topic, payload) for i, (t, topic, payload) in enumerate(store)]
+        + [(rng.uniform(start, end), 1, i, g.topic, g.payload) for i, g in enumerate(garbage)],
+        key=lambda m: (m[0], m[1], m[2]),
+    )
+    events: list[PresenceEvent] = []
+    next_tick = start + TICK_S
+    for t, _, _, topic, payload in timed:
+        while next_tick <= t:
+            events += pipeline.tick(next_tick)
+            next_tick += TICK_S
+        events += pipeline.handle(topic, payload, t)
+    for _ in range(120):  # let silence count after the last message
+        events += pipeline.tick(next_tick)
+        next_tick += TICK_S
+    pipeline.flush()
+    rows = 0
+    if engine is not None:
+        with engine.connect() as conn:
+            rows = len(conn.execute(DeadLetter.__table__.select()).all())  # type: ignore[attr-defined]
+        engine.dispose()
+    return events, metrics, rows
+
+
+def key(event: PresenceEvent) -> tuple[Any, ...]:
+    return (round(event.t, 6), str(event.type), event.room, event.epc, event.device, event.reason)
+
+
+def totals(metrics: EdgeMetrics) -> dict[str, float]:
+    return {
+        "messages": sum(metrics.samples("fitroom_mqtt_messages_total").values()),
+        "errors": sum(metrics.samples("fitroom_decode_errors_total").values()),
+        "rejected": metrics.value("fitroom_ingest_rejected_messages_total"),
+        "internal_error": metrics.value("fitroom_decode_errors_total", kind="internal_error"),
+        "dead_letters": metrics.value("fitroom_dead_letters_total"),
+    }
+
+
+def run(garbage_count: int, seconds: float, seed: int, workdir: Path) -> FuzzResult:
+    layout = load_layout(DEMO_LAYOUT)
+    store = store_messages(layout, seconds, seed)
+    baseline, base_metrics, _ = feed(layout, store, [], seed, None)
+    own = {e.epc for e in baseline if e.epc} | {e.device for e in baseline if e.device}
+    garbage, redrawn = garbage_messages(layout, garbage_count, seed, own)
+    started = time.perf_counter()
+    fuzzed, metrics, rows = feed(layout, store, garbage, seed, workdir / "edge.db")
+    seconds_taken = time.perf_counter() - started
+    mine = [key(e) for e in fuzzed if (e.epc in own if e.epc else e.device in own if e.device else True)]
+    expected = [key(e) for e in baseline]
+    differences = [f"baseline {a} / with garbage {b}" for a, b in zip(expected, mine, strict=False) if a != b]
+    if len(mine) != len(expected):
+        differences.append(f"{len(expected)} events in the baseline, {len(mine)} with garbage")
+    base, after = totals(base_metrics), totals(metrics)
+    counted = {k: after[k] - base[k] for k in after}
+    counted["internal_error"] = after["internal_error"]
+    counted["dead_letters"] = after["dead_letters"]
+    return FuzzResult(
+        garbage=len(garbage),
+        must_reject=sum(g.rejected for g in garbage),
+        still_valid=sum(not g.rejected for g in garbage),
+        expected_errors=sum(g.errors for g in garbage),
+        redrawn=redrawn,
+        sim_messages=len(store),
+        events_baseline=len(baseline),
+        events_fuzzed=len(fuzzed),
+        counted=counted,
+        dead_letter_rows=rows,
+        seconds=seconds_taken,
+        differences=differences[:10],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--garbage", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=600.0, help="simulated store time")
+    parser.add_argument("--seed", type=int, default=21)
+    args = parser.parse_args(argv)
+    logging.getLogger("edge.ingest").setLevel(
+        logging.ERROR
+    )  # each kind of error is warned about, rate-limited
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run(args.garbage, args.seconds, args.seed, Path(tmp))
+    c = r.counted
+    print(
+        f"command: .venv/bin/python bench/mqtt_fuzz.py --garbage {args.garbage} --seconds {args.seconds:g} "
+        f"--seed {args.seed}"
+    )
+    print(
+        f"simulated store: {r.sim_messages} messages over {args.seconds:g} s, {r.events_baseline} presence events"
+    )
+    print(
+        f"garbage sent: {r.garbage} ({r.must_reject} must be rejected, {r.still_valid} still valid or ignored; "
+        f"{r.redrawn} draws were legitimate traffic and drawn again)"
+    )
+    print(
+        f"counted: messages +{c['messages']:.0f}, decode errors +{c['errors']:.0f} (expected {r.expected_errors}), "
+        f"rejected messages +{c['rejected']:.0f} (expected {r.must_reject}), internal errors {c['internal_error']:.0f}"
+    )
+    print(
+        f"dead letters: {c['dead_letters']:.0f} counted, {r.dead_letter_rows} rows in SQLite (sampled per kind and minute)"
+    )
+    print(
+        f"presence for the simulated store: {'identical' if not r.differences else 'DIFFERENT'} "
+        f"({r.events_baseline} events; {r.events_fuzzed} with garbage, the rest about the fixtures' own tags)"
+    )
+    for line in r.differences:
+        print("  ", line)
+    print(
+        f"garbage run: {r.seconds:.1f} s, {(r.garbage + r.sim_messages) / r.seconds:.0f} messages/s "
+        f"(noisy on a shared machine)"
+    )
+    print("OK" if r.ok else "FAILED")
+    return 0 if r.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
