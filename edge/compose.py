@@ -50,6 +50,7 @@ from edge.service import EdgeService, OffLoopDeadLetters
 from edge.sessions.changes import SessionEnded
 from edge.sessions.machine import FittingRooms
 from edge.storage.db import make_engine
+from edge.storage.health import StorageHealth
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 from edge.web.app import create_app
 
@@ -102,6 +103,7 @@ def build_headless(
     catalogs = FixedCatalog(catalog if catalog is not None else _load_catalog(settings))
     db = make_engine(settings.db_url)
     metrics = EdgeMetrics()
+    StorageHealth(metrics.registry).watch(db)  # fitroom_disk_full, fitroom_storage_write_errors_total
     engine = PresenceEngine(layout)
     bus = EventBus()
     # Sampled (a few per kind per minute), buffered in memory and written by the service's task in a thread.

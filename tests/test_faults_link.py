@@ -71,8 +71,8 @@ def test_a_stalled_central_store_never_stalls_the_mirrors(tmp_path: Path, stalli
     with mirror_edge(tmp_path / "alone.db") as alone:
         baseline = latencies(alone.client, alone.mirror(ROOM), 60)
     print(
-        f"mirror GET p50 {statistics.median(stuck) * 1000:.1f} ms, max {max(stuck) * 1000:.1f} ms while sync is "
-        f"stuck; without a central store p50 {statistics.median(baseline) * 1000:.1f} ms"
+        f"mirror GET p50 {statistics.median(stuck) * 1000:.1f} ms, max {max(stuck) * 1000:.1f} ms "
+        f"while sync is stuck; without a central store p50 {statistics.median(baseline) * 1000:.1f} ms"
     )
     assert max(stuck) < 0.5
     assert statistics.median(stuck) < max(0.05, 3 * statistics.median(baseline))
