@@ -4,6 +4,7 @@ phase); meanwhile the mirror API answers as fast as with no central store at all
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import statistics
 import threading
@@ -15,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from cloud_sync.client import CentralClient, CentralUnavailable
 from edge.storage.outbox import add_outbox_event
 from tests.mirror_support import eventually, mirror_edge
 
@@ -76,3 +78,50 @@ def test_a_stalled_central_store_never_stalls_the_mirrors(tmp_path: Path, stalli
     )
     assert max(stuck) < 0.5
     assert statistics.median(stuck) < max(0.05, 3 * statistics.median(baseline))
+
+
+@pytest.fixture
+def trickling_central() -> Iterator[str]:
+    """A TCP server that starts an HTTP answer and then sends one header byte every 0.2 s, for ever: each
+    read gets something in time, so only a deadline on the whole call ends it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while not stop.wait(0.2):
+                    conn.sendall(b"a")
+            except OSError:
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_a_trickling_central_store_is_given_up_on_within_a_bounded_time(trickling_central: str) -> None:
+    async def send() -> float:
+        started = time.perf_counter()
+        async with CentralClient(trickling_central, "k" * 32, timeout_s=0.5) as client:
+            with pytest.raises(CentralUnavailable):
+                await client.send_events("s1", [{"event_id": "e1"}])
+        return time.perf_counter() - started
+
+    # Without a deadline on the whole call this never ends (each byte arrives within the read timeout).
+    took = asyncio.run(asyncio.wait_for(send(), timeout=5.0))
+    assert took < 2.0
