@@ -191,3 +191,31 @@ def test_the_central_store_answers_bad_input_with_a_4xx_that_says_why(
         check_answer(client, case, headers, engine)
 
     assert fuzz_every_operation(schema, run) >= 20
+
+
+# -- what the fuzzing found, each pinned ----------------------------------------------------------------
+
+
+def test_a_pull_cursor_beyond_its_column_is_a_422_not_a_500(central: tuple[TestClient, str, Engine]) -> None:
+    client, key, _ = central
+    store = {"Authorization": f"Bearer {key}"}
+    for path, since in (("/v1/erasures", 2**31), ("/v1/catalog", 2**63), ("/v1/stores/s1/stock", 2**63)):
+        response = client.get(path, params={"since": since}, headers=store)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["detail"]
+        assert client.get(path, params={"since": since - 1}, headers=store).status_code == 200
+
+
+def test_a_value_postgresql_cannot_hold_is_a_422_that_writes_nothing(
+    central: tuple[TestClient, str, Engine],
+) -> None:
+    client, _, engine = central
+    before = row_counts(engine)
+    response = client.post(
+        "/v1/admin/stores",
+        json={"id": "nul-store", "name": "a\x00b"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+    assert response.status_code == 422, response.text
+    assert "cannot be stored" in response.json()["detail"]
+    assert row_counts(engine) == before
