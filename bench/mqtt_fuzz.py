@@ -25,23 +25,23 @@ the baseline run has them too and the comparison isolates what the rejected mess
 from __future__ import annotations
 
 import argparse
-import copy
-import json
 import logging
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-from edge.decoders import DecodeError, TopicRouter  # noqa: E402
+from mqtt_fuzz_live import live_run, mqtt_only_layout  # noqa: E402
+from mqtt_garbage import Garbage, garbage_messages  # noqa: E402
+
 from edge.ingest import IngestPipeline, SqlDeadLetterSink  # noqa: E402
 from edge.layout import Layout, load_layout  # noqa: E402
 from edge.metrics import EdgeMetrics  # noqa: E402
@@ -52,20 +52,10 @@ from edge.storage.dead_letters import DeadLetter  # noqa: E402
 from edge.storage.migrations import upgrade  # noqa: E402
 from simulators.trace import Scenario, Simulation  # noqa: E402
 
-DEVICES = ROOT / "tests" / "data" / "devices"
 DEMO_LAYOUT = ROOT / "deploy" / "layouts" / "demo.toml"
 TICK_S = 1.0
 
-__all__ = ["FuzzResult", "Garbage", "garbage_messages", "run"]
-
-
-@dataclass(frozen=True, slots=True)
-class Garbage:
-    topic: str
-    payload: bytes
-    errors: int  # decode errors a fresh decoder finds in it
-    rejected: bool  # no observation: the pipeline must count it as a rejected message
-    valid: bool  # still yields observations: traffic, not garbage (in the baseline too)
+__all__ = ["FuzzResult", "live_run", "run", "store_messages"]
 
 
 @dataclass
@@ -93,168 +83,6 @@ class FuzzResult:
             and c["internal_error"] == 0
             and c["dead_letters"] == self.dead_letter_rows
         )
-
-
-# -- what to send --------------------------------------------------------------------------------------
-
-
-def fixtures() -> list[tuple[str, str]]:
-    """(topic, payload) of every real device payload in tests/data/devices/."""
-    out = []
-    for path in sorted(DEVICES.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                out.append((record["topic"], record["payload"]))
-    return out
-
-
-def demo_topic(topic: str, layout: Layout, devices: Layout, rng: random.Random) -> str:
-    """The demo layout's topic for the device that sent ``topic`` in the fixtures' layout."""
-    parts = topic.split("/")
-    nodes = [n.id for n in layout.ble_nodes]
-    if parts[0] == "stores":
-        formats = {r.topic: r.format for r in devices.readers}
-        base = "/".join(parts[:4])
-        mine = [r.topic for r in layout.readers if r.format == formats.get(base) and r.topic]
-        return (rng.choice(mine) if mine else base) + "".join("/" + p for p in parts[4:])
-    if parts[0] == "espresense" and len(parts) >= 3:
-        parts[-1 if parts[1] == "devices" else 2] = rng.choice(nodes)
-    elif parts[0] == "home" and len(parts) >= 2:
-        parts[1] = "omg-entrance"
-    return "/".join(parts)
-
-
-def fill(filter_: str, tokens: list[str], rng: random.Random) -> str:
-    """A concrete topic matching a subscription filter."""
-    parts = []
-    for p in filter_.split("/"):
-        if p == "+":
-            parts.append(rng.choice(tokens))
-        elif p == "#":
-            parts.append("/".join(rng.choice(tokens) for _ in range(rng.randint(1, 3))))
-        else:
-            parts.append(p)
-    return "/".join(parts)
-
-
-JUNK_VALUES: list[Any] = [
-    None,
-    True,
-    False,
-    0,
-    -1,
-    1.5,
-    2**70,
-    -(2**63),
-    float("nan"),
-    "",
-    "x" * 300,
-    [],
-    {},
-    "1",
-]
-
-
-def random_value(rng: random.Random, depth: int = 0) -> Any:
-    roll = rng.random()
-    if depth < 2 and roll < 0.1:
-        return [random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
-    if depth < 2 and roll < 0.2:
-        return {rng.choice(["a", "epc", "id", "rssi", "data", ""]): random_value(rng, depth + 1)}
-    if roll < 0.5:
-        return copy.deepcopy(rng.choice(JUNK_VALUES))
-    if roll < 0.75:
-        return rng.randint(-(2**40), 2**40)
-    return "".join(chr(rng.randint(0, 0x2FF)) for _ in range(rng.randint(0, 24)))
-
-
-def paths(doc: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            yield from paths(value, (*prefix, key))
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            yield from paths(value, (*prefix, i))
-
-
-def mutate(doc: Any, rng: random.Random) -> Any:
-    doc = copy.deepcopy(doc)
-    for _ in range(rng.randint(1, 3)):
-        path = rng.choice(list(paths(doc)))
-        op = rng.choice(("replace", "delete", "wrap", "add"))
-        if not path:
-            doc = random_value(rng) if op in ("replace", "add") else [doc] if op == "wrap" else {}
-            continue
-        parent = doc
-        for step in path[:-1]:
-            parent = parent[step]
-        last = path[-1]
-        if op == "delete":
-            del parent[last]
-        elif op == "wrap":
-            parent[last] = [parent[last]]
-        elif op == "add" and isinstance(parent[last], dict):
-            parent[last][rng.choice(["x", "epc", "antennaPort", "rssi", "id"])] = random_value(rng)
-        else:
-            parent[last] = random_value(rng)
-    return doc
-
-
-def damage(raw: bytes, rng: random.Random) -> bytes:
-    how = rng.choice(("none", "none", "truncate", "flip", "prefix"))
-    if how == "truncate" and raw:
-        return raw[: rng.randrange(len(raw))]
-    if how == "flip" and raw:
-        i = rng.randrange(len(raw))
-        return raw[:i] + bytes([raw[i] ^ rng.randint(1, 255)]) + raw[i + 1 :]
-    if how == "prefix":
-        return rng.randbytes(rng.randint(1, 8)) + raw
-    return raw
-
-
-def classify(router: TopicRouter, topic: str, payload: bytes) -> Garbage:
-    """What the edge must count for this message: a fresh decoder's verdict."""
-    try:
-        result = router.route(topic).decode(payload)
-    except DecodeError:
-        return Garbage(topic, payload, 1, True, False)
-    valid = bool(result.observations)
-    return Garbage(topic, payload, len(result.errors), bool(result.errors) and not valid, valid)
-
-
-def garbage_messages(layout: Layout, count: int, seed: int) -> list[Garbage]:
-    """``count`` mutated or random messages on the layout's topics, classified."""
-    rng = random.Random(seed)
-    devices = load_layout(DEVICES / "layout.toml")
-    router = TopicRouter(layout)
-    filters = router.subscriptions()
-    seeds = []
-    for topic, payload in fixtures():
-        try:
-            doc: Any = json.loads(payload)
-        except ValueError:
-            doc = payload
-        seeds.append((topic, doc))
-    tokens = [n.id for n in layout.ble_nodes] + ["status", "LWT", "x", "", "+", "#", "\u00e9", "a" * 200]
-    tokens += [t.split("/")[2] for t, _ in seeds if t.startswith("espresense/devices/")]
-    out: list[Garbage] = []
-    while len(out) < count:
-        roll = rng.random()
-        topic, doc = rng.choice(seeds)
-        if roll < 0.2:
-            payload = rng.randbytes(rng.randint(0, 300))
-            topic = fill(rng.choice(filters), tokens, rng)
-        else:
-            body = doc if isinstance(doc, str) and rng.random() < 0.5 else mutate(doc, rng)
-            payload = damage(body.encode() if isinstance(body, str) else json.dumps(body).encode(), rng)
-            if roll < 0.8:
-                topic = demo_topic(topic, layout, devices, rng)
-            else:
-                topic = fill(rng.choice(filters), tokens, rng)
-        out.append(classify(router, topic, payload))
-    return out
 
 
 # -- the two runs --------------------------------------------------------------------------------------
@@ -364,20 +192,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--garbage", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=600.0, help="simulated store time")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument(
+        "--live", action="store_true", help="also publish it all through Mosquitto to `fitroom-edge run`"
+    )
     args = parser.parse_args(argv)
-    logging.getLogger("edge.ingest").setLevel(
-        logging.ERROR
-    )  # each kind of error is warned about, rate-limited
-    with tempfile.TemporaryDirectory() as tmp:
-        r = run(args.garbage, args.seconds, args.seed, Path(tmp))
-    c = r.counted
+    logging.getLogger("edge.ingest").setLevel(logging.ERROR)  # each kind is warned about, rate-limited
     print(
         f"command: .venv/bin/python bench/mqtt_fuzz.py --garbage {args.garbage} --seconds {args.seconds:g} "
-        f"--seed {args.seed}"
+        f"--seed {args.seed}{' --live' if args.live else ''}"
     )
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run(args.garbage, args.seconds, args.seed, Path(tmp))
+        ok = report(r, args.seconds)
+        if args.live:
+            layout = mqtt_only_layout(DEMO_LAYOUT, Path(tmp) / "layout.toml")
+            store = store_messages(load_layout(layout), args.seconds, args.seed)
+            (Path(tmp) / "live").mkdir()
+            live = live_run(store, args.garbage, args.seed, layout, Path(tmp) / "live")
+            print(
+                f"live: {live.sent} messages ({live.garbage} garbage) through Mosquitto to fitroom-edge run "
+                f"in {live.seconds:.1f} s ({live.sent / live.seconds:.0f}/s, paced so nothing is dropped)"
+            )
+            print(f"live: counted {live.counted}")
+            print(f"live: expected {live.expected}; dead_letter rows {live.dead_letter_rows}")
+            print(
+                f"live: same process throughout {live.same_process}, healthy {live.healthy}, "
+                f"exit code at SIGTERM {live.exit_code}"
+            )
+            ok = ok and live.ok
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+def report(r: FuzzResult, seconds: float) -> bool:
+    c = r.counted
     print(
-        f"simulated store: {r.sim_messages} messages over {args.seconds:g} s, "
-        f"{r.events_baseline} presence events"
+        f"simulated store: {r.sim_messages} messages over {seconds:g} s, {r.events_baseline} presence events"
     )
     print(
         f"garbage sent: {r.garbage} ({r.must_reject} must be rejected, {r.still_valid} still valid; "
@@ -403,8 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         f"garbage run: {r.seconds:.1f} s, {(r.garbage + r.sim_messages) / r.seconds:.0f} messages/s "
         f"(noisy on a shared machine)"
     )
-    print("OK" if r.ok else "FAILED")
-    return 0 if r.ok else 1
+    return r.ok
 
 
 if __name__ == "__main__":
