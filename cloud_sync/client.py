@@ -4,6 +4,7 @@ as is)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -85,6 +86,9 @@ class CentralClient:
         timeout_s: float = 15.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        # httpx's timeout bounds each connect, read and write; a link that trickles a byte now and then
+        # never trips it. The whole call is bounded too, so a sick link cannot hold the sync worker.
+        self._deadline_s = 2 * timeout_s
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {store_key}", "User-Agent": "fitroom-edge-sync/1"},
@@ -107,9 +111,12 @@ class CentralClient:
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = await self._http.request(method, url, **kwargs)
+            async with asyncio.timeout(self._deadline_s):
+                response = await self._http.request(method, url, **kwargs)
         except httpx.HTTPError as err:  # connect/read errors and timeouts
             raise CentralUnavailable(type(err).__name__) from None
+        except TimeoutError:
+            raise CentralUnavailable(f"no complete answer in {self._deadline_s:g} s") from None
         if response.status_code in (429, 503):
             raise CentralUnavailable(
                 f"HTTP {response.status_code}",

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from types import FrameType
 
 from fastapi import FastAPI
-from sqlalchemy.engine import Engine
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
 
 from cloud_sync.edge_hookup import CloudSync
 from cloud_sync.offers_pull import pull_offers_forever
@@ -51,6 +51,7 @@ from edge.service import EdgeService, OffLoopDeadLetters
 from edge.sessions.changes import SessionEnded
 from edge.sessions.machine import FittingRooms
 from edge.storage.db import make_engine
+from edge.storage.health import StorageHealth
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 from edge.web.app import create_app
 
@@ -126,6 +127,7 @@ def build_headless(
     catalogs = FixedCatalog(catalog if catalog is not None else _load_catalog(settings))
     db = make_engine(settings.db_url)
     metrics = EdgeMetrics()
+    StorageHealth(metrics.registry).watch(db)  # fitroom_disk_full, fitroom_storage_write_errors_total
     engine = PresenceEngine(layout)
     bus = EventBus()
     # Sampled (a few per kind per minute), buffered in memory and written by the service's task in a thread.

@@ -14,11 +14,11 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from edge import clock
 from edge.storage.access import add_mirror_device, upsert_associate
 from edge.storage.models import Associate
 
@@ -77,7 +77,7 @@ def add_associate(engine: Engine, *, associate_id: str, first_name: str, pin: st
             associate_id=associate_id,
             first_name=first_name.strip(),
             pin_hash=hash_pin(pin),
-            now=time.time(),
+            now=clock.now(),
         )
         session.commit()
 
@@ -87,7 +87,7 @@ def issue_mirror_token(engine: Engine, room_id: str, *, label: str = "") -> str:
     token = secrets.token_urlsafe(32)
     with Session(engine) as session:
         add_mirror_device(
-            session=session, room_id=room_id, token_hash=token_hash(token), label=label, now=time.time()
+            session=session, room_id=room_id, token_hash=token_hash(token), label=label, now=clock.now()
         )
         session.commit()
     return token

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from edge import clock
 from edge.decoders.errors import ErrorKind, IgnoreReason
 from edge.presence.events import EventType
 
@@ -174,6 +175,13 @@ class EdgeMetrics:
         self.mqtt_connects = Counter(
             "fitroom_mqtt_connects", "Successful connections to the store broker (first and re-)", registry=r
         )
+        self.clock_offset = Gauge(
+            "fitroom_clock_offset_seconds",
+            "The wall clock minus the edge's steady clock (edge.clock): how far the wall clock was stepped"
+            " since the edge started; the edge keeps counting real elapsed time",
+            registry=r,
+        )
+        self.clock_offset.set_function(clock.offset)
         for kind in MESSAGE_KINDS:
             self.mqtt_messages.labels(kind=kind)
         for error in ErrorKind:

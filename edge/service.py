@@ -23,13 +23,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from edge import clock
 from edge.bus import EventBus
 from edge.catalog.model import Catalog
 from edge.catalog.source import FixedCatalog
@@ -260,7 +260,7 @@ class EdgeService:
         interval = self.settings.tick_interval_s
         while True:
             await asyncio.sleep(interval)
-            self._publish(self.pipeline.tick(time.time()))
+            self._publish(self.pipeline.tick(clock.now()))
 
     async def _flush_dead_letters_forever(self) -> None:
         while True:

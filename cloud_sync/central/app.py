@@ -23,6 +23,7 @@ from cloud_sync.central import (
     routes_store,
 )
 from cloud_sync.central.db import make_engine, migrate
+from cloud_sync.central.errors import install_error_handlers
 from cloud_sync.central.mailer import run_mailer
 from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.settings import CentralSettings
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(routes_reservations.router)
     app.include_router(routes_kpis.router)
     app.include_router(admin_page.router)
+    install_error_handlers(app)
 
     @app.get("/healthz", tags=["ops"], response_model=Health)
     def healthz() -> Health:

@@ -25,6 +25,10 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["store"])
 OwnStore = Annotated[Store, Depends(own_store)]
 RETRY_AFTER_S = "1"
+# Pull cursors are compared with PostgreSQL columns: versions are BIGINT, the erasure feed's seq INTEGER.
+# A larger number is a client's mistake (422), not a database error (500).
+MAX_VERSION = 2**63 - 1
+MAX_SEQ = 2**31 - 1
 
 
 class EventBatch(BaseModel):
@@ -72,7 +76,7 @@ def post_events(
 def get_stock(
     store: OwnStore,
     session: SessionDep,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_VERSION)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> StockPage:
     return pull_stock(session, store_id=store.id, since=since, limit=limit)
@@ -82,7 +86,7 @@ def get_stock(
 def get_catalog(
     _store: CurrentStore,
     session: SessionDep,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_VERSION)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> CatalogPage:
     return pull_catalog(session, since=since, limit=limit)
@@ -122,7 +126,7 @@ def profile_by_beacon(code: BeaconCode, store: CurrentStore, session: SessionDep
 def get_erasures(
     _store: CurrentStore,
     session: SessionDep,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> ErasurePage:
     """Members erased after ``since``: every edge drops its copy and stops sending events naming them."""

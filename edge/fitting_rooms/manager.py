@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from edge.bus import Topic
@@ -26,6 +27,7 @@ from edge.sessions.changes import SessionChange, SessionEnded
 from edge.sessions.machine import FittingRooms, OpenSession
 from edge.storage.db import checkpoint_after_erasure
 from edge.storage.fitting_rooms import MemberOf, apply_session_changes, load_open_sessions
+from edge.storage.health import DiskFull, is_disk_full
 from edge.storage.models import FittingRoomSession
 from edge.storage.orders import forget_orders
 from edge.storage.tasks import forget_member
@@ -96,6 +98,8 @@ class SessionManager:
         self.catalog = catalog  # a source: the catalog may be replaced while running
         self.notify = notify
         self.on_session_ended = on_session_ended
+        # Changes the database refused for want of space: written first by the next write (every tick).
+        self._unsaved: list[SessionChange] = []
 
     @property
     def store_id(self) -> str:
@@ -132,7 +136,7 @@ class SessionManager:
         """Let time count: end idle sessions (go-backs for what is left) and drop unconfirmed items."""
         with self._lock:
             changes = self._machine.tick(now)
-            if not changes:
+            if not changes and not self._unsaved:
                 return
             self._persist(changes)
         for room_id in sorted({c.room_id for c in changes}):
@@ -145,6 +149,10 @@ class SessionManager:
         Commits when the block ends normally; on an exception nothing of the action is written.
         """
         with self._lock:
+            if self._unsaved:
+                self._persist([])  # what a full disk held back goes first
+                if self._unsaved:
+                    raise DiskFull()  # still full: the action is not tried, nothing is written out of order
             session, changes = self._machine.record_activity(room_id, now)
             try:
                 with Session(self._engine) as db:
@@ -225,18 +233,31 @@ class SessionManager:
             ]
 
     def _persist(self, changes: list[SessionChange]) -> None:
-        if not changes:
+        batch = self._unsaved + changes if self._unsaved else changes
+        if not batch:
             return
-        with Session(self._engine) as db:
-            go_backs = apply_session_changes(
-                session=db,
-                changes=changes,
-                store_id=self._store_id,
-                catalog=self.catalog.current(),
-                member_of=self._member_of,
-            )
-            db.commit()
-        ended = [c for c in changes if isinstance(c, SessionEnded)]
+        try:
+            with Session(self._engine) as db:
+                go_backs = apply_session_changes(
+                    session=db,
+                    changes=batch,
+                    store_id=self._store_id,
+                    catalog=self.catalog.current(),
+                    member_of=self._member_of,
+                )
+                db.commit()
+        except OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            # The rooms go on in memory (mirrors, presence); the changes are written when space returns.
+            if not self._unsaved:
+                log.error("fitting rooms: disk full; session changes kept in memory until it has space")
+            self._unsaved = list(batch)
+            return
+        if self._unsaved:
+            log.warning("fitting rooms: %d session changes held back by a full disk are written", len(batch))
+            self._unsaved = []
+        ended = [c for c in batch if isinstance(c, SessionEnded)]
         for change in ended:
             self.on_session_ended(change)
         if go_backs or ended:

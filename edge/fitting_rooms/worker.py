@@ -18,11 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from edge import clock
 from edge.bus import EventBus, Topic
 from edge.fitting_rooms.manager import SessionManager
 from edge.presence.events import PresenceEvent
@@ -58,7 +58,7 @@ class SessionWorker:
         self._loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fitting-rooms")
         self.manager.notify = self._notify
-        await self._loop.run_in_executor(self._executor, self.manager.resume, time.time())
+        await self._loop.run_in_executor(self._executor, self.manager.resume, clock.now())
         self._unsubscribe += [
             self._bus.subscribe(PRESENCE, self._on_presence),
             self._bus.subscribe(PROFILE_ARRIVED, self._on_profile),
@@ -83,7 +83,7 @@ class SessionWorker:
             executor = self._executor
             if executor is not None:
                 try:
-                    await loop.run_in_executor(executor, self.manager.tick, time.time())
+                    await loop.run_in_executor(executor, self.manager.tick, clock.now())
                 except Exception:
                     log.exception("fitting rooms: session tick failed")
 

@@ -23,12 +23,12 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from edge import clock
 from edge.decoders.llrp import antenna_event_payload, tag_report_payload
 from edge.ingest.llrp_client import (
     LlrpConnectionLost,
@@ -201,11 +201,11 @@ class LlrpIngest:
 
         def on_report(tag: TagReport) -> None:
             payload = tag_report_payload(tag.antenna, tag.epc_hex, tag.rssi_dbm, tag.first_seen_us)
-            self._offer(Message(reader.topic, payload, time.time()))
+            self._offer(Message(reader.topic, payload, clock.now()))
 
         def on_antenna(antenna: int, connected: bool) -> None:
             # Past the bound, as statuses are: a lost one would leave a room unknown (or believed) for good.
-            self._buf.append(Message(reader.topic, antenna_event_payload(antenna, connected), time.time()))
+            self._buf.append(Message(reader.topic, antenna_event_payload(antenna, connected), clock.now()))
             self._wakeup.set()
 
         offline_said = False
@@ -245,7 +245,7 @@ class LlrpIngest:
 
     def _status(self, reader: Reader, *, online: bool) -> None:
         # Past the bound on purpose: a lost status would leave rooms believed (or unknown) for good.
-        self._buf.append(Message(reader.status_topic, b"online" if online else b"offline", time.time()))
+        self._buf.append(Message(reader.status_topic, b"online" if online else b"offline", clock.now()))
         self._wakeup.set()
 
     def _offer(self, message: Message) -> None:

@@ -23,7 +23,6 @@ import asyncio
 import logging
 import ssl
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -33,6 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from edge import clock
 from edge.ingest.overflow import Overflow
 
 __all__ = [
@@ -275,7 +275,7 @@ class MqttIngest:
         payload = msg.payload
         if not isinstance(payload, bytes):  # paho slices bytes; a bytearray would break immutability
             payload = bytes(payload)
-        message = Message(msg.topic, payload, time.time())
+        message = Message(msg.topic, payload, clock.now())
         if len(self._buf) >= self.queue_size:
             self._overflow.drop(self.queue_size)
             return

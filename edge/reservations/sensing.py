@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from edge import clock
 from edge.bus import EventBus, Topic
 from edge.fitting_rooms.manager import SessionManager
 from edge.presence.events import EventType, PresenceEvent
@@ -60,7 +60,7 @@ class ReservationSensing:
     async def tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            self.record(self.desk.tick(time.time()))
+            self.record(self.desk.tick(clock.now()))
 
     def _on_room(self, _topic: Topic[str], room_id: str) -> None:
         if not self._manager.has_room(room_id):
@@ -70,7 +70,7 @@ class ReservationSensing:
         self.record(self.desk.room_sensed(room_id, gtins, shoppers=len(snap.shopper_devices)))
         member = next(filter(None, map(self._member_of, snap.shopper_devices)), None)
         if member is not None:
-            self.record(self.desk.member_seen(member, room_id, time.time()))
+            self.record(self.desk.member_seen(member, room_id, clock.now()))
 
     def _on_presence(self, _topic: Topic[PresenceEvent], event: PresenceEvent) -> None:
         if event.type != EventType.SHOPPER_ENTERED or event.device is None:
@@ -84,7 +84,7 @@ class ReservationSensing:
         member = self._member_of(device)
         if member is not None:
             rooms = self._manager.rooms_with_device(device)
-            self.record(self.desk.member_seen(member, rooms[0] if rooms else None, time.time()))
+            self.record(self.desk.member_seen(member, rooms[0] if rooms else None, clock.now()))
 
     def _on_erased(self, _topic: Topic[str], member_id: str) -> None:
         if self.desk.forget_member(member_id):
@@ -97,7 +97,7 @@ class ReservationSensing:
         """Write the changes to the outbox (one transaction) and tell the console; any thread."""
         if not changed:
             return
-        now = time.time()
+        now = clock.now()
         with Session(self._db) as db:
             for res in changed:
                 # No member id: the centre knows whose reservation it is; the outbox need not say.

@@ -4,12 +4,12 @@ transaction as the change it describes, with a unique event id. The sync worker 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from typing import Any
 
 from sqlmodel import Field, Session, SQLModel
 
+from edge import clock
 from edge.storage.types import JsonDocument
 
 __all__ = ["EVENT_BODY", "OutboxEvent", "add_outbox_event"]
@@ -52,7 +52,7 @@ def add_outbox_event(
         event_id=event_id or uuid.uuid4().hex,
         type=type,
         store_id=store_id,
-        created_at=time.time() if now is None else now,
+        created_at=clock.now() if now is None else now,
         payload=json.dumps(payload, separators=(",", ":"), sort_keys=True),
         member_id=member_id,
     )

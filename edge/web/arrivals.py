@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 
+from edge import clock
 from edge.catalog.model import Catalog
 from edge.reservations.desk import OPEN
 from edge.suggest.profile import ShopperProfile
@@ -98,7 +98,7 @@ def arrival_view(
         ],
         wanted=wanted,
         language=profile.language,
-        last_visit_s_ago=round(time.time() - last, 1) if last else None,
+        last_visit_s_ago=round(clock.now() - last, 1) if last else None,
         taken_by=_takers(request).get(aid),
     )
 

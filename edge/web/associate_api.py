@@ -8,12 +8,12 @@ Claim and complete (``edge.actions.associate``) record the response times; a tas
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from edge import clock
 from edge.actions import associate as actions
 from edge.errors import TooManyAttempts, Unauthorized
 from edge.storage.tasks import list_active_tasks
@@ -37,7 +37,7 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Not signe
 )
 def login(body: AssociateLogin, response: Response, request: Request, ctx: RoomsDep) -> LoginResult:
     """Sign in. 401 for a wrong id or PIN; 429 (with Retry-After) after repeated wrong PINs."""
-    now = time.time()
+    now = clock.now()
     wait = ctx.throttle.retry_after(body.associate_id, now)
     if wait > 0:
         raise TooManyAttempts("too many wrong PINs; try again later", retry_after_s=int(wait) + 1)
@@ -64,7 +64,7 @@ def login(body: AssociateLogin, response: Response, request: Request, ctx: Rooms
 @router.post("/logout", status_code=204, responses=UNAUTHORIZED)
 def logout(associate: CurrentAssociate, ctx: RoomsDep) -> Response:
     """End this sign-in (the token stops working) and clear the cookie."""
-    sign_out(ctx.db, hashed_token=associate.token_hash, now=time.time())
+    sign_out(ctx.db, hashed_token=associate.token_hash, now=clock.now())
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response
@@ -93,7 +93,7 @@ TASK_ERRORS: dict[int | str, dict[str, Any]] = {
 def claim(task_id: int, associate: CurrentAssociate, ctx: RoomsDep, db: SessionDep) -> TaskPublic:
     """Take an open task: the mirror then shows the associate's first name."""
     task = actions.claim(
-        session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
+        session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=clock.now()
     )
     (public,) = tasks_view(ctx, db, [task])
     if ctx.metrics is not None and public.claim_s is not None:
@@ -105,7 +105,7 @@ def claim(task_id: int, associate: CurrentAssociate, ctx: RoomsDep, db: SessionD
 def complete(task_id: int, associate: CurrentAssociate, ctx: RoomsDep, db: SessionDep) -> TaskPublic:
     """Finish an open task or one you claimed; a bag task completed means the purchase is bagged."""
     task = actions.complete(
-        session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=time.time()
+        session=db, manager=ctx.manager, task_id=task_id, associate_id=associate.id, now=clock.now()
     )
     (public,) = tasks_view(ctx, db, [task])
     if ctx.metrics is not None and public.complete_s is not None:

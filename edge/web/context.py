@@ -6,7 +6,6 @@ View builders read the database: call them off the event loop (``run_in_threadpo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import cast
@@ -15,6 +14,7 @@ from fastapi import Request, WebSocket
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from edge import clock
 from edge.catalog.model import Catalog
 from edge.catalog.source import CatalogSource
 from edge.errors import NotFound
@@ -199,7 +199,7 @@ def _offer_banner(
     """The one offer for the items in the room (recorded as presented in the session), or None."""
     if session_id is None or not items:
         return None
-    now = time.time()
+    now = clock.now()
     with Session(ctx.db) as db:
         offer = banner_for(
             load_offers(session=db, now=now),
@@ -260,7 +260,7 @@ def task_public(
 def tasks_view(ctx: RoomsContext, db: Session, tasks: list[Task]) -> list[TaskPublic]:
     room_names = {r.id: r.name for r in ctx.layout.rooms}
     first_names = _first_names(db)
-    now = time.time()
+    now = clock.now()
     target = ctx.layout.store.request_target_s
     return [
         task_public(t, room_names=room_names, first_names=first_names, now=now, target_s=target)

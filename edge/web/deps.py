@@ -6,13 +6,13 @@ and the signed-in associate. Credential checks raise domain errors (``edge.error
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlmodel import Session
 
+from edge import clock
 from edge.errors import Forbidden, Unauthorized
 from edge.ports import SyncStatusSource
 from edge.service import EdgeService
@@ -86,7 +86,7 @@ MirrorRoom = Annotated[str, Depends(_mirror_room)]
 def associate_from(ctx: RoomsContext, cookie: str | None, authorization: str | None) -> SignedInAssociate:
     """The signed-in associate of a cookie or bearer token; Unauthorized otherwise."""
     token = bearer_token(authorization) or cookie
-    associate = associate_for_token(ctx.db, token, now=time.time()) if token and len(token) <= 512 else None
+    associate = associate_for_token(ctx.db, token, now=clock.now()) if token and len(token) <= 512 else None
     if associate is None:
         raise Unauthorized("sign in as an associate first")
     return associate

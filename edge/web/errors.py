@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from edge.errors import (
     Conflict,
@@ -16,6 +17,7 @@ from edge.errors import (
     TooManyAttempts,
     Unauthorized,
 )
+from edge.storage.health import DISK_FULL_MESSAGE, DiskFull, is_disk_full
 
 __all__ = ["STATUS", "install", "status_of"]
 
@@ -48,6 +50,18 @@ def _respond(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_of(exc), headers=headers)
 
 
+def _storage(_request: Request, exc: Exception) -> JSONResponse:
+    """The database refused (its transaction rolled back, nothing of the request written): 507 when the
+    disk is full, 503 for anything else that keeps it from working (locked too long, an I/O error)."""
+    if is_disk_full(exc):
+        return JSONResponse({"detail": DISK_FULL_MESSAGE}, status_code=507)
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+    return JSONResponse({"detail": f"the edge's database is unavailable: {reason}"}, status_code=503)
+
+
 def install(app: FastAPI) -> None:
-    """Answer every ``DomainError`` a route raises with its status and message."""
+    """Answer every ``DomainError`` a route raises with its status and message, and a database that
+    refuses a request's write with 507 (disk full) or 503."""
     app.add_exception_handler(DomainError, _respond)
+    app.add_exception_handler(OperationalError, _storage)
+    app.add_exception_handler(DiskFull, _storage)

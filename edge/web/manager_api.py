@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from edge import clock
 from edge.errors import Forbidden, Invalid
 from edge.storage import figures
 from edge.storage import figures_demand as demand
@@ -86,7 +86,7 @@ def parse_when(value: str | None, *, default: float, end_of_day: bool = False) -
 
 
 def date_range(start: str | None, end: str | None) -> tuple[float, float]:
-    now = time.time()
+    now = clock.now()
     t1 = parse_when(end, default=now, end_of_day=True)
     t0 = parse_when(start, default=t1 - 30 * 86400)
     if t0 >= t1:

@@ -6,13 +6,13 @@ is "over target" when claimed later than ``[store] request_target_s``.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from edge import clock
 from edge.layout import RoomKind
 from edge.storage import figures
 from edge.storage import figures_demand as demand
@@ -107,7 +107,7 @@ def _hours(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: s
     t0, t1 = query_range(start, end)
     rooms = sum(1 for r in ctx.layout.rooms if r.kind == RoomKind.FITTING_ROOM)
     with ctx.db.connect() as conn:
-        found = work.room_hours(conn, t0, t1, rooms=rooms, tz=ctx.layout.store.zone, now=time.time())
+        found = work.room_hours(conn, t0, t1, rooms=rooms, tz=ctx.layout.store.zone, now=clock.now())
     return [HourRow(**_fields(h)) for h in found]
 
 
@@ -119,7 +119,7 @@ def _tasks(
     store = ctx.layout.store
     with ctx.db.connect() as conn:
         found = work.task_times(
-            conn, t0, t1, by=by, tz=store.zone, target_s=store.request_target_s, now=time.time()
+            conn, t0, t1, by=by, tz=store.zone, target_s=store.request_target_s, now=clock.now()
         )
     with Session(ctx.db) as session:
         names = {a.id: a.first_name for a in session.exec(select(Associate)).all()}

@@ -8,11 +8,11 @@ never blocks the event loop and the WebSocket pushes.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 from fastapi import APIRouter
 
+from edge import clock
 from edge.actions import mirror
 from edge.web.context import build_room_view
 from edge.web.deps import MirrorRoom, RoomsDep
@@ -62,7 +62,7 @@ def request_size(room_id: MirrorRoom, body: RequestIn, ctx: RoomsDep) -> Request
         room_id=room_id,
         gtin=body.gtin,
         epc=body.epc,
-        now=time.time(),
+        now=clock.now(),
     )
     ctx.count_action("size_request")
     return RequestPublic(
@@ -98,7 +98,7 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: RoomsDep) -> PurchasePub
         store_id=ctx.store_id,
         room_id=room_id,
         epcs=body.epcs,
-        now=time.time(),
+        now=clock.now(),
     )
     ctx.count_action("purchase")
     return PurchasePublic(
@@ -115,7 +115,7 @@ def buy_now(room_id: MirrorRoom, body: PurchaseIn, ctx: RoomsDep) -> PurchasePub
 @router.post("/{room_id}/help", status_code=201, response_model=HelpCallPublic, responses=ERRORS)
 def call_associate(room_id: MirrorRoom, ctx: RoomsDep) -> HelpCallPublic:
     """Call an associate to the room; while a call is open or claimed, calling again returns it."""
-    call = mirror.call_associate(manager=ctx.manager, store_id=ctx.store_id, room_id=room_id, now=time.time())
+    call = mirror.call_associate(manager=ctx.manager, store_id=ctx.store_id, room_id=room_id, now=clock.now())
     ctx.count_action("help")
     return HelpCallPublic(id=call.task_id, status=call.status)
 
@@ -137,7 +137,7 @@ def send_me_the_rest(room_id: MirrorRoom, body: EmailIn, ctx: RoomsDep) -> Email
         room_id=room_id,
         email=body.email,
         lang=body.lang,
-        now=time.time(),
+        now=clock.now(),
     )
     if saved.created:
         ctx.count_action("email")

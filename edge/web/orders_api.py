@@ -5,12 +5,12 @@ Same device-token rules as the rest of the mirror API; the rules live in ``edge.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from edge import clock
 from edge.actions import orders
 from edge.web.deps import MirrorRoom, RoomsDep, SessionDep
 from edge.web.mirror_api import ERRORS
@@ -91,7 +91,7 @@ def order_to_ship(room_id: MirrorRoom, body: OrderIn, ctx: RoomsDep) -> OrderPub
         gtin=body.gtin,
         email=body.email,
         consent=body.consent is True,
-        now=time.time(),
+        now=clock.now(),
     )
     ctx.count_action("ship_order")
     return _public(made)

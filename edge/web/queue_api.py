@@ -3,11 +3,10 @@ session ending calls the next ticket to it)."""
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from edge import clock
 from edge.queue.line import QueueLine
 from edge.web.deps import CurrentAssociate
 from edge.web.reservations_api import UNAUTHORIZED
@@ -56,7 +55,7 @@ def line_of(request: Request) -> QueueLine:
 def join(body: QueueIn, associate: CurrentAssociate, request: Request) -> TicketOut:
     """Add a walk-in party; its ticket is called to the next room sensing releases."""
     line = line_of(request)
-    entry, position = line.join(body.name, body.party, time.time())
+    entry, position = line.join(body.name, body.party, clock.now())
     return TicketOut(ticket=entry.ticket, position=position, estimated_wait_s=line.estimate_s(position))
 
 
