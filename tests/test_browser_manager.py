@@ -23,6 +23,7 @@ from tests.live_edge import LiveEdge, edge_settings, live_edge
 from tests.test_browser_mirror import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.broker]
+MOVING = {"available_s", "utilisation"}
 
 
 @pytest.fixture
@@ -66,27 +67,37 @@ async def test_manager_page_charts_range_and_csv(edge: LiveEdge, tmp_path: Path)
         errors: list[str] = []
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         await page.goto(f"{edge.base_url}/manager")
-        assert await page.locator("svg.chart").count() == 3
+        assert await page.locator("svg.chart").count() == 4  # per day, per size, dwell, rooms in use by hour
         assert await page.locator('[data-kpi="sessions"]').inner_text() == "3"
         assert await page.locator("svg.chart rect.bar").count() > 0
         await page.screenshot(path=str(tmp_path / "manager-1920x1080.png"), full_page=True)
         await page.set_viewport_size({"width": 1024, "height": 768})
         await page.screenshot(path=str(tmp_path / "manager-tablet.png"), full_page=True)
-        async with page.expect_download() as info:
-            await page.locator("caption a.csv").click()
-        download = await info.value
-        rows = list(csv.DictReader(io.StringIO(Path(await download.path()).read_text())))
-        js = (await edge.http.get("/api/manager/skus", headers=auth)).json()
-        assert (
-            rows == [{k: "" if v is None else str(v) for k, v in r.items()} for r in js]
-            and rows[0]["tried"] == "3"
-        )
+        for table, first in (("skus", ("tried", "3")), ("hours", ("hour", "0"))):
+            link = page.locator(f'caption a.csv[href^="/api/manager/{table}.csv"]')
+            query = (await link.get_attribute("href") or "").partition("?")[2]  # the page's date range
+            async with page.expect_download() as info:
+                await link.click()
+            download = await info.value
+            rows = list(csv.DictReader(io.StringIO(Path(await download.path()).read_text())))
+            js = (await edge.http.get(f"/api/manager/{table}?{query}", headers=auth)).json()
+            want = [{k: "" if v is None else str(v) for k, v in r.items()} for r in js]
+            if table == "hours":  # today is in the range: the rooms' available time grows until its end
+                rows, want = (
+                    [{k: v for k, v in r.items() if k not in MOVING} for r in t] for t in (rows, want)
+                )
+            assert rows == want, table
+            assert rows[0][first[0]] == first[1], table
+        assert sum(int(r["sessions_started"]) for r in rows) == 3  # the hours table: three seeded sessions
         await page.fill('input[name="from"]', "2020-01-01")
         await page.fill('input[name="to"]', "2020-01-31")
         await page.click('button[type="submit"]')
         await page.wait_for_url("**from=2020-01-01**")
         assert await page.locator('[data-kpi="sessions"]').inner_text() == "0"
-        assert await page.locator("svg.chart rect.bar").count() == 0
+        heights = await page.locator("svg.chart rect.bar").evaluate_all(
+            "bars => bars.map(b => Number(b.getAttribute('height')))"
+        )
+        assert heights and not any(heights)  # only the 24 empty hours are left
         assert errors == []
         assert (tmp_path / "manager-1920x1080.png").stat().st_size > 0
         await browser.close()
