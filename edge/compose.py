@@ -52,6 +52,7 @@ from edge.sessions.changes import SessionEnded
 from edge.sessions.machine import FittingRooms
 from edge.storage.db import make_engine
 from edge.storage.health import StorageHealth
+from edge.storage.queue_tickets import RecordedQueue
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 from edge.web.app import create_app
 
@@ -205,7 +206,8 @@ def build_headless(
     service.on_shutdown(sessions.stop)
     service.add_task("fitting-rooms-tick", sessions.tick_forever)
     reservations = _reservations(service, sync, manager, member_of)
-    queue = QueueLine(len(layout.fitting_rooms))
+    queue = RecordedQueue(len(layout.fitting_rooms), db=db, store_id=layout.store.id)
+    service.on_startup(queue.load)
 
     def session_ended(ended: SessionEnded) -> None:
         room_metrics.session_ended(ended)

@@ -27,6 +27,8 @@ from edge.storage.demand import SoldOutAsk
 from edge.storage.models import Associate, FittingRoomSession, Task, TaskKind, TaskStatus
 from edge.storage.offers import OfferEvent
 from edge.storage.orders import OrderStatus, ShipOrder
+from edge.storage.queue_tickets import QueueTicket
+from edge.storage.reservation_log import ReservationStatusChange
 from tests.central_support import edge_engine
 from tests.mirror_support import MirrorEdge, mirror_edge
 
@@ -102,6 +104,25 @@ def db(tmp_path: Path) -> Iterator[Engine]:
                     status=status,
                 )
             )
+        for ticket, joined, called in [(1, 0.0, 300.0), (2, 60.0, 960.0), (3, 120.0, None)]:
+            s.add(
+                QueueTicket(
+                    store_id="st",
+                    ticket=ticket,
+                    party=2,
+                    joined_at=T0 + joined,
+                    called_at=T0 + called if called is not None else None,
+                    room_id="fr-1" if called is not None else None,
+                )
+            )
+        for rid, statuses in [
+            ("r1", ["preparing", "ready", "arrived", "in_room", "done"]),
+            ("r2", ["ready", "no_show"]),
+            ("r3", ["preparing", "ready", "arrived"]),
+            ("r4", ["no_show"]),
+        ]:
+            for n, status in enumerate(statuses):
+                s.add(ReservationStatusChange(reservation_id=rid, status=status, room_id="fr-2", at=T0 + n))
         for sid, kind, gtin in [("s1", "presented", ""), ("s2", "presented", ""), ("s2", "redeemed", "9")]:
             s.add(
                 OfferEvent(
@@ -166,6 +187,16 @@ def test_go_backs_and_rooms_in_use_by_local_hour(db: Engine) -> None:
     assert sum(h.sessions_started for h in hours.values()) == 3
 
 
+def test_queue_waits_and_reservation_show_rate(db: Engine) -> None:
+    with db.connect() as conn:
+        q = work.queue_waits(conn, T0, T0 + H)
+        r = work.reservation_shows(conn, T0, T0 + H)
+        later = work.reservation_shows(conn, T0 + H, T0 + 2 * H)
+    assert (q.tickets, q.called, q.waiting, q.wait_p50_s, q.wait_p90_s) == (3, 2, 1, 300.0, 900.0)
+    assert (r.reservations, r.ready, r.shown, r.no_show, r.show_rate) == (4, 3, 2, 2, 0.5)
+    assert (later.reservations, later.show_rate) == (0, None)
+
+
 def test_lost_demand_shipping_fit_and_offers(db: Engine) -> None:
     with db.connect() as conn:
         lost = demand.lost_demand(conn, T0, T0 + 24 * H)
@@ -227,7 +258,8 @@ def test_through_the_api_for_managers_only_and_csv_equals_json(edge: MirrorEdge)
     assert [(p["first_name"], p["kind"], p["tasks"]) for p in people] == [("Ana", "size_request", 1)]
     hours = edge.client.get("/api/manager/hours", params=span, headers=manager).json()
     assert len(hours) == 24 and sum(h["sessions_started"] for h in hours) == 1
-    for path in ("skus", "styles", "hours", "tasks", "associates", "go-backs", "offers"):
+    paths = ("skus", "styles", "hours", "tasks", "associates", "go-backs", "offers", "queue", "reservations")
+    for path in paths:
         assert edge.client.get(f"/api/manager/{path}", headers=clerk).status_code == 403, path
         data = edge.client.get(f"/api/manager/{path}", params=span, headers=manager).json()
         table = edge.client.get(f"/api/manager/{path}.csv", params=span, headers=manager)

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from edge.queue.line import DEFAULT_SESSION_S, QueueLine
+from edge.storage.queue_tickets import QueueTicket
 from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
 
@@ -52,3 +54,33 @@ def test_the_estimate_comes_from_measured_sessions() -> None:
         line.room_released("fr-1", started_at=0.0, ended_at=length)
     assert line.session_length() == 200.0
     assert line.estimate_s(1) == 100.0 and line.estimate_s(3) == 300.0
+
+
+def test_the_queue_survives_a_restart_and_forgets_called_names(tmp_path: Path) -> None:
+    """Waiting tickets, the numbering, the last calls and the measured session length come back after
+    the edge restarts; a party's name is kept only while it waits."""
+    db_path = tmp_path / "edge.db"
+    with mirror_edge(db_path) as edge:
+        ana = edge.associate()
+        first = edge.client.post("/api/associate/queue", headers=ana, json={"name": "Lee", "party": 2}).json()
+        second = edge.client.post(
+            "/api/associate/queue", headers=ana, json={"name": "Kim", "party": 1}
+        ).json()
+        start = time.time()
+        edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(1)), 78, t=start)
+        edge.ctx.manager.tick(start + 3600)
+        eventually(lambda: edge.client.get("/api/associate/queue", headers=ana).json()["called"], timeout=10)
+        length = edge.app.state.queue.session_length()
+        with Session(edge.service.db) as db:
+            names = {t.ticket: t.name for t in db.exec(select(QueueTicket)).all()}
+        assert names == {first["ticket"]: None, second["ticket"]: "Kim"}
+    with mirror_edge(db_path) as edge:
+        ana = edge.associate()
+        queue = edge.client.get("/api/associate/queue", headers=ana).json()
+        assert [(w["ticket"], w["name"], w["position"]) for w in queue["waiting"]] == [
+            (second["ticket"], "Kim", 1)
+        ]
+        assert [(c["ticket"], c["room_id"]) for c in queue["called"]] == [(first["ticket"], "fr-2")]
+        third = edge.client.post("/api/associate/queue", headers=ana, json={"party": 3}).json()
+        assert third["ticket"] == second["ticket"] + 1 and third["position"] == 2
+        assert edge.app.state.queue.session_length() == length  # not back to the default

@@ -39,6 +39,16 @@ class QueueLine:
         self._called: deque[Called] = deque(maxlen=KEEP_CALLED)
         self._lengths: deque[float] = deque(maxlen=keep_lengths)
 
+    def restore(
+        self, *, waiting: list[Waiting], called: list[Called], next_ticket: int, lengths: list[float]
+    ) -> None:
+        """Take up where a previous run left off (oldest first in each list)."""
+        with self._lock:
+            self._waiting = deque(waiting)
+            self._called.extend(called)
+            self._next = max(self._next, next_ticket)
+            self._lengths.extend(lengths)
+
     def session_length(self) -> float:
         """The median of the measured sessions (the default until three are measured)."""
         with self._lock:

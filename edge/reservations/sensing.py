@@ -19,6 +19,7 @@ from edge.presence.events import EventType, PresenceEvent
 from edge.reservations.desk import Reservation, ReservationDesk
 from edge.sessions.changes import SessionEnded
 from edge.storage.outbox import add_outbox_event
+from edge.storage.reservation_log import record_status
 from edge.topics import MEMBER_ERASED, PRESENCE, PROFILE_ARRIVED, ROOM_CHANGED, TASKS_CHANGED
 
 __all__ = ["RESERVATION_STATUS", "ReservationSensing"]
@@ -102,6 +103,9 @@ class ReservationSensing:
             for res in changed:
                 # No member id: the centre knows whose reservation it is; the outbox need not say.
                 payload = {"reservation_id": res.id, "status": res.status, "room_id": res.room_id}
+                record_status(
+                    session=db, reservation_id=res.id, status=res.status, room_id=res.room_id, now=now
+                )
                 add_outbox_event(
                     session=db, type=RESERVATION_STATUS, store_id=self._store_id(), payload=payload, now=now
                 )

@@ -20,9 +20,13 @@ from sqlalchemy.engine import Connection
 __all__ = [
     "GoBacks",
     "HourUse",
+    "QueueWaits",
+    "ReservationShows",
     "TaskTimes",
     "go_backs",
     "nearest_rank",
+    "queue_waits",
+    "reservation_shows",
     "room_hours",
     "task_times",
 ]
@@ -187,3 +191,62 @@ def _split_by_hour(t0: float, t1: float, tz: ZoneInfo) -> Iterable[tuple[int, fl
         piece_end = min(t1, boundary)
         yield local.hour, piece_end - t
         t = piece_end
+
+
+@dataclass(frozen=True, slots=True)
+class QueueWaits:
+    """Walk-in tickets taken in the range: called to a room, still waiting, and the wait to be called."""
+
+    tickets: int
+    called: int
+    waiting: int
+    wait_p50_s: float | None
+    wait_p90_s: float | None
+
+
+def queue_waits(conn: Connection, start: float, end: float) -> QueueWaits:
+    sql = "SELECT joined_at, called_at FROM queue_ticket WHERE joined_at >= :start AND joined_at < :end"
+    rows = conn.execute(text(sql), {"start": start, "end": end}).all()
+    waits = [float(c) - float(j) for j, c in rows if c is not None]
+    return QueueWaits(
+        tickets=len(rows),
+        called=len(waits),
+        waiting=len(rows) - len(waits),
+        wait_p50_s=nearest_rank(waits, 0.5),
+        wait_p90_s=nearest_rank(waits, 0.9),
+    )
+
+
+SHOWED = ("arrived", "in_room", "done")
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationShows:
+    """Reservations to try that reached an outcome in the range: the member came (arrived, in the room
+    or done) or did not (no_show); ``show_rate`` = shown / (shown + no_show)."""
+
+    reservations: int
+    ready: int  # made ready in a room by sensing
+    shown: int
+    no_show: int
+    show_rate: float | None
+
+
+def reservation_shows(conn: Connection, start: float, end: float) -> ReservationShows:
+    sql = (
+        "SELECT reservation_id,"
+        " max(CASE WHEN status = 'ready' THEN 1 ELSE 0 END),"
+        f" max(CASE WHEN status IN {SHOWED} THEN 1 ELSE 0 END),"
+        " max(CASE WHEN status = 'no_show' THEN 1 ELSE 0 END)"
+        " FROM reservation_status_change WHERE at >= :start AND at < :end GROUP BY reservation_id"
+    )
+    rows = conn.execute(text(sql), {"start": start, "end": end}).all()
+    shown = sum(1 for _, _, s, _ in rows if s)
+    no_show = sum(1 for _, _, s, n in rows if n and not s)
+    return ReservationShows(
+        reservations=len(rows),
+        ready=sum(1 for _, r, _, _ in rows if r),
+        shown=shown,
+        no_show=no_show,
+        show_rate=round(shown / (shown + no_show), 4) if shown + no_show else None,
+    )

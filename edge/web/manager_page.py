@@ -18,7 +18,17 @@ from edge.web import charts
 from edge.web.auth import COOKIE_NAME
 from edge.web.deps import CurrentAssociate, RoomsDep, associate_from
 from edge.web.manager_api import SkuRow, _kpis, _skus, query_range
-from edge.web.manager_tables import StyleRow, TaskRow, _go_backs, _hours, _offers, _styles, _tasks
+from edge.web.manager_tables import (
+    StyleRow,
+    TaskRow,
+    _go_backs,
+    _hours,
+    _offers,
+    _queue,
+    _reservations,
+    _styles,
+    _tasks,
+)
 
 __all__ = ["router"]
 
@@ -150,6 +160,8 @@ def _more(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: st
         "associates": _tasks(ctx, associate, start, end, "associate"),
         "go_backs": _go_backs(ctx, associate, start, end),
         "offers": _offers(ctx, associate, start, end),
+        "queue": _queue(ctx, associate, start, end),
+        "reservations": _reservations(ctx, associate, start, end),
     }
 
 
@@ -174,7 +186,7 @@ def _sections(more: dict[str, Any], skus: list[SkuRow], q: str) -> list[str]:
     styles: list[StyleRow] = more["styles"]
     flagged = [s for s in styles if s.fit_problem]
     short = [r for r in skus if r.running_out or r.requested_sold_out]
-    g = more["go_backs"]
+    g, qu, rs = more["go_backs"], more["queue"], more["reservations"]
     return [
         "<h2>Fitting rooms in use by hour</h2>",
         charts.bars(
@@ -234,6 +246,19 @@ def _sections(more: dict[str, Any], skus: list[SkuRow], q: str) -> list[str]:
             ["tasks", "garments left", "cleared", "open", "clear p50 s", "clear p90 s"],
             [[g.tasks, g.items, g.cleared, g.open, g.clear_p50_s, g.clear_p90_s]],
             f"/api/manager/go-backs.csv{q}",
+        ),
+        "<h2>Queue and reservations</h2>",
+        _table(
+            "Walk-in queue",
+            ["tickets", "called", "waiting", "wait p50 s", "wait p90 s"],
+            [[qu.tickets, qu.called, qu.waiting, qu.wait_p50_s, qu.wait_p90_s]],
+            f"/api/manager/queue.csv{q}",
+        ),
+        _table(
+            "Reservations to try",
+            ["reservations", "made ready", "shown", "no-show", "show rate"],
+            [[rs.reservations, rs.ready, rs.shown, rs.no_show, rs.show_rate]],
+            f"/api/manager/reservations.csv{q}",
         ),
         "<h2>Offers</h2>",
         _table(

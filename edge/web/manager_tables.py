@@ -223,3 +223,67 @@ def offers(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: 
 def offers_csv(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> Response:
     """The offers table as CSV."""
     return as_csv(list(_offers(ctx, associate, start, end)), list(OfferRow.model_fields))
+
+
+class QueueFigures(BaseModel):
+    start: float
+    end: float
+    tickets: int = Field(description="Walk-in tickets taken in the range")
+    called: int
+    waiting: int
+    wait_p50_s: float | None = Field(description="From taking the ticket to its call to a room")
+    wait_p90_s: float | None
+
+
+class ReservationFigures(BaseModel):
+    start: float
+    end: float
+    reservations: int = Field(description="Reservations to try with a status change in the range")
+    ready: int
+    shown: int = Field(description="The member arrived (arrived, in_room or done)")
+    no_show: int
+    show_rate: float | None = Field(description="shown / (shown + no_show)")
+
+
+def _queue(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None) -> QueueFigures:
+    require_manager(ctx, associate)
+    t0, t1 = query_range(start, end)
+    with ctx.db.connect() as conn:
+        return QueueFigures(start=t0, end=t1, **_fields(work.queue_waits(conn, t0, t1)))
+
+
+def _reservations(
+    ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None
+) -> ReservationFigures:
+    require_manager(ctx, associate)
+    t0, t1 = query_range(start, end)
+    with ctx.db.connect() as conn:
+        return ReservationFigures(start=t0, end=t1, **_fields(work.reservation_shows(conn, t0, t1)))
+
+
+@router.get("/queue", response_model=QueueFigures, responses=JSON_ERRORS)
+def queue(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> QueueFigures:
+    """The walk-in queue: tickets taken, called and waiting, and the wait to be called (p50, p90)."""
+    return _queue(ctx, associate, start, end)
+
+
+@router.get("/queue.csv", response_class=Response, responses=CSV)
+def queue_csv(ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None) -> Response:
+    """The queue figures as one CSV row."""
+    return as_csv([_queue(ctx, associate, start, end)], list(QueueFigures.model_fields))
+
+
+@router.get("/reservations", response_model=ReservationFigures, responses=JSON_ERRORS)
+def reservations(
+    ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None
+) -> ReservationFigures:
+    """Reservations to try: made ready by sensing, shown, no-shows and the show rate."""
+    return _reservations(ctx, associate, start, end)
+
+
+@router.get("/reservations.csv", response_class=Response, responses=CSV)
+def reservations_csv(
+    ctx: RoomsDep, associate: CurrentAssociate, start: From = None, end: To = None
+) -> Response:
+    """The reservation figures as one CSV row."""
+    return as_csv([_reservations(ctx, associate, start, end)], list(ReservationFigures.model_fields))

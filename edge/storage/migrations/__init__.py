@@ -19,14 +19,34 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from edge.storage import dead_letters, demand, models, offers, orders, outbox, sync_ledger
+from edge.storage import (
+    dead_letters,
+    demand,
+    models,
+    offers,
+    orders,
+    outbox,
+    queue_tickets,
+    reservation_log,
+    sync_ledger,
+)
 
 __all__ = ["BASELINE", "TABLE_MODULES", "alembic_config", "edge_metadata", "upgrade"]
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "e0001"
 # Every module defining an edge table (a test fails when a table is defined anywhere else).
-TABLE_MODULES = (models, outbox, dead_letters, sync_ledger, orders, offers, demand)
+TABLE_MODULES = (
+    models,
+    outbox,
+    dead_letters,
+    sync_ledger,
+    orders,
+    offers,
+    demand,
+    queue_tickets,
+    reservation_log,
+)
 
 
 def edge_metadata() -> type[SQLModel]:
