@@ -73,6 +73,8 @@ def ended(
     bought: tuple[tuple[str, ...], ...] = (),
     go_backs: tuple[str, ...] = (),
     member: str | None = None,
+    sold_out: tuple[str, ...] = (),
+    shipped: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """A ``session_ended`` event as the edge's outbox writes it (edge.storage.fitting_rooms)."""
     return {
@@ -90,6 +92,8 @@ def ended(
             "items": [{"epc": epc, "gtin": g, "first_seen": started} for epc, g in items],
             "requested_gtins": list(requested),
             "handed_out_gtins": [],
+            "sold_out_gtins": list(sold_out),
+            "shipped_gtins": list(shipped),
             "purchases": [
                 {"purchase_id": i, "gtins": list(g), "total_cents": 0} for i, g in enumerate(bought)
             ],
@@ -107,6 +111,8 @@ S1 = [
         requested=(SHIRT_L,),
         bought=((SHIRT_M,),),
         go_backs=("e2", "e3"),
+        sold_out=(SHIRT_L,),
+        shipped=(SHIRT_L,),  # asked for L, sold out here, and ordered it shipped: one session of lost demand
     ),
     ended(
         "b",
@@ -119,11 +125,13 @@ S1 = [
         go_backs=("e5",),
         member="m-1",  # erased before the figures are read: the figures stay
     ),
-    ended("c", "s1", D1 + 9 * H, 61, [("e6", SCARF), ("e9", None)]),  # an unknown tag counts as tried
-    ended("d", "s1", D0 - 5 * H, 100, [("e8", SCARF)], bought=((SCARF,),)),  # the day before: out of range
+    ended(
+        "c", "s1", D1 + 9 * H, 61, [("e6", SCARF), ("e9", None)], sold_out=(SHIRT_M,)
+    ),  # unknown tag: tried
+    ended("d", "s1", D0 - 5 * H, 100, [("e8", SCARF)], bought=((SCARF,),), shipped=(SCARF,)),  # out of range
     {"event_id": "junk", "type": "session_ended", "store_id": "s1", "created_at": D0, "payload": {"n": 1}},
 ]
-S2 = [ended("e", "s2", D0 + 12 * H, 600, [("e7", SHIRT_L)], bought=((SHIRT_L,),))]
+S2 = [ended("e", "s2", D0 + 12 * H, 600, [("e7", SHIRT_L)], bought=((SHIRT_L,),), shipped=(SCARF, SCARF))]
 # (store, created, waited before the claim): the edge's own tasks, claimed or completed at once
 CLAIMS = [
     ("s1", D0 + 10 * H, 30.0),
@@ -219,11 +227,14 @@ def test_every_figure_is_what_the_stores_did(client: TestClient) -> None:
     skus = client.get("/v1/admin/skus", params=RANGE, headers=ADMIN).json()
     assert skus == [
         {"gtin": SHIRT_M, "style_id": "ST-1", "name": "Linen shirt", "size": "M", "colour": "Blue"}
-        | {"tried": 3, "bought": 1, "requested": 0, "wanted_unbought": 0},
+        | {"tried": 3, "bought": 1, "requested": 0, "wanted_unbought": 0}
+        | {"requested_sold_out": 1, "ordered_ship_home": 0},
         {"gtin": SHIRT_L, "style_id": "ST-1", "name": "Linen shirt", "size": "L", "colour": "Blue"}
-        | {"tried": 2, "bought": 1, "requested": 2, "wanted_unbought": 2},
+        | {"tried": 2, "bought": 1, "requested": 2, "wanted_unbought": 2}
+        | {"requested_sold_out": 1, "ordered_ship_home": 1},
         {"gtin": SCARF, "style_id": "ST-2", "name": "Silk scarf", "size": "One size", "colour": "Red"}
-        | {"tried": 2, "bought": 1, "requested": 1, "wanted_unbought": 0},
+        | {"tried": 2, "bought": 1, "requested": 1, "wanted_unbought": 0}
+        | {"requested_sold_out": 1, "ordered_ship_home": 2},  # two of it in one session's order
     ]
 
 
@@ -232,7 +243,10 @@ def test_one_store_and_one_day(client: TestClient) -> None:
     assert {k: body[k] for k in FIGURES} == OUTLET
     assert body["store_id"] == "s2" and body["stores"] == []
     skus = client.get("/v1/admin/skus", params={**RANGE, "store_id": "s2"}, headers=ADMIN).json()
-    assert [(r["gtin"], r["tried"], r["bought"]) for r in skus] == [(SHIRT_L, 1, 1)]
+    assert [(r["gtin"], r["tried"], r["bought"], r["ordered_ship_home"]) for r in skus] == [
+        (SHIRT_L, 1, 1, 0),
+        (SCARF, 0, 0, 2),  # not tried there, but ordered to ship home
+    ]
     day2 = client.get(
         "/v1/admin/kpis", params={"from": "2026-11-03", "to": "2026-11-03"}, headers=ADMIN
     ).json()

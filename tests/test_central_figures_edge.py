@@ -75,6 +75,10 @@ def test_a_stores_figures_read_the_same_at_the_store_and_at_head_office(tmp_path
             assert edge.client.post(
                 f"/api/associate/tasks/{asked.json()['id']}/{act}", headers=clerk
             ).is_success
+        catalog = edge.service.catalog
+        sold_out = next(k for st in catalog.styles for k in st.skus if catalog.stock_of(k.gtin).in_store <= 0)
+        refused = edge.client.post("/api/mirror/fr-1/requests", headers=mirror, json={"gtin": sold_out.gtin})
+        assert refused.status_code == 422  # lost demand: counted at the store and at head office alike
         assert edge.client.post("/api/mirror/fr-1/purchases", headers=mirror, json={"epcs": [a1]}).is_success
         edge.take_out("fr-1", a1)
         b1 = edge.put_in_room("fr-2", x, 3)
@@ -110,3 +114,4 @@ def test_a_stores_figures_read_the_same_at_the_store_and_at_head_office(tmp_path
     # Head office has the SKU figures both sides count (the store adds its own lost-demand columns).
     shared = set(central_skus[0])
     assert central_skus == [{k: v for k, v in row.items() if k in shared} for row in store_skus]
+    assert any(row["requested_sold_out"] == 1 for row in central_skus)

@@ -64,6 +64,10 @@ class FigureSku(CentralModel, table=True):
     bought: int
     requested: int
     wanted_unbought: int = Column(description="requests for it in a session that bought none of it")
+    requested_sold_out: int = Column(
+        default=0, description="1 when the session asked for it while sold out here, or ordered it shipped"
+    )
+    ordered_ship_home: int = Column(default=0, description="items of it ordered from the mirror to ship home")
 
 
 class FigureTask(CentralModel, table=True):
@@ -110,6 +114,8 @@ class _SessionEnded(_Loose):
     requested_gtins: list[str | None] = Field(default_factory=list)
     purchases: list[_Purchase] = Field(default_factory=list)
     go_backs: list[Any] = Field(default_factory=list)
+    sold_out_gtins: list[str | None] = Field(default_factory=list)
+    shipped_gtins: list[str | None] = Field(default_factory=list)
 
 
 class _TaskClaimed(_Loose):
@@ -132,6 +138,8 @@ def session_rows(store_id: str, s: _SessionEnded) -> tuple[dict[str, Any], list[
     tried = Counter(i.gtin for i in s.items if i.gtin)
     bought = Counter(g for p in s.purchases for g in p.gtins if g)
     requested = Counter(g for g in s.requested_gtins if g)
+    shipped = Counter(g for g in s.shipped_gtins if g)
+    lost = {g for g in s.sold_out_gtins if g} | set(shipped)
     session = {
         "store_id": store_id,
         "session_id": s.session_id,
@@ -153,8 +161,10 @@ def session_rows(store_id: str, s: _SessionEnded) -> tuple[dict[str, Any], list[
             "bought": bought[gtin],
             "requested": requested[gtin],
             "wanted_unbought": requested[gtin] if not bought[gtin] else 0,
+            "requested_sold_out": int(gtin in lost),
+            "ordered_ship_home": shipped[gtin],
         }
-        for gtin in sorted(set(tried) | set(bought) | set(requested))
+        for gtin in sorted(set(tried) | set(bought) | set(requested) | lost)
     ]
     return session, skus
 

@@ -141,22 +141,39 @@ class SkuCounts:
     bought: int
     requested: int
     wanted_unbought: int
+    requested_sold_out: int
+    ordered_ship_home: int
 
 
 def sku_counts(conn: Connection, start: float, end: float, store_id: str | None = None) -> list[SkuCounts]:
-    """Per GTIN, named from the central catalog: tried, bought, size/colour requests, and requests not
-    bought in the same session (wanted but unbought); most tried first."""
+    """Per GTIN, named from the central catalog: tried, bought, size/colour requests, requests not bought
+    in the same session (wanted but unbought), sessions asking for it while sold out in their store (lost
+    demand) and items ordered to ship home; most tried first."""
     sql = (
-        "SELECT f.gtin, c.style_id, c.name, c.size, c.colour, f.tried, f.bought, f.requested, f.unbought"
+        "SELECT f.gtin, c.style_id, c.name, c.size, c.colour, f.tried, f.bought, f.requested, f.unbought,"
+        " f.lost, f.shipped"
         " FROM (SELECT k.gtin, sum(k.tried) AS tried, sum(k.bought) AS bought,"
-        " sum(k.requested) AS requested, sum(k.wanted_unbought) AS unbought FROM figure_sku k"
+        " sum(k.requested) AS requested, sum(k.wanted_unbought) AS unbought,"
+        " sum(k.requested_sold_out) AS lost, sum(k.ordered_ship_home) AS shipped FROM figure_sku k"
         f" WHERE {_where('k', 'started_at', store_id)} GROUP BY k.gtin) AS f"
         " LEFT JOIN catalog_sku c ON c.gtin = f.gtin ORDER BY f.tried DESC, f.gtin"
     )
     rows = conn.execute(text(sql), {"start": start, "end": end, "store": store_id}).all()
     return [
-        SkuCounts(str(g), st, nm, sz, co, int(t or 0), int(b or 0), int(r or 0), int(u or 0))
-        for g, st, nm, sz, co, t, b, r, u in rows
+        SkuCounts(
+            str(g),
+            st,
+            nm,
+            sz,
+            co,
+            int(t or 0),
+            int(b or 0),
+            int(r or 0),
+            int(u or 0),
+            int(lo or 0),
+            int(sh or 0),
+        )
+        for g, st, nm, sz, co, t, b, r, u, lo, sh in rows
     ]
 
 

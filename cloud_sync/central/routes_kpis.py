@@ -66,6 +66,8 @@ class SkuRow(BaseModel):
     bought: int
     requested: int
     wanted_unbought: int
+    requested_sold_out: int = Field(description="Sessions asking for it while sold out in their store")
+    ordered_ship_home: int = Field(description="Items ordered from a mirror to ship home")
 
 
 From = Annotated[str | None, Query(alias="from", description="YYYY-MM-DD, ISO datetime or Unix seconds")]

@@ -21,6 +21,7 @@ from edge.sessions.changes import (
     ShopperJoined,
 )
 from edge.sessions.machine import RestoredItem, RestoredSession
+from edge.storage.demand import SoldOutAsk
 from edge.storage.models import (
     DEVICE_LIST,
     TASK_DETAIL,
@@ -32,6 +33,7 @@ from edge.storage.models import (
     TaskKind,
     TaskStatus,
 )
+from edge.storage.orders import OrderStatus, ShipOrder
 from edge.storage.outbox import add_outbox_event
 
 __all__ = ["MemberOf", "apply_session_changes", "describe_gtin", "load_open_sessions", "session_summary"]
@@ -143,9 +145,15 @@ def session_summary(*, session: Session, session_id: str) -> dict[str, Any]:
     ).all()
     requests = [t for t in tasks if t.kind == TaskKind.SIZE_REQUEST]
     purchases = session.exec(select(Purchase).where(Purchase.session_id == session_id)).all()
+    asked = session.exec(select(SoldOutAsk.gtin).where(SoldOutAsk.session_id == session_id)).all()
+    orders = session.exec(
+        select(ShipOrder).where(ShipOrder.session_id == session_id, ShipOrder.status != OrderStatus.CANCELLED)
+    ).all()
     return {
         "items": [{"epc": i.epc, "gtin": i.gtin, "first_seen": i.first_seen} for i in items],
         "requested_gtins": [t.gtin for t in requests],
+        "sold_out_gtins": sorted(set(asked)),  # asked for at the mirror while sold out here
+        "shipped_gtins": [line["gtin"] for o in orders for line in o.lines],  # ordered to ship home instead
         "handed_out_gtins": [t.gtin for t in requests if t.status == TaskStatus.DONE],
         "purchases": [
             {

@@ -125,7 +125,7 @@ def _skus(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: st
         counts[gtin] = figures.SkuCounts(gtin, 0, 0, 0, 0)
     by_gtin = ctx.catalog.current().by_gtin
     rows = []
-    for c in sorted(counts.values(), key=lambda r: (-r.tried, -lost.get(r.gtin, 0), r.gtin)):
+    for c in sorted(counts.values(), key=lambda r: (-r.tried, r.gtin)):
         style, sku = by_gtin.get(c.gtin, (None, None))
         rows.append(
             SkuRow(
