@@ -58,6 +58,9 @@ class IngestAck(BaseModel):
     duplicates: int = Field(description="already stored by an earlier (retried) batch")
     discarded: int = Field(default=0, description="name an erased member: acknowledged, not stored")
     rejected: list[Rejection] = Field(default_factory=list)
+    dead_lettered: int = Field(
+        default=0, description="could not be stored (kept at the centre with the reason): acknowledged"
+    )
 
 
 class CatalogPage(BaseModel):

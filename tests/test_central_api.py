@@ -153,6 +153,7 @@ def test_a_retried_batch_is_stored_once(client: TestClient, keys: dict[str, str]
         "stores": 2,
         "profiles": 1,
         "events": {"purchase": 1, "session_ended": 1, "size_request": 1, "go_back": 1},
+        "dead_letters": 0,
     }
 
 

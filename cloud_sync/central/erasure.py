@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select, update
 
+from cloud_sync.central.dead_letters import forget_dead_letters
 from cloud_sync.central.models import (
     Beacon,
     Erasure,
@@ -44,6 +45,7 @@ def erase_member(session: Session, *, member_id: str, now: float) -> None:
         )
     )
     _redact_delivered(session, f'"member_id":{json.dumps(member_id)}')
+    forget_dead_letters(session, member_id=member_id)
     session.execute(
         update(SyncEvent)
         .where(col(SyncEvent.member_id) == member_id)
@@ -74,6 +76,7 @@ def erase_email(session: Session, *, email: str, now: float) -> list[str]:
         .values(member_id=None, payload={"erased": True})
     )
     _redact_delivered(session, f'"confirmation_email":{json.dumps(address)}')
+    forget_dead_letters(session, member_id=guest_member_id(address), fragment=json.dumps(address))
     return erased
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
+from cloud_sync.central.counts import count_stored
+from cloud_sync.central.dead_letters import dead_letter
 from cloud_sync.central.figures import record_figures
 from cloud_sync.central.models import Erasure, SyncEvent
 from cloud_sync.central.offers import accept_offer_events
@@ -21,7 +24,18 @@ from cloud_sync.central.reservations import apply_statuses
 from cloud_sync.central.sql import insert_for
 from cloud_sync.wire import IngestAck, Rejection, WireEvent
 
-__all__ = ["ForeignStoreEvent", "ingest_batch"]
+__all__ = ["POISON", "ForeignStoreEvent", "ingest_batch", "ingest_one_by_one"]
+
+# What one bad event can make the database or a projection raise. A lost connection or a lock timeout
+# (OperationalError) is not the event's fault: the batch fails and the edge sends it again.
+POISON: tuple[type[Exception], ...] = (
+    DataError,
+    IntegrityError,
+    ValueError,
+    TypeError,
+    KeyError,
+    OverflowError,
+)
 
 
 class ForeignStoreEvent(Exception):
@@ -91,6 +105,7 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         accept_offer_events(session, fresh, now)  # the member app's webhook, presented/redeemed
         apply_statuses(session, fresh, store_id=store_id)  # reservations' statuses from the store
         record_figures(session, fresh)  # the chain's fitting-room figures (no member id)
+        count_stored(session, ((ev.store_id, ev.type) for ev in fresh))  # /v1/admin/stats
     to_project = [ev for ev in keep if ev.event_id in new and members[ev.event_id]]
     if to_project:
         named_members = {m for e in to_project if (m := members[e.event_id])}
@@ -106,4 +121,37 @@ def ingest_batch(session: Session, *, store_id: str, raw_events: list[Any], now:
         duplicates=len(keep) - len(new),
         discarded=len(valid) - len(keep),
         rejected=rejected,
+    )
+
+
+def ingest_one_by_one(session: Session, *, store_id: str, raw_events: list[Any], now: float) -> IngestAck:
+    """After a batch failed as a whole (``POISON``; the caller rolled back): each event on its own, each
+    committed; an event that fails alone goes to the dead letters with the reason and is acknowledged, so
+    one poison event never holds up its store's backlog."""
+    acked: list[str] = []
+    accepted = duplicates = discarded = dead = 0
+    rejected: list[Rejection] = []
+    for raw in raw_events:
+        try:
+            ack = ingest_batch(session, store_id=store_id, raw_events=[raw], now=now)
+            session.commit()
+        except POISON as exc:
+            session.rollback()
+            reason = f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0][:400]}"
+            event_id = dead_letter(session, store_id=store_id, raw=raw, reason=reason, now=now)
+            session.commit()
+            dead += 1
+            acked += [event_id] if event_id else []
+            continue
+        acked += ack.acked
+        accepted, duplicates = accepted + ack.accepted, duplicates + ack.duplicates
+        discarded += ack.discarded
+        rejected += ack.rejected
+    return IngestAck(
+        acked=acked,
+        accepted=accepted,
+        duplicates=duplicates,
+        discarded=discarded,
+        rejected=rejected,
+        dead_lettered=dead,
     )

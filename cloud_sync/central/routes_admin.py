@@ -8,17 +8,19 @@ import time
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import func
 from sqlmodel import col, delete, select
 
 from catalog.model import Style
 from cloud_sync.central.catalog import upsert_online_stock, upsert_store_stock, upsert_styles
+from cloud_sync.central.counts import EventCount
+from cloud_sync.central.dead_letters import CentralDeadLetter
 from cloud_sync.central.deps import AdminDep, SessionDep, SettingsDep
 from cloud_sync.central.erasure import checkpoint, erase_email, erase_member
 from cloud_sync.central.ingest import ingest_batch
-from cloud_sync.central.models import Beacon, Erasure, Profile, Store, SyncEvent
+from cloud_sync.central.models import Beacon, Erasure, Profile, Store
 from cloud_sync.central.profiles import profile_view
 from cloud_sync.central.stores import StoreExists, create_store
 from cloud_sync.wire import IngestAck, ShopperProfile
@@ -37,7 +39,19 @@ MemberId = Annotated[str, Path(min_length=1, max_length=128)]
 class Stats(BaseModel):
     stores: int
     profiles: int
-    events: dict[str, int]
+    events: dict[str, int] = Field(description="events stored, per type (kept as counters at ingest)")
+    dead_letters: int = Field(
+        default=0, description="events that could not be stored (/v1/admin/dead-letters)"
+    )
+
+
+class DeadLetterOut(BaseModel):
+    id: int
+    store_id: str
+    event_id: str | None
+    type: str | None
+    reason: str
+    received_at: float
 
 
 class Changed(BaseModel):
@@ -107,13 +121,26 @@ class StoreKeyOut(BaseModel):
 
 @router.get("/admin/stats", response_model=Stats)
 def stats(_admin: AdminDep, session: SessionDep) -> Stats:
-    """Counts of what is stored."""
-    by_type = session.execute(select(SyncEvent.type, func.count()).group_by(SyncEvent.type)).all()
+    """Counts of what is stored (events from the counters kept at ingest, not a scan of every event)."""
+    by_type = session.execute(select(EventCount.type, func.sum(EventCount.n)).group_by(EventCount.type)).all()
     return Stats(
         stores=session.execute(select(func.count()).select_from(Store)).scalar_one(),
         profiles=session.execute(select(func.count()).select_from(Profile)).scalar_one(),
         events={str(t): int(n) for t, n in by_type},
+        dead_letters=session.execute(select(func.count()).select_from(CentralDeadLetter)).scalar_one(),
     )
+
+
+@router.get("/admin/dead-letters", response_model=list[DeadLetterOut])
+def dead_letters(
+    _admin: AdminDep, session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[DeadLetterOut]:
+    """The newest events the central store could not store, with the reason (their content is not shown:
+    it may name a shopper)."""
+    rows = session.exec(
+        select(CentralDeadLetter).order_by(col(CentralDeadLetter.id).desc()).limit(limit)
+    ).all()
+    return [DeadLetterOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.post("/admin/stores", response_model=StoreKeyOut, status_code=status.HTTP_201_CREATED)

@@ -15,7 +15,7 @@ from sqlmodel import select
 from cloud_sync.central.catalog import pull_catalog, pull_stock
 from cloud_sync.central.deps import CurrentStore, SessionDep, SettingsDep, own_store
 from cloud_sync.central.erasure import erasures_since
-from cloud_sync.central.ingest import ForeignStoreEvent, ingest_batch
+from cloud_sync.central.ingest import POISON, ForeignStoreEvent, ingest_batch, ingest_one_by_one
 from cloud_sync.central.models import Beacon, FittingSessionRecord, Profile, Store
 from cloud_sync.central.profiles import profile_view
 from cloud_sync.wire import CatalogPage, ErasurePage, IngestAck, ShopperProfile, StockPage
@@ -60,9 +60,14 @@ def post_events(
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "busy: retry later", headers={"Retry-After": RETRY_AFTER_S}
         )
+    now = time.time()
     try:
-        ack = ingest_batch(session, store_id=store.id, raw_events=batch.events, now=time.time())
-        session.commit()
+        try:
+            ack = ingest_batch(session, store_id=store.id, raw_events=batch.events, now=now)
+            session.commit()
+        except POISON:  # one event the database or a projection refuses: isolate it
+            session.rollback()
+            ack = ingest_one_by_one(session, store_id=store.id, raw_events=batch.events, now=now)
     except ForeignStoreEvent:
         session.rollback()
         raise HTTPException(status.HTTP_403_FORBIDDEN, "batch holds another store's events") from None

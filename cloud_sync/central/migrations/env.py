@@ -11,7 +11,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
-from cloud_sync.central import figures, models, offers, webhooks  # noqa: F401  # their tables join the metadata
+from cloud_sync.central import counts, dead_letters, figures, models, offers, webhooks  # noqa: F401  # their tables join the metadata
 from cloud_sync.central.db import make_engine
 
 config = context.config
