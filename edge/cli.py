@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("edge.record", "record a live store's MQTT (and LLRP) traffic as a trace that replay runs"),
     "add-associate": ("edge.staff_cli", "create or update a store associate who signs in with a PIN"),
     "mirror-token": ("edge.mirror_cli", "issue a device token for one fitting room's mirror"),
+    "display-token": ("edge.display_cli", "issue a device token for the entrance's queue screen (/queue)"),
     "dead-letters": ("edge.deadletters_cli", "show the newest samples of rejected device messages"),
     "sync": ("cloud_sync.worker_cli", "drain the outbox to the central store in a process of its own"),
     "backup": ("edge.backup_cli", "copy the edge database consistently, even while the edge runs"),

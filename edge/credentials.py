@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from edge import clock
-from edge.storage.access import add_mirror_device, upsert_associate
+from edge.storage.access import add_mirror_device, find_mirror_device, upsert_associate
 from edge.storage.models import Associate
 
 __all__ = ["add_associate", "hash_pin", "issue_mirror_token", "token_hash", "valid_pin", "verify_pin"]
@@ -91,6 +91,33 @@ def issue_mirror_token(engine: Engine, room_id: str, *, label: str = "") -> str:
         )
         session.commit()
     return token
+
+
+DISPLAY = "display:"  # a display's device row names it "display:<name>": no room, so no mirror accepts it
+
+
+def issue_display_token(engine: Engine, name: str) -> str:
+    """A new device token for a store display (the entrance's queue screen), returned once."""
+    if not name or len(name) > 40 or not name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError("display name must be 1-40 letters, digits, '-' or '_'")
+    token = secrets.token_urlsafe(32)
+    with Session(engine) as session:
+        add_mirror_device(
+            session=session, room_id=DISPLAY + name, token_hash=token_hash(token), label=name, now=clock.now()
+        )
+        session.commit()
+    return token
+
+
+def display_of(engine: Engine, token: str | None) -> str | None:
+    """The display a token belongs to (not revoked), or None."""
+    if not token or len(token) > 512:
+        return None
+    with Session(engine) as session:
+        device = find_mirror_device(session=session, token_hash=token_hash(token))
+    if device is None or not device.room_id.startswith(DISPLAY):
+        return None
+    return device.room_id.removeprefix(DISPLAY)
 
 
 ROLES = ("associate", "manager")

@@ -32,7 +32,7 @@ from cloud_sync.demo import DemoCentral
 from edge.catalog.model import load_catalog
 from edge.compose import build_edge
 from edge.config import DEMO_CATALOG, load_settings
-from edge.credentials import add_associate, issue_mirror_token
+from edge.credentials import add_associate, issue_display_token, issue_mirror_token
 from edge.layout import Layout, load_layout
 from edge.service import EdgeService
 from simulators.associates import AssociateProfile, Pace, run_associates
@@ -209,7 +209,8 @@ async def _run(args: argparse.Namespace) -> int:
             room.id: await asyncio.to_thread(issue_mirror_token, service.db, room.id, label="demo mirror")
             for room in layout.fitting_rooms
         }
-        _print_banner(layout, broker, central, base, tokens, crew, args, data)
+        entrance = await asyncio.to_thread(issue_display_token, service.db, "entrance")
+        _print_banner(layout, broker, central, base, tokens, crew, args, data, queue_token=entrance)
 
         if args.shoppers_per_hour > 0:
             major = SimConfig().ibeacon_major
@@ -294,6 +295,8 @@ def _print_banner(
     crew: tuple[AssociateProfile, ...],
     args: argparse.Namespace,
     data: Path,
+    *,
+    queue_token: str,
 ) -> None:
     names = {room.id: room.name for room in layout.rooms}
     width = max(len(n) for n in names.values())
@@ -316,6 +319,7 @@ def _print_banner(
         f"    {names[room].ljust(width)}  {base}/mirror/{room}?token={token}"
         for room, token in tokens.items()
     ]
+    lines += ["", f"  queue    {base}/queue?token={queue_token}   (the entrance's queue screen)"]
     lines += [
         "",
         f"  console  {base}/associate?associate={CONSOLE_ASSOCIATE.associate_id}",

@@ -33,7 +33,7 @@ from edge.web.context import build_room_view, rooms_context, tasks_view
 from edge.web.deps import associate_from, authorize_mirror
 from edge.web.errors import status_of
 
-__all__ = ["LiveHub", "router"]
+__all__ = ["LiveHub", "deny", "router", "serve_changes"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -93,7 +93,7 @@ def _hub(ws: WebSocket) -> LiveHub:
     return hub
 
 
-async def _deny(ws: WebSocket, status_code: int, detail: str) -> None:
+async def deny(ws: WebSocket, status_code: int, detail: str) -> None:
     """Refuse the handshake with an HTTP status when the server can, else close with 4000+status."""
     if "websocket.http.response" in ws.scope.get("extensions", {}):
         await ws.send_denial_response(JSONResponse({"detail": detail}, status_code=status_code))
@@ -101,7 +101,7 @@ async def _deny(ws: WebSocket, status_code: int, detail: str) -> None:
         await ws.close(code=4000 + status_code, reason=detail)
 
 
-async def _serve(ws: WebSocket, changed: asyncio.Event, push: Callable[[], Awaitable[None]]) -> None:
+async def serve_changes(ws: WebSocket, changed: asyncio.Event, push: Callable[[], Awaitable[None]]) -> None:
     """Push now and after every change until the client goes away."""
 
     async def pump() -> None:
@@ -137,7 +137,7 @@ async def mirror_socket(ws: WebSocket, room_id: str) -> None:
     try:  # the same checks, errors and messages as the mirror's HTTP routes
         await run_in_threadpool(authorize_mirror, ctx, room_id, ws.query_params.get("token"))
     except DomainError as exc:
-        await _deny(ws, status_of(exc), str(exc))
+        await deny(ws, status_of(exc), str(exc))
         return
     await ws.accept()
     hub = _hub(ws)
@@ -148,7 +148,7 @@ async def mirror_socket(ws: WebSocket, room_id: str) -> None:
         await ws.send_json({"type": "room", "data": view.model_dump(mode="json")})
 
     try:
-        await _serve(ws, changed, push)
+        await serve_changes(ws, changed, push)
     finally:
         hub.unwatch_room(room_id, changed)
 
@@ -169,7 +169,7 @@ async def associate_socket(ws: WebSocket) -> None:
             raise Forbidden("cross-origin connection refused")
         await run_in_threadpool(associate_from, ctx, token, None)
     except DomainError as exc:
-        await _deny(ws, status_of(exc), str(exc))
+        await deny(ws, status_of(exc), str(exc))
         return
     await ws.accept()
     hub = _hub(ws)
@@ -183,6 +183,6 @@ async def associate_socket(ws: WebSocket) -> None:
         await ws.send_json({"type": "tasks", "data": await run_in_threadpool(view)})
 
     try:
-        await _serve(ws, changed, push)
+        await serve_changes(ws, changed, push)
     finally:
         hub.unwatch_tasks(changed)

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 from edge import clock
 from edge.queue.line import QueueLine
-from edge.web.deps import CurrentAssociate
+from edge.topics import TASKS_CHANGED
+from edge.web.deps import CurrentAssociate, RoomsDep
 from edge.web.reservations_api import UNAUTHORIZED
 
 __all__ = ["router"]
@@ -52,10 +53,11 @@ def line_of(request: Request) -> QueueLine:
 
 
 @router.post("/queue", response_model=TicketOut, status_code=201, responses=UNAUTHORIZED)
-def join(body: QueueIn, associate: CurrentAssociate, request: Request) -> TicketOut:
+def join(body: QueueIn, associate: CurrentAssociate, ctx: RoomsDep, request: Request) -> TicketOut:
     """Add a walk-in party; its ticket is called to the next room sensing releases."""
     line = line_of(request)
     entry, position = line.join(body.name, body.party, clock.now())
+    ctx.manager.notify(TASKS_CHANGED, None)  # the console and the entrance's queue screen
     return TicketOut(ticket=entry.ticket, position=position, estimated_wait_s=line.estimate_s(position))
 
 

@@ -1,0 +1,40 @@
+"""``fitroom-edge display-token --name NAME [--db-url URL]``: issue a device token for a store display —
+the fitting-room entrance's queue screen — and print it (once: only its hash is stored). The screen's
+address is then ``/queue?token=TOKEN``; the token opens that screen and nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from edge.config import SettingsError, load_settings
+from edge.credentials import issue_display_token
+from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
+
+__all__ = ["add_arguments", "main"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", required=True, help="the display, e.g. entrance")
+    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings({"db_url": args.db_url})
+    except SettingsError as exc:
+        print(f"fitroom-edge: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)
+        token = issue_display_token(engine, args.name)
+    except ValueError as exc:
+        print(f"fitroom-edge display-token: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(token)
+    print(f"queue screen address: /queue?token={token}", file=sys.stderr)
+    return 0
