@@ -17,8 +17,7 @@ from playwright.async_api import async_playwright, expect
 from starlette.testclient import WebSocketDenialResponse
 
 from edge.credentials import add_associate, issue_display_token
-from edge.epc import encode_sgtin96
-from edge.presence.events import EventType, PresenceEvent
+from edge.topics import TASKS_CHANGED
 from tests.broker import Mosquitto
 from tests.conftest import DEMO_LAYOUT, require
 from tests.live_edge import edge_settings, live_edge
@@ -119,18 +118,10 @@ async def test_the_queue_screen_follows_a_call_live_in_chromium(mosquitto: Mosqu
         ]
         await expect(page.locator(f'#waiting li[data-ticket="{ticket}"]')).to_be_visible()
         assert edge.app is not None
-        manager = edge.app.state.rooms.manager
-        style = edge.service.catalog.styles[0]
+        # fr-2 released (sensing's path is the test above; here the screen's side of it).
         start = time.time()
-        event = PresenceEvent(
-            start,
-            EventType.ITEM_ENTERED,
-            "fr-2",
-            epc=encode_sgtin96(style.skus[0].gtin, 5),
-            gtin=style.skus[0].gtin,
-        )
-        manager.apply_presence([event])
-        manager.tick(start + 3600)  # the session ends: sensing releases fr-2 and calls the ticket
+        assert edge.app.state.queue.room_released("fr-2", started_at=start - 600, ended_at=start) is not None
+        edge.app.state.rooms.manager.notify(TASKS_CHANGED, None)
         serving = page.locator(f'#serving li[data-ticket="{ticket}"]')
         await expect(serving).to_be_visible()
         await expect(serving.locator(".q-room")).to_have_text("Fitting room 2")
