@@ -212,8 +212,12 @@ def build_headless(
     def session_ended(ended: SessionEnded) -> None:
         room_metrics.session_ended(ended)
         reservations.session_ended(ended)
-        # The room is released by sensing: the next walk-in ticket is called to it.
-        if queue.room_released(ended.room_id, started_at=ended.started_at, ended_at=ended.t) is not None:
+        # The room is released by sensing: the next walk-in ticket is called to it, unless a reservation
+        # is ready there (a prepared room is held for its member).
+        held = reservations.desk.held_room(ended.room_id)
+        if held is not None and held.status == "ready":
+            queue.measure(started_at=ended.started_at, ended_at=ended.t)
+        elif queue.room_released(ended.room_id, started_at=ended.started_at, ended_at=ended.t) is not None:
             sessions.manager.notify(TASKS_CHANGED, None)
 
     manager.on_session_ended = session_ended

@@ -39,6 +39,7 @@ from simulators.associates import AssociateProfile, Pace, run_associates
 from simulators.demo_aisle import DemoWebhooks, post_demo_offers, run_ship_to_home_taps
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
 from simulators.demo_history import prepare_demo_store
+from simulators.demo_queue import run_walk_ins
 from simulators.demo_traffic import ShopperTraffic
 from simulators.formats import IBEACON_APP_UUID
 from simulators.lights import LightPrinter
@@ -243,6 +244,10 @@ async def _run(args: argparse.Namespace) -> int:
             )
             ship = run_ship_to_home_taps(base, tokens, stop, speed=args.speed, seed=args.seed)
             workers.append(asyncio.create_task(ship))
+            walk_ins = run_walk_ins(
+                base, CONSOLE_ASSOCIATE.associate_id, DEMO_PIN, stop, speed=args.speed, seed=args.seed
+            )
+            workers.append(asyncio.create_task(walk_ins))
         if args.duration > 0:
             loop.call_later(args.duration, stop.set)
         stopped = asyncio.create_task(stop.wait())

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from edge.queue.line import DEFAULT_SESSION_S, QueueLine
+from edge.reservations.desk import Reservation
 from edge.storage.queue_tickets import QueueTicket
 from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
@@ -84,3 +85,34 @@ def test_the_queue_survives_a_restart_and_forgets_called_names(tmp_path: Path) -
         third = edge.client.post("/api/associate/queue", headers=ana, json={"party": 3}).json()
         assert third["ticket"] == second["ticket"] + 1 and third["position"] == 2
         assert edge.app.state.queue.session_length() == length  # not back to the default
+
+
+def test_the_estimate_is_position_times_session_length_over_rooms() -> None:
+    # Rooms free at rooms / session length a second: position p waits for the p-th release.
+    line = QueueLine(rooms=3)
+    for length in (200.0, 300.0, 400.0):
+        line.room_released("fr-1", started_at=0.0, ended_at=length)
+    assert line.session_length() == 300.0
+    assert [line.estimate_s(p) for p in (1, 2, 3, 6)] == [100.0, 200.0, 300.0, 600.0]
+
+
+def test_a_room_ready_for_a_reservation_is_held_for_its_member(edge: MirrorEdge) -> None:
+    ana = edge.associate()
+    sku = edge.sku_in_stock(edge.style(2))
+    start = time.time()
+    desk = edge.app.state.reservations
+    desk.load([Reservation("r-1", "m-1", "Maya", (sku.gtin,), start, start + 7200, None, "requested")])
+    first = edge.client.post("/api/associate/queue", headers=ana, json={"party": 2}).json()
+    edge.put_in_room("fr-2", sku, 5, t=start)  # the reserved garment, sensed in fr-2: ready there
+
+    def ready_in_fr2() -> bool:
+        held = desk.held_room("fr-2")
+        return held is not None and held.status == "ready"
+
+    assert eventually(ready_in_fr2)
+    edge.put_in_room("fr-4", edge.sku_in_stock(edge.style(3)), 6, t=start)
+    edge.ctx.manager.tick(start + 3600)  # both sessions end; fr-2 stays held for Maya
+    queue = eventually(
+        lambda: (q := edge.client.get("/api/associate/queue", headers=ana).json())["called"] and q
+    )
+    assert [(c["ticket"], c["room_id"]) for c in queue["called"]] == [(first["ticket"], "fr-4")]

@@ -56,9 +56,9 @@ class QueueLine:
         return statistics.median(lengths) if len(lengths) >= 3 else DEFAULT_SESSION_S
 
     def estimate_s(self, position: int) -> float:
-        """Position 1 waits for the first room to free: about half a session; each ``rooms`` more, one."""
-        per_room = self.session_length()
-        return round(per_room * (0.5 + (position - 1) / self._rooms), 1)
+        """Rooms free at ``rooms / session length`` a second (each room turns over once a session), so
+        position ``p`` waits for the ``p``-th release: ``p × session length / rooms``."""
+        return round(position * self.session_length() / self._rooms, 1)
 
     def join(self, name: str | None, party: int, now: float) -> tuple[Waiting, int]:
         with self._lock:
@@ -74,6 +74,12 @@ class QueueLine:
     def called(self) -> list[Called]:
         with self._lock:
             return list(reversed(self._called))
+
+    def measure(self, *, started_at: float, ended_at: float) -> None:
+        """A session ended in a room that stays held (a reservation is ready there): measure it only."""
+        with self._lock:
+            if ended_at > started_at:
+                self._lengths.append(ended_at - started_at)
 
     def room_released(self, room_id: str, *, started_at: float, ended_at: float) -> Called | None:
         """A room's session ended: measure it, and call the next ticket to that room."""
