@@ -28,6 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from cloud_sync.edge_hookup import CloudSync
 from edge.compose import build_edge
 from edge.config import EdgeSettings
+from edge.reservations.desk import ReservationDesk
 from edge.service import EdgeService
 from tests.broker import free_port
 
@@ -53,6 +54,7 @@ class LiveEdge:
     http: httpx.AsyncClient
     base_url: str
     sync: CloudSync
+    desk: ReservationDesk | None = None  # the edge's reservations to try
 
     async def rooms(self) -> dict[str, dict[str, Any]]:
         response = await self.http.get("/api/rooms")
@@ -90,7 +92,7 @@ async def live_edge(settings: EdgeSettings, *, connect_timeout: float = 15.0) ->
         await asyncio.sleep(0.3)  # the SUBACK follows the CONNACK
         base_url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-            yield LiveEdge(service, http, base_url, edge.sync)
+            yield LiveEdge(service, http, base_url, edge.sync, edge.reservations.desk)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=20)
