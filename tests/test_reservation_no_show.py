@@ -1,4 +1,5 @@
-"""``no_show``: a reservation past its window without the member arriving releases its room, and the
+"""The mirror of a reserved room greets the member and marks the reserved garments sensed there.
+``no_show``: a reservation past its window without the member arriving releases its room, and the
 reserved garments still in that room become a go-back task at once (the console and the outbox see it)."""
 
 from __future__ import annotations
@@ -22,10 +23,20 @@ def test_a_no_show_releases_the_room_and_its_garments_become_a_go_back(tmp_path:
         desk.load(
             [Reservation("r-ns", "m-9", "Maya", (a.gtin, b.gtin), now - 60, now + 60, None, "requested")]
         )
-        epcs = {edge.put_in_room("fr-2", a, 801), edge.put_in_room("fr-2", b, 802)}
+        epc_a, epc_b = edge.put_in_room("fr-2", a, 801), edge.put_in_room("fr-2", b, 802)
+        epcs = {epc_a, epc_b}
         ana = edge.associate()
         listed = lambda: edge.client.get("/api/associate/reservations", headers=ana).json()[0]  # noqa: E731
         eventually(lambda: listed()["status"] == "ready" and listed()["room_id"] == "fr-2")
+
+        # The mirror of the reserved room greets the member and marks the garments sensed there.
+        view = lambda: edge.client.get("/api/mirror/fr-2", headers=edge.mirror("fr-2")).json()  # noqa: E731
+        held = view()["reservation"]
+        assert held["first_name"] == "Maya" and [i["in_room"] for i in held["items"]] == [True, True]
+        assert "m-9" not in edge.client.get("/api/mirror/fr-2", headers=edge.mirror("fr-2")).text
+        edge.take_out("fr-2", epc_a)
+        assert [i["in_room"] for i in view()["reservation"]["items"]] == [False, True]
+        edge.put_in_room("fr-2", a, 801)
 
         sensing = ReservationSensing(
             desk=desk,
