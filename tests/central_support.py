@@ -303,3 +303,24 @@ class EdgeProcess(ChildProcess):
     def status(self) -> dict[str, Any]:
         body: dict[str, Any] = httpx.get(f"http://127.0.0.1:{self.port}/api/sync/status", timeout=10).json()
         return body
+
+
+def central_for_edge(kind: str, tmp_path: Path, store_id: str) -> Iterator[tuple[CentralServer, str]]:
+    """A central store server (``kind``: ``postgresql`` or ``sqlite``) with ``store_id`` enrolled; yields
+    the server and the store's key (the body of the edge tests' parametrised ``central`` fixture)."""
+
+    def serve(url: str) -> Iterator[tuple[CentralServer, str]]:
+        key = add_store(url, store_id, "Flagship")
+        server = CentralServer(url, tmp_path)
+        server.start()
+        try:
+            yield server, key
+        finally:
+            server.stop()
+
+    if kind == "sqlite":
+        yield from serve(f"sqlite:///{tmp_path / 'central.db'}")
+        return
+    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
+    with fresh_pg_database() as url:
+        yield from serve(url)

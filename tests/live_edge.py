@@ -29,6 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from cloud_sync.edge_hookup import CloudSync
 from edge.compose import build_edge
 from edge.config import EdgeSettings
+from edge.reservations.desk import ReservationDesk
 from edge.service import EdgeService
 from tests.broker import free_port
 
@@ -55,6 +56,7 @@ class LiveEdge:
     base_url: str
     sync: CloudSync
     app: FastAPI | None = None  # the served app (its state: rooms, queue, live hub)
+    desk: ReservationDesk | None = None  # the edge's reservations to try
 
     async def rooms(self) -> dict[str, dict[str, Any]]:
         response = await self.http.get("/api/rooms")
@@ -92,7 +94,7 @@ async def live_edge(settings: EdgeSettings, *, connect_timeout: float = 15.0) ->
         await asyncio.sleep(0.3)  # the SUBACK follows the CONNACK
         base_url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-            yield LiveEdge(service, http, base_url, edge.sync, edge.app)
+            yield LiveEdge(service, http, base_url, edge.sync, edge.app, edge.reservations.desk)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=20)

@@ -137,3 +137,29 @@ def test_demo_catalog_suggestions_hold_the_rules(index: int) -> None:
         assert s.style.id != item.id
         assert s.sku.gtin not in room
         assert cat.stock_of(s.sku.gtin).in_store > 0
+
+
+def test_a_wanted_size_now_in_stock_comes_first_and_bought_ones_never_come_back() -> None:
+    from edge.config import DEMO_CATALOG
+    from edge.suggest.profile import ProfileItem
+
+    demo = load_catalog(DEMO_CATALOG)
+    room = [demo.styles[0].skus[0].gtin]
+    plain = Suggester(demo).complete_the_look(room, limit=6)
+    assert len(plain) >= 3
+    last = plain[-1].style
+    wanted = next(s for s in reversed(last.skus) if demo.stock_of(s.gtin).in_store > 0 and s.gtin not in room)
+    profile = ShopperProfile(member_id="m-1", unbought=(ProfileItem(gtin=wanted.gtin, size=wanted.size),))
+    first = Suggester(demo).complete_the_look(room, profile=profile, limit=6)[0]
+    assert (first.style.id, first.sku.gtin) == (last.id, wanted.gtin)
+
+    # Bought since: neither ranked first nor suggested again; nor is anything else they bought.
+    bought = (
+        ProfileItem(gtin=wanted.gtin, channel="online"),
+        ProfileItem(gtin=plain[0].sku.gtin, channel="store"),
+    )
+    again = Suggester(demo).complete_the_look(
+        room, profile=ShopperProfile(member_id="m-1", purchases=bought, unbought=profile.unbought), limit=6
+    )
+    assert {s.sku.gtin for s in again}.isdisjoint({wanted.gtin, plain[0].sku.gtin})
+    assert again[0].style.id != last.id or again[0].sku.gtin != wanted.gtin

@@ -15,8 +15,7 @@ from edge.config import DEMO_CATALOG
 from edge.presence.events import EventType, PresenceEvent
 from edge.topics import PRESENCE
 from tests.broker import free_port
-from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
-from tests.conftest import require
+from tests.central_support import CentralServer, central_for_edge
 from tests.mirror_support import eventually, mirror_edge
 
 STORE = "store-042"  # the demo layout's store
@@ -26,21 +25,7 @@ PHONE = f"iBeacon:{APP_UUID}-100-77"
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[CentralServer, str]]:
-    def serve(url: str) -> Iterator[tuple[CentralServer, str]]:
-        key = add_store(url, STORE, "Flagship")
-        server = CentralServer(url, tmp_path)
-        server.start()
-        try:
-            yield server, key
-        finally:
-            server.stop()
-
-    if request.param == "sqlite":
-        yield from serve(f"sqlite:///{tmp_path / 'central.db'}")
-        return
-    require(pg_available(), "PostgreSQL at 127.0.0.1:5432 (database test, trust auth)")
-    with fresh_pg_database() as url:
-        yield from serve(url)
+    yield from central_for_edge(request.param, tmp_path, STORE)
 
 
 def test_sync_status_without_a_central_store_still_counts_the_backlog(tmp_path: Path) -> None:

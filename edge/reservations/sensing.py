@@ -18,6 +18,8 @@ from edge.fitting_rooms.manager import SessionManager
 from edge.presence.events import EventType, PresenceEvent
 from edge.reservations.desk import Reservation, ReservationDesk
 from edge.sessions.changes import SessionEnded
+from edge.storage.fitting_rooms import describe_gtin
+from edge.storage.models import TASK_DETAIL, Task, TaskKind
 from edge.storage.outbox import add_outbox_event
 from edge.storage.reservation_log import record_status
 from edge.topics import MEMBER_ERASED, PRESENCE, PROFILE_ARRIVED, ROOM_CHANGED, TASKS_CHANGED
@@ -61,7 +63,53 @@ class ReservationSensing:
     async def tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            self.record(self.desk.tick(clock.now()))
+            self.tick(clock.now())
+
+    def tick(self, now: float) -> list[Reservation]:
+        """Past their window without arrival: ``no_show``, the room released, and the reserved garments
+        still in it become a go-back task at once (so the room is cleared for the next shopper)."""
+        held = {r.id: r.room_id for r in self.desk.all()}
+        gone = self.desk.tick(now)
+        self.record(gone)
+        for res in gone:
+            room_id = held.get(res.id)
+            if room_id is not None and self._manager.has_room(room_id):
+                self._go_back(room_id, res, now)
+        return gone
+
+    def _go_back(self, room_id: str, res: Reservation, now: float) -> None:
+        snap = self._manager.snapshot(room_id)
+        reserved = set(res.gtins)
+        left = [(epc, gtin) for epc, gtin, _t in snap.items if gtin in reserved]
+        if not left:
+            return
+        catalog = self._manager.catalog.current()
+        items = [{"epc": epc, **describe_gtin(catalog, gtin)} for epc, gtin in left]
+        with Session(self._db) as db:
+            task = Task(
+                kind=TaskKind.GO_BACK,
+                store_id=self._store_id(),
+                room_id=room_id,
+                session_id=snap.session_id,
+                created_at=now,
+                detail=TASK_DETAIL.dump({"items": items}),
+            )
+            db.add(task)
+            db.flush()
+            payload = {
+                "task_id": task.id,
+                "session_id": snap.session_id,
+                "room_id": room_id,
+                "created_at": now,
+                "items": items,
+            }
+            add_outbox_event(session=db, type="go_back", store_id=self._store_id(), now=now, payload=payload)
+            db.commit()
+        self._on_outbox()
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._bus.publish, TASKS_CHANGED, None)
 
     def _on_room(self, _topic: Topic[str], room_id: str) -> None:
         if not self._manager.has_room(room_id):

@@ -176,9 +176,20 @@ class Suggester:
         if profile is None:
             return score
         style = self._catalog.by_style.get(style_id)
-        if style is not None and style.brand in profile.favourite_brands:
+        if style is None:
+            return score
+        # Wanted and not bought, now in stock here: that comes first of all.
+        if self._wanted_here(profile) & {sku.gtin for sku in style.skus}:
+            score += 100.0
+        if style.brand in profile.favourite_brands:
             return score + 1.5
         return score
+
+    def _wanted_here(self, profile: ShopperProfile) -> set[str]:
+        """GTINs the shopper wanted and did not buy (nor since) that are in stock here now."""
+        bought = {p.gtin for p in profile.purchases}
+        stock = self._catalog.stock_of
+        return {u.gtin for u in profile.unbought if u.gtin not in bought and stock(u.gtin).in_store > 0}
 
     def _pick_sku(
         self,
@@ -189,7 +200,12 @@ class Suggester:
     ) -> Sku | None:
         """A SKU in stock here and not in the room, in the shopper's size when there is one."""
         stock = self._catalog.stock_of
-        candidates = [s for s in style.skus if s.gtin not in in_room and stock(s.gtin).in_store > 0]
+        bought = {p.gtin for p in profile.purchases} if profile is not None else set()
+        candidates = [
+            s
+            for s in style.skus
+            if s.gtin not in in_room and s.gtin not in bought and stock(s.gtin).in_store > 0
+        ]
         if not candidates:
             return None
         run = list(dict.fromkeys(s.size for s in style.skus))
@@ -201,13 +217,16 @@ class Suggester:
         wanted += tried.get(_SIZE_SYSTEMS[style.category], [])
         targets = [run.index(w) for w in wanted if w in run] or [len(run) // 2]
         colours = profile.favourite_colours if profile is not None else ()
+        wanted_here = self._wanted_here(profile) if profile is not None else set()
 
-        def rank(sku: Sku) -> tuple[int, int, int, int, int]:
+        def rank(sku: Sku) -> tuple[int, int, int, int, int, int]:
             index = run.index(sku.size)
+            if sku.gtin in wanted_here:  # the very size and colour they wanted
+                return (0, 0, 0, 0, 0, index)
             nearest = min(abs(index - t) for t in targets)
             to_best = abs(index - targets[0])
             favourite = 0 if sku.colour in colours else 1
-            return (nearest, to_best, favourite, -stock(sku.gtin).in_store, index)
+            return (1, nearest, to_best, favourite, -stock(sku.gtin).in_store, index)
 
         return min(candidates, key=rank)
 

@@ -83,6 +83,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
+    desk = reservations or ReservationDesk()
     app.state.rooms = RoomsContext(
         layout=service.layout,
         db=service.db,
@@ -92,10 +93,11 @@ def create_app(
         payments=payments or PayAtBagDesk(),
         presence=service.engine.snapshot,
         metrics=room_metrics,
+        reservations=desk,  # the mirror of a reserved room greets its member
     )
     app.state.live = hub
     app.state.sync_status = sync_status
-    app.state.reservations = reservations or ReservationDesk()
+    app.state.reservations = desk
     app.state.queue = queue or QueueLine(len(service.layout.fitting_rooms))
     app.state.lights = lights
     errors.install(app)  # domain errors (edge.errors) -> HTTP status and message

@@ -25,6 +25,8 @@ from edge.offers import banner_for
 from edge.payments import PaymentProvider
 from edge.ports import ProfileLookup
 from edge.presence.snapshot import RoomPresence
+from edge.reservations.desk import ReservationDesk
+from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import Associate, Task, TaskKind, TaskStatus
 from edge.storage.offers import load_offers, record_presented
 from edge.storage.tasks import purchases_of_session, requests_of_session
@@ -36,6 +38,8 @@ from edge.web.schemas import (
     PurchaseItem,
     PurchasePublic,
     RequestPublic,
+    ReservedItem,
+    ReservedRoom,
     RoomInfo,
     RoomView,
     SessionInfo,
@@ -69,6 +73,7 @@ class RoomsContext:
     presence: Callable[[], Mapping[str, RoomPresence]]  # read on the event loop thread only
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
     metrics: RoomMetrics | None = None
+    reservations: ReservationDesk | None = None
     _suggester: Suggester | None = None
 
     @property
@@ -190,7 +195,24 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
         if profile is not None
         else None,
         offer=offer,
+        reservation=_reserved(ctx, room_id, {gtin for _epc, gtin, _t in snap.items if gtin}),
     )
+
+
+def _reserved(ctx: RoomsContext, room_id: str, here: set[str]) -> ReservedRoom | None:
+    """The reservation holding the room, each garment marked when sensed here; first name only."""
+    held = ctx.reservations.held_room(room_id) if ctx.reservations is not None else None
+    if held is None:
+        return None
+    items = []
+    for gtin in held.gtins:
+        desc = describe_gtin(ctx.catalog.current(), gtin)
+        items.append(
+            ReservedItem(
+                gtin=gtin, name=desc["name"], size=desc["size"], colour=desc["colour"], in_room=gtin in here
+            )
+        )
+    return ReservedRoom(first_name=held.member_first_name, status=held.status, items=items)
 
 
 def _offer_banner(

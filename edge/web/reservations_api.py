@@ -6,13 +6,21 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from edge.catalog.model import Catalog
 from edge.reservations.desk import Reservation, ReservationDesk
 from edge.web.deps import CurrentAssociate, RoomsDep
 
-__all__ = ["UNAUTHORIZED", "ReservationItem", "ReservationPublic", "desk_of", "public_reservation", "router"]
+__all__ = [
+    "UNAUTHORIZED",
+    "ReservationItem",
+    "ReservationPublic",
+    "desk_of",
+    "public_reservation",
+    "router",
+    "where_in_stock",
+]
 
 router = APIRouter(prefix="/api/associate", tags=["associate"])
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Not signed in"}}
@@ -23,6 +31,14 @@ class ReservationItem(BaseModel):
     name: str | None
     size: str | None
     colour: str | None
+    stock: Literal["floor", "stockroom"] | None = Field(
+        default=None, description="where to fetch it: the floor first, else the stockroom; null: none here"
+    )
+
+
+def where_in_stock(catalog: Catalog, gtin: str) -> Literal["floor", "stockroom"] | None:
+    level = catalog.stock_of(gtin)
+    return "floor" if level.floor > 0 else "stockroom" if level.stockroom > 0 else None
 
 
 class ReservationPublic(BaseModel):
@@ -53,6 +69,7 @@ def public_reservation(catalog: Catalog, res: Reservation) -> ReservationPublic:
                 name=style.name if style else None,
                 size=sku.size if sku else None,
                 colour=sku.colour if sku else None,
+                stock=where_in_stock(catalog, gtin),
             )
         )
     return ReservationPublic(

@@ -134,6 +134,22 @@ class ShopperInfo(BaseModel):
     preferred_sizes: dict[str, str]
 
 
+class ReservedItem(BaseModel):
+    gtin: str
+    name: str | None
+    size: str | None
+    colour: str | None
+    in_room: bool = Field(description="sensed in this fitting room now")
+
+
+class ReservedRoom(BaseModel):
+    """The reservation holding this room: the mirror greets its member and shows the garments."""
+
+    first_name: str | None
+    status: str
+    items: list[ReservedItem]
+
+
 class OfferBanner(BaseModel):
     id: str
     title: str
@@ -153,6 +169,7 @@ class RoomView(BaseModel):
     suggestions: list[SuggestionPublic]
     shopper: ShopperInfo | None
     offer: OfferBanner | None = Field(default=None, description="At most one offer for the items here")
+    reservation: ReservedRoom | None = Field(default=None, description="The reservation holding this room")
 
 
 class RequestIn(_In):

@@ -104,8 +104,9 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
     connect();
     loadShoppers();
     loadRooms();
+    loadReservations();
     clearInterval(state.shoppersTimer);
-    state.shoppersTimer = setInterval(() => { loadShoppers(); loadRooms(); }, 5000);
+    state.shoppersTimer = setInterval(() => { loadShoppers(); loadRooms(); loadReservations(); }, 5000);
   }
   function stopLive() {
     clearTimeout(state.timer);
@@ -288,13 +289,79 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
     const open = state.tasks.filter((t) => t.status === "open");
     $("#stat-oldest").textContent = open.length ? fmtAge(Math.max(...open.map(ageOf))) : "–";
   }
+  // ---------- concierge arrivals ----------
+  const STATUS = {
+    requested: "To prepare", preparing: "Being prepared", ready: "Ready", arrived: "Arrived",
+    in_room: "In the room", done: "Done", no_show: "No-show", cancelled: "Cancelled",
+  };
+  const WHERE = { floor: "on the floor", stockroom: "in the stockroom" };
+  const itemLabel = (i) => [i.name || i.gtin, i.size, i.colour].filter(Boolean).join(" · ");
+  function fmtAgo(s) {
+    if (typeof s !== "number") return "first visit here";
+    const d = Math.floor(s / 86400);
+    if (d >= 1) return "last here " + d + (d === 1 ? " day ago" : " days ago");
+    const hrs = Math.floor(s / 3600);
+    return hrs >= 1 ? "last here " + hrs + " h ago" : "last here today";
+  }
   function renderShoppers(shoppers) {
     const list = Array.isArray(shoppers) ? shoppers : [];
     $("#shoppers").hidden = list.length === 0;
-    $("#shopper-list").replaceChildren(...list.map((s) => h("li", { class: "shopper" },
-      h("span", { class: "avatar", "aria-hidden": "true", text: (s.first_name || "?").slice(0, 1).toUpperCase() }),
-      h("span", {}, h("strong", { text: s.first_name || "Shopper" }),
-        " · " + (ROOMS[s.room_id] || s.room_id || "")))));
+    $("#shopper-list").replaceChildren(...list.map((s) => {
+      const name = s.first_name || "Shopper";
+      const res = s.reservation;
+      const sizes = Object.entries(s.preferred_sizes || {}).map(([k, v]) => k + " " + v).join(", ");
+      const rows = [
+        res ? h("p", { class: "arrival-res", text: "Reserved " + (res.items || []).length + " to try · "
+          + (STATUS[res.status] || res.status) + (res.room_id ? " in " + (ROOMS[res.room_id] || res.room_id) : "") }) : null,
+        sizes ? h("p", { class: "arrival-row", text: "Sizes: " + sizes }) : null,
+        (s.last_purchases || []).length ? h("p", { class: "arrival-row", text: "Bought: "
+          + s.last_purchases.map((p) => itemLabel(p) + (p.channel ? " (" + p.channel + ")" : "")).join("; ") }) : null,
+        (s.wanted || []).length ? h("p", { class: "arrival-row" }, "Wanted: ", ...s.wanted.map((w) =>
+          h("span", { class: w.in_stock_here ? "wanted in-stock" : "wanted",
+            text: itemLabel(w) + (w.in_stock_here ? " ✓ in stock here" : "") }))) : null,
+        h("p", { class: "arrival-row muted", text: [s.language ? "Speaks " + s.language : "", fmtAgo(s.last_visit_s_ago)]
+          .filter(Boolean).join(" · ") }),
+      ];
+      const taken = s.taken_by
+        ? h("p", { class: "arrival-taken", text: (state.me && s.taken_by === state.me.first_name ? "You are" : s.taken_by + " is")
+          + " looking after " + name })
+        : h("button", { type: "button", class: "btn btn-primary take", dataset: { arrival: s.arrival_id },
+          onclick: () => takeArrival(s.arrival_id, name), text: "I'll look after " + name });
+      return h("li", { class: "shopper arrival", dataset: { arrival: s.arrival_id } },
+        h("span", { class: "avatar", "aria-hidden": "true", text: name.slice(0, 1).toUpperCase() }),
+        h("div", { class: "arrival-body" },
+          h("strong", { text: name }), " · " + (ROOMS[s.room_id] || s.room_id || ""), ...rows, taken));
+    }));
+  }
+  async function takeArrival(id, name) {
+    try {
+      await api("POST", "/api/associate/shoppers/" + encodeURIComponent(id) + "/take");
+      toast("You're looking after " + name);
+    } catch (e) {
+      if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
+      toast(e.message || "That didn't work — try again", true);
+    }
+    loadShoppers();
+  }
+
+  // ---------- reservations to prepare ----------
+  async function loadReservations() {
+    try {
+      renderReservations(await api("GET", "/api/associate/reservations"));
+    } catch (e) { /* shown again on the next round */ }
+  }
+  function renderReservations(all) {
+    const list = (Array.isArray(all) ? all : []).filter((r) => !["done", "cancelled", "no_show"].includes(r.status));
+    $("#reservations").hidden = list.length === 0;
+    $("#reservation-list").replaceChildren(...list.map((r) => h("li", { class: "reservation", dataset: { status: r.status } },
+      h("div", { class: "reservation-head" },
+        h("strong", { text: (r.member_first_name || "A member") }),
+        " · " + (STATUS[r.status] || r.status) + (r.room_id ? " in " + (ROOMS[r.room_id] || r.room_id) : ""),
+        h("span", { class: "muted", text: " · arriving " + new Date(r.arrive_from * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+          + "–" + new Date(r.arrive_until * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })),
+      r.note ? h("p", { class: "muted", text: "“" + r.note + "”" }) : null,
+      h("ul", { class: "reservation-items" }, ...(r.items || []).map((i) =>
+        h("li", { dataset: { stock: i.stock || "none" }, text: itemLabel(i) + " — " + (WHERE[i.stock] || "not in stock here") }))))));
   }
 
   async function act(task, verb) {

@@ -2,7 +2,7 @@
    shopper's requests, purchases, help calls and email list to /api/mirror/{room} with the device token.
    ES modules, no build step: this file holds the page's state, its live connection and the wiring; the
    cards live in mirror-cards.js, the buy and email sheets in mirror-sheets.js. */
-import { $, backoffMs, formatMoney, jsonApi, toaster } from "./ui.js";
+import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
 import { STRINGS as I18N } from "./i18n.js";
 import { cardsFor } from "./mirror-cards.js";
 import { sheetsFor } from "./mirror-sheets.js";
@@ -201,8 +201,13 @@ for (const [lang, table] of Object.entries(AISLE_STRINGS)) if (I18N[lang]) I18N[
     $("#actionbar").hidden = !covered || items.length === 0;
 
     const shopper = v.shopper;
-    $("#greeting").textContent = shopper && shopper.first_name
-      ? t("greeting", { name: shopper.first_name }) : t("greeting_anon");
+    const held = v.reservation;  // reserved to try: greet the member, show their garments as sensed
+    const name = (shopper && shopper.first_name) || (held && held.first_name);
+    $("#greeting").textContent = name ? t("greeting", { name }) : t("greeting_anon");
+    $("#reserved").hidden = !held;
+    $("#reserved-list").replaceChildren(...(held ? held.items : []).map((i) => h("li",
+      { class: i.in_room ? "reserved-item in-room" : "reserved-item", dataset: { gtin: i.gtin, inRoom: String(i.in_room) } },
+      (i.in_room ? "✓ " : "… ") + [i.name || i.gtin, i.size, i.colour].filter(Boolean).join(" · "))));
     const sub = [];
     if (covered && items.length) sub.push(plural("items_count", items.length));
     if (shopper && shopper.preferred_sizes) {
@@ -214,7 +219,7 @@ for (const [lang, table] of Object.entries(AISLE_STRINGS)) if (I18N[lang]) I18N[
       if (sizes.length) sub.push(t("your_sizes", { sizes: sizes.join(" · ") }));
     }
     $("#hero-sub").textContent = sub.join(" · ");
-    $("#hero").hidden = (items.length === 0 || !covered) && !shopper;
+    $("#hero").hidden = (items.length === 0 || !covered) && !shopper && !held;
 
     renderBanners(v, items);
     ctx.aisle.render();
