@@ -3,9 +3,12 @@ on PostgreSQL, through the real HTTP ingest. Prints events per second, batch lat
 that no event is lost or stored twice; beside it, in the same run and on the same server, the raw
 baselines: a plain batched ``INSERT … ON CONFLICT DO NOTHING`` of comparable rows, and ``COPY``.
 
-Each store is the edge's own sync worker (``SyncWorker.run()``: drain, pulls, erasure feed) over its own
-SQLite outbox, all in this process on asyncio; the central store is ``fitroom-central serve`` in its own
-processes (``--workers``). Bounded by ``--timeout``; the bench database is created and dropped.
+Each store sends its backlog as its edge does — the edge's own client (``CentralClient.send_events``) over
+its own connection, one batch after another, the events shaped as the edge's outbox writes them — and all
+stores send at once, spread over ``--senders`` processes so that the senders are not what is measured (an
+edge's own worker, SQLite outbox included, is what ``bench/sync.py`` measures). The central store is
+``fitroom-central serve`` in its own processes (``--workers``). Bounded by ``--timeout``; the bench
+database is created and dropped.
 
     .venv/bin/python bench/chain_sync.py                       # 200 stores x 250 events
     .venv/bin/python bench/chain_sync.py --stores 20 --events-per-store 500 --workers 2
@@ -16,15 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,82 +38,67 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.sync import TYPES, free_port  # noqa: E402
-from cloud_sync import ledger  # noqa: E402
 from cloud_sync.central.db import make_engine as central_engine  # noqa: E402
 from cloud_sync.central.db import migrate  # noqa: E402
 from cloud_sync.central.stores import create_store  # noqa: E402
-from cloud_sync.client import CentralClient  # noqa: E402
-from cloud_sync.wire import IngestAck  # noqa: E402
-from cloud_sync.worker import SyncConfig, SyncWorker  # noqa: E402
-from edge.storage.db import make_engine as edge_engine  # noqa: E402
-from edge.storage.migrations import upgrade  # noqa: E402
-from edge.storage.outbox import add_outbox_event  # noqa: E402
+from cloud_sync.client import CentralClient, CentralUnavailable  # noqa: E402
 
-LATENCIES: list[float] = []
+SHED: list[int] = []  # batches the centre answered 503 (tried again)
 
 
-class TimedClient(CentralClient):
-    """The edge's client, timing each batch it sends (seconds, into ``LATENCIES``)."""
-
-    async def send_events(self, store_id: str, events: Sequence[dict[str, Any]]) -> IngestAck:
-        started = time.perf_counter()
-        ack = await super().send_events(store_id, events)
-        LATENCIES.append(time.perf_counter() - started)
-        return ack
-
-
-def fill(url: str, store_id: str, count: int) -> None:
-    engine = edge_engine(url)
-    upgrade(engine)
+def backlog(store_id: str, count: int) -> list[dict[str, Any]]:
+    """``count`` events as the edge's outbox holds them (``ledger.to_wire``): every type, one in five
+    naming a loyalty member."""
     now = time.time() - 3600
-    with Session(engine) as session:
-        for i in range(count):
-            kind = TYPES[i % len(TYPES)]
-            payload: dict[str, object] = {"room": f"fr-{i % 6 + 1}", "items": [f"0401234500{i % 9000:04d}"]}
-            if kind == "email_opt_in":
-                payload = {"email": f"s{i}@example.org", "consent": False}
-            add_outbox_event(
-                session=session,
-                type=kind,
-                store_id=store_id,
-                payload=payload,
-                now=now + i * 0.01,
-                member_id=f"member-{i % 997}" if i % 5 == 0 else None,
-            )
-        session.commit()
-    engine.dispose()
-
-
-async def drain_all(
-    stores: list[tuple[str, str, str]], central_url: str, batch: int, deadline: float
-) -> float:
-    """Every store's worker at once until every backlog is empty; returns the seconds it took."""
-    engines = {sid: edge_engine(url) for sid, url, _ in stores}
-    workers = [
-        SyncWorker(
-            engines[sid],
-            SyncConfig(central_url=central_url, store_key=key, store_id=sid, batch_size=batch),
-            client=TimedClient(central_url, key),
+    events = []
+    for i in range(count):
+        kind = TYPES[i % len(TYPES)]
+        payload: dict[str, object] = {"room": f"fr-{i % 6 + 1}", "items": [f"0401234500{i % 9000:04d}"]}
+        if kind == "email_opt_in":
+            payload = {"email": f"s{i}@example.org", "consent": False}
+        events.append(
+            {
+                "event_id": uuid.uuid4().hex,
+                "type": kind,
+                "store_id": store_id,
+                "created_at": now + i * 0.01,
+                "member_id": f"member-{i % 997}" if i % 5 == 0 else None,
+                "payload": payload,
+            }
         )
-        for sid, _, key in stores
-    ]
-    started = time.perf_counter()
-    tasks = [asyncio.create_task(w.run()) for w in workers]
-    try:
-        while time.monotonic() < deadline:
-            backlogs = await asyncio.to_thread(lambda: [ledger.counts(e).backlog for e in engines.values()])
-            if not any(backlogs):
-                break
-            await asyncio.sleep(0.1)
-        return time.perf_counter() - started
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for w in workers:
-            await w.client.aclose()
-        for e in engines.values():
-            e.dispose()
+    return events
+
+
+async def _send_stores(
+    central_url: str, stores: list[tuple[str, str]], per_store: int, batch: int
+) -> list[float]:
+    """Every store of this sender at once, each sending its batches in turn; batch latencies (s)."""
+    latencies: list[float] = []
+
+    async def one(store_id: str, key: str) -> None:
+        events = backlog(store_id, per_store)
+        async with CentralClient(central_url, key) as client:
+            for i in range(0, len(events), batch):
+                chunk = events[i : i + batch]
+                while True:  # as the edge's worker: a busy centre (503) is tried again after Retry-After
+                    started = time.perf_counter()
+                    try:
+                        ack = await client.send_events(store_id, chunk)
+                    except CentralUnavailable as exc:
+                        SHED.append(1)
+                        await asyncio.sleep(exc.retry_after or 1.0)
+                        continue
+                    latencies.append(time.perf_counter() - started)
+                    break
+                assert len(ack.acked) == len(chunk), ack
+
+    await asyncio.gather(*(one(sid, key) for sid, key in stores))
+    return latencies + [-1.0] * len(SHED)  # a shed batch travels back as -1
+
+
+def sender(args: tuple[str, list[tuple[str, str]], int, int]) -> list[float]:
+    central_url, stores, per_store, batch = args
+    return asyncio.run(_send_stores(central_url, stores, per_store, batch))
 
 
 def raw_baselines(db_url: str, rows: int, batch: int) -> tuple[float, float]:
@@ -160,6 +147,7 @@ def main() -> int:
     parser.add_argument("--events-per-store", type=int, default=250)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2, help="central store server processes")
+    parser.add_argument("--senders", type=int, default=2, help="processes sending the stores' batches")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument(
         "--pg", default=os.environ.get("FITROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -194,20 +182,19 @@ def main() -> int:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        with tempfile.TemporaryDirectory() as tmp:
-            stores = [(sid, f"sqlite:///{Path(tmp) / f'{sid}.db'}", keys[sid]) for sid in ids]
+        groups = [[(sid, keys[sid]) for sid in ids[n :: args.senders]] for n in range(args.senders)]
+        work = [(central_url, g, args.events_per_store, args.batch_size) for g in groups if g]
+        with multiprocessing.get_context("spawn").Pool(len(work)) as pool:
             started = time.perf_counter()
-            for sid, url, _ in stores:
-                fill(url, sid, args.events_per_store)
-            filled = time.perf_counter() - started
-            print(f"outboxes: {args.stores} stores x {args.events_per_store} events ({filled:.1f} s to fill)")
-            elapsed = asyncio.run(drain_all(stores, central_url, args.batch_size, deadline))
+            answers = [x for part in pool.map(sender, work) for x in part]
+            latencies, shed = [x for x in answers if x >= 0], sum(1 for x in answers if x < 0)
+            elapsed = time.perf_counter() - started
         with psycopg.connect(db_url) as conn:
             stored, distinct = conn.execute(
                 "SELECT count(*), count(DISTINCT (store_id, event_id)) FROM event"
             ).fetchone() or (0, 0)
         insert_rate, copy_rate = raw_baselines(db_url, 50_000, args.batch_size)
-        lat = sorted(LATENCIES)
+        lat = sorted(latencies)
         p50 = statistics.median(lat) if lat else float("nan")
         p99 = lat[max(0, int(len(lat) * 0.99) - 1)] if lat else float("nan")
         rate = total / elapsed
@@ -216,7 +203,7 @@ def main() -> int:
         )
         print(
             f"batches: {len(lat)}, latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
-            f" (batch <= {args.batch_size})"
+            f" (batch <= {args.batch_size}); {shed} answered 503 busy and sent again"
         )
         exact = stored == distinct == total
         print(f"stored {stored}, distinct {distinct}: {'no loss, no duplicate' if exact else 'MISMATCH'}")
@@ -227,6 +214,7 @@ def main() -> int:
         print(
             f"command: .venv/bin/python bench/chain_sync.py --stores {args.stores} --events-per-store "
             f"{args.events_per_store} --batch-size {args.batch_size} --workers {args.workers}"
+            f" --senders {args.senders}"
         )
         return 0 if stored == distinct == total else 1
     finally:

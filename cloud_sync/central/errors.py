@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 __all__ = ["install_error_handlers"]
 
@@ -21,5 +22,15 @@ def _data_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+def _pool_timeout(_request: Request, _exc: Exception) -> JSONResponse:
+    # Every database connection is busy: a moment's overload, not the request's fault; come back soon.
+    return JSONResponse(
+        {"detail": "busy: retry later"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)

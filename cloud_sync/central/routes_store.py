@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -45,20 +46,35 @@ def get_store(store: OwnStore) -> StoreOut:
     return StoreOut(id=store.id, name=store.name)
 
 
-@router.post("/stores/{store_id}/events", response_model=IngestAck)
-def post_events(
-    batch: EventBatch, store: OwnStore, session: SessionDep, settings: SettingsDep, request: Request
-) -> IngestAck:
-    """Idempotent: events already stored are acknowledged again and not stored twice."""
-    if len(batch.events) > settings.max_batch:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, f"at most {settings.max_batch} events per batch"
-        )
+def ingest_slot(request: Request) -> Iterator[None]:
+    """One of the ``max_concurrent_ingests`` slots, taken before the request touches the database (the
+    store's key is checked after): beyond them the batch is shed at once with 503 and ``Retry-After``, so
+    a chain's stores sending together never wait on the connection pool."""
     gate: threading.BoundedSemaphore = request.app.state.ingest_gate
     if not gate.acquire(blocking=False):
         request.app.state.metrics.shed.inc()
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "busy: retry later", headers={"Retry-After": RETRY_AFTER_S}
+        )
+    try:
+        yield
+    finally:
+        gate.release()
+
+
+@router.post("/stores/{store_id}/events", response_model=IngestAck)
+def post_events(
+    _slot: Annotated[None, Depends(ingest_slot)],
+    batch: EventBatch,
+    store: OwnStore,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> IngestAck:
+    """Idempotent: events already stored are acknowledged again and not stored twice."""
+    if len(batch.events) > settings.max_batch:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"at most {settings.max_batch} events per batch"
         )
     now = time.time()
     try:
@@ -71,8 +87,6 @@ def post_events(
     except ForeignStoreEvent:
         session.rollback()
         raise HTTPException(status.HTTP_403_FORBIDDEN, "batch holds another store's events") from None
-    finally:
-        gate.release()
     request.app.state.metrics.ingested(ack)
     return ack
 
