@@ -380,7 +380,8 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             probes_started = 0
             while not done.done():
                 now = time.monotonic()
-                if now >= next_probe:
+                # the last probes start 5 s before the load ends, so each is read until it is shown
+                if now >= next_probe and now < t0 + args.seconds - 5:
                     room = probes_started % ROOMS
                     epc = epc_for(serial)
                     serial += 1
