@@ -27,14 +27,17 @@ from edge.ports import ProfileLookup
 from edge.presence.snapshot import RoomPresence
 from edge.storage.models import Associate, Task, TaskStatus
 from edge.storage.offers import load_offers, record_presented
+from edge.storage.replies import last_replies
 from edge.storage.tasks import purchases_of_session, requests_of_session
 from edge.suggest import ShopperProfile, Suggester, variants_of
 from edge.web.auth import SignInThrottle
+from edge.web.reply_views import session_replies
 from edge.web.schemas import (
     ItemCard,
     OfferBanner,
     PurchaseItem,
     PurchasePublic,
+    ReplyPublic,
     RequestPublic,
     RoomInfo,
     RoomView,
@@ -129,9 +132,11 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
     ]
     requests: list[RequestPublic] = []
     purchases: list[PurchasePublic] = []
+    replies: list[ReplyPublic] = []
     if snap.session_id is not None:
         with Session(ctx.db) as db:
             names = _first_names(db)
+            replies = session_replies(db, snap.session_id, names)
             for task in requests_of_session(session=db, session_id=snap.session_id):
                 detail = task.details
                 requests.append(
@@ -190,6 +195,7 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
         if profile is not None
         else None,
         offer=offer,
+        replies=replies,
     )
 
 
@@ -224,7 +230,12 @@ def _offer_banner(
 
 
 def task_public(
-    task: Task, *, room_names: Mapping[str, str], first_names: Mapping[str, str], now: float
+    task: Task,
+    *,
+    room_names: Mapping[str, str],
+    first_names: Mapping[str, str],
+    now: float,
+    last_reply: str | None = None,
 ) -> TaskPublic:
     def since_created(t: float | None) -> float | None:
         return round(t - task.created_at, 3) if t is not None else None
@@ -241,6 +252,7 @@ def task_public(
         claim_s=since_created(task.claimed_at),
         complete_s=since_created(task.completed_at),
         detail=task.details,
+        last_reply=last_reply,
     )
 
 
@@ -248,7 +260,17 @@ def tasks_view(ctx: RoomsContext, db: Session, tasks: list[Task]) -> list[TaskPu
     room_names = {r.id: r.name for r in ctx.layout.rooms}
     first_names = _first_names(db)
     now = time.time()
-    return [task_public(t, room_names=room_names, first_names=first_names, now=now) for t in tasks]
+    replied = last_replies(session=db, task_ids=[t.id for t in tasks if t.id is not None])
+    return [
+        task_public(
+            t,
+            room_names=room_names,
+            first_names=first_names,
+            now=now,
+            last_reply=replied[t.id].text if t.id in replied else None,
+        )
+        for t in tasks
+    ]
 
 
 # -- internals --------------------------------------------------------------------------------------

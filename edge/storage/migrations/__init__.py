@@ -19,14 +19,14 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from edge.storage import dead_letters, models, offers, orders, outbox, sync_ledger
+from edge.storage import dead_letters, models, offers, orders, outbox, replies, sync_ledger
 
 __all__ = ["BASELINE", "TABLE_MODULES", "alembic_config", "edge_metadata", "upgrade"]
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "e0001"
 # Every module defining an edge table (a test fails when a table is defined anywhere else).
-TABLE_MODULES = (models, outbox, dead_letters, sync_ledger, orders, offers)
+TABLE_MODULES = (models, outbox, dead_letters, sync_ledger, orders, offers, replies)
 
 
 def edge_metadata() -> type[SQLModel]:
