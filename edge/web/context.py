@@ -29,14 +29,17 @@ from edge.reservations.desk import ReservationDesk
 from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import Associate, Task, TaskKind, TaskStatus
 from edge.storage.offers import load_offers, record_presented
+from edge.storage.replies import last_replies
 from edge.storage.tasks import purchases_of_session, requests_of_session
 from edge.suggest import ShopperProfile, Suggester, variants_of
 from edge.web.auth import SignInThrottle
+from edge.web.reply_views import session_replies
 from edge.web.schemas import (
     ItemCard,
     OfferBanner,
     PurchaseItem,
     PurchasePublic,
+    ReplyPublic,
     RequestPublic,
     ReservedItem,
     ReservedRoom,
@@ -134,9 +137,11 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
     ]
     requests: list[RequestPublic] = []
     purchases: list[PurchasePublic] = []
+    replies: list[ReplyPublic] = []
     if snap.session_id is not None:
         with Session(ctx.db) as db:
             names = _first_names(db)
+            replies = session_replies(db, snap.session_id, names)
             for task in requests_of_session(session=db, session_id=snap.session_id):
                 detail = task.details
                 requests.append(
@@ -196,6 +201,7 @@ def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
         else None,
         offer=offer,
         reservation=_reserved(ctx, room_id, {gtin for _epc, gtin, _t in snap.items if gtin}),
+        replies=replies,
     )
 
 
@@ -255,6 +261,7 @@ def task_public(
     first_names: Mapping[str, str],
     now: float,
     target_s: float | None = None,
+    last_reply: str | None = None,
 ) -> TaskPublic:
     def since_created(t: float | None) -> float | None:
         return round(t - task.created_at, 3) if t is not None else None
@@ -276,6 +283,7 @@ def task_public(
         target_s=target,
         over_target=target is not None and waited > target,
         detail=task.details,
+        last_reply=last_reply,
     )
 
 
@@ -284,8 +292,16 @@ def tasks_view(ctx: RoomsContext, db: Session, tasks: list[Task]) -> list[TaskPu
     first_names = _first_names(db)
     now = clock.now()
     target = ctx.layout.store.request_target_s
+    replied = last_replies(session=db, task_ids=[t.id for t in tasks if t.id is not None])
     return [
-        task_public(t, room_names=room_names, first_names=first_names, now=now, target_s=target)
+        task_public(
+            t,
+            room_names=room_names,
+            first_names=first_names,
+            now=now,
+            target_s=target,
+            last_reply=replied[t.id].text if t.id in replied else None,
+        )
         for t in tasks
     ]
 

@@ -25,6 +25,8 @@ __all__ = [
     "PurchaseIn",
     "PurchaseItem",
     "PurchasePublic",
+    "ReplyAuthor",
+    "ReplyPublic",
     "RequestIn",
     "RequestPublic",
     "RoomInfo",
@@ -159,6 +161,23 @@ class OfferBanner(BaseModel):
     valid_until: float
 
 
+class ReplyAuthor(BaseModel):
+    first_name: str
+    initials: str = Field(description="Shown in a circle when there is no photo")
+    photo: str | None = Field(
+        default=None, description="Path of the associate's photo (needs the mirror's token), if any"
+    )
+
+
+class ReplyPublic(BaseModel):
+    id: int
+    task_id: int
+    task_kind: TaskKind
+    text: str = Field(description="Plain text: the mirror shows it as text, never as markup")
+    associate: ReplyAuthor
+    created_at: float
+
+
 class RoomView(BaseModel):
     room: RoomInfo
     covered: bool = Field(description="False while an antenna or reader of the room is down")
@@ -170,6 +189,9 @@ class RoomView(BaseModel):
     shopper: ShopperInfo | None
     offer: OfferBanner | None = Field(default=None, description="At most one offer for the items here")
     reservation: ReservedRoom | None = Field(default=None, description="The reservation holding this room")
+    replies: list[ReplyPublic] = Field(
+        default_factory=list, description="Associates' replies in this session, newest first"
+    )
 
 
 class RequestIn(_In):
@@ -255,6 +277,7 @@ class TaskPublic(BaseModel):
     )
     over_target: bool = Field(default=False, description="Claimed, or still open, later than the target")
     detail: dict[str, Any]
+    last_reply: str | None = Field(default=None, description="The latest reply sent to the mirror")
 
 
 class ShopperPublic(BaseModel):

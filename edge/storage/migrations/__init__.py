@@ -27,6 +27,7 @@ from edge.storage import (
     orders,
     outbox,
     queue_tickets,
+    replies,
     reservation_log,
     sync_ledger,
 )
@@ -46,6 +47,7 @@ TABLE_MODULES = (
     demand,
     queue_tickets,
     reservation_log,
+    replies,
 )
 
 

@@ -2,6 +2,7 @@
    /ws/associate (the sign-in cookie authenticates it) and claim / complete tasks via /api/associate.
    ES module, no build step. */
 import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
+import { replyControls } from "./associate-reply.js";
 
 {
   const KIND = {
@@ -37,6 +38,8 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
 
   const api = jsonApi();
   const toast = toaster($("#toast"), 4000);
+  const replyRow = replyControls({ api, toast, mine: (task) => mine(task),
+    onAuthLost: () => showSignIn("Your sign-in has expired. Please sign in again.") });
 
   // ---------- sign-in ----------
   function showSignIn(message) {
@@ -244,7 +247,8 @@ import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
         h("div", { class: "task-top" },
           h("span", { class: "kind", text: KIND[task.kind] || task.kind }),
           h("span", { class: "room", text: task.room_name || ROOMS[task.room_id] || task.room_id })),
-        taskBody(task)),
+        taskBody(task),
+        replyRow(task)),
       h("div", { class: "task-side" },
         h("div", {},
           h("span", { class: "age", dataset: { age: task.id }, text: fmtAge(age) }),

@@ -7,9 +7,11 @@ import { STRINGS as I18N } from "./i18n.js";
 import { cardsFor } from "./mirror-cards.js";
 import { sheetsFor } from "./mirror-sheets.js";
 import { AISLE_STRINGS, aisleFor } from "./mirror-aisle.js";
+import { REPLY_STRINGS, repliesFor } from "./mirror-reply.js";
 
 // The endless aisle's strings join the table; a key the table already has wins.
 for (const [lang, table] of Object.entries(AISLE_STRINGS)) if (I18N[lang]) I18N[lang] = { ...table, ...I18N[lang] };
+for (const [lang, table] of Object.entries(REPLY_STRINGS)) if (I18N[lang]) I18N[lang] = { ...table, ...I18N[lang] };
 
 {
   const body = document.body;
@@ -158,6 +160,7 @@ for (const [lang, table] of Object.entries(AISLE_STRINGS)) if (I18N[lang]) I18N[
     renderEmailButton: () => renderEmailButton(),
   };
   ctx.aisle = aisleFor(ctx);
+  ctx.replies = repliesFor({ ...ctx, token });
   const cards = cardsFor(ctx);
   ctx.boughtEpcs = cards.boughtEpcs;
   const sheets = sheetsFor(ctx);
@@ -221,6 +224,7 @@ for (const [lang, table] of Object.entries(AISLE_STRINGS)) if (I18N[lang]) I18N[
     $("#hero-sub").textContent = sub.join(" · ");
     $("#hero").hidden = (items.length === 0 || !covered) && !shopper && !held;
 
+    ctx.replies.render();
     renderBanners(v, items);
     ctx.aisle.render();
     renderItems(items, covered);

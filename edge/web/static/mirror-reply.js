@@ -1,0 +1,71 @@
+/* A reply from a person on the mirror: what an associate answered from the console ("On my way", or a short
+   text), newest first, with their first name and initials in a circle, or their photo when they have one.
+   The room view pushed over the WebSocket carries the replies; the text is only ever set as text. A photo
+   is fetched with the mirror's token and shown as a data: URL (the page's CSP allows img 'self' data:).
+   This feature's strings are here, in REPLY_STRINGS (merged into the table like AISLE_STRINGS). */
+import { $, h } from "./ui.js";
+
+export const REPLY_STRINGS = {
+  en: { reply_from: "{name} replied", reply_label: "A reply from the team" },
+  es: { reply_from: "{name} ha respondido", reply_label: "Una respuesta del equipo" },
+};
+
+const SHOWN = 2;  // the newest reply, and the one before it
+
+export function repliesFor(ctx) {
+  const { state, t, token } = ctx;
+  const photos = new Map();  // photo path -> data: URL, or a Promise while loading
+
+  function region() {
+    let box = $("#replies");
+    if (!box) {
+      box = h("section", { id: "replies", class: "replies", "aria-live": "polite", "aria-label": t("reply_label") });
+      $("#banners").before(box);
+    }
+    return box;
+  }
+
+  async function loadPhoto(path) {
+    const res = await fetch(path, { headers: { "Authorization": "Bearer " + token }, cache: "force-cache" });
+    if (!res.ok) throw new Error("photo " + res.status);
+    const blob = await res.blob();
+    if (!/^image\/(png|jpeg)$/.test(blob.type)) throw new Error("not a photo");
+    return await new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result));
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  function avatar(author) {
+    const url = author.photo ? photos.get(author.photo) : null;
+    if (typeof url === "string") {
+      return h("img", { class: "reply-avatar reply-photo", src: url, alt: author.first_name, width: 64, height: 64 });
+    }
+    if (author.photo && !photos.has(author.photo)) {
+      const path = author.photo;
+      photos.set(path, loadPhoto(path).then((u) => { photos.set(path, u); render(); },
+        () => { photos.set(path, null); }));
+    }
+    return h("span", { class: "reply-avatar reply-initials", "aria-hidden": "true", text: author.initials });
+  }
+
+  function card(reply, newest) {
+    const a = reply.associate || {};
+    return h("article", { class: "reply" + (newest ? " is-newest" : ""), dataset: { replyId: reply.id, taskId: reply.task_id } },
+      avatar(a),
+      h("div", { class: "reply-main" },
+        h("p", { class: "reply-who", text: t("reply_from", { name: a.first_name || a.initials || "" }) }),
+        h("p", { class: "reply-text", text: reply.text })));
+  }
+
+  function render() {
+    const replies = (state.view && state.view.replies) || [];
+    const box = region();
+    box.replaceChildren(...replies.slice(0, SHOWN).map((r, i) => card(r, i === 0)));
+    box.hidden = replies.length === 0;
+  }
+
+  return { render };
+}
