@@ -21,7 +21,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,14 +29,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sync import TYPES, free_port  # noqa: E402
+from bench.sync import TYPES, start_central, stop_central  # noqa: E402
 from cloud_sync.central.db import make_engine as central_engine  # noqa: E402
 from cloud_sync.central.db import migrate  # noqa: E402
 from cloud_sync.central.stores import create_store  # noqa: E402
@@ -168,20 +166,9 @@ def main() -> int:
             keys = {sid: create_store(session, store_id=sid, name=sid, now=time.time()) for sid in ids}
             session.commit()
         engine.dispose()
-        port = free_port()
-        env = {**os.environ, "FITROOM_CENTRAL_DB_URL": db_url, "FITROOM_CENTRAL_ADMIN_TOKEN": "bench"}
-        serve = ["serve", "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
-        server = subprocess.Popen([sys.executable, "-m", "cloud_sync.central.cli", *serve], env=env, cwd=ROOT)
-        central_url = f"http://127.0.0.1:{port}"
-        while True:
-            if time.monotonic() > deadline or server.poll() is not None:
-                print("central store did not start", file=sys.stderr)
-                return 1
-            try:
-                if httpx.get(f"{central_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        server, central_url = start_central(db_url, args.workers, deadline)
+        if server is None:
+            return 1
         groups = [[(sid, keys[sid]) for sid in ids[n :: args.senders]] for n in range(args.senders)]
         work = [(central_url, g, args.events_per_store, args.batch_size) for g in groups if g]
         with multiprocessing.get_context("spawn").Pool(len(work)) as pool:
@@ -218,12 +205,7 @@ def main() -> int:
         )
         return 0 if stored == distinct == total else 1
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_central(server)
         with psycopg.connect(args.pg, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

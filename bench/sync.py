@@ -48,6 +48,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_central(db_url: str, workers: int, deadline: float) -> tuple[subprocess.Popen[bytes] | None, str]:
+    """``fitroom-central serve`` on a free port over ``db_url`` (admin token ``bench``), once it answers
+    ``/healthz``; (None, url) if it did not start before ``deadline``."""
+    port = free_port()
+    env = {**os.environ, "FITROOM_CENTRAL_DB_URL": db_url, "FITROOM_CENTRAL_ADMIN_TOKEN": "bench"}
+    serve = ["serve", "--port", str(port), "--log-level", "warning", "--workers", str(workers)]
+    server = subprocess.Popen([sys.executable, "-m", "cloud_sync.central.cli", *serve], env=env, cwd=ROOT)
+    central_url = f"http://127.0.0.1:{port}"
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"{central_url}/healthz", timeout=1).status_code == 200:
+                return server, central_url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    print("central store did not start", file=sys.stderr)
+    stop_central(server)
+    return None, central_url
+
+
+def stop_central(server: subprocess.Popen[bytes] | None) -> None:
+    if server is not None and server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def fill_outbox(url: str, count: int) -> None:
     """A realistic mix: every event type, one in five naming a loyalty member."""
     engine = edge_engine(url)
@@ -125,20 +153,9 @@ def main() -> int:
             session.commit()
         engine.dispose()
 
-        port = free_port()
-        env = {**os.environ, "FITROOM_CENTRAL_DB_URL": db_url, "FITROOM_CENTRAL_ADMIN_TOKEN": "bench"}
-        serve = ["serve", "--port", str(port), "--log-level", "warning", "--workers", str(args.workers)]
-        server = subprocess.Popen([sys.executable, "-m", "cloud_sync.central.cli", *serve], env=env, cwd=ROOT)
-        central_url = f"http://127.0.0.1:{port}"
-        while True:
-            if time.monotonic() > deadline or server.poll() is not None:
-                print("central store did not start", file=sys.stderr)
-                return 1
-            try:
-                if httpx.get(f"{central_url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        server, central_url = start_central(db_url, args.workers, deadline)
+        if server is None:
+            return 1
 
         with tempfile.TemporaryDirectory() as tmp:
             edge_url = f"sqlite:///{Path(tmp) / 'edge.db'}"
@@ -168,12 +185,7 @@ def main() -> int:
         )
         return 0
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_central(server)
         with psycopg.connect(args.pg, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

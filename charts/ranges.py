@@ -32,11 +32,17 @@ def parse_when(value: str | None, *, default: float, end_of_day: bool = False) -
 
 
 def date_range(
-    start: str | None, end: str | None, *, default_days: int = 30, max_days: int | None = None
+    start: str | None,
+    end: str | None,
+    *,
+    default_days: int = 30,
+    max_days: int | None = None,
+    now: float | None = None,
 ) -> tuple[float, float]:
-    """``[start, end)``: by default the last ``default_days`` days up to now. ValueError when ``from`` is
-    not before ``to``, a bound is not a finite time, or the range is longer than ``max_days``."""
-    t1 = parse_when(end, default=time.time(), end_of_day=True)
+    """``[start, end)``: by default the last ``default_days`` days up to ``now`` (the wall clock unless
+    given). ValueError when ``from`` is not before ``to``, a bound is not a finite time, or the range is
+    longer than ``max_days``."""
+    t1 = parse_when(end, default=time.time() if now is None else now, end_of_day=True)
     t0 = parse_when(start, default=t1 - default_days * DAY_S)
     if not all(abs(t) < 1e11 for t in (t0, t1)):  # NaN, inf, or beyond the year 5000
         raise ValueError("'from' and 'to' must be dates or Unix seconds")

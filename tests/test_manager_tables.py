@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from edge import clock
 from edge.credentials import set_role
 from edge.storage import figures_demand as demand
 from edge.storage import figures_work as work
@@ -250,7 +251,7 @@ def test_through_the_api_for_managers_only_and_csv_equals_json(edge: MirrorEdge)
     asked = edge.client.post("/api/mirror/fr-1/requests", headers=mirror, json={"gtin": x.gtin})
     assert edge.client.post(f"/api/associate/tasks/{asked.json()['id']}/claim", headers=clerk).is_success
 
-    span = {"from": str(t0), "to": str(time.time())}  # a closed range: the figures hold still
+    span = {"from": str(t0), "to": str(clock.now())}  # closed, by the edge's clock: the figures hold still
     skus = {r["gtin"]: r for r in edge.client.get("/api/manager/skus", params=span, headers=manager).json()}
     assert (skus[sold_out.gtin]["requested_sold_out"], skus[sold_out.gtin]["running_out"]) == (1, False)
     assert skus[sold_out.gtin]["tried"] == 0 and skus[x.gtin]["requested_sold_out"] == 0

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from charts import ranges
 from edge import clock
 from edge.errors import Forbidden, Invalid
 from edge.storage import figures
@@ -64,34 +64,6 @@ class SkuRow(BaseModel):
     requested_sold_out: int = Field(description="Sessions asking for it while sold out here (lost demand)")
     ordered_ship_home: int = Field(description="Items ordered from a mirror to ship home")
     running_out: bool = Field(description="Asked for while sold out here in 3 or more sessions of the range")
-
-
-def parse_when(value: str | None, *, default: float, end_of_day: bool = False) -> float:
-    """An ISO date (UTC; a ``to`` date counts its whole day), an ISO datetime, or Unix seconds."""
-    if value is None or value == "":
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return (start + timedelta(days=1 if end_of_day else 0)).timestamp()
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or Unix seconds") from exc
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
-def date_range(start: str | None, end: str | None) -> tuple[float, float]:
-    now = clock.now()
-    t1 = parse_when(end, default=now, end_of_day=True)
-    t0 = parse_when(start, default=t1 - 30 * 86400)
-    if t0 >= t1:
-        raise ValueError("'from' must be before 'to'")
-    return t0, t1
 
 
 From = Annotated[str | None, Query(alias="from", description="YYYY-MM-DD or Unix seconds")]
@@ -148,7 +120,7 @@ def _skus(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: st
 
 def query_range(start: str | None, end: str | None) -> tuple[float, float]:
     try:
-        return date_range(start, end)
+        return ranges.date_range(start, end, now=clock.now())
     except ValueError as exc:
         raise Invalid(str(exc)) from exc
 
