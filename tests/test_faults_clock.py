@@ -55,3 +55,19 @@ def test_the_clock_offset_is_exported(monkeypatch: pytest.MonkeyPatch) -> None:
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() - 3600.0)
     assert EdgeMetrics().value("fitroom_clock_offset_seconds") == pytest.approx(-3600.0, abs=5.0)
+
+
+def test_a_small_correction_is_followed_and_the_clock_never_goes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A VM's clock resynchronised by its host moves by seconds: the edge follows it (forward at once, and
+    back by standing still), so its times stay the wall clock's; only steps over STEP_S are ignored."""
+    real = time.time
+    before = clock.now()
+    monkeypatch.setattr(time, "time", lambda: real() + 11.0)
+    ahead = clock.now()
+    assert ahead == pytest.approx(real() + 11.0, abs=0.5) and abs(clock.offset()) < 0.5
+    monkeypatch.setattr(time, "time", lambda: real() - 5.0)
+    assert clock.now() >= ahead  # never backwards
+    monkeypatch.setattr(time, "time", real)
+    assert clock.now() >= ahead > before

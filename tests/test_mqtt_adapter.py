@@ -7,7 +7,6 @@ import logging
 import os
 import shutil
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from edge import clock
 from edge.config import EdgeSettings
 from edge.ingest.mqtt import Message, MqttIngest
 from tests.broker import Mosquitto
@@ -81,7 +81,7 @@ async def test_subscribed_messages_arrive_as_immutable_messages_in_order(
     # A root of this test's own: the session-wide broker holds other tests' retained statuses.
     status_root = f"espresense-{run}"
     ingest = await started(make_ingest(mosquitto, [topic, f"{status_root}/rooms/+/status"]))
-    before = time.time()
+    before = clock.now()  # received times are the edge clock's
     try:
         for i in range(5):
             publisher.send(topic, f'{{"n":{i}}}')
@@ -93,7 +93,7 @@ async def test_subscribed_messages_arrive_as_immutable_messages_in_order(
     assert [m.payload for m in got[:5]] == [f'{{"n":{i}}}'.encode() for i in range(5)]
     assert got[5] == Message(f"{status_root}/rooms/fr-1/status", b"online", got[5].received)
     assert all(m.topic != "unrelated/topic" for m in got)
-    assert all(before <= m.received <= time.time() for m in got)
+    assert all(before <= m.received <= clock.now() for m in got)
     with pytest.raises(AttributeError):
         got[0].topic = "other"  # type: ignore[misc]
 
