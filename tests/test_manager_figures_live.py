@@ -59,7 +59,8 @@ async def test_every_figure_is_what_the_store_did(tmp_path: Path, mosquitto: Mos
         layout=DEMO_LAYOUT,
         catalog=DEMO_CATALOG,
         session_idle_s=3.0,  # an empty room's session ends 3 s after the last garment left
-        session_abandoned_s=40.0,  # one with a go-back and no phone heard, 40 s after the last change
+        session_abandoned_s=120.0,  # one with a go-back and no phone heard, 120 s after the last change:
+        # longer than presence can take to see a garment leave on a loaded machine (40 s was not, in CI)
     )
     t0 = time.time() - 1
     async with live_edge(settings) as edge:
@@ -110,7 +111,7 @@ async def test_every_figure_is_what_the_store_did(tmp_path: Path, mosquitto: Mos
                     rows = s.exec(select(FittingRoomSession)).all()
                     return len(rows) == 2 and all(r.ended_at is not None for r in rows)
 
-            assert await eventually(both_ended, timeout=120), await edge.rooms()
+            assert await eventually(both_ended, timeout=240), await edge.rooms()
         with Session(db) as s:
             go_back = s.exec(select(Task).where(Task.kind == TaskKind.GO_BACK)).one()
             sessions = s.exec(select(FittingRoomSession).order_by(col(FittingRoomSession.room_id))).all()
