@@ -64,3 +64,14 @@ def bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[float]
             f'<text x="{W - 150}" y="{16 + 14 * k}" fill="{colour}" font-size="12">{escape(name)}</text>'
         )
     return _frame(title, "".join(parts))
+
+
+def table(caption: str, head: list[str], rows: list[list[object]], csv: str | None = None) -> str:
+    """The HTML table behind a chart (every cell escaped), with a link to its CSV when given."""
+    link = f' <a class="csv" href="{escape(csv)}" download>CSV</a>' if csv else ""
+    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+    trs = "".join(
+        "<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>" for r in rows
+    )
+    head_row = f"<thead><tr>{th}</tr></thead>"
+    return f"<table><caption>{escape(caption)}{link}</caption>{head_row}<tbody>{trs}</tbody></table>"

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from charts import svg
 from charts.ranges import day
+from charts.svg import table as svg_table
 from cloud_sync.central import admin_signin as signin
 from cloud_sync.central import kpis as figures
 from cloud_sync.central.deps import SessionDep, SettingsDep
@@ -83,16 +84,6 @@ def _sign_in_form(message: str = "") -> str:
         '<form method="post" action="/admin/sign-in"><label>Admin token <input type="password" name="token"'
         ' autocomplete="current-password" required></label> <button type="submit">Sign in</button></form>'
     )
-
-
-def _table(caption: str, head: list[str], rows: list[list[Any]], csv: str | None = None) -> str:
-    link = f' <a class="csv" href="{escape(csv)}" download>CSV</a>' if csv else ""
-    th = "".join(f"<th>{escape(h)}</th>" for h in head)
-    trs = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    head_row = f"<thead><tr>{th}</tr></thead>"
-    return f"<table><caption>{escape(caption)}{link}</caption>{head_row}<tbody>{trs}</tbody></table>"
 
 
 def _by_size(rows: list[SkuRow]) -> list[list[Any]]:
@@ -200,13 +191,15 @@ def _figures_page(session: Session, t0: float, t1: float, store_id: str | None) 
         f"<h1>Fitting rooms, {escape(scope)}: {day(t0)} to {day(t1 - 1)}</h1>",
         _form(t0, t1, store_id, names),
         f'<section class="cards">{_cards(k)}</section>',
-        _table("Per store", ["store_id", "name", *KpiFields.model_fields], store_rows, f"/admin/kpis.csv{q}")
+        svg_table(
+            "Per store", ["store_id", "name", *KpiFields.model_fields], store_rows, f"/admin/kpis.csv{q}"
+        )
         if store_rows
         else f'<p><a class="csv" href="/admin/kpis.csv{escape(q)}" download>Figures as CSV</a></p>',
         "<h2>Conversion over time</h2>",
         _conversion_charts(daily, names),
         "<details><summary>Sessions per store and day</summary>",
-        _table("Sessions per store and day", DAILY_HEAD, _daily_rows(daily), f"/admin/daily.csv{q}"),
+        svg_table("Sessions per store and day", DAILY_HEAD, _daily_rows(daily), f"/admin/daily.csv{q}"),
         "</details><h2>Tried, bought and asked for, per size</h2>",
         svg.bars(
             "Per size",
@@ -217,17 +210,17 @@ def _figures_page(session: Session, t0: float, t1: float, store_id: str | None) 
                 "requested": [r[3] for r in sizes],
             },
         ),
-        _table("Per size", SIZE_HEAD, sizes, f"/admin/sizes.csv{q}"),
+        svg_table("Per size", SIZE_HEAD, sizes, f"/admin/sizes.csv{q}"),
         "<h2>Dwell (minutes in the room)</h2>",
         svg.bars("Dwell distribution", [f"{m}" for m, _ in dwell], {"sessions": [n for _, n in dwell]}),
-        _table(
+        svg_table(
             "Dwell distribution (the last minute holds longer stays)",
             DWELL_HEAD,
             [[m, n] for m, n in dwell],
             f"/admin/dwell.csv{q}",
         ),
         "<h2>Garments</h2>",
-        _table(
+        svg_table(
             f"Per SKU (the {SKUS_ON_PAGE} most tried; all in the CSV)",
             list(SkuRow.model_fields),
             [list(r.model_dump().values()) for r in skus[:SKUS_ON_PAGE]],

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse
 
+from charts.svg import table as svg_table
 from edge.errors import Forbidden, Invalid, Unauthorized
 from edge.storage import figures
 from edge.web import charts
@@ -56,16 +57,6 @@ def _page(body: str, status_code: int = 200) -> HTMLResponse:
 
 def _day(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).date().isoformat()
-
-
-def _table(caption: str, head: list[str], rows: list[list[object]], csv: str | None = None) -> str:
-    link = f' <a class="csv" href="{escape(csv)}" download>CSV</a>' if csv else ""
-    th = "".join(f"<th>{escape(h)}</th>" for h in head)
-    trs = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    head_row = f"<thead><tr>{th}</tr></thead>"
-    return f"<table><caption>{escape(caption)}{link}</caption>{head_row}<tbody>{trs}</tbody></table>"
 
 
 def _by_size(rows: list[SkuRow]) -> list[list[object]]:
@@ -124,7 +115,7 @@ def manager_page(
             labels,
             {"sessions": [n for _, n, _ in days], "with a purchase": [b for _, _, b in days]},
         ),
-        _table(
+        svg_table(
             "Sessions per day", ["day", "sessions", "with a purchase"], [[_day(d), n, b] for d, n, b in days]
         ),
         "<h2>Tried and bought per size</h2>",
@@ -137,12 +128,12 @@ def manager_page(
                 "requested": [float(str(r[3])) for r in size_rows],
             },
         ),
-        _table("Per size", ["size", "tried", "bought", "requested"], size_rows),
+        svg_table("Per size", ["size", "tried", "bought", "requested"], size_rows),
         "<h2>Dwell (minutes)</h2>",
         charts.bars("Dwell distribution", [f"{m}" for m, _ in dwell], {"sessions": [n for _, n in dwell]}),
-        _table("Dwell distribution", ["minutes", "sessions"], [[m, n] for m, n in dwell]),
+        svg_table("Dwell distribution", ["minutes", "sessions"], [[m, n] for m, n in dwell]),
         "<h2>Garments</h2>",
-        _table(
+        svg_table(
             "Per SKU",
             list(SkuRow.model_fields),
             [list(r.model_dump().values()) for r in skus],
@@ -194,14 +185,14 @@ def _sections(more: dict[str, Any], skus: list[SkuRow], q: str) -> list[str]:
             [f"{h.hour:02d}" for h in hours],
             {"in use %": [round(100 * (h.utilisation or 0.0), 1) for h in hours]},
         ),
-        _table(
+        svg_table(
             "By hour",
             ["hour", "sessions started", "utilisation"],
             [[f"{h.hour:02d}", h.sessions_started, h.utilisation] for h in hours],
             f"/api/manager/hours.csv{q}",
         ),
         "<h2>Tried often, rarely bought</h2>",
-        _table(
+        svg_table(
             "Styles (fit problems first)",
             ["style", "name", "tried", "bought", "try-to-buy", "fit problem"],
             [
@@ -211,7 +202,7 @@ def _sections(more: dict[str, Any], skus: list[SkuRow], q: str) -> list[str]:
             f"/api/manager/styles.csv{q}",
         ),
         "<h2>Asked for while sold out here</h2>",
-        _table(
+        svg_table(
             "Lost demand",
             ["gtin", "name", "size", "colour", "sessions asking", "shipped home", "keeps running out"],
             [
@@ -228,40 +219,40 @@ def _sections(more: dict[str, Any], skus: list[SkuRow], q: str) -> list[str]:
             ],
         ),
         "<h2>Associates</h2>",
-        _table(
+        svg_table(
             "By task kind and hour",
             ["hour", *_TASK_HEAD],
             [[f"{t.hour:02d}", t.kind, *_task_cells(t)] for t in more["tasks"]],
             f"/api/manager/tasks.csv{q}",
         ),
-        _table(
+        svg_table(
             "Per associate",
             ["associate", *_TASK_HEAD],
             [[t.first_name or t.associate_id, t.kind, *_task_cells(t)] for t in more["associates"]],
             f"/api/manager/associates.csv{q}",
         ),
         "<h2>Go-backs</h2>",
-        _table(
+        svg_table(
             "Go-backs",
             ["tasks", "garments left", "cleared", "open", "clear p50 s", "clear p90 s"],
             [[g.tasks, g.items, g.cleared, g.open, g.clear_p50_s, g.clear_p90_s]],
             f"/api/manager/go-backs.csv{q}",
         ),
         "<h2>Queue and reservations</h2>",
-        _table(
+        svg_table(
             "Walk-in queue",
             ["tickets", "called", "waiting", "wait p50 s", "wait p90 s"],
             [[qu.tickets, qu.called, qu.waiting, qu.wait_p50_s, qu.wait_p90_s]],
             f"/api/manager/queue.csv{q}",
         ),
-        _table(
+        svg_table(
             "Reservations to try",
             ["reservations", "made ready", "shown", "no-show", "show rate"],
             [[rs.reservations, rs.ready, rs.shown, rs.no_show, rs.show_rate]],
             f"/api/manager/reservations.csv{q}",
         ),
         "<h2>Offers</h2>",
-        _table(
+        svg_table(
             "Offers",
             ["offer", "title", "presented (sessions)", "redeemed (items)", "sessions redeemed"],
             [[o.offer_id, o.title, o.presented, o.redeemed, o.sessions_redeemed] for o in more["offers"]],
