@@ -1,7 +1,7 @@
 """Concierge arrivals on a started edge: a known shopper's phone seen at the entrance shows the arrival
 card's fields on ``GET /api/associate/shoppers`` (reservation, sizes, purchases on every channel, wanted
 sizes marked when in stock here, language, last visit), an associate takes the arrival and the others see
-it, and neither the member id nor an email address ever appears."""
+it at once on their console's WebSocket, and neither the member id nor an email address ever appears."""
 
 from __future__ import annotations
 
@@ -86,8 +86,19 @@ def test_an_arrival_card_carries_the_whole_profile_and_can_be_taken(edge: Mirror
     assert card["taken_by"] is None
     assert "member-44" not in response.text and "@" not in response.text and PHONE not in response.text
 
-    taken = edge.client.post(f"/api/associate/shoppers/{card['arrival_id']}/take", headers=ana)
-    assert taken.status_code == 200 and taken.json()["taken_by"] == "Ana"
+    ben_token = ben["Authorization"].removeprefix("Bearer ")
+    with edge.client.websocket_connect(f"/ws/associate?token={ben_token}") as bens_console:
+        assert bens_console.receive_json()["type"] == "tasks"
+        opened = bens_console.receive_json()
+        assert opened["type"] == "shoppers" and [c["taken_by"] for c in opened["data"]] == [None]
+        taken = edge.client.post(f"/api/associate/shoppers/{card['arrival_id']}/take", headers=ana)
+        assert taken.status_code == 200 and taken.json()["taken_by"] == "Ana"
+        # Ben's console is told at once, over its WebSocket, not on its next poll.
+        pushed = bens_console.receive_json()
+        while pushed["type"] != "shoppers":
+            pushed = bens_console.receive_json()
+        assert [(c["arrival_id"], c["taken_by"]) for c in pushed["data"]] == [(card["arrival_id"], "Ana")]
+        assert "member-44" not in str(pushed) and PHONE not in str(pushed)
     (seen,) = edge.client.get("/api/associate/shoppers", headers=ben).json()
     assert seen["taken_by"] == "Ana"
     assert edge.client.post("/api/associate/shoppers/nobody/take", headers=ben).status_code == 404

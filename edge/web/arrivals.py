@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, Field
+from starlette.requests import HTTPConnection
 
 from edge import clock
 from edge.catalog.model import Catalog
+from edge.presence.snapshot import RoomPresence
 from edge.reservations.desk import OPEN
 from edge.suggest.profile import ShopperProfile
+from edge.topics import TASKS_CHANGED
+from edge.web.context import RoomsContext
 from edge.web.deps import CurrentAssociate, RoomsDep
 from edge.web.reservations_api import UNAUTHORIZED, ReservationPublic, desk_of, public_reservation
 from edge.web.schemas import ShopperPublic
 
-__all__ = ["ArrivalPublic", "arrival_view", "router"]
+__all__ = ["ArrivalPublic", "arrival_view", "arrivals_now", "router"]
 
 router = APIRouter(prefix="/api/associate", tags=["associate"])
 _SALT = secrets.token_bytes(16)  # arrival ids mean nothing outside this run of the edge
@@ -58,8 +63,8 @@ def arrival_key(device: str) -> str:
     return hashlib.sha256(_SALT + device.encode()).hexdigest()[:16]
 
 
-def _takers(request: Request) -> dict[str, str]:
-    state = request.app.state
+def _takers(conn: HTTPConnection) -> dict[str, str]:
+    state = conn.app.state
     if not hasattr(state, "arrivals_taken"):
         state.arrivals_taken = {}
     takers: dict[str, str] = state.arrivals_taken
@@ -67,10 +72,10 @@ def _takers(request: Request) -> dict[str, str]:
 
 
 def arrival_view(
-    request: Request, catalog: Catalog, profile: ShopperProfile, device: str, room_id: str, since: float
+    conn: HTTPConnection, catalog: Catalog, profile: ShopperProfile, device: str, room_id: str, since: float
 ) -> ArrivalPublic:
     aid = arrival_key(device)
-    held = [r for r in desk_of(request).all() if r.member_id == profile.member_id and r.status in OPEN]
+    held = [r for r in desk_of(conn).all() if r.member_id == profile.member_id and r.status in OPEN]
     bought = {p.gtin for p in profile.purchases}
     wanted = [
         WantedItem(
@@ -99,8 +104,23 @@ def arrival_view(
         wanted=wanted,
         language=profile.language,
         last_visit_s_ago=round(clock.now() - last, 1) if last else None,
-        taken_by=_takers(request).get(aid),
+        taken_by=_takers(conn).get(aid),
     )
+
+
+def arrivals_now(
+    conn: HTTPConnection, ctx: RoomsContext, snapshot: Mapping[str, RoomPresence]
+) -> list[ArrivalPublic]:
+    """Every known (opted-in) shopper in ``snapshot`` as the console's arrival card, longest-present
+    first (blocking: profiles and the catalog; call it off the event loop)."""
+    catalog = ctx.catalog.current()
+    out: list[ArrivalPublic] = []
+    for room_id, room in snapshot.items():
+        for shopper in room.shoppers:
+            profile = ctx.profiles.profile_for_device(shopper.device)
+            if profile is not None:
+                out.append(arrival_view(conn, catalog, profile, shopper.device, room_id, shopper.since))
+    return sorted(out, key=lambda s: s.since)
 
 
 @router.post(
@@ -120,6 +140,7 @@ def take(
             profile = ctx.profiles.profile_for_device(shopper.device)
             if profile is not None and arrival_key(shopper.device) == arrival_id:
                 _takers(request)[arrival_id] = associate.first_name
+                ctx.manager.notify(TASKS_CHANGED, None)  # every console shows it at once (/ws/associate)
                 return arrival_view(
                     request, ctx.catalog.current(), profile, shopper.device, room_id, shopper.since
                 )

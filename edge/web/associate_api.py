@@ -17,7 +17,7 @@ from edge import clock
 from edge.actions import associate as actions
 from edge.errors import TooManyAttempts, Unauthorized
 from edge.storage.tasks import list_active_tasks
-from edge.web.arrivals import ArrivalPublic, arrival_view
+from edge.web.arrivals import ArrivalPublic, arrivals_now
 from edge.web.auth import COOKIE_NAME, SIGN_IN_TTL_S, sign_in, sign_out
 from edge.web.context import tasks_view
 from edge.web.deps import CurrentAssociate, RoomsDep, SessionDep
@@ -118,17 +118,4 @@ async def shoppers(associate: CurrentAssociate, ctx: RoomsDep, request: Request)
     """Known (opted-in) shoppers in the store now, where they are and since when, with what the
     arrival card shows (``edge.web.arrivals``); longest-present first."""
     snapshot = ctx.presence()  # read on the event loop thread, where presence is updated
-
-    def lookup() -> list[ArrivalPublic]:
-        catalog = ctx.catalog.current()
-        out: list[ArrivalPublic] = []
-        for room_id, room in snapshot.items():
-            for shopper in room.shoppers:
-                profile = ctx.profiles.profile_for_device(shopper.device)
-                if profile is not None:
-                    out.append(
-                        arrival_view(request, catalog, profile, shopper.device, room_id, shopper.since)
-                    )
-        return sorted(out, key=lambda s: s.since)
-
-    return await run_in_threadpool(lookup)
+    return await run_in_threadpool(arrivals_now, request, ctx, snapshot)

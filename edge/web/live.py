@@ -28,6 +28,7 @@ from edge.bus import EventBus
 from edge.errors import DomainError, Forbidden
 from edge.storage.tasks import list_active_tasks
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
+from edge.web.arrivals import arrivals_now
 from edge.web.auth import COOKIE_NAME
 from edge.web.context import build_room_view, rooms_context, tasks_view
 from edge.web.deps import associate_from, authorize_mirror
@@ -181,6 +182,9 @@ async def associate_socket(ws: WebSocket) -> None:
 
     async def push() -> None:
         await ws.send_json({"type": "tasks", "data": await run_in_threadpool(view)})
+        snapshot = ctx.presence()  # on the event loop, where presence is updated
+        arrivals = await run_in_threadpool(arrivals_now, ws, ctx, snapshot)
+        await ws.send_json({"type": "shoppers", "data": [a.model_dump(mode="json") for a in arrivals]})
 
     try:
         await serve_changes(ws, changed, push)

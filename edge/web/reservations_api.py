@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from starlette.requests import HTTPConnection
 
 from edge.catalog.model import Catalog
 from edge.reservations.desk import Reservation, ReservationDesk
@@ -52,8 +53,8 @@ class ReservationPublic(BaseModel):
     note: str | None
 
 
-def desk_of(request: Request) -> ReservationDesk:
-    desk = getattr(request.app.state, "reservations", None)
+def desk_of(conn: HTTPConnection) -> ReservationDesk:
+    desk = getattr(conn.app.state, "reservations", None)
     return desk if isinstance(desk, ReservationDesk) else ReservationDesk()
 
 

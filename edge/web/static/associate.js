@@ -128,6 +128,7 @@ import { replyControls } from "./associate-reply.js";
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg && msg.type === "tasks" && Array.isArray(msg.data)) setTasks(msg.data);
+      else if (msg && msg.type === "shoppers" && Array.isArray(msg.data)) renderShoppers(msg.data);
     };
     ws.onclose = () => {
       if (state.ws !== ws) return;
