@@ -256,7 +256,7 @@ def _reservations(
             client=lambda: worker.client,
             store_id=service.layout.store.id,
             desk=desk,
-            on_changed=lambda _changed: service.bus.publish(TASKS_CHANGED, None),
+            on_changed=sensing.pulled,
         )
         service.add_task("reservations-pull", pull.run)
     return sensing

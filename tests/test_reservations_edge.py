@@ -1,10 +1,12 @@
 """Reserve to try end to end, on a real central store (PostgreSQL and SQLite, its own process) and a
 started edge: a reservation made at the centre reaches the edge, its garments sensed together in fr-2
 make it ``ready`` in fr-2 and the centre shows it, the member's phone makes it ``arrived``, the console
-lists it without a member id, and the member's erasure removes it from the edge."""
+lists it without a member id, a restart with the centre unreachable still has it as sensing left it,
+and the member's erasure removes it from the edge (its database too)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from edge.config import DEMO_CATALOG
 from edge.presence.events import EventType, PresenceEvent
 from edge.reservations.desk import Reservation, ReservationDesk
 from edge.topics import PRESENCE
+from tests.broker import free_port
 from tests.central_support import CentralServer, central_for_edge
 from tests.mirror_support import MirrorEdge, eventually, mirror_edge
 
@@ -111,7 +114,19 @@ def test_a_reservation_is_made_ready_by_sensing_and_erased_with_its_member(
         eventually(
             lambda: server.admin("GET", f"/v1/reservations/{rid}").json()["status"] == "arrived", timeout=60
         )
+        held = listed(edge, ana)
 
+    # A restart with the central store unreachable: the console has the reservation at once, as sensing
+    # left it (kept in the edge database, not waiting for the first pull).
+    with mirror_edge(
+        tmp_path / "edge.db", central_url=f"http://127.0.0.1:{free_port()}", store_key=key
+    ) as edge:
+        assert listed(edge, sign_in(edge)) == held
+        assert held[0]["status"] == "arrived" and held[0]["room_id"] == "fr-2"
+
+    with mirror_edge(tmp_path / "edge.db", central_url=server.url, store_key=key) as edge:
+        ana = sign_in(edge)
+        assert listed(edge, ana) == held
         # Erasure: gone at the centre and from the edge.
         assert server.admin("DELETE", "/v1/profiles/m-17").status_code == 204
         worker = edge.sync.worker
@@ -119,6 +134,20 @@ def test_a_reservation_is_made_ready_by_sensing_and_erased_with_its_member(
         edge.client.portal.call(worker.erasures_once)  # type: ignore[union-attr]  # instead of the 15 s poll
         assert listed(edge, ana) == []
         assert server.admin("GET", f"/v1/reservations/{rid}").status_code == 404
+    with sqlite3.connect(tmp_path / "edge.db") as db:
+        assert db.execute("SELECT count(*) FROM reservation").fetchone() == (0,)
+    # ... and it stays gone after another restart without the centre.
+    with mirror_edge(
+        tmp_path / "edge.db", central_url=f"http://127.0.0.1:{free_port()}", store_key=key
+    ) as edge:
+        assert listed(edge, sign_in(edge)) == []
+
+
+def sign_in(edge: MirrorEdge) -> dict[str, str]:
+    """Ana (created on the first start) signs in again after a restart."""
+    response = edge.client.post("/api/associate/login", json={"associate_id": "ana", "pin": "1234"})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 def res(rid: str, member: str, gtins: tuple[str, ...], until: float = 1000.0) -> Reservation:

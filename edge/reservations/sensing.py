@@ -22,6 +22,7 @@ from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import TASK_DETAIL, Task, TaskKind
 from edge.storage.outbox import add_outbox_event
 from edge.storage.reservation_log import record_status
+from edge.storage.reservations import forget_member_reservations, keep_reservations, kept_reservations
 from edge.topics import MEMBER_ERASED, PRESENCE, PROFILE_ARRIVED, ROOM_CHANGED, TASKS_CHANGED
 
 __all__ = ["RESERVATION_STATUS", "ReservationSensing"]
@@ -52,9 +53,13 @@ class ReservationSensing:
         self._member_of = member_of
         self._on_outbox = on_outbox
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._kept: list[Reservation] = []
 
     async def start(self) -> None:
+        """Take up the reservations the last run kept (before the first pull: the centre may be down)."""
         self._loop = asyncio.get_running_loop()
+        self.desk.load(await asyncio.to_thread(kept_reservations, self._db))
+        self._kept = self.desk.all()
         self._bus.subscribe(ROOM_CHANGED, self._on_room)
         self._bus.subscribe(PRESENCE, self._on_presence)
         self._bus.subscribe(PROFILE_ARRIVED, self._on_profile)
@@ -136,14 +141,33 @@ class ReservationSensing:
             self.record(self.desk.member_seen(member, rooms[0] if rooms else None, clock.now()))
 
     def _on_erased(self, _topic: Topic[str], member_id: str) -> None:
-        if self.desk.forget_member(member_id):
+        forgotten = self.desk.forget_member(member_id)
+        with Session(self._db) as db:
+            forget_member_reservations(db, member_id)
+            db.commit()
+        self._kept = self.desk.all()
+        if forgotten:
+            self._bus.publish(TASKS_CHANGED, None)
+
+    def pulled(self, changed: list[Reservation]) -> None:
+        """After a pull from the centre: keep the desk's list as it is now (when it changed) and tell
+        the consoles."""
+        held = self.desk.all()
+        moved = held != self._kept
+        if moved:
+            with Session(self._db) as db:
+                keep_reservations(db, held, whole=True)
+                db.commit()
+            self._kept = held
+        if changed or moved:
             self._bus.publish(TASKS_CHANGED, None)
 
     def session_ended(self, ended: SessionEnded) -> None:
         self.record(self.desk.session_ended(ended.room_id))
 
     def record(self, changed: list[Reservation]) -> None:
-        """Write the changes to the outbox (one transaction) and tell the console; any thread."""
+        """Write the changes to the outbox and keep them (one transaction), and tell the console; any
+        thread."""
         if not changed:
             return
         now = clock.now()
@@ -157,6 +181,7 @@ class ReservationSensing:
                 add_outbox_event(
                     session=db, type=RESERVATION_STATUS, store_id=self._store_id(), payload=payload, now=now
                 )
+            keep_reservations(db, changed)
             db.commit()
         log.info("reservations: %s", ", ".join(f"{r.id[:8]} {r.status}" for r in changed))
         self._on_outbox()

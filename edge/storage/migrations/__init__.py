@@ -29,6 +29,7 @@ from edge.storage import (
     queue_tickets,
     replies,
     reservation_log,
+    reservations,
     sync_ledger,
 )
 
@@ -48,6 +49,7 @@ TABLE_MODULES = (
     queue_tickets,
     reservation_log,
     replies,
+    reservations,
 )
 
 
