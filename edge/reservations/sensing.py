@@ -17,6 +17,7 @@ from edge.bus import EventBus, Topic
 from edge.fitting_rooms.manager import SessionManager
 from edge.presence.events import EventType, PresenceEvent
 from edge.reservations.desk import Reservation, ReservationDesk
+from edge.reservations.kept import from_row, to_row
 from edge.sessions.changes import SessionEnded
 from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import TASK_DETAIL, Task, TaskKind
@@ -58,7 +59,8 @@ class ReservationSensing:
     async def start(self) -> None:
         """Take up the reservations the last run kept (before the first pull: the centre may be down)."""
         self._loop = asyncio.get_running_loop()
-        self.desk.load(await asyncio.to_thread(kept_reservations, self._db))
+        rows = await asyncio.to_thread(kept_reservations, self._db)
+        self.desk.load(r for r in map(from_row, rows) if r is not None)
         self._kept = self.desk.all()
         self._bus.subscribe(ROOM_CHANGED, self._on_room)
         self._bus.subscribe(PRESENCE, self._on_presence)
@@ -156,7 +158,7 @@ class ReservationSensing:
         moved = held != self._kept
         if moved:
             with Session(self._db) as db:
-                keep_reservations(db, held, whole=True)
+                keep_reservations(db, map(to_row, held), whole=True)
                 db.commit()
             self._kept = held
         if changed or moved:
@@ -181,7 +183,7 @@ class ReservationSensing:
                 add_outbox_event(
                     session=db, type=RESERVATION_STATUS, store_id=self._store_id(), payload=payload, now=now
                 )
-            keep_reservations(db, changed)
+            keep_reservations(db, map(to_row, changed))
             db.commit()
         log.info("reservations: %s", ", ".join(f"{r.id[:8]} {r.status}" for r in changed))
         self._on_outbox()

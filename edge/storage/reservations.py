@@ -4,19 +4,13 @@ them at once, even while the central store is unreachable. Erasing a member dele
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import get_args
 
 from sqlalchemy import Column, Text, delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from edge.reservations.desk import Reservation, Status
-
 __all__ = ["KeptReservation", "forget_member_reservations", "keep_reservations", "kept_reservations"]
-
-_STATUSES: frozenset[str] = frozenset(get_args(Status))
 
 
 class KeptReservation(SQLModel, table=True):
@@ -33,52 +27,20 @@ class KeptReservation(SQLModel, table=True):
     room_id: str | None = Field(default=None, max_length=64)
 
 
-def _row(res: Reservation) -> KeptReservation:
-    return KeptReservation(
-        id=res.id,
-        member_id=res.member_id,
-        member_first_name=res.member_first_name,
-        gtins=json.dumps(list(res.gtins)),
-        arrive_from=res.arrive_from,
-        arrive_until=res.arrive_until,
-        note=res.note,
-        status=res.status,
-        room_id=res.room_id,
-    )
-
-
-def _reservation(row: KeptReservation) -> Reservation | None:
-    if row.status not in _STATUSES:
-        return None
-    status: Status = row.status  # type: ignore[assignment]  # checked just above
-    return Reservation(
-        id=row.id,
-        member_id=row.member_id,
-        member_first_name=row.member_first_name,
-        gtins=tuple(json.loads(row.gtins)),
-        arrive_from=row.arrive_from,
-        arrive_until=row.arrive_until,
-        note=row.note,
-        status=status,
-        room_id=row.room_id,
-    )
-
-
-def keep_reservations(session: Session, reservations: Iterable[Reservation], *, whole: bool = False) -> None:
+def keep_reservations(session: Session, rows: Iterable[KeptReservation], *, whole: bool = False) -> None:
     """Write these reservations as they are now (in the caller's transaction); ``whole``: they are all
     the desk holds, so any other kept row is gone from it (dropped by the centre) and is deleted."""
-    rows = [_row(r) for r in reservations]
+    rows = list(rows)
     if whole:
         session.exec(delete(KeptReservation).where(col(KeptReservation.id).not_in([r.id for r in rows])))
     for row in rows:
         session.merge(row)
 
 
-def kept_reservations(db: Engine) -> list[Reservation]:
+def kept_reservations(db: Engine) -> list[KeptReservation]:
     """What the last run kept, for the desk at start."""
     with Session(db) as session:
-        rows = session.exec(select(KeptReservation)).all()
-    return [r for r in map(_reservation, rows) if r is not None]
+        return list(session.exec(select(KeptReservation)).all())
 
 
 def forget_member_reservations(session: Session, member_id: str) -> int:
