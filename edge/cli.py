@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "add-associate": ("edge.staff_cli", "create or update a store associate who signs in with a PIN"),
     "mirror-token": ("edge.mirror_cli", "issue a device token for one fitting room's mirror"),
     "display-token": ("edge.display_cli", "issue a device token for the entrance's queue screen (/queue)"),
+    "devices": ("edge.devices_cli", "list the mirror and display device tokens issued, or revoke one"),
     "dead-letters": ("edge.deadletters_cli", "show the newest samples of rejected device messages"),
     "sync": ("cloud_sync.worker_cli", "drain the outbox to the central store in a process of its own"),
     "backup": ("edge.backup_cli", "copy the edge database consistently, even while the edge runs"),

@@ -16,7 +16,9 @@ __all__ = [
     "find_mirror_device",
     "find_sign_in",
     "get_associate",
+    "list_devices",
     "record_sign_in",
+    "revoke_device",
     "upsert_associate",
 ]
 
@@ -81,3 +83,18 @@ def find_mirror_device(*, session: Session, token_hash: str) -> MirrorDevice | N
             MirrorDevice.token_hash == token_hash, col(MirrorDevice.revoked_at).is_(None)
         )
     ).first()
+
+
+def list_devices(*, session: Session) -> list[MirrorDevice]:
+    """Every mirror and display device token ever issued, revoked ones too, oldest first."""
+    return list(session.exec(select(MirrorDevice).order_by(col(MirrorDevice.id))).all())
+
+
+def revoke_device(*, session: Session, device_id: int, now: float) -> MirrorDevice | None:
+    """Revoke a device's token (its mirror or display stops working); None for an unknown id. Revoking
+    twice keeps the first time."""
+    row = session.get(MirrorDevice, device_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+        session.add(row)
+    return row

@@ -33,8 +33,9 @@ from edge.web.auth import COOKIE_NAME
 from edge.web.context import build_room_view, rooms_context, tasks_view
 from edge.web.deps import associate_from, authorize_mirror
 from edge.web.errors import status_of
+from edge.web.schemas import RoomView
 
-__all__ = ["LiveHub", "deny", "router", "serve_changes"]
+__all__ = ["LiveHub", "Revoked", "deny", "router", "serve_changes"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["live"])
@@ -102,8 +103,13 @@ async def deny(ws: WebSocket, status_code: int, detail: str) -> None:
         await ws.close(code=4000 + status_code, reason=detail)
 
 
+class Revoked(Exception):
+    """Raised by a push when the device's token was revoked while it was connected: the connection is
+    closed with code 4401."""
+
+
 async def serve_changes(ws: WebSocket, changed: asyncio.Event, push: Callable[[], Awaitable[None]]) -> None:
-    """Push now and after every change until the client goes away."""
+    """Push now and after every change until the client goes away (or its token is revoked)."""
 
     async def pump() -> None:
         while True:
@@ -122,13 +128,16 @@ async def serve_changes(ws: WebSocket, changed: asyncio.Event, push: Callable[[]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             exc = task.exception()
-            if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
+            if isinstance(exc, Revoked):
+                with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                    await ws.close(code=4401, reason="device token revoked")
+            elif exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
                 log.warning("live connection ended with %r", exc)
     finally:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, Revoked):
                 await task
 
 
@@ -144,8 +153,17 @@ async def mirror_socket(ws: WebSocket, room_id: str) -> None:
     hub = _hub(ws)
     changed = hub.watch_room(room_id)
 
+    token = ws.query_params.get("token")
+
+    def still_allowed_view() -> RoomView:
+        try:
+            authorize_mirror(ctx, room_id, token)  # a token revoked since the connection opened
+        except DomainError as exc:
+            raise Revoked from exc
+        return build_room_view(ctx, room_id)
+
     async def push() -> None:
-        view = await run_in_threadpool(build_room_view, ctx, room_id)
+        view = await run_in_threadpool(still_allowed_view)
         await ws.send_json({"type": "room", "data": view.model_dump(mode="json")})
 
     try:

@@ -18,7 +18,7 @@ from edge.queue.line import QueueLine
 from edge.web.auth import bearer_token
 from edge.web.context import RoomsContext, rooms_context
 from edge.web.deps import RoomsDep, ServiceDep
-from edge.web.live import LiveHub, deny, serve_changes
+from edge.web.live import LiveHub, Revoked, deny, serve_changes
 from edge.web.pages import _error_page, _render
 
 __all__ = ["QueueScreen", "router"]
@@ -118,8 +118,13 @@ async def queue_socket(ws: WebSocket) -> None:
     changed = hub.watch_tasks()  # a ticket taken or called notifies the tasks' watchers
     line = _line(ws.app.state)
 
+    def still_allowed_view() -> QueueScreen:
+        if display_of(ctx.db, token) is None:  # revoked since the connection opened
+            raise Revoked
+        return screen_view(ctx, line)
+
     async def push() -> None:
-        view = await run_in_threadpool(screen_view, ctx, line)
+        view = await run_in_threadpool(still_allowed_view)
         await ws.send_json({"type": "queue", "data": view.model_dump(mode="json")})
 
     try:
