@@ -202,9 +202,9 @@ class DemoCentral:
                 members.append(member)
         return members
 
-    def reserve(self, member_id: str, *, count: int = 2) -> str:
+    def reserve(self, member_id: str, *, count: int = 2) -> tuple[str, list[str]]:
         """Reserve ``count`` garments in stock here for ``member_id`` to try within the next two hours (the
-        chain's app would); returns the reservation id."""
+        chain's app would); returns the reservation id and the GTINs reserved."""
         gtins = [s.gtin for s in self.catalog.stock if s.floor + s.stockroom > 0][:count]
         now = time.time()
         body = {
@@ -223,7 +223,7 @@ class DemoCentral:
         )
         response.raise_for_status()
         rid: str = response.json()["id"]
-        return rid
+        return rid, gtins
 
     def stats(self) -> dict[str, object]:
         response = httpx.get(

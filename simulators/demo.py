@@ -40,7 +40,7 @@ from simulators.demo_aisle import DemoWebhooks, post_demo_offers, run_ship_to_ho
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
 from simulators.demo_history import prepare_demo_store
 from simulators.demo_queue import run_walk_ins
-from simulators.demo_traffic import ShopperTraffic
+from simulators.demo_traffic import Reserved, ShopperTraffic
 from simulators.formats import IBEACON_APP_UUID
 from simulators.lights import LightPrinter
 from simulators.llrp_addresses import relocate_readers
@@ -218,12 +218,18 @@ async def _run(args: argparse.Namespace) -> int:
 
             reserved: list[str] = []
 
-            def enrol(minors: list[int]) -> None:
-                if central is not None and minors:
-                    members = central.enrol(IBEACON_APP_UUID, major, minors)
-                    if not reserved:  # the first opted-in shopper reserved to try: arrives in minutes
-                        reserved.append(central.reserve(members[0]))
-                        print("reserve to try: one opted-in shopper of the first wave has a reservation")
+            def enrol(minors: list[int]) -> Reserved | None:
+                if central is None or not minors:
+                    return None
+                members = central.enrol(IBEACON_APP_UUID, major, minors)
+                if reserved:
+                    return None
+                # The first opted-in shopper reserved to try: an associate prepares a room; they arrive
+                # in minutes and go to it.
+                rid, gtins = central.reserve(members[0])
+                reserved.append(rid)
+                print("reserve to try: one opted-in shopper of the first wave has a reservation")
+                return Reserved(minors[0], gtins)
 
             traffic = ShopperTraffic(
                 layout,

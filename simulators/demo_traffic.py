@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from edge.config import DEMO_CATALOG
@@ -15,24 +16,35 @@ from edge.layout import Layout
 from simulators.live import LivePublisher
 from simulators.physics import Place
 from simulators.shoppers import Shopper
+from simulators.staff import prepare_reservation
 from simulators.store import derive_rng
 from simulators.trace import Scenario, Simulation
 
 if TYPE_CHECKING:
     from simulators.llrp import ReaderEmulator
 
-__all__ = ["SIM_HOURS", "ShopperTraffic", "open_with_shoppers"]
+__all__ = ["SIM_HOURS", "Reserved", "ShopperTraffic", "open_with_shoppers"]
 
 log = logging.getLogger("fitroom-demo")
 
 SIM_HOURS = 3.0  # one simulated shift; a new one starts when it ends
+PREPARE_AFTER_S = 20.0  # an associate starts preparing a reservation this long into its wave
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """A shopper of the coming wave reserved these garments to try (``on_wave``'s answer)."""
+
+    phone_minor: int
+    gtins: list[str]
 
 
 class ShopperTraffic:
     """The store simulator's shoppers, published live in real time (times ``speed``) on a thread.
 
     Shoppers come in waves of one simulated shift each; ``on_wave`` gets each wave's opted-in phones
-    (iBeacon minors) before it starts, so the central store can know them as members."""
+    (iBeacon minors) before it starts, so the central store can know them as members; when it answers
+    with a ``Reserved``, an associate prepares a fitting room with those garments for that shopper."""
 
     def __init__(
         self,
@@ -42,7 +54,7 @@ class ShopperTraffic:
         per_hour: float,
         speed: float,
         seed: int,
-        on_wave: Callable[[list[int]], None] | None = None,
+        on_wave: Callable[[list[int]], Reserved | None] | None = None,
         llrp: dict[str, ReaderEmulator] | None = None,
         first_shoppers: int = 0,
     ) -> None:
@@ -75,6 +87,16 @@ class ShopperTraffic:
         ]
         return sim, minors
 
+    def prepare(self, sim: Simulation, reserved: Reserved) -> str | None:
+        """An associate readies a fitting room with the reserved garments, held for that shopper."""
+        boards = [a.board for a in sim.store.actors if isinstance(a, Shopper)]
+        if not boards:
+            return None
+        rng = derive_rng(sim.scenario.seed, "reservation")
+        at = sim.scenario.start + PREPARE_AFTER_S
+        minor, gtins = reserved.phone_minor, reserved.gtins
+        return prepare_reservation(sim.store, boards[0], rng, phone_minor=minor, gtins=gtins, at=at)
+
     def start(self) -> None:
         self.publisher.connect()
         self._thread.start()
@@ -92,8 +114,9 @@ class ShopperTraffic:
             while not self._stop.is_set():
                 sim, minors = self.wave(seed, first_shoppers=first)
                 first = 0
-                if self.on_wave is not None:
-                    self.on_wave(minors)
+                reserved = self.on_wave(minors) if self.on_wave is not None else None
+                if reserved is not None:
+                    self.prepare(sim, reserved)
                 wall0, sim0 = time.monotonic(), sim.scenario.start
                 for msg in sim.messages(opening=False):
                     delay = wall0 + (msg.t - sim0) / self.speed - time.monotonic()

@@ -170,11 +170,13 @@ class Shopper:
             if self.turn_back:
                 self._stop_at_a_door(store, t)
                 return
+            held = self.board.held_for(self.phone_minor) if self.phone_minor is not None else None
             free = self.board.free_rooms()
-            if not free:
+            if held is None and not free:
                 self.next_at = t + rng.uniform(5, 15)
                 return
-            self.room = rng.choice(free)
+            self.room = held if held is not None else rng.choice(free)
+            self.board.held.pop(self.room, None)
             self.board.claim(self.room, self.id)
             arrive = self._walk(store, Place.in_room(self.room))
             self.state, self.next_at = "hang_up", arrive + rng.uniform(3, 10)
@@ -183,6 +185,8 @@ class Shopper:
             self.state, self.next_at = "queue", arrive + rng.uniform(10, 40)
         elif state == "hang_up":
             store.put(self.items, Place.in_room(self._room()))
+            # What an associate prepared there for them (a reservation to try) is theirs to try too.
+            self.items.extend(self.board.prepared.pop(self._room(), []))
             # Not everything gets tried on: once one size fits, the other stays on its hanger.
             self.to_try = [e for e in self.items if rng.random() < 0.75] or self.items[:1]
             rng.shuffle(self.to_try)

@@ -1,6 +1,7 @@
 """The store's floor staff as actors of ``simulators.store.Store``: an ``Associate`` who collects
 go-backs from vacated fitting rooms (a few minutes after the shopper left) and shelves them, and an
-``Errand``: an associate bringing garments to a room or the corridor and taking one handed out."""
+``Errand``: an associate bringing garments to a room or the corridor and taking one handed out; and
+``prepare_reservation``, an errand that readies a fitting room for a shopper who reserved to try."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from simulators.physics import Place
 from simulators.room_board import RoomBoard
 from simulators.store import Store
 
-__all__ = ["Associate", "Errand"]
+__all__ = ["Associate", "Errand", "prepare_reservation"]
 
 
 class Associate:
@@ -126,3 +127,26 @@ class Errand:
             store.put(list(store.people[self.id].carrying), Place.away())
             store.leave_store(self.id)
             self.done = True
+
+
+def prepare_reservation(
+    store: Store, board: RoomBoard, rng: random.Random, *, phone_minor: int, gtins: Sequence[str], at: float
+) -> str | None:
+    """An associate prepares a reservation to try: from ``at``, carries ``gtins`` into a free fitting room
+    held for the shopper with ``phone_minor`` (who goes to that room, and tries them with their own);
+    returns the room, or None when every room is taken."""
+    free = board.free_rooms()
+    if not free:
+        return None
+    room = free[0]
+    board.hold(room, phone_minor)
+
+    def hand_over(_store: Store, errand: Errand) -> None:
+        if room in board.taken:  # they came before it was ready: left for the go-back round
+            board.go_backs.setdefault(room, []).extend(errand.bring)
+        else:
+            board.prepared.setdefault(room, []).extend(errand.bring)
+
+    errand = Errand(board.next_errand_id(), at, Place.in_room(room), rng, gtins=gtins, on_arrival=hand_over)
+    store.actors.append(errand)
+    return room
