@@ -113,6 +113,12 @@ def session_manager(
         catalog=catalogs,
         store_id=layout.store.id,
         member_of=member_of,
+        # What head office needs to draw the store's figures as the store does (each session_ended).
+        store_facts={
+            "timezone": layout.store.timezone,
+            "fitting_rooms": len(layout.fitting_rooms),
+            "request_target_s": layout.store.request_target_s,
+        },
     )
 
 

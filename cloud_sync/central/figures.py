@@ -1,7 +1,7 @@
-"""The chain's fitting-room figures (issue 19), kept as facts at ingest: one row per fitting-room session,
-per garment (GTIN) of a session, and per claimed task, taken from the ``session_ended`` and
-``task_claimed`` events the edges sync, in the ingest transaction. ``cloud_sync.central.kpis`` answers
-the head office's questions with SQL aggregates over them.
+"""The chain's fitting-room figures (issue 19), kept as facts at ingest: one row per fitting-room session
+and per garment (GTIN) of a session, taken from the ``session_ended`` events the edges sync, in the ingest
+transaction; the work's facts (tasks, queue, reservations, offers) are ``cloud_sync.central.work_facts``.
+``cloud_sync.central.kpis`` answers the head office's questions with SQL aggregates over them.
 
 Why facts rather than the event log: the figures are plain typed columns behind range indexes (a store's
 90 days answer in well under a second), and they hold no member id, so an erasure, which blanks the
@@ -22,9 +22,13 @@ from sqlmodel import Session, col, select
 
 from cloud_sync.central.models import CentralModel, SyncEvent
 from cloud_sync.central.sql import insert_for
+from cloud_sync.central.work_facts import TASK_EVENTS, record_work
 from cloud_sync.wire import WireEvent
 
-__all__ = ["FigureSession", "FigureSku", "FigureTask", "rebuild_figures", "record_figures"]
+__all__ = ["FACT_EVENTS", "FigureSession", "FigureSku", "FigureTask", "rebuild_figures", "record_figures"]
+
+# The events that carry facts: sessions (their offers, their store's zone), tasks, tickets, reservations.
+FACT_EVENTS = ("session_ended", *TASK_EVENTS, "queue_ticket", "reservation_status")
 
 
 class FigureSession(CentralModel, table=True):
@@ -71,7 +75,8 @@ class FigureSku(CentralModel, table=True):
 
 
 class FigureTask(CentralModel, table=True):
-    """An associate task's wait: created (request, bag, go-back, help call) to claimed."""
+    """An associate task's times: created (request, bag, go-back, help call), claimed, completed (None:
+    not yet), and for a go-back the garments left. Kept by ``cloud_sync.central.work_facts``."""
 
     __tablename__ = "figure_task"
     __table_args__ = (
@@ -84,7 +89,9 @@ class FigureTask(CentralModel, table=True):
     kind: str = Column(max_length=16)
     room_id: str | None = Column(default=None, max_length=64)
     created_at: float
-    claimed_at: float
+    claimed_at: float | None = None
+    completed_at: float | None = None
+    items: int | None = Column(default=None, description="a go-back's garments")
 
 
 # -- what the events must say for a figure (extra fields ignored; anything else: no figure) --------------
@@ -116,14 +123,6 @@ class _SessionEnded(_Loose):
     go_backs: list[Any] = Field(default_factory=list)
     sold_out_gtins: list[str | None] = Field(default_factory=list)
     shipped_gtins: list[str | None] = Field(default_factory=list)
-
-
-class _TaskClaimed(_Loose):
-    task_id: int
-    kind: str = Field(min_length=1, max_length=16)
-    room_id: str | None = Field(default=None, max_length=64)
-    created_at: float
-    claimed_at: float
 
 
 def _parse(model: type[_M], payload: dict[str, Any]) -> _M | None:
@@ -174,7 +173,6 @@ def record_figures(session: Session, events: Sequence[WireEvent]) -> None:
     the primary keys make sure of it)."""
     sessions: list[dict[str, Any]] = []
     skus: list[dict[str, Any]] = []
-    tasks: list[dict[str, Any]] = []
     for ev in events:
         if ev.type == "session_ended":
             ended = _parse(_SessionEnded, ev.payload)
@@ -182,25 +180,22 @@ def record_figures(session: Session, events: Sequence[WireEvent]) -> None:
                 row, rows = session_rows(ev.store_id, ended)
                 sessions.append(row)
                 skus.extend(rows)
-        elif ev.type == "task_claimed":
-            claim = _parse(_TaskClaimed, ev.payload)
-            if claim is not None and claim.claimed_at >= claim.created_at:
-                tasks.append({"store_id": ev.store_id, **claim.model_dump()})
-    for name, rows in (("figure_session", sessions), ("figure_sku", skus), ("figure_task", tasks)):
+    for name, rows in (("figure_session", sessions), ("figure_sku", skus)):
         if rows:
             stmt = insert_for(session, CentralModel.metadata.tables[name]).on_conflict_do_nothing()
             session.connection().execute(stmt, rows)
+    record_work(session, events)  # tasks, queue, reservations, offers, the store's zone
 
 
 def rebuild_figures(session: Session, *, batch: int = 5000) -> int:
-    """Add the facts of every stored ``session_ended`` and ``task_claimed`` event (those stored before
-    migration 0019 included; facts already there stay as they are). Events blanked by an erasure carry
+    """Add the facts of every stored event that has any (``FACT_EVENTS``; those stored before migrations
+    0019 and 0022 included; facts already there stay as they are). Events blanked by an erasure carry
     nothing left to count. Commits per batch; returns how many events were read."""
     read, after = 0, 0
     while True:
         rows = session.exec(
             select(SyncEvent)
-            .where(col(SyncEvent.type).in_(("session_ended", "task_claimed")), col(SyncEvent.id) > after)
+            .where(col(SyncEvent.type).in_(FACT_EVENTS), col(SyncEvent.id) > after)
             .order_by(col(SyncEvent.id))
             .limit(batch)
         ).all()

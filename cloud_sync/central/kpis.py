@@ -99,7 +99,7 @@ def kpis(conn: Connection, start: float, end: float, store_id: str | None = None
     claims = _percentiles(
         conn,
         "SELECT t.store_id, t.claimed_at - t.created_at AS v FROM figure_task t"
-        f" WHERE {_where('t', 'created_at', store_id)}",
+        f" WHERE {_where('t', 'created_at', store_id)} AND t.claimed_at IS NOT NULL",
         p,
         (0.5, 0.9),
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -89,8 +89,10 @@ class SessionManager:
         member_of: MemberOf = lambda _device: None,
         notify: Notify = _nobody,
         on_session_ended: Callable[[SessionEnded], None] = lambda _ended: None,
+        store_facts: Mapping[str, Any] | None = None,
     ) -> None:
         self._machine = machine
+        self._store_facts = store_facts
         self._engine = engine
         self._store_id = store_id
         self._member_of = member_of
@@ -162,6 +164,7 @@ class SessionManager:
                         store_id=self._store_id,
                         catalog=self.catalog.current(),
                         member_of=self._member_of,
+                        store_facts=self._store_facts,
                     )
                     row = db.get(FittingRoomSession, session.id)
                     action = RoomAction(db=db, session=session, member_id=row.member_id if row else None)
@@ -244,6 +247,7 @@ class SessionManager:
                     store_id=self._store_id,
                     catalog=self.catalog.current(),
                     member_of=self._member_of,
+                    store_facts=self._store_facts,
                 )
                 db.commit()
         except OperationalError as exc:

@@ -6,7 +6,7 @@ Keyword-only functions over a SQLModel ``Session``; none of them commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -33,6 +33,7 @@ from edge.storage.models import (
     TaskKind,
     TaskStatus,
 )
+from edge.storage.offers import OfferEvent
 from edge.storage.orders import OrderStatus, ShipOrder
 from edge.storage.outbox import add_outbox_event
 
@@ -72,8 +73,11 @@ def apply_session_changes(
     store_id: str,
     catalog: Catalog,
     member_of: MemberOf,
+    store_facts: Mapping[str, Any] | None = None,
 ) -> list[Task]:
-    """Write ``changes`` in order; returns the go-back tasks created (already added to ``session``)."""
+    """Write ``changes`` in order; returns the go-back tasks created (already added to ``session``).
+    ``store_facts`` (the store's time zone, fitting rooms and request target) ride on ``session_ended``
+    for head office's figures."""
     created: list[Task] = []
     for change in changes:
         if isinstance(change, SessionOpened):
@@ -98,7 +102,9 @@ def apply_session_changes(
         elif isinstance(change, ShopperJoined):
             _shopper_joined(session, change, member_of)
         elif isinstance(change, SessionEnded):
-            task = _session_ended(session, change, store_id=store_id, catalog=catalog)
+            task = _session_ended(
+                session, change, store_id=store_id, catalog=catalog, store_facts=store_facts
+            )
             if task is not None:
                 created.append(task)
     session.flush()
@@ -149,12 +155,18 @@ def session_summary(*, session: Session, session_id: str) -> dict[str, Any]:
     orders = session.exec(
         select(ShipOrder).where(ShipOrder.session_id == session_id, ShipOrder.status != OrderStatus.CANCELLED)
     ).all()
+    offers = session.exec(
+        select(OfferEvent.offer_id, OfferEvent.kind).where(OfferEvent.session_id == session_id)
+    ).all()
     return {
         "items": [{"epc": i.epc, "gtin": i.gtin, "first_seen": i.first_seen} for i in items],
         "requested_gtins": [t.gtin for t in requests],
         "sold_out_gtins": sorted(set(asked)),  # asked for at the mirror while sold out here
         "shipped_gtins": [line["gtin"] for o in orders for line in o.lines],  # ordered to ship home instead
         "handed_out_gtins": [t.gtin for t in requests if t.status == TaskStatus.DONE],
+        # Offers the mirror showed in the session, and one entry per offered item bought in it.
+        "offers_presented": sorted({o for o, kind in offers if kind == "presented"}),
+        "offers_redeemed": sorted(o for o, kind in offers if kind == "redeemed"),
         "purchases": [
             {
                 "purchase_id": p.id,
@@ -208,7 +220,14 @@ def _shopper_joined(session: Session, change: ShopperJoined, member_of: MemberOf
     session.add(row)
 
 
-def _session_ended(session: Session, change: SessionEnded, *, store_id: str, catalog: Catalog) -> Task | None:
+def _session_ended(
+    session: Session,
+    change: SessionEnded,
+    *,
+    store_id: str,
+    catalog: Catalog,
+    store_facts: Mapping[str, Any] | None = None,
+) -> Task | None:
     row = session.get(FittingRoomSession, change.session_id)
     if row is None or row.ended_at is not None:
         return None
@@ -266,6 +285,7 @@ def _session_ended(session: Session, change: SessionEnded, *, store_id: str, cat
             "ended_at": change.t,
             "go_backs": [lo.epc for lo in change.leftovers],
             **summary,
+            **({"store": dict(store_facts)} if store_facts else {}),
         },
     )
     return go_back

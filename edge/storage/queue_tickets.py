@@ -12,6 +12,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from edge import clock
 from edge.queue.line import Called, QueueLine, Waiting
 from edge.storage.models import FittingRoomSession
+from edge.storage.outbox import add_outbox_event
 
 __all__ = ["QueueTicket", "RecordedQueue"]
 
@@ -68,11 +69,12 @@ class RecordedQueue(QueueLine):
     def join(self, name: str | None, party: int, now: float) -> tuple[Waiting, int]:
         entry, position = super().join(name, party, now)
         with Session(self._db) as session:
-            session.add(
-                QueueTicket(
-                    store_id=self._store_id, ticket=entry.ticket, name=name, party=party, joined_at=now
-                )
+            row = QueueTicket(
+                store_id=self._store_id, ticket=entry.ticket, name=name, party=party, joined_at=now
             )
+            session.add(row)
+            session.flush()
+            _ticket_event(session, row)
             session.commit()
         return entry, position
 
@@ -88,5 +90,25 @@ class RecordedQueue(QueueLine):
                 if row is not None:
                     row.called_at, row.room_id, row.name = call.called_at, room_id, None
                     session.add(row)
+                    _ticket_event(session, row)
                     session.commit()
         return call
+
+
+def _ticket_event(session: Session, row: QueueTicket) -> None:
+    """``queue_ticket``, when a ticket is taken and again when it is called, for head office's queue
+    waits: times, party size and room only (never the party's name)."""
+    add_outbox_event(
+        session=session,
+        type="queue_ticket",
+        store_id=row.store_id,
+        now=row.called_at if row.called_at is not None else row.joined_at,
+        payload={
+            "ticket_id": row.id,
+            "ticket": row.ticket,
+            "party": row.party,
+            "joined_at": row.joined_at,
+            "called_at": row.called_at,
+            "room_id": row.room_id,
+        },
+    )

@@ -158,10 +158,11 @@ def create_size_request(
 def create_help_call(
     *, session: Session, store_id: str, room_id: str, session_id: str | None, now: float
 ) -> Task:
-    """A "call an associate" task. Help calls stay in the store: no outbox event."""
+    """A "call an associate" task (its outbox event, ``task_opened``, has times and room only)."""
     task = Task(kind=TaskKind.HELP, store_id=store_id, room_id=room_id, session_id=session_id, created_at=now)
     session.add(task)
     session.flush()
+    _task_event(session, task, "task_opened")
     return task
 
 
@@ -228,6 +229,7 @@ def create_purchase(
             "currency": currency,
             "payment": payment,
             "channel": "fitting_room",
+            "bag_task_id": task.id,  # the bag task's times at head office (task_claimed, task_completed)
         },
     )
     return purchase, task
@@ -370,19 +372,26 @@ def complete_task(*, session: Session, task_id: int, associate_id: str, now: flo
     _transition(session, task, **values)
     if claimed_now:
         _claimed_event(session, task)
+    _task_event(session, task, "task_completed")
     return task
 
 
 def _claimed_event(session: Session, task: Task) -> None:
-    """``task_claimed``: how long the task waited for an associate, for the chain's figures (claim p50 and
-    p90 at the central store). Times, kind and room only: no associate, shopper or member."""
-    if task.claimed_at is None:
-        return
+    if task.claimed_at is not None:
+        _task_event(session, task, "task_claimed")
+
+
+def _task_event(session: Session, task: Task, kind: str) -> None:
+    """``task_opened`` (help calls: size requests, bags and go-backs are opened by their own events),
+    ``task_claimed`` and ``task_completed``: how long a task waited for an associate and took, for the
+    chain's figures at the central store. Times, kind, room and garment count only: no associate, shopper
+    or member."""
+    items = task.details.get("items") if task.kind == TaskKind.GO_BACK else None
     add_outbox_event(
         session=session,
-        type="task_claimed",
+        type=kind,
         store_id=task.store_id,
-        now=task.claimed_at,
+        now=task.completed_at or task.claimed_at or task.created_at,
         payload={
             "task_id": task.id,
             "kind": str(task.kind),
@@ -390,6 +399,8 @@ def _claimed_event(session: Session, task: Task) -> None:
             "session_id": task.session_id,
             "created_at": task.created_at,
             "claimed_at": task.claimed_at,
+            "completed_at": task.completed_at,
+            "items": len(items) if isinstance(items, list) else None,
         },
     )
 
