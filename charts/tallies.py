@@ -7,30 +7,44 @@ Pure: no I/O, no clock (``now`` is an argument)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "ANSWERED",
+    "FIT_PROBLEM_MIN_TRIED",
+    "FIT_PROBLEM_SHARE",
+    "RUNNING_OUT_MIN_SESSIONS",
     "SHOWED",
     "GoBacks",
     "HourUse",
     "QueueWaits",
     "ReservationShows",
+    "StyleFit",
     "TaskRow",
     "TaskTimes",
+    "fit_by_style",
     "go_backs_of",
     "nearest_rank",
     "queue_waits_of",
     "reservation_shows_of",
     "room_hours_of",
+    "running_out",
     "task_times_of",
 ]
 
 ANSWERED = frozenset({"size_request", "help"})  # what a shopper waits for in the room
 SHOWED = ("arrived", "in_room", "done")  # a reservation's member came
+# A style is a fit problem when it was tried at least this often in the range and its try-to-buy rate is
+# under this share of the store's own rate over the same range: "tried often, rarely bought" measured
+# against the store itself, with enough tries that one unlucky day does not flag it.
+FIT_PROBLEM_MIN_TRIED = 20
+FIT_PROBLEM_SHARE = 0.5
+# A size "keeps running out" when shoppers asked for it while sold out here in at least this many
+# sessions of the range (asking, or ordering it shipped instead).
+RUNNING_OUT_MIN_SESSIONS = 3
 
 
 def nearest_rank(values: Sequence[float], q: float) -> float | None:
@@ -249,3 +263,43 @@ def reservation_shows_of(statuses: Iterable[tuple[str, str]]) -> ReservationShow
         no_show=no_show,
         show_rate=round(shown / (shown + no_show), 4) if shown + no_show else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StyleFit:
+    style_id: str
+    tried: int
+    bought: int
+    try_to_buy: float | None
+    fit_problem: bool
+
+
+def fit_by_style(
+    tried: Mapping[str, int], bought: Mapping[str, int], style_of: Mapping[str, str]
+) -> list[StyleFit]:
+    """Per style, from the per-GTIN tried and bought counts: the try-to-buy rate and the fit-problem
+    flag (see ``FIT_PROBLEM_*``); most tried first."""
+    by_style: dict[str, list[int]] = {}
+    for counts, column in ((tried, 0), (bought, 1)):
+        for gtin, n in counts.items():
+            style = style_of.get(gtin)
+            if style is not None:
+                by_style.setdefault(style, [0, 0])[column] += n
+    all_tried = sum(t for t, _ in by_style.values())
+    store_rate = sum(b for _, b in by_style.values()) / all_tried if all_tried else None
+    rows = []
+    for style, (t, b) in by_style.items():
+        rate = b / t if t else None
+        flagged = (
+            store_rate is not None
+            and rate is not None
+            and t >= FIT_PROBLEM_MIN_TRIED
+            and rate < FIT_PROBLEM_SHARE * store_rate
+        )
+        rows.append(StyleFit(style, t, b, round(rate, 4) if rate is not None else None, flagged))
+    return sorted(rows, key=lambda r: (-r.tried, r.style_id))
+
+
+def running_out(lost: Mapping[str, int]) -> set[str]:
+    """GTINs asked for while sold out here in ``RUNNING_OUT_MIN_SESSIONS`` sessions or more."""
+    return {gtin for gtin, n in lost.items() if n >= RUNNING_OUT_MIN_SESSIONS}

@@ -89,7 +89,10 @@ async def _drive(server: CentralServer, now: float, tmp_path: Path) -> None:
         assert "token" not in page.url  # the token went in a form body, never in the address
         everything = server.admin("GET", "/v1/admin/kpis").json()
         assert await page.locator('[data-kpi="sessions"]').inner_text() == str(everything["sessions"])
-        assert await page.locator("svg.chart").count() == 6  # the chain, three stores, sizes, dwell
+        # the chain, three stores, sizes, dwell, rooms in use by hour
+        assert await page.locator("svg.chart").count() == 7
+        for family in ("hours", "styles", "tasks", "go-backs", "queue", "reservations", "offers"):
+            assert await page.locator(f'caption a.csv[href^="/admin/{family}.csv"]').count() == 1, family
         assert await page.locator("svg.chart polyline.series").count() == 4
         assert await page.locator("svg.chart rect.bar").count() > 5
         ARTIFACTS.mkdir(exist_ok=True)
@@ -103,7 +106,13 @@ async def _drive(server: CentralServer, now: float, tmp_path: Path) -> None:
         outlet = server.admin("GET", "/v1/admin/kpis", params={**three, "store_id": "s2"}).json()
         assert 0 < outlet["sessions"] < everything["sessions"]
         assert await page.locator('[data-kpi="sessions"]').inner_text() == str(outlet["sessions"])
-        assert await page.locator("svg.chart").count() == 3  # one store: its conversion, sizes, dwell
+        assert await page.locator("svg.chart").count() == 4  # one store: its conversion, sizes, dwell, hours
+        async with page.expect_download() as info:
+            await page.locator('caption a.csv[href^="/admin/hours.csv"]').click()
+        rows = list(csv.DictReader(io.StringIO(Path(await (await info.value).path()).read_text())))
+        hours = server.admin("GET", "/v1/admin/hours", params={**three, "store_id": "s2"}).json()
+        assert [r["hour"] for r in rows] == [str(h["hour"]) for h in hours] and len(rows) == 24
+        assert [r["sessions_started"] for r in rows] == [str(h["sessions_started"]) for h in hours]
 
         async with page.expect_download() as info:
             await page.locator('caption a.csv[href^="/admin/skus.csv"]').click()

@@ -18,6 +18,7 @@ from cloud_sync.central.settings import CentralSettings
 from cloud_sync.central.stores import create_store
 from edge.credentials import set_role
 from edge.storage.outbox import OutboxEvent
+from edge.storage.tasks import complete_task
 from tests.central_support import (
     ADMIN_TOKEN,
     fresh_pg_database,
@@ -26,6 +27,8 @@ from tests.central_support import (
 from tests.conftest import require
 from tests.mirror_support import mirror_edge
 from tests.test_central_figures import ADMIN, FIGURES
+
+WORK = ("styles", "hours", "tasks", "go-backs", "queue", "reservations", "offers")
 
 
 def _key(key: str) -> dict[str, str]:
@@ -80,14 +83,32 @@ def test_a_stores_figures_read_the_same_at_the_store_and_at_head_office(tmp_path
         refused = edge.client.post("/api/mirror/fr-1/requests", headers=mirror, json={"gtin": sold_out.gtin})
         assert refused.status_code == 422  # lost demand: counted at the store and at head office alike
         assert edge.client.post("/api/mirror/fr-1/purchases", headers=mirror, json={"epcs": [a1]}).is_success
+        help_call = edge.client.post("/api/mirror/fr-1/help", headers=mirror)
+        assert help_call.status_code == 201
+        assert edge.client.post(
+            f"/api/associate/tasks/{help_call.json()['id']}/claim", headers=clerk
+        ).is_success
+        walk_in = edge.client.post("/api/associate/queue", headers=clerk, json={"party": 2})
+        assert walk_in.status_code == 201  # every room busy or not, it is called when a session ends
         edge.take_out("fr-1", a1)
         b1 = edge.put_in_room("fr-2", x, 3)
         edge.put_in_room("fr-2", y, 4)
         edge.take_out("fr-2", b1)
         edge.ctx.manager.tick(time.time() + 3600)  # both sessions end; a2 and y are left behind
+        go_back = next(
+            t for t in edge.client.get("/api/associate/tasks", headers=clerk).json() if t["kind"] == "go_back"
+        )
+        with Session(edge.service.db) as db:  # cleared two minutes after the session ended (in the future)
+            complete_task(
+                session=db, task_id=go_back["id"], associate_id="ana", now=go_back["created_at"] + 120
+            )
+            db.commit()
         span = {"from": str(t0), "to": str(time.time() + 7200)}
         at_store = edge.client.get("/api/manager/kpis", params=span, headers=manager).json()
         store_skus = edge.client.get("/api/manager/skus", params=span, headers=manager).json()
+        store_work = {
+            f: edge.client.get(f"/api/manager/{f}", params=span, headers=manager).json() for f in WORK
+        }
         store_id, styles = edge.service.layout.store.id, edge.service.catalog.styles
         with Session(edge.service.db) as db:
             events = [
@@ -109,9 +130,36 @@ def test_a_stores_figures_read_the_same_at_the_store_and_at_head_office(tmp_path
             central_skus = c.get(
                 "/v1/admin/skus", params={**span, "store_id": store_id}, headers=ADMIN
             ).json()
+            one = {**span, "store_id": store_id}
+            central_work = {f: c.get(f"/v1/admin/{f}", params=one, headers=ADMIN).json() for f in WORK}
         app.state.engine.dispose()
     assert {k: central[k] for k in FIGURES} == {k: at_store[k] for k in FIGURES}
     # Head office has the SKU figures both sides count (the store adds its own lost-demand columns).
     shared = set(central_skus[0])
     assert central_skus == [{k: v for k, v in row.items() if k in shared} for row in store_skus]
     assert any(row["requested_sold_out"] == 1 for row in central_skus)
+
+    # ... and the work figures: styles, rooms by hour, tasks by kind and hour, go-backs, queue, offers and
+    # reservations, with the edge's field names (head office adds its scope; the store, who did a task).
+    assert central_work["styles"] == store_work["styles"]
+    assert central_work["tasks"] == [
+        {k: v for k, v in row.items() if k not in ("associate_id", "first_name")}
+        for row in store_work["tasks"]
+    ]
+    assert {row["kind"] for row in central_work["tasks"]} >= {"size_request", "help", "bag", "go_back"}
+    for family in ("go-backs", "queue", "reservations"):
+        assert {k: v for k, v in central_work[family].items() if k != "store_id"} == store_work[family], (
+            family
+        )
+    assert central_work["go-backs"]["cleared"] == 1 and central_work["queue"]["called"] == 1
+    assert central_work["offers"] == store_work["offers"]
+    # Rooms in use by hour: the same sessions and occupied time; the available time runs to each one's
+    # "now", a moment apart.
+    for mine, theirs in zip(central_work["hours"], store_work["hours"], strict=True):
+        assert (mine["hour"], mine["sessions_started"], mine["occupied_s"]) == (
+            theirs["hour"],
+            theirs["sessions_started"],
+            theirs["occupied_s"],
+        )
+        assert abs(mine["available_s"] - theirs["available_s"]) < 60
+    assert sum(h["sessions_started"] for h in central_work["hours"]) == 2

@@ -19,6 +19,7 @@ from charts.ranges import day
 from charts.svg import table as svg_table
 from cloud_sync.central import admin_signin as signin
 from cloud_sync.central import kpis as figures
+from cloud_sync.central import routes_work as work_routes
 from cloud_sync.central.deps import SessionDep, SettingsDep
 from cloud_sync.central.routes_kpis import (
     KPI_CSV_HEAD,
@@ -55,7 +56,8 @@ caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { border-bottom: 1px solid #e5e7eb; padding: .2rem .6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; } .error { color: #b91c1c; }
 """
-Name = Annotated[str, Path(pattern=r"^(kpis|skus|daily|sizes|dwell)$")]
+TABLES = "kpis|skus|daily|sizes|dwell|styles|hours|tasks|go-backs|offers|queue|reservations"
+Name = Annotated[str, Path(pattern=rf"^({TABLES})$")]
 From = Annotated[str | None, Query(alias="from")]
 To = Annotated[str | None, Query(alias="to")]
 StoreQ = Annotated[str | None, Query(max_length=64)]
@@ -109,6 +111,10 @@ def _csv(
     session: Session, name: str, t0: float, t1: float, store_id: str | None
 ) -> tuple[list[str], list[dict[str, Any]]]:
     conn = session.connection()
+    if name in work_routes.FIGURES:
+        found = work_routes.figures_of(name, session, t0, t1, store_id)
+        listed = found if isinstance(found, list) else [found]
+        return list(work_routes.FIGURES[name][1].model_fields), [r.model_dump() for r in listed]
     if name == "kpis":
         return KPI_CSV_HEAD, kpis_csv_rows(kpis_rows(session, t0, t1, store_id))
     if name == "skus":
@@ -226,8 +232,46 @@ def _figures_page(session: Session, t0: float, t1: float, store_id: str | None) 
             [list(r.model_dump().values()) for r in skus[:SKUS_ON_PAGE]],
             f"/admin/skus.csv{q}",
         ),
+        _work_section(session, t0, t1, store_id, q),
     ]
     return "".join(body)
+
+
+def _rows(found: Any) -> tuple[list[str], list[list[Any]]]:
+    listed = found if isinstance(found, list) else [found]
+    head = list(type(listed[0]).model_fields) if listed else []
+    return head, [list(r.model_dump().values()) for r in listed]
+
+
+def _work_section(session: Session, t0: float, t1: float, store_id: str | None, q: str) -> str:
+    """Styles and fit problems, rooms in use by hour of each store's day, the associates' task times,
+    go-backs, the walk-in queue, reservations' show rate and offers: the store's figures, at head office."""
+
+    def figure(name: str) -> Any:
+        return work_routes.figures_of(name, session, t0, t1, store_id)
+
+    hours = figure("hours")
+    parts = [
+        "<h2>Rooms in use by hour of the store's day</h2>",
+        svg.bars(
+            "Utilisation by hour",
+            [f"{h.hour:02d}" for h in hours],
+            {"in use %": [round(100 * (h.utilisation or 0), 1) for h in hours]},
+        ),
+    ]
+    captions = {
+        "hours": "Rooms in use by hour (each store's own time zone)",
+        "styles": "Styles: try-to-buy and fit problems (tried 20+ times, bought at under half the rate)",
+        "tasks": "Associates: claim and complete times by task kind and hour; requests over target",
+        "go-backs": "Go-backs: garments left and the time to clear them",
+        "queue": "Walk-in queue: tickets and waits",
+        "reservations": "Reservations to try: show rate",
+        "offers": "Offers shown on the mirrors and redeemed",
+    }
+    for name, caption in captions.items():
+        head, rows = _rows(hours if name == "hours" else figure(name))
+        parts.append(svg_table(caption, head, rows, f"/admin/{name}.csv{q}"))
+    return "".join(parts)
 
 
 @router.get("", response_class=HTMLResponse)

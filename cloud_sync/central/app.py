@@ -21,6 +21,7 @@ from cloud_sync.central import (
     routes_offers,
     routes_reservations,
     routes_store,
+    routes_work,
 )
 from cloud_sync.central.db import make_engine, migrate
 from cloud_sync.central.errors import install_error_handlers
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(routes_offers.router)
     app.include_router(routes_reservations.router)
     app.include_router(routes_kpis.router)
+    app.include_router(routes_work.router)
     app.include_router(admin_page.router)
     install_error_handlers(app)
 

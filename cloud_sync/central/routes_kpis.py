@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from charts.ranges import date_range
+from charts.tallies import RUNNING_OUT_MIN_SESSIONS, running_out
 from cloud_sync.central import kpis as figures
 from cloud_sync.central.deps import AdminDep, SessionDep
 from cloud_sync.central.models import Store
@@ -68,6 +70,10 @@ class SkuRow(BaseModel):
     wanted_unbought: int
     requested_sold_out: int = Field(description="Sessions asking for it while sold out in their store")
     ordered_ship_home: int = Field(description="Items ordered from a mirror to ship home")
+    running_out: bool = Field(
+        default=False,
+        description=f"Asked for while sold out in {RUNNING_OUT_MIN_SESSIONS}+ sessions of the range",
+    )
 
 
 From = Annotated[str | None, Query(alias="from", description="YYYY-MM-DD, ISO datetime or Unix seconds")]
@@ -108,7 +114,8 @@ def kpis_rows(session: Session, t0: float, t1: float, store_id: str | None) -> C
 
 def sku_rows(session: Session, t0: float, t1: float, store_id: str | None) -> list[SkuRow]:
     counts = figures.sku_counts(session.connection(), t0, t1, store_id)
-    return [SkuRow.model_validate(c, from_attributes=True) for c in counts]
+    short = running_out({c.gtin: c.requested_sold_out for c in counts})
+    return [SkuRow(**asdict(c), running_out=c.gtin in short) for c in counts]
 
 
 def to_csv(head: list[str], rows: list[dict[str, Any]]) -> Response:
