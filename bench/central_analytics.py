@@ -4,6 +4,8 @@ set-based SQL into a fresh, migrated PostgreSQL database (dropped afterwards) as
 (``cloud_sync.central.figures``); then what ``GET /v1/admin/kpis`` and ``/skus`` run
 (``routes_kpis.kpis_rows``/``sku_rows``) is timed per store and chain-wide, beside baselines measured in the
 same run: a bare ``count(*)`` of the same rows, and the same queries before migration 0019's indexes exist.
+The work figures (``/v1/admin/styles``, ``hours``, ``tasks``, ``go-backs``, ``queue``, ``reservations``,
+``offers``: ``routes_work.figures_of``) are timed too, per store and chain-wide.
 
     .venv/bin/python bench/central_analytics.py                       # 20 × 30,000 sessions
     .venv/bin/python bench/central_analytics.py --stores 3 --sessions 3000   # a quick look
@@ -36,6 +38,7 @@ from cloud_sync.central.db import make_engine, migrate  # noqa: E402
 from cloud_sync.central.figures import record_figures  # noqa: E402
 from cloud_sync.central.ingest import ingest_batch  # noqa: E402
 from cloud_sync.central.routes_kpis import kpis_rows, sku_rows  # noqa: E402
+from cloud_sync.central.routes_work import FIGURES, figures_of  # noqa: E402
 from cloud_sync.central.stores import create_store  # noqa: E402
 from cloud_sync.wire import WireEvent  # noqa: E402
 
@@ -73,6 +76,14 @@ SELECT g.store_id, g.n * 4 + j, CASE WHEN j = 0 THEN 'bag' ELSE 'size_request' E
        g.started_at + 60 * j, g.started_at + 60 * j
        + exp(3.5 + 0.6 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))
 FROM gen g, generate_series(CASE WHEN g.buys THEN 0 ELSE 1 END, g.requests) AS j;
+UPDATE figure_task SET completed_at = claimed_at + 30 + 120 * random();
+INSERT INTO figure_store SELECT DISTINCT store_id, 'Europe/Madrid', 6, 120, %(t0)s FROM gen;
+INSERT INTO figure_queue SELECT store_id, n, started_at - 300, started_at - 60 FROM gen WHERE n %% 5 = 0;
+INSERT INTO figure_reservation
+SELECT store_id, 'r' || n || s, 'res-' || n, s, started_at FROM gen, unnest(ARRAY['ready', 'arrived']) AS s
+WHERE n %% 50 = 0;
+INSERT INTO figure_offer SELECT store_id, session_id, 'OF-' || (n %% 3), started_at, 1, buys::int FROM gen
+WHERE n %% 4 = 0;
 """
 
 
@@ -193,6 +204,14 @@ def main() -> int:
 
             return go
 
+        def work(store: str | None, rng: tuple[float, float] = (t0, t1)) -> Callable[[], Any]:
+            def go() -> None:
+                with Session(engine) as session:
+                    for name in FIGURES:
+                        figures_of(name, session, *rng, store)
+
+            return go
+
         def count(sql: str) -> Callable[[], Any]:
             def go() -> None:
                 with engine.connect() as conn:
@@ -224,6 +243,16 @@ def main() -> int:
             ("one store, last 7 days (kpis + skus)", timed(run(one, week), args.repeat)),
             ("chain-wide with every store's row, 90 days (kpis + skus)", timed(run(None), args.repeat)),
             ("chain-wide, last 7 days (kpis + skus)", timed(run(None, week), args.repeat)),
+        ]
+        work_store = [timed(work(f"store-{st:02d}"), args.repeat) for st in range(1, args.stores + 1)]
+        rows += [
+            (
+                "work figures, one store, 90 days (7 tables): median of the stores",
+                statistics.median(work_store),
+            ),
+            ("work figures, one store, 90 days (7 tables): slowest store", max(work_store)),
+            ("work figures, chain-wide, last 7 days (7 tables)", timed(work(None, week), args.repeat)),
+            ("work figures, chain-wide, 90 days (7 tables)", timed(work(None), 1)),
         ]
         ingest, facts = ingest_costs(engine, gtins, args.repeat)
         rows += [
