@@ -30,7 +30,7 @@ def test_profile_by_beacon_unifies_purchases_and_sessions(
         "favourite_brands": ["Northwind"],
     }
     assert client.put("/v1/admin/profiles/m-1", headers=ADMIN, json=enrol).status_code == 200
-    # The payloads as the edge's outbox writes them (edge/storage/tasks.py, fitting_rooms.py).
+    # The payloads as the edge's outbox writes them (edge/storage/tasks.py, email_lists.py, fitting_rooms.py).
     events = [
         event(
             "p1",

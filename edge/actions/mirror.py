@@ -14,6 +14,7 @@ from edge.errors import Conflict, Invalid, PaymentRefused
 from edge.fitting_rooms.manager import SessionManager
 from edge.payments import PaymentDeclined, PaymentProvider, PaymentResult
 from edge.storage.demand import record_sold_out_ask
+from edge.storage.email_lists import email_list_saved, save_email_list, unbought_gtins
 from edge.storage.fitting_rooms import describe_gtin
 from edge.storage.models import ItemDescription, PurchaseLine, TaskStatus
 from edge.storage.offers import record_redemptions
@@ -21,11 +22,8 @@ from edge.storage.tasks import (
     create_help_call,
     create_purchase,
     create_size_request,
-    email_list_saved,
     open_help_call,
     open_size_request,
-    save_email_list,
-    unbought_gtins,
 )
 
 __all__ = [

@@ -26,11 +26,11 @@ from edge.presence.events import PresenceEvent
 from edge.sessions.changes import SessionChange, SessionEnded
 from edge.sessions.machine import FittingRooms, OpenSession
 from edge.storage.db import checkpoint_after_erasure
+from edge.storage.email_lists import forget_member
 from edge.storage.fitting_rooms import MemberOf, apply_session_changes, load_open_sessions
 from edge.storage.health import DiskFull, is_disk_full
 from edge.storage.models import FittingRoomSession
 from edge.storage.orders import forget_orders
-from edge.storage.tasks import forget_member
 from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 
 __all__ = ["Notify", "RoomAction", "RoomSnapshot", "SessionManager"]

@@ -1,7 +1,8 @@
-"""Associates' tasks and what creates them: size requests, purchases to bag, help calls, email lists.
+"""Associates' tasks and what creates them: size requests, purchases to bag, help calls; claiming and
+completing them. (The shopper's email list of the rest is in ``edge.storage.email_lists``.)
 
 Keyword-only functions over a SQLModel ``Session``; none commits. Each that the central store must learn
-of (size request, purchase, email opt-in) stages its outbox row in the caller's transaction.
+of (size request, purchase, a task's times) stages its outbox row in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -14,22 +15,16 @@ from sqlmodel import Session, col, select
 
 from edge.errors import Conflict, NotFound
 from edge.storage.models import (
-    DEVICE_LIST,
-    ITEM_LIST,
     PURCHASE_LINES,
     TASK_DETAIL,
-    EmailList,
-    FittingRoomSession,
     ItemDescription,
     Purchase,
     PurchaseLine,
-    SessionItem,
     Task,
     TaskKind,
     TaskStatus,
 )
 from edge.storage.outbox import add_outbox_event
-from guests import GUEST_PREFIX, guest_member_id
 
 __all__ = [
     "TaskConflict",
@@ -39,15 +34,11 @@ __all__ = [
     "create_help_call",
     "create_purchase",
     "create_size_request",
-    "email_list_saved",
-    "forget_member",
     "list_active_tasks",
     "open_help_call",
     "open_size_request",
     "purchases_of_session",
     "requests_of_session",
-    "save_email_list",
-    "unbought_gtins",
 ]
 
 _ACTIVE = (TaskStatus.OPEN, TaskStatus.CLAIMED)
@@ -78,37 +69,6 @@ def open_help_call(*, session: Session, room_id: str) -> Task | None:
     return session.exec(
         select(Task).where(Task.room_id == room_id, Task.kind == TaskKind.HELP, col(Task.status).in_(_ACTIVE))
     ).first()
-
-
-def unbought_gtins(*, session: Session, session_id: str) -> list[str]:
-    """Every GTIN tried on (in the order the items came in) or asked for (in the order asked) in the
-    session and not bought in it; each once."""
-    tried = session.exec(
-        select(SessionItem.gtin)
-        .where(SessionItem.session_id == session_id)
-        .order_by(col(SessionItem.first_seen))
-    ).all()
-    asked = session.exec(
-        select(Task.gtin)
-        .where(Task.session_id == session_id, Task.kind == TaskKind.SIZE_REQUEST)
-        .order_by(col(Task.created_at))
-    ).all()
-    bought = {
-        line["gtin"]
-        for purchase in session.exec(select(Purchase).where(Purchase.session_id == session_id)).all()
-        for line in purchase.lines
-    }
-    return [g for g in dict.fromkeys([*tried, *asked]) if g and g not in bought]
-
-
-def email_list_saved(
-    *, session: Session, session_id: str, email: str, items: Sequence[ItemDescription]
-) -> bool:
-    """True when the session already holds this list for this address (compared case-insensitively)."""
-    return any(
-        earlier.email.lower() == email.lower() and earlier.listed == list(items)
-        for earlier in session.exec(select(EmailList).where(EmailList.session_id == session_id)).all()
-    )
 
 
 def create_size_request(
@@ -233,75 +193,6 @@ def create_purchase(
         },
     )
     return purchase, task
-
-
-def save_email_list(
-    *,
-    session: Session,
-    store_id: str,
-    room_id: str,
-    session_id: str,
-    email: str,
-    lang: str,
-    items: Sequence[ItemDescription],
-    now: float,
-    member_id: str | None,
-) -> EmailList:
-    """The shopper's list of unbought sizes and colours, consent given ``now``, with its outbox row."""
-    row = EmailList(
-        store_id=store_id,
-        room_id=room_id,
-        session_id=session_id,
-        email=email,
-        consent_at=now,
-        created_at=now,
-        lang=lang,
-        items=ITEM_LIST.dump(list(items)),
-        member_id=member_id,
-    )
-    session.add(row)
-    session.flush()
-    add_outbox_event(
-        session=session,
-        type="email_opt_in",
-        store_id=store_id,
-        now=now,
-        member_id=member_id,
-        payload={
-            "list_id": row.id,
-            "session_id": session_id,
-            "room_id": room_id,
-            "email": email,
-            "consent": True,
-            "consent_at": now,
-            "lang": lang,
-            "items": list(items),
-        },
-    )
-    return row
-
-
-def forget_member(*, session: Session, member_id: str) -> int:
-    """Erasure: delete the member's email lists and unlink them from fitting-room sessions; returns the
-    number of rows changed. A ``guest-`` id (an email-only shopper) also deletes the lists left without a
-    member id whose address hashes to it. The outbox rows are cloud sync's to delete."""
-    changed = 0
-    for row in session.exec(select(EmailList).where(EmailList.member_id == member_id)).all():
-        session.delete(row)
-        changed += 1
-    if member_id.startswith(GUEST_PREFIX):
-        for row in session.exec(select(EmailList).where(col(EmailList.member_id).is_(None))).all():
-            if guest_member_id(row.email) == member_id:
-                session.delete(row)
-                changed += 1
-    for visit in session.exec(
-        select(FittingRoomSession).where(FittingRoomSession.member_id == member_id)
-    ).all():
-        visit.member_id = None
-        visit.shopper_devices = DEVICE_LIST.dump([])  # their phone's beacon codes point back at them too
-        session.add(visit)
-        changed += 1
-    return changed
 
 
 def list_active_tasks(*, session: Session) -> list[Task]:
