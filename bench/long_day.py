@@ -59,7 +59,7 @@ def in_memory(service: Any) -> dict[str, int]:
     return counts
 
 
-def edge_main(conn: Any, speed: float, mqtt_url: str, db_url: str, port: int) -> None:
+def edge_main(conn: Any, speed: float, mqtt_url: str, db_url: str, port: int, layout: Path) -> None:
     """The edge at ``speed`` times real time; answers ("counts",) and ("stop",) on the pipe."""
     import logging
 
@@ -76,7 +76,7 @@ def edge_main(conn: Any, speed: float, mqtt_url: str, db_url: str, port: int) ->
         from edge.config import EdgeSettings
 
         settings = EdgeSettings(
-            layout=LAYOUT,
+            layout=layout,
             mqtt_url=mqtt_url,
             db_url=db_url,
             mqtt_client_id=f"long-day-{uuid.uuid4().hex[:6]}",
@@ -130,18 +130,24 @@ def main() -> int:
     parser.add_argument("--shoppers-per-hour", type=int, default=30, help="shoppers arriving an hour")
     parser.add_argument("--quiet-s", type=float, default=900, help="simulated quiet seconds at the end")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (database and logs)")
     args = parser.parse_args()
     sim_s = args.hours * 3600
     with tempfile.TemporaryDirectory(prefix="long-day-") as tmp:
-        work = Path(tmp)
+        work = Path(args.keep or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         broker = Mosquitto(work)
         broker.start()
         db = work / "edge.db"
+        # The demo layout's LLRP reader on a free port: nothing else on this machine answers for it.
+        layout = work / "layout.toml"
+        llrp_port = f"port = {free_port()}"
+        layout.write_text(LAYOUT.read_text().replace("port = 5084", llrp_port), encoding="utf-8")
         ctx = mp.get_context("spawn")
         conn, child = ctx.Pipe()
         proc = ctx.Process(
             target=edge_main,
-            args=(child, args.speed, broker.url, f"sqlite:///{db}", free_port()),
+            args=(child, args.speed, broker.url, f"sqlite:///{db}", free_port(), layout),
             daemon=True,
         )
         proc.start()
@@ -153,7 +159,7 @@ def main() -> int:
                 str(Path(sys.executable).parent / "fitroom-sim"),
                 "run",
                 "--layout",
-                str(LAYOUT),
+                str(layout),
                 "--mqtt-url",
                 broker.url,
                 "--speed",
@@ -171,13 +177,14 @@ def main() -> int:
         samples: list[tuple[float, float, int, float]] = []  # simulated hours, RSS MB, fds, DB kB
         t0 = time.monotonic()
         wall_total = sim_s / args.speed
-        print("sim_h  rss_mb  fds  db_kb")
+        print("sim_h  rss_mb  fds  db_kb  sessions")
         try:
             while True:
                 elapsed = time.monotonic() - t0
                 sample = (elapsed * args.speed / 3600, rss_mb(pid), fds(pid), db_size_kb(db))
                 samples.append(sample)
-                print(f"{sample[0]:5.2f}  {sample[1]:6.1f}  {sample[2]:3d}  {sample[3]:7.0f}", flush=True)
+                line = f"{sample[0]:5.2f}  {sample[1]:6.1f}  {sample[2]:3d}  {sample[3]:7.0f}"
+                print(f"{line}  {db_sessions(db)[0]:8d}", flush=True)
                 if sim.poll() is not None or elapsed > wall_total + 120:
                     break
                 time.sleep(min(args.sample_s, max(0.5, wall_total - elapsed + 0.5)))

@@ -224,8 +224,7 @@ async def _run(args: argparse.Namespace) -> int:
                 members = central.enrol(IBEACON_APP_UUID, major, minors)
                 if reserved:
                     return None
-                # The first opted-in shopper reserved to try: an associate prepares a room; they arrive
-                # in minutes and go to it.
+                # The first opted-in shopper reserved to try; an associate prepares a room for them.
                 rid, gtins = central.reserve(members[0])
                 reserved.append(rid)
                 print("reserve to try: one opted-in shopper of the first wave has a reservation")
