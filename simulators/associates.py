@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import httpx
 
+from edge.actions.replies import QUICK_REPLIES
+
 __all__ = [
     "DEFAULT_WORK_S",
     "Action",
@@ -79,6 +81,10 @@ class Action:
     task_id: str
 
 
+ANSWERED = frozenset({"size_request", "help", "bag"})
+REPLY_SHARE = 0.6  # how often a simulated associate answers on claiming
+
+
 class AssociateBrain:
     """Decides, from the queue as seen at ``now``, what one associate does next. Pure and seeded."""
 
@@ -133,6 +139,14 @@ class AssociateBrain:
         self._done_at = now + self._delay(self.pace.work_s.get(kind, (10.0, 30.0)))
         self._noticed.pop(self._current, None)
 
+    def reply_for(self, task: Mapping[str, Any]) -> str | None:
+        """A quick reply to send the shopper on claiming (the console's buttons), now and then: "On my
+        way" or "Two minutes" to a size request or help call, the first to a bag; None otherwise."""
+        kind = str(task.get("kind", ""))
+        if kind not in ANSWERED or self._rng.random() >= REPLY_SHARE:
+            return None
+        return QUICK_REPLIES[0] if kind == "bag" else self._rng.choice(QUICK_REPLIES[:2])
+
     def lost(self, task_id: str) -> None:
         """Someone else claimed it first (409), or it vanished (404): forget it."""
         self._noticed.pop(task_id, None)
@@ -163,6 +177,7 @@ class SimulatedAssociate:
         self._clock = clock
         self.claimed = 0
         self.completed = 0
+        self.replied = 0
 
     def _now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
@@ -219,8 +234,13 @@ class SimulatedAssociate:
             return
         res.raise_for_status()
         if action.verb == "claim":
-            self.brain.claimed(res.json(), self._now())
+            task = res.json()
+            self.brain.claimed(task, self._now())
             self.claimed += 1
+            text = self.brain.reply_for(task)
+            if text is not None:
+                sent = await client.post(f"/api/associate/tasks/{action.task_id}/reply", json={"text": text})
+                self.replied += sent.is_success
         else:
             self.brain.completed(action.task_id)
             self.completed += 1

@@ -288,8 +288,8 @@ def _summary(result: object) -> str:
     """One line on what a worker did: the associates' tasks, or the shoppers' mirror taps."""
     if isinstance(result, list) and result:
         claimed = sum(getattr(a, "claimed", 0) for a in result)
-        completed = sum(getattr(a, "completed", 0) for a in result)
-        return f"simulated associates claimed {claimed} and completed {completed} tasks"
+        done, replied = (sum(getattr(a, k, 0) for a in result) for k in ("completed", "replied"))
+        return f"simulated associates claimed {claimed}, completed {done} and replied to {replied} tasks"
     if isinstance(result, dict):
         taps = ", ".join(f"{kind} {n}" for kind, n in sorted(result.items())) or "none"
         return f"simulated mirror taps: {taps}"

@@ -1,4 +1,5 @@
-"""The simulated associates' decisions (pure): react after a delay, oldest first, one task at a time."""
+"""The simulated associates' decisions (pure): react after a delay, oldest first, one task at a time, and
+answer the shopper with a quick reply now and then."""
 
 from __future__ import annotations
 
@@ -67,3 +68,13 @@ def test_speed_divides_every_delay() -> None:
     b = brain(Pace(react_s=(10.0, 10.0), speed=5.0))
     b.decide([task(1)], now=0.0)
     assert b.decide([task(1)], now=2.0) == Action("claim", "1")
+
+
+def test_quick_replies_go_to_the_tasks_a_shopper_waits_on_now_and_then() -> None:
+    b = brain()
+    answers = [b.reply_for(task(n, kind)) for n in range(200) for kind in ("size_request", "help")]
+    sent = [a for a in answers if a is not None]
+    assert 0.45 < len(sent) / len(answers) < 0.75  # REPLY_SHARE, 0.6
+    assert set(sent) == {"On my way", "Two minutes"}
+    assert {b.reply_for(task(n, "bag")) for n in range(50)} <= {None, "On my way"}
+    assert all(b.reply_for(task(n, "go_back")) is None for n in range(50))  # nobody waits on a go-back
