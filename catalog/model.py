@@ -48,6 +48,21 @@ class Style(_Frozen):
     description: str = ""
     image: str = Field(default="", description="Image path or URL served by the edge")
     skus: tuple[Sku, ...] = Field(min_length=1)
+    names: dict[str, str] = Field(
+        default_factory=dict, description="The name in other languages: ISO 639-1 code -> text"
+    )
+    descriptions: dict[str, str] = Field(
+        default_factory=dict, description="The description in other languages: ISO 639-1 code -> text"
+    )
+
+    def in_language(self, lang: str) -> Style:
+        """This style with its name and description in ``lang`` where the catalog has them."""
+        name, description = self.names.get(lang), self.descriptions.get(lang)
+        if name is None and description is None:
+            return self
+        return self.model_copy(
+            update={"name": name or self.name, "description": description or self.description}
+        )
 
 
 class StockLevel(_Frozen):
@@ -80,6 +95,26 @@ class Catalog(_Frozen):
 
     def stock_of(self, gtin: str) -> StockLevel:
         return self.stock_by_gtin.get(gtin) or StockLevel(gtin=gtin)
+
+    @cached_property
+    def languages_cache(self) -> dict[str, Catalog]:
+        return {}
+
+    def in_language(self, lang: str) -> Catalog:
+        """This catalog with its styles' names and descriptions in ``lang`` where it has them (made once
+        per language and kept with the catalog; the catalog itself when it has none in ``lang``)."""
+        found = self.languages_cache.get(lang)
+        if found is None:
+            styles = tuple(s.in_language(lang) for s in self.styles)
+            same = all(a is b for a, b in zip(styles, self.styles, strict=True))
+            # A new catalog, not a copy: a copy would carry this one's cached indexes of the other names.
+            found = (
+                self
+                if same
+                else Catalog.model_construct(styles=styles, stock=self.stock, co_purchases=self.co_purchases)
+            )
+            self.languages_cache[lang] = found
+        return found
 
 
 def load_catalog(path: str | Path) -> Catalog:

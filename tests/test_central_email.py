@@ -162,7 +162,7 @@ def test_opt_in_sends_the_unbought_sizes_and_colours_with_buy_online_links(
         assert f'href="{link}"' in markup and detail in markup
     assert "Wrap dress <Spring>" in text
     assert "Wrap dress &lt;Spring&gt;" in markup and "<Spring>" not in markup  # escaped, not injected
-    assert "79.00 EUR" in text
+    assert "€79.00" in text  # the shopper's locale (English), by Babel
 
 
 def test_a_retried_opt_in_sends_one_email(
@@ -191,3 +191,35 @@ def test_without_consent_no_email_is_sent_and_none_is_stored(
     assert len(inbox.messages) == 1
     assert inbox.messages[0]["Subject"] == "Las tallas y colores que no compraste"
     assert client.get("/v1/admin/stats", headers=ADMIN).json()["profiles"] == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject", "price", "direction"),
+    [
+        ("fr", "Les tailles et couleurs que vous n'avez pas achetées", "79,00\xa0€", "ltr"),
+        ("de", "Die Größen und Farben, die Sie nicht gekauft haben", "79,00\xa0€", "ltr"),
+        ("pt", "Os tamanhos e cores que não comprou", "79,00", "ltr"),
+        ("ar", "المقاسات والألوان التي لم تشترها", "79.00", "rtl"),
+    ],
+)
+def test_the_email_is_in_the_shoppers_language_prices_in_its_locale(
+    central: tuple[TestClient, dict[str, str]],
+    smtp: tuple[Inbox, int],
+    lang: str,
+    subject: str,
+    price: str,
+    direction: str,
+) -> None:
+    client, key = central
+    inbox, _ = smtp
+    client.post(
+        "/v1/stores/s1/events", headers=key, json={"events": [opt_in(f"opt-{lang}", True, lang=lang)]}
+    )
+    wait_for(lambda: inbox.messages, 20, "the follow-up email")
+    msg = inbox.messages[0]
+    assert msg["Subject"] == subject
+    plain = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    assert plain is not None and html is not None
+    assert price in plain.get_content()
+    assert f'lang="{lang}" dir="{direction}"' in html.get_content()

@@ -8,19 +8,24 @@ several central instances never send the same one at the same time.
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import html
 import logging
 import smtplib
 import ssl
 import time
 from collections.abc import Sequence
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from babel import UnknownLocaleError
+from babel.numbers import format_currency
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
+from catalog.languages import DEFAULT, RIGHT_TO_LEFT, language_of
 from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.models import FollowUpEmail, Profile
 from cloud_sync.central.settings import CentralSettings
@@ -29,9 +34,10 @@ __all__ = ["buy_online_url", "compose_follow_up", "deliver_pending", "run_mailer
 
 log = logging.getLogger(__name__)
 LEASE_S = 300.0
+_POLICY = email.policy.SMTP.clone(max_line_length=998)
 MAX_ATTEMPTS = 8
 
-_TEXT = {
+_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "subject": "The sizes and colours you didn't buy",
         "intro": "Thanks for visiting our fitting rooms. Here are the sizes and colours you tried or asked "
@@ -45,6 +51,34 @@ _TEXT = {
         "pediste y no te llevaste. Cada uno está a un clic en la tienda online:",
         "buy": "Comprar online",
         "footer": "Recibes este correo porque lo pediste en el espejo del probador.",
+    },
+    "fr": {
+        "subject": "Les tailles et couleurs que vous n'avez pas achetées",
+        "intro": "Merci de votre visite dans nos cabines d'essayage. Voici les tailles et couleurs que vous "
+        "avez essayées ou demandées sans les emporter. Chacune est à un clic sur notre boutique en ligne :",
+        "buy": "Acheter en ligne",
+        "footer": "Vous recevez cet e-mail parce que vous l'avez demandé au miroir de la cabine.",
+    },
+    "de": {
+        "subject": "Die Größen und Farben, die Sie nicht gekauft haben",
+        "intro": "Danke für Ihren Besuch in unseren Umkleiden. Hier sind die Größen und Farben, die Sie "
+        "anprobiert oder angefragt und nicht mitgenommen haben. Jede ist online nur einen Klick entfernt:",
+        "buy": "Online kaufen",
+        "footer": "Sie erhalten diese E-Mail, weil Sie sie am Spiegel der Umkleide angefordert haben.",
+    },
+    "pt": {
+        "subject": "Os tamanhos e cores que não comprou",
+        "intro": "Obrigado pela visita aos nossos provadores. Aqui estão os tamanhos e cores que provou ou "
+        "pediu e não levou. Cada um está a um clique na loja online:",
+        "buy": "Comprar online",
+        "footer": "Recebe este e-mail porque o pediu no espelho do provador.",
+    },
+    "ar": {
+        "subject": "المقاسات والألوان التي لم تشترها",
+        "intro": "شكرًا لزيارتك غرف القياس لدينا. إليك المقاسات والألوان التي جرّبتها أو طلبتها ولم "
+        "تأخذها معك. كلٌّ منها على بُعد نقرة في متجرنا الإلكتروني:",
+        "buy": "اشترِ عبر الإنترنت",
+        "footer": "تصلك هذه الرسالة لأنك طلبتها من مرآة غرفة القياس.",
     },
 }
 
@@ -60,19 +94,27 @@ def _label(item: dict[str, Any]) -> tuple[str, str]:
     return name, detail
 
 
-def _price(item: dict[str, Any]) -> str:
+def _price(item: dict[str, Any], lang: str) -> str:
+    """The price as the shopper's locale writes it (Babel's CLDR data: "39,99 €" in Spanish)."""
     cents = item.get("price_cents")
     if not isinstance(cents, int):
         return ""
-    return f"{cents / 100:.2f} {item.get('currency') or 'EUR'}"
+    currency = str(item.get("currency") or "EUR")
+    try:
+        return format_currency(Decimal(cents) / 100, currency, locale=lang)
+    except (ValueError, UnknownLocaleError):
+        return format_currency(Decimal(cents) / 100, "EUR" if len(currency) != 3 else currency, locale="en")
 
 
 def compose_follow_up(
     items: Sequence[dict[str, Any]], *, to: str, sender: str, shop_url: str, language: str | None = None
 ) -> EmailMessage:
     """A multipart/alternative message; every item carries its buy-online link in both parts."""
-    t = _TEXT.get((language or "en")[:2].lower(), _TEXT["en"])
-    msg = EmailMessage()
+    lang = language_of(language) or DEFAULT
+    t = _TEXT[lang]
+    # Headers unfolded up to SMTP's 998: the standard policy folds a non-ASCII subject between encoded
+    # words and loses the space there (an Arabic subject read back had two words run together).
+    msg = EmailMessage(policy=_POLICY)
     msg["Subject"] = t["subject"]
     msg["From"] = sender
     msg["To"] = to
@@ -81,7 +123,7 @@ def compose_follow_up(
     for item in items:
         name, detail = _label(item)
         url = buy_online_url(shop_url, item)
-        price = _price(item)
+        price = _price(item, lang)
         lines.append(f"- {name}" + (f" ({detail})" if detail else "") + (f" {price}" if price else ""))
         lines.append(f"  {t['buy']}: {url}")
         rows.append(
@@ -96,8 +138,9 @@ def compose_follow_up(
         )
     lines += ["", t["footer"]]
     msg.set_content("\n".join(lines))
+    direction = "rtl" if lang in RIGHT_TO_LEFT else "ltr"
     msg.add_alternative(
-        '<!doctype html><html><body style="font-family:sans-serif">'
+        f'<!doctype html><html lang="{lang}" dir="{direction}"><body style="font-family:sans-serif">'
         f"<h1>{html.escape(t['subject'])}</h1><p>{html.escape(t['intro'])}</p>"
         f'<table>{"".join(rows)}</table><p style="color:#666">{html.escape(t["footer"])}</p>'
         "</body></html>",

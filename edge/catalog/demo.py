@@ -256,7 +256,11 @@ def catalog_to_json(catalog: Catalog) -> str:
     def block(rows: list[str]) -> str:
         return "[\n" + ",\n".join(rows) + "\n]"
 
-    styles = [dump(s.model_dump(mode="json")) for s in catalog.styles]
+    # Names and descriptions in other languages only where a style has them.
+    styles = [
+        dump(s.model_dump(mode="json", exclude={k for k in ("names", "descriptions") if not getattr(s, k)}))
+        for s in catalog.styles
+    ]
     stock = [dump(s.model_dump(mode="json")) for s in catalog.stock]
     pairs = [dump(list(p)) for p in catalog.co_purchases]
     return f'{{"styles":{block(styles)},\n"stock":{block(stock)},\n"co_purchases":{block(pairs)}}}\n'

@@ -125,11 +125,12 @@ def image_path(style_id: str, colour_hex: str) -> str:
     return f"/media/{style_id}/{colour_hex.lstrip('#').lower()}.svg"
 
 
-def build_room_view(ctx: RoomsContext, room_id: str) -> RoomView:
-    """Everything the mirror shows; reads the database (call off the event loop)."""
+def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomView:
+    """Everything the mirror shows, catalog names and descriptions in ``lang`` where the catalog has
+    them; reads the database (call off the event loop)."""
     room = ctx.fitting_room(room_id)
     snap = ctx.manager.snapshot(room_id)
-    catalog = ctx.catalog.current()
+    catalog = ctx.catalog.current().in_language(lang)
     profile = ctx.profile_of(snap.shopper_devices)
     in_room = {gtin for _, gtin, _ in snap.items if gtin}
     items = [

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
+from catalog.languages import DEFAULT, LANGUAGES
 from edge.bus import EventBus
 from edge.errors import DomainError, Forbidden
 from edge.storage.tasks import list_active_tasks
@@ -149,6 +150,10 @@ async def mirror_socket(ws: WebSocket, room_id: str) -> None:
     except DomainError as exc:
         await deny(ws, status_of(exc), str(exc))
         return
+    lang = ws.query_params.get("lang", DEFAULT)
+    if lang not in LANGUAGES:
+        await deny(ws, 422, f"lang must be one of {', '.join(LANGUAGES)}")
+        return
     await ws.accept()
     hub = _hub(ws)
     changed = hub.watch_room(room_id)
@@ -160,7 +165,7 @@ async def mirror_socket(ws: WebSocket, room_id: str) -> None:
             authorize_mirror(ctx, room_id, token)  # a token revoked since the connection opened
         except DomainError as exc:
             raise Revoked from exc
-        return build_room_view(ctx, room_id)
+        return build_room_view(ctx, room_id, lang)
 
     async def push() -> None:
         view = await run_in_threadpool(still_allowed_view)

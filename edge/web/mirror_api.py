@@ -8,10 +8,11 @@ never blocks the event loop and the WebSocket pushes.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 
+from catalog.languages import DEFAULT, Language
 from edge import clock
 from edge.actions import mirror
 from edge.web.context import build_room_view
@@ -40,9 +41,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{room_id}", response_model=RoomView, responses=ERRORS)
-def get_room_view(room_id: MirrorRoom, ctx: RoomsDep, lang: Literal["en", "es"] = "en") -> RoomView:
-    """The room as the mirror shows it. ``lang``: the screen's language (item names stay as cataloged)."""
-    return build_room_view(ctx, room_id)
+def get_room_view(room_id: MirrorRoom, ctx: RoomsDep, lang: Language = DEFAULT) -> RoomView:
+    """The room as the mirror shows it; names and descriptions in ``lang`` where the catalog has them."""
+    return build_room_view(ctx, room_id, lang)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from catalog.languages import Language
 from edge.storage.models import TaskKind, TaskStatus
 
 __all__ = [
@@ -220,7 +221,7 @@ class PurchaseIn(_In):
 class EmailIn(_In):
     email: str = Field(max_length=254)
     consent: bool = Field(description="Must be true: the shopper agreed to receive the email")
-    lang: Literal["en", "es"] = "en"
+    lang: Language = Field(default="en", description="The email's language (the mirror's)")
 
     @field_validator("email")
     @classmethod
