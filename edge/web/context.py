@@ -14,6 +14,7 @@ from fastapi import Request, WebSocket
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from catalog.languages import language_of
 from edge import clock
 from edge.catalog.model import Catalog
 from edge.catalog.source import CatalogSource
@@ -197,7 +198,11 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
         requests=requests,
         purchases=purchases,
         suggestions=suggestions,
-        shopper=ShopperInfo(first_name=profile.first_name, preferred_sizes=dict(profile.preferred_sizes))
+        shopper=ShopperInfo(
+            first_name=profile.first_name,
+            preferred_sizes=dict(profile.preferred_sizes),
+            language=language_of(profile.language),
+        )
         if profile is not None
         else None,
         offer=offer,

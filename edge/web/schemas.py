@@ -135,6 +135,9 @@ class PurchasePublic(BaseModel):
 class ShopperInfo(BaseModel):
     first_name: str | None
     preferred_sizes: dict[str, str]
+    language: Language | None = Field(
+        default=None, description="The member's language when the mirror speaks it: the screen switches to it"
+    )
 
 
 class ReservedItem(BaseModel):

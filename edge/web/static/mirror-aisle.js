@@ -1,53 +1,8 @@
 /* The endless aisle and offers on the mirror: "Ship it to me" for a size sold out here but in stock
    online (POST /orders, then its status until the central store has it), and at most one offer banner.
-   All of this feature's strings are here, together, in AISLE_STRINGS (mirror.js merges them into its
-   table; a key the main table already has wins, so translations can move there). */
+   Its words are in the mirror's tables (i18n-<lang>.js), keys ship_*, order_* and offer_*. */
 import { $, h } from "./ui.js";
 
-export const AISLE_STRINGS = {
-  en: {
-    ship_note: "Not in this store — we can ship it to your home",
-    ship_it: "Ship it to me",
-    ship_title: "Ship it to your home",
-    ship_body_member: "We'll ship it to you. Pay and give the delivery address at the bag desk.",
-    ship_body_guest: "Pay and give the delivery address at the bag desk. Your email is used only for this order's confirmation.",
-    ship_email_label: "Email for the order confirmation",
-    ship_consent: "I agree to receive this order's confirmation at this address",
-    ship_confirm: "Order · {total}",
-    ship_cancel: "Not now",
-    ship_need_email: "Please enter a valid email address",
-    ship_need_consent: "Please tick the box to agree",
-    ship_failed: "We couldn't place that order — please try again",
-    order_at_bag_desk: "{name} ({total}) to ship home: pay and give your address at the bag desk",
-    order_queued: "{name} ({total}) is ordered. Our online store can't be reached right now: the order is saved here and goes through automatically",
-    order_sent: "{name} ({total}) is ordered and on its way to our online store — watch for the confirmation",
-    order_cancelled: "{name} — the ship-to-home order was cancelled",
-    offer_label: "Offer",
-    offer_members: "Members' offer",
-    offer_discount: "{pct}% off",
-  },
-  es: {
-    ship_note: "No está en esta tienda: te lo enviamos a casa",
-    ship_it: "Envíamelo a casa",
-    ship_title: "Envío a tu casa",
-    ship_body_member: "Te lo enviamos. Paga y da la dirección de entrega en la caja de recogida.",
-    ship_body_guest: "Paga y da la dirección de entrega en la caja de recogida. Tu email solo se usa para confirmar este pedido.",
-    ship_email_label: "Email para la confirmación del pedido",
-    ship_consent: "Acepto recibir la confirmación de este pedido en esta dirección",
-    ship_confirm: "Pedir · {total}",
-    ship_cancel: "Ahora no",
-    ship_need_email: "Escribe un email válido",
-    ship_need_consent: "Marca la casilla para aceptar",
-    ship_failed: "No pudimos hacer el pedido; inténtalo de nuevo",
-    order_at_bag_desk: "{name} ({total}) para enviar a casa: paga y da tu dirección en la caja de recogida",
-    order_queued: "{name} ({total}) está pedido. No podemos contactar ahora con la tienda online: el pedido está guardado aquí y se enviará solo",
-    order_sent: "{name} ({total}) está pedido y va camino de la tienda online; recibirás la confirmación",
-    order_cancelled: "{name}: el pedido de envío a casa se canceló",
-    offer_label: "Oferta",
-    offer_members: "Oferta para socios",
-    offer_discount: "{pct} % de descuento",
-  },
-};
 
 const EMAIL_RE = /^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$/;
 const FINAL = new Set(["sent", "cancelled"]);

@@ -2,13 +2,9 @@
    text), newest first, with their first name and initials in a circle, or their photo when they have one.
    The room view pushed over the WebSocket carries the replies; the text is only ever set as text. A photo
    is fetched with the mirror's token and shown as a data: URL (the page's CSP allows img 'self' data:).
-   This feature's strings are here, in REPLY_STRINGS (merged into the table like AISLE_STRINGS). */
+   Its words are in the mirror's tables (i18n-<lang>.js), keys reply_*. */
 import { $, h } from "./ui.js";
 
-export const REPLY_STRINGS = {
-  en: { reply_from: "{name} replied", reply_label: "A reply from the team" },
-  es: { reply_from: "{name} ha respondido", reply_label: "Una respuesta del equipo" },
-};
 
 const SHOWN = 2;  // the newest reply, and the one before it
 

@@ -3,22 +3,17 @@
    ES modules, no build step: this file holds the page's state, its live connection and the wiring; the
    cards live in mirror-cards.js, the buy and email sheets in mirror-sheets.js. */
 import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
-import { STRINGS as I18N } from "./i18n.js";
+import { LOCALES, RIGHT_TO_LEFT, STRINGS as I18N } from "./i18n.js";
 import { cardsFor } from "./mirror-cards.js";
 import { sheetsFor } from "./mirror-sheets.js";
-import { AISLE_STRINGS, aisleFor } from "./mirror-aisle.js";
-import { REPLY_STRINGS, repliesFor } from "./mirror-reply.js";
-
-// The endless aisle's strings join the table; a key the table already has wins.
-for (const [lang, table] of Object.entries(AISLE_STRINGS)) if (I18N[lang]) I18N[lang] = { ...table, ...I18N[lang] };
-for (const [lang, table] of Object.entries(REPLY_STRINGS)) if (I18N[lang]) I18N[lang] = { ...table, ...I18N[lang] };
+import { aisleFor } from "./mirror-aisle.js";
+import { repliesFor } from "./mirror-reply.js";
 
 {
   const body = document.body;
   const roomId = body.dataset.roomId;
   const token = body.dataset.token;
   const DEFAULT_LANG = "en";
-  const LOCALES = { en: "en-GB", es: "es-ES" };
 
   const state = {
     lang: DEFAULT_LANG,
@@ -37,6 +32,7 @@ for (const [lang, table] of Object.entries(REPLY_STRINGS)) if (I18N[lang]) I18N[
     lastFocus: null,
     emailSent: false,
     authFailed: false,
+    langChosen: false,     // the shopper picked a language: a member's own no longer switches it
   };
 
   // ---------- i18n ----------
@@ -56,6 +52,7 @@ for (const [lang, table] of Object.entries(REPLY_STRINGS)) if (I18N[lang]) I18N[
   }
   function applyStaticStrings() {
     document.documentElement.lang = state.lang;
+    document.documentElement.dir = RIGHT_TO_LEFT.has(state.lang) ? "rtl" : "ltr";
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
     $("#email-input").placeholder = t("email_placeholder");
     document.querySelectorAll(".lang-btn").forEach((b) => {
@@ -184,11 +181,18 @@ for (const [lang, table] of Object.entries(REPLY_STRINGS)) if (I18N[lang]) I18N[
         resetEmailForm();
         state.emailSent = false;
         renderEmailButton();
+        state.langChosen = false;
         if (state.lang !== DEFAULT_LANG) {
           setLang(DEFAULT_LANG);
           return;
         }
       }
+    }
+    // A known member is greeted in their own language (unless the shopper picked one here).
+    const own = view.shopper && view.shopper.language;
+    if (own && !state.langChosen && own !== state.lang && I18N[own]) {
+      setLang(own);
+      return;
     }
     render();
   }
@@ -294,7 +298,10 @@ for (const [lang, table] of Object.entries(REPLY_STRINGS)) if (I18N[lang]) I18N[
   }
 
   // ---------- wiring ----------
-  document.querySelectorAll(".lang-btn").forEach((b) => b.addEventListener("click", () => setLang(b.dataset.lang)));
+  document.querySelectorAll(".lang-btn").forEach((b) => b.addEventListener("click", () => {
+    state.langChosen = true;
+    setLang(b.dataset.lang);
+  }));
   $("#call-associate").addEventListener("click", callAssociate);
   $("#unknown-call").addEventListener("click", callAssociate);
   $("#open-buy").addEventListener("click", () => openSheet("buy"));
