@@ -79,6 +79,9 @@ FIRST_NAMES = (
 SIZED = ("tops", "dresses", "trousers", "outerwear", "shoes")
 
 
+MEMBER_LANGUAGES = ("en", "en", "en", "es", "fr", "de", "pt", "ar")
+
+
 def demo_member_id(minor: int) -> str:
     return f"demo-member-{minor}"
 
@@ -192,6 +195,8 @@ class DemoCentral:
                     "favourite_colours": rng.sample(sorted(colours), min(2, len(colours))),
                     "favourite_brands": rng.sample(sorted(brands), min(1, len(brands))),
                     "beacons": [{"uuid": beacon_uuid, "major": major, "minor": minor}],
+                    # Some members' app is in another language: their mirror greets them in it.
+                    "language": rng.choice(MEMBER_LANGUAGES),
                 }
                 member = demo_member_id(minor)
                 client.put(f"/v1/admin/profiles/{member}", json=body).raise_for_status()

@@ -37,6 +37,7 @@ from edge.layout import Layout, load_layout
 from edge.service import EdgeService
 from simulators.associates import AssociateProfile, Pace, run_associates
 from simulators.demo_aisle import DemoWebhooks, post_demo_offers, run_ship_to_home_taps
+from simulators.demo_banner import print_banner, summary
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
 from simulators.demo_history import prepare_demo_store
 from simulators.demo_queue import run_walk_ins
@@ -211,7 +212,20 @@ async def _run(args: argparse.Namespace) -> int:
             for room in layout.fitting_rooms
         }
         entrance = await asyncio.to_thread(issue_display_token, service.db, "entrance")
-        _print_banner(layout, broker, central, base, tokens, crew, args, data, queue_token=entrance)
+        print_banner(
+            layout,
+            broker,
+            central,
+            base,
+            tokens,
+            crew,
+            args,
+            data,
+            queue_token=entrance,
+            console=CONSOLE_ASSOCIATE,
+            manager=MANAGER,
+            pin=DEMO_PIN,
+        )
 
         if args.shoppers_per_hour > 0:
             major = SimConfig().ibeacon_major
@@ -266,7 +280,7 @@ async def _run(args: argparse.Namespace) -> int:
         for task in workers:
             with contextlib.suppress(Exception):
                 result = await asyncio.wait_for(task, timeout=15)
-                done.append(_summary(result))
+                done.append(summary(result))
         if traffic is not None:
             await asyncio.to_thread(traffic.stop)
         lights.stop()
@@ -282,68 +296,6 @@ async def _run(args: argparse.Namespace) -> int:
         for line in filter(None, done):
             print(line)
         print("demo stopped: broker, edge, central store, shoppers and associates are down.")
-
-
-def _summary(result: object) -> str:
-    """One line on what a worker did: the associates' tasks, or the shoppers' mirror taps."""
-    if isinstance(result, list) and result:
-        claimed = sum(getattr(a, "claimed", 0) for a in result)
-        done, replied = (sum(getattr(a, k, 0) for a in result) for k in ("completed", "replied"))
-        return f"simulated associates claimed {claimed}, completed {done} and replied to {replied} tasks"
-    if isinstance(result, dict):
-        taps = ", ".join(f"{kind} {n}" for kind, n in sorted(result.items())) or "none"
-        return f"simulated mirror taps: {taps}"
-    return ""
-
-
-def _print_banner(
-    layout: Layout,
-    broker: DemoBroker,
-    central: DemoCentral | None,
-    base: str,
-    tokens: dict[str, str],
-    crew: tuple[AssociateProfile, ...],
-    args: argparse.Namespace,
-    data: Path,
-    *,
-    queue_token: str,
-) -> None:
-    names = {room.id: room.name for room in layout.rooms}
-    width = max(len(n) for n in names.values())
-    lines = [
-        "",
-        f"fitroom demo · {layout.store.name} (store {layout.store.id})",
-        f"  broker   {broker.describe()}",
-        f"  edge     {base}   (data in {data})",
-        f"  central  {central.url} (demo member profiles for opted-in shoppers)"
-        if central
-        else "  central  off (shoppers stay anonymous)",
-        "",
-        "  mirrors (open one per screen or tab; each URL carries its room's device token)",
-    ]
-    if central:  # head office's figures of what this store syncs (issue 19)
-        lines[5:5] = [
-            f"  head office  {central.url}/admin   (sign in with the admin token {central.admin_token})"
-        ]
-    lines += [
-        f"    {names[room].ljust(width)}  {base}/mirror/{room}?token={token}"
-        for room, token in tokens.items()
-    ]
-    lines += ["", f"  queue    {base}/queue?token={queue_token}   (the entrance's queue screen)"]
-    lines += [
-        "",
-        f"  console  {base}/associate?associate={CONSOLE_ASSOCIATE.associate_id}",
-        f"           sign in as associate ID '{CONSOLE_ASSOCIATE.associate_id}' with the demo PIN {DEMO_PIN}",
-        f"  manager  {base}/manager   (sign in on the console as '{MANAGER.associate_id}', PIN {DEMO_PIN})",
-        "",
-        f"  simulated: ~{args.shoppers_per_hour:g} shoppers an hour, associates "
-        f"{', '.join(p.first_name for p in crew) or 'none'}, at {args.speed:g}x speed",
-        "  Ship-to-home orders and offers: the e-commerce system's and member app's webhooks print here.",
-        "  The first shoppers are heading for the fitting rooms now; mirrors update live.",
-        "  Ctrl-C stops everything.",
-        "",
-    ]
-    print("\n".join(lines), flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,9 @@ import { repliesFor } from "./mirror-reply.js";
   const body = document.body;
   const roomId = body.dataset.roomId;
   const token = body.dataset.token;
-  const DEFAULT_LANG = "en";
+  // The screen's own language: ?lang= on its address (a store where English is not the first), else English.
+  const asked = new URLSearchParams(location.search).get("lang");
+  const DEFAULT_LANG = asked && I18N[asked] ? asked : "en";
 
   const state = {
     lang: DEFAULT_LANG,
