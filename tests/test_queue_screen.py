@@ -128,5 +128,9 @@ async def test_the_queue_screen_follows_a_call_live_in_chromium(mosquitto: Mosqu
         size = await serving.locator(".q-ticket").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         assert size >= 120  # px on a 1080-wide portrait screen: readable from three metres
         await page.screenshot(path=str(tmp_path / "queue-1080x1920.png"))
+        # The same screen in Arabic reads right to left.
+        await page.goto(f"{edge.base_url}/queue?token={token}&lang=ar")
+        await expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        await expect(page.locator("#serving-h")).to_have_text("يُخدم الآن")
         await browser.close()
         assert errors == []

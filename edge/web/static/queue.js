@@ -13,6 +13,26 @@ const STRINGS = {
     nobody_waiting: "No hay nadie esperando", about_min: "unos {n} min", live: "en directo", down: "reconectando…",
     party: { one: "1 persona", other: "{n} personas" },
   },
+  fr: {
+    title: "Cabines d'essayage", now_serving: "Appelés", waiting: "En attente", none_called: "Cabines libres : entrez",
+    nobody_waiting: "Personne n'attend", about_min: "environ {n} min", live: "en direct", down: "reconnexion…",
+    party: { one: "1 personne", other: "{n} personnes" },
+  },
+  de: {
+    title: "Umkleiden", now_serving: "Aufgerufen", waiting: "Wartend", none_called: "Umkleiden frei: bitte eintreten",
+    nobody_waiting: "Niemand wartet", about_min: "etwa {n} Min.", live: "live", down: "Verbindung wird hergestellt…",
+    party: { one: "1 Person", other: "{n} Personen" },
+  },
+  pt: {
+    title: "Provadores", now_serving: "A atender", waiting: "Em espera", none_called: "Há provadores livres: entre",
+    nobody_waiting: "Ninguém à espera", about_min: "cerca de {n} min", live: "em direto", down: "a religar…",
+    party: { one: "1 pessoa", other: "{n} pessoas" },
+  },
+  ar: {
+    title: "غرف القياس", now_serving: "يُخدم الآن", waiting: "في الانتظار", none_called: "الغرف متاحة: تفضّل بالدخول",
+    nobody_waiting: "لا أحد في الانتظار", about_min: "نحو {n} دقيقة", live: "مباشر", down: "جارٍ إعادة الاتصال…",
+    party: { one: "شخص واحد", other: "{n} أشخاص" },
+  },
 };
 const body = document.body;
 const params = new URLSearchParams(location.search);
@@ -20,6 +40,7 @@ const wanted = (params.get("lang") || navigator.language || "en").slice(0, 2).to
 const lang = STRINGS[wanted] ? wanted : "en";
 const S = STRINGS[lang];
 document.documentElement.lang = lang;
+document.documentElement.dir = lang === "ar" ? "rtl" : "ltr";
 document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = S[el.dataset.t] || el.textContent; });
 
 function fill(text, values) { return text.replace(/\{(\w+)\}/g, (_, k) => String(values[k])); }
