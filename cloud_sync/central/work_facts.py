@@ -1,10 +1,9 @@
 """Head office's facts for the store's work figures (issue 19), kept at ingest beside
 ``cloud_sync.central.figures``: each store's time zone, fitting rooms and request target (as its
-``session_ended`` events carry them); every task's times (``task_opened``, ``size_request``,
-``purchase`` (its bag), ``go_back``, ``task_claimed``, ``task_completed``, merged into one
-``figure_task`` row); walk-in tickets
-(``queue_ticket``); reservations' statuses (``reservation_status``); and the offers a session's mirror
-showed and redeemed (``session_ended``). ``cloud_sync.central.work`` draws the figures from them with the
+``session_ended`` events carry them); every task's times (``task_opened``, ``size_request``, ``purchase``
+(its bag), ``go_back``, ``task_claimed`` and ``task_completed``, merged into one ``figure_task`` row);
+walk-in tickets (``queue_ticket``); reservations' statuses (``reservation_status``); and the offers a
+session's mirror showed and redeemed (``session_ended``). ``cloud_sync.central.work`` draws the figures from them with the
 edge's own tallies (``charts.tallies``). No member id, name or associate is kept.
 """
 
@@ -26,7 +25,7 @@ __all__ = ["TASK_EVENTS", "FigureOffer", "FigureQueue", "FigureReservation", "Fi
 
 
 class FigureStore(CentralModel, table=True):
-    """What a store said of itself at its last start: the figures need its zone, rooms and target."""
+    """A store's time zone, fitting rooms and request target, as its latest sessions described them."""
 
     __tablename__ = "figure_store"
 
