@@ -131,10 +131,11 @@ async def test_a_reservation_follows_the_store_s_devices_from_requested_to_done(
             # ... and into fr-2, where fr-2's ESPresense node hears it.
             in_room = with_phone(ESPRESENSE_TOPIC, ESPRESENSE, lambda: status("in_room", "fr-2"))
             assert await reader.keep_reading(both, in_room, timeout=30)
-            # Done trying: the garments go to fr-4 and the phone is heard no more; fr-2's session ends.
+            # Done trying: the garments go to fr-4 and the phone is heard no more; fr-2's session ends once
+            # presence has let the phone go (up to ble_exit_timeout_s of silence, 30 s) and the room idled.
             moved = [(shirt, 4), (dress, 4)]
-            assert await reader.keep_reading(moved, lambda: status("done", "fr-2"), timeout=60)
-            assert await reader.keep_reading(moved, lambda: at_centre("done"), timeout=30)
+            assert await reader.keep_reading(moved, lambda: status("done", "fr-2"), timeout=150)
+            assert await reader.keep_reading(moved, lambda: at_centre("done"), timeout=60)
         finally:
             reader.close()
         page = (await edge.http.get("/api/associate/reservations", headers=ana)).text
