@@ -4,8 +4,9 @@ A private Mosquitto; ``fitroom-sim run --speed 20`` plays the demo store (``depl
 with shoppers arriving all day; the edge (``build_edge`` served by uvicorn, as ``fitroom-edge run``) runs
 in its own process with its clock (``edge.clock.now``, which presence, sessions and ticks read) running
 at the same speed, so the dwell rules and idle timeouts see the store's own times. Every ``--sample-s``
-wall seconds (default 60) the edge's RSS and open file descriptors (/proc/PID/fd) and the SQLite
-database's size are sampled. At the end, after the last shopper left and the store was quiet for a
+wall seconds (default 60) the edge's RSS and open file descriptors (/proc/PID/fd), the SQLite
+database's size and its sessions are sampled, for the whole shift (the simulator's traffic ends earlier:
+shoppers arrive in its first 70 %). At the end, after the last shopper left and the store was quiet for a
 while, the edge reports how many garments, shoppers and sessions it still keeps in memory.
 
 Printed: the samples, the growth of RSS and fds from the end of the first (simulated) hour to the end
@@ -175,6 +176,7 @@ def main() -> int:
             stderr=(work / "sim.log").open("wb"),
         )
         samples: list[tuple[float, float, int, float]] = []  # simulated hours, RSS MB, fds, DB kB
+        last_traffic: float | None = None  # when the simulator had published its last message
         t0 = time.monotonic()
         wall_total = sim_s / args.speed
         print("sim_h  rss_mb  fds  db_kb  sessions")
@@ -185,8 +187,12 @@ def main() -> int:
                 samples.append(sample)
                 line = f"{sample[0]:5.2f}  {sample[1]:6.1f}  {sample[2]:3d}  {sample[3]:7.0f}"
                 print(f"{line}  {db_sessions(db)[0]:8d}", flush=True)
-                if sim.poll() is not None or elapsed > wall_total + 120:
-                    break
+                if sim.poll() not in (None, 0):
+                    raise SystemExit(f"the simulator failed (exit {sim.returncode}): see {work / 'sim.log'}")
+                if sim.poll() == 0 and last_traffic is None:
+                    last_traffic = sample[0]  # arrivals end at 70 % of the shift; its last shoppers left
+                if elapsed >= wall_total:
+                    break  # the whole shift, traffic or not
                 time.sleep(min(args.sample_s, max(0.5, wall_total - elapsed + 0.5)))
             quiet = args.quiet_s / args.speed
             time.sleep(quiet)  # the store is quiet: departures and idle timeouts run out
@@ -216,6 +222,8 @@ def main() -> int:
     )
     per = f", {end[3] / sessions:.1f} kB per session" if sessions else ""
     print(f"database: {end[3]:.0f} kB, {sessions} sessions{per}; {tried} distinct garments tried")
+    if last_traffic is not None:
+        print(f"the simulator's traffic ended by {last_traffic:.2f} simulated h (arrivals: first 70 %)")
     print("in memory at the end:", ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
