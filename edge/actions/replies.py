@@ -21,7 +21,7 @@ from edge.topics import ROOM_CHANGED, TASKS_CHANGED
 __all__ = ["MAX_REPLY", "QUICK_REPLIES", "clean_reply", "reply"]
 
 MAX_REPLY = 140
-# The console offers these as buttons (edge/web/static/associate-reply.js has the same three).
+# The console offers these as buttons (edge/web/static/console-i18n-en.js quick_0..2 has the same three).
 QUICK_REPLIES = ("On my way", "Two minutes", "That size is out; bringing the next one")
 _ANSWERABLE = (TaskKind.SIZE_REQUEST, TaskKind.HELP, TaskKind.BAG)
 

@@ -1,13 +1,16 @@
 /* Replying to the shopper from the console: on a size request, help call or bag task, three quick replies
    as buttons and "Write…" for a short text (a dialog, so the live queue can redraw underneath without
-   losing what is being typed). POST /api/associate/tasks/{id}/reply; the mirror of the room shows it. */
+   losing what is being typed). POST /api/associate/tasks/{id}/reply; the mirror of the room shows it.
+   The quick replies are in the console's language (quick_0..2 in console-i18n-<lang>.js): what the
+   associate sends is their own words. */
 import { h } from "./ui.js";
 
-export const QUICK_REPLIES = ["On my way", "Two minutes", "That size is out; bringing the next one"];
+/* English: the same three as edge/actions/replies.py QUICK_REPLIES. */
+const QUICK = ["quick_0", "quick_1", "quick_2"];
 const ANSWERABLE = new Set(["size_request", "help", "bag"]);
 const MAX = 140;
 
-export function replyControls({ api, toast, onAuthLost, mine }) {
+export function replyControls({ api, toast, t, onAuthLost, mine }) {
   const busy = new Set();
 
   async function send(task, text) {
@@ -15,11 +18,11 @@ export function replyControls({ api, toast, onAuthLost, mine }) {
     busy.add(task.id);
     try {
       await api("POST", "/api/associate/tasks/" + encodeURIComponent(task.id) + "/reply", { text });
-      toast("Sent to the mirror: " + text);
+      toast(t("sent", { text }));
       return true;
     } catch (e) {
       if (e.status === 401) { onAuthLost(); return false; }
-      toast(e.message || "The reply didn't go through — try again", true);
+      toast(e.message || t("reply_failed"), true);
       return false;
     } finally {
       busy.delete(task.id);
@@ -36,15 +39,15 @@ export function replyControls({ api, toast, onAuthLost, mine }) {
       h("form", { method: "dialog", onsubmit: async (ev) => {
         ev.preventDefault();
         const text = input.value.trim();
-        if (!text) { error.textContent = "Type a few words, or pick a quick reply."; error.hidden = false; return; }
+        if (!text) { error.textContent = t("reply_empty"); error.hidden = false; return; }
         if (await send(task, text)) dialog.close();
       } },
-        h("h2", { id: "reply-title", class: "section-title", text: "Reply to " + (task.room_name || task.room_id) }),
-        h("label", { class: "label", for: "reply-text", text: "Shown on the mirror with your first name" }),
+        h("h2", { id: "reply-title", class: "section-title", text: t("reply_to", { room: task.room_name || task.room_id }) }),
+        h("label", { class: "label", for: "reply-text", text: t("reply_hint") }),
         input, count, error,
         h("div", { class: "reply-actions" },
-          h("button", { type: "button", class: "btn btn-outline", onclick: () => dialog.close() }, "Cancel"),
-          h("button", { type: "submit", class: "btn btn-primary", id: "reply-send" }, "Send"))));
+          h("button", { type: "button", class: "btn btn-outline", onclick: () => dialog.close() }, t("cancel")),
+          h("button", { type: "submit", class: "btn btn-primary", id: "reply-send" }, t("send")))));
     dialog.addEventListener("close", () => dialog.remove());
     document.body.append(dialog);
     dialog.showModal();
@@ -55,10 +58,10 @@ export function replyControls({ api, toast, onAuthLost, mine }) {
   return function replyRow(task) {
     const open = task.status === "open" || (task.status === "claimed" && (mine(task) || !task.claimed_by));
     if (!ANSWERABLE.has(task.kind) || !open) return null;
-    return h("div", { class: "reply-row", role: "group", "aria-label": "Reply to the shopper" },
-      task.last_reply ? h("p", { class: "task-detail last-reply", text: "Replied: " + task.last_reply }) : null,
-      ...QUICK_REPLIES.map((text) => h("button", { type: "button", class: "btn btn-outline quick-reply",
+    return h("div", { class: "reply-row", role: "group", "aria-label": t("reply_group") },
+      task.last_reply ? h("p", { class: "task-detail last-reply", text: t("replied", { text: task.last_reply }) }) : null,
+      ...QUICK.map((key) => t(key)).map((text) => h("button", { type: "button", class: "btn btn-outline quick-reply",
         onclick: () => send(task, text) }, text)),
-      h("button", { type: "button", class: "btn btn-outline write-reply", onclick: () => write(task) }, "Write…"));
+      h("button", { type: "button", class: "btn btn-outline write-reply", onclick: () => write(task) }, t("write")));
   };
 }

@@ -1,16 +1,19 @@
 /* The associate console: sign in with ID + PIN, then follow the live task queue pushed over
    /ws/associate (the sign-in cookie authenticates it) and claim / complete tasks via /api/associate.
-   ES module, no build step. */
+   Its words come from console-i18n-<lang>.js (English or Spanish, switchable). ES module, no build step. */
 import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
+import { arrivalCards } from "./associate-arrivals.js";
 import { replyControls } from "./associate-reply.js";
+import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, rememberLanguage, translatePage,
+  translator } from "./console-i18n.js";
 
 {
-  const KIND = {
-    size_request: "Size request",
-    bag: "Bag purchase",
-    go_back: "Go-back",
-    help: "Help call",
-  };
+  let lang = consoleLanguage();
+  let tr = translator(lang);
+  const t = (key, vars) => tr(key, vars);
+  const KINDS = ["size_request", "bag", "go_back", "help"];
+  const kindName = (kind) => (KINDS.includes(kind) ? t("kind_" + kind) : kind);
+  const itemsText = (n) => (n === 1 ? t("items_one") : t("items_other", { n }));
   let ROOMS = {};
   try { ROOMS = JSON.parse(document.body.dataset.rooms || "{}"); } catch (e) { ROOMS = {}; }
   const WARM_S = 120;   // a bag or go-back: amber after two minutes waiting
@@ -38,8 +41,11 @@ import { replyControls } from "./associate-reply.js";
 
   const api = jsonApi();
   const toast = toaster($("#toast"), 4000);
-  const replyRow = replyControls({ api, toast, mine: (task) => mine(task),
-    onAuthLost: () => showSignIn("Your sign-in has expired. Please sign in again.") });
+  const expired = () => showSignIn(t("expired"));
+  const replyRow = replyControls({ api, toast, t, mine: (task) => mine(task), onAuthLost: expired });
+  const cards = arrivalCards({ api, toast, t, rooms: ROOMS, me: () => state.me, locale: () => CONSOLE_LOCALES[lang],
+    onAuthLost: expired, reload: () => loadShoppers() });
+  const renderShoppers = (list) => cards.renderShoppers(list);
 
   // ---------- sign-in ----------
   function showSignIn(message) {
@@ -67,14 +73,14 @@ import { replyControls } from "./associate-reply.js";
     const pin = $("#pin").value;
     const err = $("#signin-error");
     if (!id || !pin) {
-      err.textContent = !id ? "Enter your associate ID." : "Enter your PIN.";
+      err.textContent = !id ? t("enter_id") : t("enter_pin");
       err.hidden = false;
       (!id ? $("#associate-id") : $("#pin")).focus();
       return;
     }
     const btn = $("#signin-btn");
     btn.disabled = true;
-    btn.textContent = "Signing in…";
+    btn.textContent = t("signing_in");
     try {
       const res = await api("POST", "/api/associate/login", { associate_id: id, pin });
       state.me = res.associate;
@@ -82,15 +88,14 @@ import { replyControls } from "./associate-reply.js";
       err.hidden = true;
       showConsole();
     } catch (e) {
-      err.textContent = e.status === 401 || e.status === 422 ? "That ID and PIN don't match. Try again." :
-        e.status === 429 ? "Too many wrong PINs. Wait a few minutes, then try again." :
-        "Couldn't sign in: " + e.message;
+      err.textContent = e.status === 401 || e.status === 422 ? t("bad_pin") :
+        e.status === 429 ? t("too_many") : t("cannot_sign_in", { error: e.message });
       err.hidden = false;
       $("#pin").value = "";
       $("#pin").focus();
     } finally {
       btn.disabled = false;
-      btn.textContent = "Sign in";
+      btn.textContent = t("sign_in");
     }
   }
   async function signOut() {
@@ -101,7 +106,7 @@ import { replyControls } from "./associate-reply.js";
   // ---------- live queue ----------
   function setConn(ok) {
     $("#conn").classList.toggle("is-down", !ok);
-    $("#conn-text").textContent = ok ? "Live" : "Reconnecting…";
+    $("#conn-text").textContent = ok ? t("live") : t("reconnecting");
   }
   function startLive() {
     connect();
@@ -142,7 +147,7 @@ import { replyControls } from "./associate-reply.js";
     try {
       setTasks(await api("GET", "/api/associate/tasks"));
     } catch (e) {
-      if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
+      if (e.status === 401) { expired(); return; }
     }
     state.timer = setTimeout(connect, backoffMs(state.attempts++));
   }
@@ -162,9 +167,8 @@ import { replyControls } from "./associate-reply.js";
       const n = (r.items || []).length;
       const open = waiting.get(r.id) || 0;
       const stateName = !r.covered ? "offline" : open ? "waiting" : n || r.shoppers ? "busy" : "free";
-      const parts = !r.covered ? ["Sensors offline — contents unknown"]
-        : [n ? n + (n === 1 ? " item" : " items") : "Free",
-          open ? open + " waiting" : ""].filter(Boolean);
+      const parts = !r.covered ? [t("room_offline")]
+        : [n ? itemsText(n) : t("room_free"), open ? t("room_waiting", { n: open }) : ""].filter(Boolean);
       return h("li", { class: "room-tile", dataset: { room: r.id, state: stateName } },
         h("span", { class: "room-tile-name", text: r.name }),
         h("span", { class: "room-tile-state", text: parts.join(" · ") }));
@@ -175,7 +179,7 @@ import { replyControls } from "./associate-reply.js";
     try {
       renderShoppers(await api("GET", "/api/associate/shoppers"));
     } catch (e) {
-      if (e.status === 401) showSignIn("Your sign-in has expired. Please sign in again.");
+      if (e.status === 401) expired();
     }
   }
 
@@ -200,42 +204,42 @@ import { replyControls } from "./associate-reply.js";
     return [it.name, [it.size, it.colour].filter(Boolean).join(" · ")].filter(Boolean).join(" — ");
   }
   function money(cents, currency) {
-    return formatMoney("en-GB", cents, currency);
+    return formatMoney(CONSOLE_LOCALES[lang], cents, currency);
   }
   function taskBody(task) {
     const d = task.detail || {};
     const items = Array.isArray(d.items) ? d.items : [];
     if (task.kind === "size_request") {
-      return [h("p", { class: "task-title", text: "Bring " + [d.size, d.colour].filter(Boolean).join(" · ") }),
+      return [h("p", { class: "task-title", text: t("bring", { what: [d.size, d.colour].filter(Boolean).join(" · ") }) }),
         h("p", { class: "task-detail", text: d.name || d.gtin || "" })];
     }
     if (task.kind === "bag") {
       const total = d.total_cents !== undefined ? " · " + money(d.total_cents, d.currency) : "";
       if (d.ship_to_home) {  // endless aisle: an order to complete here, shipped from the online store
-        return [h("p", { class: "task-title ship-to-home", text: "Ship-to-home order" + total }),
-          h("p", { class: "task-detail", text: "Take payment and the delivery address, then complete to place it" }),
+        return [h("p", { class: "task-title ship-to-home", text: t("ship_to_home") + total }),
+          h("p", { class: "task-detail", text: t("ship_to_home_detail") }),
           h("ul", { class: "task-items" }, items.map((it) => h("li", { text: itemLine(it) })))];
       }
-      return [h("p", { class: "task-title", text: "Bag " + items.length + (items.length === 1 ? " item" : " items") + total }),
-        h("p", { class: "task-detail", text: "Pay at the bag desk" }),
+      return [h("p", { class: "task-title", text: t("bag_title", { items: itemsText(items.length) }) + total }),
+        h("p", { class: "task-detail", text: t("bag_detail") }),
         h("ul", { class: "task-items" }, items.map((it) => h("li", { text: itemLine(it) })))];
     }
     if (task.kind === "go_back") {
-      return [h("p", { class: "task-title", text: "Return " + items.length + (items.length === 1 ? " item" : " items") + " to the floor" }),
+      return [h("p", { class: "task-title", text: t("go_back_title", { items: itemsText(items.length) }) }),
         h("ul", { class: "task-items" }, items.map((it) => h("li", { text: itemLine(it) })))];
     }
-    return [h("p", { class: "task-title", text: "Shopper asked for help" }),
-      h("p", { class: "task-detail", text: "Go to the room and check in" })];
+    return [h("p", { class: "task-title", text: t("help_title") }),
+      h("p", { class: "task-detail", text: t("help_detail") })];
   }
   function taskCard(task) {
     const busy = state.pending.has(task.id);
     let action = null;
     if (task.status === "open") {
       action = h("button", { type: "button", class: "btn btn-primary claim-btn", disabled: busy,
-        onclick: () => act(task, "claim") }, busy ? "…" : "Claim");
+        onclick: () => act(task, "claim") }, busy ? "…" : t("claim"));
     } else if (task.status === "claimed" && (mine(task) || !task.claimed_by)) {
       action = h("button", { type: "button", class: "btn btn-outline complete-btn", disabled: busy,
-        onclick: () => act(task, "complete") }, busy ? "…" : "Complete");
+        onclick: () => act(task, "complete") }, busy ? "…" : t("complete"));
     }
     const age = ageOf(task);
     const late = ageClass(task, age);
@@ -246,15 +250,15 @@ import { replyControls } from "./associate-reply.js";
       h("span", { class: "task-stripe", "aria-hidden": "true" }),
       h("div", { class: "task-main" },
         h("div", { class: "task-top" },
-          h("span", { class: "kind", text: KIND[task.kind] || task.kind }),
+          h("span", { class: "kind", text: kindName(task.kind) }),
           h("span", { class: "room", text: task.room_name || ROOMS[task.room_id] || task.room_id })),
         taskBody(task),
         replyRow(task)),
       h("div", { class: "task-side" },
         h("div", {},
           h("span", { class: "age", dataset: { age: task.id }, text: fmtAge(age) }),
-          h("span", { class: "age-l", text: task.status !== "open" ? "open for" : over ? "over target" : "waiting" })),
-        task.claimed_by ? h("span", { class: "claimed", text: mine(task) ? "With you" : "With " + task.claimed_by }) : null,
+          h("span", { class: "age-l", text: task.status !== "open" ? t("open_for") : over ? t("over_target") : t("waiting") })),
+        task.claimed_by ? h("span", { class: "claimed", text: mine(task) ? t("with_you") : t("with_other", { name: task.claimed_by }) }) : null,
         action));
   }
 
@@ -288,85 +292,17 @@ import { replyControls } from "./associate-reply.js";
         const over = late === "is-late" && typeof task.target_s === "number";
         card.dataset.overTarget = String(over);
         const label = card.querySelector(".age-l");
-        if (label) label.textContent = over ? "over target" : "waiting";
+        if (label) label.textContent = over ? t("over_target") : t("waiting");
       }
     });
     const open = state.tasks.filter((t) => t.status === "open");
     $("#stat-oldest").textContent = open.length ? fmtAge(Math.max(...open.map(ageOf))) : "–";
   }
-  // ---------- concierge arrivals ----------
-  const STATUS = {
-    requested: "To prepare", preparing: "Being prepared", ready: "Ready", arrived: "Arrived",
-    in_room: "In the room", done: "Done", no_show: "No-show", cancelled: "Cancelled",
-  };
-  const WHERE = { floor: "on the floor", stockroom: "in the stockroom" };
-  const itemLabel = (i) => [i.name || i.gtin, i.size, i.colour].filter(Boolean).join(" · ");
-  function fmtAgo(s) {
-    if (typeof s !== "number") return "first visit here";
-    const d = Math.floor(s / 86400);
-    if (d >= 1) return "last here " + d + (d === 1 ? " day ago" : " days ago");
-    const hrs = Math.floor(s / 3600);
-    return hrs >= 1 ? "last here " + hrs + " h ago" : "last here today";
-  }
-  function renderShoppers(shoppers) {
-    const list = Array.isArray(shoppers) ? shoppers : [];
-    $("#shoppers").hidden = list.length === 0;
-    $("#shopper-list").replaceChildren(...list.map((s) => {
-      const name = s.first_name || "Shopper";
-      const res = s.reservation;
-      const sizes = Object.entries(s.preferred_sizes || {}).map(([k, v]) => k + " " + v).join(", ");
-      const rows = [
-        res ? h("p", { class: "arrival-res", text: "Reserved " + (res.items || []).length + " to try · "
-          + (STATUS[res.status] || res.status) + (res.room_id ? " in " + (ROOMS[res.room_id] || res.room_id) : "") }) : null,
-        sizes ? h("p", { class: "arrival-row", text: "Sizes: " + sizes }) : null,
-        (s.last_purchases || []).length ? h("p", { class: "arrival-row", text: "Bought: "
-          + s.last_purchases.map((p) => itemLabel(p) + (p.channel ? " (" + p.channel + ")" : "")).join("; ") }) : null,
-        (s.wanted || []).length ? h("p", { class: "arrival-row" }, "Wanted: ", ...s.wanted.map((w) =>
-          h("span", { class: w.in_stock_here ? "wanted in-stock" : "wanted",
-            text: itemLabel(w) + (w.in_stock_here ? " ✓ in stock here" : "") }))) : null,
-        h("p", { class: "arrival-row muted", text: [s.language ? "Speaks " + s.language : "", fmtAgo(s.last_visit_s_ago)]
-          .filter(Boolean).join(" · ") }),
-      ];
-      const taken = s.taken_by
-        ? h("p", { class: "arrival-taken", text: (state.me && s.taken_by === state.me.first_name ? "You are" : s.taken_by + " is")
-          + " looking after " + name })
-        : h("button", { type: "button", class: "btn btn-primary take", dataset: { arrival: s.arrival_id },
-          onclick: () => takeArrival(s.arrival_id, name), text: "I'll look after " + name });
-      return h("li", { class: "shopper arrival", dataset: { arrival: s.arrival_id } },
-        h("span", { class: "avatar", "aria-hidden": "true", text: name.slice(0, 1).toUpperCase() }),
-        h("div", { class: "arrival-body" },
-          h("strong", { text: name }), " · " + (ROOMS[s.room_id] || s.room_id || ""), ...rows, taken));
-    }));
-  }
-  async function takeArrival(id, name) {
-    try {
-      await api("POST", "/api/associate/shoppers/" + encodeURIComponent(id) + "/take");
-      toast("You're looking after " + name);
-    } catch (e) {
-      if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
-      toast(e.message || "That didn't work — try again", true);
-    }
-    loadShoppers();
-  }
-
-  // ---------- reservations to prepare ----------
+  // ---------- arrivals and reservations (associate-arrivals.js) ----------
   async function loadReservations() {
     try {
-      renderReservations(await api("GET", "/api/associate/reservations"));
+      cards.renderReservations(await api("GET", "/api/associate/reservations"));
     } catch (e) { /* shown again on the next round */ }
-  }
-  function renderReservations(all) {
-    const list = (Array.isArray(all) ? all : []).filter((r) => !["done", "cancelled", "no_show"].includes(r.status));
-    $("#reservations").hidden = list.length === 0;
-    $("#reservation-list").replaceChildren(...list.map((r) => h("li", { class: "reservation", dataset: { status: r.status } },
-      h("div", { class: "reservation-head" },
-        h("strong", { text: (r.member_first_name || "A member") }),
-        " · " + (STATUS[r.status] || r.status) + (r.room_id ? " in " + (ROOMS[r.room_id] || r.room_id) : ""),
-        h("span", { class: "muted", text: " · arriving " + new Date(r.arrive_from * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-          + "–" + new Date(r.arrive_until * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) })),
-      r.note ? h("p", { class: "muted", text: "“" + r.note + "”" }) : null,
-      h("ul", { class: "reservation-items" }, ...(r.items || []).map((i) =>
-        h("li", { dataset: { stock: i.stock || "none" }, text: itemLabel(i) + " — " + (WHERE[i.stock] || "not in stock here") }))))));
   }
 
   async function act(task, verb) {
@@ -383,16 +319,30 @@ import { replyControls } from "./associate-reply.js";
           .map((t) => ({ ...t, age_s: ages.get(t.id) }));
         state.receivedAt = performance.now();
       }
-      const took = updated && typeof updated.complete_s === "number" ? " — " + fmtAge(updated.complete_s) + " from call to done" : "";
-      toast(verb === "claim" ? "Claimed — it's yours" : "Marked done" + took);
+      const took = updated && typeof updated.complete_s === "number" ? t("took", { age: fmtAge(updated.complete_s) }) : "";
+      toast(verb === "claim" ? t("claimed_toast") : t("done_toast") + took);
     } catch (e) {
-      if (e.status === 401) { showSignIn("Your sign-in has expired. Please sign in again."); return; }
-      toast(e.message || "That didn't work — try again", true);
+      if (e.status === 401) { expired(); return; }
+      toast(e.message || t("failed"), true);
     } finally {
       state.pending.delete(task.id);
       render();
     }
   }
+
+  // ---------- language ----------
+  function setLanguage(next) {
+    lang = next;
+    tr = translator(lang);
+    translatePage(t, lang);
+    $("#console-lang").value = lang;
+    if (state.me) { setConn(!!state.ws); render(); loadShoppers(); loadRooms(); loadReservations(); }
+  }
+  const picker = $("#console-lang");
+  picker.replaceChildren(...CONSOLE_LANGUAGES.map((code) =>
+    h("option", { value: code, lang: code, text: CONSOLE_STRINGS[code].lang_name })));
+  picker.addEventListener("change", () => { rememberLanguage(picker.value); setLanguage(picker.value); });
+  setLanguage(lang);
 
   // ---------- wiring ----------
   $("#signin-form").addEventListener("submit", signIn);
