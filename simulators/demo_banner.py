@@ -72,6 +72,8 @@ def print_banner(
         "",
         f"  console  {base}/associate?associate={console.associate_id}",
         f"           sign in as associate ID '{console.associate_id}' with the demo PIN {pin}",
+        f"           in Spanish: {base}/associate?associate={console.associate_id}&lang=es"
+        "   (or pick Español on the console)",
         f"  manager  {base}/manager   (sign in on the console as '{manager.associate_id}', PIN {pin})",
         "",
         f"  simulated: ~{args.shoppers_per_hour:g} shoppers an hour, associates "
