@@ -1,7 +1,8 @@
 """Concierge arrivals in real Chromium: a known member's phone seen through the broker (ESPresense over
 MQTT) shows the arrival card with their history on the associate console, with their reservation's
 garments to prepare and where each is in stock; "I'll look after Maya" is seen by the other associates;
-the page never carries the member id or an email address. Screenshot in test-artifacts/."""
+the page never carries the member id or an email address; the same card in Spanish from the picker.
+Screenshot in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ async def test_an_arriving_member_shows_on_the_console_with_history(
             await card.wait_for(timeout=15_000)
             text = await card.inner_text()
             assert "Maya" in text and "Sizes: tops M" in text and "Linen shirt" in text and "(online)" in text
-            assert "Speaks de" in text and "last here 3 days ago" in text and "Reserved 2 to try" in text
+            assert "Speaks German" in text and "last here 3 days ago" in text and "Reserved 2 to try" in text
             assert await card.locator(".wanted.in-stock").count() == 1
             tasks = page.locator("#reservation-list li.reservation")
             await tasks.first.wait_for(timeout=15_000)
@@ -119,6 +120,16 @@ async def test_an_arriving_member_shows_on_the_console_with_history(
             await page.screenshot(path=str(ARTIFACTS / "console-arrival.png"), full_page=True)
             html = await page.content()
             assert MEMBER not in html and EMAIL not in html and "@" not in await card.inner_text()
+
+            # In Spanish (the console's picker): the same card, the member's language named in Spanish.
+            await page.locator("#console-lang").select_option("es")
+            await page.locator(".arrival-taken", has_text="Atiendes a Maya").wait_for(timeout=10_000)
+            text = await card.text_content() or ""
+            assert "Habla alemán" in text and "vino hace 3 días" in text, text
+            assert "2 reservadas para probar" in text and "Tallas: tops M" in text, text
+            assert "Compró: Linen shirt" in text, text
+            where = await tasks.first.locator("[data-stock]").all_text_contents()
+            assert where[0].endswith("en la tienda") and where[1].endswith("en el almacén"), where
             await browser.close()
     finally:
         node.close()

@@ -8,6 +8,9 @@ export function arrivalCards({ api, toast, t, rooms, me, locale, onAuthLost, rel
   const status = (s) => (t("status_" + s) !== "status_" + s ? t("status_" + s) : s);
   const where = (stock) => (stock === "floor" || stock === "stockroom" ? t("where_" + stock) : t("where_none"));
   const inRoom = (id) => (id ? t("in_room", { room: rooms[id] || id }) : "");
+  function languageName(code) {  // "de" → "German" / "alemán", in the console's own language (Intl)
+    try { return new Intl.DisplayNames([locale()], { type: "language" }).of(code) || code; } catch (e) { return code; }
+  }
   const itemLabel = (i) => [i.name || i.gtin, i.size, i.colour].filter(Boolean).join(" · ");
   function fmtAgo(s) {
     if (typeof s !== "number") return t("first_visit");
@@ -33,7 +36,7 @@ export function arrivalCards({ api, toast, t, rooms, me, locale, onAuthLost, rel
         (s.wanted || []).length ? h("p", { class: "arrival-row" }, t("wanted"), ...s.wanted.map((w) =>
           h("span", { class: w.in_stock_here ? "wanted in-stock" : "wanted",
             text: itemLabel(w) + (w.in_stock_here ? t("in_stock_here") : "") }))) : null,
-        h("p", { class: "arrival-row muted", text: [s.language ? t("speaks", { lang: s.language }) : "",
+        h("p", { class: "arrival-row muted", text: [s.language ? t("speaks", { lang: languageName(s.language) }) : "",
           fmtAgo(s.last_visit_s_ago)].filter(Boolean).join(" · ") }),
       ];
       const who = me();
