@@ -336,7 +336,8 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
     tr = translator(lang);
     translatePage(t, lang);
     $("#console-lang").value = lang;
-    if (state.me) { setConn(!!state.ws); render(); loadShoppers(); loadRooms(); loadReservations(); }
+    setConn(!$("#conn").classList.contains("is-down"));
+    if (state.me) { render(); loadShoppers(); loadRooms(); loadReservations(); }
   }
   const picker = $("#console-lang");
   picker.replaceChildren(...CONSOLE_LANGUAGES.map((code) =>
