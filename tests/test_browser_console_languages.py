@@ -2,7 +2,8 @@
 Spanish when the address says ?lang=es (kind, title, buttons, quick replies, the page's fixed words and
 <html lang>); "Atender" claims it with a Spanish toast; a Spanish quick reply reaches the mirror as sent;
 the picker switches the console to English at once, the choice is remembered across a reload, and a
-later ?lang=es still wins. Screenshot in test-artifacts/."""
+?lang= in the address still wins; the sign-in form and its errors in Spanish.
+Screenshot in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -100,4 +101,28 @@ async def test_the_console_in_spanish_and_switching_back(
     await page.goto(f"{edge.base_url}/associate?lang=en")
     assert "Size request" in await card_text(page, task_id)
     assert errors == []
+    await context.close()
+
+
+async def test_the_sign_in_form_in_spanish(
+    edge: LiveEdge,
+    browser: Browser,  # noqa: F811
+) -> None:
+    add_associate(edge.service.db, associate_id="ana", first_name="Ana", pin="1357")
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{edge.base_url}/associate?lang=es")
+    await page.locator("#signin-form").wait_for(timeout=15_000)
+    assert await page.locator("#signin-view h1").text_content() == "Entrar"
+    assert await page.locator('label[for="associate-id"]').text_content() == "ID de dependiente"
+    await page.locator("#signin-btn").click()
+    assert await page.locator("#signin-error").text_content() == "Escribe tu ID de dependiente."
+    await page.locator("#associate-id").fill("ana")
+    await page.locator("#pin").fill("9999")
+    await page.locator("#signin-btn").click()
+    await page.locator("#signin-error", has_text="Ese ID y ese PIN no coinciden").wait_for(timeout=10_000)
+    await page.locator("#pin").fill("1357")
+    await page.locator("#signin-btn").click()
+    await page.locator("#conn-text", has_text="En directo").wait_for(timeout=10_000)
+    assert await page.locator("#who").text_content() == "Ana"
     await context.close()
