@@ -44,6 +44,7 @@ OMG = {
     "txpower": -59,
 }
 ESPRESENSE_TOPIC = f"espresense/devices/{PHONE}/fr-2"
+NODE_STATUS = ("espresense/rooms/fr-2/status", "home/omg-entrance/LWT")
 ESPRESENSE = {"id": PHONE, "rssi@1m": -59, "rssi": -61.0, "distance": 0.9, "int": 1032}
 
 
@@ -107,6 +108,10 @@ async def test_a_reservation_follows_the_store_s_devices_from_requested_to_done(
 
         assert await eventually(lambda: status("requested"), timeout=30), "never pulled from the centre"
         reader = ImpinjReader(mosquitto.port, IMPINJ_TOPIC)
+        # The BLE nodes say they are online, retained, as real ones do on connecting (the session's broker
+        # may hold an "offline" another test's devices left: a room whose node is offline keeps its phones).
+        for topic in NODE_STATUS:
+            reader.client.publish(topic, "online", qos=1, retain=True).wait_for_publish(10)
 
         def with_phone(
             topic: str | None, payload: dict[str, Any], check: Callable[[], Awaitable[Any]]
@@ -137,6 +142,8 @@ async def test_a_reservation_follows_the_store_s_devices_from_requested_to_done(
             assert await reader.keep_reading(moved, lambda: status("done", "fr-2"), timeout=150)
             assert await reader.keep_reading(moved, lambda: at_centre("done"), timeout=60)
         finally:
+            for topic in NODE_STATUS:  # cleared: an empty retained status is ignored
+                reader.client.publish(topic, b"", qos=1, retain=True).wait_for_publish(10)
             reader.close()
         page = (await edge.http.get("/api/associate/reservations", headers=ana)).text
         assert "m-17" not in page and PHONE not in page
