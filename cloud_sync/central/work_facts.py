@@ -3,8 +3,8 @@
 ``session_ended`` events carry them); every task's times (``task_opened``, ``size_request``, ``purchase``
 (its bag), ``go_back``, ``task_claimed`` and ``task_completed``, merged into one ``figure_task`` row);
 walk-in tickets (``queue_ticket``); reservations' statuses (``reservation_status``); and the offers a
-session's mirror showed and redeemed (``session_ended``). ``cloud_sync.central.work`` draws the figures from them with the
-edge's own tallies (``charts.tallies``). No member id, name or associate is kept.
+session's mirror showed and redeemed (``session_ended``). ``cloud_sync.central.work`` draws the figures from
+them with the edge's own tallies (``charts.tallies``). No member id, name or associate is kept.
 """
 
 from __future__ import annotations
