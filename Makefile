@@ -10,7 +10,7 @@ PACKAGES := catalog guests charts edge cloud_sync simulators
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,llrp]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,llrp,payments]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

@@ -30,6 +30,7 @@ from cloud_sync.worker import SyncConfig
 from edge.bus import EventBus
 from edge.catalog.model import Catalog, load_catalog
 from edge.catalog.source import CatalogSource, FixedCatalog
+from edge.checkout_http import HostedCheckout
 from edge.config import FLAGS, EdgeSettings, SettingsError, load_settings
 from edge.fitting_rooms.lights import RoomLights
 from edge.fitting_rooms.manager import SessionManager
@@ -42,7 +43,7 @@ from edge.ingest.pipeline import IngestPipeline
 from edge.layout import Layout, LayoutError, load_layout
 from edge.metrics import EdgeMetrics
 from edge.offers_nearby import OffersNearby
-from edge.payments import PaymentProvider
+from edge.payments import CheckoutProvider, PaymentProvider
 from edge.presence import PresenceEngine
 from edge.queue.line import QueueLine
 from edge.reservations.desk import ReservationDesk
@@ -285,6 +286,7 @@ def build_edge(
         profiles=headless.sync.profiles,
         sync_status=headless.sync,
         payments=payments,
+        checkout=_checkout(settings),
         reservations=headless.reservations.desk,
         queue=headless.queue,
         lights=headless.lights,
@@ -299,6 +301,13 @@ def build_edge(
         lights=headless.lights,
         app=app,
     )
+
+
+def _checkout(settings: EdgeSettings) -> CheckoutProvider | None:
+    """The payment provider's hosted checkout for ship-to-home orders, when one is configured."""
+    if not settings.payment_url or settings.payment_secret is None:
+        return None
+    return HostedCheckout(settings.payment_url, settings.payment_secret.get_secret_value())
 
 
 def _sync_config(settings: EdgeSettings, layout: Layout) -> SyncConfig | None:

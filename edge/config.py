@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID, normal_uuid
@@ -41,7 +41,7 @@ Environment = Literal["production", "development", "demo"]
 # The example env files' placeholders; a real install replaces every one.
 PLACEHOLDER_PREFIX = "change-me"
 # Secrets that may be read from a file named by FITROOM_<NAME>_FILE.
-SECRET_FILES = ("mqtt_password", "store_key")
+SECRET_FILES = ("mqtt_password", "store_key", "payment_secret")
 
 ENV_PREFIX = "FITROOM_"
 DEMO_CATALOG = Path(__file__).resolve().parent / "data" / "demo_catalog.json"
@@ -147,6 +147,14 @@ class EdgeSettings(BaseSettings):
 
     central_url: str | None = Field(default=None, description="Central profile store base URL (sync)")
     store_key: SecretStr | None = Field(default=None, description="This store's key at the central store")
+    payment_url: str | None = Field(
+        default=None,
+        description="A payment provider's hosted checkout API for ship-to-home orders (docs/payments.md); "
+        "unset: the bag desk takes payment and the delivery address",
+    )
+    payment_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key shared with the payment provider (calls and callbacks)"
+    )
 
     @field_validator("app_beacon_uuid")
     @classmethod
@@ -159,7 +167,7 @@ class EdgeSettings(BaseSettings):
         _parse_mqtt_url(value)
         return value
 
-    @field_validator("mqtt_password", "store_key")
+    @field_validator("mqtt_password", "store_key", "payment_secret")
     @classmethod
     def _no_placeholder_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if (
@@ -170,14 +178,23 @@ class EdgeSettings(BaseSettings):
             raise ValueError("still the example's placeholder (change-me…): set the real secret")
         return value
 
-    @field_validator("central_url")
+    @field_validator("central_url", "payment_url")
     @classmethod
-    def _check_central_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+    def _check_service_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             problem = central_url_problem(value, info.data.get("environment", "production"))
             if problem:
                 raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _payment_signed(self) -> EdgeSettings:
+        if self.payment_url and self.payment_secret is None:
+            raise ValueError(
+                f"{ENV_PREFIX}PAYMENT_SECRET: needed to sign calls to the payment provider and check its "
+                "callbacks when FITROOM_PAYMENT_URL is set"
+            )
+        return self
 
     @field_validator("layout", "catalog", "mqtt_ca_file")
     @classmethod
@@ -206,7 +223,8 @@ def is_placeholder_secret(value: str) -> bool:
 
 
 def central_url_problem(url: str, environment: str) -> str | None:
-    """Why ``url`` is no central store URL for this environment, or None when it is fine.
+    """Why ``url`` is no URL for a service the edge sends data to (the central store, a payment
+    provider) in this environment, or None when it is fine.
 
     https:// always; http:// only outside production and only to a loopback host (the demo's own central
     store, a test's): store keys and shoppers' data never cross a network in the clear.
@@ -223,7 +241,7 @@ def central_url_problem(url: str, environment: str) -> str | None:
         return None
     if environment == "production":
         return (
-            "plain http:// is refused in production: serve the central store over HTTPS (https://…); "
+            "plain http:// is refused in production: serve it over HTTPS (https://…); "
             "http:// to 127.0.0.1 only with FITROOM_ENVIRONMENT=development or demo"
         )
     if not _is_loopback(host):
@@ -293,5 +311,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> EdgeSettings:
         for err in exc.errors():
             msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
             msg = msg.removeprefix("Value error, ")
-            lines.append(f"{_key_name(err['loc'])}: {msg}")
+            lines.append(
+                f"{_key_name(err['loc'])}: {msg}" if err["loc"] else msg
+            )  # a whole-model rule names its key
         raise SettingsError("invalid edge settings\n" + "\n".join(lines)) from None

@@ -208,3 +208,80 @@ def test_the_central_store_records_the_order_and_delivers_its_signed_webhook_onc
             assert left == (0, 0, 2), "no trace of either shopper; the two deliveries stay recorded as sent"
         finally:
             central.stop()
+
+
+def _cancel_event(order_id: str, member: str | None) -> dict[str, object]:
+    return {
+        "event_id": f"{order_id}-cancel",
+        "type": "order_cancelled",
+        "store_id": "store-aisle",
+        "created_at": time.time(),
+        "member_id": member,
+        "payload": {"order_id": order_id, "cancelled_at": time.time(), "by": "associate"},
+    }
+
+
+def test_a_cancelled_order_goes_back_on_online_stock_and_reaches_the_shop_after_the_order(
+    tmp_path: Path,
+) -> None:
+    require(pg_available(), "PostgreSQL for the central store (FITROOM_TEST_PG)")
+    gtin, member = "04012345000030", "member-aisle-2"
+    with fresh_pg_database() as db_url, receiver([500, 500, 503]) as shop:
+        key = add_store(db_url, "store-aisle")
+        central = CentralServer(
+            db_url,
+            tmp_path,
+            FITROOM_CENTRAL_ORDER_WEBHOOK_URL=f"{shop.url}/orders",
+            FITROOM_CENTRAL_WEBHOOK_SECRET=SECRET,
+            FITROOM_CENTRAL_WEBHOOK_POLL_S="0.2",
+            FITROOM_CENTRAL_WEBHOOK_RETRY_BASE_S="0.4",
+            FITROOM_CENTRAL_ENVIRONMENT="development",
+        )
+        central.start()
+        try:
+            assert central.admin(
+                "PUT", "/v1/admin/catalog", json={"online": [{"gtin": gtin, "online": 5}]}
+            ).is_success
+            events = f"{central.url}/v1/stores/store-aisle/events"
+            auth = {"Authorization": f"Bearer {key}"}
+            # Order and cancellation in one batch; another order, cancelled in a later batch (twice); a
+            # cancellation of an order this central store never received.
+            batches = [
+                # (an edge's order event has the order's id: edge/storage/orders.py)
+                [_order_event("order-a", gtin, member, "order-a"), _cancel_event("order-a", member)],
+                [_order_event("order-b", gtin, member, "order-b")],
+                [_cancel_event("order-b", member)],
+                [_cancel_event("order-b", member)],
+                [_cancel_event("order-unknown", member)],
+            ]
+            for batch in batches:
+                assert httpx.post(events, json={"events": batch}, headers=auth, timeout=10).is_success
+
+            wanted = {"order-a", "order-a:cancel", "order-b", "order-b:cancel"}
+            deadline = time.monotonic() + 40
+            while {p.headers["idempotency-key"] for p in shop.posts()} != wanted:
+                assert time.monotonic() < deadline, f"not all delivered: {[p.headers for p in shop.posts()]}"
+                time.sleep(0.1)
+            time.sleep(1.5)  # a late or repeated delivery would show up here
+            posts = shop.posts("/orders")
+            keys = [p.headers["idempotency-key"] for p in posts]
+            for order_id in ("order-a", "order-b"):
+                last_order = max(i for i, k in enumerate(keys) if k == order_id)
+                assert keys.index(f"{order_id}:cancel") > last_order, f"cancellation before its order: {keys}"
+                assert keys.count(f"{order_id}:cancel") == 1
+            assert all(valid_signature(SECRET, p) for p in posts)
+            cancelled = json.loads(
+                next(p.body for p in posts if p.headers["idempotency-key"] == "order-b:cancel")
+            )
+            assert cancelled["id"] == "order-b" and cancelled["status"] == "cancelled"
+            assert [i["gtin"] for i in cancelled["items"]] == [gtin]
+            placed = json.loads(next(p.body for p in posts if p.headers["idempotency-key"] == "order-b"))
+            assert placed["status"] == "placed" and placed["payment"] == "taken_at_bag_desk"
+
+            with psycopg.connect(db_url) as conn:
+                row = conn.execute("SELECT online FROM online_stock WHERE gtin = %s", (gtin,)).fetchone()
+            assert row == (5,), "both units back on online stock"
+            profile = central.admin("GET", f"/v1/admin/profiles/{member}").json()
+            assert profile["purchases"] == [], "a cancelled order is no purchase"
+        finally:
+            central.stop()

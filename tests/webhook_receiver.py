@@ -1,13 +1,15 @@
 """A real local HTTP receiver for the central store's webhooks: records every POST (headers and raw body)
 and answers each with the next status of a script (then 200), like an e-commerce system or member app
-that fails first and recovers."""
+that fails first and recovers. With ``answer`` it stands in for a payment provider: a 2xx carries the
+JSON that ``answer`` makes of the request."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,21 +42,27 @@ def valid_signature(secret: str, got: Received) -> bool:
 
 
 @contextmanager
-def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
-    """Serve on a free loopback port until the block ends; ``statuses`` are answered in turn, then 200."""
+def receiver(
+    statuses: list[int] | None = None, answer: Callable[[Received], dict[str, object]] | None = None
+) -> Iterator[Receiver]:
+    """Serve on a free loopback port until the block ends; ``statuses`` are answered in turn, then 200
+    (with ``answer``'s JSON for the request, when given, on a 2xx)."""
     state = Receiver(url="", statuses=list(statuses or []))
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             with state.lock:
-                state.received.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
+                state.received.append(got)
                 status = state.statuses.pop(0) if state.statuses else 200
+            reply = json.dumps(answer(got)).encode() if answer and 200 <= status < 300 else b""
             self.send_response(status)
-            self.send_header("Content-Length", "0")
+            self.send_header("Content-Length", str(len(reply)))
+            if reply:
+                self.send_header("Content-Type", "application/json")
             self.end_headers()
+            self.wfile.write(reply)
 
         def log_message(self, format: str, *args: object) -> None:
             return

@@ -246,6 +246,19 @@ def _remove_unbought(session: Session, ctx: Projection, member_id: str, gtins: l
         ctx.unbought.difference_update((member_id, g) for g in stored)
 
 
+def _withdraw_order(session: Session, member_id: str, order_id: str) -> None:
+    """A cancelled ship-to-home order is no purchase (its event id is the order id). What it taught the
+    profile's taste stays: the shopper did choose it."""
+    for row in list(session.new):
+        if isinstance(row, ProfilePurchase) and (row.member_id, row.event_id) == (member_id, order_id):
+            session.expunge(row)  # the order came in this batch
+    session.execute(
+        delete(ProfilePurchase).where(
+            col(ProfilePurchase.member_id) == member_id, col(ProfilePurchase.event_id) == order_id
+        )
+    )
+
+
 def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projection, now: float) -> None:
     """Apply one newly stored event to ``member_id``'s profile (creating it if needed). Run with the
     session's autoflush off: ``ctx`` tracks what this batch added."""
@@ -297,6 +310,8 @@ def project_event(session: Session, ev: WireEvent, member_id: str, ctx: Projecti
     elif ev.type == "size_request":
         for item in named:
             _learn(profile, item, 1)
+    elif ev.type == "order_cancelled" and isinstance(p.get("order_id"), str):
+        _withdraw_order(session, member_id, p["order_id"])
     elif ev.type == "email_opt_in" and _consented(p):
         email = _email(p)
         if email:

@@ -5,18 +5,17 @@
 A delivery is queued in the ingest transaction (``WebhookDelivery``, one row per ``(target, key)``: the
 order id or the presentation id), so it is as durable as the event that caused it, and sent here, outside
 any transaction, by a worker in the central process. Each POST carries the stored body as it is,
-``X-Fitroom-Signature: sha256=<hex>`` (HMAC-SHA256 of the body under ``FITROOM_CENTRAL_WEBHOOK_SECRET``)
-and ``Idempotency-Key: <key>``; it is retried with exponential backoff until a 2xx, then never again. A
-claim is a lease (``next_attempt_at`` pushed forward), so several central processes never send the same
-delivery at once and a crashed sender's delivery is retried: the receiver may see a retry, always with
-the same key and body.
+``X-Fitroom-Signature: sha256=<hex>`` (HMAC-SHA256 of the body under ``FITROOM_CENTRAL_WEBHOOK_SECRET``) and
+``Idempotency-Key: <key>`` (an order's id; ``<order id>:cancel`` for its cancellation, which is held back
+until the order itself was delivered); it is retried with exponential backoff until a 2xx, then never again.
+A claim is a lease (``next_attempt_at`` pushed forward), so several central processes never send the same
+delivery at once and a crashed sender's delivery is retried: the receiver may see a retry, always with the
+same key and body.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import random
@@ -30,30 +29,29 @@ from sqlmodel import Field, Session, col, select, update
 
 from cloud_sync.central.models import CentralModel
 from cloud_sync.central.settings import CentralSettings
+from cloud_sync.signing import sign
 
-__all__ = ["WebhookDelivery", "deliver_due", "enqueue_webhook", "run_webhooks", "sign"]
+__all__ = ["CANCEL_SUFFIX", "WebhookDelivery", "deliver_due", "enqueue_webhook", "run_webhooks", "sign"]
 
 log = logging.getLogger(__name__)
 LEASE_S = 60.0
 TARGETS = ("order", "app")
+CANCEL_SUFFIX = ":cancel"  # an order's cancellation: sent to the order webhook after the order
 
 
 class WebhookDelivery(CentralModel, table=True):
     __tablename__ = "webhook_delivery"
 
     target: str = Field(primary_key=True, max_length=16, description="order | app")
-    key: str = Field(primary_key=True, max_length=64, description="The Idempotency-Key: order id, ...")
+    key: str = Field(
+        primary_key=True, max_length=80, description="The Idempotency-Key: order id, <order id>:cancel, ..."
+    )
     body: str = Field(sa_column=Column(Text, nullable=False), description="The exact JSON bytes sent")
     created_at: float
     attempts: int = 0
     next_attempt_at: float = Field(index=True)
     delivered_at: float | None = Field(default=None, index=True)
     last_status: int | None = None
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-Fitroom-Signature`` header value for ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def enqueue_webhook(session: Session, *, target: str, key: str, document: dict[str, Any], now: float) -> bool:
@@ -105,6 +103,14 @@ def _finish(engine: Engine, row: WebhookDelivery, status: int | None, ok: bool, 
         session.commit()
 
 
+def _waits_for_its_order(engine: Engine, row: WebhookDelivery) -> bool:
+    if row.target != "order" or not row.key.endswith(CANCEL_SUFFIX):
+        return False
+    with Session(engine) as session:
+        order = session.get(WebhookDelivery, ("order", row.key.removesuffix(CANCEL_SUFFIX)))
+        return order is not None and order.delivered_at is None
+
+
 def deliver_due(engine: Engine, settings: CentralSettings, client: httpx.Client, *, now: float) -> int:
     """POST every due delivery whose target has a URL; returns how many were accepted (2xx)."""
     targets = [t for t in TARGETS if _url(settings, t)]
@@ -123,6 +129,8 @@ def deliver_due(engine: Engine, settings: CentralSettings, client: httpx.Client,
         ).all()
     accepted = 0
     for row in due:
+        if _waits_for_its_order(engine, row):
+            continue  # the e-commerce system hears of a cancellation only after the order itself
         if not _claim(engine, row, now):
             continue  # another process has it
         body = row.body.encode()

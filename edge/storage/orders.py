@@ -1,7 +1,11 @@
 """Ship-to-home orders ("endless aisle"): a variant sold out in this store but in stock online, ordered
-from the mirror. The order waits at the bag desk (a bag task marked ``ship_to_home``) where payment and
-the delivery address are taken; completing that task places it: its ``order`` outbox row carries it to the
-central store, which takes it off online stock and hands it to the chain's e-commerce system.
+from the mirror. Payment and the delivery address are taken either at the bag desk (a bag task marked
+``ship_to_home``; completing it places the order) or, with a payment provider configured, on the
+provider's hosted checkout (its signed callback places the order; a failed or expired checkout falls back
+to the bag desk). A placed order's ``order`` outbox row carries it to the central store, which takes it off
+online stock and hands it to the chain's e-commerce system. A cancelled order that was placed sends an
+``order_cancelled`` row the same way (the central store puts the stock back and tells the e-commerce
+system); one cancelled before it was placed never leaves the store.
 
 Keyword-only functions over a SQLModel ``Session``; none commits.
 """
@@ -13,7 +17,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from edge.storage.models import ITEM_LIST, TASK_DETAIL, ItemDescription, Task, TaskKind
+from edge.storage.models import ITEM_LIST, TASK_DETAIL, ItemDescription, Task, TaskKind, TaskStatus
 from edge.storage.outbox import OutboxEvent, add_outbox_event
 from edge.storage.types import EnumText
 from guests import GUEST_PREFIX, guest_member_id
@@ -21,9 +25,12 @@ from guests import GUEST_PREFIX, guest_member_id
 __all__ = [
     "OrderStatus",
     "ShipOrder",
+    "add_bag_desk_task",
+    "cancel_ship_order",
     "create_ship_order",
     "forget_orders",
     "order_status",
+    "place_order",
     "place_ship_order",
 ]
 
@@ -32,6 +39,7 @@ CHANNEL = "endless_aisle"
 
 class OrderStatus(StrEnum):
     AT_BAG_DESK = "at_bag_desk"  # waiting for payment and address at the bag desk
+    AWAITING_PAYMENT = "awaiting_payment"  # on the payment provider's hosted checkout
     QUEUED = "queued"  # placed; waiting in the outbox for the central store
     SENT = "sent"  # the central store has it
     CANCELLED = "cancelled"
@@ -58,6 +66,11 @@ class ShipOrder(SQLModel, table=True):
     placed_at: float | None = None
     event_id: str | None = Field(default=None, max_length=64, description="Its outbox event, once placed")
     status: OrderStatus = Field(default=OrderStatus.AT_BAG_DESK, sa_type=EnumText(OrderStatus, 16))
+    payment_method: str | None = Field(default=None, max_length=32, description="e.g. hosted_checkout")
+    payment_url: str | None = Field(default=None, max_length=2048, description="The hosted checkout page")
+    checkout_id: str | None = Field(default=None, max_length=128, description="The provider's checkout id")
+    payment_reference: str | None = Field(default=None, max_length=128, description="The provider's payment")
+    cancelled_at: float | None = None
 
     @property
     def lines(self) -> list[ItemDescription]:
@@ -75,8 +88,10 @@ def create_ship_order(
     email: str | None,
     member_id: str | None,
     now: float,
-) -> tuple[ShipOrder, Task]:
-    """The order and its bag-desk task (payment and address are taken there)."""
+    at_bag_desk: bool = True,
+) -> ShipOrder:
+    """The order, with its bag-desk task when payment and address are taken there (``at_bag_desk``);
+    otherwise it awaits the payment provider's checkout."""
     order = ShipOrder(
         id=uuid.uuid4().hex,
         store_id=store_id,
@@ -89,29 +104,45 @@ def create_ship_order(
         consent_at=now if email else None,
         member_id=member_id,
         created_at=now,
+        status=OrderStatus.AT_BAG_DESK if at_bag_desk else OrderStatus.AWAITING_PAYMENT,
     )
+    session.add(order)
+    if at_bag_desk:
+        add_bag_desk_task(session=session, order=order, now=now)
+    session.flush()
+    return order
+
+
+def add_bag_desk_task(*, session: Session, order: ShipOrder, now: float) -> Task:
+    """The bag desk's task for ``order``: take payment and the delivery address, then complete it."""
+    lines = order.lines
+    order.status = OrderStatus.AT_BAG_DESK
     session.add(order)
     task = Task(
         kind=TaskKind.BAG,
-        store_id=store_id,
-        room_id=room_id,
-        session_id=session_id,
-        gtin=item["gtin"],
+        store_id=order.store_id,
+        room_id=order.room_id,
+        session_id=order.session_id,
+        gtin=lines[0]["gtin"] if lines else None,
         created_at=now,
         detail=TASK_DETAIL.dump(
             {
                 "ship_to_home": True,
                 "order_id": order.id,
-                "items": [item],
+                "items": lines,
                 "total_cents": order.total_cents,
-                "currency": currency,
+                "currency": order.currency,
                 "payment": "take payment and the delivery address at the bag desk",
             }
         ),
     )
     session.add(task)
-    session.flush()
-    return order, task
+    return task
+
+
+def _bag_desk_tasks(session: Session, order: ShipOrder) -> list[Task]:
+    query = select(Task).where(Task.kind == TaskKind.BAG, Task.session_id == order.session_id)
+    return [t for t in session.exec(query).all() if t.details.get("order_id") == order.id]
 
 
 def place_ship_order(*, session: Session, task: Task, now: float) -> ShipOrder | None:
@@ -119,8 +150,19 @@ def place_ship_order(*, session: Session, task: Task, now: float) -> ShipOrder |
     (in the caller's transaction). Placing twice stages nothing new."""
     order_id = task.details.get("order_id") if task.details.get("ship_to_home") else None
     order = session.get(ShipOrder, order_id) if isinstance(order_id, str) else None
-    if order is None or order.placed:
+    if order is None or order.placed or order.status == OrderStatus.CANCELLED:
         return order
+    return place_order(session=session, order=order, now=now, method="taken_at_bag_desk")
+
+
+def place_order(
+    *, session: Session, order: ShipOrder, now: float, method: str, reference: str | None = None
+) -> ShipOrder:
+    """Place ``order`` (paid by ``method``, the provider's ``reference`` if any): stage its ``order``
+    outbox row in the caller's transaction. A placed or cancelled order is returned unchanged."""
+    if order.placed or order.status == OrderStatus.CANCELLED:
+        return order
+    order.payment_method, order.payment_reference = method, reference
     event = add_outbox_event(
         session=session,
         type="order",
@@ -140,6 +182,7 @@ def place_ship_order(*, session: Session, task: Task, now: float) -> ShipOrder |
             "currency": order.currency,
             # for the order's confirmation only (consent given at the mirror); a member has none here
             "confirmation_email": order.email,
+            "payment": {"method": method, "reference": reference},
         },
     )
     order.placed, order.placed_at, order.event_id = True, now, event.event_id
@@ -148,9 +191,34 @@ def place_ship_order(*, session: Session, task: Task, now: float) -> ShipOrder |
     return order
 
 
+def cancel_ship_order(*, session: Session, order: ShipOrder, now: float, by: str) -> bool:
+    """Cancel ``order`` (``by``: "shopper" or "associate"), in the caller's transaction. Its open bag-desk
+    task is cancelled with it; a placed order stages an ``order_cancelled`` outbox row so the central store
+    restores online stock and tells the e-commerce system. Returns False for one already cancelled."""
+    if order.status == OrderStatus.CANCELLED:
+        return False
+    for task in _bag_desk_tasks(session, order):
+        if task.status in (TaskStatus.OPEN, TaskStatus.CLAIMED):
+            task.status = TaskStatus.CANCELLED
+            session.add(task)
+    if order.placed:
+        add_outbox_event(
+            session=session,
+            type="order_cancelled",
+            store_id=order.store_id,
+            now=now,
+            member_id=order.member_id,
+            event_id=f"{order.id}-cancel",
+            payload={"order_id": order.id, "cancelled_at": now, "by": by, "room_id": order.room_id},
+        )
+    order.status, order.cancelled_at = OrderStatus.CANCELLED, now
+    session.add(order)
+    return True
+
+
 def order_status(*, session: Session, order: ShipOrder) -> OrderStatus:
     """Where the order is now: at the bag desk, queued in the outbox, or sent to the central store."""
-    if not order.placed or order.event_id is None:
+    if order.status == OrderStatus.CANCELLED or not order.placed or order.event_id is None:
         return order.status
     sent = session.exec(select(OutboxEvent.sent_at).where(OutboxEvent.event_id == order.event_id)).first()
     # An acknowledged outbox row may be pruned later: placed and gone means it was sent.

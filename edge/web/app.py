@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from edge.fitting_rooms.lights import RoomLights
 from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
-from edge.payments import PayAtBagDesk, PaymentProvider
+from edge.payments import CheckoutProvider, PayAtBagDesk, PaymentProvider
 from edge.ports import ProfileLookup, SyncStatusSource
 from edge.queue.line import QueueLine
 from edge.reservations.desk import ReservationDesk
@@ -56,6 +56,7 @@ def create_app(
     profiles: ProfileLookup,
     sync_status: SyncStatusSource,
     payments: PaymentProvider | None = None,
+    checkout: CheckoutProvider | None = None,
     reservations: ReservationDesk | None = None,
     queue: QueueLine | None = None,
     lights: RoomLights | None = None,
@@ -95,6 +96,7 @@ def create_app(
         presence=service.engine.snapshot,
         metrics=room_metrics,
         reservations=desk,  # the mirror of a reserved room greets its member
+        checkout=checkout,
     )
     app.state.live = hub
     app.state.sync_status = sync_status
@@ -108,6 +110,8 @@ def create_app(
         pages.router,
         mirror_api.router,
         orders_api.router,
+        orders_api.associate_router,
+        orders_api.payments_router,
         lighting_api.router,
         associate_api.router,
         replies_api.associate_router,

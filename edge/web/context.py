@@ -23,7 +23,7 @@ from edge.fitting_rooms.manager import SessionManager
 from edge.fitting_rooms.metrics import RoomMetrics
 from edge.layout import Layout, RoomKind
 from edge.offers import banner_for
-from edge.payments import PaymentProvider
+from edge.payments import CheckoutProvider, PaymentProvider
 from edge.ports import ProfileLookup
 from edge.presence.snapshot import RoomPresence
 from edge.reservations.desk import ReservationDesk
@@ -78,6 +78,7 @@ class RoomsContext:
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
     metrics: RoomMetrics | None = None
     reservations: ReservationDesk | None = None
+    checkout: CheckoutProvider | None = None  # ship-to-home payment; None: at the bag desk
     _suggester: Suggester | None = None
 
     @property
