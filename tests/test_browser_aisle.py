@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy.engine import Engine
 
 from catalog.model import Catalog, Sku, Style
+from cloud_sync.signing import sign
 from edge.compose import build_edge
 from edge.config import DEMO_CATALOG
 from edge.credentials import add_associate, issue_mirror_token
@@ -31,7 +34,7 @@ from tests.broker import free_port
 from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
 from tests.conftest import require
 from tests.mirror_support import settings_for
-from tests.webhook_receiver import Receiver, receiver, valid_signature
+from tests.webhook_receiver import Received, Receiver, receiver, valid_signature
 
 pytestmark = [pytest.mark.browser]
 
@@ -59,11 +62,12 @@ def style_with_online_only_size(catalog: Catalog) -> tuple[Style, Sku, Sku]:
 
 @asynccontextmanager
 async def served_edge(
-    tmp_path: Path, central_url: str, store_key: str
+    tmp_path: Path, central_url: str | None, store_key: str | None, **more: str
 ) -> AsyncIterator[tuple[str, RoomsContext, Engine]]:
-    """The whole edge (``build_edge``) on a free port, syncing to ``central_url``; no MQTT broker needed."""
+    """The whole edge (``build_edge``) on a free port, syncing to ``central_url`` (with ``more`` settings);
+    no MQTT broker needed."""
     settings = settings_for(
-        tmp_path / "edge.db", catalog=DEMO_CATALOG, central_url=central_url, store_key=store_key
+        tmp_path / "edge.db", catalog=DEMO_CATALOG, central_url=central_url, store_key=store_key, **more
     )
     edge = build_edge(settings)
     port = free_port()
@@ -236,3 +240,108 @@ async def test_an_offer_banner_on_the_mirror(tmp_path: Path) -> None:
             assert errors == []
         finally:
             central.stop()
+
+
+def _checkout(got: Received) -> dict[str, object]:
+    reference = json.loads(got.body)["reference"]
+    return {"id": f"co_{reference[:10]}", "url": f"https://pay.example/c/{reference}"}
+
+
+async def _ship(mirror: Page, card_epc: str, gtin: str) -> str:
+    """Order ``gtin`` from the card as a guest; returns the new order's id."""
+    before = set(await mirror.locator(".order-status").evaluate_all("els => els.map(e => e.dataset.orderId)"))
+    card = mirror.locator(f'.card[data-epc="{card_epc}"]')
+    if not await card.locator(".ship-btn").is_visible():  # the size is chosen once, then stays chosen
+        await card.locator(f'.size-chip[data-gtin="{gtin}"]').click()
+    await card.locator(".ship-btn").click()
+    await mirror.fill("#ship-email", "shopper@example.com")
+    await mirror.locator('label[for="ship-consent"]').click()
+    await mirror.click("#ship-confirm")
+    await expect(mirror.locator("#ship-dialog")).to_have_count(0)
+    await expect(mirror.locator(".order-status")).to_have_count(len(before) + 1)
+    ids = await mirror.locator(".order-status").evaluate_all("els => els.map(e => e.dataset.orderId)")
+    (made,) = set(ids) - before
+    return str(made)
+
+
+async def test_pay_on_the_phone_or_cancel_from_the_mirror_or_the_console(tmp_path: Path) -> None:
+    """A payment provider configured: the mirror shows its page as a QR code and the provider's signed
+    callback places the order; the shopper cancels another before paying; a third goes to the bag desk
+    when the provider is down, and the associate cancels it on the console."""
+    require(os.access(CHROMIUM, os.X_OK), f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    catalog = Catalog.model_validate_json(Path(DEMO_CATALOG).read_bytes())
+    style, carried, wanted = style_with_online_only_size(catalog)
+    secret = "browser-payment-secret"
+    errors: list[str] = []
+    with receiver(answer=_checkout) as provider:
+        settings = {"payment_url": provider.url, "payment_secret": secret}
+        async with (
+            served_edge(tmp_path, None, None, **settings) as (base, rooms, db),
+            async_playwright() as pw,
+        ):
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            token = issue_mirror_token(db, "fr-2")
+            add_associate(db, associate_id="ana", first_name="Ana", pin=PIN)
+            epc = encode_sgtin96(carried.gtin, 7003)
+            rooms.manager.apply_presence(
+                [PresenceEvent(time.time(), EventType.ITEM_ENTERED, "fr-2", epc=epc, gtin=carried.gtin)]
+            )
+            mirror = await portrait(browser, errors)
+            await mirror.goto(f"{base}/mirror/fr-2?token={token}")
+            card = mirror.locator(f'.card[data-epc="{epc}"]')
+            await expect(card).to_be_visible()
+            await card.locator(f'.size-chip[data-gtin="{wanted.gtin}"]').click()
+            await card.locator(".ship-btn").click()
+            await expect(mirror.locator(".ship-body")).to_contain_text("scan the code with your phone")
+            await mirror.click("#ship-cancel")
+
+            # Paid on the phone: the QR code of the provider's page, then the signed callback places it.
+            paid_id = await _ship(mirror, epc, wanted.gtin)
+            paid = mirror.locator(f'.order-status[data-order-id="{paid_id}"]')
+            await expect(paid).to_have_attribute("data-status", "awaiting_payment")
+            await expect(paid.locator(".order-qr")).to_have_attribute(
+                "src", re.compile(r"^data:image/svg\+xml")
+            )
+            await expect(paid.locator(".order-pay-url")).to_have_text(f"https://pay.example/c/{paid_id}")
+            await mirror.screenshot(path=str(tmp_path / "mirror-order-pay-by-phone-1080x1920.png"))
+            body = json.dumps({"reference": paid_id, "status": "paid", "payment_reference": "pay_1"}).encode()
+            async with httpx.AsyncClient() as client:
+                answer = await client.post(
+                    f"{base}/api/payments/callback",
+                    content=body,
+                    headers={"Content-Type": "application/json", "X-Fitroom-Signature": sign(secret, body)},
+                )
+            assert answer.status_code == 200, answer.text
+            await expect(paid).to_have_attribute("data-status", "queued")
+            await expect(paid.locator(".order-cancel")).to_have_count(0)
+
+            # The shopper changes their mind before paying.
+            second = mirror.locator(f'.order-status[data-order-id="{await _ship(mirror, epc, wanted.gtin)}"]')
+            await expect(second).to_have_attribute("data-status", "awaiting_payment")
+            await second.get_by_role("button", name="Cancel order").click()
+            await expect(second).to_have_attribute("data-status", "cancelled")
+            await expect(second).to_contain_text("was cancelled")
+
+            # The provider is down: the bag desk takes the order, and the associate cancels it there.
+            provider.statuses.append(503)
+            third_id = await _ship(mirror, epc, wanted.gtin)
+            third = mirror.locator(f'.order-status[data-order-id="{third_id}"]')
+            await expect(third).to_have_attribute("data-status", "at_bag_desk")
+            console = await portrait(browser, errors)
+            await console.goto(f"{base}/associate")
+            await console.fill("#associate-id", "ana")
+            await console.fill("#pin", PIN)
+            await console.click("#signin-btn")
+            task = console.locator('.task[data-kind="bag"]')
+            await expect(task).to_have_count(1)
+            await expect(task.locator(".ship-to-home")).to_contain_text("Ship-to-home order")
+            await console.screenshot(path=str(tmp_path / "console-cancel-order-1080x1920.png"))
+            await task.get_by_role("button", name="Cancel order").click()
+            await expect(task).to_have_count(0)
+            await expect(third).to_have_attribute("data-status", "cancelled", timeout=10_000)
+            await mirror.screenshot(path=str(tmp_path / "mirror-orders-cancelled-1080x1920.png"))
+            await browser.close()
+        calls = provider.posts("/checkouts")
+        assert len(calls) == 3 and all(valid_signature(secret, c) for c in calls)
+        assert style.name
+    assert not [e for e in errors if "401" not in e and "503" not in e], errors

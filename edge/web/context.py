@@ -209,6 +209,7 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
         offer=offer,
         reservation=_reserved(ctx, room_id, {gtin for _epc, gtin, _t in snap.items if gtin}),
         replies=replies,
+        ship_payment="bag_desk" if ctx.checkout is None else "hosted_checkout",
     )
 
 

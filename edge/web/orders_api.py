@@ -160,7 +160,10 @@ def cancel_order(room_id: MirrorRoom, order_id: str, ctx: RoomsDep, db: SessionD
     response_class=Response,
     responses={
         **ERRORS,
-        200: {"content": {"image/svg+xml": {}}, "description": "The checkout page's address as a QR code"},
+        200: {
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+            "description": "The checkout page's address as a QR code",
+        },
         404: {"description": "No such order in this room, not awaiting payment, or no QR support"},
     },
 )

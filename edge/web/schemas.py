@@ -196,6 +196,10 @@ class RoomView(BaseModel):
     replies: list[ReplyPublic] = Field(
         default_factory=list, description="Associates' replies in this session, newest first"
     )
+    ship_payment: Literal["bag_desk", "hosted_checkout"] = Field(
+        default="bag_desk",
+        description="Where a ship-to-home order is paid: at the bag desk, or on the payment provider's page",
+    )
 
 
 class RequestIn(_In):

@@ -241,6 +241,11 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
       action = h("button", { type: "button", class: "btn btn-outline complete-btn", disabled: busy,
         onclick: () => act(task, "complete") }, busy ? "…" : t("complete"));
     }
+    const d = task.detail || {};
+    const cancel = d.ship_to_home && d.order_id && (task.status === "open" || mine(task))
+      ? h("button", { type: "button", class: "btn btn-ghost cancel-order-btn", disabled: busy,
+        onclick: () => cancelOrder(task, d.order_id) }, t("cancel_order"))
+      : null;
     const age = ageOf(task);
     const late = ageClass(task, age);
     let cls = "task" + (late ? " " + late : "");
@@ -259,7 +264,7 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
           h("span", { class: "age", dataset: { age: task.id }, text: fmtAge(age) }),
           h("span", { class: "age-l", text: task.status !== "open" ? t("open_for") : over ? t("over_target") : t("waiting") })),
         task.claimed_by ? h("span", { class: "claimed", text: mine(task) ? t("with_you") : t("with_other", { name: task.claimed_by }) }) : null,
-        action));
+        action, cancel));
   }
 
   function render() {
@@ -303,6 +308,24 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
     try {
       cards.renderReservations(await api("GET", "/api/associate/reservations"));
     } catch (e) { /* shown again on the next round */ }
+  }
+
+  // A ship-to-home order the shopper no longer wants: the order and its task go (a placed one is withdrawn
+  // at the central store); the push that follows drops the task everywhere.
+  async function cancelOrder(task, orderId) {
+    state.pending.add(task.id);
+    render();
+    try {
+      await api("POST", "/api/associate/orders/" + encodeURIComponent(orderId) + "/cancel");
+      state.tasks = state.tasks.filter((x) => x.id !== task.id);
+      toast(t("order_cancelled_toast"));
+    } catch (e) {
+      if (e.status === 401) { expired(); return; }
+      toast(e.message || t("failed"), true);
+    } finally {
+      state.pending.delete(task.id);
+      render();
+    }
   }
 
   async function act(task, verb) {

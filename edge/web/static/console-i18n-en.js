@@ -49,6 +49,8 @@ export default {
   bring: "Bring {what}",
   ship_to_home: "Ship-to-home order",
   ship_to_home_detail: "Take payment and the delivery address, then complete to place it",
+  cancel_order: "Cancel order",
+  order_cancelled_toast: "Order cancelled",
   bag_title: "Bag {items}",
   bag_detail: "Pay at the bag desk",
   go_back_title: "Return {items} to the floor",

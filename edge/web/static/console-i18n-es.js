@@ -49,6 +49,8 @@ export default {
   bring: "Llevar {what}",
   ship_to_home: "Pedido con envío a casa",
   ship_to_home_detail: "Cobra y toma la dirección de entrega; luego completa para hacer el pedido",
+  cancel_order: "Cancelar pedido",
+  order_cancelled_toast: "Pedido cancelado",
   bag_title: "Embolsar {items}",
   bag_detail: "Pagar en el mostrador",
   go_back_title: "Devolver {items} a la tienda",

@@ -1,15 +1,18 @@
 /* The endless aisle and offers on the mirror: "Ship it to me" for a size sold out here but in stock
    online (POST /orders, then its status until the central store has it), and at most one offer banner.
+   With a payment provider the order's banner shows the provider's page as a QR code for the shopper's
+   phone (fetched with the token, shown as a data: URL); until it is paid the shopper may cancel it.
    Its words are in the mirror's tables (i18n-<lang>.js), keys ship_*, order_* and offer_*. */
-import { $, h } from "./ui.js";
+import { $, h, tokenImage } from "./ui.js";
 
 
 const EMAIL_RE = /^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$/;
 const FINAL = new Set(["sent", "cancelled"]);
+const CANCELLABLE = new Set(["at_bag_desk", "awaiting_payment"]);
 
 export function aisleFor(ctx) {
-  const { state, t, money, api, base, toast } = ctx;
-  const aisle = { orders: [], sessionId: null, offer: null, timer: null };
+  const { state, t, money, api, base, toast, token } = ctx;
+  const aisle = { orders: [], sessionId: null, offer: null, timer: null, qr: new Map() };
 
   function region() {
     let box = $("#aisle");
@@ -29,6 +32,7 @@ export function aisleFor(ctx) {
 
   function openShip(item, chosen) {
     const member = !!(state.view && state.view.shopper);
+    const byPhone = !!(state.view && state.view.ship_payment === "hosted_checkout");
     const total = money(item.price_cents, item.currency);
     const error = h("p", { class: "field-error", id: "ship-error", role: "alert" });
     const clear = () => { error.textContent = ""; };
@@ -39,7 +43,7 @@ export function aisleFor(ctx) {
       h("form", { method: "dialog", class: "ship-form", onsubmit: (ev) => submit(ev) },
         h("h2", { id: "ship-title", text: t("ship_title") }),
         h("p", { class: "ship-item", text: item.name + " · " + chosen.size + " · " + chosen.colour + " · " + total }),
-        h("p", { class: "ship-body", text: t(member ? "ship_body_member" : "ship_body_guest") }),
+        h("p", { class: "ship-body", text: t((member ? "ship_body_member" : "ship_body_guest") + (byPhone ? "_phone" : "")) }),
         member ? null : h("label", { for: "ship-email", class: "field-label", text: t("ship_email_label") }),
         member ? null : email,
         member ? null : h("label", { class: "consent", for: "ship-consent" }, consent,
@@ -92,7 +96,37 @@ export function aisleFor(ctx) {
     const name = [item.name, item.size, item.colour].filter(Boolean).join(" · ");
     return h("div", { class: "banner order-status", dataset: { status: o.status, orderId: o.id } },
       h("span", { class: "dot", "aria-hidden": "true" }),
-      h("span", { class: "banner-text" }, t("order_" + o.status, { name, total: money(o.total_cents, o.currency) })));
+      h("span", { class: "banner-text" }, t("order_" + o.status, { name, total: money(o.total_cents, o.currency) })),
+      CANCELLABLE.has(o.status) ? h("button", {
+        type: "button", class: "btn btn-ghost order-cancel", dataset: { orderId: o.id },
+        onclick: (ev) => cancel(o, ev.currentTarget),
+      }, t("order_cancel")) : null,
+      o.status === "awaiting_payment" && o.payment_url ? payHere(o) : null);
+  }
+
+  // The provider's page as a QR code (the address as text too, for a phone without a camera app).
+  function payHere(o) {
+    const src = aisle.qr.get(o.id);
+    if (src === undefined) {
+      aisle.qr.set(o.id, null);
+      tokenImage(base + "/orders/" + encodeURIComponent(o.id) + "/payment.svg", token, /^image\/svg\+xml$/)
+        .then((url) => { aisle.qr.set(o.id, url); render(); }, () => { /* the address below still works */ });
+    }
+    return h("div", { class: "order-pay" },
+      src ? h("img", { class: "order-qr", src, alt: t("order_pay_qr"), width: 220, height: 220 }) : null,
+      h("span", { class: "order-pay-url", text: o.payment_url }));
+  }
+
+  async function cancel(o, button) {
+    button.disabled = true;
+    try {
+      Object.assign(o, await api("POST", base + "/orders/" + encodeURIComponent(o.id) + "/cancel"));
+    } catch (e) {
+      toast(t("order_cancel_failed"), true);
+      button.disabled = false;
+      return;
+    }
+    render();
   }
 
   function offerBanner(o) {

@@ -3,7 +3,7 @@
    The room view pushed over the WebSocket carries the replies; the text is only ever set as text. A photo
    is fetched with the mirror's token and shown as a data: URL (the page's CSP allows img 'self' data:).
    Its words are in the mirror's tables (i18n-<lang>.js), keys reply_*. */
-import { $, h } from "./ui.js";
+import { $, h, tokenImage } from "./ui.js";
 
 
 const SHOWN = 2;  // the newest reply, and the one before it
@@ -21,18 +21,7 @@ export function repliesFor(ctx) {
     return box;
   }
 
-  async function loadPhoto(path) {
-    const res = await fetch(path, { headers: { "Authorization": "Bearer " + token }, cache: "force-cache" });
-    if (!res.ok) throw new Error("photo " + res.status);
-    const blob = await res.blob();
-    if (!/^image\/(png|jpeg)$/.test(blob.type)) throw new Error("not a photo");
-    return await new Promise((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(String(reader.result));
-      reader.onerror = () => reject(reader.error);
-      reader.readAsDataURL(blob);
-    });
-  }
+  const loadPhoto = (path) => tokenImage(path, token, /^image\/(png|jpeg)$/, "force-cache");
 
   function avatar(author) {
     const url = author.photo ? photos.get(author.photo) : null;

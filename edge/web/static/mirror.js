@@ -158,7 +158,7 @@ import { repliesFor } from "./mirror-reply.js";
     sendRequest: (gtin, epc) => sendRequest(gtin, epc),
     renderEmailButton: () => renderEmailButton(),
   };
-  ctx.aisle = aisleFor(ctx);
+  ctx.aisle = aisleFor({ ...ctx, token });
   ctx.replies = repliesFor({ ...ctx, token });
   const cards = cardsFor(ctx);
   ctx.boughtEpcs = cards.boughtEpcs;

@@ -55,6 +55,21 @@ export function jsonApi(extraHeaders) {
   };
 }
 
+/** An image the API serves behind a bearer token, as a data: URL (the pages' CSP allows img 'self' data:).
+    `accept` tests the served type; anything else is refused. */
+export async function tokenImage(path, token, accept, cache) {
+  const res = await fetch(path, { headers: { "Authorization": "Bearer " + token }, cache: cache || "no-store" });
+  if (!res.ok) throw new Error("image " + res.status);
+  const blob = await res.blob();
+  if (!accept.test(blob.type)) throw new Error("not an image: " + blob.type);
+  return await new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
 /** toast(text, isError?) on the page's one status element, hidden again after `ms`. */
 export function toaster(el, ms) {
   let timer = null;
