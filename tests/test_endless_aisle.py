@@ -22,7 +22,7 @@ from guests import guest_member_id
 from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
 from tests.conftest import require
 from tests.mirror_support import MirrorEdge, mirror_edge
-from tests.webhook_receiver import receiver, valid_signature
+from tests.webhook_receiver import Receiver, receiver, valid_signature
 
 SECRET = "test-webhook-secret"
 
@@ -137,21 +137,27 @@ def _order_event(
     }
 
 
+def _central_shop(db_url: str, tmp_path: Path, shop: Receiver) -> CentralServer:
+    """A started central store whose e-commerce webhook is ``shop``, polled and retried quickly."""
+    central = CentralServer(
+        db_url,
+        tmp_path,
+        FITROOM_CENTRAL_ORDER_WEBHOOK_URL=f"{shop.url}/orders",
+        FITROOM_CENTRAL_WEBHOOK_SECRET=SECRET,
+        FITROOM_CENTRAL_WEBHOOK_POLL_S="0.2",
+        FITROOM_CENTRAL_WEBHOOK_RETRY_BASE_S="0.4",
+        FITROOM_CENTRAL_ENVIRONMENT="development",
+    )
+    central.start()
+    return central
+
+
 def test_the_central_store_records_the_order_and_delivers_its_signed_webhook_once(tmp_path: Path) -> None:
     require(pg_available(), "PostgreSQL for the central store (FITROOM_TEST_PG)")
     gtin, member = "04012345000023", "member-aisle-1"
     with fresh_pg_database() as db_url, receiver([500, 503]) as shop:
         key = add_store(db_url, "store-aisle")
-        central = CentralServer(
-            db_url,
-            tmp_path,
-            FITROOM_CENTRAL_ORDER_WEBHOOK_URL=f"{shop.url}/orders",
-            FITROOM_CENTRAL_WEBHOOK_SECRET=SECRET,
-            FITROOM_CENTRAL_WEBHOOK_POLL_S="0.2",
-            FITROOM_CENTRAL_WEBHOOK_RETRY_BASE_S="0.4",
-            FITROOM_CENTRAL_ENVIRONMENT="development",
-        )
-        central.start()
+        central = _central_shop(db_url, tmp_path, shop)
         try:
             assert central.admin(
                 "PUT", "/v1/admin/catalog", json={"online": [{"gtin": gtin, "online": 5}]}
@@ -228,16 +234,7 @@ def test_a_cancelled_order_goes_back_on_online_stock_and_reaches_the_shop_after_
     gtin, member = "04012345000030", "member-aisle-2"
     with fresh_pg_database() as db_url, receiver([500, 500, 503]) as shop:
         key = add_store(db_url, "store-aisle")
-        central = CentralServer(
-            db_url,
-            tmp_path,
-            FITROOM_CENTRAL_ORDER_WEBHOOK_URL=f"{shop.url}/orders",
-            FITROOM_CENTRAL_WEBHOOK_SECRET=SECRET,
-            FITROOM_CENTRAL_WEBHOOK_POLL_S="0.2",
-            FITROOM_CENTRAL_WEBHOOK_RETRY_BASE_S="0.4",
-            FITROOM_CENTRAL_ENVIRONMENT="development",
-        )
-        central.start()
+        central = _central_shop(db_url, tmp_path, shop)
         try:
             assert central.admin(
                 "PUT", "/v1/admin/catalog", json={"online": [{"gtin": gtin, "online": 5}]}

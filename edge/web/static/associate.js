@@ -310,15 +310,13 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
     } catch (e) { /* shown again on the next round */ }
   }
 
-  // A ship-to-home order the shopper no longer wants: the order and its task go (a placed one is withdrawn
-  // at the central store); the push that follows drops the task everywhere.
-  async function cancelOrder(task, orderId) {
+  // One action on a task card: the card is busy meanwhile; a failure is toasted (sign-in expired: back
+  // to the sign-in). The WebSocket push that follows is the source of truth.
+  async function onTask(task, work) {
     state.pending.add(task.id);
     render();
     try {
-      await api("POST", "/api/associate/orders/" + encodeURIComponent(orderId) + "/cancel");
-      state.tasks = state.tasks.filter((x) => x.id !== task.id);
-      toast(t("order_cancelled_toast"));
+      await work();
     } catch (e) {
       if (e.status === 401) { expired(); return; }
       toast(e.message || t("failed"), true);
@@ -328,12 +326,20 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
     }
   }
 
-  async function act(task, verb) {
-    state.pending.add(task.id);
-    render();
-    try {
+  // A ship-to-home order the shopper no longer wants: the order and its task go (a placed one is withdrawn
+  // at the central store).
+  function cancelOrder(task, orderId) {
+    return onTask(task, async () => {
+      await api("POST", "/api/associate/orders/" + encodeURIComponent(orderId) + "/cancel");
+      state.tasks = state.tasks.filter((x) => x.id !== task.id);
+      toast(t("order_cancelled_toast"));
+    });
+  }
+
+  function act(task, verb) {
+    return onTask(task, async () => {
       const updated = await api("POST", "/api/associate/tasks/" + encodeURIComponent(task.id) + "/" + verb);
-      // Show the result at once; the WebSocket push that follows is the source of truth.
+      // Show the result at once.
       if (updated && updated.id !== undefined) {
         const keep = updated.status === "open" || updated.status === "claimed";
         const ages = new Map(state.tasks.map((t) => [t.id, ageOf(t)]));
@@ -344,13 +350,7 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
       }
       const took = updated && typeof updated.complete_s === "number" ? t("took", { age: fmtAge(updated.complete_s) }) : "";
       toast(verb === "claim" ? t("claimed_toast") : t("done_toast") + took);
-    } catch (e) {
-      if (e.status === 401) { expired(); return; }
-      toast(e.message || t("failed"), true);
-    } finally {
-      state.pending.delete(task.id);
-      render();
-    }
+    });
   }
 
   // ---------- language ----------
