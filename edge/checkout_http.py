@@ -10,13 +10,14 @@ The provider's callbacks are checked with the same secret (``verify``).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 
 import httpx
 
-from cloud_sync.signing import HEADER, sign, verify
-from edge.payments import Checkout, CheckoutUnavailable
+from edge.payments import SIGNATURE_HEADER, Checkout, CheckoutUnavailable
 
 __all__ = ["HostedCheckout"]
 
@@ -47,7 +48,7 @@ class HostedCheckout:
         ).encode()
         headers = {
             "Content-Type": "application/json",
-            HEADER: sign(self._secret, body),
+            SIGNATURE_HEADER: self._sign(body),
             "Idempotency-Key": reference,
         }
         try:
@@ -76,4 +77,9 @@ class HostedCheckout:
         return checkout
 
     def verify(self, body: bytes, signature: str | None) -> bool:
-        return verify(self._secret, body, signature)
+        return bool(signature) and hmac.compare_digest(self._sign(body), (signature or "").strip())
+
+    def _sign(self, body: bytes) -> str:
+        # The same scheme as the central store's webhooks (cloud_sync/central/webhooks.py), kept apart by the
+        # dependency rule: the edge attaches cloud_sync only in its composition root.
+        return "sha256=" + hmac.new(self._secret.encode(), body, hashlib.sha256).hexdigest()

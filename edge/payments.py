@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 __all__ = [
+    "SIGNATURE_HEADER",
     "Checkout",
     "CheckoutProvider",
     "CheckoutUnavailable",
@@ -53,6 +54,10 @@ class PayAtBagDesk:
         if amount_cents < 0:
             raise PaymentDeclined("a purchase cannot have a negative total")
         return PaymentResult(method=self.method)
+
+
+# The callback's signature: ``sha256=<hex HMAC-SHA256 of the raw body under the shared secret>``.
+SIGNATURE_HEADER = "X-Fitroom-Signature"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy.engine import Engine
 
 from catalog.model import Catalog, Sku, Style
-from cloud_sync.signing import sign
+from cloud_sync.central.webhooks import sign
 from edge.compose import build_edge
 from edge.config import DEMO_CATALOG
 from edge.credentials import add_associate, issue_mirror_token

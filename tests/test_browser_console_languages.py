@@ -81,6 +81,21 @@ async def test_the_console_in_spanish_and_switching_back(
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "console-es.png"), full_page=True)
 
+    # A failed action is told in the console's language, never in the API's English message.
+    problems = await page.evaluate(
+        """async () => {
+          const m = await import("/static/console-i18n.js");
+          const t = m.translator("es");
+          return [409, 404, 500].map((status) =>
+            m.problemText(t, Object.assign(new Error("task 7 is claimed"), { status }), "failed"));
+        }"""
+    )
+    assert problems == [
+        "Ya lo tiene otra persona o ya está hecho",
+        "Eso ya no está; la lista está al día",
+        "No ha funcionado — inténtalo de nuevo",
+    ], problems
+
     # The reply went to the mirror as the associate sent it.
     room = (await edge.http.get("/api/mirror/fr-1", headers=mirror)).json()
     assert "Voy para allá" in str(room), room

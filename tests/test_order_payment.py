@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from cloud_sync.signing import sign
+from cloud_sync.central.webhooks import sign
 from edge.storage.outbox import OutboxEvent
 from tests.mirror_support import MirrorEdge, mirror_edge
 from tests.test_endless_aisle import online_only

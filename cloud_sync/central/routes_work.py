@@ -12,40 +12,21 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from charts.rows import HourRow, OfferRow, StyleRow
 from cloud_sync.central import work
 from cloud_sync.central.deps import AdminDep, SessionDep
 from cloud_sync.central.routes_kpis import CSV, From, StoreQ, To, resolve, to_csv
 
 __all__ = [
     "GoBackFigures",
-    "HourRow",
-    "OfferRow",
     "QueueFigures",
     "ReservationFigures",
-    "StyleRow",
     "TaskRow",
     "figures_of",
     "router",
 ]
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
-
-
-class StyleRow(BaseModel):
-    style_id: str
-    name: str | None
-    tried: int
-    bought: int
-    try_to_buy: float | None
-    fit_problem: bool = Field(description="Tried 20+ times and bought at under half the rate of its scope")
-
-
-class HourRow(BaseModel):
-    hour: int = Field(description="Hour of each store's day (its own time zone)")
-    sessions_started: int
-    occupied_s: float
-    available_s: float
-    utilisation: float | None
 
 
 class TaskRow(BaseModel):
@@ -72,14 +53,6 @@ class GoBackFigures(Ranged):
     open: int
     clear_p50_s: float | None
     clear_p90_s: float | None
-
-
-class OfferRow(BaseModel):
-    offer_id: str
-    title: str | None
-    presented: int = Field(description="Sessions whose mirror showed it")
-    redeemed: int = Field(description="Offered items bought in those sessions")
-    sessions_redeemed: int
 
 
 class QueueFigures(Ranged):

@@ -16,6 +16,8 @@ same key and body.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import random
@@ -29,7 +31,6 @@ from sqlmodel import Field, Session, col, select, update
 
 from cloud_sync.central.models import CentralModel
 from cloud_sync.central.settings import CentralSettings
-from cloud_sync.signing import sign
 
 __all__ = ["CANCEL_SUFFIX", "WebhookDelivery", "deliver_due", "enqueue_webhook", "run_webhooks", "sign"]
 
@@ -101,6 +102,11 @@ def _finish(engine: Engine, row: WebhookDelivery, status: int | None, ok: bool, 
             .values(**values)
         )
         session.commit()
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Fitroom-Signature`` header value for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _waits_for_its_order(engine: Engine, row: WebhookDelivery) -> bool:

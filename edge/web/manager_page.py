@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse
 
+from charts.rows import StyleRow
 from charts.svg import table as svg_table
 from edge.errors import Forbidden, Invalid, Unauthorized
 from edge.storage import figures
@@ -20,7 +21,6 @@ from edge.web.auth import COOKIE_NAME
 from edge.web.deps import CurrentAssociate, RoomsDep, associate_from
 from edge.web.manager_api import SkuRow, _kpis, _skus, query_range
 from edge.web.manager_tables import (
-    StyleRow,
     TaskRow,
     _go_backs,
     _hours,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
+from charts.rows import HourRow, OfferRow, StyleRow
 from edge import clock
 from edge.layout import RoomKind
 from edge.storage import figures
@@ -24,26 +25,6 @@ from edge.web.manager_api import CSV, JSON_ERRORS, From, To, as_csv, query_range
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/manager", tags=["manager"])
-
-
-class StyleRow(BaseModel):
-    style_id: str
-    name: str | None
-    tried: int
-    bought: int
-    try_to_buy: float | None
-    fit_problem: bool = Field(
-        description=f"Tried {demand.FIT_PROBLEM_MIN_TRIED}+ times, try-to-buy under "
-        f"{demand.FIT_PROBLEM_SHARE:.0%} of the store's own rate"
-    )
-
-
-class HourRow(BaseModel):
-    hour: int = Field(description="Hour of the store's day (its layout's time zone)")
-    sessions_started: int
-    occupied_s: float
-    available_s: float
-    utilisation: float | None
 
 
 class TaskRow(BaseModel):
@@ -68,14 +49,6 @@ class GoBackFigures(BaseModel):
     open: int
     clear_p50_s: float | None
     clear_p90_s: float | None
-
-
-class OfferRow(BaseModel):
-    offer_id: str
-    title: str | None
-    presented: int = Field(description="Sessions whose mirror showed it")
-    redeemed: int = Field(description="Offered items bought in those sessions")
-    sessions_redeemed: int
 
 
 def _styles(ctx: RoomsDep, associate: CurrentAssociate, start: str | None, end: str | None) -> list[StyleRow]:

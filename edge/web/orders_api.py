@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from cloud_sync.signing import HEADER
 from edge import clock
 from edge.actions import orders
 from edge.errors import Invalid, NotFound, Unauthorized
+from edge.payments import SIGNATURE_HEADER as HEADER
 from edge.web.deps import CurrentAssociate, MirrorRoom, RoomsDep, SessionDep
 from edge.web.mirror_api import ERRORS
 from edge.web.schemas import _EMAIL, GTIN, _In

@@ -1,6 +1,7 @@
 /* The console's arrival and reservation cards: known members arriving (with their history, "I'll look
    after …") and reservations to prepare (each garment with where it is in stock). ES module. */
 import { $, h } from "./ui.js";
+import { problemText } from "./console-i18n.js";
 
 const CLOSED = ["done", "cancelled", "no_show"];
 
@@ -57,7 +58,7 @@ export function arrivalCards({ api, toast, t, rooms, me, locale, onAuthLost, rel
       toast(t("taken_toast", { name }));
     } catch (e) {
       if (e.status === 401) { onAuthLost(); return; }
-      toast(e.message || t("failed"), true);
+      toast(problemText(t, e, "failed"), true);
     }
     reload();
   }

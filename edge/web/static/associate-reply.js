@@ -4,6 +4,7 @@
    The quick replies are in the console's language (quick_0..2 in console-i18n-<lang>.js): what the
    associate sends is their own words. */
 import { h } from "./ui.js";
+import { problemText } from "./console-i18n.js";
 
 /* English: the same three as edge/actions/replies.py QUICK_REPLIES. */
 const QUICK = ["quick_0", "quick_1", "quick_2"];
@@ -22,7 +23,7 @@ export function replyControls({ api, toast, t, onAuthLost, mine }) {
       return true;
     } catch (e) {
       if (e.status === 401) { onAuthLost(); return false; }
-      toast(e.message || t("reply_failed"), true);
+      toast(problemText(t, e, "reply_failed"), true);
       return false;
     } finally {
       busy.delete(task.id);

@@ -4,7 +4,7 @@
 import { $, backoffMs, formatMoney, h, jsonApi, toaster } from "./ui.js";
 import { arrivalCards } from "./associate-arrivals.js";
 import { replyControls } from "./associate-reply.js";
-import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, rememberLanguage, translatePage,
+import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, problemText, rememberLanguage, translatePage,
   translator } from "./console-i18n.js";
 
 {
@@ -319,7 +319,7 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, r
       await work();
     } catch (e) {
       if (e.status === 401) { expired(); return; }
-      toast(e.message || t("failed"), true);
+      toast(problemText(t, e, "failed"), true);
     } finally {
       state.pending.delete(task.id);
       render();

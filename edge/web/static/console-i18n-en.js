@@ -66,6 +66,8 @@ export default {
   claimed_toast: "Claimed — it's yours",
   done_toast: "Marked done",
   took: " — {age} from call to done",
+  problem_conflict: "Someone else has it already, or it is done",
+  problem_gone: "That is no longer there — the list is up to date now",
   failed: "That didn't work — try again",
   status_requested: "To prepare",
   status_preparing: "Being prepared",

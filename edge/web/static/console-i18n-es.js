@@ -66,6 +66,8 @@ export default {
   claimed_toast: "Atendida — es tuya",
   done_toast: "Marcada como hecha",
   took: " — {age} desde la llamada hasta el final",
+  problem_conflict: "Ya lo tiene otra persona o ya está hecho",
+  problem_gone: "Eso ya no está; la lista está al día",
   failed: "No ha funcionado — inténtalo de nuevo",
   status_requested: "Por preparar",
   status_preparing: "Preparándose",

@@ -35,6 +35,13 @@ export function translator(lang) {
   };
 }
 
+/** What to tell the associate when an action failed, in the console's language (the API's own message is
+    English): taken or finished by someone else (409), gone (404), else `fallback`. */
+export function problemText(t, e, fallback) {
+  const key = { 409: "problem_conflict", 404: "problem_gone" }[e && e.status];
+  return t(key || fallback || "failed");
+}
+
 /** Writes the page's fixed words (elements with data-t="key", data-t-label for aria-label) in `lang`. */
 export function translatePage(t, lang) {
   document.documentElement.lang = lang;

@@ -62,6 +62,7 @@ export default {
   buy_none: "Wählen Sie mindestens einen Artikel",
   buy_pay_note: "Bezahlung: an der Kasse",
   buy_failed: "Der Kauf konnte nicht abgeschlossen werden — bitte erneut versuchen",
+  buy_declined: "Die Zahlung wurde abgelehnt — Sie können an der Kasse bezahlen",
   purchase_to_bag: "Ihr Einkauf ({total}) wird eingepackt — zahlen Sie an der Kasse",
   purchase_bagged: "Ihr Einkauf ({total}) liegt eingepackt an der Kasse bereit",
   send_me: "Schicken Sie mir, was ich nicht gekauft habe",

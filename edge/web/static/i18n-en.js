@@ -62,6 +62,7 @@ export default {
   buy_none: "Choose at least one item",
   buy_pay_note: "Payment: pay at the bag desk",
   buy_failed: "We couldn't place that purchase — please try again",
+  buy_declined: "The payment was declined — you can pay at the bag desk instead",
   purchase_to_bag: "Your purchase ({total}) is being bagged — pay at the bag desk",
   purchase_bagged: "Your purchase ({total}) is bagged and waiting at the bag desk",
   send_me: "Send me what I didn't buy",

@@ -62,6 +62,7 @@ export default {
   buy_none: "Elige al menos una prenda",
   buy_pay_note: "Pago: en la caja de recogida",
   buy_failed: "No hemos podido hacer la compra — inténtalo de nuevo",
+  buy_declined: "El pago fue rechazado; puedes pagar en la caja de recogida",
   purchase_to_bag: "Estamos embolsando tu compra ({total}) — pagas en la caja de recogida",
   purchase_bagged: "Tu compra ({total}) te espera embolsada en la caja de recogida",
   send_me: "Envíame lo que no compré",

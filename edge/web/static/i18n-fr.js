@@ -62,6 +62,7 @@ export default {
   buy_none: "Choisissez au moins un article",
   buy_pay_note: "Paiement : à la caisse",
   buy_failed: "Nous n'avons pas pu enregistrer cet achat — veuillez réessayer",
+  buy_declined: "Le paiement a été refusé — vous pouvez payer à la caisse",
   purchase_to_bag: "Votre achat ({total}) est en cours d'emballage — payez à la caisse",
   purchase_bagged: "Votre achat ({total}) est emballé et vous attend à la caisse",
   send_me: "Envoyez-moi ce que je n'ai pas acheté",

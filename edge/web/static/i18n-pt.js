@@ -62,6 +62,7 @@ export default {
   buy_none: "Escolha pelo menos uma peça",
   buy_pay_note: "Pagamento: na caixa",
   buy_failed: "Não conseguimos fazer a compra — tente de novo",
+  buy_declined: "O pagamento foi recusado — pode pagar na caixa",
   purchase_to_bag: "A sua compra ({total}) está a ser embrulhada — pague na caixa",
   purchase_bagged: "A sua compra ({total}) está embrulhada e à sua espera na caixa",
   send_me: "Envie-me o que não comprei",

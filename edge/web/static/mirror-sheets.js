@@ -80,7 +80,8 @@ export function sheetsFor(ctx) {
       toast(t("purchase_to_bag", { total: money(p.total_cents, p.currency) }));
       ctx.render();
     } catch (e) {
-      err.textContent = t("buy_failed") + (e.message ? " (" + e.message + ")" : "");
+      // The API's own message is English: the shopper gets the mirror's words in their language.
+      err.textContent = t(e.status === 402 ? "buy_declined" : "buy_failed");
       err.hidden = false;
     } finally {
       state.pending.delete("buy");
@@ -123,7 +124,7 @@ export function sheetsFor(ctx) {
       ctx.renderEmailButton();
     } catch (e) {
       const fe = $("#email-form-error");
-      fe.textContent = t("email_failed") + (e.status === 422 && e.message ? " (" + e.message + ")" : "");
+      fe.textContent = t(e.status === 422 ? "email_invalid" : "email_failed");
       fe.hidden = false;
     } finally {
       btn.disabled = false;
