@@ -39,6 +39,7 @@ from simulators.associates import AssociateProfile, Pace, run_associates
 from simulators.demo_aisle import DemoWebhooks, post_demo_offers, run_ship_to_home_taps
 from simulators.demo_banner import print_banner, summary
 from simulators.demo_broker import DemoBroker, free_port, port_is_free
+from simulators.demo_checkout import DemoCheckout
 from simulators.demo_history import prepare_demo_store
 from simulators.demo_queue import run_walk_ins
 from simulators.demo_traffic import Reserved, ShopperTraffic
@@ -118,7 +119,11 @@ def _start_central(
 
 
 async def _start_edge(
-    args: argparse.Namespace, broker: DemoBroker, data: Path, central: DemoCentral | None
+    args: argparse.Namespace,
+    broker: DemoBroker,
+    data: Path,
+    central: DemoCentral | None,
+    checkout: DemoCheckout | None = None,
 ) -> tuple[EdgeService, _Server]:
     db = data / "edge.db"
     for stale in (db, db.with_name("edge.db-wal"), db.with_name("edge.db-shm")):
@@ -134,6 +139,7 @@ async def _start_edge(
             "central_url": central.url if central else None,
             "store_key": central.store_key if central else None,
             "environment": "demo",  # the demo's own central store answers plain http on 127.0.0.1
+            **(checkout.settings() if checkout else {}),  # ship-to-home paid on a phone
         }
     )
     layout = load_layout(args.layout)
@@ -185,7 +191,11 @@ async def _run(args: argparse.Namespace) -> int:
     central = (
         await asyncio.to_thread(_start_central, layout, data, args.log_level, hooks) if args.central else None
     )
-    service, server = await _start_edge(args, broker, data, central)
+    checkout = None if args.pay_at_bag_desk else DemoCheckout(out=lambda line: print(line, flush=True))
+    if checkout is not None:
+        checkout.edge_url = f"http://127.0.0.1:{args.port}"
+        checkout.start()
+    service, server = await _start_edge(args, broker, data, central, checkout)
     serving = asyncio.create_task(server.serve(), name="demo-edge")
     traffic: ShopperTraffic | None = None
     lights = LightPrinter(layout, broker.url, out=lambda line: print(line, flush=True))  # what bulbs get
@@ -293,6 +303,8 @@ async def _run(args: argparse.Namespace) -> int:
         if central is not None:
             await asyncio.to_thread(central.stop)
         hooks.stop()
+        if checkout is not None:
+            checkout.stop()
         for line in filter(None, done):
             print(line)
         print("demo stopped: broker, edge, central store, shoppers and associates are down.")
@@ -328,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="of the demo, the edge and the central store (its log: <data-dir>/central/central.log)",
     )
     p.add_argument("--embedded-broker", action="store_true", help="use amqtt even when Mosquitto exists")
+    p.add_argument(
+        "--pay-at-bag-desk",
+        action="store_true",
+        help="no demo payment provider: ship-to-home orders are paid at the bag desk only",
+    )
     p.add_argument(
         "--no-central",
         dest="central",

@@ -1,8 +1,9 @@
 """The demo's endless aisle and offers, live: a stand-in for the chain's e-commerce system and member app
 (a local HTTP receiver that checks each webhook's signature and prints what arrived, never an email or a
 member id), the demo's offers at its central store, and shoppers pressing "Ship it to me" on a mirror
-when a size they picked is sold out here but in stock online (the simulated associates complete the
-order at the bag desk like any bag task).
+when a size they picked is sold out here but in stock online (paid on the demo payment provider's page,
+``simulators.demo_checkout``, or at the bag desk, where the simulated associates complete it like any bag
+task).
 """
 
 from __future__ import annotations
@@ -143,10 +144,13 @@ async def run_ship_to_home_taps(
     poll_s: float = 20.0,
 ) -> dict[str, int]:
     """Now and then a shopper whose room has a size sold out here but online presses "Ship it to me"
-    (once per session); returns how many orders were placed."""
+    (once per session); with a payment provider, pays on the checkout page a little later (or, one in
+    four, chooses the bag desk there). Returns how many orders were made."""
     rng = random.Random(f"ship-to-home/{seed}")
     ordered: set[str] = set()
     made = 0
+    to_pay: list[tuple[float, str]] = []  # (when, the checkout page's button) for orders paid by phone
+    loop = asyncio.get_running_loop()
     clients = {
         room: httpx.AsyncClient(base_url=base_url, timeout=10.0, headers={"Authorization": f"Bearer {token}"})
         for room, token in tokens.items()
@@ -167,6 +171,17 @@ async def run_ship_to_home_taps(
                     if res.status_code == 201:
                         ordered.add(session)
                         made += 1
+                        page = res.json().get("payment_url")
+                        if page:  # the shopper scans the code: pays, or now and then picks the bag desk
+                            button = "/pay" if rng.random() < 0.75 else "/desk"
+                            to_pay.append(
+                                (loop.time() + rng.uniform(8.0, 30.0) / max(speed, 0.1), page + button)
+                            )
+            for due in [p for p in to_pay if p[0] <= loop.time()]:
+                to_pay.remove(due)
+                with contextlib.suppress(httpx.HTTPError):
+                    async with httpx.AsyncClient(timeout=10.0) as phone:
+                        await phone.post(due[1])
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll_s / max(speed, 0.1))
     finally:

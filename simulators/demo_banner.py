@@ -79,6 +79,10 @@ def print_banner(
         f"  simulated: ~{args.shoppers_per_hour:g} shoppers an hour, associates "
         f"{', '.join(p.first_name for p in crew) or 'none'}, at {args.speed:g}x speed",
         "  Ship-to-home orders and offers: the e-commerce system's and member app's webhooks print here.",
+        "  Ship-to-home is paid at the bag desk"
+        if args.pay_at_bag_desk
+        else "  Ship-to-home is paid on a phone: the mirror shows the demo payment provider's page as a QR"
+        " code (open its address to pay); what the provider tells the edge prints here.",
         "  The first shoppers are heading for the fitting rooms now; mirrors update live.",
         "  Ctrl-C stops everything.",
         "",

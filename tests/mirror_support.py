@@ -3,21 +3,24 @@ own SQLite file, the demo layout and catalog, and a broker address nobody listen
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from cloud_sync.edge_hookup import CloudSync
 from edge.catalog.model import Sku, Style
 from edge.compose import build_edge
-from edge.config import EdgeSettings
+from edge.config import DEMO_CATALOG, EdgeSettings
 from edge.credentials import add_associate, issue_mirror_token
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
@@ -26,7 +29,7 @@ from edge.web.context import RoomsContext
 from tests.broker import free_port
 from tests.conftest import DEMO_LAYOUT
 
-__all__ = ["MirrorEdge", "eventually", "mirror_edge"]
+__all__ = ["MirrorEdge", "eventually", "mirror_edge", "served_edge", "settings_for"]
 
 
 @dataclass
@@ -105,3 +108,30 @@ def mirror_edge(db_path: Path, **overrides: Any) -> Iterator[MirrorEdge]:
     edge = build_edge(settings_for(db_path, **overrides))
     with TestClient(edge.app) as client:
         yield MirrorEdge(edge.service, edge.app, client, edge.app.state.rooms, db_path, edge.sync)
+
+
+@asynccontextmanager
+async def served_edge(
+    tmp_path: Path, central_url: str | None, store_key: str | None, **more: str
+) -> AsyncIterator[tuple[str, RoomsContext, Engine]]:
+    """The whole edge (``build_edge``) on a free port, syncing to ``central_url`` (with ``more`` settings);
+    no MQTT broker needed."""
+    settings = settings_for(
+        tmp_path / "edge.db", catalog=DEMO_CATALOG, central_url=central_url, store_key=store_key, **more
+    )
+    edge = build_edge(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            edge.app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", edge.app.state.rooms, edge.service.db
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=20)

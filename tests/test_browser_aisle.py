@@ -12,28 +12,21 @@ import json
 import os
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
-from sqlalchemy.engine import Engine
 
 from catalog.model import Catalog, Sku, Style
 from cloud_sync.central.webhooks import sign
-from edge.compose import build_edge
 from edge.config import DEMO_CATALOG
 from edge.credentials import add_associate, issue_mirror_token
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
-from edge.web.context import RoomsContext
-from tests.broker import free_port
 from tests.central_support import CentralServer, add_store, fresh_pg_database, pg_available
 from tests.conftest import require
-from tests.mirror_support import settings_for
+from tests.mirror_support import served_edge
 from tests.webhook_receiver import Received, Receiver, receiver, valid_signature
 
 pytestmark = [pytest.mark.browser]
@@ -58,33 +51,6 @@ def style_with_online_only_size(catalog: Catalog) -> tuple[Style, Sku, Sku]:
         if here and online:
             return style, here[0], online[0]
     raise AssertionError("the demo catalog has no style with a size sold out here and in stock online")
-
-
-@asynccontextmanager
-async def served_edge(
-    tmp_path: Path, central_url: str | None, store_key: str | None, **more: str
-) -> AsyncIterator[tuple[str, RoomsContext, Engine]]:
-    """The whole edge (``build_edge``) on a free port, syncing to ``central_url`` (with ``more`` settings);
-    no MQTT broker needed."""
-    settings = settings_for(
-        tmp_path / "edge.db", catalog=DEMO_CATALOG, central_url=central_url, store_key=store_key, **more
-    )
-    edge = build_edge(settings)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            edge.app, host="127.0.0.1", port=port, lifespan="on", log_config=None, access_log=False
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", edge.app.state.rooms, edge.service.db
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=20)
 
 
 async def portrait(browser: Browser, errors: list[str]) -> Page:
