@@ -36,6 +36,14 @@ class Sku(_Frozen):
     size: str = Field(description="Size label as printed on the garment ('M', '38', 'One size')")
     colour: str = Field(description="Colour name shown to shoppers")
     colour_hex: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="Swatch colour")
+    colours: dict[str, str] = Field(
+        default_factory=dict, description="The colour name in other languages: ISO 639-1 code -> text"
+    )
+
+    def in_language(self, lang: str) -> Sku:
+        """This SKU with its colour named in ``lang`` where the catalog has it."""
+        colour = self.colours.get(lang)
+        return self if colour is None else self.model_copy(update={"colour": colour})
 
 
 class Style(_Frozen):
@@ -56,12 +64,14 @@ class Style(_Frozen):
     )
 
     def in_language(self, lang: str) -> Style:
-        """This style with its name and description in ``lang`` where the catalog has them."""
+        """This style with its name, description and colours in ``lang`` where the catalog has them."""
         name, description = self.names.get(lang), self.descriptions.get(lang)
-        if name is None and description is None:
+        skus = tuple(sku.in_language(lang) for sku in self.skus)
+        same_skus = all(a is b for a, b in zip(skus, self.skus, strict=True))
+        if name is None and description is None and same_skus:
             return self
         return self.model_copy(
-            update={"name": name or self.name, "description": description or self.description}
+            update={"name": name or self.name, "description": description or self.description, "skus": skus}
         )
 
 
@@ -101,8 +111,8 @@ class Catalog(_Frozen):
         return {}
 
     def in_language(self, lang: str) -> Catalog:
-        """This catalog with its styles' names and descriptions in ``lang`` where it has them (made once
-        per language and kept with the catalog; the catalog itself when it has none in ``lang``)."""
+        """This catalog with its styles' names, descriptions and colours in ``lang`` where it has them (made
+        once per language and kept with the catalog; the catalog itself when it has none in ``lang``)."""
         found = self.languages_cache.get(lang)
         if found is None:
             styles = tuple(s.in_language(lang) for s in self.styles)

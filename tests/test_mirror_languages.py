@@ -64,3 +64,33 @@ def test_names_and_descriptions_come_in_the_screens_language(edge: MirrorEdge) -
     ):
         pass
     assert denied.value.status_code == 422
+
+
+def test_colours_and_what_was_asked_for_or_bought_come_in_the_screens_language(edge: MirrorEdge) -> None:
+    """A SKU's ``colours`` name its colour per language: on the card, its sizes and colours, a size
+    request and a purchase (recorded in the catalog's language, shown in the screen's)."""
+    style = edge.style(0)
+    sku = style.skus[0]
+    assert sku.colours.get("es") and sku.colours["es"] != sku.colour, (
+        "the demo catalog names colours in Spanish"
+    )
+    epc = edge.put_in_room("fr-1", sku, 1)
+    headers = edge.mirror("fr-1")
+    stock = edge.service.catalog.stock_of
+    other = next(s for s in style.skus if s.gtin != sku.gtin and stock(s.gtin).in_store > 0)
+    assert edge.client.post(
+        "/api/mirror/fr-1/requests", json={"gtin": other.gtin}, headers=headers
+    ).is_success
+    assert edge.client.post("/api/mirror/fr-1/purchases", json={"epcs": [epc]}, headers=headers).is_success
+
+    for lang in ("es", "ar", "de"):
+        view = edge.client.get("/api/mirror/fr-1", params={"lang": lang}, headers=headers).json()
+        shown = card(view)
+        assert shown["colour"] == sku.colours[lang]
+        colours = {v["colour"] for v in shown["variants"]}  # type: ignore[index]
+        assert colours <= {s.colours[lang] for s in style.skus}, colours
+        assert [r["colour"] for r in view["requests"]] == [other.colours[lang]]
+        assert [i["colour"] for p in view["purchases"] for i in p["items"]] == [sku.colours[lang]]
+    english = edge.client.get("/api/mirror/fr-1", params={"lang": "en"}, headers=headers).json()
+    assert card(english)["colour"] == sku.colour
+    assert [r["colour"] for r in english["requests"]] == [other.colour]

@@ -18,6 +18,7 @@ from pathlib import Path
 from edge.catalog.demo_data import (
     BRANDS,
     CATEGORY_CODES,
+    COLOUR_NAMES,
     COLOURS,
     FITS,
     GARMENTS,
@@ -211,7 +212,15 @@ def build_demo_catalog(seed: int = DEFAULT_SEED) -> Catalog:
                 for size in sizes:
                     gtin = make_gtin(brand.company_prefix, next_ref[brand.company_prefix])
                     next_ref[brand.company_prefix] += 1
-                    skus.append(Sku(gtin=gtin, size=size, colour=colour, colour_hex=COLOURS[colour]))
+                    skus.append(
+                        Sku(
+                            gtin=gtin,
+                            size=size,
+                            colour=colour,
+                            colour_hex=COLOURS[colour],
+                            colours=COLOUR_NAMES[colour],
+                        )
+                    )
             styles.append(
                 Style(
                     id=style_id,

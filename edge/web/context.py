@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from fastapi import Request, WebSocket
 from sqlalchemy.engine import Engine
@@ -151,9 +151,8 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
                     RequestPublic(
                         id=_id(task.id),
                         gtin=task.gtin or "",
-                        name=detail.get("name"),
                         size=detail.get("size"),
-                        colour=detail.get("colour"),
+                        **_named(catalog, task.gtin, detail),
                         status=task.status,
                         associate_first_name=names.get(task.claimed_by or ""),
                         created_at=task.created_at,
@@ -163,7 +162,10 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
                 purchases.append(
                     PurchasePublic(
                         id=_id(purchase.id),
-                        items=[PurchaseItem.model_validate(line) for line in purchase.lines],
+                        items=[
+                            PurchaseItem.model_validate({**line, **_named(catalog, line.get("gtin"), line)})
+                            for line in purchase.lines
+                        ],
                         total_cents=purchase.total_cents,
                         currency=purchase.currency,
                         payment=purchase.payment,
@@ -174,7 +176,7 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
     suggestions = [
         SuggestionPublic(
             style_id=s.style.id,
-            name=s.style.name,
+            name=catalog.by_style.get(s.style.id, s.style).name,
             brand=s.style.brand,
             category=s.style.category.value,
             price_cents=s.style.price_cents,
@@ -182,7 +184,7 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
             image=image_path(s.style.id, s.sku.colour_hex),
             gtin=s.sku.gtin,
             size=s.sku.size,
-            colour=s.sku.colour,
+            colour=_named(catalog, s.sku.gtin, {"colour": s.sku.colour})["colour"],
             colour_hex=s.sku.colour_hex,
             reason=s.reason.value,
         )
@@ -207,20 +209,29 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
         if profile is not None
         else None,
         offer=offer,
-        reservation=_reserved(ctx, room_id, {gtin for _epc, gtin, _t in snap.items if gtin}),
+        reservation=_reserved(ctx, catalog, room_id, {gtin for _epc, gtin, _t in snap.items if gtin}),
         replies=replies,
         ship_payment="bag_desk" if ctx.checkout is None else "hosted_checkout",
     )
 
 
-def _reserved(ctx: RoomsContext, room_id: str, here: set[str]) -> ReservedRoom | None:
+def _named(catalog: Catalog, gtin: str | None, recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """The name and colour of ``gtin`` in the catalog's language (``recorded``'s, as the task or purchase
+    wrote them, for a GTIN the catalog no longer has)."""
+    found = catalog.by_gtin.get(gtin) if gtin else None
+    if found is None:
+        return {"name": recorded.get("name"), "colour": recorded.get("colour")}
+    return {"name": found[0].name, "colour": found[1].colour}
+
+
+def _reserved(ctx: RoomsContext, catalog: Catalog, room_id: str, here: set[str]) -> ReservedRoom | None:
     """The reservation holding the room, each garment marked when sensed here; first name only."""
     held = ctx.reservations.held_room(room_id) if ctx.reservations is not None else None
     if held is None:
         return None
     items = []
     for gtin in held.gtins:
-        desc = describe_gtin(ctx.catalog.current(), gtin)
+        desc = describe_gtin(catalog, gtin)
         items.append(
             ReservedItem(
                 gtin=gtin, name=desc["name"], size=desc["size"], colour=desc["colour"], in_room=gtin in here
