@@ -100,8 +100,15 @@ def central(db_url: str, smtp: tuple[Inbox, int]) -> Iterator[tuple[TestClient, 
                     "brand": "Northwind",
                     "category": "dresses",
                     "price_cents": 7900,
+                    "names": {"fr": "Robe portefeuille", "ar": "فستان ملفوف"},
                     "skus": [
-                        {"gtin": DRESS_S, "size": "S", "colour": "Green", "colour_hex": "#00aa00"},
+                        {
+                            "gtin": DRESS_S,
+                            "size": "S",
+                            "colour": "Green",
+                            "colour_hex": "#00aa00",
+                            "colours": {"fr": "Vert", "ar": "أخضر"},
+                        },
                         {"gtin": DRESS_L, "size": "L", "colour": "Navy", "colour_hex": "#000080"},
                     ],
                 }
@@ -223,3 +230,7 @@ def test_the_email_is_in_the_shoppers_language_prices_in_its_locale(
     assert plain is not None and html is not None
     assert price in plain.get_content()
     assert f'lang="{lang}" dir="{direction}"' in html.get_content()
+    # The garments' names and colours come in the shopper's language where the catalog has them.
+    named = {"fr": ("Robe portefeuille", "Vert"), "ar": ("فستان ملفوف", "أخضر")}
+    name, colour = named.get(lang, ("Wrap dress <Spring>", "Green"))
+    assert name in plain.get_content() and colour in plain.get_content(), plain.get_content()

@@ -16,7 +16,14 @@ from cloud_sync.central.models import CatalogSku, CatalogStyle, CoPurchase, Onli
 from cloud_sync.central.sql import bump_versions, insert_for
 from cloud_sync.wire import CatalogPage, StockPage, StockRow
 
-__all__ = ["pull_catalog", "pull_stock", "upsert_online_stock", "upsert_store_stock", "upsert_styles"]
+__all__ = [
+    "items_in_language",
+    "pull_catalog",
+    "pull_stock",
+    "upsert_online_stock",
+    "upsert_store_stock",
+    "upsert_styles",
+]
 
 
 def _upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
@@ -178,3 +185,21 @@ def pull_stock(session: Session, *, store_id: str, since: int, limit: int) -> St
         for g in gtins
     ]
     return StockPage(stock=rows, version=page[-1][0] if page else since, more=more)
+
+
+def items_in_language(session: Session, items: Sequence[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """``items`` (each with a ``gtin``, as events and profiles record them) with the name and colour the
+    catalog gives them in ``lang``; an item whose style the catalog no longer has stays as it was."""
+    wanted = {str(i["style_id"]) for i in items if i.get("style_id")}
+    rows = session.exec(select(CatalogStyle).where(col(CatalogStyle.id).in_(wanted))).all() if wanted else []
+    named = {
+        sku.gtin: (style.name, sku.colour)
+        for row in rows
+        for style in [Style.model_validate(row.body).in_language(lang)]
+        for sku in style.skus
+    }
+    out = []
+    for item in items:
+        found = named.get(str(item.get("gtin")))
+        out.append(item if found is None else {**item, "name": found[0], "colour": found[1]})
+    return out

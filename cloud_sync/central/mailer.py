@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
 from catalog.languages import DEFAULT, RIGHT_TO_LEFT, language_of
+from cloud_sync.central.catalog import items_in_language
 from cloud_sync.central.metrics import CentralMetrics
 from cloud_sync.central.models import FollowUpEmail, Profile
 from cloud_sync.central.settings import CentralSettings
@@ -201,8 +202,9 @@ def deliver_pending(engine: Engine, settings: CentralSettings, *, now: float | N
                 session.delete(row)
                 session.commit()
                 continue
+            lang = language_of(row.language) or DEFAULT
             msg = compose_follow_up(
-                row.items,
+                items_in_language(session, row.items, lang),
                 to=profile.email,
                 sender=settings.mail_from,
                 shop_url=settings.shop_url,
