@@ -137,8 +137,9 @@ def _order_event(
     }
 
 
-def _central_shop(db_url: str, tmp_path: Path, shop: Receiver) -> CentralServer:
-    """A started central store whose e-commerce webhook is ``shop``, polled and retried quickly."""
+def _central_shop(db_url: str, tmp_path: Path, shop: Receiver, *, online: dict[str, int]) -> CentralServer:
+    """A started central store whose e-commerce webhook is ``shop``, polled and retried quickly, with
+    ``online`` units of each GTIN in stock online."""
     central = CentralServer(
         db_url,
         tmp_path,
@@ -149,6 +150,10 @@ def _central_shop(db_url: str, tmp_path: Path, shop: Receiver) -> CentralServer:
         FITROOM_CENTRAL_ENVIRONMENT="development",
     )
     central.start()
+    stock = [{"gtin": gtin, "online": units} for gtin, units in online.items()]
+    if not central.admin("PUT", "/v1/admin/catalog", json={"online": stock}).is_success:
+        central.stop()
+        raise AssertionError("the central store refused the online stock")
     return central
 
 
@@ -157,11 +162,8 @@ def test_the_central_store_records_the_order_and_delivers_its_signed_webhook_onc
     gtin, member = "04012345000023", "member-aisle-1"
     with fresh_pg_database() as db_url, receiver([500, 503]) as shop:
         key = add_store(db_url, "store-aisle")
-        central = _central_shop(db_url, tmp_path, shop)
+        central = _central_shop(db_url, tmp_path, shop, online={gtin: 5})
         try:
-            assert central.admin(
-                "PUT", "/v1/admin/catalog", json={"online": [{"gtin": gtin, "online": 5}]}
-            ).is_success
             events = f"{central.url}/v1/stores/store-aisle/events"
             auth = {"Authorization": f"Bearer {key}"}
             first = _order_event("order-1", gtin, member)
@@ -234,11 +236,8 @@ def test_a_cancelled_order_goes_back_on_online_stock_and_reaches_the_shop_after_
     gtin, member = "04012345000030", "member-aisle-2"
     with fresh_pg_database() as db_url, receiver([500, 500, 503]) as shop:
         key = add_store(db_url, "store-aisle")
-        central = _central_shop(db_url, tmp_path, shop)
+        central = _central_shop(db_url, tmp_path, shop, online={gtin: 5})
         try:
-            assert central.admin(
-                "PUT", "/v1/admin/catalog", json={"online": [{"gtin": gtin, "online": 5}]}
-            ).is_success
             events = f"{central.url}/v1/stores/store-aisle/events"
             auth = {"Authorization": f"Bearer {key}"}
             # Order and cancellation in one batch; another order, cancelled in a later batch (twice); a

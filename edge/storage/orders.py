@@ -114,7 +114,8 @@ def create_ship_order(
 
 
 def add_bag_desk_task(*, session: Session, order: ShipOrder, now: float) -> Task:
-    """The bag desk's task for ``order``: take payment and the delivery address, then complete it."""
+    """The bag desk's task for ``order``: take payment and the delivery address, then complete it. The
+    order's status becomes ``at_bag_desk``."""
     lines = order.lines
     order.status = OrderStatus.AT_BAG_DESK
     session.add(order)
@@ -150,8 +151,8 @@ def place_ship_order(*, session: Session, task: Task, now: float) -> ShipOrder |
     (in the caller's transaction). Placing twice stages nothing new."""
     order_id = task.details.get("order_id") if task.details.get("ship_to_home") else None
     order = session.get(ShipOrder, order_id) if isinstance(order_id, str) else None
-    if order is None or order.placed or order.status == OrderStatus.CANCELLED:
-        return order
+    if order is None:
+        return None
     return place_order(session=session, order=order, now=now, method="taken_at_bag_desk")
 
 

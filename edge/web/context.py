@@ -176,7 +176,6 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
     suggestions = [
         SuggestionPublic(
             style_id=s.style.id,
-            name=catalog.by_style.get(s.style.id, s.style).name,
             brand=s.style.brand,
             category=s.style.category.value,
             price_cents=s.style.price_cents,
@@ -184,9 +183,9 @@ def build_room_view(ctx: RoomsContext, room_id: str, lang: str = "en") -> RoomVi
             image=image_path(s.style.id, s.sku.colour_hex),
             gtin=s.sku.gtin,
             size=s.sku.size,
-            colour=_named(catalog, s.sku.gtin, {"colour": s.sku.colour})["colour"],
             colour_hex=s.sku.colour_hex,
             reason=s.reason.value,
+            **_named(catalog, s.sku.gtin, {"name": s.style.name, "colour": s.sku.colour}),
         )
         for s in ctx.suggester().complete_the_look(in_room, profile=profile, limit=SUGGESTIONS)
     ]
