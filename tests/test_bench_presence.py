@@ -102,3 +102,36 @@ def test_the_ablation_varies_every_numeric_parameter_by_half_and_half_again() ->
         assert v.value == pytest.approx(expected)
         if v.error is None:
             PresenceParams(**{v.field or "": v.value})
+
+
+def test_the_research_model_places_every_garment_in_one_room_at_a_time_and_the_same_way_twice(
+    tmp_path: Path,
+) -> None:
+    """The presence v2 research model (bench/presence_model) on a simulated store with outages and junk:
+    sound events, and the same events from the same trace."""
+    from presence_baselines import replay_many
+    from presence_model.engine import ModelEngine
+    from presence_scenarios import layout_toml
+
+    from edge.layout import load_layout
+    from simulators.family import draw
+    from simulators.trace import read_trace, write_trace
+
+    layout_file = tmp_path / "layout.toml"
+    layout_file.write_text(layout_toml(6, "mixed-raw"), encoding="utf-8")
+    layout = load_layout(layout_file)
+    scenario = draw("open_plan", 5).scenario(seed=5, duration_s=400, shoppers=6, outages=True, junk=True)
+    trace = tmp_path / "trace.jsonl"
+    write_trace(layout, scenario, trace)
+    lines = read_trace(trace)
+    first, again = replay_many(layout, [ModelEngine(layout), ModelEngine(layout)], lines)
+    assert first == again
+    items = [e for e in first if e["type"] in ("item_entered", "item_left")]
+    assert any(e["type"] == "item_entered" for e in items)
+    where: dict[object, object] = {}
+    for e in items:
+        if e["type"] == "item_entered":
+            assert e["epc"] not in where, e  # never in two rooms at once
+            where[e["epc"]] = e["room"]
+        else:
+            assert where.pop(e["epc"]) == e["room"], e  # every leave follows an entry into that room

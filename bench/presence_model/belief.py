@@ -1,0 +1,348 @@
+"""One garment's belief: a probability over where it is, stepped once per second of evidence.
+
+The hidden state is one of:
+
+- ``out``: not in any fitting room (on the shop floor, a rail, a bag): no antenna reads it;
+- ``arriving`` / ``leaving``: being carried from the floor towards the rooms, or from a room towards
+  the floor: whichever door it passes reads it, weakly. A garment that leaves one room reaches another
+  only by way of the floor (``leaving`` -> ``out`` -> ``arriving``), which is what makes a neighbour's
+  cross-reads of a worn garment a poor reason to move it;
+- per room: ``hung`` (read by its own room at its own rate and level, and by other rooms at what the
+  store has learned of them), ``worn`` (its wearer shields it from every antenna) or ``behind`` (worn,
+  but the room on the other side of the partition goes on hearing it as if it hung).
+
+A second's evidence is, per covered room, whether the room read the garment and the peak RSSI; a room
+that is not covered (its antenna or reader down) says nothing. See ``bench/presence_model/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from presence_model.params import ModelParams
+from presence_model.radio import StoreRadio
+
+__all__ = ["HUNG", "WORN", "Belief", "Likes", "Step", "smoothed"]
+
+# A room's sub-states: hung, then worn and behind in two phases each (a try-on lasts about worn_s, rarely
+# much less or much more: two phases make its length peaked, where one would make "just put on" and
+# "worn for minutes" equally likely to end in the next second).
+HUNG, WORN_1, WORN_2, BEHIND_1, BEHIND_2 = range(5)
+WORN = (WORN_1, WORN_2, BEHIND_1, BEHIND_2)
+_SUBSTATES = 5
+_PRUNE = 1e-9
+# A garment off the fitting rooms is read by their antennas only by accident (a tag on a passer-by).
+_STRAY = 1e-4
+_STRAY_VAR = 100.0
+_LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class Step:
+    """What is the same for every garment in one second: the store's radio and the movement prior."""
+
+    __slots__ = (
+        "away",
+        "covered",
+        "door",
+        "hang",
+        "jump",
+        "radio",
+        "stay",
+        "walk",
+        "weak",
+        "worn",
+    )
+
+    def __init__(self, radio: StoreRadio, covered: frozenset[str], p: ModelParams) -> None:
+        self.radio = radio
+        self.covered = covered
+        self.stay = 1.0 / p.stay_s
+        self.away = 1.0 / p.away_s
+        self.walk = 1.0 / p.walk_s
+        self.hang = 1.0 / p.hang_s
+        self.worn = 1.0 / p.worn_s
+        self.door = p.door_share
+        self.jump = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
+        self.weak = radio.weak
+
+
+class Likes:
+    """How well each place explained one second (likelihoods relative to the best), kept for smoothing."""
+
+    __slots__ = ("corridor", "heard", "out", "rooms")
+
+    def __init__(self, out: float, corridor: float, rooms: dict[str, tuple[float, float, float]]) -> None:
+        self.out = out
+        self.corridor = corridor
+        self.rooms = rooms
+        self.heard: tuple[str, ...] = ()
+
+
+class Belief:
+    """The probability of each place; ``rooms`` maps a room to its (hung, worn, behind) masses."""
+
+    __slots__ = ("arriving", "leaving", "out", "rooms")
+
+    def __init__(self) -> None:
+        # A garment first read is somewhere: most likely being carried in, possibly in a room already.
+        self.out = 0.5
+        self.arriving = 0.5
+        self.leaving = 0.0
+        self.rooms: dict[str, list[float]] = {}
+
+    def room_mass(self, room: str | None) -> float:
+        if room is None:
+            return self.out + self.arriving + self.leaving
+        masses = self.rooms.get(room)
+        return sum(masses) if masses else 0.0
+
+    def best(self) -> tuple[str | None, float]:
+        """The most probable place (None: in no room) and its probability."""
+        place: str | None = None
+        mass = self.out + self.arriving + self.leaving
+        for room, m in self.rooms.items():
+            total = sum(m)
+            if total > mass:
+                place, mass = room, total
+        return place, mass
+
+    def predict(self, s: Step, heard: dict[str, float], leave_boost: dict[str, float]) -> None:
+        """Move mass by the movement prior over one second. Mass carried in from the corridor goes only
+        to rooms that read the garment this second (what it would give the others vanishes anyway)."""
+        to_leaving = 0.0
+        phase = 2.0 * s.worn
+        for room, m in self.rooms.items():
+            h, w1, w2, b1, b2 = m
+            leave = min(s.stay + leave_boost.get(room, 0.0), 0.5)
+            to_leaving += (h + w1 + w2 + b1 + b2) * leave
+            put_on = h * s.hang * 0.5
+            m[HUNG] = h * (1.0 - leave - s.hang) + (w2 + b2) * phase
+            m[WORN_1] = w1 * (1.0 - leave - phase) + put_on
+            m[WORN_2] = w2 * (1.0 - leave - phase) + w1 * phase
+            m[BEHIND_1] = b1 * (1.0 - leave - phase) + put_on
+            m[BEHIND_2] = b2 * (1.0 - leave - phase) + b1 * phase
+        # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
+        # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
+        walk_in = self.arriving * s.walk
+        n = max(len(s.radio.rooms), 1)
+        for room in heard:
+            if room not in self.rooms:
+                self.rooms[room] = [0.0] * _SUBSTATES
+        for m in self.rooms.values():
+            m[HUNG] += walk_in * 0.5 / n
+        walk_out = self.leaving * s.walk
+        self.arriving += self.out * s.away - walk_in
+        self.leaving += to_leaving - walk_out
+        self.out += walk_in * 0.5 + walk_out - self.out * s.away
+
+    def update(
+        self, s: Step, heard: dict[str, float], rate: float, quiet: float, offset: float, offset_var: float
+    ) -> Likes:
+        """Weigh each place by the likelihood of this second's evidence, and normalise. ``rate`` is the
+        garment's predicted chance to be read by its own room this second (``quiet`` while worn); its
+        level above each room's typical level is ``offset`` give or take ``offset_var`` (shared by all
+        of the second's reads, so two rooms reading it in one second say how much louder one is than
+        the other, whatever its orientation)."""
+        radio = s.radio
+        weak_gap, weak_var = s.weak
+        rate = min(max(rate, 1e-3), 0.99)
+        passing: list[tuple[float, float]] = []
+        stray: list[tuple[float, float]] = []
+        for room, rssi in heard.items():
+            r = rssi - radio.expected_level(room) - offset - weak_gap
+            var = weak_var + radio.room[room].noise
+            passing.append((r, var))
+            stray.append((r, var + _STRAY_VAR))
+        n = len(heard)
+        ll_out = n * math.log(_STRAY) + joint(stray, offset_var) if heard else 0.0
+        if heard:
+            ll_corr = n * math.log(rate * s.door) + joint(passing, offset_var)
+        else:
+            ll_corr = math.log1p(-rate * s.door)
+        lls: dict[str, tuple[float, float, float]] = {}
+        top = max(ll_out, ll_corr)
+        for room in self.rooms:
+            lh, lw, lb = self._room_ll(s, room, heard, (rate, quiet), offset, offset_var)
+            lls[room] = (lh, lw, lb)
+            top = max(top, lh, lw, lb)
+        like_out = math.exp(ll_out - top)
+        corr = math.exp(ll_corr - top)
+        likes = Likes(like_out, corr, {})
+        likes.heard = tuple(heard)
+        self.out *= like_out
+        self.arriving *= corr
+        self.leaving *= corr
+        total = self.out + self.arriving + self.leaving
+        for room, m in self.rooms.items():
+            lh, lw, lb = lls[room]
+            like = likes.rooms[room] = (math.exp(lh - top), math.exp(lw - top), math.exp(lb - top))
+            m[HUNG] *= like[0]
+            m[WORN_1] *= like[1]
+            m[WORN_2] *= like[1]
+            m[BEHIND_1] *= like[2]
+            m[BEHIND_2] *= like[2]
+            total += sum(m)
+        if total <= 0.0 or not math.isfinite(total):
+            self.__init__()  # type: ignore[misc]  # nothing explains it: start afresh
+            return likes
+        self.out /= total
+        self.arriving /= total
+        self.leaving /= total
+        for room in list(self.rooms):
+            m = self.rooms[room]
+            for i in range(_SUBSTATES):
+                m[i] /= total
+            if sum(m) < _PRUNE:
+                del self.rooms[room]
+        return likes
+
+    def scale(self, factor: float) -> None:
+        self.out *= factor
+        self.arriving *= factor
+        self.leaving *= factor
+        for m in self.rooms.values():
+            for i in range(_SUBSTATES):
+                m[i] *= factor
+
+    def copy(self) -> Belief:
+        b = Belief()
+        b.out, b.arriving, b.leaving = self.out, self.arriving, self.leaving
+        b.rooms = {r: list(m) for r, m in self.rooms.items()}
+        return b
+
+    def _room_ll(
+        self,
+        s: Step,
+        room: str,
+        heard: dict[str, float],
+        rates: tuple[float, float],
+        offset: float,
+        offset_var: float,
+    ) -> tuple[float, float, float]:
+        """Log-likelihood of the second for (hung, worn, behind) in ``room``."""
+        rate, quiet = rates
+        shielding = quiet / rate
+        radio = s.radio
+        own = radio.room[room]
+        level = radio.expected_level(room) + offset
+        s1, s2 = radio.silence(room)
+        # Which rooms read it. Other rooms' silence, to second order in their read chance.
+        lh = -(rate * s1 + rate * rate * s2 * 0.5)
+        lw = -(quiet * s1)
+        lb = lh
+        for other in heard:
+            if other == room:
+                continue
+            share = radio.share(room, other)
+            lam = min(rate * share, 0.99)
+            seen = lam + lam * lam * 0.5 + math.log(lam)
+            lh += seen
+            lb += seen
+            lw += quiet * share + math.log(max(lam * shielding, 1e-12))
+        rssi_own = heard.get(room)
+        if room in s.covered:
+            if rssi_own is None:
+                lh += math.log1p(-rate)
+                q = math.log1p(-quiet)
+                lw += q
+                lb += q
+            else:
+                lh += math.log(rate)
+                q = math.log(quiet)
+                lw += q
+                lb += q
+        if not heard:
+            return lh, lw, lb
+        # How loud: the same reads, with the garment's level shared between them. Put on, a garment has
+        # been handled: its level is any garment's (``fresh``), no longer what was learned of it hanging.
+        base = radio.expected_level(room)
+        fresh = own.spread
+        hung_reads: list[tuple[float, float]] = []
+        worn_reads: list[tuple[float, float]] = []
+        for other, rssi in heard.items():
+            if other != room:
+                pair = radio.pairs[(room, other)]
+                var = pair.gap_var + own.noise
+                hung_reads.append((rssi - level - pair.gap, var))
+                worn_reads.append((rssi - base - pair.gap, var))
+        if rssi_own is not None:
+            var = own.noise + (own.spread if math.isnan(own.level) else 0.0)
+            hung_reads.append((rssi_own - level, var))
+            worn_reads.append((rssi_own - base - s.weak[0], s.weak[1]))
+        hung = joint(hung_reads, offset_var)
+        worn = joint(worn_reads, fresh)
+        return lh + hung, lw + worn, lb + worn
+
+
+def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:
+    """log-likelihood of residuals (value, own variance) that share one unknown offset of variance
+    ``shared_var`` (the garment's level): a Gaussian with covariance diag(var) + shared_var, in O(n)."""
+    if not residuals:
+        return 0.0
+    quad = logdet = s = t = 0.0
+    for r, var in residuals:
+        quad += r * r / var
+        logdet += math.log(var)
+        s += r / var
+        t += 1.0 / var
+    k = 1.0 + shared_var * t
+    spread = -0.5 * (quad - shared_var * s * s / k)
+    return spread - 0.5 * (logdet + math.log(k)) - len(residuals) * _LOG_ROOT_2PI
+
+
+def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
+    """The belief about the oldest of ``beliefs`` (filtered, one a second) given every later second too:
+    fixed-lag smoothing. ``likes[k]`` is how second k + 1 was explained (``len(likes) == len(beliefs) - 1``).
+    A backward pass through the same movement prior as ``Belief.predict``."""
+    b_out, b_arr, b_lv = 1.0, 1.0, 1.0
+    b_rooms: dict[str, list[float]] = {r: [1.0] * _SUBSTATES for r in beliefs[-1].rooms}
+    n = max(len(s.radio.rooms), 1)
+    phase = 2.0 * s.worn
+    leave = min(s.stay, 0.5)
+    none = (0.0, 0.0, 0.0)
+    for k in range(len(likes) - 1, -1, -1):
+        lk = likes[k]
+        # v: likelihood times beta, at second k + 1.
+        v_out = lk.out * b_out
+        v_arr = lk.corridor * b_arr
+        v_lv = lk.corridor * b_lv
+        v_rooms: dict[str, list[float]] = {}
+        for r, bm in b_rooms.items():
+            lh, lw, lb = lk.rooms.get(r, none)
+            v_rooms[r] = [lh * bm[0], lw * bm[1], lw * bm[2], lb * bm[3], lb * bm[4]]
+        walk_in = sum(v[HUNG] for v in v_rooms.values()) * 0.5 / n
+        b_out = (1.0 - s.away) * v_out + s.away * v_arr
+        b_arr = (1.0 - s.walk) * v_arr + s.walk * (0.5 * v_out + walk_in)
+        b_lv = (1.0 - s.walk) * v_lv + s.walk * v_out
+        b_rooms = {}
+        for r in beliefs[k].rooms:
+            vh, vw1, vw2, vb1, vb2 = v_rooms.get(r, [0.0] * _SUBSTATES)
+            out_of_room = leave * v_lv
+            b_rooms[r] = [
+                (1.0 - leave - s.hang) * vh + s.hang * 0.5 * (vw1 + vb1) + out_of_room,
+                (1.0 - leave - phase) * vw1 + phase * vw2 + out_of_room,
+                (1.0 - leave - phase) * vw2 + phase * vh + out_of_room,
+                (1.0 - leave - phase) * vb1 + phase * vb2 + out_of_room,
+                (1.0 - leave - phase) * vb2 + phase * vh + out_of_room,
+            ]
+        top = max([b_out, b_arr, b_lv, *(x for m in b_rooms.values() for x in m)])
+        if top <= 0.0:
+            return beliefs[0].copy()
+        b_out, b_arr, b_lv = b_out / top, b_arr / top, b_lv / top
+        for m in b_rooms.values():
+            for i in range(_SUBSTATES):
+                m[i] /= top
+    out = beliefs[0].copy()
+    out.out *= b_out
+    out.arriving *= b_arr
+    out.leaving *= b_lv
+    total = out.out + out.arriving + out.leaving
+    for r, m in out.rooms.items():
+        bm = b_rooms.get(r, [0.0] * _SUBSTATES)
+        for i in range(_SUBSTATES):
+            m[i] *= bm[i]
+        total += sum(m)
+    if total <= 0.0 or not math.isfinite(total):
+        return beliefs[0].copy()
+    out.scale(1.0 / total)
+    return out

@@ -1,0 +1,320 @@
+"""Every tagged garment's belief, stepped once per second of evidence, and the decisions taken on it.
+
+Reads are gathered per garment into the second they arrive in (raw reads, de-duplicated reports and a
+reader's per-second aggregates all become "this room read it, this loud"); once a second is over the
+garment's belief is stepped (``Belief.predict`` then ``update``), its own read rate and level and the
+store's radio are learned from sure seconds, and the place with the most probability is taken once it
+reaches ``decide_at``. A garment silent and surely out of the rooms sleeps until it is read again; one
+unseen for a day is forgotten.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from edge.presence.events import EventType, PresenceEvent
+from edge.presence.snapshot import ItemPresence
+from edge.reads import TagRead
+from presence_model.belief import HUNG, WORN, Belief, Likes, Step, smoothed
+from presence_model.params import ModelParams
+from presence_model.radio import StoreRadio
+
+__all__ = ["GarmentTracker"]
+
+FORGET_S = 86_400.0  # a garment unseen for a day is forgotten (issue 14)
+_SURE = 0.9
+# A garment surely out of the rooms and silent this long is not stepped until it is read again.
+_SLEEP_S = 60.0
+_SEED_SECONDS = 30.0
+# A garment's chance per second to be read by its own room, as a distribution over these levels: the
+# whole range a tag's orientation gives (a few % to nearly every second), uniform before it is heard.
+RATES = (0.03, 0.08, 0.15, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95)
+_RATE_PRIOR = 1.0 / len(RATES)
+# While worn, its own room's read chance is ``worn_share`` of that, give or take a factor of three or
+# nine: bodies and tags differ.
+QUIET = (1.0 / 9.0, 1.0 / 3.0, 1.0, 3.0, 9.0)
+_QUIET_PRIOR = 1.0 / len(QUIET)
+
+
+class Garment:
+    """One tag: its belief, what it is learned to sound like, and where it was last placed."""
+
+    __slots__ = (
+        "belief",
+        "confidence",
+        "epc",
+        "gtin",
+        "heard",
+        "history",
+        "last_read",
+        "likes",
+        "offset",
+        "offset_var",
+        "place",
+        "quiet",
+        "rates",
+        "second",
+        "settled",
+        "since",
+    )
+
+    def __init__(self, epc: str, gtin: str | None, second: int, spread: float) -> None:
+        self.epc = epc
+        self.gtin = gtin
+        self.belief = Belief()
+        self.history: list[Belief] = []  # the last lag_s + 1 filtered beliefs, oldest first
+        self.likes: list[Likes] = []  # how each of those seconds but the oldest was explained
+        self.confidence = 0.0
+        self.heard: dict[str, float] = {}
+        self.second = second  # the second ``heard`` gathers
+        self.last_read = -math.inf
+        self.rates = [_RATE_PRIOR] * len(RATES)  # its own room's read chance per second, while it hangs
+        self.quiet = [_QUIET_PRIOR] * len(QUIET)  # what is left of it while worn, times worn_share
+        self.offset = 0.0  # its in-room level above the room's typical level, dB
+        self.offset_var = spread
+        self.place: str | None = None
+        self.since = 0.0
+        self.settled = 0  # seconds it has been surely in its room so far (learning waits for a few)
+
+
+class GarmentTracker:
+    """Feed reads in time order with ``on_read``; ``tick`` about every second."""
+
+    def __init__(
+        self,
+        rooms: list[str],
+        params: ModelParams,
+        *,
+        covered: Callable[[], frozenset[str]],
+    ) -> None:
+        self._p = params
+        self._radio = StoreRadio(rooms, params)
+        self._covered = covered
+        self._garments: dict[str, Garment] = {}
+        self._awake: dict[str, Garment] = {}
+        self._boost: dict[str, float] = {}  # room -> until when garments there are likely to leave
+        self._step: Step | None = None
+        self._step_second = -(2**62)
+
+    def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
+        if read.room_id not in self._radio.room:
+            return []
+        sec = math.floor(now)
+        g = self._garments.get(read.epc)
+        events: list[PresenceEvent] = []
+        if g is None:
+            g = Garment(read.epc, read.gtin, sec, self._spread())
+            self._garments[read.epc] = g
+        elif g.second < sec:
+            events = self._advance(g, sec, now)
+        self._awake[read.epc] = g
+        rssi = read.rssi_dbm if read.rssi_dbm is not None else self._radio.expected_level(read.room_id)
+        if math.isnan(rssi):
+            rssi = -60.0
+        prev = g.heard.get(read.room_id)
+        if prev is None or rssi > prev:
+            g.heard[read.room_id] = rssi
+        g.last_read = now
+        return events
+
+    def tick(self, now: float) -> list[PresenceEvent]:
+        sec = math.floor(now)
+        events: list[PresenceEvent] = []
+        for epc, g in list(self._awake.items()):
+            if g.second < sec:
+                events += self._advance(g, sec, now)
+            asleep = g.place is None and not g.heard and now - g.last_read > _SLEEP_S
+            if asleep and g.belief.room_mass(None) > 1.0 - 1e-6:
+                del self._awake[epc]
+            if now - g.last_read > FORGET_S:
+                self._awake.pop(epc, None)
+                del self._garments[epc]
+        if len(self._garments) > len(self._awake):
+            for epc in [e for e, g in self._garments.items() if now - g.last_read > FORGET_S]:
+                del self._garments[epc]
+        return events
+
+    def coverage_changed(self) -> None:
+        self._step = None
+
+    def shopper_left(self, room: str, now: float) -> None:
+        """A shopper's phone left ``room``: garments there may have left with them."""
+        self._boost[room] = now + self._p.walk_s
+
+    def residents(self) -> dict[str, list[ItemPresence]]:
+        out: dict[str, list[ItemPresence]] = {}
+        for g in self._garments.values():
+            if g.place is not None:
+                out.setdefault(g.place, []).append(ItemPresence(g.epc, g.gtin, g.since, g.last_read))
+        return out
+
+    def _spread(self) -> float:
+        spreads = [r.spread for r in self._radio.room.values() if r.seen]
+        return sum(spreads) / len(spreads) if spreads else 36.0
+
+    def _current_step(self, sec: int) -> Step:
+        if self._step is None or sec != self._step_second:
+            covered = self._covered()
+            self._radio.refresh(covered)
+            self._step = Step(self._radio, covered, self._p)
+            self._step_second = sec
+        return self._step
+
+    def _advance(self, g: Garment, sec: int, now: float) -> list[PresenceEvent]:
+        """Step ``g`` through the seconds it has gathered, up to (not including) ``sec``."""
+        events: list[PresenceEvent] = []
+        s = self._current_step(sec)
+        heard = g.heard
+        silent = min(sec - g.second - 1, int(_SLEEP_S))
+        self._one_second(g, s, heard, now)
+        events += self._decide(g, now)
+        for _ in range(silent):
+            self._one_second(g, s, {}, now)
+            events += self._decide(g, now)
+        g.heard = {}
+        g.second = sec
+        return events
+
+    def _one_second(self, g: Garment, s: Step, heard: dict[str, float], now: float) -> None:
+        radio = self._radio
+        if heard:
+            # Until a room has sure seconds of its own, its level is seeded from the loudest room of each
+            # second (corridor reads are few beside minutes of garments hanging).
+            loudest = max(heard, key=lambda r: heard[r])
+            if radio.room[loudest].sure < _SEED_SECONDS:
+                radio.room[loudest].learn_level(heard[loudest])
+        boost: dict[str, float] = {}
+        g.belief.predict(s, heard, boost)
+        jump = s.jump
+        rates = g.rates
+        for i, w in enumerate(rates):
+            rates[i] = w * (1.0 - jump) + jump * _RATE_PRIOR
+        rate = sum(w * r for w, r in zip(rates, RATES, strict=True))
+        for i, w in enumerate(g.quiet):
+            g.quiet[i] = w * (1.0 - jump) + jump * _QUIET_PRIOR
+        share = self._p.worn_share
+        quiet = rate * sum(w * min(q * share, 1.0) for w, q in zip(g.quiet, QUIET, strict=True))
+        likes = g.belief.update(s, heard, rate, quiet, g.offset, g.offset_var)
+        g.history.append(g.belief.copy())
+        if len(g.history) > 1:
+            g.likes.append(likes)
+        lag = int(self._p.lag_s)
+        while len(g.history) > lag + 1:
+            g.history.pop(0)
+            g.likes.pop(0)
+        self._learn(g, s, heard)
+
+    def _learn(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
+        """Learn from a sure second: the garment's rate and level, the store's pairs of rooms."""
+        p = self._p
+        spread = self._spread()
+        g.offset_var = min(g.offset_var + spread * s.jump, spread)
+        self._learn_quiet(g, s, heard)
+        room, mass = g.belief.best()
+        if room is None or room not in s.covered:
+            return
+        rssi = heard.get(room)
+        # Its read rate, weighed by how sure it is that it hangs there (elsewhere silence says nothing).
+        hung = g.belief.rooms[room][HUNG]
+        total = 0.0
+        for i, r in enumerate(RATES):
+            like = r if rssi is not None else 1.0 - r
+            g.rates[i] *= hung * like + (1.0 - hung)
+            total += g.rates[i]
+        for i in range(len(RATES)):
+            g.rates[i] /= total
+        self._learn_level(g, heard)
+        if mass < _SURE or hung < _SURE * mass:
+            g.settled = 0
+            return
+        g.settled += 1
+        # Just arrived, it may yet be passing the door: the store learns from it once it has settled.
+        if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
+            self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
+            self._radio.room[room].learn_level(rssi)
+
+    def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
+        """How often its own room still reads it while worn, weighed by how likely it is worn."""
+        rooms = g.belief.rooms
+        if not rooms:
+            return
+        room = max(rooms, key=lambda r: sum(rooms[r][i] for i in WORN))
+        worn = sum(rooms[room][i] for i in WORN)
+        if worn < 1e-3 or room not in s.covered:
+            return
+        read = room in heard
+        rate = sum(w * r for w, r in zip(g.rates, RATES, strict=True))
+        total = 0.0
+        for i, q in enumerate(QUIET):
+            chance = min(q * self._p.worn_share, 1.0) * rate
+            g.quiet[i] *= worn * (chance if read else 1.0 - chance) + (1.0 - worn)
+            total += g.quiet[i]
+        for i in range(len(QUIET)):
+            g.quiet[i] /= total
+
+    def _learn_level(self, g: Garment, heard: dict[str, float]) -> None:
+        """The garment's level from its loudest read, weighed by how likely that room holds it hung."""
+        if not heard:
+            return
+        room = max(heard, key=lambda r: heard[r])
+        m = g.belief.rooms.get(room)
+        if m is None or room not in self._radio.room:
+            return
+        weight = m[HUNG]
+        own = self._radio.room[room]
+        level = self._radio.expected_level(room)
+        residual = heard[room] - level - g.offset
+        if weight > _SURE and residual * residual > 9.0 * (own.noise + g.offset_var):
+            # Surely there and suddenly another level: handled, turned. Start afresh from this read.
+            g.offset, g.offset_var = heard[room] - level, own.noise
+            return
+        gain = weight * g.offset_var / (g.offset_var + own.noise)
+        g.offset += gain * residual
+        g.offset_var *= 1.0 - gain
+        if weight > _SURE and g.offset_var < 4.0:
+            own.learn_noise(residual)
+
+    def _decide(self, g: Garment, t: float) -> list[PresenceEvent]:
+        # Decided on the belief about lag_s seconds ago given everything since (a door passed on the way
+        # to another room is told from a room entered by the seconds that follow).
+        belief = smoothed(self._step_or_fail(), g.history, g.likes) if len(g.history) > 1 else g.belief
+        place, mass = belief.best()
+        g.confidence = belief.room_mass(g.place)
+        if place == g.place or mass < self._p.decide_at:
+            return []
+        events: list[PresenceEvent] = []
+        if g.place is not None:
+            left = g.place
+            events.append(
+                PresenceEvent(
+                    t,
+                    EventType.ITEM_LEFT,
+                    left,
+                    epc=g.epc,
+                    gtin=g.gtin,
+                    reason=_posterior(belief.room_mass(left)),
+                )
+            )
+            if place is None:
+                self._boost[left] = t + self._p.walk_s
+        if place is not None:
+            events.append(
+                PresenceEvent(
+                    t, EventType.ITEM_ENTERED, place, epc=g.epc, gtin=g.gtin, reason=_posterior(mass)
+                )
+            )
+        g.place = place
+        g.since = t
+        g.confidence = mass
+        return events
+
+    def _step_or_fail(self) -> Step:
+        if self._step is None:
+            raise RuntimeError("no step yet")
+        return self._step
+
+
+def _posterior(p: float) -> str:
+    """The edge's events have no confidence field yet: the research model puts it in ``reason``."""
+    return f"posterior {p:.3f}"

@@ -1,0 +1,146 @@
+"""What the store's antennas are like, learned online from its own traffic.
+
+For every room with an antenna the model keeps how loud that room hears the garments inside it
+(``level``: the mean peak RSSI of a second with a read, in dBm), and for every pair of rooms (``home``,
+``other``) how often and how loud ``other`` hears a garment that is in ``home``: its ``share`` of the
+garment's own read rate and its ``gap`` in dB below the garment's in-room level. Neighbours are simply
+the pairs with a large share; nothing assumes which rooms they are, or that any room never reads a tag.
+
+Learning is seeded from the ordering of antennas within a second (the loudest room of a garment's
+second is its in-room level), and the pairs from seconds where the garment's own room read it louder
+than the other room did while the model was sure where it was. Garments' own levels differ by their
+orientation, so every level here is relative to a per-garment offset (``Garment.offset``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from presence_model.params import ModelParams
+
+__all__ = ["Pair", "RoomRadio", "StoreRadio", "log_normal"]
+
+_LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
+# Pseudo-counts: how many observed seconds a prior is worth before the store's own traffic outweighs it.
+_PRIOR_SECONDS = 20.0
+# Learning never forgets faster than this many observations (the store's radio changes slowly).
+_SLOWEST = 1.0 / 2000.0
+
+
+def log_normal(x: float, mean: float, var: float) -> float:
+    """log N(x; mean, var)."""
+    d = x - mean
+    return -0.5 * d * d / var - 0.5 * math.log(var) - _LOG_ROOT_2PI
+
+
+class RoomRadio:
+    """How a room's antennas hear the garments inside it (levels in dBm)."""
+
+    __slots__ = ("deviation", "level", "noise", "seen", "spread", "sure")
+
+    def __init__(self) -> None:
+        self.level = math.nan  # mean in-room peak RSSI; nan until the room has read anything
+        self.spread = 36.0  # variance between garments' levels (orientation), dB^2
+        self.deviation = 6.0  # mean absolute deviation of a read from ``level`` (robust: no squares)
+        self.noise = 4.0  # variance of one garment's in-room peak around its level, dB^2
+        self.seen = 0.0
+        self.sure = 0.0  # sure seconds of a garment inside that this room read
+
+    def learn_level(self, rssi: float) -> None:
+        """A second in which this room was the loudest of the garment's rooms: its in-room level."""
+        self.seen += 1.0
+        if math.isnan(self.level):
+            self.level = rssi
+            return
+        rate = max(1.0 / self.seen, _SLOWEST)
+        d = rssi - self.level
+        # Robust: a corridor read now and then must not drag the level down, nor widen the spread much.
+        bound = 2.5 * math.sqrt(self.spread + self.noise)
+        d = max(-bound, min(bound, d))
+        self.level += rate * d
+        self.deviation += rate * (abs(d) - self.deviation)
+        # For a normal distribution the standard deviation is 1.253 times the mean absolute deviation.
+        self.spread = max((1.253 * self.deviation) ** 2 - self.noise, 1.0)
+
+    def learn_noise(self, residual: float) -> None:
+        """A read of a garment whose own level is known: how far one second strays from it."""
+        self.noise += 0.01 * (min(residual * residual, 100.0) - self.noise)
+        self.noise = max(self.noise, 1.0)
+
+
+class Pair:
+    """How room ``other`` hears a garment that is in room ``home``."""
+
+    __slots__ = ("gap", "gap_var", "heard")
+
+    def __init__(self, gap: float) -> None:
+        self.gap = gap  # dB below the garment's in-room level
+        self.gap_var = 25.0
+        self.heard = 0.0  # sure seconds of a garment in ``home`` in which ``other`` heard it too
+
+    def learn(self, heard_db: float) -> None:
+        """In a sure second of a garment in ``home``, ``other`` heard it this many dB below its level."""
+        self.heard += 1.0
+        rate = max(1.0 / (self.heard + 5.0), _SLOWEST)
+        d = heard_db - self.gap
+        self.gap += rate * d
+        self.gap_var += rate * (max(d * d, 4.0) - self.gap_var)
+
+
+class StoreRadio:
+    """Every room's radio and every pair's, for the rooms some antenna covers."""
+
+    def __init__(self, rooms: list[str], params: ModelParams) -> None:
+        self.rooms = list(rooms)
+        self.room = {r: RoomRadio() for r in self.rooms}
+        # Before anything is learned every other room may hear a garment a little, weaker by a partition.
+        self._prior_share = 1.0 / max(len(self.rooms), 2)
+        self.pairs = {(h, o): Pair(-params.partition_db) for h in self.rooms for o in self.rooms if h != o}
+        self.shares: dict[tuple[str, str], float] = {}
+        self._silence: dict[str, tuple[float, float]] = {}
+        self.weak = (-params.partition_db, 25.0)
+        self.refresh(frozenset(self.rooms))
+
+    def learn_sure(self, home: str, level_db: float, heard: dict[str, float]) -> None:
+        """A sure second of a garment in ``home`` that ``home`` read at its own level ``level_db``:
+        ``heard`` are the other rooms that read it in that second (peak RSSI)."""
+        self.room[home].sure += 1.0
+        for other, rssi in heard.items():
+            if other != home:
+                self.pairs[(home, other)].learn(rssi - level_db)
+
+    def share(self, home: str, other: str) -> float:
+        return self.shares[(home, other)]
+
+    def refresh(self, covered: frozenset[str]) -> None:
+        """Recompute shares and the sums silence costs (once a second: they change slowly)."""
+        k = _PRIOR_SECONDS
+        for (h, o), pair in self.pairs.items():
+            self.shares[(h, o)] = min((pair.heard + self._prior_share * k) / (self.room[h].sure + k), 1.0)
+        self._silence.clear()
+        for h in self.rooms:
+            s1 = s2 = 0.0
+            for o in self.rooms:
+                if o != h and o in covered:
+                    share = self.shares[(h, o)]
+                    s1 += share
+                    s2 += share * share
+            self._silence[h] = (s1, s2)
+        total = sum(self.shares.values())
+        if total > 0:
+            gap = sum(self.shares[k_] * p.gap for k_, p in self.pairs.items()) / total
+            var = sum(self.shares[k_] * (p.gap_var + (p.gap - gap) ** 2) for k_, p in self.pairs.items())
+            self.weak = (gap, var / total)
+
+    def silence(self, home: str) -> tuple[float, float]:
+        """(sum of shares, sum of squared shares) over the covered rooms other than ``home``: what a
+        second in which none of them read a garment in ``home`` costs, to second order."""
+        return self._silence[home]
+
+    def expected_level(self, room: str) -> float:
+        level = self.room[room].level
+        return level if not math.isnan(level) else self.typical_level()
+
+    def typical_level(self) -> float:
+        known = [r.level for r in self.room.values() if not math.isnan(r.level)]
+        return sum(known) / len(known) if known else math.nan
