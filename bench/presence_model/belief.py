@@ -156,7 +156,9 @@ class Belief:
         n = len(heard)
         ll_out = n * math.log(_STRAY) + joint(stray, offset_var) if heard else 0.0
         if heard:
-            ll_corr = n * math.log(rate * s.door) + joint(passing, offset_var)
+            # In the corridor a garment is within reach of one door at a time, any of them.
+            doors = max(len(radio.rooms), 1)
+            ll_corr = n * math.log(rate * s.door / doors) + joint(passing, offset_var)
         else:
             ll_corr = math.log1p(-rate * s.door)
         lls: dict[str, tuple[float, float, float]] = {}

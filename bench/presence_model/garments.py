@@ -224,11 +224,12 @@ class GarmentTracker:
             total += g.rates[i]
         for i in range(len(RATES)):
             g.rates[i] /= total
-        self._learn_level(g, heard)
         if mass < _SURE or hung < _SURE * mass:
             g.settled = 0
             return
         g.settled += 1
+        if g.settled >= p.walk_s:
+            self._learn_level(g, heard)
         # Just arrived, it may yet be passing the door: the store learns from it once it has settled.
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
             self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
