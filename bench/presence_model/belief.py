@@ -42,6 +42,7 @@ class Step:
 
     __slots__ = (
         "away",
+        "blind",
         "covered",
         "door",
         "hang",
@@ -56,6 +57,7 @@ class Step:
     def __init__(self, radio: StoreRadio, covered: frozenset[str], p: ModelParams) -> None:
         self.radio = radio
         self.covered = covered
+        self.blind = tuple(r for r in radio.rooms if r not in covered)
         self.stay = 1.0 / p.stay_s
         self.away = 1.0 / p.away_s
         self.walk = 1.0 / p.walk_s
@@ -125,7 +127,8 @@ class Belief:
         # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
         walk_in = self.arriving * s.walk
         n = max(len(s.radio.rooms), 1)
-        for room in heard:
+        # A blind room may be where it went: it cannot say otherwise.
+        for room in (*heard, *s.blind):
             if room not in self.rooms:
                 self.rooms[room] = [0.0] * _SUBSTATES
         for m in self.rooms.values():
