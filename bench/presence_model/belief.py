@@ -234,15 +234,17 @@ class Belief:
         # Which rooms read it. Other rooms' silence, to second order in their read chance.
         lh = -(rate * s1 + rate * rate * s2 * 0.5)
         lw = -(quiet * s1)
-        lb = lh
+        # Behind: one room behind the partition goes on hearing it, the others do not. Which one is not
+        # known: each in proportion to how well it hears this room's garments (its share of the shares).
+        lb = -(rate * s2 / s1) if s1 > 0 else 0.0
         for other in heard:
             if other == room:
                 continue
             share = radio.share(room, other)
             lam = min(rate * share, 0.99)
-            seen = lam + lam * lam * 0.5 + math.log(lam)
-            lh += seen
-            lb += seen
+            lh += lam + lam * lam * 0.5 + math.log(lam)
+            lam_b = min(rate * share * share / s1, 0.99) if s1 > 0 else 1e-12
+            lb += lam_b + math.log(max(lam_b, 1e-12))
             lw += quiet * share + math.log(max(lam * shielding, 1e-12))
         rssi_own = heard.get(room)
         if room in s.covered:
