@@ -39,7 +39,7 @@ class ModelParams(BaseModel):
         ),
     )
     hang_s: float = Field(
-        default=120.0,
+        default=240.0,
         gt=0,
         description=(
             "Mean time a garment hangs in its room before it is handled: tried on, or moved aside while "
