@@ -184,7 +184,8 @@ class GarmentTracker:
             loudest = max(heard, key=lambda r: heard[r])
             if radio.room[loudest].sure < _SEED_SECONDS:
                 radio.room[loudest].learn_level(heard[loudest])
-        boost: dict[str, float] = {}
+        # A shopper's phone that left the room: garments there may have gone with them.
+        boost = {r: 1.0 / self._p.walk_s for r, until in self._boost.items() if now <= until}
         g.belief.predict(s, heard, boost)
         jump = s.jump
         rates = g.rates
@@ -297,8 +298,6 @@ class GarmentTracker:
                     reason=_posterior(belief.room_mass(left)),
                 )
             )
-            if place is None:
-                self._boost[left] = t + self._p.walk_s
         if place is not None:
             events.append(
                 PresenceEvent(
