@@ -22,10 +22,11 @@ engine only once it beats the rules on the holdout split. What it is:
 Measured (``.venv/bin/python bench/presence.py``, holdout, 12 scenarios, 2026-12-05, the same run for both):
 acc* 0.966 against the edge's rules' 0.955, flicker 0.27 per stay (0.38), false stays 1.84 per item-hour
 (2.60), entry p50 / p95 3.5 / 11.2 s (2.0 / 5.5), exit p50 16.0 s (11.8), 3 of 1,278 entries missed (0).
-X Tune split: acc*
-0.960. Its entries are bound by physics plus ``lag_s``: on the tune split the model enters a median 2.0 s
-(90th percentile 3.0 s) after the physical floor (a room's second read), and that floor's own p95 is
-7.7 s, above the 5 s target. Still to do before it can replace the rules (issue 14): its confidence on
-events and ``/api/rooms``, the edge's tests rewritten against its behaviour, a README, and the worn
-garment heard behind a partition that it sometimes moves next door.
+Better than the rules on 8 of the 12 scenarios' accuracy, worse on 4 (shielded and well-read stores where
+the rules reach 0.97-0.99); the targets are met on none. Tune split: acc* 0.960. Its entries are bound by
+physics plus ``lag_s``: on the tune split the model enters a median 2.0 s (90th percentile 3.0 s) after the
+physical floor (a room's second read), and that floor's own p95 is 7.7 s, above the 5 s target. Still to do
+before it can replace the rules (issue 14): its confidence on events and ``/api/rooms``, the edge's tests
+rewritten against its behaviour, a README, and the worn garment heard behind a partition that it sometimes
+moves next door.
 """
