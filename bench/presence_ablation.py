@@ -27,7 +27,7 @@ from edge.presence.params import PresenceParams
 from edge.replay import replay_trace
 from simulators.truth import read_truth
 
-__all__ = ["Variant", "print_ablation", "replay_in_process", "run_ablation", "variants"]
+__all__ = ["FACTORS", "Variant", "figures", "print_ablation", "replay_in_process", "run_ablation", "variants"]
 
 FACTORS = (0.5, 1.5)
 
@@ -110,7 +110,7 @@ def _fmt(x: float, spec: str) -> str:
     return "inf" if math.isinf(x) else format(x, spec)
 
 
-def _figures(s: Score) -> str:
+def figures(s: Score) -> str:
     entry95 = percentile(s.entry + [math.inf] * s.missed, 95)
     return (
         f"{_fmt(s.strict_accuracy, '.4f'):>7} {_fmt(s.flicker, '.3f'):>6} "
@@ -136,10 +136,10 @@ def print_ablation(table: list[tuple[Variant, Score]], cases: list[Case], second
     print("-" * len(head))
     for v, s in table:
         if v.field is None:
-            print(f"{'(defaults)':<28} {'':>4} {'':>10}  {_figures(s)}")
+            print(f"{'(defaults)':<28} {'':>4} {'':>10}  {figures(s)}")
             continue
         value = _fmt(float(v.value or 0), ".4g")
         if v.error is not None:
             print(f"{v.field:<28} {v.factor:>4} {value:>10}  rejected by the parameter's bounds: {v.error}")
         else:
-            print(f"{v.field:<28} {v.factor:>4} {value:>10}  {_figures(s)}")
+            print(f"{v.field:<28} {v.factor:>4} {value:>10}  {figures(s)}")

@@ -135,3 +135,23 @@ def test_the_research_model_places_every_garment_in_one_room_at_a_time_and_the_s
             where[e["epc"]] = e["room"]
         else:
             assert where.pop(e["epc"]) == e["room"], e  # every leave follows an entry into that room
+
+
+def test_the_research_models_ablation_varies_each_of_its_parameters_within_what_it_allows() -> None:
+    from presence_model.params import ModelParams
+    from presence_model_ablation import variants
+
+    seen = variants()
+    assert seen[0] == (None, 1.0, None)
+    fields = {v[0] for v in seen[1:]}
+    defaults = ModelParams()
+    for name in type(defaults).model_fields:
+        allowed = []
+        for factor in (0.5, 1.5):
+            try:
+                ModelParams(**{name: getattr(defaults, name) * factor})
+                allowed.append(factor)
+            except ValueError:
+                pass
+        assert (name in fields) == bool(allowed), name
+        assert sorted(f for n, f, _ in seen[1:] if n == name) == allowed
