@@ -14,7 +14,6 @@ import math
 from collections.abc import Callable
 
 from edge.presence.events import EventType, PresenceEvent
-from edge.presence.snapshot import ItemPresence
 from edge.reads import TagRead
 from presence_model.belief import HUNG, WORN, Belief, Likes, Step, smoothed
 from presence_model.params import ModelParams
@@ -42,7 +41,6 @@ class Garment:
 
     __slots__ = (
         "belief",
-        "confidence",
         "epc",
         "gtin",
         "heard",
@@ -65,7 +63,6 @@ class Garment:
         self.belief = Belief()
         self.history: list[Belief] = []  # the last lag_s + 1 filtered beliefs, oldest first
         self.likes: list[Likes] = []  # how each of those seconds but the oldest was explained
-        self.confidence = 0.0
         self.heard: dict[str, float] = {}
         self.second = second  # the second ``heard`` gathers
         self.last_read = -math.inf
@@ -141,13 +138,6 @@ class GarmentTracker:
     def shopper_left(self, room: str, now: float) -> None:
         """A shopper's phone left ``room``: garments there may have left with them."""
         self._boost[room] = now + self._p.walk_s
-
-    def residents(self) -> dict[str, list[ItemPresence]]:
-        out: dict[str, list[ItemPresence]] = {}
-        for g in self._garments.values():
-            if g.place is not None:
-                out.setdefault(g.place, []).append(ItemPresence(g.epc, g.gtin, g.since, g.last_read))
-        return out
 
     def _spread(self) -> float:
         spreads = [r.spread for r in self._radio.room.values() if r.seen]
@@ -282,7 +272,6 @@ class GarmentTracker:
         # to another room is told from a room entered by the seconds that follow).
         belief = smoothed(self._step_or_fail(), g.history, g.likes) if len(g.history) > 1 else g.belief
         place, mass = belief.best()
-        g.confidence = belief.room_mass(g.place)
         if place == g.place or mass < self._p.decide_at:
             return []
         events: list[PresenceEvent] = []
@@ -306,7 +295,6 @@ class GarmentTracker:
             )
         g.place = place
         g.since = t
-        g.confidence = mass
         return events
 
     def _step_or_fail(self) -> Step:
