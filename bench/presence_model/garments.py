@@ -93,6 +93,7 @@ class GarmentTracker:
         self._boost: dict[str, float] = {}  # room -> until when garments there are likely to leave
         self._step: Step | None = None
         self._step_second = -(2**62)
+        self._next_sweep = -math.inf
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
         if read.room_id not in self._radio.room:
@@ -124,11 +125,11 @@ class GarmentTracker:
             asleep = g.place is None and not g.heard and now - g.last_read > _SLEEP_S
             if asleep and g.belief.room_mass(None) > 1.0 - 1e-6:
                 del self._awake[epc]
-            if now - g.last_read > FORGET_S:
-                self._awake.pop(epc, None)
-                del self._garments[epc]
-        if len(self._garments) > len(self._awake):
+        if now >= self._next_sweep:
+            # Forgetting is a sweep over every garment, asleep or not: once a minute of store time is enough.
+            self._next_sweep = now + _SLEEP_S
             for epc in [e for e, g in self._garments.items() if now - g.last_read > FORGET_S]:
+                self._awake.pop(epc, None)
                 del self._garments[epc]
         return events
 

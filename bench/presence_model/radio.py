@@ -18,19 +18,12 @@ import math
 
 from presence_model.params import ModelParams
 
-__all__ = ["Pair", "RoomRadio", "StoreRadio", "log_normal"]
+__all__ = ["Pair", "RoomRadio", "StoreRadio"]
 
-_LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
 # Pseudo-counts: how many observed seconds a prior is worth before the store's own traffic outweighs it.
 _PRIOR_SECONDS = 20.0
 # Learning never forgets faster than this many observations (the store's radio changes slowly).
 _SLOWEST = 1.0 / 2000.0
-
-
-def log_normal(x: float, mean: float, var: float) -> float:
-    """log N(x; mean, var)."""
-    d = x - mean
-    return -0.5 * d * d / var - 0.5 * math.log(var) - _LOG_ROOT_2PI
 
 
 class RoomRadio:
