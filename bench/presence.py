@@ -5,13 +5,12 @@ Scenarios come in two splits (``bench/presence_scenarios.py``): ``tune`` for wor
 preset the tune split never uses. The verdict line and the closing note quote holdout only.
 
 For each scenario this draws the store's environment, writes a simulator trace and its truth, replays the
-trace through the real ``fitroom-edge replay`` command (a subprocess) for our engine, runs the presence v2
-research model (``model``: ``bench/presence_model``, not yet the edge's engine) and three baselines on the
-same trace through the edge's decoders (last read wins, ALE-style 2 s cycles, EdgeX's
-``app-rfid-llrp-inventory`` location rule), and prints per scenario and overall: accuracy, entry and exit
-latency p50/p95, flicker per true stay and false stays per item-hour (definitions in
-``bench/presence_scoring.py``), the physical floors beside them (a ``floor`` row: entries cannot be seen
-before the room's second read of the garment), and the targets.
+trace through the real ``fitroom-edge replay`` command (a subprocess) for our engine (``edge/presence``),
+runs three baselines on the same trace through the edge's decoders (last read wins, ALE-style 2 s
+cycles, EdgeX's ``app-rfid-llrp-inventory`` location rule), and prints per scenario and overall:
+accuracy, entry and exit latency p50/p95, flicker per true stay and false stays per item-hour
+(definitions in ``bench/presence_scoring.py``), the physical floors beside them (a ``floor`` row:
+entries cannot be seen before the room's second read of the garment), and the targets.
 
     .venv/bin/python bench/presence.py          # holdout: ~180 CPU s, under 2 min on 2 idle cores
     .venv/bin/python bench/presence.py --split tune            # work on the engine here
@@ -47,7 +46,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from presence_ablation import print_ablation, replay_in_process, run_ablation
 from presence_baselines import EdgexMobility, FixedCycle, LastReadWins, ReadLog, replay_many
-from presence_model.engine import ModelEngine
 from presence_scenarios import (
     HOLDOUT,
     HOLDOUT_ONLY_PRESET,
@@ -67,7 +65,7 @@ from simulators.trace import Scenario, read_trace, write_trace
 from simulators.truth import read_truth
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINES = ("engine", "model", "last-read-30s", "ale-2s", "edgex")
+ENGINES = ("engine", "last-read-30s", "ale-2s", "edgex")
 TARGETS = {"accuracy": 0.98, "flicker": 0.1, "false_per_item_hour": 1.0, "entry_p95": 5.0, "exit_p50": 20.0}
 
 # The old fixed grid's radio environments (``--radio``): the simulator's original store, and a harder one.
@@ -127,12 +125,9 @@ def run_case(case: Case, workdir: str, inprocess: bool = False) -> dict[str, Any
     lines = read_trace(trace)
     blind = blind_periods(truth, {r.id: sorted(set(r.antenna_rooms().values())) for r in layout.readers})
     log = ReadLog()
-    model, last, ale, edgex, _ = replay_many(
-        layout, [ModelEngine(layout), LastReadWins(), FixedCycle(), EdgexMobility(), log], lines
-    )
+    last, ale, edgex, _ = replay_many(layout, [LastReadWins(), FixedCycle(), EdgexMobility(), log], lines)
     results = {
         "engine": score(truth, events, blind=blind),
-        "model": score(truth, model, blind=blind),
         "last-read-30s": score(truth, last, blind=blind),
         "ale-2s": score(truth, ale, blind=blind),
         "edgex": score(truth, edgex, blind=blind),

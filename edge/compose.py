@@ -108,7 +108,8 @@ def session_manager(
             [r.id for r in layout.fitting_rooms],
             idle_timeout_s=settings.session_idle_s,
             abandoned_after_s=settings.session_abandoned_s,
-            resume_grace_s=max(30.0, 1.5 * layout.presence.exit_timeout_s),
+            # A garment worn when the edge restarted is silent about worn_s before presence reads it again.
+            resume_grace_s=max(30.0, layout.presence.worn_s),
         ),
         engine=db,
         catalog=catalogs,

@@ -36,8 +36,6 @@ port = {port}
 [readers.antennas]
 {lines}
 
-[presence]
-min_window_s = 1.0
 """
 
 

@@ -100,9 +100,11 @@ async def test_tag_reads_on_the_broker_show_up_in_their_rooms_with_catalog_names
         assert all(room["covered"] for room in rooms.values())
         one = (await edge.http.get("/api/rooms/fr-2")).json()
         assert one["id"] == "fr-2" and set(items_of(one)) == {coat}
+        assert 0.5 < items_of(one)[coat]["confidence"] <= 1.0  # presence's posterior of the room
         assert (await edge.metric("fitroom_non_merchandise_total") or 0.0) >= 1.0
         entered = {(e.room, e.epc) for e in seen if e.type is EventType.ITEM_ENTERED}
         assert entered == {("fr-1", shirt), ("fr-1", dress), ("fr-2", coat), ("fr-5", epc_of(g1, 4004))}
+        assert all(0.5 < (e.confidence or 0.0) <= 1.0 for e in seen if e.type is EventType.ITEM_ENTERED)
 
 
 async def test_shoppers_are_counted_per_room_and_never_identified(
@@ -150,10 +152,7 @@ async def test_unknown_room_is_404_with_a_message(mosquitto: Mosquitto, tmp_path
 
 async def test_an_item_leaves_its_room_after_silence(mosquitto: Mosquitto, tmp_path: Path) -> None:
     layout = tmp_path / "quick.toml"
-    layout.write_text(
-        DEMO_LAYOUT.read_text()
-        + "\n[presence]\nmin_window_s = 1.0\nexit_timeout_s = 2.0\nunexplained_hold_s = 0\n"
-    )
+    layout.write_text(DEMO_LAYOUT.read_text() + "\n[presence]\nstay_s = 30.0\nhang_s = 600.0\n")
     epc, elsewhere = epc_of("05061234100015", 77), epc_of("05061234100015", 78)
     seen: list[PresenceEvent] = []
     async with live_edge(edge_settings(mosquitto.url, str(tmp_path / "edge.db"), layout=layout)) as edge:

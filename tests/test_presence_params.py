@@ -16,19 +16,19 @@ def test_defaults_apply_when_the_layout_has_no_presence_table() -> None:
 
 
 def test_a_store_sets_only_what_it_needs() -> None:
-    got = layout({"worn_hold_s": 90, "miss_probability": 0.001})
-    assert got.presence.worn_hold_s == 90
+    got = layout({"worn_s": 90, "miss_probability": 0.001})
+    assert got.presence.worn_s == 90
     assert got.presence.miss_probability == 0.001
-    assert got.presence.exit_timeout_s == PresenceParams().exit_timeout_s
+    assert got.presence.stay_s == PresenceParams().stay_s
 
 
 def test_an_unknown_or_invalid_presence_key_is_an_error_naming_it(tmp_path: Path) -> None:
     base = tmp_path / "base.toml"
     base.write_text(
-        '[store]\nid = "s"\nname = "S"\n[[rooms]]\nid = "fr-1"\nname = "R"\n[presence]\nworn_hold = 90\n',
+        '[store]\nid = "s"\nname = "S"\n[[rooms]]\nid = "fr-1"\nname = "R"\n[presence]\nworn = 90\n',
         encoding="utf-8",
     )
-    with pytest.raises(LayoutError, match=r"presence\.worn_hold: unknown key"):
+    with pytest.raises(LayoutError, match=r"presence\.worn: unknown key"):
         load_layout(base)
     base.write_text(
         '[store]\nid = "s"\nname = "S"\n[[rooms]]\nid = "fr-1"\nname = "R"\n'
@@ -42,3 +42,10 @@ def test_an_unknown_or_invalid_presence_key_is_an_error_naming_it(tmp_path: Path
 def test_every_parameter_is_described() -> None:
     for name, field in PresenceParams.model_fields.items():
         assert field.description, name
+
+
+def test_garments_have_at_most_twelve_parameters_and_phones_six() -> None:
+    names = list(PresenceParams.model_fields)
+    phones = [n for n in names if n.startswith("ble_")]
+    assert len(names) - len(phones) <= 12
+    assert len(phones) <= 6

@@ -82,7 +82,8 @@ def test_hand_written_trace_gives_entries_then_leaves_on_the_tick_grid(
     for event in events:
         assert set(event) >= {"t", "type", "room"}
         if event["type"].startswith("item_"):
-            assert event["reason"], "item events say why the engine decided them"
+            assert 0.0 <= event["confidence"] <= 1.0, "item events carry the posterior of their room"
+            assert (event["confidence"] > 0.5) == (event["type"] == "item_entered")
         if event["type"] == "item_left":
             assert event["t"] > T0 + 9.5
             assert (event["t"] * 2) == int(event["t"] * 2), "leaves come from ticks on the 0.5 s grid"

@@ -131,9 +131,8 @@ def test_a_resumed_item_not_read_again_is_dropped_after_the_grace_period(tmp_pat
     with mirror_edge(db_path) as edge:
         epc = edge.put_in_room("fr-6", edge.sku_in_stock(edge.style(8)), 1)
     with mirror_edge(db_path) as edge:
-        edge.ctx.manager.tick(
-            time.time() + 45
-        )  # grace: 1.5 x the presence exit timeout (20 s), at least 30 s
+        # grace: a try-on's length (presence's worn_s), at least 30 s
+        edge.ctx.manager.tick(time.time() + max(30.0, edge.service.layout.presence.worn_s) + 1)
         (item,) = db_rows(edge, SessionItem)
         assert item.epc == epc and item.present is False
 

@@ -1,19 +1,20 @@
-"""The presence engine: garments and opted-in shoppers per room, robust to real RF.
+"""The presence engine: which garment and which opted-in shopper is in which room.
 
 Pure and deterministic: observations and the clock come in as arguments, events go out as return
-values, and the same inputs give the same events. How garments are placed is in ``items`` (adaptive
-windows, arbitration, session context), shoppers in ``shoppers``, reader and antenna outages in
-``coverage``.
+values, and the same inputs give the same events. Garments are placed by one probabilistic model
+(``garments``, ``belief``, ``radio``; see ``edge/presence/README.md``); shoppers' phones by
+``shoppers``; antenna and reader outages are ``coverage``, readers that go quiet without a last will
+``readers``. A room that cannot hear says nothing: its garments are unknown, never gone.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from edge.presence.coverage import Coverage
 from edge.presence.events import EventType, PresenceEvent
-from edge.presence.garment import Surroundings
-from edge.presence.items import ItemTracker
+from edge.presence.garments import GarmentTracker
 from edge.presence.readers import ReaderWatch
 from edge.presence.shoppers import ShopperTracker
 from edge.presence.snapshot import RoomPresence
@@ -34,27 +35,19 @@ class PresenceEngine:
 
     def __init__(self, layout: StoreShape) -> None:
         self._layout = layout
-        self._params = layout.presence
+        params = layout.presence
         self._coverage = Coverage(layout)
-        self._watch = ReaderWatch(layout, self._params)
+        self._watch = ReaderWatch(layout, params)
+        self._rfid_rooms = sorted({room for r in layout.readers for room in r.antenna_rooms().values()})
+        self._now = -math.inf
+        self._items = GarmentTracker(self._rfid_rooms, params, covered=self._listening)
         self._node_rooms = {n.id: n.room for n in layout.ble_nodes}
         self._offline_nodes: set[str] = set()
-        self._shoppers = ShopperTracker(self._params, room_heard=self._ble_room_heard)
-        self._items = ItemTracker(
-            self._params,
-            Surroundings(
-                covered=self._coverage.covered,
-                blind_any=lambda: bool(self._coverage.uncovered),
-                reader_silence=self._watch.silence,
-                reader_last=self._watch.last_report,
-                shopper_since=self._shoppers.in_room_since,
-                shopper_arrived=self._shoppers.newest_arrival,
-                shopper_departures=self._shoppers.departures,
-            ),
-        )
+        self._shoppers = ShopperTracker(params, room_heard=self._ble_room_heard)
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:
         """Take one decoded observation received at ``now``; returns the events it causes."""
+        self._now = now
         if isinstance(obs, TagRead):
             self._watch.heard(obs.reader_id, now)
             if not obs.is_merchandise:
@@ -64,19 +57,19 @@ class PresenceEngine:
                 return self._coverage_change(now, lost, back) + self._items.on_read(obs, now)
             return self._items.on_read(obs, now)
         if isinstance(obs, BleSighting):
-            return self._shoppers.on_sighting(obs, now)
+            return self._shoppers_moved(self._shoppers.on_sighting(obs, now), now)
         if isinstance(obs, AntennaStatus | ReaderStatus):
             return self._coverage_change(now, *self._coverage.apply(obs))
         if isinstance(obs, BleNodeStatus):
-            if obs.online:
-                self._offline_nodes.discard(obs.node_id)
-            else:
-                self._offline_nodes.add(obs.node_id)
+            (self._offline_nodes.discard if obs.online else self._offline_nodes.add)(obs.node_id)
         return []
 
     def tick(self, now: float) -> list[PresenceEvent]:
-        """Let time pass: items and shoppers whose silence now means they left, delayed entries."""
-        return self._items.tick(now) + self._shoppers.tick(now)
+        """Let time pass: garments stepped through their silent seconds, shoppers whose silence means
+        they left."""
+        self._now = now
+        shoppers = self._shoppers_moved(self._shoppers.tick(now), now)
+        return self._items.tick(now) + shoppers
 
     def room_covered(self, room_id: str) -> bool:
         """False while an antenna or reader covering the room is down: its contents are unknown."""
@@ -97,14 +90,25 @@ class PresenceEngine:
         }
 
     def _coverage_change(self, now: float, lost: list[str], back: list[str]) -> list[PresenceEvent]:
-        for room in lost:
-            self._items.coverage_lost(room, now)
-        for room in back:
-            self._items.coverage_restored(room, now)
+        if lost or back:
+            self._items.coverage_changed()
         return [PresenceEvent(now, EventType.ROOM_UNKNOWN, r) for r in lost] + [
             PresenceEvent(now, EventType.ROOM_KNOWN, r) for r in back
         ]
 
+    def _shoppers_moved(self, events: list[PresenceEvent], now: float) -> list[PresenceEvent]:
+        """A phone that left a room makes it likelier its garments are leaving too (the movement prior)."""
+        for e in events:
+            if e.type is EventType.SHOPPER_LEFT:
+                self._items.shopper_left(e.room, now)
+        return events
+
     def _ble_room_heard(self, room: str) -> bool:
         nodes = [n for n, r in self._node_rooms.items() if r == room]
         return not nodes or any(n not in self._offline_nodes for n in nodes)
+
+    def _listening(self) -> frozenset[str]:
+        """Rooms whose antennas are up and whose readers are not improbably silent: their silence counts."""
+        return frozenset(
+            r for r in self._rfid_rooms if self._coverage.covered(r) and not self._watch.stalled(r, self._now)
+        )

@@ -26,9 +26,10 @@ class PresenceEvent:
     epc: str | None = None
     gtin: str | None = None
     device: str | None = None
-    # Why the engine decided it (``item_entered``: persistent, group, strong, standout, convoy;
-    # ``item_left``: alive_elsewhere, faded, worn_hold, ... or the rule that moved it to another room).
-    reason: str | None = None
+    reason: str | None = None  # free text for people reading a trace; nothing parses it
+    # ``item_entered`` / ``item_left``: the posterior probability, when decided, that the garment is in
+    # ``room`` (entered) or that it is still there (left: low), 0-1.
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON Lines shape of docs/formats.md §8; optional fields appear only when set."""
@@ -41,4 +42,6 @@ class PresenceEvent:
             out["device"] = self.device
         if self.reason is not None:
             out["reason"] = self.reason
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 4)
         return out

@@ -10,8 +10,7 @@ its own report rate (ESPresense throttles a still phone to about one report per 
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
@@ -24,16 +23,10 @@ _RSSI_SMOOTHING = 0.35
 _GAP_LEARNING = 0.2
 _PRIOR_GAP_S = 5.0
 _DEFAULT_RSSI = -80.0
-_DEPARTURES_KEPT = 8
-_SESSION_MIN_S = 60.0
-# A phone carried out of its room is heard this much quieter at once (walls, distance), though the
-# room's node may go on hearing it from the floor near by, within its reach, for half a minute more.
-_LEFT_DROP_DB = 8.0
-_LEVEL_SINKING = 0.05
 
 
 class _Node:
-    __slots__ = ("distance", "first", "gap", "last", "level", "near", "reports", "rssi")
+    __slots__ = ("distance", "first", "gap", "last", "reports", "rssi")
 
     def __init__(self, now: float, rssi: float, distance: float | None) -> None:
         self.first = now
@@ -42,9 +35,6 @@ class _Node:
         self.distance = distance
         self.reports = 1
         self.gap = _PRIOR_GAP_S
-        # How loud the node hears the device where it stays, and when it last heard it that loud.
-        self.level = rssi
-        self.near = now
 
     def hear(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
         self.gap += _GAP_LEARNING * (min(now - self.last, p.ble_exit_timeout_s) - self.gap)
@@ -54,11 +44,6 @@ class _Node:
             self.distance = distance if d is None else d + _RSSI_SMOOTHING * (distance - d)
         self.last = now
         self.reports += 1
-        if rssi >= self.level - _LEFT_DROP_DB:
-            # Quick to rise (it came nearer), slow to sink: a phone walking away must not drag it down.
-            rate = _RSSI_SMOOTHING if rssi > self.level else _LEVEL_SINKING
-            self.level += rate * (rssi - self.level)
-            self.near = now
 
     def in_reach(self, p: PresenceParams) -> bool:
         """Near enough (smoothed) to be in the node's room, when the node estimates distance."""
@@ -87,7 +72,6 @@ class ShopperTracker:
         self._p = params
         self._room_heard = room_heard  # False while every BLE node of the room is offline
         self._devices: dict[str, _Device] = {}
-        self._departures: dict[str, deque[tuple[float, float]]] = {}
 
     def on_sighting(self, s: BleSighting, now: float) -> list[PresenceEvent]:
         p = self._p
@@ -112,19 +96,6 @@ class ShopperTracker:
                 del self._devices[dev.device]
         return events
 
-    def in_room_since(self, room: str) -> float:
-        """Since when the longest-present shopper has been in ``room`` (inf: nobody known there)."""
-        return min((d.since for d in self._devices.values() if d.room == room), default=math.inf)
-
-    def newest_arrival(self, room: str) -> float:
-        """When the latest shopper still in ``room`` came in (-inf: nobody known there)."""
-        return max((d.since for d in self._devices.values() if d.room == room), default=-math.inf)
-
-    def departures(self, room: str) -> Iterable[tuple[float, float]]:
-        """The latest shoppers who left ``room``: (entered, last heard there as loud as while they
-        stayed), oldest first."""
-        return self._departures.get(room, ())
-
     def residents(self) -> dict[str, list[ShopperPresence]]:
         out: dict[str, list[ShopperPresence]] = {}
         for dev in self._devices.values():
@@ -143,30 +114,22 @@ class ShopperTracker:
         if home is not None and home not in live and self._room_heard(home):
             home_node = None
         best = max(live, key=lambda r: (live[r].rssi, r), default=None)
-        if (
-            best is not None
-            and best != home
-            and live[best].reports >= p.ble_confirm_reports
-            and (home_node is None or live[best].rssi >= home_node.rssi + p.ble_margin_db)
-        ):
+        if best is not None and best != home and self._beats(live[best], home_node):
             return self._move(dev, best, now)
         if home is not None and home not in live and self._room_heard(home):
             return self._move(dev, None, now)
         return []
 
+    def _beats(self, node: _Node, home: _Node | None) -> bool:
+        """Whether ``node``'s room wins the device from the room it is in (heard by ``home``)."""
+        p = self._p
+        confirmed = node.reports >= p.ble_confirm_reports
+        return confirmed and (home is None or node.rssi >= home.rssi + p.ble_margin_db)
+
     def _move(self, dev: _Device, target: str | None, now: float) -> list[PresenceEvent]:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
-            # When it was last heard as loud as where it stayed, not the floor outside the door.
-            left = dev.nodes[dev.room].near
-            # Only a stay long enough to be a fitting-room session is a departure worth acting on: a
-            # phone on the floor is now and then heard best by the nearest room's node for a moment.
-            if left - dev.since >= _SESSION_MIN_S:
-                recent = self._departures.get(dev.room)
-                if recent is None:
-                    recent = self._departures[dev.room] = deque(maxlen=_DEPARTURES_KEPT)
-                recent.append((dev.since, left))
         if target is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
             dev.since = now

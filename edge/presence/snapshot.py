@@ -13,6 +13,7 @@ class ItemPresence:
     gtin: str | None
     since: float
     last_seen: float
+    confidence: float  # the posterior probability that it is in this room now, 0-1
 
 
 @dataclass(frozen=True, slots=True)

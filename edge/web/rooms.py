@@ -1,8 +1,9 @@
 """``/api/rooms``: what is in each room now, as the presence core believes it.
 
-Each room lists its items (EPC, GTIN and, when the catalog knows the GTIN, the garment's name, size and
-colour), how many shoppers are there (a count: never who), and whether it is ``covered`` — False while an
-antenna or reader covering it is down, so its contents are unknown rather than empty.
+Each room lists its items (EPC, GTIN, ``confidence``: presence's posterior probability that the item is
+there, and, when the catalog knows the GTIN, the garment's name, size and colour), how many shoppers are
+there (a count: never who), and whether it is ``covered`` — False while an antenna or reader covering it
+is down, so its contents are unknown rather than empty.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class RoomItemPublic(BaseModel):
     colour: str | None = Field(default=None, description="Colour name, when the catalog knows the GTIN")
     style_id: str | None = Field(default=None, description="Style number, when the catalog knows the GTIN")
     since: float = Field(description="When the item entered the room (Unix seconds)")
+    confidence: float = Field(
+        ge=0, le=1, description="Posterior probability that the item is in this room now (presence's belief)"
+    )
 
 
 class RoomPublic(BaseModel):
@@ -47,7 +51,9 @@ def room_public(room: Room, presence: RoomPresence | None, catalog: Catalog) -> 
         for item in presence.items:
             known = catalog.by_gtin.get(item.gtin) if item.gtin else None
             if known is None:
-                items.append(RoomItemPublic(epc=item.epc, gtin=item.gtin, since=item.since))
+                items.append(
+                    RoomItemPublic(epc=item.epc, gtin=item.gtin, since=item.since, confidence=item.confidence)
+                )
             else:
                 style, sku = known
                 items.append(
@@ -59,6 +65,7 @@ def room_public(room: Room, presence: RoomPresence | None, catalog: Catalog) -> 
                         colour=sku.colour,
                         style_id=style.id,
                         since=item.since,
+                        confidence=item.confidence,
                     )
                 )
     return RoomPublic(

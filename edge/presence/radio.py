@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from presence_model.params import ModelParams
+from edge.presence.params import PresenceParams
 
 __all__ = ["Pair", "RoomRadio", "StoreRadio"]
 
@@ -83,7 +83,7 @@ class Pair:
 class StoreRadio:
     """Every room's radio and every pair's, for the rooms some antenna covers."""
 
-    def __init__(self, rooms: list[str], params: ModelParams) -> None:
+    def __init__(self, rooms: list[str], params: PresenceParams) -> None:
         self.rooms = list(rooms)
         self.room = {r: RoomRadio() for r in self.rooms}
         # Before anything is learned every other room may hear a garment a little, weaker by a partition.

@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from edge.presence.belief import HUNG, WORN, Belief, Likes, Step, smoothed
 from edge.presence.events import EventType, PresenceEvent
+from edge.presence.params import PresenceParams
+from edge.presence.radio import StoreRadio
+from edge.presence.snapshot import ItemPresence
 from edge.reads import TagRead
-from presence_model.belief import HUNG, WORN, Belief, Likes, Step, smoothed
-from presence_model.params import ModelParams
-from presence_model.radio import StoreRadio
 
 __all__ = ["GarmentTracker"]
 
@@ -41,6 +42,7 @@ class Garment:
 
     __slots__ = (
         "belief",
+        "confidence",
         "epc",
         "gtin",
         "heard",
@@ -71,6 +73,7 @@ class Garment:
         self.offset = 0.0  # its in-room level above the room's typical level, dB
         self.offset_var = spread
         self.place: str | None = None
+        self.confidence = 0.0  # the posterior probability of ``place`` at the last decision
         self.since = 0.0
         self.settled = 0  # seconds it has been surely in its room so far (learning waits for a few)
 
@@ -79,11 +82,7 @@ class GarmentTracker:
     """Feed reads in time order with ``on_read``; ``tick`` about every second."""
 
     def __init__(
-        self,
-        rooms: list[str],
-        params: ModelParams,
-        *,
-        covered: Callable[[], frozenset[str]],
+        self, rooms: list[str], params: PresenceParams, *, covered: Callable[[], frozenset[str]]
     ) -> None:
         self._p = params
         self._radio = StoreRadio(rooms, params)
@@ -132,6 +131,16 @@ class GarmentTracker:
                 self._awake.pop(epc, None)
                 del self._garments[epc]
         return events
+
+    def residents(self) -> dict[str, list[ItemPresence]]:
+        """Room -> the garments placed there now."""
+        out: dict[str, list[ItemPresence]] = {}
+        for g in self._garments.values():
+            if g.place is not None:
+                out.setdefault(g.place, []).append(
+                    ItemPresence(g.epc, g.gtin, g.since, g.last_read, round(g.confidence, 4))
+                )
+        return out
 
     def coverage_changed(self) -> None:
         self._step = None
@@ -259,9 +268,9 @@ class GarmentTracker:
         level = self._radio.expected_level(room)
         residual = heard[room] - level - g.offset
         if weight > _SURE and residual * residual > 9.0 * (own.noise + g.offset_var):
-            # Surely there and suddenly another level: handled, turned. Start afresh from this read.
-            g.offset, g.offset_var = heard[room] - level, own.noise
-            return
+            # Surely there and suddenly another level: perhaps handled, turned. Its level is as uncertain
+            # as any garment's again, and this read and the next ones say where it now is.
+            g.offset_var = max(g.offset_var, self._spread())
         gain = weight * g.offset_var / (g.offset_var + own.noise)
         g.offset += gain * residual
         g.offset_var *= 1.0 - gain
@@ -271,39 +280,32 @@ class GarmentTracker:
     def _decide(self, g: Garment, t: float) -> list[PresenceEvent]:
         # Decided on the belief about lag_s seconds ago given everything since (a door passed on the way
         # to another room is told from a room entered by the seconds that follow).
-        belief = smoothed(self._step_or_fail(), g.history, g.likes) if len(g.history) > 1 else g.belief
+        s = self._step_or_fail()
+        belief = smoothed(s, g.history, g.likes) if len(g.history) > 1 else g.belief
         place, mass = belief.best()
+        if g.place is not None:
+            g.confidence = belief.room_mass(g.place)
         if place == g.place or mass < self._p.decide_at:
             return []
+        if place is None and g.place is not None and g.place not in s.covered:
+            return []  # its room cannot hear it: unknown, never empty
         events: list[PresenceEvent] = []
         if g.place is not None:
-            left = g.place
             events.append(
                 PresenceEvent(
-                    t,
-                    EventType.ITEM_LEFT,
-                    left,
-                    epc=g.epc,
-                    gtin=g.gtin,
-                    reason=_posterior(belief.room_mass(left)),
+                    t, EventType.ITEM_LEFT, g.place, epc=g.epc, gtin=g.gtin, confidence=g.confidence
                 )
             )
         if place is not None:
             events.append(
-                PresenceEvent(
-                    t, EventType.ITEM_ENTERED, place, epc=g.epc, gtin=g.gtin, reason=_posterior(mass)
-                )
+                PresenceEvent(t, EventType.ITEM_ENTERED, place, epc=g.epc, gtin=g.gtin, confidence=mass)
             )
         g.place = place
         g.since = t
+        g.confidence = mass
         return events
 
     def _step_or_fail(self) -> Step:
         if self._step is None:
             raise RuntimeError("no step yet")
         return self._step
-
-
-def _posterior(p: float) -> str:
-    """The edge's events have no confidence field yet: the research model puts it in ``reason``."""
-    return f"posterior {p:.3f}"

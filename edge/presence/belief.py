@@ -12,15 +12,15 @@ The hidden state is one of:
   but the room on the other side of the partition goes on hearing it as if it hung).
 
 A second's evidence is, per covered room, whether the room read the garment and the peak RSSI; a room
-that is not covered (its antenna or reader down) says nothing. See ``bench/presence_model/__init__.py``.
+that is not covered (its antenna or reader down) says nothing. See ``edge/presence/README.md``.
 """
 
 from __future__ import annotations
 
 import math
 
-from presence_model.params import ModelParams
-from presence_model.radio import StoreRadio
+from edge.presence.params import PresenceParams
+from edge.presence.radio import StoreRadio
 
 __all__ = ["HUNG", "WORN", "Belief", "Likes", "Step", "smoothed"]
 
@@ -40,21 +40,9 @@ _LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
 class Step:
     """What is the same for every garment in one second: the store's radio and the movement prior."""
 
-    __slots__ = (
-        "away",
-        "blind",
-        "covered",
-        "door",
-        "hang",
-        "jump",
-        "radio",
-        "stay",
-        "walk",
-        "weak",
-        "worn",
-    )
+    __slots__ = ("away", "blind", "covered", "door", "hang", "jump", "radio", "stay", "walk", "weak", "worn")
 
-    def __init__(self, radio: StoreRadio, covered: frozenset[str], p: ModelParams) -> None:
+    def __init__(self, radio: StoreRadio, covered: frozenset[str], p: PresenceParams) -> None:
         self.radio = radio
         self.covered = covered
         self.blind = tuple(r for r in radio.rooms if r not in covered)

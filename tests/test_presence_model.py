@@ -1,0 +1,254 @@
+"""The presence model against each thing stores' radio does (issue 14), written against its behaviour:
+which rooms each garment is placed in and when, never how the model gets there.
+
+Every test runs on a few seeds and with a store around the garment under test (``_background``: a
+garment hanging in every room, cross-read by the rooms next door), so the model has the store's own
+traffic to learn its radio from, as it has in a store that has been open for a while."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from edge.presence import EventType, PresenceEngine, PresenceEvent
+from edge.reads import AntennaStatus, Observation, ReaderStatus, TagRead
+from tests.presence_support import (
+    Mode,
+    Stay,
+    antenna_of,
+    epc,
+    events_of,
+    layout,
+    run,
+    stays,
+    tag_reads,
+)
+
+SEEDS = (1, 2, 3)
+TAG = epc(1)
+END = 1500.0
+
+
+def _background(seed: int) -> list[tuple[float, Observation]]:
+    rng = random.Random(seed + 1000)
+    obs: list[tuple[float, Observation]] = []
+    for i in range(1, 7):
+        tag = epc(100 + i)
+        obs += tag_reads(tag, f"fr-{i}", 0, END, p=0.5, rssi=-53, rng=rng)
+        for n in (i - 1, i + 1):
+            if 1 <= n <= 6:
+                obs += tag_reads(tag, f"fr-{n}", 0, END, p=0.1, rssi=-66, rng=rng)
+    return obs
+
+
+def _store(
+    seed: int,
+    *obs: list[tuple[float, Observation]],
+    unheard: tuple[str, ...] = (),
+    during: tuple[float, float] = (0, 0),
+) -> list[PresenceEvent]:
+    """Run ``obs`` in the store; the ``unheard`` rooms' antennas read nothing ``during`` (from, to)."""
+
+    def heard(o: tuple[float, Observation]) -> bool:
+        read = o[1]
+        return not (isinstance(read, TagRead) and read.room_id in unheard and during[0] <= o[0] < during[1])
+
+    every = [o for group in obs for o in group] + _background(seed)
+    return run(PresenceEngine(layout()), [o for o in every if heard(o)], END)
+
+
+def _rooms(s: list[Stay]) -> list[str]:
+    return [x.room for x in s]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("p", [0.05, 0.3, 0.9])
+def test_a_garment_read_in_few_or_most_rounds_is_placed_once_in_its_room(seed: int, p: float) -> None:
+    rng = random.Random(seed)
+    events = _store(seed, tag_reads(TAG, "fr-5", 100, 900, p=p, rssi=-55, rng=rng))
+    got = stays(events, TAG)
+    assert _rooms(got) == ["fr-5"]
+    # At 5 % of rounds (4 a second) a second read takes 5 s on average: placed within half a minute.
+    assert 100 <= got[0].start <= 100 + (30 if p < 0.1 else 8)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_handled_mid_stay_keeps_its_room(seed: int) -> None:
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-2", 100, 400, p=0.8, rssi=-52, rng=rng)
+    reads += tag_reads(TAG, "fr-2", 400, 700, p=0.08, rssi=-61, rng=rng)  # bunched on a hook
+    reads += tag_reads(TAG, "fr-2", 700, 900, p=0.5, rssi=-56, rng=rng)
+    assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-2"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("gap_db", [8, 12, 18])
+def test_a_neighbour_cross_reading_as_often_but_weaker_never_takes_the_garment(
+    seed: int, gap_db: int
+) -> None:
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-2", 100, 900, p=0.4, rssi=-54, rng=rng)
+    reads += tag_reads(TAG, "fr-3", 100, 900, p=0.4, rssi=-54 - gap_db, rng=rng)
+    assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-2"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_worn_garment_the_room_behind_the_partition_still_hears_stays_in_its_room(seed: int) -> None:
+    rng = random.Random(seed)
+    reads: list[tuple[float, Observation]] = []
+    for start, end, own_p in ((100, 400, 0.6), (400, 490, 0.02), (490, 800, 0.6)):  # hung, worn, hung
+        reads += tag_reads(TAG, "fr-2", start, end, p=own_p, rssi=-54, rng=rng)
+    reads += tag_reads(TAG, "fr-3", 100, 800, p=0.25, rssi=-66, rng=rng)  # behind: unshielded
+    assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-2"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rooms_further_away_reading_now_and_then_make_no_stays(seed: int) -> None:
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-1", 100, 1000, p=0.5, rssi=-54, rng=rng)
+    for far in ("fr-4", "fr-5", "fr-6"):  # reflections off a mirror and a rail: a few % of rounds
+        reads += tag_reads(TAG, far, 100, 1000, p=0.03, rssi=-75, rng=rng)
+    assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-1"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("door_s", [1.0, 2.0, 3.0])  # brisk to strolling past each door
+def test_a_garment_carried_past_doors_enters_only_the_room_it_was_taken_to(seed: int, door_s: float) -> None:
+    rng = random.Random(seed)
+    reads: list[tuple[float, Observation]] = []
+    t = 100.0
+    for door in ("fr-5", "fr-6"):  # past two doors on the way
+        reads += tag_reads(TAG, door, t, t + door_s, p=0.5, rssi=-64, rng=rng)
+        t += door_s + 0.5
+    reads += tag_reads(TAG, "fr-4", t, 900, p=0.5, rssi=-54, rng=rng)
+    got = stays(_store(seed, reads), TAG)
+    assert _rooms(got) == ["fr-4"]
+    assert got[0].start <= t + 8
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_shopper_who_stops_at_a_door_and_turns_back_leaves_no_stay(seed: int) -> None:
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-5", 100, 103, p=0.5, rssi=-63, rng=rng)
+    assert stays(_store(seed, reads), TAG) == []
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_an_associate_bringing_five_garments_at_once_places_all_five(seed: int) -> None:
+    rng = random.Random(seed)
+    tags = [epc(10 + i) for i in range(5)]
+    reads = [r for tag in tags for r in tag_reads(tag, "fr-6", 100, 600, p=0.4, rssi=-55, rng=rng)]
+    events = _store(seed, reads)
+    for tag in tags:
+        got = stays(events, tag)
+        assert _rooms(got) == ["fr-6"], tag
+        assert got[0].start <= 110
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_shopper_handing_one_garment_out_keeps_the_rest(seed: int) -> None:
+    rng = random.Random(seed)
+    kept, handed = [epc(20), epc(21)], epc(22)
+    reads = [r for tag in kept for r in tag_reads(tag, "fr-5", 100, 900, p=0.5, rssi=-55, rng=rng)]
+    reads += tag_reads(handed, "fr-5", 100, 500, p=0.5, rssi=-55, rng=rng)
+    reads += tag_reads(handed, "fr-5", 500, 502, p=0.6, rssi=-62, rng=rng)  # through the door
+    reads += tag_reads(handed, "fr-2", 505, 507, p=0.6, rssi=-64, rng=rng)  # past another on the way back
+    events = _store(seed, reads)
+    for tag in kept:
+        assert _rooms(stays(events, tag)) == ["fr-5"]
+        assert stays(events, tag)[0].end is None or stays(events, tag)[0].end >= 900  # type: ignore[operator]
+    (gone,) = stays(events, handed)
+    assert gone.room == "fr-5" and gone.end is not None and 500 <= gone.end <= 530
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_go_backs_left_in_an_empty_room_stay_there_for_minutes(seed: int) -> None:
+    rng = random.Random(seed)
+    tags = [epc(30 + i) for i in range(3)]
+    reads = [r for tag in tags for r in tag_reads(tag, "fr-3", 100, 1400, p=0.15, rssi=-57, rng=rng)]
+    events = _store(seed, reads)
+    for tag in tags:
+        got = stays(events, tag)
+        assert _rooms(got) == ["fr-3"]
+        assert got[0].end is None or got[0].end >= 1400
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_raw_deduplicated_and_aggregated_readers_place_garments_alike(seed: int) -> None:
+    starts: dict[Mode, float] = {}
+    for mode in ("raw", "dedup", "zebra"):
+        rng = random.Random(seed)
+        reads = tag_reads(TAG, "fr-4", 100, 700, p=0.4, rssi=-55, rng=rng, mode=mode)
+        reads += tag_reads(TAG, "fr-3", 100, 700, p=0.2, rssi=-67, rng=rng, mode=mode)
+        got = stays(_store(seed, reads), TAG)
+        assert _rooms(got) == ["fr-4"], mode
+        starts[mode] = got[0].start
+    assert max(starts.values()) - min(starts.values()) <= 3.0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_an_antenna_that_drops_out_makes_its_room_unknown_and_keeps_its_garments(seed: int) -> None:
+    rng = random.Random(seed)
+    reader, port = antenna_of("fr-5")
+    reads = [r for r in tag_reads(TAG, "fr-5", 100, 1000, p=0.5, rssi=-55, rng=rng) if not 300 <= r[0] < 700]
+    reads += [
+        (300.0, AntennaStatus(reader, port, "fr-5", False)),
+        (700.0, AntennaStatus(reader, port, "fr-5", True)),
+    ]
+    events = _store(seed, reads, unheard=("fr-5",), during=(300, 700))
+    assert _rooms(stays(events, TAG)) == ["fr-5"]
+    assert [(e.type, e.t) for e in events if e.room == "fr-5" and e.epc is None] == [
+        (EventType.ROOM_UNKNOWN, 300.0),
+        (EventType.ROOM_KNOWN, 700.0),
+    ]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_reader_gone_with_its_last_will_keeps_its_rooms_garments(seed: int) -> None:
+    rng = random.Random(seed)
+    reads = [r for r in tag_reads(TAG, "fr-6", 100, 1000, p=0.5, rssi=-55, rng=rng) if not 300 <= r[0] < 900]
+    reads += [(300.0, ReaderStatus("zebra-b", False)), (900.0, ReaderStatus("zebra-b", True))]
+    events = _store(seed, reads, unheard=("fr-5", "fr-6"), during=(300, 900))
+    assert _rooms(stays(events, TAG)) == ["fr-6"]
+    assert {e.room for e in events_of(events, EventType.ROOM_UNKNOWN)} == {"fr-5", "fr-6"}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_reader_that_goes_quiet_without_a_word_keeps_its_rooms_garments(seed: int) -> None:
+    """Between a reader's last report and its last will (up to a keep-alive and a half later) its rooms
+    go silent all at once: its garments are kept, while another reader's rooms go on as before."""
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-5", 100, 1000, p=0.5, rssi=-55, rng=rng)
+    reads += tag_reads(epc(2), "fr-6", 100, 1000, p=0.5, rssi=-55, rng=rng)
+    events = _store(seed, reads, unheard=("fr-5", "fr-6"), during=(400, 440))
+    assert _rooms(stays(events, TAG)) == ["fr-5"]
+    assert _rooms(stays(events, epc(2))) == ["fr-6"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_that_goes_silent_after_its_door_leaves_once_a_try_on_would_be_over(seed: int) -> None:
+    """Nothing but its own door read it on the way out: it might as well have been put on (worn garments
+    go nearly silent), so it leaves once wearing it would have lasted improbably long."""
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-2", 100, 600, p=0.5, rssi=-54, rng=rng)
+    reads += tag_reads(TAG, "fr-2", 600, 602, p=0.6, rssi=-62, rng=rng)  # at the door, then gone
+    (got,) = stays(_store(seed, reads), TAG)
+    assert got.room == "fr-2" and got.end is not None and 600 <= got.end <= 600 + 2 * layout().presence.worn_s
+
+
+def test_events_and_rooms_carry_the_posterior_of_the_garments_room() -> None:
+    rng = random.Random(7)
+    engine = PresenceEngine(layout())
+    reads = tag_reads(TAG, "fr-5", 100, 400, p=0.5, rssi=-55, rng=rng) + [
+        r for r in _background(7) if r[0] < 400
+    ]
+    events = run(engine, reads, 400)
+    entered = [e for e in events_of(events, EventType.ITEM_ENTERED) if e.epc == TAG]
+    assert entered and all(
+        e.confidence is not None and e.confidence >= layout().presence.decide_at for e in entered
+    )
+    (item,) = [i for i in engine.snapshot()["fr-5"].items if i.epc == TAG]
+    assert item.epc == TAG and 0.5 < item.confidence <= 1.0
+    left = run(engine, [], 1000, start=400)
+    assert all(e.confidence is not None and e.confidence < 0.5 for e in events_of(left, EventType.ITEM_LEFT))
