@@ -60,6 +60,11 @@ def metric(edge: MirrorEdge, name: str) -> float:
     raise AssertionError(f"{name} not exported")
 
 
+def stored_epcs(db: Engine) -> set[str]:
+    with Session(db) as s:
+        return set(s.exec(text("SELECT epc FROM session_item")).scalars())  # type: ignore[call-overload]
+
+
 def test_a_full_disk_keeps_rooms_and_mirrors_live_and_the_edge_recovers_by_itself(edge: MirrorEdge) -> None:
     db = edge.service.db
     with Session(db) as s:
@@ -86,9 +91,9 @@ def test_a_full_disk_keeps_rooms_and_mirrors_live_and_the_edge_recovers_by_itsel
 
     cap.free()
     eventually(lambda: metric(edge, "fitroom_disk_full") == 0, timeout=10)  # the next tick writes
+    # The gauge clears at that tick's first INSERT, a moment before it commits: wait for the rows themselves.
+    eventually(lambda: set(epcs) <= stored_epcs(db), timeout=10)
     with Session(db) as s:
-        stored = set(s.exec(text("SELECT epc FROM session_item")).scalars())  # type: ignore[call-overload]
-        assert set(epcs) <= stored
         assert [(r.seq, r.event_id) for r in s.exec(select(OutboxEvent)).all()][:5] == before
     accepted = edge.client.post(f"/api/mirror/{ROOM}/help", headers=mirror, json={})
     assert accepted.status_code == 201, accepted.text
