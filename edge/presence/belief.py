@@ -59,13 +59,12 @@ class Step:
 class Likes:
     """How well each place explained one second (likelihoods relative to the best), kept for smoothing."""
 
-    __slots__ = ("corridor", "heard", "out", "rooms")
+    __slots__ = ("corridor", "out", "rooms")
 
     def __init__(self, out: float, corridor: float, rooms: dict[str, tuple[float, float, float]]) -> None:
         self.out = out
         self.corridor = corridor
         self.rooms = rooms
-        self.heard: tuple[str, ...] = ()
 
 
 class Belief:
@@ -161,7 +160,6 @@ class Belief:
         like_out = math.exp(ll_out - top)
         corr = math.exp(ll_corr - top)
         likes = Likes(like_out, corr, {})
-        likes.heard = tuple(heard)
         self.out *= like_out
         self.arriving *= corr
         self.leaving *= corr

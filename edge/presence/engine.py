@@ -65,8 +65,7 @@ class PresenceEngine:
         return []
 
     def tick(self, now: float) -> list[PresenceEvent]:
-        """Let time pass: garments stepped through their silent seconds, shoppers whose silence means
-        they left."""
+        """Let time pass: garments step through their silent seconds, shoppers' silence counts."""
         self._now = now
         shoppers = self._shoppers_moved(self._shoppers.tick(now), now)
         return self._items.tick(now) + shoppers
@@ -74,6 +73,10 @@ class PresenceEngine:
     def room_covered(self, room_id: str) -> bool:
         """False while an antenna or reader covering the room is down: its contents are unknown."""
         return self._coverage.covered(room_id)
+
+    def tracked_garments(self) -> int:
+        """How many garments presence remembers (each is forgotten a day after its last read)."""
+        return self._items.tracked()
 
     def snapshot(self) -> dict[str, RoomPresence]:
         """Every room of the layout with what is believed in it now, items and shoppers by arrival."""

@@ -132,6 +132,9 @@ class GarmentTracker:
                 del self._garments[epc]
         return events
 
+    def tracked(self) -> int:
+        return len(self._garments)
+
     def residents(self) -> dict[str, list[ItemPresence]]:
         """Room -> the garments placed there now."""
         out: dict[str, list[ItemPresence]] = {}
