@@ -95,14 +95,14 @@ class Belief:
                 place, mass = room, total
         return place, mass
 
-    def predict(self, s: Step, heard: dict[str, float], leave_boost: dict[str, float]) -> None:
+    def predict(self, s: Step, heard: dict[str, float]) -> None:
         """Move mass by the movement prior over one second. Mass carried in from the corridor goes only
         to rooms that read the garment this second (what it would give the others vanishes anyway)."""
         to_leaving = 0.0
         phase = 2.0 * s.worn
-        for room, m in self.rooms.items():
+        leave = s.stay
+        for m in self.rooms.values():
             h, w1, w2, b1, b2 = m
-            leave = min(s.stay + leave_boost.get(room, 0.0), 0.5)
             to_leaving += (h + w1 + w2 + b1 + b2) * leave
             put_on = h * s.hang * 0.5
             m[HUNG] = h * (1.0 - leave - s.hang) + (w2 + b2) * phase
@@ -126,13 +126,20 @@ class Belief:
         self.out += walk_in * 0.5 + walk_out - self.out * s.away
 
     def update(
-        self, s: Step, heard: dict[str, float], rate: float, quiet: float, offset: float, offset_var: float
+        self,
+        s: Step,
+        heard: dict[str, float],
+        rate: float,
+        quiet: float,
+        offset: float,
+        offset_var: float,
+        at_door: frozenset[str] = frozenset(),
     ) -> Likes:
         """Weigh each place by the likelihood of this second's evidence, and normalise. ``rate`` is the
         garment's predicted chance to be read by its own room this second (``quiet`` while worn); its
         level above each room's typical level is ``offset`` give or take ``offset_var`` (shared by all
         of the second's reads, so two rooms reading it in one second say how much louder one is than
-        the other, whatever its orientation)."""
+        the other, whatever its orientation). ``at_door``: the rooms that read it a second ago."""
         radio = s.radio
         weak_gap, weak_var = s.weak
         rate = min(max(rate, 1e-3), 0.99)
@@ -146,9 +153,11 @@ class Belief:
         n = len(heard)
         ll_out = n * math.log(_STRAY) + joint(stray, offset_var) if heard else 0.0
         if heard:
-            # In the corridor a garment is within reach of one door at a time, any of them.
-            doors = max(len(radio.rooms), 1)
-            ll_corr = n * math.log(rate * s.door / doors) + joint(passing, offset_var)
+            # In the corridor a garment is within reach of one door at a time: any of them, or the one
+            # that read it a second ago (a walker is a second or two within a door antenna's reach).
+            new_doors = sum(1 for room in heard if room not in at_door)
+            ll_corr = n * math.log(rate * s.door) - new_doors * math.log(max(len(radio.rooms), 1))
+            ll_corr += joint(passing, offset_var)
         else:
             ll_corr = math.log1p(-rate * s.door)
         lls: dict[str, tuple[float, float, float]] = {}
@@ -291,7 +300,7 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
     b_rooms: dict[str, list[float]] = {r: [1.0] * _SUBSTATES for r in beliefs[-1].rooms}
     n = max(len(s.radio.rooms), 1)
     phase = 2.0 * s.worn
-    leave = min(s.stay, 0.5)
+    leave = s.stay
     none = (0.0, 0.0, 0.0)
     for k in range(len(likes) - 1, -1, -1):
         lk = likes[k]

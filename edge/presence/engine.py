@@ -57,7 +57,7 @@ class PresenceEngine:
                 return self._coverage_change(now, lost, back) + self._items.on_read(obs, now)
             return self._items.on_read(obs, now)
         if isinstance(obs, BleSighting):
-            return self._shoppers_moved(self._shoppers.on_sighting(obs, now), now)
+            return self._shoppers.on_sighting(obs, now)
         if isinstance(obs, AntennaStatus | ReaderStatus):
             return self._coverage_change(now, *self._coverage.apply(obs))
         if isinstance(obs, BleNodeStatus):
@@ -67,8 +67,7 @@ class PresenceEngine:
     def tick(self, now: float) -> list[PresenceEvent]:
         """Let time pass: garments step through their silent seconds, shoppers' silence counts."""
         self._now = now
-        shoppers = self._shoppers_moved(self._shoppers.tick(now), now)
-        return self._items.tick(now) + shoppers
+        return self._items.tick(now) + self._shoppers.tick(now)
 
     def room_covered(self, room_id: str) -> bool:
         """False while an antenna or reader covering the room is down: its contents are unknown."""
@@ -98,13 +97,6 @@ class PresenceEngine:
         return [PresenceEvent(now, EventType.ROOM_UNKNOWN, r) for r in lost] + [
             PresenceEvent(now, EventType.ROOM_KNOWN, r) for r in back
         ]
-
-    def _shoppers_moved(self, events: list[PresenceEvent], now: float) -> list[PresenceEvent]:
-        """A phone that left a room makes it likelier its garments are leaving too (the movement prior)."""
-        for e in events:
-            if e.type is EventType.SHOPPER_LEFT:
-                self._items.shopper_left(e.room, now)
-        return events
 
     def _ble_room_heard(self, room: str) -> bool:
         nodes = [n for n, r in self._node_rooms.items() if r == room]

@@ -31,9 +31,10 @@ _SEED_SECONDS = 30.0
 # whole range a tag's orientation gives (a few % to nearly every second), uniform before it is heard.
 RATES = (0.03, 0.08, 0.15, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95)
 _RATE_PRIOR = 1.0 / len(RATES)
-# While worn, its own room's read chance is ``worn_share`` of that, give or take a factor of three or
-# nine: bodies and tags differ.
-QUIET = (1.0 / 9.0, 1.0 / 3.0, 1.0, 3.0, 9.0)
+# While worn, its own room's read chance is ``worn_share`` of that, from a ninth to three times: bodies
+# and tags differ. Not more: an unshielded garment is "hung", and a worn one read as often as hung made
+# any silence look like a garment leaving.
+QUIET = (1.0 / 9.0, 1.0 / 3.0, 1.0, 3.0)
 _QUIET_PRIOR = 1.0 / len(QUIET)
 
 
@@ -43,6 +44,7 @@ class Garment:
     __slots__ = (
         "belief",
         "confidence",
+        "door",
         "epc",
         "gtin",
         "heard",
@@ -66,6 +68,7 @@ class Garment:
         self.history: list[Belief] = []  # the last lag_s + 1 filtered beliefs, oldest first
         self.likes: list[Likes] = []  # how each of those seconds but the oldest was explained
         self.heard: dict[str, float] = {}
+        self.door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
         self.second = second  # the second ``heard`` gathers
         self.last_read = -math.inf
         self.rates = [_RATE_PRIOR] * len(RATES)  # its own room's read chance per second, while it hangs
@@ -89,7 +92,6 @@ class GarmentTracker:
         self._covered = covered
         self._garments: dict[str, Garment] = {}
         self._awake: dict[str, Garment] = {}
-        self._boost: dict[str, float] = {}  # room -> until when garments there are likely to leave
         self._step: Step | None = None
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
@@ -148,10 +150,6 @@ class GarmentTracker:
     def coverage_changed(self) -> None:
         self._step = None
 
-    def shopper_left(self, room: str, now: float) -> None:
-        """A shopper's phone left ``room``: garments there may have left with them."""
-        self._boost[room] = now + self._p.walk_s
-
     def _spread(self) -> float:
         spreads = [r.spread for r in self._radio.room.values() if r.seen]
         return sum(spreads) / len(spreads) if spreads else 36.0
@@ -170,16 +168,16 @@ class GarmentTracker:
         s = self._current_step(sec)
         heard = g.heard
         silent = min(sec - g.second - 1, int(_SLEEP_S))
-        self._one_second(g, s, heard, now)
+        self._one_second(g, s, heard)
         events += self._decide(g, now)
         for _ in range(silent):
-            self._one_second(g, s, {}, now)
+            self._one_second(g, s, {})
             events += self._decide(g, now)
         g.heard = {}
         g.second = sec
         return events
 
-    def _one_second(self, g: Garment, s: Step, heard: dict[str, float], now: float) -> None:
+    def _one_second(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
         radio = self._radio
         if heard:
             # Until a room has sure seconds of its own, its level is seeded from the loudest room of each
@@ -187,9 +185,7 @@ class GarmentTracker:
             loudest = max(heard, key=lambda r: heard[r])
             if radio.room[loudest].sure < _SEED_SECONDS:
                 radio.room[loudest].learn_level(heard[loudest])
-        # A shopper's phone that left the room: garments there may have gone with them.
-        boost = {r: 1.0 / self._p.walk_s for r, until in self._boost.items() if now <= until}
-        g.belief.predict(s, heard, boost)
+        g.belief.predict(s, heard)
         jump = s.jump
         rates = g.rates
         for i, w in enumerate(rates):
@@ -199,7 +195,8 @@ class GarmentTracker:
             g.quiet[i] = w * (1.0 - jump) + jump * _QUIET_PRIOR
         share = self._p.worn_share
         quiet = rate * sum(w * min(q * share, 1.0) for w, q in zip(g.quiet, QUIET, strict=True))
-        likes = g.belief.update(s, heard, rate, quiet, g.offset, g.offset_var)
+        likes = g.belief.update(s, heard, rate, quiet, g.offset, g.offset_var, g.door)
+        g.door = frozenset(heard)
         g.history.append(g.belief.copy())
         if len(g.history) > 1:
             g.likes.append(likes)
