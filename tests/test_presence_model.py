@@ -62,6 +62,20 @@ def _rooms(s: list[Stay]) -> list[str]:
     return [x.room for x in s]
 
 
+def _hanging(
+    tags: list[str], room: str, until: float, *, p: float, rng: random.Random
+) -> list[tuple[float, Observation]]:
+    """``tags`` hanging in ``room`` from 100 s to ``until``, read with ``p`` per round at -55 dBm."""
+    return [r for tag in tags for r in tag_reads(tag, room, 100, until, p=p, rssi=-55, rng=rng)]
+
+
+def _one_stay(events: list[PresenceEvent], tag: str, room: str) -> Stay:
+    """The garment's only stay, which must be in ``room``."""
+    got = stays(events, tag)
+    assert _rooms(got) == [room], tag
+    return got[0]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("p", [0.05, 0.3, 0.9])
 def test_a_garment_read_in_few_or_most_rounds_is_placed_once_in_its_room(seed: int, p: float) -> None:
@@ -136,42 +150,34 @@ def test_a_shopper_who_stops_at_a_door_and_turns_back_leaves_no_stay(seed: int) 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_an_associate_bringing_five_garments_at_once_places_all_five(seed: int) -> None:
-    rng = random.Random(seed)
     tags = [epc(10 + i) for i in range(5)]
-    reads = [r for tag in tags for r in tag_reads(tag, "fr-6", 100, 600, p=0.4, rssi=-55, rng=rng)]
-    events = _store(seed, reads)
+    events = _store(seed, _hanging(tags, "fr-6", 600, p=0.4, rng=random.Random(seed)))
     for tag in tags:
-        got = stays(events, tag)
-        assert _rooms(got) == ["fr-6"], tag
-        assert got[0].start <= 110
+        assert _one_stay(events, tag, "fr-6").start <= 110
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_shopper_handing_one_garment_out_keeps_the_rest(seed: int) -> None:
     rng = random.Random(seed)
     kept, handed = [epc(20), epc(21)], epc(22)
-    reads = [r for tag in kept for r in tag_reads(tag, "fr-5", 100, 900, p=0.5, rssi=-55, rng=rng)]
-    reads += tag_reads(handed, "fr-5", 100, 500, p=0.5, rssi=-55, rng=rng)
+    reads = _hanging(kept, "fr-5", 900, p=0.5, rng=rng) + _hanging([handed], "fr-5", 500, p=0.5, rng=rng)
     reads += tag_reads(handed, "fr-5", 500, 502, p=0.6, rssi=-62, rng=rng)  # through the door
     reads += tag_reads(handed, "fr-2", 505, 507, p=0.6, rssi=-64, rng=rng)  # past another on the way back
     events = _store(seed, reads)
     for tag in kept:
-        assert _rooms(stays(events, tag)) == ["fr-5"]
-        assert stays(events, tag)[0].end is None or stays(events, tag)[0].end >= 900  # type: ignore[operator]
-    (gone,) = stays(events, handed)
-    assert gone.room == "fr-5" and gone.end is not None and 500 <= gone.end <= 530
+        end = _one_stay(events, tag, "fr-5").end
+        assert end is None or end >= 900
+    gone = _one_stay(events, handed, "fr-5")
+    assert gone.end is not None and 500 <= gone.end <= 530
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_go_backs_left_in_an_empty_room_stay_there_for_minutes(seed: int) -> None:
-    rng = random.Random(seed)
     tags = [epc(30 + i) for i in range(3)]
-    reads = [r for tag in tags for r in tag_reads(tag, "fr-3", 100, 1400, p=0.15, rssi=-57, rng=rng)]
-    events = _store(seed, reads)
+    events = _store(seed, _hanging(tags, "fr-3", 1400, p=0.15, rng=random.Random(seed)))
     for tag in tags:
-        got = stays(events, tag)
-        assert _rooms(got) == ["fr-3"]
-        assert got[0].end is None or got[0].end >= 1400
+        end = _one_stay(events, tag, "fr-3").end
+        assert end is None or end >= 1400
 
 
 @pytest.mark.parametrize("seed", SEEDS)
