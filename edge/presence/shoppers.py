@@ -26,15 +26,16 @@ _DEFAULT_RSSI = -80.0
 
 
 class _Node:
-    __slots__ = ("distance", "first", "gap", "last", "reports", "rssi")
+    __slots__ = ("distance", "first", "gap", "last", "reports", "rssi", "until")
 
-    def __init__(self, now: float, rssi: float, distance: float | None) -> None:
+    def __init__(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
         self.first = now
         self.last = now
         self.rssi = rssi
         self.distance = distance
         self.reports = 1
         self.gap = _PRIOR_GAP_S
+        self.until = now + self.window(p)  # heard again by then, or the device has gone from its reach
 
     def hear(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
         self.gap += _GAP_LEARNING * (min(now - self.last, p.ble_exit_timeout_s) - self.gap)
@@ -44,6 +45,7 @@ class _Node:
             self.distance = distance if d is None else d + _RSSI_SMOOTHING * (distance - d)
         self.last = now
         self.reports += 1
+        self.until = now + self.window(p)
 
     def in_reach(self, p: PresenceParams) -> bool:
         """Near enough (smoothed) to be in the node's room, when the node estimates distance."""
@@ -82,8 +84,8 @@ class ShopperTracker:
         if dev is None:
             dev = self._devices[s.device_id] = _Device(s.device_id)
         node = dev.nodes.get(s.room_id)
-        if node is None or now - node.last > node.window(p):
-            dev.nodes[s.room_id] = _Node(now, rssi, s.distance_m)
+        if node is None or now > node.until:
+            dev.nodes[s.room_id] = _Node(now, rssi, s.distance_m, p)
         else:
             node.hear(now, rssi, s.distance_m, p)
         return self._decide(dev, now)
@@ -92,7 +94,7 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         for dev in list(self._devices.values()):
             events += self._decide(dev, now)
-            if dev.room is None and all(now - n.last > n.window(self._p) for n in dev.nodes.values()):
+            if dev.room is None and all(now > n.until for n in dev.nodes.values()):
                 del self._devices[dev.device]
         return events
 
@@ -107,7 +109,7 @@ class ShopperTracker:
 
     def _decide(self, dev: _Device, now: float) -> list[PresenceEvent]:
         p = self._p
-        live = {r: n for r, n in dev.nodes.items() if now - n.last <= n.window(p) and n.in_reach(p)}
+        live = {r: n for r, n in dev.nodes.items() if now <= n.until and n.in_reach(p)}
         home = dev.room
         # The room it is in keeps its last level while its nodes are offline: a neighbour must beat it.
         home_node = dev.nodes.get(home) if home is not None else None
