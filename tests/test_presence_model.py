@@ -258,3 +258,16 @@ def test_events_and_rooms_carry_the_posterior_of_the_garments_room() -> None:
     assert item.epc == TAG and 0.5 < item.confidence <= 1.0
     left = run(engine, [], 1000, start=400)
     assert all(e.confidence is not None and e.confidence < 0.5 for e in events_of(left, EventType.ITEM_LEFT))
+
+
+def test_a_garment_unread_for_a_day_is_forgotten_and_leaves_the_room_it_was_held_in() -> None:
+    """Its antenna went down with it in the room (so it was kept there, unknown) and never came back."""
+    rng = random.Random(4)
+    engine = PresenceEngine(layout())
+    reader, port = antenna_of("fr-5")
+    reads = tag_reads(TAG, "fr-5", 100, 300, p=0.5, rssi=-55, rng=rng)
+    reads.append((300.0, AntennaStatus(reader, port, "fr-5", False)))
+    events = run(engine, reads, 300 + 86_400 + 120, tick_s=30.0)
+    got = _one_stay(events, TAG, "fr-5")
+    assert got.end is not None and 300 + 86_400 <= got.end <= 300 + 86_400 + 120
+    assert engine.tracked_garments() == 0

@@ -131,7 +131,9 @@ class GarmentTracker:
             self._next_sweep = now + _SLEEP_S
             for epc in [e for e, g in self._garments.items() if now - g.last_read > FORGET_S]:
                 self._awake.pop(epc, None)
-                del self._garments[epc]
+                g = self._garments.pop(epc)
+                if g.place is not None:  # held in a room that could not hear it: a day is enough
+                    events.append(PresenceEvent(now, EventType.ITEM_LEFT, g.place, epc=epc, gtin=g.gtin))
         return events
 
     def tracked(self) -> int:

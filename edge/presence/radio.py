@@ -132,8 +132,7 @@ class StoreRadio:
 
     def expected_level(self, room: str) -> float:
         level = self.room[room].level
-        return level if not math.isnan(level) else self.typical_level()
-
-    def typical_level(self) -> float:
+        if not math.isnan(level):
+            return level
         known = [r.level for r in self.room.values() if not math.isnan(r.level)]
         return sum(known) / len(known) if known else math.nan
