@@ -140,7 +140,7 @@ def feed(
 
 
 def key(event: PresenceEvent) -> tuple[Any, ...]:
-    return (round(event.t, 6), str(event.type), event.room, event.epc, event.device, event.reason)
+    return (round(event.t, 6), str(event.type), event.room, event.epc, event.device, event.confidence)
 
 
 def totals(metrics: EdgeMetrics) -> dict[str, float]:

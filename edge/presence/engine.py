@@ -9,7 +9,6 @@ values, and the same inputs give the same events. Garments are placed by one pro
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from edge.presence.coverage import Coverage
@@ -39,7 +38,6 @@ class PresenceEngine:
         self._coverage = Coverage(layout)
         self._watch = ReaderWatch(layout, params)
         self._rfid_rooms = sorted({room for r in layout.readers for room in r.antenna_rooms().values()})
-        self._now = -math.inf
         self._items = GarmentTracker(self._rfid_rooms, params, covered=self._listening)
         self._node_rooms = {n.id: n.room for n in layout.ble_nodes}
         self._offline_nodes: set[str] = set()
@@ -47,7 +45,6 @@ class PresenceEngine:
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:
         """Take one decoded observation received at ``now``; returns the events it causes."""
-        self._now = now
         if isinstance(obs, TagRead):
             self._watch.heard(obs.reader_id, now)
             if not obs.is_merchandise:
@@ -66,7 +63,6 @@ class PresenceEngine:
 
     def tick(self, now: float) -> list[PresenceEvent]:
         """Let time pass: garments step through their silent seconds, shoppers' silence counts."""
-        self._now = now
         return self._items.tick(now) + self._shoppers.tick(now)
 
     def room_covered(self, room_id: str) -> bool:
@@ -102,8 +98,8 @@ class PresenceEngine:
         nodes = [n for n, r in self._node_rooms.items() if r == room]
         return not nodes or any(n not in self._offline_nodes for n in nodes)
 
-    def _listening(self) -> frozenset[str]:
+    def _listening(self, now: float) -> frozenset[str]:
         """Rooms whose antennas are up and whose readers are not improbably silent: their silence counts."""
         return frozenset(
-            r for r in self._rfid_rooms if self._coverage.covered(r) and not self._watch.stalled(r, self._now)
+            r for r in self._rfid_rooms if self._coverage.covered(r) and not self._watch.stalled(r, now)
         )

@@ -26,7 +26,6 @@ class PresenceEvent:
     epc: str | None = None
     gtin: str | None = None
     device: str | None = None
-    reason: str | None = None  # free text for people reading a trace; nothing parses it
     # ``item_entered`` / ``item_left``: the posterior probability, when decided, that the garment is in
     # ``room`` (entered) or that it is still there (left: low), 0-1.
     confidence: float | None = None
@@ -40,8 +39,6 @@ class PresenceEvent:
             out["gtin"] = self.gtin
         if self.device is not None:
             out["device"] = self.device
-        if self.reason is not None:
-            out["reason"] = self.reason
         if self.confidence is not None:
             out["confidence"] = round(self.confidence, 4)
         return out

@@ -85,7 +85,7 @@ class GarmentTracker:
     """Feed reads in time order with ``on_read``; ``tick`` about every second."""
 
     def __init__(
-        self, rooms: list[str], params: PresenceParams, *, covered: Callable[[], frozenset[str]]
+        self, rooms: list[str], params: PresenceParams, *, covered: Callable[[float], frozenset[str]]
     ) -> None:
         self._p = params
         self._radio = StoreRadio(rooms, params)
@@ -156,9 +156,9 @@ class GarmentTracker:
         spreads = [r.spread for r in self._radio.room.values() if r.seen]
         return sum(spreads) / len(spreads) if spreads else 36.0
 
-    def _current_step(self, sec: int) -> Step:
+    def _current_step(self, sec: int, now: float) -> Step:
         if self._step is None or sec != self._step_second:
-            covered = self._covered()
+            covered = self._covered(now)
             self._radio.refresh(covered)
             self._step = Step(self._radio, covered, self._p)
             self._step_second = sec
@@ -167,7 +167,7 @@ class GarmentTracker:
     def _advance(self, g: Garment, sec: int, now: float) -> list[PresenceEvent]:
         """Step ``g`` through the seconds it has gathered, up to (not including) ``sec``."""
         events: list[PresenceEvent] = []
-        s = self._current_step(sec)
+        s = self._current_step(sec, now)
         heard = g.heard
         silent = min(sec - g.second - 1, int(_SLEEP_S))
         self._one_second(g, s, heard)

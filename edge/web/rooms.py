@@ -50,24 +50,15 @@ def room_public(room: Room, presence: RoomPresence | None, catalog: Catalog) -> 
     if presence is not None:
         for item in presence.items:
             known = catalog.by_gtin.get(item.gtin) if item.gtin else None
-            if known is None:
-                items.append(
-                    RoomItemPublic(epc=item.epc, gtin=item.gtin, since=item.since, confidence=item.confidence)
-                )
-            else:
+            described: dict[str, str] = {}
+            if known is not None:
                 style, sku = known
-                items.append(
-                    RoomItemPublic(
-                        epc=item.epc,
-                        gtin=item.gtin,
-                        name=style.name,
-                        size=sku.size,
-                        colour=sku.colour,
-                        style_id=style.id,
-                        since=item.since,
-                        confidence=item.confidence,
-                    )
+                described = {"name": style.name, "size": sku.size, "colour": sku.colour, "style_id": style.id}
+            items.append(
+                RoomItemPublic(
+                    epc=item.epc, gtin=item.gtin, since=item.since, confidence=item.confidence, **described
                 )
+            )
     return RoomPublic(
         id=room.id,
         name=room.name,
