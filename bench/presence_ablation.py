@@ -3,9 +3,11 @@
 For every field of ``edge.presence.params.PresenceParams`` (whatever fields it has: nothing here names
 one) with a numeric default, the value at 0.5 and 1.5 times the default is written into the layout's
 ``[presence]`` table, the layout is loaded as a store would load it, and the holdout traces already
-written by the bench are replayed in-process through the engine. A value the parameter's own constraints
-reject is reported as such, not clipped. A parameter whose figures barely move at x0.5 and x1.5 on
-holdout matters little there, whatever it did on the tune split.
+written by the bench are replayed in-process through the engine. A probability whose 0.5 or 1.5 times
+its default falls outside its bounds (a risk level near 1, such as a decision threshold) is varied by
+its complement instead: the risk 1 - value at 0.5 and 1.5 times, marked ``1-x``. Any other value the
+parameter's own constraints reject is reported as such, not clipped. A parameter whose figures barely
+move at x0.5 and x1.5 on holdout matters little there, whatever it did on the tune split.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Variant:
     factor: float
     value: float | int | None
     error: str | None = None
+    complement: bool = False  # the factor applies to 1 - value (a risk), not to the value
 
 
 def replay_in_process(layout: Layout, trace: Path) -> list[dict[str, Any]]:
@@ -59,12 +62,22 @@ def variants() -> Iterator[Variant]:
             continue  # switches and non-numbers have no "half" or "one and a half"
         for factor in FACTORS:
             value: float | int = round(default * factor) if isinstance(default, int) else default * factor
-            try:
-                PresenceParams(**{name: value})
-            except ValidationError as exc:
-                yield Variant(name, factor, value, exc.errors()[0]["msg"])
-                continue
-            yield Variant(name, factor, value)
+            error = _rejects(name, value)
+            if error is not None and isinstance(default, float) and 0.0 < default < 1.0:
+                risk = 1.0 - (1.0 - default) * factor
+                if _rejects(name, risk) is None:
+                    yield Variant(name, factor, risk, complement=True)
+                    continue
+            yield Variant(name, factor, value, error)
+
+
+def _rejects(name: str, value: float | int) -> str | None:
+    """Why ``PresenceParams`` refuses ``value`` for ``name``, or None."""
+    try:
+        PresenceParams(**{name: value})
+    except ValidationError as exc:
+        return str(exc.errors()[0]["msg"])
+    return None
 
 
 def _toml_value(value: float | int) -> str:
@@ -129,17 +142,18 @@ def print_ablation(table: list[tuple[Variant, Score]], cases: list[Case], second
         "into the layout's [presence] table; figures over those scenarios together"
     )
     head = (
-        f"{'parameter':<28} {'x':>4} {'value':>10}  {'acc*':>7} {'flick':>6} {'false/h':>7} {'in95':>6} "
+        f"{'parameter':<28} {'x':>8} {'value':>10}  {'acc*':>7} {'flick':>6} {'false/h':>7} {'in95':>6} "
         f"{'out50':>6}"
     )
     print(head)
     print("-" * len(head))
     for v, s in table:
         if v.field is None:
-            print(f"{'(defaults)':<28} {'':>4} {'':>10}  {figures(s)}")
+            print(f"{'(defaults)':<28} {'':>8} {'':>10}  {figures(s)}")
             continue
         value = _fmt(float(v.value or 0), ".4g")
+        factor = f"1-x {v.factor}" if v.complement else str(v.factor)
         if v.error is not None:
-            print(f"{v.field:<28} {v.factor:>4} {value:>10}  rejected by the parameter's bounds: {v.error}")
+            print(f"{v.field:<28} {factor:>8} {value:>10}  rejected by the parameter's bounds: {v.error}")
         else:
-            print(f"{v.field:<28} {v.factor:>4} {value:>10}  {figures(s)}")
+            print(f"{v.field:<28} {factor:>8} {value:>10}  {figures(s)}")

@@ -98,7 +98,13 @@ def test_the_ablation_varies_every_numeric_parameter_by_half_and_half_again() ->
     for v in seen:
         assert v.factor in (0.5, 1.5)
         default = getattr(defaults, v.field or "")
-        expected = round(default * v.factor) if isinstance(default, int) else default * v.factor
-        assert v.value == pytest.approx(expected)
+        if v.complement:  # a risk level near 1: its complement is what is halved and grown by half
+            assert v.error is None and 0 < default < 1
+            assert 1 - v.value == pytest.approx((1 - default) * v.factor)
+        else:
+            expected = round(default * v.factor) if isinstance(default, int) else default * v.factor
+            assert v.value == pytest.approx(expected)
         if v.error is None:
             PresenceParams(**{v.field or "": v.value})
+    # The decision threshold cannot be halved (a probability above 0.5): its risk is varied instead.
+    assert sorted(v.value or 0 for v in seen if v.field == "decide_at") == pytest.approx([0.925, 0.975])

@@ -40,7 +40,20 @@ _LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
 class Step:
     """What is the same for every garment in one second: the store's radio and the movement prior."""
 
-    __slots__ = ("away", "blind", "covered", "door", "hang", "jump", "radio", "stay", "walk", "weak", "worn")
+    __slots__ = (
+        "away",
+        "blind",
+        "covered",
+        "door",
+        "fresh",
+        "hang",
+        "jump",
+        "radio",
+        "stay",
+        "walk",
+        "weak",
+        "worn",
+    )
 
     def __init__(self, radio: StoreRadio, covered: frozenset[str], p: PresenceParams) -> None:
         self.radio = radio
@@ -54,6 +67,7 @@ class Step:
         self.door = p.door_share
         self.jump = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
         self.weak = radio.weak
+        self.fresh = radio.fresh()
 
 
 class Likes:

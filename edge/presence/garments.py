@@ -103,7 +103,7 @@ class GarmentTracker:
         g = self._garments.get(read.epc)
         events: list[PresenceEvent] = []
         if g is None:
-            g = Garment(read.epc, read.gtin, sec, self._spread())
+            g = Garment(read.epc, read.gtin, sec, self._radio.fresh())
             self._garments[read.epc] = g
         elif g.second < sec:
             events = self._advance(g, sec, now)
@@ -151,10 +151,6 @@ class GarmentTracker:
 
     def coverage_changed(self) -> None:
         self._step = None
-
-    def _spread(self) -> float:
-        spreads = [r.spread for r in self._radio.room.values() if r.seen]
-        return sum(spreads) / len(spreads) if spreads else 36.0
 
     def _current_step(self, sec: int, now: float) -> Step:
         if self._step is None or sec != self._step_second:
@@ -211,7 +207,7 @@ class GarmentTracker:
     def _learn(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
         """Learn from a sure second: the garment's rate and level, the store's pairs of rooms."""
         p = self._p
-        spread = self._spread()
+        spread = s.fresh
         g.offset_var = min(g.offset_var + spread * s.jump, spread)
         self._learn_quiet(g, s, heard)
         room, mass = g.belief.best()
@@ -232,7 +228,7 @@ class GarmentTracker:
             return
         g.settled += 1
         if g.settled >= p.walk_s:
-            self._learn_level(g, heard)
+            self._learn_level(g, heard, spread)
         # Just arrived, it may yet be passing the door: the store learns from it once it has settled.
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
             self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
@@ -257,7 +253,7 @@ class GarmentTracker:
         for i in range(len(QUIET)):
             g.quiet[i] /= total
 
-    def _learn_level(self, g: Garment, heard: dict[str, float]) -> None:
+    def _learn_level(self, g: Garment, heard: dict[str, float], spread: float) -> None:
         """The garment's level from its loudest read, weighed by how likely that room holds it hung."""
         if not heard:
             return
@@ -272,7 +268,7 @@ class GarmentTracker:
         if weight > _SURE and residual * residual > 9.0 * (own.noise + g.offset_var):
             # Surely there and suddenly another level: perhaps handled, turned. Its level is as uncertain
             # as any garment's again, and this read and the next ones say where it now is.
-            g.offset_var = max(g.offset_var, self._spread())
+            g.offset_var = max(g.offset_var, spread)
         gain = weight * g.offset_var / (g.offset_var + own.noise)
         g.offset += gain * residual
         g.offset_var *= 1.0 - gain

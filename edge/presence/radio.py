@@ -130,6 +130,11 @@ class StoreRadio:
         second in which none of them read a garment in ``home`` costs, to second order."""
         return self._silence[home]
 
+    def fresh(self) -> float:
+        """Variance of a garment's level about its room's before anything is learned of it (dB^2)."""
+        spreads = [r.spread for r in self.room.values() if r.seen]
+        return sum(spreads) / len(spreads) if spreads else 36.0
+
     def expected_level(self, room: str) -> float:
         level = self.room[room].level
         if not math.isnan(level):
