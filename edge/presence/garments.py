@@ -214,15 +214,8 @@ class GarmentTracker:
         if room is None or room not in s.covered:
             return
         rssi = heard.get(room)
-        # Its read rate, weighed by how sure it is that it hangs there (elsewhere silence says nothing).
+        self._learn_rate(g, room, heard)
         hung = g.belief.rooms[room][HUNG]
-        total = 0.0
-        for i, r in enumerate(RATES):
-            like = r if rssi is not None else 1.0 - r
-            g.rates[i] *= hung * like + (1.0 - hung)
-            total += g.rates[i]
-        for i in range(len(RATES)):
-            g.rates[i] /= total
         if mass < _SURE or hung < _SURE * mass:
             g.settled = 0
             return
@@ -233,6 +226,32 @@ class GarmentTracker:
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
             self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
             self._radio.room[room].learn_level(rssi)
+
+    def _learn_rate(self, g: Garment, room: str, heard: dict[str, float]) -> None:
+        """Its read rate, weighed by how sure it is that it hangs in ``room`` (elsewhere its reads say
+        nothing of it). Hanging, every room reads it in proportion to that rate (its own room fully, the
+        others at their share), so a second is weighed by all of them: a garment its own room stopped
+        reading while another room goes on as before has not turned quieter (it is worn, and behind)."""
+        hung = g.belief.rooms[room][HUNG]
+        radio = self._radio
+        others = [radio.share(room, o) for o in heard if o != room]
+        unheard = radio.silence(room)[0] - sum(others)
+        own = room in heard
+        likes = []
+        for r in RATES:
+            like = (r if own else 1.0 - r) * math.exp(-r * unheard)
+            for share in others:
+                like *= min(r * share, 0.99)
+            likes.append(like)
+        mean = sum(w * x for w, x in zip(g.rates, likes, strict=True))
+        if mean <= 0.0:
+            return
+        total = 0.0
+        for i, like in enumerate(likes):
+            g.rates[i] *= hung * like / mean + (1.0 - hung)
+            total += g.rates[i]
+        for i in range(len(RATES)):
+            g.rates[i] /= total
 
     def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
         """How often its own room still reads it while worn, weighed by how likely it is worn."""
