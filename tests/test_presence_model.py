@@ -118,6 +118,18 @@ def test_a_worn_garment_the_room_behind_the_partition_still_hears_stays_in_its_r
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_tried_on_twice_in_one_visit_stays_in_its_room(seed: int) -> None:
+    """Tried on, hung again and tried on once more (comparing it with another size): both times nearly
+    silent towards its own antenna, it is still in its room."""
+    rng = random.Random(seed)
+    reads: list[tuple[float, Observation]] = []
+    spans = ((100, 300, 0.6), (300, 390, 0.03), (390, 500, 0.6), (500, 590, 0.03), (590, 900, 0.6))
+    for start, end, own_p in spans:  # hung, worn, hung, worn again, hung
+        reads += tag_reads(TAG, "fr-4", start, end, p=own_p, rssi=-54, rng=rng)
+    assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-4"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_rooms_further_away_reading_now_and_then_make_no_stays(seed: int) -> None:
     rng = random.Random(seed)
     reads = tag_reads(TAG, "fr-1", 100, 1000, p=0.5, rssi=-54, rng=rng)

@@ -26,10 +26,12 @@ __all__ = ["HUNG", "WORN", "Belief", "Likes", "Step", "smoothed"]
 
 # A room's sub-states: hung, then worn and behind in two phases each (a try-on lasts about worn_s, rarely
 # much less or much more: two phases make its length peaked, where one would make "just put on" and
-# "worn for minutes" equally likely to end in the next second).
-HUNG, WORN_1, WORN_2, BEHIND_1, BEHIND_2 = range(5)
+# "worn for minutes" equally likely to end in the next second), then hung again, tried: heard as hung,
+# but a garment tried on is about as likely to be taken out next as to be tried on again.
+HUNG, WORN_1, WORN_2, BEHIND_1, BEHIND_2, TRIED = range(6)
 WORN = (WORN_1, WORN_2, BEHIND_1, BEHIND_2)
-_SUBSTATES = 5
+HANGING = (HUNG, TRIED)
+_SUBSTATES = 6
 _PRUNE = 1e-9
 # A garment off the fitting rooms is read by their antennas only by accident (a tag on a passer-by).
 _STRAY = 1e-4
@@ -115,15 +117,17 @@ class Belief:
         to_leaving = 0.0
         phase = 2.0 * s.worn
         leave = s.stay
+        again = s.stay  # a tried garment is put on again about as often as it is taken out
         for m in self.rooms.values():
-            h, w1, w2, b1, b2 = m
-            to_leaving += (h + w1 + w2 + b1 + b2) * leave
-            put_on = h * s.hang * 0.5
-            m[HUNG] = h * (1.0 - leave - s.hang) + (w2 + b2) * phase
+            h, w1, w2, b1, b2, tr = m
+            to_leaving += (h + w1 + w2 + b1 + b2 + tr) * leave
+            put_on = (h * s.hang + tr * again) * 0.5
+            m[HUNG] = h * (1.0 - leave - s.hang)
             m[WORN_1] = w1 * (1.0 - leave - phase) + put_on
             m[WORN_2] = w2 * (1.0 - leave - phase) + w1 * phase
             m[BEHIND_1] = b1 * (1.0 - leave - phase) + put_on
             m[BEHIND_2] = b2 * (1.0 - leave - phase) + b1 * phase
+            m[TRIED] = tr * (1.0 - leave - again) + (w2 + b2) * phase
         # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
         # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
         walk_in = self.arriving * s.walk
@@ -195,6 +199,7 @@ class Belief:
             m[WORN_2] *= like[1]
             m[BEHIND_1] *= like[2]
             m[BEHIND_2] *= like[2]
+            m[TRIED] *= like[0]
             total += sum(m)
         if total <= 0.0 or not math.isfinite(total):
             self.__init__()  # type: ignore[misc]  # nothing explains it: start afresh
@@ -315,6 +320,7 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
     n = max(len(s.radio.rooms), 1)
     phase = 2.0 * s.worn
     leave = s.stay
+    again = s.stay  # as in ``Belief.predict``
     none = (0.0, 0.0, 0.0)
     for k in range(len(likes) - 1, -1, -1):
         lk = likes[k]
@@ -325,21 +331,23 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
         v_rooms: dict[str, list[float]] = {}
         for r, bm in b_rooms.items():
             lh, lw, lb = lk.rooms.get(r, none)
-            v_rooms[r] = [lh * bm[0], lw * bm[1], lw * bm[2], lb * bm[3], lb * bm[4]]
+            v_rooms[r] = [lh * bm[0], lw * bm[1], lw * bm[2], lb * bm[3], lb * bm[4], lh * bm[5]]
         walk_in = sum(v[HUNG] for v in v_rooms.values()) * 0.5 / n
         b_out = (1.0 - s.away) * v_out + s.away * v_arr
         b_arr = (1.0 - s.walk) * v_arr + s.walk * (0.5 * v_out + walk_in)
         b_lv = (1.0 - s.walk) * v_lv + s.walk * v_out
         b_rooms = {}
         for r in beliefs[k].rooms:
-            vh, vw1, vw2, vb1, vb2 = v_rooms.get(r, [0.0] * _SUBSTATES)
+            vh, vw1, vw2, vb1, vb2, vt = v_rooms.get(r, [0.0] * _SUBSTATES)
             out_of_room = leave * v_lv
+            put_on = 0.5 * (vw1 + vb1)
             b_rooms[r] = [
-                (1.0 - leave - s.hang) * vh + s.hang * 0.5 * (vw1 + vb1) + out_of_room,
+                (1.0 - leave - s.hang) * vh + s.hang * put_on + out_of_room,
                 (1.0 - leave - phase) * vw1 + phase * vw2 + out_of_room,
-                (1.0 - leave - phase) * vw2 + phase * vh + out_of_room,
+                (1.0 - leave - phase) * vw2 + phase * vt + out_of_room,
                 (1.0 - leave - phase) * vb1 + phase * vb2 + out_of_room,
-                (1.0 - leave - phase) * vb2 + phase * vh + out_of_room,
+                (1.0 - leave - phase) * vb2 + phase * vt + out_of_room,
+                (1.0 - leave - again) * vt + again * put_on + out_of_room,
             ]
         top = max([b_out, b_arr, b_lv, *(x for m in b_rooms.values() for x in m)])
         if top <= 0.0:

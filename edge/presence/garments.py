@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from edge.presence.belief import HUNG, WORN, Belief, Likes, Step, smoothed
+from edge.presence.belief import HANGING, WORN, Belief, Likes, Step, smoothed
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
@@ -215,7 +215,7 @@ class GarmentTracker:
             return
         rssi = heard.get(room)
         self._learn_rate(g, room, heard)
-        hung = g.belief.rooms[room][HUNG]
+        hung = sum(g.belief.rooms[room][i] for i in HANGING)
         if mass < _SURE or hung < _SURE * mass:
             g.settled = 0
             return
@@ -232,7 +232,7 @@ class GarmentTracker:
         nothing of it). Hanging, every room reads it in proportion to that rate (its own room fully, the
         others at their share), so a second is weighed by all of them: a garment its own room stopped
         reading while another room goes on as before has not turned quieter (it is worn, and behind)."""
-        hung = g.belief.rooms[room][HUNG]
+        hung = sum(g.belief.rooms[room][i] for i in HANGING)
         radio = self._radio
         others = [radio.share(room, o) for o in heard if o != room]
         unheard = radio.silence(room)[0] - sum(others)
@@ -280,7 +280,7 @@ class GarmentTracker:
         m = g.belief.rooms.get(room)
         if m is None or room not in self._radio.room:
             return
-        weight = m[HUNG]
+        weight = sum(m[i] for i in HANGING)
         own = self._radio.room[room]
         level = self._radio.expected_level(room)
         residual = heard[room] - level - g.offset
