@@ -107,4 +107,6 @@ def test_the_ablation_varies_every_numeric_parameter_by_half_and_half_again() ->
         if v.error is None:
             PresenceParams(**{v.field or "": v.value})
     # The decision threshold cannot be halved (a probability above 0.5): its risk is varied instead.
-    assert sorted(v.value or 0 for v in seen if v.field == "decide_at") == pytest.approx([0.925, 0.975])
+    risk = 1 - defaults.decide_at
+    decide = sorted(v.value or 0 for v in seen if v.field == "decide_at")
+    assert decide == pytest.approx([1 - 1.5 * risk, 1 - 0.5 * risk])
