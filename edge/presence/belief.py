@@ -22,15 +22,13 @@ import math
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
 
-__all__ = ["HUNG", "WORN", "Belief", "Likes", "Step", "smoothed"]
+__all__ = ["BEHIND_1", "BEHIND_2", "HUNG", "TRIED", "WORN_1", "WORN_2", "Belief", "Likes", "Step", "smoothed"]
 
 # A room's sub-states: hung, then worn and behind in two phases each (a try-on lasts about worn_s, rarely
 # much less or much more: two phases make its length peaked, where one would make "just put on" and
 # "worn for minutes" equally likely to end in the next second), then hung again, tried: heard as hung,
 # but a garment tried on is about as likely to be taken out next as to be tried on again.
 HUNG, WORN_1, WORN_2, BEHIND_1, BEHIND_2, TRIED = range(6)
-WORN = (WORN_1, WORN_2, BEHIND_1, BEHIND_2)
-HANGING = (HUNG, TRIED)
 _SUBSTATES = 6
 _PRUNE = 1e-9
 # A garment off the fitting rooms is read by their antennas only by accident (a tag on a passer-by).

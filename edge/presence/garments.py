@@ -13,7 +13,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from edge.presence.belief import HANGING, WORN, Belief, Likes, Step, smoothed
+from edge.presence.belief import (
+    BEHIND_1,
+    BEHIND_2,
+    HUNG,
+    TRIED,
+    WORN_1,
+    WORN_2,
+    Belief,
+    Likes,
+    Step,
+    smoothed,
+)
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
@@ -95,6 +106,7 @@ class GarmentTracker:
         self._step: Step | None = None
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
+        self._likes: dict[tuple[str, bool], list[float]] = {}  # ``_rate_likes`` of this second
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
         if read.room_id not in self._radio.room:
@@ -157,6 +169,7 @@ class GarmentTracker:
             covered = self._covered(now)
             self._radio.refresh(covered)
             self._step = Step(self._radio, covered, self._p)
+            self._likes.clear()
             self._step_second = sec
         return self._step
 
@@ -215,7 +228,8 @@ class GarmentTracker:
             return
         rssi = heard.get(room)
         self._learn_rate(g, room, heard)
-        hung = sum(g.belief.rooms[room][i] for i in HANGING)
+        m = g.belief.rooms[room]
+        hung = m[HUNG] + m[TRIED]
         if mass < _SURE or hung < _SURE * mass:
             g.settled = 0
             return
@@ -232,17 +246,10 @@ class GarmentTracker:
         nothing of it). Hanging, every room reads it in proportion to that rate (its own room fully, the
         others at their share), so a second is weighed by all of them: a garment its own room stopped
         reading while another room goes on as before has not turned quieter (it is worn, and behind)."""
-        hung = sum(g.belief.rooms[room][i] for i in HANGING)
-        radio = self._radio
-        others = [radio.share(room, o) for o in heard if o != room]
-        unheard = radio.silence(room)[0] - sum(others)
+        m = g.belief.rooms[room]
+        hung = m[HUNG] + m[TRIED]
         own = room in heard
-        likes = []
-        for r in RATES:
-            like = (r if own else 1.0 - r) * math.exp(-r * unheard)
-            for share in others:
-                like *= min(r * share, 0.99)
-            likes.append(like)
+        likes = self._rate_likes(room, own, [o for o in heard if o != room])
         mean = sum(w * x for w, x in zip(g.rates, likes, strict=True))
         if mean <= 0.0:
             return
@@ -253,13 +260,36 @@ class GarmentTracker:
         for i in range(len(RATES)):
             g.rates[i] /= total
 
+    def _rate_likes(self, room: str, own: bool, others: list[str]) -> list[float]:
+        """Per level of ``RATES``, the chance of a second in which ``room`` read a garment hanging there
+        (``own``) or not, ``others`` read it and the other covered rooms did not. The same for every
+        garment in a second: the common case (no other room read it) is kept for the second."""
+        key = (room, own)
+        if not others and key in self._likes:
+            return self._likes[key]
+        radio = self._radio
+        shares = [radio.share(room, o) for o in others]
+        unheard = radio.silence(room)[0] - sum(shares)
+        likes = []
+        for r in RATES:
+            like = (r if own else 1.0 - r) * math.exp(-r * unheard)
+            for share in shares:
+                like *= min(r * share, 0.99)
+            likes.append(like)
+        if not others:
+            self._likes[key] = likes
+        return likes
+
     def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
         """How often its own room still reads it while worn, weighed by how likely it is worn."""
         rooms = g.belief.rooms
         if not rooms:
             return
-        room = max(rooms, key=lambda r: sum(rooms[r][i] for i in WORN))
-        worn = sum(rooms[room][i] for i in WORN)
+        room, worn = "", 0.0
+        for r, m in rooms.items():
+            mass = m[WORN_1] + m[WORN_2] + m[BEHIND_1] + m[BEHIND_2]
+            if mass > worn:
+                room, worn = r, mass
         if worn < 1e-3 or room not in s.covered:
             return
         read = room in heard
@@ -280,7 +310,7 @@ class GarmentTracker:
         m = g.belief.rooms.get(room)
         if m is None or room not in self._radio.room:
             return
-        weight = sum(m[i] for i in HANGING)
+        weight = m[HUNG] + m[TRIED]
         own = self._radio.room[room]
         level = self._radio.expected_level(room)
         residual = heard[room] - level - g.offset
