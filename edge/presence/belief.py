@@ -8,8 +8,9 @@ The hidden state is one of:
   only by way of the floor (``leaving`` -> ``out`` -> ``arriving``), which is what makes a neighbour's
   cross-reads of a worn garment a poor reason to move it;
 - per room: ``hung`` (read by its own room at its own rate and level, and by other rooms at what the
-  store has learned of them), ``worn`` (its wearer shields it from every antenna) or ``behind`` (worn,
-  but the room on the other side of the partition goes on hearing it as if it hung).
+  store has learned of them), ``worn`` (its wearer shields it from every antenna), ``behind`` (worn,
+  but the room on the other side of the partition goes on hearing it as if it hung) or ``tried`` (hung
+  again after a try-on).
 
 A second's evidence is, per covered room, whether the room read the garment and the peak RSSI; a room
 that is not covered (its antenna or reader down) says nothing. See ``edge/presence/README.md``.
@@ -18,11 +19,12 @@ that is not covered (its antenna or reader down) says nothing. See ``edge/presen
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
 
-__all__ = ["BEHIND_1", "BEHIND_2", "HUNG", "TRIED", "WORN_1", "WORN_2", "Belief", "Likes", "Step", "smoothed"]
+__all__ = ["BEHIND_2", "HUNG", "TRIED", "WORN_1", "Belief", "Likes", "Step", "smoothed"]
 
 # A room's sub-states: hung, then worn and behind in two phases each (a try-on lasts about worn_s, rarely
 # much less or much more: two phases make its length peaked, where one would make "just put on" and
@@ -40,21 +42,6 @@ _LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
 class Step:
     """What is the same for every garment in one second: the store's radio and the movement prior."""
 
-    __slots__ = (
-        "away",
-        "blind",
-        "covered",
-        "door",
-        "fresh",
-        "hang",
-        "jump",
-        "radio",
-        "stay",
-        "walk",
-        "weak",
-        "worn",
-    )
-
     def __init__(self, radio: StoreRadio, covered: frozenset[str], p: PresenceParams) -> None:
         self.radio = radio
         self.covered = covered
@@ -70,28 +57,25 @@ class Step:
         self.fresh = radio.fresh()
 
 
+@dataclass(slots=True)
 class Likes:
-    """How well each place explained one second (likelihoods relative to the best), kept for smoothing."""
+    """How well each place explained one second (likelihoods relative to the best), kept for smoothing:
+    per room, of (hung or tried, worn, behind)."""
 
-    __slots__ = ("corridor", "out", "rooms")
-
-    def __init__(self, out: float, corridor: float, rooms: dict[str, tuple[float, float, float]]) -> None:
-        self.out = out
-        self.corridor = corridor
-        self.rooms = rooms
+    out: float
+    corridor: float
+    rooms: dict[str, tuple[float, float, float]]
 
 
+@dataclass(slots=True)
 class Belief:
-    """The probability of each place; ``rooms`` maps a room to its (hung, worn, behind) masses."""
+    """The probability of each place; ``rooms`` maps a room to the masses of its sub-states. A garment
+    first read is somewhere: most likely being carried in, possibly in a room already."""
 
-    __slots__ = ("arriving", "leaving", "out", "rooms")
-
-    def __init__(self) -> None:
-        # A garment first read is somewhere: most likely being carried in, possibly in a room already.
-        self.out = 0.5
-        self.arriving = 0.5
-        self.leaving = 0.0
-        self.rooms: dict[str, list[float]] = {}
+    out: float = 0.5
+    arriving: float = 0.5
+    leaving: float = 0.0
+    rooms: dict[str, list[float]] = field(default_factory=dict)
 
     def room_mass(self, room: str | None) -> float:
         if room is None:
@@ -213,19 +197,12 @@ class Belief:
                 del self.rooms[room]
         return likes
 
-    def scale(self, factor: float) -> None:
-        self.out *= factor
-        self.arriving *= factor
-        self.leaving *= factor
-        for m in self.rooms.values():
-            for i in range(_SUBSTATES):
-                m[i] *= factor
+    def scale(self, k: float) -> None:
+        self.out, self.arriving, self.leaving = self.out * k, self.arriving * k, self.leaving * k
+        self.rooms = {r: [x * k for x in m] for r, m in self.rooms.items()}
 
     def copy(self) -> Belief:
-        b = Belief()
-        b.out, b.arriving, b.leaving = self.out, self.arriving, self.leaving
-        b.rooms = {r: list(m) for r, m in self.rooms.items()}
-        return b
+        return Belief(self.out, self.arriving, self.leaving, {r: list(m) for r, m in self.rooms.items()})
 
     def _room_ll(
         self,
@@ -354,17 +331,18 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
         for m in b_rooms.values():
             for i in range(_SUBSTATES):
                 m[i] /= top
-    out = beliefs[0].copy()
-    out.out *= b_out
-    out.arriving *= b_arr
-    out.leaving *= b_lv
+    return _posterior(beliefs[0], Belief(b_out, b_arr, b_lv, b_rooms))
+
+
+def _posterior(first: Belief, later: Belief) -> Belief:
+    """Forward (``first``) times backward (``later``: how likely what followed is from each place)."""
+    out = Belief(first.out * later.out, first.arriving * later.arriving, first.leaving * later.leaving)
     total = out.out + out.arriving + out.leaving
-    for r, m in out.rooms.items():
-        bm = b_rooms.get(r, [0.0] * _SUBSTATES)
-        for i in range(_SUBSTATES):
-            m[i] *= bm[i]
-        total += sum(m)
+    for r, m in first.rooms.items():
+        b = later.rooms.get(r)  # None: no later second had the room
+        out.rooms[r] = [x * y for x, y in zip(m, b, strict=True)] if b else [0.0] * _SUBSTATES
+        total += sum(out.rooms[r])
     if total <= 0.0 or not math.isfinite(total):
-        return beliefs[0].copy()
+        return first.copy()
     out.scale(1.0 / total)
     return out

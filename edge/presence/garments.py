@@ -12,19 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from edge.presence.belief import (
-    BEHIND_1,
-    BEHIND_2,
-    HUNG,
-    TRIED,
-    WORN_1,
-    WORN_2,
-    Belief,
-    Likes,
-    Step,
-    smoothed,
-)
+from edge.presence.belief import BEHIND_2, HUNG, TRIED, WORN_1, Belief, Likes, Step, smoothed
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
@@ -49,47 +39,27 @@ QUIET = (1.0 / 9.0, 1.0 / 3.0, 1.0, 3.0)
 _QUIET_PRIOR = 1.0 / len(QUIET)
 
 
+@dataclass(slots=True, eq=False)
 class Garment:
     """One tag: its belief, what it is learned to sound like, and where it was last placed."""
 
-    __slots__ = (
-        "belief",
-        "confidence",
-        "door",
-        "epc",
-        "gtin",
-        "heard",
-        "history",
-        "last_read",
-        "likes",
-        "offset",
-        "offset_var",
-        "place",
-        "quiet",
-        "rates",
-        "second",
-        "settled",
-        "since",
-    )
-
-    def __init__(self, epc: str, gtin: str | None, second: int, spread: float) -> None:
-        self.epc = epc
-        self.gtin = gtin
-        self.belief = Belief()
-        self.history: list[Belief] = []  # the last lag_s + 1 filtered beliefs, oldest first
-        self.likes: list[Likes] = []  # how each of those seconds but the oldest was explained
-        self.heard: dict[str, float] = {}
-        self.door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
-        self.second = second  # the second ``heard`` gathers
-        self.last_read = -math.inf
-        self.rates = [_RATE_PRIOR] * len(RATES)  # its own room's read chance per second, while it hangs
-        self.quiet = [_QUIET_PRIOR] * len(QUIET)  # what is left of it while worn, times worn_share
-        self.offset = 0.0  # its in-room level above the room's typical level, dB
-        self.offset_var = spread
-        self.place: str | None = None
-        self.confidence = 0.0  # the posterior probability of ``place`` at the last decision
-        self.since = 0.0
-        self.settled = 0  # seconds it has been surely in its room so far (learning waits for a few)
+    epc: str
+    gtin: str | None
+    second: int  # the second ``heard`` gathers
+    offset_var: float  # how unsure ``offset`` is, dB^2: as unsure as any garment's level at first
+    belief: Belief = field(default_factory=Belief)
+    history: list[Belief] = field(default_factory=list)  # the last lag_s + 1 filtered beliefs, oldest first
+    likes: list[Likes] = field(default_factory=list)  # how each of those seconds but the oldest was explained
+    heard: dict[str, float] = field(default_factory=dict)
+    door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
+    last_read: float = -math.inf
+    rates: list[float] = field(default_factory=lambda: [_RATE_PRIOR] * len(RATES))  # own room, hanging
+    quiet: list[float] = field(default_factory=lambda: [_QUIET_PRIOR] * len(QUIET))  # worn, x worn_share
+    offset: float = 0.0  # its in-room level above the room's typical level, dB
+    place: str | None = None
+    confidence: float = 0.0  # the posterior probability of ``place`` at the last decision
+    since: float = 0.0
+    settled: int = 0  # seconds it has been surely in its room so far (learning waits for a few)
 
 
 class GarmentTracker:
@@ -123,9 +93,7 @@ class GarmentTracker:
         rssi = read.rssi_dbm if read.rssi_dbm is not None else self._radio.expected_level(read.room_id)
         if math.isnan(rssi):
             rssi = -60.0
-        prev = g.heard.get(read.room_id)
-        if prev is None or rssi > prev:
-            g.heard[read.room_id] = rssi
+        g.heard[read.room_id] = max(rssi, g.heard.get(read.room_id, -math.inf))  # the second's peak
         g.last_read = now
         return events
 
@@ -180,10 +148,10 @@ class GarmentTracker:
         heard = g.heard
         silent = min(sec - g.second - 1, int(_SLEEP_S))
         self._one_second(g, s, heard)
-        events += self._decide(g, now)
+        events += self._decide(g, s, now)
         for _ in range(silent):
             self._one_second(g, s, {})
-            events += self._decide(g, now)
+            events += self._decide(g, s, now)
         g.heard = {}
         g.second = sec
         return events
@@ -191,19 +159,14 @@ class GarmentTracker:
     def _one_second(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
         radio = self._radio
         if heard:
-            # Until a room has sure seconds of its own, its level is seeded from the loudest room of each
-            # second (corridor reads are few beside minutes of garments hanging).
+            # Until a room has sure seconds, its level is seeded from the loudest room of each second.
             loudest = max(heard, key=lambda r: heard[r])
             if radio.room[loudest].sure < _SEED_SECONDS:
                 radio.room[loudest].learn_level(heard[loudest])
         g.belief.predict(s, heard)
-        jump = s.jump
-        rates = g.rates
-        for i, w in enumerate(rates):
-            rates[i] = w * (1.0 - jump) + jump * _RATE_PRIOR
-        rate = sum(w * r for w, r in zip(rates, RATES, strict=True))
-        for i, w in enumerate(g.quiet):
-            g.quiet[i] = w * (1.0 - jump) + jump * _QUIET_PRIOR
+        _forget(g.rates, s.jump)
+        _forget(g.quiet, s.jump)
+        rate = sum(w * r for w, r in zip(g.rates, RATES, strict=True))
         share = self._p.worn_share
         quiet = rate * sum(w * min(q * share, 1.0) for w, q in zip(g.quiet, QUIET, strict=True))
         likes = g.belief.update(s, heard, rate, quiet, g.offset, g.offset_var, g.door)
@@ -220,8 +183,7 @@ class GarmentTracker:
     def _learn(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
         """Learn from a sure second: the garment's rate and level, the store's pairs of rooms."""
         p = self._p
-        spread = s.fresh
-        g.offset_var = min(g.offset_var + spread * s.jump, spread)
+        g.offset_var = min(g.offset_var + s.fresh * s.jump, s.fresh)
         self._learn_quiet(g, s, heard)
         room, mass = g.belief.best()
         if room is None or room not in s.covered:
@@ -235,7 +197,7 @@ class GarmentTracker:
             return
         g.settled += 1
         if g.settled >= p.walk_s:
-            self._learn_level(g, heard, spread)
+            self._learn_level(g, heard, s.fresh)
         # Just arrived, it may yet be passing the door: the store learns from it once it has settled.
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
             self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
@@ -247,23 +209,12 @@ class GarmentTracker:
         others at their share), so a second is weighed by all of them: a garment its own room stopped
         reading while another room goes on as before has not turned quieter (it is worn, and behind)."""
         m = g.belief.rooms[room]
-        hung = m[HUNG] + m[TRIED]
-        own = room in heard
-        likes = self._rate_likes(room, own, [o for o in heard if o != room])
-        mean = sum(w * x for w, x in zip(g.rates, likes, strict=True))
-        if mean <= 0.0:
-            return
-        total = 0.0
-        for i, like in enumerate(likes):
-            g.rates[i] *= hung * like / mean + (1.0 - hung)
-            total += g.rates[i]
-        for i in range(len(RATES)):
-            g.rates[i] /= total
+        likes = self._rate_likes(room, room in heard, [o for o in heard if o != room])
+        _reweigh(g.rates, likes, m[HUNG] + m[TRIED])
 
     def _rate_likes(self, room: str, own: bool, others: list[str]) -> list[float]:
-        """Per level of ``RATES``, the chance of a second in which ``room`` read a garment hanging there
-        (``own``) or not, ``others`` read it and the other covered rooms did not. The same for every
-        garment in a second: the common case (no other room read it) is kept for the second."""
+        """Per level of ``RATES``, the chance that ``room`` read a garment hanging there (``own``) or not,
+        ``others`` read it and no other covered room did; the common case (no others) kept per second."""
         key = (room, own)
         if not others and key in self._likes:
             return self._likes[key]
@@ -287,20 +238,15 @@ class GarmentTracker:
             return
         room, worn = "", 0.0
         for r, m in rooms.items():
-            mass = m[WORN_1] + m[WORN_2] + m[BEHIND_1] + m[BEHIND_2]
+            mass = sum(m[WORN_1 : BEHIND_2 + 1])  # worn and behind, both phases
             if mass > worn:
                 room, worn = r, mass
         if worn < 1e-3 or room not in s.covered:
             return
         read = room in heard
         rate = sum(w * r for w, r in zip(g.rates, RATES, strict=True))
-        total = 0.0
-        for i, q in enumerate(QUIET):
-            chance = min(q * self._p.worn_share, 1.0) * rate
-            g.quiet[i] *= worn * (chance if read else 1.0 - chance) + (1.0 - worn)
-            total += g.quiet[i]
-        for i in range(len(QUIET)):
-            g.quiet[i] /= total
+        chances = [min(q * self._p.worn_share, 1.0) * rate for q in QUIET]
+        _reweigh(g.quiet, [c if read else 1.0 - c for c in chances], worn)
 
     def _learn_level(self, g: Garment, heard: dict[str, float], spread: float) -> None:
         """The garment's level from its loudest read, weighed by how likely that room holds it hung."""
@@ -324,10 +270,9 @@ class GarmentTracker:
         if weight > _SURE and g.offset_var < 4.0:
             own.learn_noise(residual)
 
-    def _decide(self, g: Garment, t: float) -> list[PresenceEvent]:
+    def _decide(self, g: Garment, s: Step, t: float) -> list[PresenceEvent]:
         # Decided on the belief about lag_s seconds ago given everything since (a door passed on the way
         # to another room is told from a room entered by the seconds that follow).
-        s = self._step_or_fail()
         belief = smoothed(s, g.history, g.likes) if len(g.history) > 1 else g.belief
         place, mass = belief.best()
         if g.place is not None:
@@ -352,7 +297,19 @@ class GarmentTracker:
         g.confidence = mass
         return events
 
-    def _step_or_fail(self) -> Step:
-        if self._step is None:
-            raise RuntimeError("no step yet")
-        return self._step
+
+def _forget(weights: list[float], jump: float) -> None:
+    """A second's chance ``jump`` that a distribution over levels starts afresh (the garment handled)."""
+    prior = jump / len(weights)
+    weights[:] = [w * (1.0 - jump) + prior for w in weights]
+
+
+def _reweigh(weights: list[float], likes: list[float], sure: float) -> None:
+    """Bayes' rule on a distribution over levels, for evidence of likelihood ``likes`` per level that
+    applies with probability ``sure`` (the garment is where the evidence is about) and else says nothing."""
+    mean = sum(w * x for w, x in zip(weights, likes, strict=True))
+    if mean <= 0.0:
+        return
+    new = [w * (sure * x / mean + 1.0 - sure) for w, x in zip(weights, likes, strict=True)]
+    total = sum(new)
+    weights[:] = [w / total for w in new]

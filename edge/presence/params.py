@@ -93,11 +93,9 @@ class PresenceParams(BaseModel):
         lt=1,
         description=(
             "A garment is placed in a room (or in none) once the posterior probability of that place "
-            "reaches this; it stays where it is until another place does (hysteresis). A 1-in-40 risk "
-            "per move: a wrong move is a card that blinks on a mirror or a stay nobody had, worse for a "
-            "shopper than a card that goes a few seconds late (on the tune split, 0.975 against 0.95: "
-            "flicker 0.13 against 0.17 per stay, false stays 0.92 against 1.13 per item-hour, for 0.1 "
-            "point of accuracy and 0.5 s of entry p95)"
+            "reaches this; it stays where it is until another place does (hysteresis). A 1-in-40 risk per "
+            "move: a card blinking on a mirror is worse than one a few seconds late (tune split, against "
+            "0.95: flicker 0.13/0.17 per stay, false stays 0.92/1.13 per item-hour, accuracy -0.1 point)"
         ),
     )
     lag_s: float = Field(
