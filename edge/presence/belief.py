@@ -53,6 +53,7 @@ class Step:
         self.worn = 1.0 / p.worn_s
         self.door = p.door_share
         self.jump = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
+        self.again = 1.0 / p.stay_s  # a tried garment is put on again about as often as it leaves
         self.weak = radio.weak
         self.fresh = radio.fresh()
 
@@ -99,17 +100,16 @@ class Belief:
         to_leaving = 0.0
         phase = 2.0 * s.worn
         leave = s.stay
-        again = s.stay  # a tried garment is put on again about as often as it is taken out
         for m in self.rooms.values():
             h, w1, w2, b1, b2, tr = m
             to_leaving += (h + w1 + w2 + b1 + b2 + tr) * leave
-            put_on = (h * s.hang + tr * again) * 0.5
+            put_on = (h * s.hang + tr * s.again) * 0.5
             m[HUNG] = h * (1.0 - leave - s.hang)
             m[WORN_1] = w1 * (1.0 - leave - phase) + put_on
             m[WORN_2] = w2 * (1.0 - leave - phase) + w1 * phase
             m[BEHIND_1] = b1 * (1.0 - leave - phase) + put_on
             m[BEHIND_2] = b2 * (1.0 - leave - phase) + b1 * phase
-            m[TRIED] = tr * (1.0 - leave - again) + (w2 + b2) * phase
+            m[TRIED] = tr * (1.0 - leave - s.again) + (w2 + b2) * phase
         # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
         # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
         walk_in = self.arriving * s.walk
@@ -295,7 +295,6 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
     n = max(len(s.radio.rooms), 1)
     phase = 2.0 * s.worn
     leave = s.stay
-    again = s.stay  # as in ``Belief.predict``
     none = (0.0, 0.0, 0.0)
     for k in range(len(likes) - 1, -1, -1):
         lk = likes[k]
@@ -322,7 +321,7 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
                 (1.0 - leave - phase) * vw2 + phase * vt + out_of_room,
                 (1.0 - leave - phase) * vb1 + phase * vb2 + out_of_room,
                 (1.0 - leave - phase) * vb2 + phase * vt + out_of_room,
-                (1.0 - leave - again) * vt + again * put_on + out_of_room,
+                (1.0 - leave - s.again) * vt + s.again * put_on + out_of_room,
             ]
         top = max([b_out, b_arr, b_lv, *(x for m in b_rooms.values() for x in m)])
         if top <= 0.0:
