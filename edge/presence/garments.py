@@ -189,9 +189,9 @@ class GarmentTracker:
         if room is None or room not in s.covered:
             return
         rssi = heard.get(room)
-        self._learn_rate(g, room, heard)
         m = g.belief.rooms[room]
         hung = m[HUNG] + m[TRIED]
+        self._learn_rate(g, room, heard, hung)
         if mass < _SURE or hung < _SURE * mass:
             g.settled = 0
             return
@@ -203,14 +203,13 @@ class GarmentTracker:
             self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
             self._radio.room[room].learn_level(rssi)
 
-    def _learn_rate(self, g: Garment, room: str, heard: dict[str, float]) -> None:
+    def _learn_rate(self, g: Garment, room: str, heard: dict[str, float], hung: float) -> None:
         """Its read rate, weighed by how sure it is that it hangs in ``room`` (elsewhere its reads say
         nothing of it). Hanging, every room reads it in proportion to that rate (its own room fully, the
         others at their share), so a second is weighed by all of them: a garment its own room stopped
         reading while another room goes on as before has not turned quieter (it is worn, and behind)."""
-        m = g.belief.rooms[room]
         likes = self._rate_likes(room, room in heard, [o for o in heard if o != room])
-        _reweigh(g.rates, likes, m[HUNG] + m[TRIED])
+        _reweigh(g.rates, likes, hung)
 
     def _rate_likes(self, room: str, own: bool, others: list[str]) -> list[float]:
         """Per level of ``RATES``, the chance that ``room`` read a garment hanging there (``own``) or not,
