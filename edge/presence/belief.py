@@ -189,12 +189,8 @@ class Belief:
         self.out /= total
         self.arriving /= total
         self.leaving /= total
-        for room in list(self.rooms):
-            m = self.rooms[room]
-            for i in range(_SUBSTATES):
-                m[i] /= total
-            if sum(m) < _PRUNE:
-                del self.rooms[room]
+        scaled = {room: [x / total for x in m] for room, m in self.rooms.items()}
+        self.rooms = {room: m for room, m in scaled.items() if sum(m) >= _PRUNE}
         return likes
 
     def scale(self, k: float) -> None:
@@ -323,13 +319,11 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
                 (1.0 - leave - phase) * vb2 + phase * vt + out_of_room,
                 (1.0 - leave - s.again) * vt + s.again * put_on + out_of_room,
             ]
-        top = max([b_out, b_arr, b_lv, *(x for m in b_rooms.values() for x in m)])
+        top = max(b_out, b_arr, b_lv, *map(max, b_rooms.values()))
         if top <= 0.0:
             return beliefs[0].copy()
         b_out, b_arr, b_lv = b_out / top, b_arr / top, b_lv / top
-        for m in b_rooms.values():
-            for i in range(_SUBSTATES):
-                m[i] /= top
+        b_rooms = {r: [x / top for x in m] for r, m in b_rooms.items()}
     return _posterior(beliefs[0], Belief(b_out, b_arr, b_lv, b_rooms))
 
 

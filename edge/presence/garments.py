@@ -4,8 +4,8 @@ Reads are gathered per garment into the second they arrive in (raw reads, de-dup
 reader's per-second aggregates all become "this room read it, this loud"); once a second is over the
 garment's belief is stepped (``Belief.predict`` then ``update``), its own read rate and level and the
 store's radio are learned from sure seconds, and the place with the most probability is taken once it
-reaches ``decide_at``. A garment silent and surely out of the rooms sleeps until it is read again; one
-unseen for a day is forgotten.
+reaches ``decide_at``. A garment surely out of the rooms whose belief has stopped moving sleeps until it
+is read again; one unseen for a day is forgotten.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import mul
 
 from edge.presence.belief import BEHIND_2, HUNG, TRIED, WORN_1, Belief, Likes, Step, smoothed
 from edge.presence.events import EventType, PresenceEvent
@@ -25,7 +26,7 @@ __all__ = ["GarmentTracker"]
 
 FORGET_S = 86_400.0  # a garment unseen for a day is forgotten (issue 14)
 _SURE = 0.9
-# A garment surely out of the rooms and silent this long is not stepped until it is read again.
+# Waking, a garment is stepped through the silent seconds it slept, this many at most.
 _SLEEP_S = 60.0
 _SEED_SECONDS = 30.0
 # A garment's chance per second to be read by its own room, as a distribution over these levels: the
@@ -77,6 +78,7 @@ class GarmentTracker:
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
         self._likes: dict[tuple[str, bool], list[float]] = {}  # ``_rate_likes`` of this second
+        self._quiet_shares = [min(q * params.worn_share, 1.0) for q in QUIET]
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
         if read.room_id not in self._radio.room:
@@ -103,8 +105,7 @@ class GarmentTracker:
         for epc, g in list(self._awake.items()):
             if g.second < sec:
                 events += self._advance(g, sec, now)
-            asleep = g.place is None and not g.heard and now - g.last_read > _SLEEP_S
-            if asleep and g.belief.room_mass(None) > 1.0 - 1e-6:
+            if g.place is None and not g.heard and _settled(g):
                 del self._awake[epc]
         if now >= self._next_sweep:
             # Forgetting is a sweep over every garment, asleep or not: once a minute of store time is enough.
@@ -166,9 +167,8 @@ class GarmentTracker:
         g.belief.predict(s, heard)
         _forget(g.rates, s.jump)
         _forget(g.quiet, s.jump)
-        rate = sum(w * r for w, r in zip(g.rates, RATES, strict=True))
-        share = self._p.worn_share
-        quiet = rate * sum(w * min(q * share, 1.0) for w, q in zip(g.quiet, QUIET, strict=True))
+        rate = sum(map(mul, g.rates, RATES))
+        quiet = rate * sum(map(mul, g.quiet, self._quiet_shares))
         likes = g.belief.update(s, heard, rate, quiet, g.offset, g.offset_var, g.door)
         g.door = frozenset(heard)
         g.history.append(g.belief.copy())
@@ -178,13 +178,13 @@ class GarmentTracker:
         while len(g.history) > lag + 1:
             g.history.pop(0)
             g.likes.pop(0)
-        self._learn(g, s, heard)
+        self._learn(g, s, heard, rate)
 
-    def _learn(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
+    def _learn(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
         """Learn from a sure second: the garment's rate and level, the store's pairs of rooms."""
         p = self._p
         g.offset_var = min(g.offset_var + s.fresh * s.jump, s.fresh)
-        self._learn_quiet(g, s, heard)
+        self._learn_quiet(g, s, heard, rate)
         room, mass = g.belief.best()
         if room is None or room not in s.covered:
             return
@@ -230,7 +230,7 @@ class GarmentTracker:
             self._likes[key] = likes
         return likes
 
-    def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
+    def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
         """How often its own room still reads it while worn, weighed by how likely it is worn."""
         rooms = g.belief.rooms
         if not rooms:
@@ -243,8 +243,7 @@ class GarmentTracker:
         if worn < 1e-3 or room not in s.covered:
             return
         read = room in heard
-        rate = sum(w * r for w, r in zip(g.rates, RATES, strict=True))
-        chances = [min(q * self._p.worn_share, 1.0) * rate for q in QUIET]
+        chances = [q * rate for q in self._quiet_shares]
         _reweigh(g.quiet, [c if read else 1.0 - c for c in chances], worn)
 
     def _learn_level(self, g: Garment, heard: dict[str, float], spread: float) -> None:
@@ -297,6 +296,13 @@ class GarmentTracker:
         return events
 
 
+def _settled(g: Garment) -> bool:
+    """Surely out, its belief has stopped moving: stepped on while silent it would not change (waking, it
+    is stepped through the seconds it slept, up to ``_SLEEP_S`` of them, as if it had been awake)."""
+    out = [b.room_mass(None) for b in g.history[-2:]]
+    return len(out) == 2 and out[1] > _SURE and abs(out[1] - out[0]) < 1e-6
+
+
 def _forget(weights: list[float], jump: float) -> None:
     """A second's chance ``jump`` that a distribution over levels starts afresh (the garment handled)."""
     prior = jump / len(weights)
@@ -306,7 +312,7 @@ def _forget(weights: list[float], jump: float) -> None:
 def _reweigh(weights: list[float], likes: list[float], sure: float) -> None:
     """Bayes' rule on a distribution over levels, for evidence of likelihood ``likes`` per level that
     applies with probability ``sure`` (the garment is where the evidence is about) and else says nothing."""
-    mean = sum(w * x for w, x in zip(weights, likes, strict=True))
+    mean = sum(map(mul, weights, likes))
     if mean <= 0.0:
         return
     new = [w * (sure * x / mean + 1.0 - sure) for w, x in zip(weights, likes, strict=True)]
