@@ -13,7 +13,10 @@ The hidden state is one of:
   again after a try-on).
 
 A second's evidence is, per covered room, whether the room read the garment and the peak RSSI; a room
-that is not covered (its antenna or reader down) says nothing. See ``edge/presence/README.md``.
+that is not covered (its antenna or reader down) says nothing. Each place also holds a belief about the
+garment's level there (mean and variance, dB above the room's typical level: hung in a room, worn in it,
+carried past doors), sharpened by each read and carried along, matched in mean and variance, as mass
+moves: reads at a steady level say more than scattered ones. See ``edge/presence/README.md``.
 """
 
 from __future__ import annotations
@@ -77,6 +80,9 @@ class Belief:
     arriving: float = 0.5
     leaving: float = 0.0
     rooms: dict[str, list[float]] = field(default_factory=dict)
+    level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, hung or tried
+    worn_level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, worn or behind
+    walking: tuple[float, float] | None = None  # carried past doors (None: not yet stepped)
 
     def room_mass(self, room: str | None) -> float:
         if room is None:
@@ -94,14 +100,33 @@ class Belief:
                 place, mass = room, total
         return place, mass
 
-    def predict(self, s: Step, heard: dict[str, float]) -> None:
-        """Move mass by the movement prior over one second. Mass carried in from the corridor goes only
-        to rooms that read the garment this second (what it would give the others vanishes anyway)."""
+    def predict(self, s: Step, heard: dict[str, float], prior: tuple[float, float]) -> None:
+        """Move mass, and the level beliefs with it, by the movement prior over one second. ``prior``: the
+        garment's level as known, for a place it newly reaches from the floor."""
         to_leaving = 0.0
         phase = 2.0 * s.worn
         leave = s.stay
-        for m in self.rooms.values():
+        walk_in = self.arriving * s.walk
+        n = max(len(s.radio.rooms), 1)
+        # A blind room may be where it went: it cannot say otherwise.
+        for room in (*heard, *s.blind):
+            if room not in self.rooms:
+                self.rooms[room] = [0.0] * _SUBSTATES
+        walking = _grown(self.walking or prior, s)
+        parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
+        for room, m in self.rooms.items():
             h, w1, w2, b1, b2, tr = m
+            kept = h * (1.0 - leave - s.hang) + tr * (1.0 - leave - s.again)
+            old = _grown(self.level.get(room, prior), s)
+            self.level[room] = _mix(
+                [(*old, kept), (*prior, walk_in * 0.5 / n), (0.0, s.fresh, (w2 + b2) * phase)], old
+            )
+            parts.append((*old, sum(m) * leave))
+            old = _grown(self.worn_level.get(room, (0.0, s.fresh)), s)
+            put_on = h * s.hang + tr * s.again
+            self.worn_level[room] = _mix(
+                [(*old, (w1 + w2 + b1 + b2) * (1.0 - leave) - (w2 + b2) * phase), (0.0, s.fresh, put_on)], old
+            )
             to_leaving += (h + w1 + w2 + b1 + b2 + tr) * leave
             put_on = (h * s.hang + tr * s.again) * 0.5
             m[HUNG] = h * (1.0 - leave - s.hang)
@@ -112,15 +137,10 @@ class Belief:
             m[TRIED] = tr * (1.0 - leave - s.again) + (w2 + b2) * phase
         # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
         # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
-        walk_in = self.arriving * s.walk
-        n = max(len(s.radio.rooms), 1)
-        # A blind room may be where it went: it cannot say otherwise.
-        for room in (*heard, *s.blind):
-            if room not in self.rooms:
-                self.rooms[room] = [0.0] * _SUBSTATES
         for m in self.rooms.values():
             m[HUNG] += walk_in * 0.5 / n
         walk_out = self.leaving * s.walk
+        self.walking = _mix(parts, walking)
         self.arriving += self.out * s.away - walk_in
         self.leaving += to_leaving - walk_out
         self.out += walk_in * 0.5 + walk_out - self.out * s.away
@@ -131,90 +151,70 @@ class Belief:
         heard: dict[str, float],
         rate: float,
         quiet: float,
-        offset: float,
-        offset_var: float,
         at_door: frozenset[str] = frozenset(),
     ) -> Likes:
-        """Weigh each place by the likelihood of this second's evidence, and normalise. ``rate`` is the
-        garment's predicted chance to be read by its own room this second (``quiet`` while worn); its
-        level above each room's typical level is ``offset`` give or take ``offset_var`` (shared by all
-        of the second's reads, so two rooms reading it in one second say how much louder one is than
-        the other, whatever its orientation). ``at_door``: the rooms that read it a second ago."""
+        """Weigh each place by the likelihood of this second's evidence, and normalise; each place's level
+        belief takes in the reads as that place would hear them. ``rate`` is the garment's predicted chance
+        to be read by its own room this second (``quiet`` while worn). ``at_door``: the rooms that read it
+        a second ago."""
         radio = s.radio
         weak_gap, weak_var = s.weak
         rate = min(max(rate, 1e-3), 0.99)
         passing: list[tuple[float, float]] = []
         stray: list[tuple[float, float]] = []
+        mu_c, var_c = self.walking or (0.0, s.fresh)
         for room, rssi in heard.items():
-            r = rssi - radio.expected_level(room) - offset - weak_gap
+            r = rssi - radio.expected_level(room) - weak_gap - mu_c
             var = weak_var + radio.room[room].noise
             passing.append((r, var))
             stray.append((r, var + _STRAY_VAR))
         n = len(heard)
-        ll_out = n * math.log(_STRAY) + joint(stray, offset_var) if heard else 0.0
+        ll_out = n * math.log(_STRAY) + joint(stray, var_c) if heard else 0.0
         if heard:
             # In the corridor a garment is within reach of one door at a time: any of them, or the one
             # that read it a second ago (a walker is a second or two within a door antenna's reach).
             new_doors = sum(1 for room in heard if room not in at_door)
             ll_corr = n * math.log(rate * s.door) - new_doors * math.log(max(len(radio.rooms), 1))
-            ll_corr += joint(passing, offset_var)
+            ll_corr += joint(passing, var_c)
+            self.walking = _kalman(passing, mu_c, var_c)
         else:
             ll_corr = math.log1p(-rate * s.door)
-        lls: dict[str, tuple[float, float, float]] = {}
-        top = max(ll_out, ll_corr)
-        for room in self.rooms:
-            lh, lw, lb = self._room_ll(s, room, heard, (rate, quiet), offset, offset_var)
-            lls[room] = (lh, lw, lb)
-            top = max(top, lh, lw, lb)
-        like_out = math.exp(ll_out - top)
-        corr = math.exp(ll_corr - top)
-        likes = Likes(like_out, corr, {})
-        self.out *= like_out
-        self.arriving *= corr
-        self.leaving *= corr
+        lls = {room: self._room_ll(s, room, heard, (rate, quiet)) for room in self.rooms}
+        top = max(ll_out, ll_corr, *(max(ll) for ll in lls.values()))
+        likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {})
+        self.out *= likes.out
+        self.arriving *= likes.corridor
+        self.leaving *= likes.corridor
         total = self.out + self.arriving + self.leaving
         for room, m in self.rooms.items():
             lh, lw, lb = lls[room]
             like = likes.rooms[room] = (math.exp(lh - top), math.exp(lw - top), math.exp(lb - top))
-            m[HUNG] *= like[0]
-            m[WORN_1] *= like[1]
-            m[WORN_2] *= like[1]
-            m[BEHIND_1] *= like[2]
-            m[BEHIND_2] *= like[2]
-            m[TRIED] *= like[0]
+            m[:] = _heard_as(like, m)
             total += sum(m)
         if total <= 0.0 or not math.isfinite(total):
             self.__init__()  # type: ignore[misc]  # nothing explains it: start afresh
             return likes
-        self.out /= total
-        self.arriving /= total
-        self.leaving /= total
+        self.out, self.arriving, self.leaving = self.out / total, self.arriving / total, self.leaving / total
         scaled = {room: [x / total for x in m] for room, m in self.rooms.items()}
         self.rooms = {room: m for room, m in scaled.items() if sum(m) >= _PRUNE}
+        self.level = {room: self.level[room] for room in self.rooms}
+        self.worn_level = {room: self.worn_level[room] for room in self.rooms}
         return likes
 
-    def scale(self, k: float) -> None:
-        self.out, self.arriving, self.leaving = self.out * k, self.arriving * k, self.leaving * k
-        self.rooms = {r: [x * k for x in m] for r, m in self.rooms.items()}
-
-    def copy(self) -> Belief:
+    def masses(self) -> Belief:
+        """A copy of the probabilities alone (what smoothing needs), without the levels."""
         return Belief(self.out, self.arriving, self.leaving, {r: list(m) for r, m in self.rooms.items()})
 
     def _room_ll(
-        self,
-        s: Step,
-        room: str,
-        heard: dict[str, float],
-        rates: tuple[float, float],
-        offset: float,
-        offset_var: float,
+        self, s: Step, room: str, heard: dict[str, float], rates: tuple[float, float]
     ) -> tuple[float, float, float]:
         """Log-likelihood of the second for (hung, worn, behind) in ``room``."""
         rate, quiet = rates
         shielding = quiet / rate
         radio = s.radio
         own = radio.room[room]
-        level = radio.expected_level(room) + offset
+        mu, var_mu = self.level[room]
+        level = radio.expected_level(room) + mu
         s1, s2 = radio.silence(room)
         # Which rooms read it. Other rooms' silence, to second order in their read chance.
         lh = -(rate * s1 + rate * rate * s2 * 0.5)
@@ -233,22 +233,17 @@ class Belief:
             lw += quiet * share + math.log(max(lam * shielding, 1e-12))
         rssi_own = heard.get(room)
         if room in s.covered:
-            if rssi_own is None:
-                lh += math.log1p(-rate)
-                q = math.log1p(-quiet)
-                lw += q
-                lb += q
-            else:
-                lh += math.log(rate)
-                q = math.log(quiet)
-                lw += q
-                lb += q
+            own_read = rssi_own is not None
+            lh += math.log(rate) if own_read else math.log1p(-rate)
+            q = math.log(quiet) if own_read else math.log1p(-quiet)
+            lw += q
+            lb += q
         if not heard:
             return lh, lw, lb
         # How loud: the same reads, with the garment's level shared between them. Put on, a garment has
         # been handled: its level is any garment's (``fresh``), no longer what was learned of it hanging.
-        base = radio.expected_level(room)
-        fresh = own.spread
+        mu_w, var_w = self.worn_level[room]
+        base = radio.expected_level(room) + mu_w
         hung_reads: list[tuple[float, float]] = []
         worn_reads: list[tuple[float, float]] = []
         for other, rssi in heard.items():
@@ -261,9 +256,40 @@ class Belief:
             var = own.noise + (own.spread if math.isnan(own.level) else 0.0)
             hung_reads.append((rssi_own - level, var))
             worn_reads.append((rssi_own - base - s.weak[0], s.weak[1]))
-        hung = joint(hung_reads, offset_var)
-        worn = joint(worn_reads, fresh)
+        hung = joint(hung_reads, var_mu)
+        if any(r * r > 9.0 * (v + var_mu) for r, v in hung_reads):  # handled, turned: any garment's level
+            var_mu = max(var_mu, own.spread)
+        self.level[room] = _kalman(hung_reads, mu, var_mu)
+        worn = joint(worn_reads, var_w)
+        self.worn_level[room] = _kalman(worn_reads, mu_w, var_w)
         return lh + hung, lw + worn, lb + worn
+
+
+def _heard_as(likes: tuple[float, float, float], masses: list[float]) -> list[float]:
+    """Each sub-state's mass times the likelihood of how it is heard: as hung, worn or behind."""
+    lh, lw, lb = likes
+    return [lh * masses[0], lw * masses[1], lw * masses[2], lb * masses[3], lb * masses[4], lh * masses[5]]
+
+
+def _kalman(residuals: list[tuple[float, float]], mu: float, var: float) -> tuple[float, float]:
+    """A level belief (mean, variance) given reads' residuals from it (value, own variance)."""
+    k = 1.0 + var * sum(1.0 / v for _, v in residuals)
+    return mu + var * sum(r / v for r, v in residuals) / k, var / k
+
+
+def _grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
+    """A level belief a second later: as unsure again as the chance the garment was handled."""
+    return level[0], min(level[1] + s.fresh * s.jump, s.fresh)
+
+
+def _mix(parts: list[tuple[float, float, float]], old: tuple[float, float]) -> tuple[float, float]:
+    """Level beliefs (mean, variance, mass) of what stayed in a place and what came in, matched in mean and
+    variance."""
+    total = sum(w for _, _, w in parts)
+    if total <= 0.0:
+        return old
+    mean = sum(w * m for m, _, w in parts) / total
+    return mean, sum(w * (v + (m - mean) ** 2) for m, v, w in parts) / total
 
 
 def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:
@@ -295,13 +321,8 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
     for k in range(len(likes) - 1, -1, -1):
         lk = likes[k]
         # v: likelihood times beta, at second k + 1.
-        v_out = lk.out * b_out
-        v_arr = lk.corridor * b_arr
-        v_lv = lk.corridor * b_lv
-        v_rooms: dict[str, list[float]] = {}
-        for r, bm in b_rooms.items():
-            lh, lw, lb = lk.rooms.get(r, none)
-            v_rooms[r] = [lh * bm[0], lw * bm[1], lw * bm[2], lb * bm[3], lb * bm[4], lh * bm[5]]
+        v_out, v_arr, v_lv = lk.out * b_out, lk.corridor * b_arr, lk.corridor * b_lv
+        v_rooms = {r: _heard_as(lk.rooms.get(r, none), bm) for r, bm in b_rooms.items()}
         walk_in = sum(v[HUNG] for v in v_rooms.values()) * 0.5 / n
         b_out = (1.0 - s.away) * v_out + s.away * v_arr
         b_arr = (1.0 - s.walk) * v_arr + s.walk * (0.5 * v_out + walk_in)
@@ -321,7 +342,7 @@ def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
             ]
         top = max(b_out, b_arr, b_lv, *map(max, b_rooms.values()))
         if top <= 0.0:
-            return beliefs[0].copy()
+            return beliefs[0].masses()
         b_out, b_arr, b_lv = b_out / top, b_arr / top, b_lv / top
         b_rooms = {r: [x / top for x in m] for r, m in b_rooms.items()}
     return _posterior(beliefs[0], Belief(b_out, b_arr, b_lv, b_rooms))
@@ -336,6 +357,8 @@ def _posterior(first: Belief, later: Belief) -> Belief:
         out.rooms[r] = [x * y for x, y in zip(m, b, strict=True)] if b else [0.0] * _SUBSTATES
         total += sum(out.rooms[r])
     if total <= 0.0 or not math.isfinite(total):
-        return first.copy()
-    out.scale(1.0 / total)
-    return out
+        return first.masses()
+    k = 1.0 / total
+    return Belief(
+        out.out * k, out.arriving * k, out.leaving * k, {r: [x * k for x in m] for r, m in out.rooms.items()}
+    )

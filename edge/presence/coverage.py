@@ -45,17 +45,11 @@ class Coverage:
             key = (status.reader_id, status.antenna)
             if key not in self._antenna_room:
                 return [], []
-            if status.connected:
-                self._down_antennas.discard(key)
-            else:
-                self._down_antennas.add(key)
+            (self._down_antennas.discard if status.connected else self._down_antennas.add)(key)
         else:
             if status.reader_id not in self._reader_rooms:
                 return [], []
-            if status.online:
-                self._down_readers.discard(status.reader_id)
-            else:
-                self._down_readers.add(status.reader_id)
+            (self._down_readers.discard if status.online else self._down_readers.add)(status.reader_id)
         return self._recompute()
 
     def reader_heard(self, reader_id: str, antenna: int) -> tuple[list[str], list[str]]:

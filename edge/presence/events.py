@@ -33,12 +33,6 @@ class PresenceEvent:
     def to_json(self) -> dict[str, Any]:
         """The JSON Lines shape of docs/formats.md §8; optional fields appear only when set."""
         out: dict[str, Any] = {"t": round(self.t, 3), "type": self.type.value, "room": self.room}
-        if self.epc is not None:
-            out["epc"] = self.epc
-        if self.gtin is not None:
-            out["gtin"] = self.gtin
-        if self.device is not None:
-            out["device"] = self.device
-        if self.confidence is not None:
-            out["confidence"] = round(self.confidence, 4)
-        return out
+        confidence = None if self.confidence is None else round(self.confidence, 4)
+        optional = {"epc": self.epc, "gtin": self.gtin, "device": self.device, "confidence": confidence}
+        return out | {k: v for k, v in optional.items() if v is not None}

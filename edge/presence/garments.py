@@ -164,14 +164,14 @@ class GarmentTracker:
             loudest = max(heard, key=lambda r: heard[r])
             if radio.room[loudest].sure < _SEED_SECONDS:
                 radio.room[loudest].learn_level(heard[loudest])
-        g.belief.predict(s, heard)
+        g.belief.predict(s, heard, (g.offset, g.offset_var))
         _forget(g.rates, s.jump)
         _forget(g.quiet, s.jump)
         rate = sum(map(mul, g.rates, RATES))
         quiet = rate * sum(map(mul, g.quiet, self._quiet_shares))
-        likes = g.belief.update(s, heard, rate, quiet, g.offset, g.offset_var, g.door)
+        likes = g.belief.update(s, heard, rate, quiet, g.door)
         g.door = frozenset(heard)
-        g.history.append(g.belief.copy())
+        g.history.append(g.belief.masses())
         if len(g.history) > 1:
             g.likes.append(likes)
         lag = int(self._p.lag_s)
@@ -220,26 +220,20 @@ class GarmentTracker:
         radio = self._radio
         shares = [radio.share(room, o) for o in others]
         unheard = radio.silence(room)[0] - sum(shares)
-        likes = []
-        for r in RATES:
-            like = (r if own else 1.0 - r) * math.exp(-r * unheard)
-            for share in shares:
-                like *= min(r * share, 0.99)
-            likes.append(like)
+        likes = [
+            (r if own else 1.0 - r) * math.exp(-r * unheard) * math.prod(min(r * x, 0.99) for x in shares)
+            for r in RATES
+        ]
         if not others:
             self._likes[key] = likes
         return likes
 
     def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
         """How often its own room still reads it while worn, weighed by how likely it is worn."""
-        rooms = g.belief.rooms
-        if not rooms:
-            return
-        room, worn = "", 0.0
-        for r, m in rooms.items():
-            mass = sum(m[WORN_1 : BEHIND_2 + 1])  # worn and behind, both phases
-            if mass > worn:
-                room, worn = r, mass
+        # The room it is most likely worn in (worn or behind, both phases).
+        worn, room = max(
+            ((sum(m[WORN_1 : BEHIND_2 + 1]), r) for r, m in g.belief.rooms.items()), default=(0, "")
+        )
         if worn < 1e-3 or room not in s.covered:
             return
         read = room in heard
@@ -248,11 +242,9 @@ class GarmentTracker:
 
     def _learn_level(self, g: Garment, heard: dict[str, float], spread: float) -> None:
         """The garment's level from its loudest read, weighed by how likely that room holds it hung."""
-        if not heard:
-            return
-        room = max(heard, key=lambda r: heard[r])
+        room = max(heard, key=lambda r: heard[r], default="")
         m = g.belief.rooms.get(room)
-        if m is None or room not in self._radio.room:
+        if m is None:
             return
         weight = m[HUNG] + m[TRIED]
         own = self._radio.room[room]

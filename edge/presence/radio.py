@@ -57,8 +57,7 @@ class RoomRadio:
 
     def learn_noise(self, residual: float) -> None:
         """A read of a garment whose own level is known: how far one second strays from it."""
-        self.noise += 0.01 * (min(residual * residual, 100.0) - self.noise)
-        self.noise = max(self.noise, 1.0)
+        self.noise = max(self.noise + 0.01 * (min(residual * residual, 100.0) - self.noise), 1.0)
 
 
 class Pair:
