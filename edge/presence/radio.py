@@ -52,8 +52,8 @@ class RoomRadio:
         d = max(-bound, min(bound, d))
         self.level += rate * d
         self.deviation += rate * (abs(d) - self.deviation)
-        # For a normal distribution the standard deviation is 1.253 times the mean absolute deviation.
-        self.spread = max((1.253 * self.deviation) ** 2 - self.noise, 1.0)
+        # sd = 1.253 mean absolute deviations (normal), and at least 3 dB: a tag turned or bunched differs so.
+        self.spread = max((1.253 * self.deviation) ** 2 - self.noise, 9.0)
 
     def learn_noise(self, residual: float) -> None:
         """A read of a garment whose own level is known: how far one second strays from it."""
