@@ -146,39 +146,14 @@ class Belief:
         self.out += walk_in * 0.5 + walk_out - self.out * s.away
 
     def update(
-        self,
-        s: Step,
-        heard: dict[str, float],
-        rate: float,
-        quiet: float,
-        at_door: frozenset[str] = frozenset(),
+        self, s: Step, heard: dict[str, float], rate: float, quiet: float, door: frozenset[str] = frozenset()
     ) -> Likes:
         """Weigh each place by the likelihood of this second's evidence, and normalise; each place's level
         belief takes in the reads as that place would hear them. ``rate`` is the garment's predicted chance
-        to be read by its own room this second (``quiet`` while worn). ``at_door``: the rooms that read it
-        a second ago."""
-        radio = s.radio
-        weak_gap, weak_var = s.weak
+        to be read by its own room this second (``quiet`` while worn). ``door``: the rooms that read it a
+        second ago."""
         rate = min(max(rate, 1e-3), 0.99)
-        passing: list[tuple[float, float]] = []
-        stray: list[tuple[float, float]] = []
-        mu_c, var_c = self.walking or (0.0, s.fresh)
-        for room, rssi in heard.items():
-            r = rssi - radio.expected_level(room) - weak_gap - mu_c
-            var = weak_var + radio.room[room].noise
-            passing.append((r, var))
-            stray.append((r, var + _STRAY_VAR))
-        n = len(heard)
-        ll_out = n * math.log(_STRAY) + joint(stray, var_c) if heard else 0.0
-        if heard:
-            # In the corridor a garment is within reach of one door at a time: any of them, or the one
-            # that read it a second ago (a walker is a second or two within a door antenna's reach).
-            new_doors = sum(1 for room in heard if room not in at_door)
-            ll_corr = n * math.log(rate * s.door) - new_doors * math.log(max(len(radio.rooms), 1))
-            ll_corr += joint(passing, var_c)
-            self.walking = _kalman(passing, mu_c, var_c)
-        else:
-            ll_corr = math.log1p(-rate * s.door)
+        ll_out, ll_corr = self._off_rooms_ll(s, heard, rate, door)
         lls = {room: self._room_ll(s, room, heard, (rate, quiet)) for room in self.rooms}
         top = max(ll_out, ll_corr, *(max(ll) for ll in lls.values()))
         likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {})
@@ -200,6 +175,29 @@ class Belief:
         self.level = {room: self.level[room] for room in self.rooms}
         self.worn_level = {room: self.worn_level[room] for room in self.rooms}
         return likes
+
+    def _off_rooms_ll(
+        self, s: Step, heard: dict[str, float], rate: float, door: frozenset[str]
+    ) -> tuple[float, float]:
+        """Log-likelihood of the second out of the rooms (stray reads) and carried past doors."""
+        if not heard:
+            return 0.0, math.log1p(-rate * s.door)
+        weak_gap, weak_var = s.weak
+        passing: list[tuple[float, float]] = []
+        stray: list[tuple[float, float]] = []
+        mu_c, var_c = self.walking or (0.0, s.fresh)
+        for room, rssi in heard.items():
+            var = weak_var + s.radio.room[room].noise
+            passing.append((rssi - s.radio.expected_level(room) - weak_gap - mu_c, var))
+            stray.append((passing[-1][0], var + _STRAY_VAR))
+        # In the corridor a garment is within reach of one door at a time: any of them, or the one that
+        # read it a second ago (a walker is a second or two within a door antenna's reach).
+        n = len(heard)
+        new_doors = sum(1 for room in heard if room not in door)
+        ll_corr = n * math.log(rate * s.door) - new_doors * math.log(max(len(s.radio.rooms), 1))
+        ll_corr += joint(passing, var_c)
+        self.walking = _kalman(passing, mu_c, var_c)
+        return n * math.log(_STRAY) + joint(stray, var_c), ll_corr
 
     def masses(self) -> Belief:
         """A copy of the probabilities alone (what smoothing needs), without the levels."""
