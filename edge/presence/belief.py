@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
 
-__all__ = ["BEHIND_2", "HUNG", "TRIED", "WORN_1", "Belief", "Likes", "Step", "smoothed"]
+__all__ = ["BEHIND_2", "HUNG", "TRIED", "WORN_1", "Belief", "Likes", "Step", "grown", "smoothed", "turned"]
 
 # A room's sub-states: hung, then worn and behind in two phases each (a try-on lasts about worn_s, rarely
 # much less or much more: two phases make its length peaked, where one would make "just put on" and
@@ -112,23 +112,21 @@ class Belief:
         for room in (*heard, *s.blind):
             if room not in self.rooms:
                 self.rooms[room] = [0.0] * _SUBSTATES
-        walking = _grown(self.walking or prior, s)
+        walking = grown(self.walking or prior, s)
         parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
         for room, m in self.rooms.items():
             h, w1, w2, b1, b2, tr = m
             kept = h * (1.0 - leave - s.hang) + tr * (1.0 - leave - s.again)
-            old = _grown(self.level.get(room, prior), s)
+            old = grown(self.level.get(room, prior), s)
             self.level[room] = _mix(
                 [(*old, kept), (*prior, walk_in * 0.5 / n), (0.0, s.fresh, (w2 + b2) * phase)], old
             )
-            parts.append((*old, sum(m) * leave))
-            old = _grown(self.worn_level.get(room, (0.0, s.fresh)), s)
-            put_on = h * s.hang + tr * s.again
-            self.worn_level[room] = _mix(
-                [(*old, (w1 + w2 + b1 + b2) * (1.0 - leave) - (w2 + b2) * phase), (0.0, s.fresh, put_on)], old
-            )
-            to_leaving += (h + w1 + w2 + b1 + b2 + tr) * leave
-            put_on = (h * s.hang + tr * s.again) * 0.5
+            parts.append((*old, out_of_room := sum(m) * leave))
+            to_leaving += out_of_room
+            old = grown(self.worn_level.get(room, (0.0, s.fresh)), s)
+            put_on = (h * s.hang + tr * s.again) * 0.5  # to each of worn and behind
+            worn = (w1 + w2 + b1 + b2) * (1.0 - leave) - (w2 + b2) * phase
+            self.worn_level[room] = _mix([(*old, worn), (0.0, s.fresh, 2.0 * put_on)], old)
             m[HUNG] = h * (1.0 - leave - s.hang)
             m[WORN_1] = w1 * (1.0 - leave - phase) + put_on
             m[WORN_2] = w2 * (1.0 - leave - phase) + w1 * phase
@@ -238,8 +236,8 @@ class Belief:
             lb += q
         if not heard:
             return lh, lw, lb
-        # How loud: the same reads, with the garment's level shared between them. Put on, a garment has
-        # been handled: its level is any garment's (``fresh``), no longer what was learned of it hanging.
+        # How loud: the same reads, each judged against the level this place has learned of the garment
+        # (put on, it was handled: its worn level starts as any garment's).
         mu_w, var_w = self.worn_level[room]
         base = radio.expected_level(room) + mu_w
         hung_reads: list[tuple[float, float]] = []
@@ -255,7 +253,7 @@ class Belief:
             hung_reads.append((rssi_own - level, var))
             worn_reads.append((rssi_own - base - s.weak[0], s.weak[1]))
         hung = joint(hung_reads, var_mu)
-        if any(r * r > 9.0 * (v + var_mu) for r, v in hung_reads):  # handled, turned: any garment's level
+        if any(turned(r, v + var_mu) for r, v in hung_reads):
             var_mu = max(var_mu, own.spread)
         self.level[room] = _kalman(hung_reads, mu, var_mu)
         worn = joint(worn_reads, var_w)
@@ -275,7 +273,12 @@ def _kalman(residuals: list[tuple[float, float]], mu: float, var: float) -> tupl
     return mu + var * sum(r / v for r, v in residuals) / k, var / k
 
 
-def _grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
+def turned(residual: float, var: float) -> bool:
+    """A read this far (3 sigma) from a garment's level says it was handled, turned: as unsure as any."""
+    return residual * residual > 9.0 * var
+
+
+def grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
     """A level belief a second later: as unsure again as the chance the garment was handled."""
     return level[0], min(level[1] + s.fresh * s.jump, s.fresh)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import mul
 
-from edge.presence.belief import BEHIND_2, HUNG, TRIED, WORN_1, Belief, Likes, Step, smoothed
+from edge.presence.belief import BEHIND_2, HUNG, TRIED, WORN_1, Belief, Likes, Step, grown, smoothed, turned
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
@@ -183,7 +183,7 @@ class GarmentTracker:
     def _learn(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
         """Learn from a sure second: the garment's rate and level, the store's pairs of rooms."""
         p = self._p
-        g.offset_var = min(g.offset_var + s.fresh * s.jump, s.fresh)
+        g.offset, g.offset_var = grown((g.offset, g.offset_var), s)
         self._learn_quiet(g, s, heard, rate)
         room, mass = g.belief.best()
         if room is None or room not in s.covered:
@@ -250,9 +250,8 @@ class GarmentTracker:
         own = self._radio.room[room]
         level = self._radio.expected_level(room)
         residual = heard[room] - level - g.offset
-        if weight > _SURE and residual * residual > 9.0 * (own.noise + g.offset_var):
-            # Surely there and suddenly another level: perhaps handled, turned. Its level is as uncertain
-            # as any garment's again, and this read and the next ones say where it now is.
+        if weight > _SURE and turned(residual, own.noise + g.offset_var):
+            # Surely there and suddenly another level: this read and the next ones say where it now is.
             g.offset_var = max(g.offset_var, spread)
         gain = weight * g.offset_var / (g.offset_var + own.noise)
         g.offset += gain * residual
