@@ -1,27 +1,17 @@
 """One garment's belief: a probability over where it is, stepped once per second of evidence.
 
-The hidden state is one of:
-
-- ``out``: not in any fitting room (on the shop floor, a rail, a bag): no antenna reads it;
-- ``arriving`` / ``leaving``: being carried from the floor towards the rooms, or from a room towards
-  the floor: whichever door it passes reads it, weakly. A garment that leaves one room reaches another
-  only by way of the floor (``leaving`` -> ``out`` -> ``arriving``), which is what makes a neighbour's
-  cross-reads of a worn garment a poor reason to move it;
-- per room: ``hung`` (read by its own room at its own rate and level, and by other rooms at what the
-  store has learned of them), ``worn`` (its wearer shields it from every antenna), ``behind`` (worn,
-  but the room on the other side of the partition goes on hearing it as if it hung) or ``tried`` (hung
-  again after a try-on).
-
-A second's evidence is, per covered room, whether the room read the garment and the peak RSSI; a room
-that is not covered (its antenna or reader down) says nothing. Each place also holds a belief about the
-garment's level there (mean and variance, dB above the room's typical level: hung in a room, worn in it,
-carried past doors), sharpened by each read and carried along, matched in mean and variance, as mass
-moves: reads at a steady level say more than scattered ones. See ``edge/presence/README.md``.
+States: ``out`` (off the rooms: no antenna reads it); ``arriving`` / ``leaving`` (carried past doors,
+read weakly by whichever it passes; a garment goes from one room to another only by way of the floor);
+and per room ``hung``, ``worn`` (shielded from every antenna), ``behind`` (worn, but one room behind the
+partition, which is learned, goes on hearing it as if it hung) and ``tried`` (hung again). Evidence per
+covered room: whether it read the garment and the peak RSSI; a room not covered says nothing. Each place
+holds a belief about the garment's level there, carried along as mass moves. See ``README.md`` here.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from edge.presence.params import PresenceParams
@@ -59,6 +49,17 @@ class Step:
         self.again = 1.0 / p.stay_s  # a tried garment is put on again about as often as it leaves
         self.weak = radio.weak
         self.fresh = radio.fresh()
+        self._neighbours: dict[str, dict[str, float]] = {}
+
+    def neighbours(self, room: str) -> dict[str, float]:
+        """Which room is behind ``room``'s partition, before a worn garment is heard: each other room in
+        proportion to how well it hears this room's garments."""
+        prior = self._neighbours.get(room)
+        if prior is None:
+            shares = {o: self.radio.share(room, o) for o in self.radio.rooms if o != room}
+            total = sum(shares.values()) or 1.0
+            prior = self._neighbours[room] = {o: x / total for o, x in shares.items()}
+        return prior
 
 
 @dataclass(slots=True)
@@ -83,6 +84,7 @@ class Belief:
     level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, hung or tried
     worn_level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, worn or behind
     walking: tuple[float, float] | None = None  # carried past doors (None: not yet stepped)
+    behind: dict[str, dict[str, float]] = field(default_factory=dict)  # per room: which room hears it
 
     def room_mass(self, room: str | None) -> float:
         if room is None:
@@ -127,6 +129,10 @@ class Belief:
             put_on = (h * s.hang + tr * s.again) * 0.5  # to each of worn and behind
             worn = (w1 + w2 + b1 + b2) * (1.0 - leave) - (w2 + b2) * phase
             self.worn_level[room] = _mix([(*old, worn), (0.0, s.fresh, 2.0 * put_on)], old)
+            kept = (b1 + b2) * (1.0 - leave) - b2 * phase
+            fresh = put_on / (kept + put_on) if room in self.behind and kept + put_on > 0.0 else 1.0
+            nb = s.neighbours(room)
+            self.behind[room] = {o: x + fresh * (nb[o] - x) for o, x in self.behind.get(room, nb).items()}
             m[HUNG] = h * (1.0 - leave - s.hang)
             m[WORN_1] = w1 * (1.0 - leave - phase) + put_on
             m[WORN_2] = w2 * (1.0 - leave - phase) + w1 * phase
@@ -172,6 +178,7 @@ class Belief:
         self.rooms = {room: m for room, m in scaled.items() if sum(m) >= _PRUNE}
         self.level = {room: self.level[room] for room in self.rooms}
         self.worn_level = {room: self.worn_level[room] for room in self.rooms}
+        self.behind = {room: self.behind[room] for room in self.rooms}
         return likes
 
     def _off_rooms_ll(
@@ -215,25 +222,18 @@ class Belief:
         # Which rooms read it. Other rooms' silence, to second order in their read chance.
         lh = -(rate * s1 + rate * rate * s2 * 0.5)
         lw = -(quiet * s1)
-        # Behind: one room behind the partition goes on hearing it, the others do not. Which one is not
-        # known: each in proportion to how well it hears this room's garments (its share of the shares).
-        lb = -(rate * s2 / s1) if s1 > 0 else 0.0
         for other in heard:
-            if other == room:
-                continue
-            share = radio.share(room, other)
-            lam = min(rate * share, 0.99)
-            lh += lam + lam * lam * 0.5 + math.log(lam)
-            lam_b = min(rate * share * share / s1, 0.99) if s1 > 0 else 1e-12
-            lb += lam_b + math.log(max(lam_b, 1e-12))
-            lw += quiet * share + math.log(max(lam * shielding, 1e-12))
+            if other != room:
+                share = radio.share(room, other)
+                lam = min(rate * share, 0.99)
+                lh += lam + lam * lam * 0.5 + math.log(lam)
+                lw += quiet * share + math.log(max(lam * shielding, 1e-12))
         rssi_own = heard.get(room)
         if room in s.covered:
             own_read = rssi_own is not None
             lh += math.log(rate) if own_read else math.log1p(-rate)
-            q = math.log(quiet) if own_read else math.log1p(-quiet)
-            lw += q
-            lb += q
+            lw += math.log(quiet) if own_read else math.log1p(-quiet)
+        lb = lw + self._behind_ll(s, room, heard, rate, quiet)
         if not heard:
             return lh, lw, lb
         # How loud: the same reads, each judged against the level this place has learned of the garment
@@ -259,6 +259,24 @@ class Belief:
         worn = joint(worn_reads, var_w)
         self.worn_level[room] = _kalman(worn_reads, mu_w, var_w)
         return lh + hung, lw + worn, lb + worn
+
+    def _behind_ll(self, s: Step, room: str, heard: dict[str, float], rate: float, quiet: float) -> float:
+        """Behind, less worn: one room behind the partition goes on hearing it as if it hung, the others do
+        not. Which one is learned from the seconds it has been worn so far (a belief over the rooms)."""
+        mix = 0.0
+        post: dict[str, float] = {}
+        for other, p in self.behind[room].items():
+            ratio = 1.0
+            if other in s.covered:
+                # Heard as if it hung, where worn it would be shielded (its rate times quiet / rate).
+                share = s.radio.share(room, other)
+                ratio = rate / quiet if other in heard else math.exp((quiet - rate) * share)
+            post[other] = p * ratio
+            mix += post[other]
+        if mix <= 0.0:
+            return 0.0
+        self.behind[room] = {o: x / mix for o, x in post.items()}
+        return math.log(mix)
 
 
 def _heard_as(likes: tuple[float, float, float], masses: list[float]) -> list[float]:
@@ -309,7 +327,7 @@ def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:
     return spread - 0.5 * (logdet + math.log(k)) - len(residuals) * _LOG_ROOT_2PI
 
 
-def smoothed(s: Step, beliefs: list[Belief], likes: list[Likes]) -> Belief:
+def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Belief:
     """The belief about the oldest of ``beliefs`` (filtered, one a second) given every later second too:
     fixed-lag smoothing. ``likes[k]`` is how second k + 1 was explained (``len(likes) == len(beliefs) - 1``).
     A backward pass through the same movement prior as ``Belief.predict``."""

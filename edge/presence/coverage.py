@@ -35,10 +35,6 @@ class Coverage:
     def covered(self, room: str) -> bool:
         return room not in self._uncovered
 
-    @property
-    def uncovered(self) -> frozenset[str]:
-        return self._uncovered
-
     def apply(self, status: AntennaStatus | ReaderStatus) -> tuple[list[str], list[str]]:
         """Record a status change; returns (rooms that became unknown, rooms that became known), sorted."""
         if isinstance(status, AntennaStatus):

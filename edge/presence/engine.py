@@ -65,10 +65,6 @@ class PresenceEngine:
         """Let time pass: garments step through their silent seconds, shoppers' silence counts."""
         return self._items.tick(now) + self._shoppers.tick(now)
 
-    def room_covered(self, room_id: str) -> bool:
-        """False while an antenna or reader covering the room is down: its contents are unknown."""
-        return self._coverage.covered(room_id)
-
     def tracked_garments(self) -> int:
         """How many garments presence remembers (each is forgotten a day after its last read)."""
         return self._items.tracked()

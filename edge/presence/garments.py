@@ -11,6 +11,7 @@ is read again; one unseen for a day is forgotten.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import mul
@@ -48,9 +49,9 @@ class Garment:
     gtin: str | None
     second: int  # the second ``heard`` gathers
     offset_var: float  # how unsure ``offset`` is, dB^2: as unsure as any garment's level at first
+    history: deque[Belief]  # the last lag_s + 1 filtered beliefs, oldest first
+    likes: deque[Likes]  # how each of those seconds but the oldest was explained
     belief: Belief = field(default_factory=Belief)
-    history: list[Belief] = field(default_factory=list)  # the last lag_s + 1 filtered beliefs, oldest first
-    likes: list[Likes] = field(default_factory=list)  # how each of those seconds but the oldest was explained
     heard: dict[str, float] = field(default_factory=dict)
     door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
     last_read: float = -math.inf
@@ -87,7 +88,10 @@ class GarmentTracker:
         g = self._garments.get(read.epc)
         events: list[PresenceEvent] = []
         if g is None:
-            g = Garment(read.epc, read.gtin, sec, self._radio.fresh())
+            lag = int(self._p.lag_s)
+            g = Garment(
+                read.epc, read.gtin, sec, self._radio.fresh(), deque(maxlen=lag + 1), deque(maxlen=lag)
+            )
             self._garments[read.epc] = g
         elif g.second < sec:
             events = self._advance(g, sec, now)
@@ -114,7 +118,7 @@ class GarmentTracker:
                 self._awake.pop(epc, None)
                 g = self._garments.pop(epc)
                 if g.place is not None:  # held in a room that could not hear it: a day is enough
-                    events.append(PresenceEvent(now, EventType.ITEM_LEFT, g.place, epc=epc, gtin=g.gtin))
+                    events.append(_event(now, EventType.ITEM_LEFT, g.place, g, None))
         return events
 
     def tracked(self) -> int:
@@ -148,10 +152,8 @@ class GarmentTracker:
         s = self._current_step(sec, now)
         heard = g.heard
         silent = min(sec - g.second - 1, int(_SLEEP_S))
-        self._one_second(g, s, heard)
-        events += self._decide(g, s, now)
-        for _ in range(silent):
-            self._one_second(g, s, {})
+        for evidence in [heard] + [{}] * silent:
+            self._one_second(g, s, evidence)
             events += self._decide(g, s, now)
         g.heard = {}
         g.second = sec
@@ -171,13 +173,9 @@ class GarmentTracker:
         quiet = rate * sum(map(mul, g.quiet, self._quiet_shares))
         likes = g.belief.update(s, heard, rate, quiet, g.door)
         g.door = frozenset(heard)
-        g.history.append(g.belief.masses())
-        if len(g.history) > 1:
+        if g.history:
             g.likes.append(likes)
-        lag = int(self._p.lag_s)
-        while len(g.history) > lag + 1:
-            g.history.pop(0)
-            g.likes.pop(0)
+        g.history.append(g.belief.masses())
         self._learn(g, s, heard, rate)
 
     def _learn(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
@@ -191,7 +189,11 @@ class GarmentTracker:
         rssi = heard.get(room)
         m = g.belief.rooms[room]
         hung = m[HUNG] + m[TRIED]
-        self._learn_rate(g, room, heard, hung)
+        # Its read rate, weighed by how sure it is that it hangs in ``room`` (elsewhere its reads say
+        # nothing of it). Hanging, every room reads it in proportion to that rate (its own room fully, the
+        # others at their share), so a garment its own room stopped reading while another room goes on as
+        # before has not turned quieter (it is worn, and behind).
+        _reweigh(g.rates, self._rate_likes(room, room in heard, [o for o in heard if o != room]), hung)
         if mass < _SURE or hung < _SURE * mass:
             g.settled = 0
             return
@@ -202,14 +204,6 @@ class GarmentTracker:
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
             self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
             self._radio.room[room].learn_level(rssi)
-
-    def _learn_rate(self, g: Garment, room: str, heard: dict[str, float], hung: float) -> None:
-        """Its read rate, weighed by how sure it is that it hangs in ``room`` (elsewhere its reads say
-        nothing of it). Hanging, every room reads it in proportion to that rate (its own room fully, the
-        others at their share), so a second is weighed by all of them: a garment its own room stopped
-        reading while another room goes on as before has not turned quieter (it is worn, and behind)."""
-        likes = self._rate_likes(room, room in heard, [o for o in heard if o != room])
-        _reweigh(g.rates, likes, hung)
 
     def _rate_likes(self, room: str, own: bool, others: list[str]) -> list[float]:
         """Per level of ``RATES``, the chance that ``room`` read a garment hanging there (``own``) or not,
@@ -270,28 +264,26 @@ class GarmentTracker:
             return []
         if place is None and g.place is not None and g.place not in s.covered:
             return []  # its room cannot hear it: unknown, never empty
-        events: list[PresenceEvent] = []
-        if g.place is not None:
-            events.append(
-                PresenceEvent(
-                    t, EventType.ITEM_LEFT, g.place, epc=g.epc, gtin=g.gtin, confidence=g.confidence
-                )
-            )
+        events = [] if g.place is None else [_event(t, EventType.ITEM_LEFT, g.place, g, g.confidence)]
         if place is not None:
-            events.append(
-                PresenceEvent(t, EventType.ITEM_ENTERED, place, epc=g.epc, gtin=g.gtin, confidence=mass)
-            )
+            events.append(_event(t, EventType.ITEM_ENTERED, place, g, mass))
         g.place = place
         g.since = t
         g.confidence = mass
         return events
 
 
+def _event(t: float, kind: EventType, room: str, g: Garment, confidence: float | None) -> PresenceEvent:
+    return PresenceEvent(t, kind, room, epc=g.epc, gtin=g.gtin, confidence=confidence)
+
+
 def _settled(g: Garment) -> bool:
     """Surely out, its belief has stopped moving: stepped on while silent it would not change (waking, it
     is stepped through the seconds it slept, up to ``_SLEEP_S`` of them, as if it had been awake)."""
-    out = [b.room_mass(None) for b in g.history[-2:]]
-    return len(out) == 2 and out[1] > _SURE and abs(out[1] - out[0]) < 1e-6
+    if len(g.history) < 2:
+        return False
+    before, now = g.history[-2].room_mass(None), g.history[-1].room_mass(None)
+    return now > _SURE and abs(now - before) < 1e-6
 
 
 def _forget(weights: list[float], jump: float) -> None:

@@ -15,6 +15,7 @@ orientation, so every level here is relative to a per-garment offset (``Garment.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from edge.presence.params import PresenceParams
 
@@ -26,18 +27,16 @@ _PRIOR_SECONDS = 20.0
 _SLOWEST = 1.0 / 2000.0
 
 
+@dataclass(slots=True)
 class RoomRadio:
     """How a room's antennas hear the garments inside it (levels in dBm)."""
 
-    __slots__ = ("deviation", "level", "noise", "seen", "spread", "sure")
-
-    def __init__(self) -> None:
-        self.level = math.nan  # mean in-room peak RSSI; nan until the room has read anything
-        self.spread = 36.0  # variance between garments' levels (orientation), dB^2
-        self.deviation = 6.0  # mean absolute deviation of a read from ``level`` (robust: no squares)
-        self.noise = 4.0  # variance of one garment's in-room peak around its level, dB^2
-        self.seen = 0.0
-        self.sure = 0.0  # sure seconds of a garment inside that this room read
+    level: float = math.nan  # mean in-room peak RSSI; nan until the room has read anything
+    spread: float = 36.0  # variance between garments' levels (orientation), dB^2
+    deviation: float = 6.0  # mean absolute deviation of a read from ``level`` (robust: no squares)
+    noise: float = 4.0  # variance of one garment's in-room peak around its level, dB^2
+    seen: float = 0.0
+    sure: float = 0.0  # sure seconds of a garment inside that this room read
 
     def learn_level(self, rssi: float) -> None:
         """A second in which this room was the loudest of the garment's rooms: its in-room level."""
@@ -60,15 +59,13 @@ class RoomRadio:
         self.noise = max(self.noise + 0.01 * (min(residual * residual, 100.0) - self.noise), 1.0)
 
 
+@dataclass(slots=True)
 class Pair:
     """How room ``other`` hears a garment that is in room ``home``."""
 
-    __slots__ = ("gap", "gap_var", "heard")
-
-    def __init__(self, gap: float) -> None:
-        self.gap = gap  # dB below the garment's in-room level
-        self.gap_var = 25.0
-        self.heard = 0.0  # sure seconds of a garment in ``home`` in which ``other`` heard it too
+    gap: float  # dB below the garment's in-room level
+    gap_var: float = 25.0
+    heard: float = 0.0  # sure seconds of a garment in ``home`` in which ``other`` heard it too
 
     def learn(self, heard_db: float) -> None:
         """In a sure second of a garment in ``home``, ``other`` heard it this many dB below its level."""

@@ -10,6 +10,7 @@ room says nothing, like a room whose antenna is down.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from edge.presence.params import PresenceParams
@@ -30,13 +31,11 @@ def binomial_window(p: float, miss_probability: float) -> float:
     return math.log(miss_probability) / math.log1p(-p)
 
 
+@dataclass(slots=True)
 class _Reader:
-    __slots__ = ("gap", "last", "sec")
-
-    def __init__(self) -> None:
-        self.last = -math.inf
-        self.sec = -(2**62)
-        self.gap = 1.0  # mean seconds between seconds-with-a-report
+    last: float = -math.inf
+    sec: int = -(2**62)
+    gap: float = 1.0  # mean seconds between seconds-with-a-report
 
 
 class ReaderWatch:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
@@ -57,14 +58,12 @@ class _Node:
         return min(max(w, p.ble_min_window_s), p.ble_exit_timeout_s)
 
 
+@dataclass(slots=True)
 class _Device:
-    __slots__ = ("device", "nodes", "room", "since")
-
-    def __init__(self, device: str) -> None:
-        self.device = device
-        self.room: str | None = None
-        self.since = 0.0
-        self.nodes: dict[str, _Node] = {}
+    device: str
+    room: str | None = None
+    since: float = 0.0
+    nodes: dict[str, _Node] = field(default_factory=dict)
 
 
 class ShopperTracker:
