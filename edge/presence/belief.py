@@ -2,10 +2,11 @@
 
 States: ``out`` (off the rooms: no antenna reads it); ``arriving`` / ``leaving`` (carried past doors,
 read weakly by whichever it passes; a garment goes from one room to another only by way of the floor);
-and per room ``hung``, ``worn`` (shielded from every antenna), ``behind`` (worn, but one room behind the
-partition, which is learned, goes on hearing it as if it hung) and ``tried`` (hung again). Evidence per
-covered room: whether it read the garment and the peak RSSI; a room not covered says nothing. Each place
-holds a belief about the garment's level there, carried along as mass moves. See ``README.md`` here.
+and per room ``hung``, ``worn`` (shielded from every antenna, or from all but the room behind the
+partition, which goes on hearing it as if it hung: which, if any, is learned) and ``tried`` (hung
+again). Evidence per covered room: whether it read the garment and the peak RSSI; a room not covered
+says nothing. Each place holds a belief about the garment's level there, carried along as mass moves.
+See ``README.md`` here.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import dataclass, field
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
 
-__all__ = ["BEHIND_2", "HUNG", "TRIED", "WORN_1", "Belief", "Likes", "Step", "grown", "smoothed", "turned"]
+__all__ = ["HUNG", "TRIED", "WORN_1", "WORN_2", "Belief", "Likes", "Step", "grown", "smoothed", "turned"]
 
-# A room's sub-states: hung, then worn and behind in two phases each (a try-on lasts about worn_s, rarely
-# much less or much more: two phases make its length peaked, where one would make "just put on" and
-# "worn for minutes" equally likely to end in the next second), then hung again, tried: heard as hung,
-# but a garment tried on is about as likely to be taken out next as to be tried on again.
-HUNG, WORN_1, WORN_2, BEHIND_1, BEHIND_2, TRIED = range(6)
-_SUBSTATES = 6
+# A room's sub-states: hung, then worn in two phases (a try-on lasts about worn_s, rarely much less or
+# much more: two phases make its length peaked, where one would make "just put on" and "worn for minutes"
+# equally likely to end in the next second), then hung again, tried: heard as hung, but a garment tried
+# on is about as likely to be taken out next as to be tried on again.
+HUNG, WORN_1, WORN_2, TRIED = range(4)
+_SUBSTATES = 4
 _PRUNE = 1e-9
 # A garment off the fitting rooms is read by their antennas only by accident (a tag on a passer-by).
 _STRAY = 1e-4
@@ -52,24 +53,27 @@ class Step:
         self._neighbours: dict[str, dict[str, float]] = {}
 
     def neighbours(self, room: str) -> dict[str, float]:
-        """Which room is behind ``room``'s partition, before a worn garment is heard: each other room in
-        proportion to how well it hears this room's garments."""
+        """Which room still hears a garment worn in ``room``, before it is heard worn: none ("") half the
+        time, else (a body shields one side) the room behind the partition, each other room in proportion
+        to how well it hears this room's garments."""
         prior = self._neighbours.get(room)
         if prior is None:
             shares = {o: self.radio.share(room, o) for o in self.radio.rooms if o != room}
-            total = sum(shares.values()) or 1.0
-            prior = self._neighbours[room] = {o: x / total for o, x in shares.items()}
+            half = 0.5 / (sum(shares.values()) or 1.0)
+            prior = self._neighbours[room] = {"": 0.5 if shares else 1.0} | {
+                o: x * half for o, x in shares.items()
+            }
         return prior
 
 
 @dataclass(slots=True)
 class Likes:
     """How well each place explained one second (likelihoods relative to the best), kept for smoothing:
-    per room, of (hung or tried, worn, behind)."""
+    per room, of (hung or tried, worn)."""
 
     out: float
     corridor: float
-    rooms: dict[str, tuple[float, float, float]]
+    rooms: dict[str, tuple[float, float]]
 
 
 @dataclass(slots=True)
@@ -82,9 +86,9 @@ class Belief:
     leaving: float = 0.0
     rooms: dict[str, list[float]] = field(default_factory=dict)
     level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, hung or tried
-    worn_level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, worn or behind
+    worn_level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, worn
     walking: tuple[float, float] | None = None  # carried past doors (None: not yet stepped)
-    behind: dict[str, dict[str, float]] = field(default_factory=dict)  # per room: which room hears it
+    behind: dict[str, dict[str, float]] = field(default_factory=dict)  # per room: which still hears it worn
 
     def room_mass(self, room: str | None) -> float:
         if room is None:
@@ -117,28 +121,25 @@ class Belief:
         walking = grown(self.walking or prior, s)
         parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
         for room, m in self.rooms.items():
-            h, w1, w2, b1, b2, tr = m
+            h, w1, w2, tr = m
             kept = h * (1.0 - leave - s.hang) + tr * (1.0 - leave - s.again)
             old = grown(self.level.get(room, prior), s)
             self.level[room] = _mix(
-                [(*old, kept), (*prior, walk_in * 0.5 / n), (0.0, s.fresh, (w2 + b2) * phase)], old
+                [(*old, kept), (*prior, walk_in * 0.5 / n), (0.0, s.fresh, w2 * phase)], old
             )
             parts.append((*old, out_of_room := sum(m) * leave))
             to_leaving += out_of_room
             old = grown(self.worn_level.get(room, (0.0, s.fresh)), s)
-            put_on = (h * s.hang + tr * s.again) * 0.5  # to each of worn and behind
-            worn = (w1 + w2 + b1 + b2) * (1.0 - leave) - (w2 + b2) * phase
-            self.worn_level[room] = _mix([(*old, worn), (0.0, s.fresh, 2.0 * put_on)], old)
-            kept = (b1 + b2) * (1.0 - leave) - b2 * phase
-            fresh = put_on / (kept + put_on) if room in self.behind and kept + put_on > 0.0 else 1.0
+            put_on = h * s.hang + tr * s.again
+            worn = (w1 + w2) * (1.0 - leave) - w2 * phase
+            self.worn_level[room] = _mix([(*old, worn), (0.0, s.fresh, put_on)], old)
+            fresh = put_on / (worn + put_on) if room in self.behind and worn + put_on > 0.0 else 1.0
             nb = s.neighbours(room)
             self.behind[room] = {o: x + fresh * (nb[o] - x) for o, x in self.behind.get(room, nb).items()}
             m[HUNG] = h * (1.0 - leave - s.hang)
             m[WORN_1] = w1 * (1.0 - leave - phase) + put_on
             m[WORN_2] = w2 * (1.0 - leave - phase) + w1 * phase
-            m[BEHIND_1] = b1 * (1.0 - leave - phase) + put_on
-            m[BEHIND_2] = b2 * (1.0 - leave - phase) + b1 * phase
-            m[TRIED] = tr * (1.0 - leave - s.again) + (w2 + b2) * phase
+            m[TRIED] = tr * (1.0 - leave - s.again) + w2 * phase
         # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
         # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
         for m in self.rooms.values():
@@ -166,8 +167,8 @@ class Belief:
         self.leaving *= likes.corridor
         total = self.out + self.arriving + self.leaving
         for room, m in self.rooms.items():
-            lh, lw, lb = lls[room]
-            like = likes.rooms[room] = (math.exp(lh - top), math.exp(lw - top), math.exp(lb - top))
+            lh, lw = lls[room]
+            like = likes.rooms[room] = (math.exp(lh - top), math.exp(lw - top))
             m[:] = _heard_as(like, m)
             total += sum(m)
         if total <= 0.0 or not math.isfinite(total):
@@ -210,8 +211,8 @@ class Belief:
 
     def _room_ll(
         self, s: Step, room: str, heard: dict[str, float], rates: tuple[float, float]
-    ) -> tuple[float, float, float]:
-        """Log-likelihood of the second for (hung, worn, behind) in ``room``."""
+    ) -> tuple[float, float]:
+        """Log-likelihood of the second for (hung, worn) in ``room``."""
         rate, quiet = rates
         shielding = quiet / rate
         radio = s.radio
@@ -233,9 +234,9 @@ class Belief:
             own_read = rssi_own is not None
             lh += math.log(rate) if own_read else math.log1p(-rate)
             lw += math.log(quiet) if own_read else math.log1p(-quiet)
-        lb = lw + self._behind_ll(s, room, heard, rate, quiet)
+        lw += self._behind_ll(s, room, heard, rate, quiet)
         if not heard:
-            return lh, lw, lb
+            return lh, lw
         # How loud: the same reads, each judged against the level this place has learned of the garment
         # (put on, it was handled: its worn level starts as any garment's).
         mu_w, var_w = self.worn_level[room]
@@ -258,11 +259,12 @@ class Belief:
         self.level[room] = _kalman(hung_reads, mu, var_mu)
         worn = joint(worn_reads, var_w)
         self.worn_level[room] = _kalman(worn_reads, mu_w, var_w)
-        return lh + hung, lw + worn, lb + worn
+        return lh + hung, lw + worn
 
     def _behind_ll(self, s: Step, room: str, heard: dict[str, float], rate: float, quiet: float) -> float:
-        """Behind, less worn: one room behind the partition goes on hearing it as if it hung, the others do
-        not. Which one is learned from the seconds it has been worn so far (a belief over the rooms)."""
+        """Worn, its wearer shields it from every room, or from all but the one behind the partition, which
+        goes on hearing it as if it hung (behind). Which, if any, is learned from the seconds it has been
+        worn so far (a belief over the rooms and none, ``Step.neighbours``): log of its likelihood ratio."""
         mix = 0.0
         post: dict[str, float] = {}
         for other, p in self.behind[room].items():
@@ -279,10 +281,10 @@ class Belief:
         return math.log(mix)
 
 
-def _heard_as(likes: tuple[float, float, float], masses: list[float]) -> list[float]:
-    """Each sub-state's mass times the likelihood of how it is heard: as hung, worn or behind."""
-    lh, lw, lb = likes
-    return [lh * masses[0], lw * masses[1], lw * masses[2], lb * masses[3], lb * masses[4], lh * masses[5]]
+def _heard_as(likes: tuple[float, float], masses: list[float]) -> list[float]:
+    """Each sub-state's mass times the likelihood of how it is heard: as hung or worn."""
+    lh, lw = likes
+    return [lh * masses[0], lw * masses[1], lw * masses[2], lh * masses[3]]
 
 
 def _kalman(residuals: list[tuple[float, float]], mu: float, var: float) -> tuple[float, float]:
@@ -336,7 +338,7 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
     n = max(len(s.radio.rooms), 1)
     phase = 2.0 * s.worn
     leave = s.stay
-    none = (0.0, 0.0, 0.0)
+    none = (0.0, 0.0)
     for k in range(len(likes) - 1, -1, -1):
         lk = likes[k]
         # v: likelihood times beta, at second k + 1.
@@ -348,16 +350,13 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
         b_lv = (1.0 - s.walk) * v_lv + s.walk * v_out
         b_rooms = {}
         for r in beliefs[k].rooms:
-            vh, vw1, vw2, vb1, vb2, vt = v_rooms.get(r, [0.0] * _SUBSTATES)
+            vh, vw1, vw2, vt = v_rooms.get(r, [0.0] * _SUBSTATES)
             out_of_room = leave * v_lv
-            put_on = 0.5 * (vw1 + vb1)
             b_rooms[r] = [
-                (1.0 - leave - s.hang) * vh + s.hang * put_on + out_of_room,
+                (1.0 - leave - s.hang) * vh + s.hang * vw1 + out_of_room,
                 (1.0 - leave - phase) * vw1 + phase * vw2 + out_of_room,
                 (1.0 - leave - phase) * vw2 + phase * vt + out_of_room,
-                (1.0 - leave - phase) * vb1 + phase * vb2 + out_of_room,
-                (1.0 - leave - phase) * vb2 + phase * vt + out_of_room,
-                (1.0 - leave - s.again) * vt + s.again * put_on + out_of_room,
+                (1.0 - leave - s.again) * vt + s.again * vw1 + out_of_room,
             ]
         top = max(b_out, b_arr, b_lv, *map(max, b_rooms.values()))
         if top <= 0.0:

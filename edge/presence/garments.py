@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import mul
 
-from edge.presence.belief import BEHIND_2, HUNG, TRIED, WORN_1, Belief, Likes, Step, grown, smoothed, turned
+from edge.presence.belief import HUNG, TRIED, WORN_1, WORN_2, Belief, Likes, Step, grown, smoothed, turned
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
@@ -226,7 +226,7 @@ class GarmentTracker:
         """How often its own room still reads it while worn, weighed by how likely it is worn."""
         # The room it is most likely worn in (worn or behind, both phases).
         worn, room = max(
-            ((sum(m[WORN_1 : BEHIND_2 + 1]), r) for r, m in g.belief.rooms.items()), default=(0, "")
+            ((sum(m[WORN_1 : WORN_2 + 1]), r) for r, m in g.belief.rooms.items()), default=(0, "")
         )
         if worn < 1e-3 or room not in s.covered:
             return
