@@ -50,6 +50,8 @@ class Step:
         self.again = 1.0 / p.stay_s  # a tried garment is put on again about as often as it leaves
         self.weak = radio.weak
         self.fresh = radio.fresh()
+        # Per room, every other room's share of its garments' reads (fixed for the second).
+        self.shares = {h: {o: radio.shares[(h, o)] for o in radio.rooms if o != h} for h in radio.rooms}
         self._neighbours: dict[str, dict[str, float]] = {}
 
     def neighbours(self, room: str) -> dict[str, float]:
@@ -58,7 +60,7 @@ class Step:
         to how well it hears this room's garments."""
         prior = self._neighbours.get(room)
         if prior is None:
-            shares = {o: self.radio.share(room, o) for o in self.radio.rooms if o != room}
+            shares = self.shares[room]
             half = 0.5 / (sum(shares.values()) or 1.0)
             prior = self._neighbours[room] = {"": 0.5 if shares else 1.0} | {
                 o: x * half for o, x in shares.items()
@@ -120,26 +122,27 @@ class Belief:
                 self.rooms[room] = [0.0] * _SUBSTATES
         walking = grown(self.walking or prior, s)
         parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
+        hung, tried, worn_on = 1.0 - leave - s.hang, 1.0 - leave - s.again, 1.0 - leave - phase
+        entering = walk_in * 0.5 / n
+        fresh_level = (0.0, s.fresh)
         for room, m in self.rooms.items():
             h, w1, w2, tr = m
-            kept = h * (1.0 - leave - s.hang) + tr * (1.0 - leave - s.again)
+            kept = h * hung + tr * tried
             old = grown(self.level.get(room, prior), s)
-            self.level[room] = _mix(
-                [(*old, kept), (*prior, walk_in * 0.5 / n), (0.0, s.fresh, w2 * phase)], old
-            )
-            parts.append((*old, out_of_room := sum(m) * leave))
+            self.level[room] = _mix([(*old, kept), (*prior, entering), (0.0, s.fresh, w2 * phase)], old)
+            parts.append((*old, out_of_room := (h + w1 + w2 + tr) * leave))
             to_leaving += out_of_room
-            old = grown(self.worn_level.get(room, (0.0, s.fresh)), s)
+            old = grown(self.worn_level.get(room, fresh_level), s)
             put_on = h * s.hang + tr * s.again
             worn = (w1 + w2) * (1.0 - leave) - w2 * phase
             self.worn_level[room] = _mix([(*old, worn), (0.0, s.fresh, put_on)], old)
             fresh = put_on / (worn + put_on) if room in self.behind and worn + put_on > 0.0 else 1.0
             nb = s.neighbours(room)
             self.behind[room] = {o: x + fresh * (nb[o] - x) for o, x in self.behind.get(room, nb).items()}
-            m[HUNG] = h * (1.0 - leave - s.hang)
-            m[WORN_1] = w1 * (1.0 - leave - phase) + put_on
-            m[WORN_2] = w2 * (1.0 - leave - phase) + w1 * phase
-            m[TRIED] = tr * (1.0 - leave - s.again) + w2 * phase
+            m[HUNG] = h * hung
+            m[WORN_1] = w1 * worn_on + put_on
+            m[WORN_2] = w2 * worn_on + w1 * phase
+            m[TRIED] = tr * tried + w2 * phase
         # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
         # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
         for m in self.rooms.values():
@@ -175,11 +178,13 @@ class Belief:
             self.__init__()  # type: ignore[misc]  # nothing explains it: start afresh
             return likes
         self.out, self.arriving, self.leaving = self.out / total, self.arriving / total, self.leaving / total
-        scaled = {room: [x / total for x in m] for room, m in self.rooms.items()}
-        self.rooms = {room: m for room, m in scaled.items() if sum(m) >= _PRUNE}
-        self.level = {room: self.level[room] for room in self.rooms}
-        self.worn_level = {room: self.worn_level[room] for room in self.rooms}
-        self.behind = {room: self.behind[room] for room in self.rooms}
+        pruned = []
+        for room, m in self.rooms.items():
+            m[:] = [x / total for x in m]
+            if sum(m) < _PRUNE:
+                pruned.append(room)
+        for room in pruned:
+            del self.rooms[room], self.level[room], self.worn_level[room], self.behind[room]
         return likes
 
     def _off_rooms_ll(
@@ -223,9 +228,10 @@ class Belief:
         # Which rooms read it. Other rooms' silence, to second order in their read chance.
         lh = -(rate * s1 + rate * rate * s2 * 0.5)
         lw = -(quiet * s1)
+        row = s.shares[room]
         for other in heard:
             if other != room:
-                share = radio.share(room, other)
+                share = row[other]
                 lam = min(rate * share, 0.99)
                 lh += lam + lam * lam * 0.5 + math.log(lam)
                 lw += quiet * share + math.log(max(lam * shielding, 1e-12))
@@ -265,16 +271,16 @@ class Belief:
         """Worn, its wearer shields it from every room, or from all but the one behind the partition, which
         goes on hearing it as if it hung (behind). Which, if any, is learned from the seconds it has been
         worn so far (a belief over the rooms and none, ``Step.neighbours``): log of its likelihood ratio."""
+        row = s.shares[room]
+        loud, fade = rate / quiet, quiet - rate
         mix = 0.0
         post: dict[str, float] = {}
         for other, p in self.behind[room].items():
-            ratio = 1.0
             if other in s.covered:
                 # Heard as if it hung, where worn it would be shielded (its rate times quiet / rate).
-                share = s.radio.share(room, other)
-                ratio = rate / quiet if other in heard else math.exp((quiet - rate) * share)
-            post[other] = p * ratio
-            mix += post[other]
+                p *= loud if other in heard else math.exp(fade * row[other])
+            post[other] = p
+            mix += p
         if mix <= 0.0:
             return 0.0
         self.behind[room] = {o: x / mix for o, x in post.items()}
@@ -306,11 +312,17 @@ def grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
 def _mix(parts: list[tuple[float, float, float]], old: tuple[float, float]) -> tuple[float, float]:
     """Level beliefs (mean, variance, mass) of what stayed in a place and what came in, matched in mean and
     variance."""
-    total = sum(w for _, _, w in parts)
+    total = weighted = 0.0
+    for m, _, w in parts:
+        total += w
+        weighted += w * m
     if total <= 0.0:
         return old
-    mean = sum(w * m for m, _, w in parts) / total
-    return mean, sum(w * (v + (m - mean) ** 2) for m, v, w in parts) / total
+    mean = weighted / total
+    spread = 0.0
+    for m, v, w in parts:
+        spread += w * (v + (m - mean) ** 2)
+    return mean, spread / total
 
 
 def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:
