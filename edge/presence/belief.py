@@ -178,12 +178,9 @@ class Belief:
             self.__init__()  # type: ignore[misc]  # nothing explains it: start afresh
             return likes
         self.out, self.arriving, self.leaving = self.out / total, self.arriving / total, self.leaving / total
-        pruned = []
-        for room, m in self.rooms.items():
+        for m in self.rooms.values():
             m[:] = [x / total for x in m]
-            if sum(m) < _PRUNE:
-                pruned.append(room)
-        for room in pruned:
+        for room in [r for r, m in self.rooms.items() if sum(m) < _PRUNE]:
             del self.rooms[room], self.level[room], self.worn_level[room], self.behind[room]
         return likes
 
@@ -312,17 +309,11 @@ def grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
 def _mix(parts: list[tuple[float, float, float]], old: tuple[float, float]) -> tuple[float, float]:
     """Level beliefs (mean, variance, mass) of what stayed in a place and what came in, matched in mean and
     variance."""
-    total = weighted = 0.0
-    for m, _, w in parts:
-        total += w
-        weighted += w * m
+    total = sum(w for _, _, w in parts)
     if total <= 0.0:
         return old
-    mean = weighted / total
-    spread = 0.0
-    for m, v, w in parts:
-        spread += w * (v + (m - mean) ** 2)
-    return mean, spread / total
+    mean = sum(w * m for m, _, w in parts) / total
+    return mean, sum(w * (v + (m - mean) ** 2) for m, v, w in parts) / total
 
 
 def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:
