@@ -154,6 +154,23 @@ def test_a_garment_tried_on_twice_in_one_visit_stays_in_its_room(seed: int) -> N
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("p", [0.0, 0.02])
+def test_an_outfit_put_on_together_and_silent_for_a_try_on_stays_in_its_room(seed: int, p: float) -> None:
+    """Three garments put on in the same second (a top, trousers, a jacket) and, on the shopper, silent or
+    nearly so for a minute and a half: the same silence as three garments carried out together. Until a
+    try-on has become improbably long, their cards stay on the mirror."""
+    rng = random.Random(seed)
+    tags = [epc(50 + i) for i in range(3)]
+    reads: list[tuple[float, Observation]] = []
+    for tag in tags:
+        for start, end, own_p in ((100, 400, 0.6), (400, 490, p), (490, 800, 0.6)):  # hung, worn, hung
+            reads += tag_reads(tag, "fr-4", start, end, p=own_p, rssi=-54, rng=rng)
+    events = _store(seed, reads)
+    for tag in tags:
+        assert _rooms(stays(events, tag)) == ["fr-4"], tag
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_rooms_further_away_reading_now_and_then_make_no_stays(seed: int) -> None:
     rng = random.Random(seed)
     reads = tag_reads(TAG, "fr-1", 100, 1000, p=0.5, rssi=-54, rng=rng)
