@@ -49,8 +49,8 @@ class PresenceParams(BaseModel):
         default=240.0,
         gt=0,
         description=(
-            "Mean time a garment hangs in its room before it is handled: tried on, or moved aside while "
-            "others are (a try-on cycle); handling turns the tag, changing how often and how loud it is read"
+            "Mean time a garment hangs in its room before it is handled: tried on, or once tried taken "
+            "out (a try-on cycle); handling turns the tag, changing how often and how loud it is read"
         ),
     )
     worn_s: float = Field(
