@@ -46,11 +46,11 @@ class PresenceParams(BaseModel):
         ),
     )
     hang_s: float = Field(
-        default=240.0,
+        default=120.0,
         gt=0,
         description=(
-            "Mean time a garment hangs in its room before it is handled: tried on, or once tried taken "
-            "out (a try-on cycle); handling turns the tag, changing how often and how loud it is read"
+            "Mean time a garment hangs in its room before it is handled: tried on, or once tried taken out "
+            "(a few garments tried in a 5-15 min session); handling turns the tag: new read rate and level"
         ),
     )
     worn_s: float = Field(
