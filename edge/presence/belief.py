@@ -47,8 +47,7 @@ class Step:
         self.worn = 1.0 / p.worn_s
         self.door = p.door_share
         self.jump = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
-        self.again = 1.0 / p.stay_s  # a tried garment is put on again now and then
-        self.taken = 1.0 / p.hang_s  # but is next handled about as soon as a new one, mostly to take it away
+        self.again = 1.0 / p.stay_s  # a tried garment is put on again now and then (taken out at ``hang``)
         self.weak = radio.weak
         self.fresh = radio.fresh()
         # Per room, every other room's share of its garments' reads (fixed for the second).
@@ -123,7 +122,7 @@ class Belief:
                 self.rooms[room] = [0.0] * _SUBSTATES
         walking = grown(self.walking or prior, s)
         parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
-        hung, tried, worn_on = 1.0 - leave - s.hang, 1.0 - s.taken - s.again, 1.0 - leave - phase
+        hung, tried, worn_on = 1.0 - leave - s.hang, 1.0 - s.hang - s.again, 1.0 - leave - phase
         entering = walk_in * 0.5 / n
         fresh_level = (0.0, s.fresh)
         for room, m in self.rooms.items():
@@ -131,7 +130,7 @@ class Belief:
             kept = h * hung + tr * tried
             old = grown(self.level.get(room, prior), s)
             self.level[room] = _mix([(*old, kept), (*prior, entering), (0.0, s.fresh, w2 * phase)], old)
-            parts.append((*old, out_of_room := (h + w1 + w2) * leave + tr * s.taken))
+            parts.append((*old, out_of_room := (h + w1 + w2) * leave + tr * s.hang))
             to_leaving += out_of_room
             old = grown(self.worn_level.get(room, fresh_level), s)
             put_on = h * s.hang + tr * s.again
@@ -360,7 +359,7 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
                 (1.0 - leave - s.hang) * vh + s.hang * vw1 + out_of_room,
                 (1.0 - leave - phase) * vw1 + phase * vw2 + out_of_room,
                 (1.0 - leave - phase) * vw2 + phase * vt + out_of_room,
-                (1.0 - s.taken - s.again) * vt + s.again * vw1 + s.taken * v_lv,
+                (1.0 - s.hang - s.again) * vt + s.again * vw1 + s.hang * v_lv,
             ]
         top = max(b_out, b_arr, b_lv, *map(max, b_rooms.values()))
         if top <= 0.0:
