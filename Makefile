@@ -21,8 +21,13 @@ demo: $(STAMP)
 		|| $(BIN)/python -m pip install --quiet -e '.[embedded-broker]'
 	$(BIN)/python -m simulators.demo
 
+# Tests run on TEST_WORKERS processes (pytest-xdist), a test file to a process: most of the suite's time is
+# spent waiting on real brokers, servers and browsers, so two overlap well even on two cores.
+# TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(PACKAGES) tests bench
