@@ -43,12 +43,12 @@ class Step:
         self.stay = 1.0 / p.stay_s
         self.away = 1.0 / p.away_s
         self.walk = 1.0 / p.walk_s
-        self.hang = 1.0 / p.hang_s
+        self.hang = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
         self.worn = 1.0 / p.worn_s
         self.door = p.door_share
-        self.jump = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
         self.again = 1.0 / p.stay_s  # a tried garment is put on again now and then (taken out at ``hang``)
         self.weak = radio.weak
+        self.passing = radio.corridor.gap, radio.corridor.gap_var
         self.fresh = radio.fresh()
         # Per room, every other room's share of its garments' reads (fixed for the second).
         self.shares = {h: {o: radio.shares[(h, o)] for o in radio.rooms if o != h} for h in radio.rooms}
@@ -123,6 +123,8 @@ class Belief:
         walking = grown(self.walking or prior, s)
         parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
         hung, tried, worn_on = 1.0 - leave - s.hang, 1.0 - s.hang - s.again, 1.0 - leave - phase
+        # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
+        # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
         entering = walk_in * 0.5 / n
         fresh_level = (0.0, s.fresh)
         for room, m in self.rooms.items():
@@ -139,14 +141,10 @@ class Belief:
             fresh = put_on / (worn + put_on) if room in self.behind and worn + put_on > 0.0 else 1.0
             nb = s.neighbours(room)
             self.behind[room] = {o: x + fresh * (nb[o] - x) for o, x in self.behind.get(room, nb).items()}
-            m[HUNG] = h * hung
+            m[HUNG] = h * hung + entering
             m[WORN_1] = w1 * worn_on + put_on
             m[WORN_2] = w2 * worn_on + w1 * phase
             m[TRIED] = tr * tried + w2 * phase
-        # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
-        # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
-        for m in self.rooms.values():
-            m[HUNG] += walk_in * 0.5 / n
         walk_out = self.leaving * s.walk
         self.walking = _mix(parts, walking)
         self.arriving += self.out * s.away - walk_in
@@ -190,13 +188,13 @@ class Belief:
         """Log-likelihood of the second out of the rooms (stray reads) and carried past doors."""
         if not heard:
             return 0.0, math.log1p(-rate * s.door)
-        weak_gap, weak_var = s.weak
+        door_gap, door_var = s.passing
         passing: list[tuple[float, float]] = []
         stray: list[tuple[float, float]] = []
         mu_c, var_c = self.walking or (0.0, s.fresh)
         for room, rssi in heard.items():
-            var = weak_var + s.radio.room[room].noise
-            passing.append((rssi - s.radio.expected_level(room) - weak_gap - mu_c, var))
+            var = door_var + s.radio.room[room].noise
+            passing.append((rssi - s.radio.expected_level(room) - door_gap - mu_c, var))
             stray.append((passing[-1][0], var + _STRAY_VAR))
         # In the corridor a garment is within reach of one door at a time: any of them, or the one that
         # read it a second ago (a walker is a second or two within a door antenna's reach).
@@ -303,7 +301,7 @@ def turned(residual: float, var: float) -> bool:
 
 def grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
     """A level belief a second later: as unsure again as the chance the garment was handled."""
-    return level[0], min(level[1] + s.fresh * s.jump, s.fresh)
+    return level[0], min(level[1] + s.fresh * s.hang, s.fresh)
 
 
 def _mix(parts: list[tuple[float, float, float]], old: tuple[float, float]) -> tuple[float, float]:

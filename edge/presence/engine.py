@@ -50,9 +50,7 @@ class PresenceEngine:
             if not obs.is_merchandise:
                 return []
             lost, back = self._coverage.reader_heard(obs.reader_id, obs.antenna)
-            if lost or back:
-                return self._coverage_change(now, lost, back) + self._items.on_read(obs, now)
-            return self._items.on_read(obs, now)
+            return self._coverage_change(now, lost, back) + self._items.on_read(obs, now)
         if isinstance(obs, BleSighting):
             return self._shoppers.on_sighting(obs, now)
         if isinstance(obs, AntennaStatus | ReaderStatus):

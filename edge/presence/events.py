@@ -26,8 +26,7 @@ class PresenceEvent:
     epc: str | None = None
     gtin: str | None = None
     device: str | None = None
-    # ``item_entered`` / ``item_left``: the posterior probability, when decided, that the garment is in
-    # ``room`` (entered) or that it is still there (left: low), 0-1.
+    # item_entered / item_left: the posterior probability (0-1), when decided, that it is (still) in ``room``
     confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:

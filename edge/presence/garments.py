@@ -19,7 +19,7 @@ from operator import mul
 from edge.presence.belief import HUNG, TRIED, WORN_1, WORN_2, Belief, Likes, Step, grown, smoothed, turned
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
-from edge.presence.radio import StoreRadio
+from edge.presence.radio import SEED_SECONDS, StoreRadio
 from edge.presence.snapshot import ItemPresence
 from edge.reads import TagRead
 
@@ -29,7 +29,6 @@ FORGET_S = 86_400.0  # a garment unseen for a day is forgotten (issue 14)
 _SURE = 0.9
 # Waking, a garment is stepped through the silent seconds it slept, this many at most.
 _SLEEP_S = 60.0
-_SEED_SECONDS = 30.0
 # A garment's chance per second to be read by its own room, as a distribution over these levels: the
 # whole range a tag's orientation gives (a few % to nearly every second), uniform before it is heard.
 RATES = (0.03, 0.08, 0.15, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95)
@@ -51,6 +50,7 @@ class Garment:
     offset_var: float  # how unsure ``offset`` is, dB^2: as unsure as any garment's level at first
     history: deque[Belief]  # the last lag_s + 1 filtered beliefs, oldest first
     likes: deque[Likes]  # how each of those seconds but the oldest was explained
+    evidence: deque[dict[str, float]]  # what each of those seconds heard
     belief: Belief = field(default_factory=Belief)
     heard: dict[str, float] = field(default_factory=dict)
     door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
@@ -88,11 +88,9 @@ class GarmentTracker:
         g = self._garments.get(read.epc)
         events: list[PresenceEvent] = []
         if g is None:
-            lag = int(self._p.lag_s)
-            g = Garment(
-                read.epc, read.gtin, sec, self._radio.fresh(), deque(maxlen=lag + 1), deque(maxlen=lag)
-            )
-            self._garments[read.epc] = g
+            n = int(self._p.lag_s) + 1  # seconds kept for smoothing: beliefs, how each was explained, reads
+            kept = deque[Belief](maxlen=n), deque[Likes](maxlen=n - 1), deque[dict[str, float]](maxlen=n)
+            g = self._garments[read.epc] = Garment(read.epc, read.gtin, sec, self._radio.fresh(), *kept)
         elif g.second < sec:
             events = self._advance(g, sec, now)
         self._awake[read.epc] = g
@@ -164,11 +162,11 @@ class GarmentTracker:
         if heard:
             # Until a room has sure seconds, its level is seeded from the loudest room of each second.
             loudest = max(heard, key=lambda r: heard[r])
-            if radio.room[loudest].sure < _SEED_SECONDS:
+            if radio.room[loudest].sure < SEED_SECONDS:
                 radio.room[loudest].learn_level(heard[loudest])
         g.belief.predict(s, heard, (g.offset, g.offset_var))
-        _forget(g.rates, s.jump)
-        _forget(g.quiet, s.jump)
+        _forget(g.rates, s.hang)
+        _forget(g.quiet, s.hang)
         rate = sum(map(mul, g.rates, RATES))
         quiet = rate * sum(map(mul, g.quiet, self._quiet_shares))
         likes = g.belief.update(s, heard, rate, quiet, g.door)
@@ -176,6 +174,7 @@ class GarmentTracker:
         if g.history:
             g.likes.append(likes)
         g.history.append(g.belief.masses())
+        g.evidence.append(heard)
         self._learn(g, s, heard, rate)
 
     def _learn(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
@@ -258,6 +257,8 @@ class GarmentTracker:
         # to another room is told from a room entered by the seconds that follow).
         belief = smoothed(s, g.history, g.likes) if len(g.history) > 1 else g.belief
         place, mass = belief.best()
+        if belief.arriving + belief.leaving >= _SURE:  # how loud doors hear passers-by
+            self._radio.learn_corridor(g.offset, g.evidence[0])
         if g.place is not None:
             g.confidence = belief.room_mass(g.place)
         if place == g.place or mass < self._p.decide_at:

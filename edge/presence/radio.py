@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 from edge.presence.params import PresenceParams
 
-__all__ = ["Pair", "RoomRadio", "StoreRadio"]
+__all__ = ["SEED_SECONDS", "Pair", "RoomRadio", "StoreRadio"]
 
 # Pseudo-counts: how many observed seconds a prior is worth before the store's own traffic outweighs it.
 _PRIOR_SECONDS = 20.0
 # Learning never forgets faster than this many observations (the store's radio changes slowly).
 _SLOWEST = 1.0 / 2000.0
+SEED_SECONDS = 30.0  # sure seconds before a room's own level counts (seeded from loudest rooms till then)
 
 
 @dataclass(slots=True)
@@ -71,7 +72,8 @@ class Pair:
         """In a sure second of a garment in ``home``, ``other`` heard it this many dB below its level."""
         self.heard += 1.0
         rate = max(1.0 / (self.heard + 5.0), _SLOWEST)
-        d = heard_db - self.gap
+        bound = 2.5 * math.sqrt(self.gap_var)  # robust, as a room's level: one odd second moves it little
+        d = max(-bound, min(bound, heard_db - self.gap))
         self.gap += rate * d
         self.gap_var += rate * (max(d * d, 4.0) - self.gap_var)
 
@@ -88,6 +90,7 @@ class StoreRadio:
         self.shares: dict[tuple[str, str], float] = {}
         self._silence: dict[str, tuple[float, float]] = {}
         self.weak = (-params.partition_db, 25.0)
+        self.corridor = Pair(-params.partition_db)  # how a door hears a garment carried past it
         self.refresh(frozenset(self.rooms))
 
     def learn_sure(self, home: str, level_db: float, heard: dict[str, float]) -> None:
@@ -97,6 +100,12 @@ class StoreRadio:
         for other, rssi in heard.items():
             if other != home:
                 self.pairs[(home, other)].learn(rssi - level_db)
+
+    def learn_corridor(self, level_db: float, heard: dict[str, float]) -> None:
+        """Doors that read a garment ``level_db`` above rooms' levels in a second surely in the corridor."""
+        for room, rssi in heard.items():
+            if self.room[room].sure >= SEED_SECONDS:  # once the room's own level is known
+                self.corridor.learn(rssi - self.expected_level(room) - level_db)
 
     def share(self, home: str, other: str) -> float:
         return self.shares[(home, other)]

@@ -27,13 +27,11 @@ _DEFAULT_RSSI = -80.0
 
 
 class _Node:
-    __slots__ = ("distance", "first", "gap", "last", "reports", "rssi", "until")
+    __slots__ = ("distance", "gap", "last", "reports", "rssi", "until")
 
     def __init__(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
-        self.first = now
         self.last = now
-        self.rssi = rssi
-        self.distance = distance
+        self.rssi, self.distance = rssi, distance
         self.reports = 1
         self.gap = _PRIOR_GAP_S
         self.until = now + self.window(p)  # heard again by then, or the device has gone from its reach
@@ -79,9 +77,7 @@ class ShopperTracker:
         if s.rssi is not None and s.rssi < p.ble_min_rssi:
             return []
         rssi = s.rssi if s.rssi is not None else _DEFAULT_RSSI
-        dev = self._devices.get(s.device_id)
-        if dev is None:
-            dev = self._devices[s.device_id] = _Device(s.device_id)
+        dev = self._devices.get(s.device_id) or self._devices.setdefault(s.device_id, _Device(s.device_id))
         node = dev.nodes.get(s.room_id)
         if node is None or now > node.until:
             dev.nodes[s.room_id] = _Node(now, rssi, s.distance_m, p)
