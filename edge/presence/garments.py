@@ -95,8 +95,7 @@ class GarmentTracker:
             events = self._advance(g, sec, now)
         self._awake[read.epc] = g
         rssi = read.rssi_dbm if read.rssi_dbm is not None else self._radio.expected_level(read.room_id)
-        if math.isnan(rssi):
-            rssi = -60.0
+        rssi = -60.0 if math.isnan(rssi) else rssi
         g.heard[read.room_id] = max(rssi, g.heard.get(read.room_id, -math.inf))  # the second's peak
         g.last_read = now
         return events
@@ -163,7 +162,7 @@ class GarmentTracker:
             # Until a room has sure seconds, its level is seeded from the loudest room of each second.
             loudest = max(heard, key=lambda r: heard[r])
             if radio.room[loudest].sure < SEED_SECONDS:
-                radio.room[loudest].learn_level(heard[loudest])
+                radio.room[loudest].learn_level(heard[loudest], radio.expected_level(loudest))
         g.belief.predict(s, heard, (g.offset, g.offset_var))
         _forget(g.rates, s.hang)
         _forget(g.quiet, s.hang)

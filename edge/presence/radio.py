@@ -39,12 +39,14 @@ class RoomRadio:
     seen: float = 0.0
     sure: float = 0.0  # sure seconds of a garment inside that this room read
 
-    def learn_level(self, rssi: float) -> None:
+    def learn_level(self, rssi: float, store: float = math.nan) -> None:
         """A second in which this room was the loudest of the garment's rooms: its in-room level."""
-        self.seen += 1.0
-        if math.isnan(self.level):
-            self.level = rssi
+        if math.isnan(self.level):  # a room not heard yet starts at the other rooms' level (``store``),
+            k = _PRIOR_SECONDS  # worth that many seconds: its first read may be a reflection from afar
+            first = (rssi, 1.0) if math.isnan(store) else (store + (rssi - store) / (k + 1.0), k + 1.0)
+            self.level, self.seen = first
             return
+        self.seen += 1.0
         rate = max(1.0 / self.seen, _SLOWEST)
         d = rssi - self.level
         # Robust: a corridor read now and then must not drag the level down, nor widen the spread much.

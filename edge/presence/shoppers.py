@@ -30,10 +30,8 @@ class _Node:
     __slots__ = ("distance", "gap", "last", "reports", "rssi", "until")
 
     def __init__(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
-        self.last = now
+        self.last, self.reports, self.gap = now, 1, _PRIOR_GAP_S
         self.rssi, self.distance = rssi, distance
-        self.reports = 1
-        self.gap = _PRIOR_GAP_S
         self.until = now + self.window(p)  # heard again by then, or the device has gone from its reach
 
     def hear(self, now: float, rssi: float, distance: float | None, p: PresenceParams) -> None:
