@@ -107,9 +107,38 @@ def test_ship_to_home_waits_at_the_bag_desk_then_goes_to_the_outbox(edge: Mirror
     )
 
 
-def _order_events(edge: MirrorEdge) -> list[dict[str, object]]:
+def test_an_order_cancelled_after_its_session_ended_revises_what_the_session_shipped(
+    edge: MirrorEdge,
+) -> None:
+    """The session's ``session_ended`` event leaves out an order cancelled while it was open; one cancelled
+    after it ended is corrected by a ``session_revised`` event (the central figures keep the latest)."""
+    catalog = edge.service.catalog
+    first, second = online_only(catalog), online_only(catalog, skip=1)
+    epc = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style()), 1)
+    url, mirror, associate = "/api/mirror/fr-1/orders", edge.mirror("fr-1"), edge.associate()
+    body = {"email": "shopper@example.com", "consent": True}
+    kept, dropped = (
+        edge.client.post(url, json={"gtin": sku.gtin, **body}, headers=mirror).json()
+        for sku in (first, second)
+    )
+    assert edge.client.post(f"{url}/{dropped['id']}/cancel", headers=mirror).status_code == 200
+    assert not _order_events(edge, "session_revised"), "the session is open: its end will leave it out"
+
+    edge.take_out("fr-1", epc)
+    edge.ctx.manager.tick(time.time() + 1801)
+    (ended,) = _order_events(edge, "session_ended")
+    assert ended["shipped_gtins"] == [first.gtin]
+
+    cancel = f"/api/associate/orders/{kept['id']}/cancel"
+    assert edge.client.post(cancel, headers=associate).status_code == 200
+    assert edge.client.post(cancel, headers=associate).status_code == 200  # again: nothing more to revise
+    (revised,) = _order_events(edge, "session_revised")
+    assert revised == {"session_id": ended["session_id"], "shipped_gtins": []}
+
+
+def _order_events(edge: MirrorEdge, kind: str = "order") -> list[dict[str, object]]:
     with Session(edge.service.db) as db:
-        return [e.body for e in db.exec(select(OutboxEvent).where(OutboxEvent.type == "order")).all()]
+        return [e.body for e in db.exec(select(OutboxEvent).where(OutboxEvent.type == kind)).all()]
 
 
 def _order_event(

@@ -1,7 +1,9 @@
 """The chain's fitting-room figures (issue 19), kept as facts at ingest: one row per fitting-room session
 and per garment (GTIN) of a session, taken from the ``session_ended`` events the edges sync, in the ingest
-transaction; the work's facts (tasks, queue, reservations, offers) are ``cloud_sync.central.work_facts``.
-``cloud_sync.central.kpis`` answers the head office's questions with SQL aggregates over them.
+transaction (an order cancelled after its session ended comes as ``session_revised``: what the session
+ordered to ship home now, which replaces what ``session_ended`` said); the work's facts (tasks, queue,
+reservations, offers) are ``cloud_sync.central.work_facts``. ``cloud_sync.central.kpis`` answers the head
+office's questions with SQL aggregates over them.
 
 Why facts rather than the event log: the figures are plain typed columns behind range indexes (a store's
 90 days answer in well under a second), and they hold no member id, so an erasure, which blanks the
@@ -28,7 +30,7 @@ from cloud_sync.wire import WireEvent
 __all__ = ["FACT_EVENTS", "FigureSession", "FigureSku", "FigureTask", "rebuild_figures", "record_figures"]
 
 # The events that carry facts: sessions (their offers, their store's zone), tasks, tickets, reservations.
-FACT_EVENTS = ("session_ended", *TASK_EVENTS, "queue_ticket", "reservation_status")
+FACT_EVENTS = ("session_ended", "session_revised", *TASK_EVENTS, "queue_ticket", "reservation_status")
 
 
 class FigureSession(CentralModel, table=True):
@@ -125,6 +127,11 @@ class _SessionEnded(_Loose):
     shipped_gtins: list[str | None] = Field(default_factory=list)
 
 
+class _SessionRevised(_Loose):
+    session_id: str = Field(min_length=1, max_length=64)
+    shipped_gtins: list[str | None]
+
+
 def _parse(model: type[_M], payload: dict[str, Any]) -> _M | None:
     try:
         return model.model_validate(payload)
@@ -184,7 +191,24 @@ def record_figures(session: Session, events: Sequence[WireEvent]) -> None:
         if rows:
             stmt = insert_for(session, CentralModel.metadata.tables[name]).on_conflict_do_nothing()
             session.connection().execute(stmt, rows)
+    for ev in events:  # after the sessions they revise, which may have come in the same batch
+        revised = _parse(_SessionRevised, ev.payload) if ev.type == "session_revised" else None
+        if revised is not None:
+            _revise(session, ev.store_id, revised)
     record_work(session, events)  # tasks, queue, reservations, offers, the store's zone
+
+
+def _revise(session: Session, store_id: str, revised: _SessionRevised) -> None:
+    """An order of an ended session was cancelled: each GTIN's ship-home count becomes what the session
+    ordered now (setting, not subtracting: a revision counted again, or a rebuild, changes nothing)."""
+    shipped = Counter(g for g in revised.shipped_gtins if g)
+    rows = session.exec(
+        select(FigureSku).where(FigureSku.store_id == store_id, FigureSku.session_id == revised.session_id)
+    ).all()
+    for row in rows:
+        if row.ordered_ship_home != shipped[row.gtin]:
+            row.ordered_ship_home = shipped[row.gtin]
+            session.add(row)
 
 
 def rebuild_figures(session: Session, *, batch: int = 5000) -> int:

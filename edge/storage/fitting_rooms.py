@@ -34,7 +34,7 @@ from edge.storage.models import (
     TaskStatus,
 )
 from edge.storage.offers import OfferEvent
-from edge.storage.orders import OrderStatus, ShipOrder
+from edge.storage.orders import shipped_gtins
 from edge.storage.outbox import add_outbox_event
 
 __all__ = ["MemberOf", "apply_session_changes", "describe_gtin", "load_open_sessions", "session_summary"]
@@ -152,9 +152,6 @@ def session_summary(*, session: Session, session_id: str) -> dict[str, Any]:
     requests = [t for t in tasks if t.kind == TaskKind.SIZE_REQUEST]
     purchases = session.exec(select(Purchase).where(Purchase.session_id == session_id)).all()
     asked = session.exec(select(SoldOutAsk.gtin).where(SoldOutAsk.session_id == session_id)).all()
-    orders = session.exec(
-        select(ShipOrder).where(ShipOrder.session_id == session_id, ShipOrder.status != OrderStatus.CANCELLED)
-    ).all()
     offers = session.exec(
         select(OfferEvent.offer_id, OfferEvent.kind).where(OfferEvent.session_id == session_id)
     ).all()
@@ -162,7 +159,7 @@ def session_summary(*, session: Session, session_id: str) -> dict[str, Any]:
         "items": [{"epc": i.epc, "gtin": i.gtin, "first_seen": i.first_seen} for i in items],
         "requested_gtins": [t.gtin for t in requests],
         "sold_out_gtins": sorted(set(asked)),  # asked for at the mirror while sold out here
-        "shipped_gtins": [line["gtin"] for o in orders for line in o.lines],  # ordered to ship home instead
+        "shipped_gtins": shipped_gtins(session=session, session_id=session_id),  # to ship home instead
         "handed_out_gtins": [t.gtin for t in requests if t.status == TaskStatus.DONE],
         # Offers the mirror showed in the session, and one entry per offered item bought in it.
         "offers_presented": sorted({o for o, kind in offers if kind == "presented"}),

@@ -17,7 +17,15 @@ from enum import StrEnum
 
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from edge.storage.models import ITEM_LIST, TASK_DETAIL, ItemDescription, Task, TaskKind, TaskStatus
+from edge.storage.models import (
+    ITEM_LIST,
+    TASK_DETAIL,
+    FittingRoomSession,
+    ItemDescription,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 from edge.storage.outbox import OutboxEvent, add_outbox_event
 from edge.storage.types import EnumText
 from guests import GUEST_PREFIX, guest_member_id
@@ -32,6 +40,7 @@ __all__ = [
     "order_status",
     "place_order",
     "place_ship_order",
+    "shipped_gtins",
 ]
 
 CHANNEL = "endless_aisle"
@@ -214,7 +223,38 @@ def cancel_ship_order(*, session: Session, order: ShipOrder, now: float, by: str
         )
     order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     session.add(order)
+    _revise_ended_session(session, order, now)
     return True
+
+
+def shipped_gtins(*, session: Session, session_id: str) -> list[str | None]:
+    """One GTIN per item the session ordered to ship home, cancelled orders left out."""
+    orders = session.exec(
+        select(ShipOrder).where(ShipOrder.session_id == session_id, ShipOrder.status != OrderStatus.CANCELLED)
+    ).all()
+    return [line["gtin"] for o in orders for line in o.lines]
+
+
+def _revise_ended_session(session: Session, order: ShipOrder, now: float) -> None:
+    """The session's ``session_ended`` event told the central store what it ordered to ship home; when the
+    order is cancelled after that, a ``session_revised`` event says what it ordered now (the central
+    figures keep the latest). A session still open leaves the order out when it ends."""
+    row = session.get(FittingRoomSession, order.session_id)
+    if row is None or row.ended_at is None:
+        return
+    session.flush()
+    add_outbox_event(
+        session=session,
+        type="session_revised",
+        store_id=order.store_id,
+        now=now,
+        member_id=row.member_id,
+        event_id=f"{order.id}-revised",
+        payload={
+            "session_id": order.session_id,
+            "shipped_gtins": shipped_gtins(session=session, session_id=order.session_id),
+        },
+    )
 
 
 def order_status(*, session: Session, order: ShipOrder) -> OrderStatus:
