@@ -5,7 +5,9 @@ provider's hosted checkout (its signed callback places the order; a failed or ex
 to the bag desk). A placed order's ``order`` outbox row carries it to the central store, which takes it off
 online stock and hands it to the chain's e-commerce system. A cancelled order that was placed sends an
 ``order_cancelled`` row the same way (the central store puts the stock back and tells the e-commerce
-system); one cancelled before it was placed never leaves the store.
+system); one cancelled before it was placed is never sent as an order. Cancelled after its fitting-room
+session ended, placed or not, it also sends ``session_revised`` (what the session has on order now): the
+session's ``session_ended`` row had counted it for head office's figures.
 
 Keyword-only functions over a SQLModel ``Session``; none commits.
 """
