@@ -110,3 +110,15 @@ def test_the_ablation_varies_every_numeric_parameter_by_half_and_half_again() ->
     risk = 1 - defaults.decide_at
     decide = sorted(v.value or 0 for v in seen if v.field == "decide_at")
     assert decide == pytest.approx([1 - 1.5 * risk, 1 - 0.5 * risk])
+
+
+def test_a_seed_offset_draws_fresh_seeds_within_the_split_and_refuses_to_leave_it() -> None:
+    from presence import parser, select_cases
+
+    fresh = select_cases(parser().parse_args(["--seed-offset", "100"]))
+    assert [c.seed for c in fresh] == list(range(1101, 1113))
+    assert {(c.split, c.env, c.rooms) for c in fresh} == {
+        (c.split, c.env, c.rooms) for c in select_cases(parser().parse_args([]))
+    }
+    with pytest.raises(SystemExit, match="outside the holdout split's seeds"):
+        select_cases(parser().parse_args(["--seed-offset", "-1000"]))  # the tune split's seeds
