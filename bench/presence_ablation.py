@@ -49,7 +49,9 @@ def replay_in_process(layout: Layout, trace: Path) -> list[dict[str, Any]]:
     """The engine's events on a trace, replayed in this process (as ``fitroom-edge replay`` does)."""
     events: list[dict[str, Any]] = []
     with trace.open(encoding="utf-8", errors="surrogateescape") as fh:
-        replay_trace(layout, fh, emit=lambda e: events.append(e.to_json()))
+        summary = replay_trace(layout, fh, emit=lambda e: events.append(e.to_json()))
+    if summary.internal_errors:
+        raise RuntimeError(f"{trace}: the engine raised on {summary.internal_errors} messages or ticks")
     return events
 
 

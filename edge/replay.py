@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID, normal_uuid
+from edge.decoders.errors import ErrorKind
 from edge.ingest.deadletter import MemoryDeadLetterSink
 from edge.ingest.pipeline import IngestPipeline
 from edge.layout import LayoutError, load_layout
@@ -51,6 +52,11 @@ class ReplaySummary:
     events: Counter[str] = field(default_factory=Counter)
     first_t: float | None = None
     last_t: float | None = None
+
+    @property
+    def internal_errors(self) -> int:
+        """Messages (or ticks) on which the decoders or the engine raised: the events are incomplete."""
+        return int(self.metrics.value("fitroom_decode_errors_total", kind=ErrorKind.INTERNAL_ERROR.value))
 
     def describe(self) -> list[str]:
         """Human-readable summary lines (for stderr)."""
@@ -262,4 +268,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"replay: ... {shown - _BAD_LINES_SHOWN} more bad lines not shown", file=sys.stderr)
     for text in summary.describe():
         print(text, file=sys.stderr)
+    if summary.internal_errors:
+        # The live edge counts a bug and goes on; a replay judges an engine, so it must not pass one by.
+        print(f"replay: the engine raised on {summary.internal_errors} messages or ticks", file=sys.stderr)
+        return 3
     return 0

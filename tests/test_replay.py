@@ -152,6 +152,22 @@ def test_garbage_payloads_are_counted_per_kind(
     assert "(rfid 3, ble 0, other 1)" in err
 
 
+def test_an_engine_that_raises_fails_the_replay_after_counting_it(
+    tmp_path: Path, demo_layout_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live edge counts a bug and goes on; a replay judges an engine, so its exit status says so."""
+
+    def broken(self: object, now: float) -> list[PresenceEvent]:
+        raise AttributeError("a bug in the engine")
+
+    monkeypatch.setattr("edge.presence.PresenceEngine.tick", broken)
+    trace = write(tmp_path, hand_written_trace())
+    assert main(["replay", "--layout", str(demo_layout_path), "--trace", str(trace)]) == 3
+    err = capsys.readouterr().err
+    assert "decode errors: internal_error" in err
+    assert "the engine raised on" in err
+
+
 def test_out_of_order_lines_never_turn_the_clock_back(demo_layout: Layout) -> None:
     lines = hand_written_trace()
     lines.insert(10, impinj(T0 - 100, EPC_A, 1))
