@@ -153,7 +153,10 @@ def test_garbage_payloads_are_counted_per_kind(
 
 
 def test_an_engine_that_raises_fails_the_replay_after_counting_it(
-    tmp_path: Path, demo_layout_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    demo_layout_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The live edge counts a bug and goes on; a replay judges an engine, so its exit status says so."""
 
