@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from presence_ablation import variants
 from presence_baselines import EdgexMobility
+from presence_exits import exits, slow_reasons
 from presence_scoring import floors
 
 EPC = "3034257BF400B7800004CB2F"
@@ -122,3 +123,31 @@ def test_a_seed_offset_draws_fresh_seeds_within_the_split_and_refuses_to_leave_i
     }
     with pytest.raises(SystemExit, match="outside the holdout split's seeds"):
         select_cases(parser().parse_args(["--seed-offset", "-1000"]))  # the tune split's seeds
+
+
+def test_slow_exits_are_counted_by_partner_wear_and_a_reader_gone_quiet() -> None:
+    def stay(epc: str, room: str, enter: float, exit: float) -> dict[str, object]:
+        return {"kind": "item_stay", "epc": epc, "room": room, "enter": enter, "exit": exit}
+
+    truth = [
+        {"kind": "trace", "start": 0.0, "end": 1000.0},
+        stay("A", "fr-1", 10.0, 100.0),  # left with B; seen at once
+        stay("B", "fr-1", 10.0, 101.0),  # worn, then left with A; seen late
+        {"kind": "worn", "epc": "B", "room": "fr-1", "start": 20.0, "end": 60.0},
+        stay("C", "fr-2", 10.0, 300.0),  # alone, never seen to leave, its reader quiet after
+        stay("D", "fr-2", 500.0, 998.0),  # left in the trace's last seconds: not judged
+    ]
+    events = [
+        {"t": 105.0, "type": "item_left", "room": "fr-1", "epc": "A"},
+        {"t": 160.0, "type": "item_left", "room": "fr-1", "epc": "B"},
+        {"t": 161.0, "type": "item_left", "room": "fr-3", "epc": "C"},  # another room: not its exit
+    ]
+    reports = {"r1": [float(t) for t in range(0, 1000, 2)], "r2": [250.0, 299.0, 330.0]}
+    found = exits(truth, events, reports, {"fr-1": "r1", "fr-2": "r2"})
+    assert [(x.epc, x.latency, x.worn, x.reader_quiet) for x in found] == [
+        ("A", 5.0, False, False),
+        ("B", 59.0, True, False),
+        ("C", None, False, True),
+    ]
+    counts = slow_reasons(found, 30.0)
+    assert counts == {"exits": 3, "slow": 2, "together": 1, "partner fast": 1, "worn": 1, "reader quiet": 1}

@@ -1,0 +1,137 @@
+"""Why exits are slow: every garment carried out of a room in a kept bench run, and what was going on.
+
+Reads a directory written by ``bench/presence.py --keep DIR`` (traces, their truth and the layouts),
+replays each trace through the engine in this process, and for every true exit from a room (except in
+the trace's last 5 s) measures how long the engine took to say ``item_left`` for that room. Slow exits
+(over ``--slow`` seconds) are counted by circumstance, from the ground truth and the decoded reads only:
+
+- ``together``: another garment left the same room within 2 s of it (a shopper carrying several out);
+  ``partner fast``: one of those the engine saw leave within 15 s;
+- ``worn``: it had been worn in that room during the stay (silence then has two explanations);
+- ``reader quiet``: the room's reader reported nothing in the 10 s after the exit (every room it covers
+  emptied at once, which looks like a reader that stopped).
+
+    .venv/bin/python bench/presence.py --seed-offset 100 --keep /tmp/fresh   # any split or seeds
+    .venv/bin/python bench/presence_exits.py /tmp/fresh
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import logging
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from presence_ablation import replay_in_process
+from presence_cost import decoded
+
+from edge.layout import load_layout
+from edge.reads import TagRead
+
+TOGETHER_S = 2.0  # partners left within this of each other
+FAST_S = 15.0  # a partner's exit the engine saw within this
+QUIET_S = 10.0  # the reader silent this long after the exit
+_END_S = 5.0  # exits this close to the trace's end are not judged
+
+
+@dataclass(frozen=True)
+class Exit:
+    epc: str
+    room: str
+    t: float  # when it truly left
+    latency: float | None  # until the engine's item_left from the room (None: never)
+    worn: bool  # worn in that room during the stay
+    reader_quiet: bool
+
+
+def exits(
+    truth: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    reports: dict[str, list[float]],
+    reader_of: dict[str, str],
+) -> list[Exit]:
+    """Every true exit from a room with the engine's latency and its circumstances. ``reports``: per reader,
+    the times it reported a tag (sorted); ``reader_of``: the reader covering each room."""
+    end = truth[0]["end"]
+    lefts: dict[tuple[str, str], list[float]] = {}
+    for e in events:
+        if e["type"] == "item_left" and "epc" in e:
+            lefts.setdefault((e["epc"], e["room"]), []).append(e["t"])
+    worn = [w for w in truth if w["kind"] == "worn"]
+    out: list[Exit] = []
+    for s in truth:
+        if s["kind"] != "item_stay" or s["exit"] >= end - _END_S or s["room"] not in reader_of:
+            continue
+        seen = [t for t in lefts.get((s["epc"], s["room"]), []) if t >= s["exit"] - TOGETHER_S]
+        times = reports.get(reader_of[s["room"]], [])
+        i = bisect.bisect_right(times, s["exit"] + TOGETHER_S)
+        quiet = (times[i] if i < len(times) else end) - (s["exit"] + TOGETHER_S) >= QUIET_S
+        was_worn = any(
+            w["epc"] == s["epc"] and w["room"] == s["room"] and s["enter"] <= w["start"] < s["exit"]
+            for w in worn
+        )
+        out.append(
+            Exit(s["epc"], s["room"], s["exit"], min(seen) - s["exit"] if seen else None, was_worn, quiet)
+        )
+    return out
+
+
+def slow_reasons(found: list[Exit], slow_s: float) -> Counter[str]:
+    """How many exits, how many slow, and the slow ones by circumstance."""
+    count: Counter[str] = Counter(exits=len(found))
+    for x in found:
+        if x.latency is not None and x.latency <= slow_s:
+            continue
+        partners = [y for y in found if y is not x and y.room == x.room and abs(y.t - x.t) <= TOGETHER_S]
+        fast = any(y.latency is not None and y.latency <= FAST_S for y in partners)
+        seen = {"slow": True, "together": bool(partners), "partner fast": fast, "worn": x.worn}
+        count.update(k for k, v in (seen | {"reader quiet": x.reader_quiet}).items() if v)
+    return count
+
+
+def _scenario(truth_path: Path, slow_s: float) -> Counter[str]:
+    trace = truth_path.with_name(truth_path.name.replace(".truth.jsonl", ".jsonl"))
+    parts = trace.stem.split("-")  # {split}-r{rooms}-{env}-{seed}-{vendor}[-raw|-dedup]-{c|f}
+    layout = load_layout(trace.with_name(f"layout-{parts[1][1:]}-{parts[4]}.toml"))
+    reader_of = {room: r.id for r in layout.readers for room in r.antenna_rooms().values()}
+    reports: dict[str, list[float]] = {}
+    for t, obs in decoded(layout, trace):
+        if isinstance(obs, TagRead):
+            reports.setdefault(obs.reader_id, []).append(t)
+    truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return slow_reasons(exits(truth, replay_in_process(layout, trace), reports, reader_of), slow_s)
+
+
+_COLUMNS = ("exits", "slow", "together", "partner fast", "worn", "reader quiet")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("keep", type=Path, help="a directory bench/presence.py --keep wrote")
+    ap.add_argument("--slow", type=float, default=30.0, help="an exit slower than this many seconds is slow")
+    args = ap.parse_args(argv)
+    logging.disable(logging.CRITICAL)
+    found = sorted(args.keep.glob("*.truth.jsonl"))
+    if not found:
+        print(f"{args.keep}: no traces (run bench/presence.py --keep {args.keep} first)", file=sys.stderr)
+        return 2
+    print(f"slow: over {args.slow:g} s to item_left; together: another garment left the room within 2 s")
+    print(f"{'scenario':<44}" + "".join(f"{c:>14}" for c in _COLUMNS))
+    total: Counter[str] = Counter()
+    for path in found:
+        row = _scenario(path, args.slow)
+        total += row
+        print(f"{path.name.removesuffix('.truth.jsonl'):<44}" + "".join(f"{row[c]:>14}" for c in _COLUMNS))
+    print(f"{'total':<44}" + "".join(f"{total[c]:>14}" for c in _COLUMNS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
