@@ -347,3 +347,29 @@ def test_a_garment_unread_for_a_day_is_forgotten_and_leaves_the_room_it_was_held
     got = _one_stay(events, TAG, "fr-5")
     assert got.end is not None and 300 + 86_400 <= got.end <= 300 + 86_400 + 120
     assert engine.tracked_garments() == 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_reference_tag_tells_a_reader_whose_rooms_emptied_from_one_that_stopped(seed: int) -> None:
+    """The last garment of a reader's rooms carried out leaves that reader as silent as a stopped one:
+    its silence counts only after ``reader_stall_hold_s``. A tag fixed in the reader's view (not
+    merchandise) keeps it reporting, and the garment leaves as soon as it would elsewhere."""
+    rng = random.Random(seed)
+    hold = layout().presence.reader_stall_hold_s
+    doors = [("fr-4", 1, 2, -62), ("fr-3", 3, 4, -62)]  # on the other reader, on the way to the floor
+    last, out = carried_out(TAG, "fr-5", 100, 700, doors, p=0.5, rng=rng)
+    others = [o for o in _background(seed) if isinstance(o[1], TagRead) and o[1].reader_id != "zebra-b"]
+    reference = [
+        (t + 0.25, TagRead("zebra-b", 2, "fr-6", "E2801160600002AB0000C0DE", None, None, -45.0))
+        for t in range(0, int(END))
+    ]
+
+    def exit_after(reads: list[tuple[float, Observation]]) -> float:
+        (got,) = stays(run(PresenceEngine(layout()), reads, END), TAG)
+        assert got.room == "fr-5" and got.end is not None
+        return got.end - last
+
+    # Without it the garment waits out the hold on most draws (60.5 s on seeds 1 and 3 when written).
+    held, told = exit_after(out + others), exit_after(out + others + reference)
+    assert told <= 12.0 and told <= held
+    assert held <= hold + 12.0  # the hold ends: silence is believed after all
