@@ -91,8 +91,9 @@ def slow_reasons(found: list[Exit], slow_s: float) -> Counter[str]:
             continue
         partners = [y for y in found if y is not x and y.room == x.room and abs(y.t - x.t) <= TOGETHER_S]
         fast = any(y.latency is not None and y.latency <= FAST_S for y in partners)
-        seen = {"slow": True, "together": bool(partners), "partner fast": fast, "worn": x.worn}
-        count.update(k for k, v in (seen | {"reader quiet": x.reader_quiet}).items() if v)
+        found_here = {"slow": True, "together": bool(partners), "partner fast": fast}
+        found_here |= {"worn": x.worn, "reader quiet": x.reader_quiet}
+        count.update(k for k, v in found_here.items() if v)
     return count
 
 
