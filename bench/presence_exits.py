@@ -65,11 +65,16 @@ def exits(
         if e["type"] == "item_left" and "epc" in e:
             lefts.setdefault((e["epc"], e["room"]), []).append(e["t"])
     worn = [w for w in truth if w["kind"] == "worn"]
+    stays = [s for s in truth if s["kind"] == "item_stay"]
     out: list[Exit] = []
-    for s in truth:
-        if s["kind"] != "item_stay" or s["exit"] >= end - _END_S or s["room"] not in reader_of:
+    for s in stays:
+        if s["exit"] >= end - _END_S or s["room"] not in reader_of:
             continue
-        seen = [t for t in lefts.get((s["epc"], s["room"]), []) if t >= s["exit"] - TOGETHER_S]
+        # A leave after the garment's next true entry belongs to that stay: this exit was never seen.
+        back = min(
+            (x["enter"] for x in stays if x["epc"] == s["epc"] and x["enter"] >= s["exit"]), default=end
+        )
+        seen = [t for t in lefts.get((s["epc"], s["room"]), []) if s["exit"] - TOGETHER_S <= t < back]
         times = reports.get(reader_of[s["room"]], [])
         i = bisect.bisect_right(times, s["exit"] + TOGETHER_S)
         quiet = (times[i] if i < len(times) else end) - (s["exit"] + TOGETHER_S) >= QUIET_S

@@ -136,11 +136,13 @@ def test_slow_exits_are_counted_by_partner_wear_and_a_reader_gone_quiet() -> Non
         {"kind": "worn", "epc": "B", "room": "fr-1", "start": 20.0, "end": 60.0},
         stay("C", "fr-2", 10.0, 300.0),  # alone, never seen to leave, its reader quiet after
         stay("D", "fr-2", 500.0, 998.0),  # left in the trace's last seconds: not judged
+        stay("C", "fr-2", 400.0, 998.0),  # C back in fr-2: the leave at 999 is this stay's
     ]
     events = [
         {"t": 105.0, "type": "item_left", "room": "fr-1", "epc": "A"},
         {"t": 160.0, "type": "item_left", "room": "fr-1", "epc": "B"},
         {"t": 161.0, "type": "item_left", "room": "fr-3", "epc": "C"},  # another room: not its exit
+        {"t": 999.0, "type": "item_left", "room": "fr-2", "epc": "C"},
     ]
     reports = {"r1": [float(t) for t in range(0, 1000, 2)], "r2": [250.0, 299.0, 330.0]}
     found = exits(truth, events, reports, {"fr-1": "r1", "fr-2": "r2"})
