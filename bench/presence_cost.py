@@ -123,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'rule':<12}{'µs/observation':>16}")
     print(f"{'last-read':<12}{base_us:>16.1f}")
     print(f"{'engine':<12}{engine_us:>16.1f}   ({events} events; {engine_us / base_us:.1f}x the baseline)")
+    rate = observations / args.duration
+    print(
+        f"at this store's {rate:.0f} observations per second the engine needs {rate * engine_us / 1e4:.2f} % "
+        f"of one core (last-read {rate * base_us / 1e4:.3f} %)"
+    )
     each = held / max(garments, 1)
     print(f"engine memory: {held / 1024:.0f} KiB for {garments} tracked garments: {each:.0f} B each")
     return 0
