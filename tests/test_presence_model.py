@@ -143,6 +143,22 @@ def test_a_worn_garment_one_of_two_neighbours_hears_as_often_as_before_stays_in_
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_a_worn_garment_the_room_behind_reads_more_often_than_before_stays_in_its_room(seed: int) -> None:
+    """Hung, both rooms beside it cross-read it, 9-10 dB weaker. Put on, the tag turned: its own room
+    and one neighbour hardly hear it for two minutes, while the room behind the partition reads it twice
+    as often as before and a little louder. Putting a garment on changes how often every antenna reads
+    it; the room behind reading it more often is no reason to move it there."""
+    rng = random.Random(seed)
+    reads: list[tuple[float, Observation]] = []
+    for start, end, worn in ((100, 400, False), (400, 520, True), (520, 800, False)):
+        reads += tag_reads(TAG, "fr-3", start, end, p=0.02 if worn else 0.8, rssi=-54, rng=rng)
+        reads += tag_reads(TAG, "fr-2", start, end, p=0.01 if worn else 0.6, rssi=-63, rng=rng)
+        behind = (0.8, -62) if worn else (0.4, -64)
+        reads += tag_reads(TAG, "fr-4", start, end, p=behind[0], rssi=behind[1], rng=rng)
+    assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-3"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_a_garment_tried_on_twice_in_one_visit_stays_in_its_room(seed: int) -> None:
     """Tried on, hung again and tried on once more (comparing it with another size): both times nearly
     silent towards its own antenna, it is still in its room."""

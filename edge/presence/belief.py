@@ -62,9 +62,8 @@ class Step:
         if prior is None:
             shares = self.shares[room]
             half = 0.5 / (sum(shares.values()) or 1.0)
-            prior = self._neighbours[room] = {"": 0.5 if shares else 1.0} | {
-                o: x * half for o, x in shares.items()
-            }
+            prior = {o: x * half for o, x in shares.items()}
+            prior = self._neighbours[room] = {"": 0.5 if shares else 1.0} | prior
         return prior
 
 
@@ -91,6 +90,7 @@ class Belief:
     worn_level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, worn
     walking: tuple[float, float] | None = None  # carried past doors (None: not yet stepped)
     behind: dict[str, dict[str, float]] = field(default_factory=dict)  # per room: which still hears it worn
+    wear: dict[str, tuple[float, dict[str, float]]] = field(default_factory=dict)  # seconds, reads per room
 
     def room_mass(self, room: str | None) -> float:
         if room is None:
@@ -112,8 +112,7 @@ class Belief:
         """Move mass, and the level beliefs with it, by the movement prior over one second. ``prior``: the
         garment's level as known, for a place it newly reaches from the floor."""
         to_leaving = 0.0
-        phase = 2.0 * s.worn
-        leave = s.stay
+        phase, leave = 2.0 * s.worn, s.stay
         walk_in = self.arriving * s.walk
         n = max(len(s.radio.rooms), 1)
         # A blind room may be where it went: it cannot say otherwise.
@@ -139,8 +138,10 @@ class Belief:
             worn = (w1 + w2) * (1.0 - leave) - w2 * phase
             self.worn_level[room] = _mix([(*old, worn), (0.0, s.fresh, put_on)], old)
             fresh = put_on / (worn + put_on) if room in self.behind and worn + put_on > 0.0 else 1.0
-            nb = s.neighbours(room)
+            nb, keep = s.neighbours(room), 1.0 - fresh  # a new wear: what the last one heard is forgotten
             self.behind[room] = {o: x + fresh * (nb[o] - x) for o, x in self.behind.get(room, nb).items()}
+            secs, reads = self.wear.get(room, (0.0, {}))
+            self.wear[room] = (secs * keep, {o: k * keep for o, k in reads.items()})
             m[HUNG] = h * hung + entering
             m[WORN_1] = w1 * worn_on + put_on
             m[WORN_2] = w2 * worn_on + w1 * phase
@@ -179,7 +180,7 @@ class Belief:
         for m in self.rooms.values():
             m[:] = [x / total for x in m]
         for room in [r for r, m in self.rooms.items() if sum(m) < _PRUNE]:
-            del self.rooms[room], self.level[room], self.worn_level[room], self.behind[room]
+            del self.rooms[room], self.level[room], self.worn_level[room], self.behind[room], self.wear[room]
         return likes
 
     def _off_rooms_ll(
@@ -264,18 +265,22 @@ class Belief:
 
     def _behind_ll(self, s: Step, room: str, heard: dict[str, float], rate: float, quiet: float) -> float:
         """Worn, its wearer shields it from every room, or from all but the one behind the partition, which
-        goes on hearing it as if it hung (behind). Which, if any, is learned from the seconds it has been
-        worn so far (a belief over the rooms and none, ``Step.neighbours``): log of its likelihood ratio."""
+        hears it as while it hung (its share of the garment's rate) till this wear's reads say otherwise (the
+        tag turned: a prior worth two seconds, at most its share of a tag read every round). Which room, if
+        any, is learned from the wear's seconds (``Step.neighbours``): log likelihood ratio to shielded."""
         row = s.shares[room]
-        loud, fade = rate / quiet, quiet - rate
+        n, reads = self.wear[room]
         mix = 0.0
         post: dict[str, float] = {}
         for other, p in self.behind[room].items():
             if other in s.covered:
-                # Heard as if it hung, where worn it would be shielded (its rate times quiet / rate).
-                p *= loud if other in heard else math.exp(fade * row[other])
+                chance = min((reads.get(other, 0.0) + 2.0 * rate * row[other]) / (n + 2.0), row[other], 0.99)
+                shielded = min(quiet * row[other], 0.99)
+                p *= chance / shielded if other in heard else (1.0 - chance) / (1.0 - shielded)
             post[other] = p
             mix += p
+        reads.update({o: reads.get(o, 0.0) + 1.0 for o in heard})
+        self.wear[room] = (n + 1.0, reads)
         if mix <= 0.0:
             return 0.0
         self.behind[room] = {o: x / mix for o, x in post.items()}
@@ -337,14 +342,12 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
     b_out, b_arr, b_lv = 1.0, 1.0, 1.0
     b_rooms: dict[str, list[float]] = {r: [1.0] * _SUBSTATES for r in beliefs[-1].rooms}
     n = max(len(s.radio.rooms), 1)
-    phase = 2.0 * s.worn
-    leave = s.stay
-    none = (0.0, 0.0)
+    phase, leave = 2.0 * s.worn, s.stay
     for k in range(len(likes) - 1, -1, -1):
         lk = likes[k]
         # v: likelihood times beta, at second k + 1.
         v_out, v_arr, v_lv = lk.out * b_out, lk.corridor * b_arr, lk.corridor * b_lv
-        v_rooms = {r: _heard_as(lk.rooms.get(r, none), bm) for r, bm in b_rooms.items()}
+        v_rooms = {r: _heard_as(lk.rooms.get(r, (0.0, 0.0)), bm) for r, bm in b_rooms.items()}
         walk_in = sum(v[HUNG] for v in v_rooms.values()) * 0.5 / n
         b_out = (1.0 - s.away) * v_out + s.away * v_arr
         b_arr = (1.0 - s.walk) * v_arr + s.walk * (0.5 * v_out + walk_in)

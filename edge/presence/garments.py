@@ -32,12 +32,10 @@ _SLEEP_S = 60.0
 # A garment's chance per second to be read by its own room, as a distribution over these levels: the
 # whole range a tag's orientation gives (a few % to nearly every second), uniform before it is heard.
 RATES = (0.03, 0.08, 0.15, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95)
-_RATE_PRIOR = 1.0 / len(RATES)
 # While worn, its own room's read chance is ``worn_share`` of that, from a ninth to three times: bodies
 # and tags differ. Not more: an unshielded garment is "hung", and a worn one read as often as hung made
 # any silence look like a garment leaving.
 QUIET = (1.0 / 9.0, 1.0 / 3.0, 1.0, 3.0)
-_QUIET_PRIOR = 1.0 / len(QUIET)
 
 
 @dataclass(slots=True, eq=False)
@@ -55,8 +53,8 @@ class Garment:
     heard: dict[str, float] = field(default_factory=dict)
     door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
     last_read: float = -math.inf
-    rates: list[float] = field(default_factory=lambda: [_RATE_PRIOR] * len(RATES))  # own room, hanging
-    quiet: list[float] = field(default_factory=lambda: [_QUIET_PRIOR] * len(QUIET))  # worn, x worn_share
+    rates: list[float] = field(default_factory=lambda: [1.0 / len(RATES)] * len(RATES))  # own room, hanging
+    quiet: list[float] = field(default_factory=lambda: [1.0 / len(QUIET)] * len(QUIET))  # worn, x worn_share
     offset: float = 0.0  # its in-room level above the room's typical level, dB
     place: str | None = None
     confidence: float = 0.0  # the posterior probability of ``place`` at the last decision
