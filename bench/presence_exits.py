@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import json
 import logging
 import sys
 from collections import Counter
@@ -34,6 +33,7 @@ from presence_cost import decoded
 
 from edge.layout import load_layout
 from edge.reads import TagRead
+from simulators.truth import read_truth
 
 TOGETHER_S = 2.0  # partners left within this of each other
 FAST_S = 15.0  # a partner's exit the engine saw within this
@@ -111,7 +111,7 @@ def _scenario(truth_path: Path, slow_s: float) -> Counter[str]:
     for t, obs in decoded(layout, trace):
         if isinstance(obs, TagRead):
             reports.setdefault(obs.reader_id, []).append(t)
-    truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    truth = read_truth(truth_path)
     return slow_reasons(exits(truth, replay_in_process(layout, trace), reports, reader_of), slow_s)
 
 
