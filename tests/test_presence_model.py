@@ -389,3 +389,16 @@ def test_a_reference_tag_tells_a_reader_whose_rooms_emptied_from_one_that_stoppe
     held, told = exit_after(out + others), exit_after(out + others + reference)
     assert told <= 12.0 and told <= held
     assert held <= hold + 12.0  # the hold ends: silence is believed after all
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("jump_db", [-14, 12])
+def test_a_garment_turned_on_its_hook_read_as_often_at_a_new_level_keeps_its_room(
+    seed: int, jump_db: int
+) -> None:
+    """Handled, a tag turns: read as often as before, but from one second to the next 12-14 dB louder or
+    weaker (as weak as a door read). It was not carried out; it hangs on."""
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-3", 100, 500, p=0.8, rssi=-50, rng=rng, rssi_sd=1.0)
+    reads += tag_reads(TAG, "fr-3", 500, 900, p=0.8, rssi=-50 + jump_db, rng=rng, rssi_sd=1.0)
+    assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-3"]

@@ -165,8 +165,7 @@ class Belief:
         top = max(ll_out, ll_corr, *(max(ll) for ll in lls.values()))
         likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {})
         self.out *= likes.out
-        self.arriving *= likes.corridor
-        self.leaving *= likes.corridor
+        self.arriving, self.leaving = self.arriving * likes.corridor, self.leaving * likes.corridor
         total = self.out + self.arriving + self.leaving
         for room, m in self.rooms.items():
             lh, lw = lls[room]
@@ -255,10 +254,14 @@ class Belief:
             var = own.noise + (own.spread if math.isnan(own.level) else 0.0)
             hung_reads.append((rssi_own - level, var))
             worn_reads.append((rssi_own - base - s.weak[0], s.weak[1]))
-        hung = joint(hung_reads, var_mu)
-        if any(turned(r, v + var_mu) for r, v in hung_reads):
-            var_mu = max(var_mu, own.spread)
-        self.level[room] = _kalman(hung_reads, mu, var_mu)
+        # Hanging, it may have been handled this second (turned on its hook): its level is then any garment's.
+        moved = [(r + mu, v) for r, v in hung_reads]
+        kept = joint(hung_reads, var_mu) + math.log1p(-s.hang)
+        handled = joint(moved, s.fresh) + math.log(s.hang)
+        hung = max(kept, handled) + math.log1p(math.exp(-abs(kept - handled)))
+        w = math.exp(handled - hung)
+        parts = [(*_kalman(hung_reads, mu, var_mu), 1.0 - w), (*_kalman(moved, 0.0, s.fresh), w)]
+        self.level[room] = _mix(parts, (mu, var_mu))
         worn = joint(worn_reads, var_w)
         self.worn_level[room] = _kalman(worn_reads, mu_w, var_w)
         return lh + hung, lw + worn

@@ -25,9 +25,7 @@ class Coverage:
         self._antenna_room = {
             (r.id, port): room for r in layout.readers for port, room in r.antenna_rooms().items()
         }
-        self._reader_rooms: dict[str, frozenset[str]] = {
-            r.id: frozenset(r.antenna_rooms().values()) for r in layout.readers
-        }
+        self._reader_rooms = {r.id: frozenset(r.antenna_rooms().values()) for r in layout.readers}
         self._down_antennas: set[tuple[str, int]] = set()
         self._down_readers: set[str] = set()
         self._uncovered: frozenset[str] = frozenset()

@@ -84,9 +84,8 @@ class PresenceEngine:
     def _coverage_change(self, now: float, lost: list[str], back: list[str]) -> list[PresenceEvent]:
         if lost or back:
             self._items.coverage_changed()
-        return [PresenceEvent(now, EventType.ROOM_UNKNOWN, r) for r in lost] + [
-            PresenceEvent(now, EventType.ROOM_KNOWN, r) for r in back
-        ]
+        unknown = [PresenceEvent(now, EventType.ROOM_UNKNOWN, r) for r in lost]
+        return unknown + [PresenceEvent(now, EventType.ROOM_KNOWN, r) for r in back]
 
     def _ble_room_heard(self, room: str) -> bool:
         nodes = [n for n, r in self._node_rooms.items() if r == room]
