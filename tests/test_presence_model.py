@@ -402,3 +402,24 @@ def test_a_garment_turned_on_its_hook_read_as_often_at_a_new_level_keeps_its_roo
     reads = tag_reads(TAG, "fr-3", 100, 500, p=0.8, rssi=-50, rng=rng, rssi_sd=1.0)
     reads += tag_reads(TAG, "fr-3", 500, 900, p=0.8, rssi=-50 + jump_db, rng=rng, rssi_sd=1.0)
     assert _rooms(stays(_store(seed, reads), TAG)) == ["fr-3"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_worn_silent_in_a_store_full_of_reflections_stays_in_its_room(seed: int) -> None:
+    """Mirrors and rails: every room reads every garment now and then, so a hanging garment is heard by
+    many rooms each second. Put on, the body shields it from all of them alike, and this wearer shields
+    it completely for a minute. That every room fell silent at once is what a worn garment does, not a
+    sign that it left: the other rooms' silence teaches how quiet it is worn, as its own room's does."""
+    rng = random.Random(seed)
+    reflections: list[tuple[float, Observation]] = []
+    for i in range(1, 7):
+        for far in range(1, 7):
+            if abs(far - i) > 1:
+                reflections += tag_reads(epc(100 + i), f"fr-{far}", 0, END, p=0.05, rssi=-70, rng=rng)
+    reads: list[tuple[float, Observation]] = []
+    for start, end in ((100, 400), (460, 800)):  # hung, worn from 400 to 460 (silent), hung again
+        reads += tag_reads(TAG, "fr-3", start, end, p=0.6, rssi=-54, rng=rng)
+        for room in ("fr-1", "fr-2", "fr-4", "fr-5", "fr-6"):
+            p, rssi = (0.15, -66) if room in ("fr-2", "fr-4") else (0.05, -70)
+            reads += tag_reads(TAG, room, start, end, p=p, rssi=rssi, rng=rng)
+    assert _rooms(stays(_store(seed, reads, reflections), TAG)) == ["fr-3"]

@@ -93,6 +93,5 @@ class PresenceEngine:
 
     def _listening(self, now: float) -> frozenset[str]:
         """Rooms whose antennas are up and whose readers are not improbably silent: their silence counts."""
-        return frozenset(
-            r for r in self._rfid_rooms if self._coverage.covered(r) and not self._watch.stalled(r, now)
-        )
+        up = [r for r in self._rfid_rooms if self._coverage.covered(r)]
+        return frozenset(r for r in up if not self._watch.stalled(r, now))

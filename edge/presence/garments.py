@@ -124,9 +124,8 @@ class GarmentTracker:
         out: dict[str, list[ItemPresence]] = {}
         for g in self._garments.values():
             if g.place is not None:
-                out.setdefault(g.place, []).append(
-                    ItemPresence(g.epc, g.gtin, g.since, g.last_read, round(g.confidence, 4))
-                )
+                item = ItemPresence(g.epc, g.gtin, g.since, g.last_read, round(g.confidence, 4))
+                out.setdefault(g.place, []).append(item)
         return out
 
     def coverage_changed(self) -> None:
@@ -219,7 +218,8 @@ class GarmentTracker:
         return likes
 
     def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
-        """How often its own room still reads it while worn, weighed by how likely it is worn."""
+        """How often its own room still reads it while worn, weighed by how likely it is worn. Shielded, it is
+        quieter towards every room alike: the other rooms' silence counts too (as in ``Belief``)."""
         # The room it is most likely worn in (worn or behind, both phases).
         worn, room = max(
             ((sum(m[WORN_1 : WORN_2 + 1]), r) for r, m in g.belief.rooms.items()), default=(0, "")
@@ -227,8 +227,9 @@ class GarmentTracker:
         if worn < 1e-3 or room not in s.covered:
             return
         read = room in heard
+        unheard = s.radio.silence(room)[0] - sum(s.shares[room][o] for o in heard if o != room)
         chances = [q * rate for q in self._quiet_shares]
-        _reweigh(g.quiet, [c if read else 1.0 - c for c in chances], worn)
+        _reweigh(g.quiet, [(c if read else 1.0 - c) * math.exp(-c * unheard) for c in chances], worn)
 
     def _learn_level(self, g: Garment, heard: dict[str, float], spread: float) -> None:
         """The garment's level from its loudest read, weighed by how likely that room holds it hung."""
