@@ -49,3 +49,11 @@ def test_garments_have_at_most_twelve_parameters_and_phones_six() -> None:
     phones = [n for n in names if n.startswith("ble_")]
     assert len(names) - len(phones) <= 12
     assert len(phones) <= 6
+
+
+@pytest.mark.parametrize(("key", "value"), [("hang_s", 1), ("stay_s", 0.5), ("worn_s", 2)])
+def test_a_duration_no_longer_than_the_models_one_second_step_is_an_error_naming_it(
+    key: str, value: float
+) -> None:
+    with pytest.raises(LayoutError, match=rf"presence\.{key}"):
+        layout({key: value})

@@ -1,9 +1,9 @@
 """Presence parameters, read from the store layout's optional ``[presence]`` table.
 
-Each is a physical rate, a duration or a risk level, with where its default came from. What differs
-between stores (how often and how loud each antenna reads garments inside its room and elsewhere, which
-rooms neighbour which, each garment's own read rate and level) is learned from the store's own traffic
-and is not set here (``edge/presence/README.md``). A store only sets what its floor needs. Example::
+Each is a physical rate, a duration (seconds, longer than the model's one-second step) or a risk level,
+with where its default came from. What differs between stores (how often and how loud each antenna
+reads garments in its room and elsewhere, which rooms neighbour which, each garment's own read rate and
+level) is learned from the store's traffic, not set here (``edge/presence/README.md``). Example::
 
     [presence]
     stay_s = 900
@@ -23,7 +23,7 @@ class PresenceParams(BaseModel):
     # -- Garments: how they move (durations of the hidden states) ------------------------------------
     stay_s: float = Field(
         default=600.0,
-        gt=0,
+        gt=1,
         description=(
             "Mean time a garment stays in a fitting room (a session of 5-15 minutes, go-backs longer): "
             "the prior chance per second that it leaves is 1/stay_s"
@@ -31,7 +31,7 @@ class PresenceParams(BaseModel):
     )
     away_s: float = Field(
         default=1800.0,
-        gt=0,
+        gt=1,
         description=(
             "Mean time a garment spends on the shop floor between visits to the rooms (a rail holds "
             "stock for hours; 30 min is a busy store): the prior chance per second it is carried in"
@@ -39,7 +39,7 @@ class PresenceParams(BaseModel):
     )
     walk_s: float = Field(
         default=4.0,
-        gt=0,
+        gt=1,
         description=(
             "Mean time a carried garment is in the corridor between the floor and a door (a few "
             "metres at 0.5-2 m/s)"
@@ -47,7 +47,7 @@ class PresenceParams(BaseModel):
     )
     hang_s: float = Field(
         default=120.0,
-        gt=0,
+        gt=1,
         description=(
             "Mean time a garment hangs in its room before it is handled: tried on, or once tried taken out "
             "(a few garments tried in a 5-15 min session); handling turns the tag: new read rate and level"
@@ -55,7 +55,7 @@ class PresenceParams(BaseModel):
     )
     worn_s: float = Field(
         default=90.0,
-        gt=0,
+        gt=2,
         description="Mean time a garment is worn (taking a look in the mirror: one to two minutes)",
     )
 
