@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from edge.presence.params import PresenceParams
-from edge.presence.radio import StoreRadio
+from edge.presence.radio import StoreRadio, mix
 
-__all__ = ["HUNG", "TRIED", "WORN_1", "WORN_2", "Belief", "Likes", "Step", "grown", "smoothed", "turned"]
+__all__ = ["HUNG", "TRIED", "WORN_1", "WORN_2", "Belief", "Heard", "Likes", "Step", "grown", "smoothed"]
 
 # A room's sub-states: hung, then worn in two phases (a try-on lasts about worn_s, rarely much less or
 # much more: two phases make its length peaked, where one would make "just put on" and "worn for minutes"
@@ -31,12 +31,14 @@ _PRUNE = 1e-9
 _STRAY = 1e-4
 _STRAY_VAR = 100.0
 _LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
+Rooms = frozenset[str]
+Heard = dict[str, float]  # the rooms that read a garment in one second, and the peak RSSI of each
 
 
 class Step:
     """What is the same for every garment in one second: the store's radio and the movement prior."""
 
-    def __init__(self, radio: StoreRadio, covered: frozenset[str], p: PresenceParams) -> None:
+    def __init__(self, radio: StoreRadio, covered: Rooms, p: PresenceParams) -> None:
         self.radio = radio
         self.covered = covered
         self.blind = tuple(r for r in radio.rooms if r not in covered)
@@ -108,7 +110,7 @@ class Belief:
                 place, mass = room, total
         return place, mass
 
-    def predict(self, s: Step, heard: dict[str, float], prior: tuple[float, float]) -> None:
+    def predict(self, s: Step, heard: Heard, prior: tuple[float, float]) -> None:
         """Move mass, and the level beliefs with it, by the movement prior over one second. ``prior``: the
         garment's level as known, for a place it newly reaches from the floor."""
         to_leaving = 0.0
@@ -130,13 +132,13 @@ class Belief:
             h, w1, w2, tr = m
             kept = h * hung + tr * tried
             old = grown(self.level.get(room, prior), s)
-            self.level[room] = _mix([(*old, kept), (*prior, entering), (0.0, s.fresh, w2 * phase)], old)
+            self.level[room] = mix([(*old, kept), (*prior, entering), (0.0, s.fresh, w2 * phase)], old)
             parts.append((*old, out_of_room := (h + w1 + w2) * leave + tr * s.hang))
             to_leaving += out_of_room
             old = grown(self.worn_level.get(room, fresh_level), s)
             put_on = h * s.hang + tr * s.again
             worn = (w1 + w2) * (1.0 - leave) - w2 * phase
-            self.worn_level[room] = _mix([(*old, worn), (0.0, s.fresh, put_on)], old)
+            self.worn_level[room] = mix([(*old, worn), (0.0, s.fresh, put_on)], old)
             fresh = put_on / (worn + put_on) if room in self.behind and worn + put_on > 0.0 else 1.0
             nb, keep = s.neighbours(room), 1.0 - fresh  # a new wear: what the last one heard is forgotten
             self.behind[room] = {o: x + fresh * (nb[o] - x) for o, x in self.behind.get(room, nb).items()}
@@ -147,14 +149,12 @@ class Belief:
             m[WORN_2] = w2 * worn_on + w1 * phase
             m[TRIED] = tr * tried + w2 * phase
         walk_out = self.leaving * s.walk
-        self.walking = _mix(parts, walking)
+        self.walking = mix(parts, walking)
         self.arriving += self.out * s.away - walk_in
         self.leaving += to_leaving - walk_out
         self.out += walk_in * 0.5 + walk_out - self.out * s.away
 
-    def update(
-        self, s: Step, heard: dict[str, float], rate: float, quiet: float, door: frozenset[str] = frozenset()
-    ) -> Likes:
+    def update(self, s: Step, heard: Heard, rate: float, quiet: float, door: Rooms) -> Likes:
         """Weigh each place by the likelihood of this second's evidence, and normalise; each place's level
         belief takes in the reads as that place would hear them. ``rate`` is the garment's predicted chance
         to be read by its own room this second (``quiet`` while worn). ``door``: the rooms that read it a
@@ -182,9 +182,7 @@ class Belief:
             del self.rooms[room], self.level[room], self.worn_level[room], self.behind[room], self.wear[room]
         return likes
 
-    def _off_rooms_ll(
-        self, s: Step, heard: dict[str, float], rate: float, door: frozenset[str]
-    ) -> tuple[float, float]:
+    def _off_rooms_ll(self, s: Step, heard: Heard, rate: float, door: Rooms) -> tuple[float, float]:
         """Log-likelihood of the second out of the rooms (stray reads) and carried past doors."""
         if not heard:
             return 0.0, math.log1p(-rate * s.door)
@@ -209,9 +207,7 @@ class Belief:
         """A copy of the probabilities alone (what smoothing needs), without the levels."""
         return Belief(self.out, self.arriving, self.leaving, {r: list(m) for r, m in self.rooms.items()})
 
-    def _room_ll(
-        self, s: Step, room: str, heard: dict[str, float], rates: tuple[float, float]
-    ) -> tuple[float, float]:
+    def _room_ll(self, s: Step, room: str, heard: Heard, rates: tuple[float, float]) -> tuple[float, float]:
         """Log-likelihood of the second for (hung, worn) in ``room``."""
         rate, quiet = rates
         shielding = quiet / rate
@@ -261,12 +257,12 @@ class Belief:
         hung = max(kept, handled) + math.log1p(math.exp(-abs(kept - handled)))
         w = math.exp(handled - hung)
         parts = [(*_kalman(hung_reads, mu, var_mu), 1.0 - w), (*_kalman(moved, 0.0, s.fresh), w)]
-        self.level[room] = _mix(parts, (mu, var_mu))
+        self.level[room] = mix(parts, (mu, var_mu))
         worn = joint(worn_reads, var_w)
         self.worn_level[room] = _kalman(worn_reads, mu_w, var_w)
         return lh + hung, lw + worn
 
-    def _behind_ll(self, s: Step, room: str, heard: dict[str, float], rate: float, quiet: float) -> float:
+    def _behind_ll(self, s: Step, room: str, heard: Heard, rate: float, quiet: float) -> float:
         """Worn, its wearer shields it from every room, or from all but the one behind the partition, which
         hears it as while it hung (its share of the garment's rate) till this wear's reads say otherwise (the
         tag turned: a prior worth two seconds, at most its share of a tag read every round). Which room, if
@@ -302,24 +298,9 @@ def _kalman(residuals: list[tuple[float, float]], mu: float, var: float) -> tupl
     return mu + var * sum(r / v for r, v in residuals) / k, var / k
 
 
-def turned(residual: float, var: float) -> bool:
-    """A read this far (3 sigma) from a garment's level says it was handled, turned: as unsure as any."""
-    return residual * residual > 9.0 * var
-
-
 def grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
     """A level belief a second later: as unsure again as the chance the garment was handled."""
     return level[0], min(level[1] + s.fresh * s.hang, s.fresh)
-
-
-def _mix(parts: list[tuple[float, float, float]], old: tuple[float, float]) -> tuple[float, float]:
-    """Level beliefs (mean, variance, mass) of what stayed in a place and what came in, matched in mean and
-    variance."""
-    total = sum(w for _, _, w in parts)
-    if total <= 0.0:
-        return old
-    mean = sum(w * m for m, _, w in parts) / total
-    return mean, sum(w * (v + (m - mean) ** 2) for m, v, w in parts) / total
 
 
 def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:

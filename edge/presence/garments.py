@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import mul
 
-from edge.presence.belief import HUNG, TRIED, WORN_1, WORN_2, Belief, Likes, Step, grown, smoothed, turned
+from edge.presence.belief import HUNG, TRIED, WORN_1, WORN_2, Belief, Heard, Likes, Step, grown, smoothed
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.params import PresenceParams
 from edge.presence.radio import SEED_SECONDS, StoreRadio
@@ -48,9 +48,9 @@ class Garment:
     offset_var: float  # how unsure ``offset`` is, dB^2: as unsure as any garment's level at first
     history: deque[Belief]  # the last lag_s + 1 filtered beliefs, oldest first
     likes: deque[Likes]  # how each of those seconds but the oldest was explained
-    evidence: deque[dict[str, float]]  # what each of those seconds heard
+    evidence: deque[Heard]  # what each of those seconds heard
     belief: Belief = field(default_factory=Belief)
-    heard: dict[str, float] = field(default_factory=dict)
+    heard: Heard = field(default_factory=dict)
     door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
     last_read: float = -math.inf
     rates: list[float] = field(default_factory=lambda: [1.0 / len(RATES)] * len(RATES))  # own room, hanging
@@ -87,7 +87,7 @@ class GarmentTracker:
         events: list[PresenceEvent] = []
         if g is None:
             n = int(self._p.lag_s) + 1  # seconds kept for smoothing: beliefs, how each was explained, reads
-            kept = deque[Belief](maxlen=n), deque[Likes](maxlen=n - 1), deque[dict[str, float]](maxlen=n)
+            kept = deque[Belief](maxlen=n), deque[Likes](maxlen=n - 1), deque[Heard](maxlen=n)
             g = self._garments[read.epc] = Garment(read.epc, read.gtin, sec, self._radio.fresh(), *kept)
         elif g.second < sec:
             events = self._advance(g, sec, now)
@@ -144,16 +144,15 @@ class GarmentTracker:
         """Step ``g`` through the seconds it has gathered, up to (not including) ``sec``."""
         events: list[PresenceEvent] = []
         s = self._current_step(sec, now)
-        heard = g.heard
         silent = min(sec - g.second - 1, int(_SLEEP_S))
-        for evidence in [heard] + [{}] * silent:
+        for evidence in [g.heard] + [{}] * silent:
             self._one_second(g, s, evidence)
             events += self._decide(g, s, now)
         g.heard = {}
         g.second = sec
         return events
 
-    def _one_second(self, g: Garment, s: Step, heard: dict[str, float]) -> None:
+    def _one_second(self, g: Garment, s: Step, heard: Heard) -> None:
         radio = self._radio
         if heard:
             # Until a room has sure seconds, its level is seeded from the loudest room of each second.
@@ -173,7 +172,7 @@ class GarmentTracker:
         g.evidence.append(heard)
         self._learn(g, s, heard, rate)
 
-    def _learn(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
+    def _learn(self, g: Garment, s: Step, heard: Heard, rate: float) -> None:
         """Learn from a sure second: the garment's rate and level, the store's pairs of rooms."""
         p = self._p
         g.offset, g.offset_var = grown((g.offset, g.offset_var), s)
@@ -194,7 +193,7 @@ class GarmentTracker:
             return
         g.settled += 1
         if g.settled >= p.walk_s:
-            self._learn_level(g, heard, s.fresh)
+            self._learn_level(g, heard)
         # Just arrived, it may yet be passing the door: the store learns from it once it has settled.
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
             self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
@@ -207,7 +206,7 @@ class GarmentTracker:
         if not others and key in self._likes:
             return self._likes[key]
         radio = self._radio
-        shares = [radio.share(room, o) for o in others]
+        shares = [radio.shares[(room, o)] for o in others]
         unheard = radio.silence(room)[0] - sum(shares)
         likes = [
             (r if own else 1.0 - r) * math.exp(-r * unheard) * math.prod(min(r * x, 0.99) for x in shares)
@@ -217,7 +216,7 @@ class GarmentTracker:
             self._likes[key] = likes
         return likes
 
-    def _learn_quiet(self, g: Garment, s: Step, heard: dict[str, float], rate: float) -> None:
+    def _learn_quiet(self, g: Garment, s: Step, heard: Heard, rate: float) -> None:
         """How often its own room still reads it while worn, weighed by how likely it is worn. Shielded, it is
         quieter towards every room alike: the other rooms' silence counts too (as in ``Belief``)."""
         # The room it is most likely worn in (worn or behind, both phases).
@@ -231,7 +230,7 @@ class GarmentTracker:
         chances = [q * rate for q in self._quiet_shares]
         _reweigh(g.quiet, [(c if read else 1.0 - c) * math.exp(-c * unheard) for c in chances], worn)
 
-    def _learn_level(self, g: Garment, heard: dict[str, float], spread: float) -> None:
+    def _learn_level(self, g: Garment, heard: Heard) -> None:
         """The garment's level from its loudest read, weighed by how likely that room holds it hung."""
         room = max(heard, key=lambda r: heard[r], default="")
         m = g.belief.rooms.get(room)
@@ -239,11 +238,7 @@ class GarmentTracker:
             return
         weight = m[HUNG] + m[TRIED]
         own = self._radio.room[room]
-        level = self._radio.expected_level(room)
-        residual = heard[room] - level - g.offset
-        if weight > _SURE and turned(residual, own.noise + g.offset_var):
-            # Surely there and suddenly another level: this read and the next ones say where it now is.
-            g.offset_var = max(g.offset_var, spread)
+        residual = heard[room] - self._radio.expected_level(room) - g.offset
         gain = weight * g.offset_var / (g.offset_var + own.noise)
         g.offset += gain * residual
         g.offset_var *= 1.0 - gain

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from edge.presence.params import PresenceParams
 
-__all__ = ["SEED_SECONDS", "Pair", "RoomRadio", "StoreRadio"]
+__all__ = ["SEED_SECONDS", "Pair", "RoomRadio", "StoreRadio", "mix"]
 
 # Pseudo-counts: how many observed seconds a prior is worth before the store's own traffic outweighs it.
 _PRIOR_SECONDS = 20.0
@@ -109,9 +109,6 @@ class StoreRadio:
             if self.room[room].sure >= SEED_SECONDS:  # once the room's own level is known
                 self.corridor.learn(rssi - self.expected_level(room) - level_db)
 
-    def share(self, home: str, other: str) -> float:
-        return self.shares[(home, other)]
-
     def refresh(self, covered: frozenset[str]) -> None:
         """Recompute shares and the sums silence costs (once a second: they change slowly)."""
         k = _PRIOR_SECONDS
@@ -126,11 +123,8 @@ class StoreRadio:
                     s1 += share
                     s2 += share * share
             self._silence[h] = (s1, s2)
-        total = sum(self.shares.values())
-        if total > 0:
-            gap = sum(self.shares[k_] * p.gap for k_, p in self.pairs.items()) / total
-            var = sum(self.shares[k_] * (p.gap_var + (p.gap - gap) ** 2) for k_, p in self.pairs.items())
-            self.weak = (gap, var / total)
+        # How much weaker another room hears a garment than its own, over every pair (a worn garment's prior).
+        self.weak = mix([(p.gap, p.gap_var, self.shares[k]) for k, p in self.pairs.items()], self.weak)
 
     def silence(self, home: str) -> tuple[float, float]:
         """(sum of shares, sum of squared shares) over the covered rooms other than ``home``: what a
@@ -148,3 +142,13 @@ class StoreRadio:
             return level
         known = [r.level for r in self.room.values() if not math.isnan(r.level)]
         return sum(known) / len(known) if known else math.nan
+
+
+def mix(parts: list[tuple[float, float, float]], old: tuple[float, float]) -> tuple[float, float]:
+    """Beliefs about a level (mean, variance, mass: of what stayed in a place and what came in, say) as one,
+    matched in mean and variance."""
+    total = sum(w for _, _, w in parts)
+    if total <= 0.0:
+        return old
+    mean = sum(w * m for m, _, w in parts) / total
+    return mean, sum(w * (v + (m - mean) ** 2) for m, v, w in parts) / total

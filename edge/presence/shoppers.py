@@ -40,9 +40,7 @@ class _Node:
         if distance is not None:
             d = self.distance
             self.distance = distance if d is None else d + _RSSI_SMOOTHING * (distance - d)
-        self.last = now
-        self.reports += 1
-        self.until = now + self.window(p)
+        self.last, self.reports, self.until = now, self.reports + 1, now + self.window(p)
 
     def in_reach(self, p: PresenceParams) -> bool:
         """Near enough (smoothed) to be in the node's room, when the node estimates distance."""
