@@ -38,9 +38,10 @@ Heard = dict[str, float]  # the rooms that read a garment in one second, and the
 class Step:
     """What is the same for every garment in one second: the store's radio and the movement prior."""
 
-    def __init__(self, radio: StoreRadio, covered: Rooms, p: PresenceParams) -> None:
+    def __init__(self, radio: StoreRadio, covered: Rooms, p: PresenceParams, vacated: Rooms) -> None:
         self.radio = radio
         self.covered = covered
+        self.vacated = vacated  # rooms a shopper left a second ago: what was worn there went with them
         self.blind = tuple(r for r in radio.rooms if r not in covered)
         self.stay = 1.0 / p.stay_s
         self.away = 1.0 / p.away_s
@@ -77,6 +78,7 @@ class Likes:
     out: float
     corridor: float
     rooms: dict[str, tuple[float, float]]
+    vacated: frozenset[str] = frozenset()  # rooms whose worn garments were carried out before this second
 
 
 @dataclass(slots=True)
@@ -130,6 +132,8 @@ class Belief:
         fresh_level = (0.0, s.fresh)
         for room, m in self.rooms.items():
             h, w1, w2, tr = m
+            if room in s.vacated:
+                w1, w2, to_leaving = 0.0, 0.0, to_leaving + w1 + w2
             kept = h * hung + tr * tried
             old = grown(self.level.get(room, prior), s)
             self.level[room] = mix([(*old, kept), (*prior, entering), (0.0, s.fresh, w2 * phase)], old)
@@ -163,7 +167,7 @@ class Belief:
         ll_out, ll_corr = self._off_rooms_ll(s, heard, rate, door)
         lls = {room: self._room_ll(s, room, heard, (rate, quiet)) for room in self.rooms}
         top = max(ll_out, ll_corr, *(max(ll) for ll in lls.values()))
-        likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {})
+        likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {}, s.vacated)
         self.out *= likes.out
         self.arriving, self.leaving = self.arriving * likes.corridor, self.leaving * likes.corridor
         total = self.out + self.arriving + self.leaving
@@ -346,6 +350,8 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
                 (1.0 - leave - phase) * vw2 + phase * vt + out_of_room,
                 (1.0 - s.hang - s.again) * vt + s.again * vw1 + s.hang * v_lv,
             ]
+            if r in lk.vacated:
+                b_rooms[r][WORN_1 : WORN_2 + 1] = [v_lv, v_lv]
         top = max(b_out, b_arr, b_lv, *map(max, b_rooms.values()))
         if top <= 0.0:
             return beliefs[0].masses()

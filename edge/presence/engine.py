@@ -41,7 +41,7 @@ class PresenceEngine:
         self._items = GarmentTracker(self._rfid_rooms, params, covered=self._listening)
         self._node_rooms = {n.id: n.room for n in layout.ble_nodes}
         self._offline_nodes: set[str] = set()
-        self._shoppers = ShopperTracker(params, room_heard=self._ble_room_heard)
+        self._shoppers = ShopperTracker(params, room_heard=self._ble_room_heard, left=self._items.vacate)
 
     def observe(self, obs: Observation, now: float) -> list[PresenceEvent]:
         """Take one decoded observation received at ``now``; returns the events it causes."""

@@ -77,6 +77,8 @@ class GarmentTracker:
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
         self._likes: dict[tuple[str, bool], list[float]] = {}  # ``_rate_likes`` of this second
+        self._vacating: set[str] = set()
+        self._vacated: frozenset[str] = frozenset()
         self._quiet_shares = [min(q * params.worn_share, 1.0) for q in QUIET]
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
@@ -128,6 +130,10 @@ class GarmentTracker:
                 out.setdefault(g.place, []).append(item)
         return out
 
+    def vacate(self, room: str) -> None:
+        """A shopper left ``room``: in the next second, what was worn there is carried out with them."""
+        self._vacating.add(room)
+
     def coverage_changed(self) -> None:
         self._step = None
 
@@ -135,7 +141,9 @@ class GarmentTracker:
         if self._step is None or sec != self._step_second:
             covered = self._covered(now)
             self._radio.refresh(covered)
-            self._step = Step(self._radio, covered, self._p)
+            if sec != self._step_second:
+                self._vacated, self._vacating = frozenset(self._vacating), set()
+            self._step = Step(self._radio, covered, self._p, self._vacated)
             self._likes.clear()
             self._step_second = sec
         return self._step

@@ -5,6 +5,8 @@ enters or moves to a room only after that room's node has reported it ``ble_conf
 hears it ``ble_margin_db`` louder than the room it is in; it leaves after a silence window sized from
 its own report rate (ESPresense throttles a still phone to about one report per 5 s), within
 ``[ble_min_window_s, ble_exit_timeout_s]``. While every node of its room is offline it does not leave.
+A shopper heard in a room for longer than ``ble_exit_timeout_s`` (no phone carried past the door is) who
+leaves no other phone in it takes what they wore: the garments are told (``left``).
 """
 
 from __future__ import annotations
@@ -63,9 +65,12 @@ class _Device:
 class ShopperTracker:
     """Shopper presence per room; feed sightings in time order, tick to let silence count."""
 
-    def __init__(self, params: PresenceParams, *, room_heard: Callable[[str], bool]) -> None:
+    def __init__(
+        self, params: PresenceParams, *, room_heard: Callable[[str], bool], left: Callable[[str], None]
+    ) -> None:
         self._p = params
         self._room_heard = room_heard  # False while every BLE node of the room is offline
+        self._left = left  # told of a room a shopper stayed in and left, with no other phone in it
         self._devices: dict[str, _Device] = {}
 
     def on_sighting(self, s: BleSighting, now: float) -> list[PresenceEvent]:
@@ -123,6 +128,9 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
+            stayed = dev.nodes[dev.room].last - dev.since > self._p.ble_exit_timeout_s  # no passer-by
+            if stayed and all(d.room != dev.room for d in self._devices.values() if d is not dev):
+                self._left(dev.room)
         if target is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
             dev.since = now
