@@ -77,8 +77,7 @@ class GarmentTracker:
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
         self._likes: dict[tuple[str, bool], list[float]] = {}  # ``_rate_likes`` of this second
-        self._vacating: set[str] = set()
-        self._vacated: frozenset[str] = frozenset()
+        self._vacating, self._vacated = set[str](), frozenset[str]()  # rooms shoppers left (``vacate``)
         self._quiet_shares = [min(q * params.worn_share, 1.0) for q in QUIET]
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:

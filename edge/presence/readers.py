@@ -58,8 +58,7 @@ class ReaderWatch:
         r.last = now
         sec = math.floor(now)
         if sec > r.sec:
-            gap = min(sec - r.sec, 60)
-            r.gap += _RATE_LEARNING * (gap - r.gap)
+            r.gap += _RATE_LEARNING * (min(sec - r.sec, 60) - r.gap)
             r.sec = sec
 
     def stalled(self, room: str, now: float) -> bool:

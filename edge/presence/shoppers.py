@@ -5,8 +5,8 @@ enters or moves to a room only after that room's node has reported it ``ble_conf
 hears it ``ble_margin_db`` louder than the room it is in; it leaves after a silence window sized from
 its own report rate (ESPresense throttles a still phone to about one report per 5 s), within
 ``[ble_min_window_s, ble_exit_timeout_s]``. While every node of its room is offline it does not leave.
-A shopper heard in a room for longer than ``ble_exit_timeout_s`` (no phone carried past the door is) who
-leaves no other phone in it takes what they wore: the garments are told (``left``).
+A shopper heard in a room longer than ``ble_exit_timeout_s`` (no passer-by's phone is) who has gone from it
+(unheard there, or won by another room), leaving no other phone in it, takes what they wore (``left``).
 """
 
 from __future__ import annotations
@@ -128,8 +128,10 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
-            stayed = dev.nodes[dev.room].last - dev.since > self._p.ble_exit_timeout_s  # no passer-by
-            if stayed and all(d.room != dev.room for d in self._devices.values() if d is not dev):
+            node = dev.nodes[dev.room]
+            gone = target is not None or now > node.until  # not merely estimated farther off
+            stayed = node.last - dev.since > self._p.ble_exit_timeout_s  # no passer-by
+            if gone and stayed and all(d.room != dev.room for d in self._devices.values() if d is not dev):
                 self._left(dev.room)
         if target is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
