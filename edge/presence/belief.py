@@ -78,7 +78,7 @@ class Likes:
     out: float
     corridor: float
     rooms: dict[str, tuple[float, float]]
-    vacated: Rooms = frozenset()  # rooms whose worn garments were carried out before this second
+    vacated: Rooms  # rooms whose worn garments were carried out before this second
 
 
 @dataclass(slots=True)
