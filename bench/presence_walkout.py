@@ -27,8 +27,8 @@ from edge.replay import replay_trace
 from simulators.script import ScriptedStore
 
 LAYOUT = Path(__file__).resolve().parent.parent / "deploy" / "layouts" / "demo.toml"
-# Demo-catalogue garments in stock (as the test picks them: two sizes of one style, then another style).
-GTINS = ("03760123100014", "03760123100021", "05061234100015")
+# The garments the test picks from the demo catalogue (x, y, z: three styles in stock here).
+GTINS = ("05061234100022", "03760123100014", "07350123100013")
 AFTER_S = 400.0  # store time simulated after the walk-out
 
 
