@@ -6,9 +6,9 @@ The scripted store's traffic is generated offline (no broker, no real time) and 
 engine as ``fitroom-edge replay`` does; for each seed and wait it prints the seconds from the walk-out to
 each garment's last ``item_left`` (None: never placed, or never seen leaving). The scripted store's clock
 starts at the wall clock, so where seconds begin differs between runs, and so do the figures, a little,
-as they do between runs of the live test. A session machine that
-ends a room without a phone ``session_abandoned_s`` after its last change must wait longer than this, or
-a garment carried out is taken for a go-back.
+as they do between runs of the live test. A session machine that ends a room without a phone
+``session_abandoned_s`` after its last change must wait longer than this, or a garment carried out is
+taken for a go-back.
 
     .venv/bin/python bench/presence_walkout.py                 # seeds 5-8, waits 20 and 35 s
     .venv/bin/python bench/presence_walkout.py --seeds 1 2 3 --waits 60
