@@ -72,6 +72,13 @@ class MirrorEdge:
         self.ctx.manager.apply_presence([event])
         return epc
 
+    def shopper_in(self, room_id: str, device: str, *, t: float | None = None) -> None:
+        """A shopper's phone enters the room and stays there (presence's ``shopper_stayed``, which comes
+        once it has been heard there longer than a passer-by is, told at once)."""
+        at = t or time.time()
+        kinds = (EventType.SHOPPER_ENTERED, EventType.SHOPPER_STAYED)
+        self.ctx.manager.apply_presence([PresenceEvent(at, kind, room_id, device=device) for kind in kinds])
+
     def take_out(self, room_id: str, epc: str, *, t: float | None = None) -> None:
         self.ctx.manager.apply_presence(
             [PresenceEvent(t or time.time(), EventType.ITEM_LEFT, room_id, epc=epc)]

@@ -13,7 +13,6 @@ import pytest
 from sqlmodel import Session, select
 
 from cloud_sync import wire
-from edge.presence.events import EventType, PresenceEvent
 from edge.reads import BleSighting
 from edge.reservations.desk import Reservation
 from edge.storage.models import FittingRoomSession
@@ -108,8 +107,7 @@ def test_a_profile_arriving_late_links_the_open_session(edge: MirrorEdge) -> Non
 
     now = time.time()
     edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(0)), 5, t=now)
-    joined = PresenceEvent(now + 1, EventType.SHOPPER_ENTERED, "fr-2", device=PHONE)
-    edge.ctx.manager.apply_presence([joined])  # the phone joins before the centre has answered
+    edge.shopper_in("fr-2", PHONE, t=now + 1)  # the phone joins before the centre has answered
 
     def member() -> str | None:
         with Session(edge.service.db) as db:

@@ -41,7 +41,7 @@ def test_every_figure_matches_the_scripted_store(edge: MirrorEdge) -> None:
     x, x_other, y = edge.sku_in_stock(x_style), edge.sku_in_stock(x_style, skip=1), edge.sku_in_stock(y_style)
 
     # Session 1 (fr-1): a shopper tries x and y, asks for another size of x, buys x, leaves with nothing left.
-    _shopper(edge, "fr-1", EventType.SHOPPER_ENTERED)
+    edge.shopper_in("fr-1", PHONE)
     a1, a2 = edge.put_in_room("fr-1", x, 1), edge.put_in_room("fr-1", y, 2)
     mirror1 = edge.mirror("fr-1")
     asked = edge.client.post(

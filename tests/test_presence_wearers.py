@@ -42,8 +42,12 @@ def test_a_garment_gone_silent_as_its_shoppers_phone_leaves_is_out_within_second
     length later (worn, it would be as silent)."""
     reads = tag_reads(TAG, "fr-3", 100, 400, p=0.8, rssi=-54, rng=random.Random(seed))
     events = in_store(seed, reads, phone(SHOPPER, "fr-3", 90, 400))
-    (entered, left) = _visits(events, SHOPPER)
-    assert entered[0] is EventType.SHOPPER_ENTERED and left[0] is EventType.SHOPPER_LEFT
+    (entered, stayed, left) = _visits(events, SHOPPER)
+    assert [entered[0], stayed[0], left[0]] == [
+        EventType.SHOPPER_ENTERED,
+        EventType.SHOPPER_STAYED,
+        EventType.SHOPPER_LEFT,
+    ]
     (got,) = stays(events, TAG)
     assert got.room == "fr-3" and got.end is not None and got.end <= left[1] + 10
 
@@ -88,6 +92,7 @@ def test_a_phone_only_estimated_farther_off_does_not_take_out_what_is_worn(seed:
     events = in_store(seed, _worn(seed, 400, 520), phones)
     assert [kind for kind, _ in _visits(events, SHOPPER)] == [
         EventType.SHOPPER_ENTERED,
+        EventType.SHOPPER_STAYED,
         EventType.SHOPPER_LEFT,
     ]
     assert rooms_of(stays(events, TAG)) == ["fr-3"]

@@ -11,6 +11,7 @@ from edge.sessions import (
     ItemLeft,
     RestoredItem,
     RestoredSession,
+    SessionChange,
     SessionEnded,
     SessionOpened,
     ShopperJoined,
@@ -44,13 +45,53 @@ def test_first_item_into_an_empty_room_opens_a_session_and_records_the_item() ->
     assert fr.room("fr-1").session is not None
 
 
-def test_a_shopper_entering_opens_a_session_that_records_the_device() -> None:
+def stays(fr: FittingRooms, t: float, device: str, room: str = "fr-1") -> list[SessionChange]:
+    """A phone enters ``room`` and presence says at once that it stays (its own tests time that)."""
+    return fr.on_presence(ev(t, EventType.SHOPPER_ENTERED, room, device=device)) + fr.on_presence(
+        ev(t, EventType.SHOPPER_STAYED, room, device=device)
+    )
+
+
+def test_a_shoppers_phone_that_stays_opens_a_session_from_when_they_came_in() -> None:
     fr = rooms()
-    changes = fr.on_presence(ev(5, EventType.SHOPPER_ENTERED, device="iBeacon:x-1-2"))
+    assert fr.on_presence(ev(5, EventType.SHOPPER_ENTERED, device="iBeacon:x-1-2")) == []
+    changes = fr.on_presence(ev(40, EventType.SHOPPER_STAYED, device="iBeacon:x-1-2"))
     assert changes == [
         SessionOpened("s1", "fr-1", 5, "shopper_entered"),
         ShopperJoined("s1", "fr-1", "iBeacon:x-1-2", 5),
     ]
+    assert fr.room("fr-1").shoppers == {"iBeacon:x-1-2": 5}
+
+
+def test_a_phone_carried_past_an_empty_room_opens_no_session() -> None:
+    fr = rooms()
+    assert fr.on_presence(ev(5, EventType.SHOPPER_ENTERED, "fr-2", device=PHONE)) == []
+    assert fr.room("fr-2").shoppers == {}  # its mirror greets nobody
+    assert fr.on_presence(ev(20, EventType.SHOPPER_LEFT, "fr-2", device=PHONE)) == []
+    assert fr.tick(10 * IDLE) == [] and fr.open_sessions() == []
+
+
+def test_a_phone_carried_past_does_not_join_or_cut_short_a_shopper_without_one() -> None:
+    """A shopper without the app tries garments on; another shopper's phone is placed in the room for a
+    moment as they walk by. It is not of the session: the session keeps its garments for the abandoned
+    time, not the idle time a shopper who left with their phone gets."""
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(100, EventType.SHOPPER_ENTERED, device=PHONE))
+    fr.on_presence(ev(115, EventType.SHOPPER_LEFT, device=PHONE))
+    session = fr.room("fr-1").session
+    assert session is not None and session.shoppers == set()
+    assert fr.tick(10 * IDLE) == []
+
+
+def test_the_sessions_own_shopper_counts_again_as_soon_as_they_are_back() -> None:
+    fr = rooms()
+    stays(fr, 0, PHONE)
+    fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(10, EventType.SHOPPER_LEFT, device=PHONE))
+    fr.on_presence(ev(20, EventType.SHOPPER_ENTERED, device=PHONE))
+    assert fr.room("fr-1").shoppers == {PHONE: 20}
+    assert fr.tick(20 + 10 * IDLE) == []  # someone is in the room
 
 
 def test_events_of_rooms_that_are_not_fitting_rooms_are_ignored() -> None:
@@ -60,7 +101,7 @@ def test_events_of_rooms_that_are_not_fitting_rooms_are_ignored() -> None:
 
 def test_session_ends_after_idle_time_and_items_left_in_the_room_become_leftovers() -> None:
     fr = rooms()
-    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
+    stays(fr, 0, PHONE)
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
     fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_B))
     fr.on_presence(ev(2, EventType.ITEM_LEFT, epc=EPC_B))
@@ -74,7 +115,7 @@ def test_session_ends_after_idle_time_and_items_left_in_the_room_become_leftover
 
 def test_a_shopper_in_the_room_keeps_the_session_open() -> None:
     fr = rooms()
-    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device="d1"))
+    stays(fr, 0, "d1")
     assert fr.tick(10 * IDLE) == []
     fr.on_presence(ev(10 * IDLE, EventType.SHOPPER_LEFT, device="d1"))
     assert fr.tick(11 * IDLE - 1) == []
@@ -83,7 +124,7 @@ def test_a_shopper_in_the_room_keeps_the_session_open() -> None:
 
 def test_a_room_with_unknown_coverage_never_ends_its_session() -> None:
     fr = rooms()
-    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
+    stays(fr, 0, PHONE)
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
     fr.on_presence(ev(1, EventType.SHOPPER_LEFT, device=PHONE))
     fr.on_presence(ev(1, EventType.ROOM_UNKNOWN))
@@ -111,7 +152,7 @@ def test_mirror_activity_in_a_room_without_session_opens_one() -> None:
 
 def test_purchased_items_do_not_become_go_backs() -> None:
     fr = rooms()
-    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
+    stays(fr, 0, PHONE)
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
     fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_B))
     fr.record_purchase("fr-1", [EPC_B], 1)
@@ -144,7 +185,7 @@ def test_a_phoneless_session_ends_once_nothing_of_it_is_in_the_room() -> None:
 
 def test_garments_left_behind_after_the_shoppers_phone_has_gone_become_go_backs() -> None:
     fr = rooms()
-    fr.on_presence(ev(0, EventType.SHOPPER_ENTERED, device=PHONE))
+    stays(fr, 0, PHONE)
     fr.on_presence(ev(1, EventType.ITEM_ENTERED, epc=EPC_A))
     assert fr.tick(10 * IDLE) == []
     fr.on_presence(ev(10 * IDLE, EventType.SHOPPER_LEFT, device=PHONE))

@@ -50,7 +50,7 @@ def test_idle_session_ends_with_a_go_back_task_and_outbox_rows(tmp_path: Path) -
         left_behind = edge.put_in_room("fr-1", edge.sku_in_stock(style), 1, t=t0)
         taken = edge.put_in_room("fr-1", edge.sku_in_stock(style, skip=1), 2, t=t0)
         bought = edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(1, category="shoes")), 3, t=t0)
-        edge.ctx.manager.apply_presence([PresenceEvent(t0, EventType.SHOPPER_ENTERED, "fr-1", device=PHONE)])
+        edge.shopper_in("fr-1", PHONE, t=t0)
         edge.take_out("fr-1", taken, t=t0 + 1)
         edge.ctx.manager.apply_presence([PresenceEvent(t0 + 1, EventType.SHOPPER_LEFT, "fr-1", device=PHONE)])
         purchase = edge.client.post(
@@ -148,9 +148,7 @@ def test_a_known_shopper_gets_their_sizes_is_named_in_events_and_forgotten_on_er
         phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-42"
         know_shopper(edge, phone, "member-7", {"outerwear": "XS"})
         headers = edge.mirror("fr-1")
-        edge.ctx.manager.apply_presence(
-            [PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, "fr-1", device=phone)]
-        )
+        edge.shopper_in("fr-1", phone)
         edge.put_in_room("fr-1", edge.sku_in_stock(edge.style(0, category="tops")), 1)
         view = edge.client.get("/api/mirror/fr-1", headers=headers).json()
         assert view["shopper"] is not None and view["shopper"]["preferred_sizes"] == {"outerwear": "XS"}
@@ -179,7 +177,7 @@ def test_the_running_edge_ends_idle_sessions_by_itself(tmp_path: Path) -> None:
     with mirror_edge(tmp_path / "edge.db", session_idle_s=0.5) as edge:
         headers = edge.mirror("fr-2")
         t0 = time.time()
-        edge.ctx.manager.apply_presence([PresenceEvent(t0, EventType.SHOPPER_ENTERED, "fr-2", device=PHONE)])
+        edge.shopper_in("fr-2", PHONE, t=t0)
         edge.put_in_room("fr-2", edge.sku_in_stock(edge.style(12)), 1, t=t0)
         assert edge.client.get("/api/mirror/fr-2", headers=headers).json()["session"] is not None
         edge.ctx.manager.apply_presence([PresenceEvent(t0, EventType.SHOPPER_LEFT, "fr-2", device=PHONE)])
@@ -194,9 +192,7 @@ def test_the_running_edge_ends_idle_sessions_by_itself(tmp_path: Path) -> None:
 def test_a_profile_arriving_later_is_pushed_to_the_shoppers_mirror(tmp_path: Path) -> None:
     with mirror_edge(tmp_path / "edge.db") as edge:
         phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-43"
-        edge.ctx.manager.apply_presence(
-            [PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, "fr-4", device=phone)]
-        )
+        edge.shopper_in("fr-4", phone)
         with edge.client.websocket_connect(f"/ws/mirror/fr-4?token={edge.token('fr-4')}") as ws:
             assert ws.receive_json()["data"]["shopper"] is None
             know_shopper(edge, phone, "member-9", {"shoes": "39"})

@@ -13,6 +13,7 @@ class EventType(StrEnum):
     ITEM_ENTERED = "item_entered"
     ITEM_LEFT = "item_left"
     SHOPPER_ENTERED = "shopper_entered"
+    SHOPPER_STAYED = "shopper_stayed"  # heard in the room longer than a passer-by: a shopper is in it
     SHOPPER_LEFT = "shopper_left"
     ROOM_UNKNOWN = "room_unknown"  # an antenna or reader covering the room is down
     ROOM_KNOWN = "room_known"  # coverage is back

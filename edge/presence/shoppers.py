@@ -5,8 +5,9 @@ enters or moves to a room only after that room's node has reported it ``ble_conf
 hears it ``ble_margin_db`` louder than the room it is in; it leaves after a silence window sized from
 its own report rate (ESPresense throttles a still phone to about one report per 5 s), within
 ``[ble_min_window_s, ble_exit_timeout_s]``. While every node of its room is offline it does not leave.
-A shopper heard in a room longer than ``ble_exit_timeout_s`` (no passer-by's phone is) who has gone from it
-(unheard there, or won by another room), leaving no other phone in it, takes what they wore (``left``).
+A phone heard in a room longer than ``ble_exit_timeout_s`` (no passer-by's phone is) has ``shopper_stayed``
+there; a shopper who stayed and has gone (unheard there, or won by another room), leaving no other phone
+in it, takes what they wore (``left``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class _Device:
     device: str
     room: str | None = None
     since: float = 0.0
+    stayed: bool = False
     nodes: dict[str, _Node] = field(default_factory=dict)
 
 
@@ -107,16 +109,22 @@ class ShopperTracker:
         p = self._p
         live = {r: n for r, n in dev.nodes.items() if now <= n.until and n.in_reach(p)}
         home = dev.room
+        unheard = home is not None and home not in live and self._room_heard(home)
         # The room it is in keeps its last level while its nodes are offline: a neighbour must beat it.
-        home_node = dev.nodes.get(home) if home is not None else None
-        if home is not None and home not in live and self._room_heard(home):
-            home_node = None
+        home_node = None if home is None or unheard else dev.nodes.get(home)
         best = max(live, key=lambda r: (live[r].rssi, r), default=None)
         if best is not None and best != home and self._beats(live[best], home_node):
             return self._move(dev, best, now)
-        if home is not None and home not in live and self._room_heard(home):
+        if unheard:
             return self._move(dev, None, now)
-        return []
+        if home is None or dev.stayed or not self._stayed(dev):
+            return []
+        dev.stayed = True
+        return [PresenceEvent(now, EventType.SHOPPER_STAYED, home, device=dev.device)]
+
+    def _stayed(self, dev: _Device) -> bool:
+        """Heard in its room for longer than a passer-by's phone is."""
+        return dev.room is not None and dev.nodes[dev.room].last - dev.since > self._p.ble_exit_timeout_s
 
     def _beats(self, node: _Node, home: _Node | None) -> bool:
         """Whether ``node``'s room wins the device from the room it is in (heard by ``home``)."""
@@ -128,13 +136,11 @@ class ShopperTracker:
         events: list[PresenceEvent] = []
         if dev.room is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_LEFT, dev.room, device=dev.device))
-            node = dev.nodes[dev.room]
-            gone = target is not None or now > node.until  # not merely estimated farther off
-            stayed = node.last - dev.since > self._p.ble_exit_timeout_s  # no passer-by
-            if gone and stayed and all(d.room != dev.room for d in self._devices.values() if d is not dev):
+            gone = target is not None or now > dev.nodes[dev.room].until  # not merely estimated farther off
+            alone = all(d.room != dev.room for d in self._devices.values() if d is not dev)
+            if gone and alone and self._stayed(dev):
                 self._left(dev.room)
         if target is not None:
             events.append(PresenceEvent(now, EventType.SHOPPER_ENTERED, target, device=dev.device))
-            dev.since = now
-        dev.room = target
+        dev.room, dev.since, dev.stayed = target, now, False
         return events

@@ -1,8 +1,12 @@
 """The fitting-room session state machine: pure, driven by presence events and the time passed in.
 
-A session opens when the first item or a shopper enters a room that has no session. It records every
-item that was in the room and every shopper device. Only a shopper's phone says a person is there; a
-shopper without one is known by their garments. So a session ends after ``idle_timeout_s`` with no
+A session opens when the first item enters a room that has no session, or a shopper's phone stays in
+it. It records every item that was in the room and every shopper device. A phone counts once presence
+says it has stayed (``shopper_stayed``: heard there longer than a phone carried past the door is); until
+then it may be someone walking by, who must neither open a session, nor join (and be credited with)
+another shopper's, nor see their name on its mirror. A phone already of the session counts again as soon
+as it is back. Only a shopper's phone says a person is there; a shopper without one is known by their
+garments. So a session ends after ``idle_timeout_s`` with no
 shopper device in the room and no new activity only when nothing of it keeps it alive:
 
 - nothing of it is in the room (no garments sensed, no shopper), or
@@ -68,7 +72,8 @@ class OpenSession:
 class RoomState:
     room_id: str
     covered: bool = True
-    shoppers: dict[str, float] = field(default_factory=dict)  # device -> since
+    shoppers: dict[str, float] = field(default_factory=dict)  # phones that count here: device -> since
+    arrivals: dict[str, float] = field(default_factory=dict)  # phones not yet known to stay: maybe passing
     last_activity: float = 0.0
     session: OpenSession | None = None
     listening_since: float = 0.0  # since when presence can hear the room (restart, coverage back)
@@ -169,9 +174,12 @@ class FittingRooms:
             return self._item_left(room, event.epc, t)
         if event.type is EventType.SHOPPER_ENTERED and event.device:
             return self._shopper_entered(room, event.device, t)
+        if event.type is EventType.SHOPPER_STAYED and event.device:
+            return self._shopper_stayed(room, event.device, t)
         if event.type is EventType.SHOPPER_LEFT and event.device:
-            room.shoppers.pop(event.device, None)
-            room.last_activity = max(room.last_activity, t)
+            room.arrivals.pop(event.device, None)
+            if room.shoppers.pop(event.device, None) is not None:
+                room.last_activity = max(room.last_activity, t)
         return []
 
     def record_activity(self, room_id: str, now: float) -> tuple[OpenSession, list[SessionChange]]:
@@ -259,11 +267,20 @@ class FittingRooms:
         return [ItemLeft(session.id, room.room_id, epc, t)]
 
     def _shopper_entered(self, room: RoomState, device: str, t: float) -> list[SessionChange]:
+        if room.session is not None and device in room.session.shoppers:
+            room.shoppers[device] = t  # the session's own shopper, back: no passer-by
+            room.last_activity = max(room.last_activity, t)
+        else:
+            room.arrivals[device] = t
+        return []
+
+    def _shopper_stayed(self, room: RoomState, device: str, t: float) -> list[SessionChange]:
         changes: list[SessionChange] = []
-        room.shoppers[device] = t
+        arrived = room.arrivals.pop(device, t)
+        since = room.shoppers.setdefault(device, arrived)
         room.last_activity = max(room.last_activity, t)
         if room.session is None:
-            self._open(room, t, "shopper_entered", changes)  # records the shopper too
+            self._open(room, since, "shopper_entered", changes)  # began when they came in; records them too
         elif device not in room.session.shoppers:
             room.session.shoppers.add(device)
             changes.append(ShopperJoined(room.session.id, room.room_id, device, t))
