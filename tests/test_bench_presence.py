@@ -16,6 +16,7 @@ from presence_ablation import variants
 from presence_baselines import EdgexMobility
 from presence_exits import exits, slow_reasons
 from presence_scoring import floors
+from presence_shoppers import judge
 
 EPC = "3034257BF400B7800004CB2F"
 
@@ -153,3 +154,47 @@ def test_slow_exits_are_counted_by_partner_wear_and_a_reader_gone_quiet() -> Non
     ]
     counts = slow_reasons(found, 30.0)
     assert counts == {"exits": 3, "slow": 2, "together": 1, "partner fast": 1, "worn": 1, "reader quiet": 1}
+
+
+def test_phone_placements_are_judged_against_where_their_shoppers_truly_were() -> None:
+    def visit(device: str, room: str, enter: float, exit: float) -> dict[str, object]:
+        return {
+            "kind": "shopper_stay",
+            "shopper": device,
+            "device_id": device,
+            "room": room,
+            "enter": enter,
+            "exit": exit,
+        }
+
+    def ev(t: float, kind: str, room: str, device: str) -> dict[str, object]:
+        return {"t": t, "type": kind, "room": room, "device": device}
+
+    truth = [
+        visit("p", "fr-1", 100.0, 400.0),  # stays: counted 40 s after walking in
+        visit("q", "fr-2", 100.0, 130.0),  # too short a visit to judge
+        visit("q", "floor", 130.0, 200.0),  # not a room with a node
+    ]
+    events = [
+        ev(103.0, "shopper_entered", "fr-1", "p"),
+        ev(140.0, "shopper_stayed", "fr-1", "p"),
+        ev(120.0, "shopper_entered", "fr-3", "q"),  # q carried past fr-3's door
+        ev(135.0, "shopper_left", "fr-3", "q"),
+        ev(410.0, "shopper_left", "fr-1", "p"),
+    ]
+    counts = judge(truth, sorted(events, key=lambda e: float(e["t"])), {"fr-1", "fr-2", "fr-3"}, 60.0)
+    assert counts == {
+        "placed": 2,
+        "in room": 1,
+        "passing": 1,
+        "stayed, in room": 1,
+        "visits": 1,
+        "visits counted": 1,
+        "lat:40.0": 1,
+        # The session machine: counting q at once opens a session for it in fr-3 as it walks by.
+        "sessions (at once)": 2,
+        "without a garment (at once)": 2,
+        "passer-by joins (at once)": 1,
+        "sessions": 1,
+        "without a garment": 1,
+    }
