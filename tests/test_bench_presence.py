@@ -195,6 +195,7 @@ def test_phone_placements_are_judged_against_where_their_shoppers_truly_were() -
         "sessions (at once)": 2,
         "without a garment (at once)": 2,
         "passer-by joins (at once)": 1,
+        "opened by a passer-by (at once)": 1,
         "sessions": 1,
         "without a garment": 1,
     }
