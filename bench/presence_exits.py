@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from presence_ablation import replay_in_process
 from presence_cost import decoded
+from presence_kept import table, trace_of
 
-from edge.layout import load_layout
 from edge.reads import TagRead
 from simulators.truth import read_truth
 
@@ -103,9 +103,7 @@ def slow_reasons(found: list[Exit], slow_s: float) -> Counter[str]:
 
 
 def _scenario(truth_path: Path, slow_s: float) -> Counter[str]:
-    trace = truth_path.with_name(truth_path.name.replace(".truth.jsonl", ".jsonl"))
-    parts = trace.stem.split("-")  # {split}-r{rooms}-{env}-{seed}-{vendor}[-raw|-dedup]-{c|f}
-    layout = load_layout(trace.with_name(f"layout-{parts[1][1:]}-{parts[4]}.toml"))
+    trace, layout = trace_of(truth_path)
     reader_of = {room: r.id for r in layout.readers for room in r.antenna_rooms().values()}
     reports: dict[str, list[float]] = {}
     for t, obs in decoded(layout, trace):
@@ -124,18 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slow", type=float, default=30.0, help="an exit slower than this many seconds is slow")
     args = ap.parse_args(argv)
     logging.disable(logging.CRITICAL)
-    found = sorted(args.keep.glob("*.truth.jsonl"))
-    if not found:
-        print(f"{args.keep}: no traces (run bench/presence.py --keep {args.keep} first)", file=sys.stderr)
+    legend = f"slow: over {args.slow:g} s to item_left; together: another garment left the room within 2 s"
+    if table(args.keep, _COLUMNS, lambda path: _scenario(path, args.slow), legend=legend) is None:
         return 2
-    print(f"slow: over {args.slow:g} s to item_left; together: another garment left the room within 2 s")
-    print(f"{'scenario':<44}" + "".join(f"{c:>14}" for c in _COLUMNS))
-    total: Counter[str] = Counter()
-    for path in found:
-        row = _scenario(path, args.slow)
-        total += row
-        print(f"{path.name.removesuffix('.truth.jsonl'):<44}" + "".join(f"{row[c]:>14}" for c in _COLUMNS))
-    print(f"{'total':<44}" + "".join(f"{total[c]:>14}" for c in _COLUMNS))
     return 0
 
 

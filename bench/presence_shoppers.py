@@ -3,8 +3,8 @@ soon a shopper who really stays is counted (``shopper_stayed``: only then does t
 room's session, and the mirror greet its shopper).
 
 Reads a directory written by ``bench/presence.py --keep DIR`` (traces, their truth and the layouts),
-replays each trace through the engine in this process and pairs every placement of a phone in a room
-(``shopper_entered`` to ``shopper_left``) with the ground truth:
+replays each trace through the engine in this process and pairs every placement of a phone in a fitting
+room (``shopper_entered`` to ``shopper_left``) with the ground truth:
 
 - ``placed``: placements; ``in room``: those during which the phone's shopper truly was in that room at
   some moment; ``passing``: the others (the phone was carried past the door, or heard through a wall);
@@ -34,8 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from presence_ablation import replay_in_process
+from presence_kept import table, trace_of
 
-from edge.layout import load_layout
 from edge.presence.events import EventType, PresenceEvent
 from edge.sessions import FittingRooms, ItemAdded, SessionChange, SessionOpened, ShopperJoined
 from simulators.truth import read_truth
@@ -84,13 +84,14 @@ def _visits(truth: list[dict[str, Any]], rooms: set[str]) -> list[dict[str, Any]
 def judge(
     truth: list[dict[str, Any]], events: list[dict[str, Any]], rooms: set[str], visit_s: float
 ) -> Counter[str]:
-    """The counts of one trace (see the module's docstring); latencies are kept as ``lat:<seconds>``."""
+    """The counts of one trace (see the module's docstring) in the fitting ``rooms``; latencies are kept
+    as ``lat:<seconds>``."""
     end = max((float(e["t"]) for e in events), default=0.0)
     visits = _visits(truth, rooms)
     by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for v in visits:
         by_key.setdefault((v["device_id"], v["room"]), []).append(v)
-    found = placements(events, end)
+    found = [p for p in placements(events, end) if p.room in rooms]
     count: Counter[str] = Counter()
     passing: list[Placement] = []
     for p in found:
@@ -166,9 +167,7 @@ def sessions(
 
 
 def _scenario(truth_path: Path, visit_s: float) -> Counter[str]:
-    trace = truth_path.with_name(truth_path.name.replace(".truth.jsonl", ".jsonl"))
-    parts = trace.stem.split("-")  # {split}-r{rooms}-{env}-{seed}-{vendor}[-raw|-dedup]-{c|f}
-    layout = load_layout(trace.with_name(f"layout-{parts[1][1:]}-{parts[4]}.toml"))
+    trace, layout = trace_of(truth_path)
     rooms = {r.id for r in layout.fitting_rooms}
     return judge(read_truth(truth_path), replay_in_process(layout, trace), rooms, visit_s)
 
@@ -188,17 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     logging.disable(logging.CRITICAL)
-    found = sorted(args.keep.glob("*.truth.jsonl"))
-    if not found:
-        print(f"{args.keep}: no traces (run bench/presence.py --keep {args.keep} first)", file=sys.stderr)
+    total = table(args.keep, _COLUMNS, lambda path: _scenario(path, args.visit), width=17)
+    if total is None:
         return 2
-    print(f"{'scenario':<44}" + "".join(f"{c:>17}" for c in _COLUMNS))
-    total: Counter[str] = Counter()
-    for path in found:
-        row = _scenario(path, args.visit)
-        total += row
-        print(f"{path.name.removesuffix('.truth.jsonl'):<44}" + "".join(f"{row[c]:>17}" for c in _COLUMNS))
-    print(f"{'total':<44}" + "".join(f"{total[c]:>17}" for c in _COLUMNS))
     print("\nsessions (idle 300 s, abandoned 1800 s): every placement a stay at once / after shopper_stayed")
     for c in ("sessions", "opened by a passer-by", "without a garment", "passer-by joins"):
         print(f"  {c:<22}{total[c + ' (at once)']:>8} / {total[c]}")

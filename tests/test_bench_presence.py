@@ -181,6 +181,7 @@ def test_phone_placements_are_judged_against_where_their_shoppers_truly_were() -
         ev(120.0, "shopper_entered", "fr-3", "q"),  # q carried past fr-3's door
         ev(135.0, "shopper_left", "fr-3", "q"),
         ev(410.0, "shopper_left", "fr-1", "p"),
+        ev(90.0, "shopper_entered", "entrance", "p"),  # not a fitting room: not judged
     ]
     counts = judge(truth, sorted(events, key=lambda e: float(e["t"])), {"fr-1", "fr-2", "fr-3"}, 60.0)
     assert counts == {
