@@ -114,6 +114,19 @@ def test_a_reservation_is_made_ready_by_sensing_and_erased_with_its_member(
         eventually(
             lambda: server.admin("GET", f"/v1/reservations/{rid}").json()["status"] == "arrived", timeout=60
         )
+
+        def phone_in(room: str, *kinds: EventType) -> None:
+            for kind in kinds:
+                event = PresenceEvent(time.time(), kind, room, device=PHONE)
+                edge.client.portal.call(edge.service.bus.publish, PRESENCE, event)  # type: ignore[union-attr]
+
+        # On the way, the phone is placed in fr-2 for a moment as it passes the door: not in the room yet.
+        phone_in("fr-2", EventType.SHOPPER_ENTERED, EventType.SHOPPER_LEFT)
+        time.sleep(1.0)
+        assert listed(edge, ana)[0]["status"] == "arrived"
+        # In fr-2, and it stays (presence's shopper_stayed): in_room.
+        phone_in("fr-2", EventType.SHOPPER_ENTERED, EventType.SHOPPER_STAYED)
+        eventually(lambda: listed(edge, ana)[0]["status"] == "in_room", timeout=30)
         held = listed(edge, ana)
 
     # A restart with the central store unreachable: the console has the reservation at once, as sensing
@@ -122,7 +135,7 @@ def test_a_reservation_is_made_ready_by_sensing_and_erased_with_its_member(
         tmp_path / "edge.db", central_url=f"http://127.0.0.1:{free_port()}", store_key=key
     ) as edge:
         assert listed(edge, sign_in(edge)) == held
-        assert held[0]["status"] == "arrived" and held[0]["room_id"] == "fr-2"
+        assert held[0]["status"] == "in_room" and held[0]["room_id"] == "fr-2"
 
     with mirror_edge(tmp_path / "edge.db", central_url=server.url, store_key=key) as edge:
         ana = sign_in(edge)

@@ -133,8 +133,9 @@ class ReservationSensing:
             return
         member = self._member_of(event.device)
         if member is not None:
-            room = event.room if self._manager.has_room(event.room) else None
-            self.record(self.desk.member_seen(member, room, event.t))
+            # In the store: arrived. In their fitting room only once the phone counts there (``_on_room``,
+            # after presence's shopper_stayed): a phone is also placed for a moment in rooms it walks past.
+            self.record(self.desk.member_seen(member, None, event.t))
 
     def _on_profile(self, _topic: Topic[str], device: str) -> None:
         member = self._member_of(device)
