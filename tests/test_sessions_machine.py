@@ -63,6 +63,16 @@ def test_a_shoppers_phone_that_stays_opens_a_session_from_when_they_came_in() ->
     assert fr.room("fr-1").shoppers == {"iBeacon:x-1-2": 5}
 
 
+def test_a_session_a_phone_opens_begins_no_earlier_than_the_rooms_last_one_ended() -> None:
+    fr = rooms()
+    fr.on_presence(ev(0, EventType.ITEM_ENTERED, epc=EPC_A))
+    fr.on_presence(ev(1, EventType.ITEM_LEFT, epc=EPC_A))
+    fr.on_presence(ev(50, EventType.SHOPPER_ENTERED, device=PHONE))  # the next shopper, as the room empties
+    assert isinstance(fr.tick(1 + IDLE)[0], SessionEnded)
+    opened, _joined = fr.on_presence(ev(90, EventType.SHOPPER_STAYED, device=PHONE))
+    assert opened == SessionOpened("s2", "fr-1", 1 + IDLE, "shopper_entered")
+
+
 def test_a_phone_carried_past_an_empty_room_opens_no_session() -> None:
     fr = rooms()
     assert fr.on_presence(ev(5, EventType.SHOPPER_ENTERED, "fr-2", device=PHONE)) == []

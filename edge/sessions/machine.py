@@ -6,13 +6,13 @@ says it has stayed (``shopper_stayed``: heard there longer than a phone carried 
 then it may be someone walking by, who must neither open a session, nor join (and be credited with)
 another shopper's, nor see their name on its mirror. A phone already of the session counts again as soon
 as it is back. Only a shopper's phone says a person is there; a shopper without one is known by their
-garments. So a session ends after ``idle_timeout_s`` with no
-shopper device in the room and no new activity only when nothing of it keeps it alive:
+garments. So a session ends after ``idle_timeout_s`` with no shopper device in the room and no new
+activity only when nothing of it keeps it alive:
 
 - nothing of it is in the room (no garments sensed, no shopper), or
 - the shopper's phone was in the room and has left: what they left behind is a go-back.
 
-Garments sensed in a room where no phone was ever heard mean a shopper is (most likely) still trying
+Garments sensed in a room where no shopper's phone has counted mean a shopper is (most likely) still trying
 them on, however still they stand: the session stays, its mirror stays, its garments stay buyable. Only
 after ``abandoned_after_s`` with no change at all (no garment in or out, no mirror use) is it taken as
 abandoned and ended. The items still in the room at the end become go-backs (except those bought from the
@@ -77,6 +77,7 @@ class RoomState:
     last_activity: float = 0.0
     session: OpenSession | None = None
     listening_since: float = 0.0  # since when presence can hear the room (restart, coverage back)
+    ended_at: float = 0.0  # when its last session ended: the next one cannot have begun before
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +281,8 @@ class FittingRooms:
         since = room.shoppers.setdefault(device, arrived)
         room.last_activity = max(room.last_activity, t)
         if room.session is None:
-            self._open(room, since, "shopper_entered", changes)  # began when they came in; records them too
+            began = max(since, room.ended_at)  # when they came in (records them too)
+            self._open(room, began, "shopper_entered", changes)
         elif device not in room.session.shoppers:
             room.session.shoppers.add(device)
             changes.append(ShopperJoined(room.session.id, room.room_id, device, t))
@@ -290,5 +292,5 @@ class FittingRooms:
         leftovers = tuple(
             Leftover(i.epc, i.gtin) for i in session.present_items() if i.epc not in session.purchased
         )
-        room.session = None
+        room.session, room.ended_at = None, now
         return SessionEnded(session.id, room.room_id, now, session.started_at, leftovers)
