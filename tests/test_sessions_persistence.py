@@ -143,6 +143,30 @@ def know_shopper(edge: MirrorEdge, device: str, member_id: str, sizes: dict[str,
     edge.sync.profiles.store(device, profile, time.time())
 
 
+def test_a_known_shopper_walking_past_is_neither_greeted_on_nor_credited_with_anothers_session(
+    tmp_path: Path,
+) -> None:
+    """A shopper without the app tries a garment on in fr-3; a known shopper's phone is placed in fr-3 for a
+    moment as they walk past its door. Their name and sizes stay off fr-3's mirror, the session is not
+    theirs, and it does not end as if its shopper had left."""
+    with mirror_edge(tmp_path / "edge.db", session_idle_s=0.5) as edge:
+        phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-44"
+        know_shopper(edge, phone, "member-8", {"tops": "S"})
+        headers = edge.mirror("fr-3")
+        edge.put_in_room("fr-3", edge.sku_in_stock(edge.style(0, category="tops")), 1)
+        t = time.time()
+        edge.ctx.manager.apply_presence([PresenceEvent(t, EventType.SHOPPER_ENTERED, "fr-3", device=phone)])
+        assert edge.client.get("/api/mirror/fr-3", headers=headers).json()["shopper"] is None
+        edge.ctx.manager.apply_presence(
+            [PresenceEvent(t + 0.1, EventType.SHOPPER_LEFT, "fr-3", device=phone)]
+        )
+        time.sleep(1.5)  # three idle periods: the session of a shopper whose phone left would have ended
+        view = edge.client.get("/api/mirror/fr-3", headers=headers).json()
+        assert view["session"] is not None and view["shopper"] is None
+        (row,) = db_rows(edge, FittingRoomSession)
+        assert row.ended_at is None and row.member_id is None and row.devices == []
+
+
 def test_a_known_shopper_gets_their_sizes_is_named_in_events_and_forgotten_on_erasure(tmp_path: Path) -> None:
     with mirror_edge(tmp_path / "edge.db") as edge:
         phone = "iBeacon:e2c56db5-dffb-48d2-b060-d0f5a71096e0-100-42"
