@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("keep", type=Path, help="a directory bench/presence.py --keep wrote")
     ap.add_argument("--slow", type=float, default=30.0, help="an exit slower than this many seconds is slow")
     args = ap.parse_args(argv)
+    print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
     logging.disable(logging.CRITICAL)
     legend = f"slow: over {args.slow:g} s to item_left; together: another garment left the room within 2 s"
     if table(args.keep, _COLUMNS, lambda path: _scenario(path, args.slow), legend=legend) is None:

@@ -125,8 +125,9 @@ def judge(
 def sessions(
     events: list[dict[str, Any]], rooms: set[str], passing: list[Placement], *, at_once: bool
 ) -> Counter[str]:
-    """Sessions the machine opens on ``events``, those that never held a garment, and joins by a phone
-    during one of the ``passing`` placements. ``at_once``: every ``shopper_entered`` counts as a stay."""
+    """Sessions the machine opens on ``events``, those a phone opened during one of the ``passing``
+    placements, those that never held a garment, and every join by a phone during a passing placement.
+    ``at_once``: every ``shopper_entered`` counts as a stay."""
     machine = FittingRooms(sorted(rooms), idle_timeout_s=300.0, abandoned_after_s=1800.0)
     count: Counter[str] = Counter()
     opened: list[str] = []
@@ -186,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         "--visit", type=float, default=60.0, help="true visits at least this long are judged (60)"
     )
     args = ap.parse_args(argv)
+    print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
     logging.disable(logging.CRITICAL)
     total = table(args.keep, _COLUMNS, lambda path: _scenario(path, args.visit), width=17)
     if total is None:
