@@ -4,7 +4,10 @@ the member's consent to offers and the daily cap and sends it to the member's ap
 daily cap too, so a shopper walking in and out does not flood the outbox.
 
 Follows ``PRESENCE`` (a phone entering or leaving a zone) and ``PROFILE_ARRIVED`` (its profile came after
-it walked in). Database work runs off the event loop.
+it walked in). A phone is in a fitting room once it has stayed there (``shopper_stayed``, as its session
+counts it): everyone walking along the fitting rooms passes their doors, and a phone is placed for a
+moment in each. Elsewhere (the floor, the entrance) passing through is being there. Database work runs
+off the event loop.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from edge.bus import EventBus, Topic
-from edge.layout import Layout
+from edge.layout import Layout, RoomKind
 from edge.offers import targets_zone
 from edge.ports import ProfileLookup
 from edge.presence.events import EventType, PresenceEvent
@@ -54,7 +57,9 @@ class OffersNearby:
     def on_presence(self, _topic: Topic[PresenceEvent], event: PresenceEvent) -> None:
         if event.device is None:
             return
-        if event.type == EventType.SHOPPER_ENTERED:
+        fitting_room = self._kinds.get(event.room) == RoomKind.FITTING_ROOM.value
+        arrives = EventType.SHOPPER_STAYED if fitting_room else EventType.SHOPPER_ENTERED
+        if event.type == arrives:
             self._where[event.device] = event.room
             self._later(event.device)
         elif event.type == EventType.SHOPPER_LEFT and self._where.get(event.device) == event.room:

@@ -190,14 +190,16 @@ def test_a_members_phone_in_a_targeted_zone_gets_the_offer_within_consent_and_th
                 layout=edge.service.layout,
                 profiles=Profiles("phone-1", "m-1"),
             )
-            # Walking in and out of a fitting room three times: the cap is two a day.
+
+            def phone_1(room: str, *kinds: EventType) -> None:
+                for kind in kinds:
+                    nearby.on_presence(PRESENCE, PresenceEvent(time.time(), kind, room, device="phone-1"))
+
+            # Carried past fr-2's door: placed there for a moment, never in it. Nothing.
+            phone_1("fr-2", EventType.SHOPPER_ENTERED, EventType.SHOPPER_LEFT)
+            # Into a fitting room and staying, three times: the cap is two a day.
             for _ in range(3):
-                nearby.on_presence(
-                    PRESENCE, PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, "fr-1", device="phone-1")
-                )
-                nearby.on_presence(
-                    PRESENCE, PresenceEvent(time.time(), EventType.SHOPPER_LEFT, "fr-1", device="phone-1")
-                )
+                phone_1("fr-1", EventType.SHOPPER_ENTERED, EventType.SHOPPER_STAYED, EventType.SHOPPER_LEFT)
             floor = next(r.id for r in edge.service.layout.rooms if r.kind.value == "sales_floor")
             nearby.on_presence(
                 PRESENCE, PresenceEvent(time.time(), EventType.SHOPPER_ENTERED, floor, device="phone-1")
