@@ -172,8 +172,9 @@ def _visit(store: _Store, room: str, start: float) -> float:
     if rng.random() < 0.6:  # an opted-in shopper's phone: the room knows when they leave
         phone = f"iBeacon:{APP_UUID}-1-{rng.randrange(1, 65535)}"
         store.at(start - 5, partial(store.shopper, start - 5, EventType.SHOPPER_ENTERED, room, phone))
-        # Presence says it stays once it has been heard there longer than a passer-by's phone (30 s).
-        store.at(start + 30, partial(store.shopper, start + 30, EventType.SHOPPER_STAYED, room, phone))
+        # Presence says it stays once it has been heard there longer than a passer-by's phone is.
+        stays = start - 5 + store.layout.presence.ble_exit_timeout_s + 1
+        store.at(stays, partial(store.shopper, stays, EventType.SHOPPER_STAYED, room, phone))
         store.at(end + 5, partial(store.shopper, end + 5, EventType.SHOPPER_LEFT, room, phone))
     for i, (epc, sku) in enumerate(zip(epcs, garments, strict=True)):
         t_in = start + 3 * i

@@ -60,7 +60,7 @@ class RoomSnapshot:
     session_id: str | None
     started_at: float | None
     items: tuple[tuple[str, str | None, float], ...]  # (epc, gtin, first seen), in the room now
-    shopper_devices: tuple[str, ...]  # in the room now
+    shopper_devices: tuple[str, ...]  # phones that count in the room now: stayed, or the session's own back
     purchased_epcs: frozenset[str]
     seen_epcs: frozenset[str] = frozenset()  # every item of the session, in the room now or not
 
