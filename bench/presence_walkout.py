@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[5, 6, 7, 8])
     ap.add_argument("--waits", type=float, nargs="+", default=[20.0, 35.0], help="seconds before walking out")
     args = ap.parse_args(argv)
+    print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
     logging.disable(logging.CRITICAL)
     carried: list[float] = []
     never = 0
