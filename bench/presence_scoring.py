@@ -34,15 +34,30 @@ from __future__ import annotations
 import bisect
 import json
 import math
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Floors", "Score", "Stay", "blind_periods", "floors", "predicted_stays", "score", "true_stays"]
+__all__ = [
+    "MISTAKES",
+    "Floors",
+    "Score",
+    "Stay",
+    "blind_periods",
+    "floors",
+    "mistakes",
+    "predicted_stays",
+    "samples",
+    "score",
+    "true_stays",
+]
 
 SAMPLE_S = 0.5
 GRACE_S = 5.0
 EXIT_EVIDENCE_S = 10.0
+
+Room = str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,18 +254,56 @@ def _blind_at(blind: dict[str, list[Stay]], room: str | None, t: float) -> bool:
 def _accuracy(
     sc: Score, tr: list[Stay], pr: list[Stay], born: float, gone: float, blind: dict[str, list[Stay]]
 ) -> None:
+    for t, true_room, believed in samples(tr, pr, born, gone):
+        sc.strict_samples += 1
+        sc.strict_correct += true_room == believed
+        if not (_blind_at(blind, true_room, t) or _blind_at(blind, believed, t)):
+            sc.samples += 1
+            sc.correct += true_room == believed
+
+
+def samples(tr: list[Stay], pr: list[Stay], born: float, gone: float) -> Iterator[tuple[float, Room, Room]]:
+    """The samples accuracy judges over one item's life: (time, true room, believed room), every
+    ``SAMPLE_S`` but the ``GRACE_S`` after each true change of room."""
     changes = sorted({t.start for t in tr} | {t.end for t in tr if t.end < gone})
     t = born
     while t < gone:
         i = bisect.bisect_right(changes, t)
         if not (i and t - changes[i - 1] < GRACE_S):
-            true_room, believed = _room_at(tr, t), _room_at(pr, t)
-            sc.strict_samples += 1
-            sc.strict_correct += true_room == believed
-            if not (_blind_at(blind, true_room, t) or _blind_at(blind, believed, t)):
-                sc.samples += 1
-                sc.correct += true_room == believed
+            yield t, _room_at(tr, t), _room_at(pr, t)
         t += SAMPLE_S
+
+
+MISTAKES = ("late exit", "early entry", "phantom", "late entry", "early exit", "wrong room")
+
+
+def mistakes(truth: list[dict[str, Any]], events: Iterable[dict[str, Any]]) -> Counter[str]:
+    """Where strict accuracy is lost: its samples (``samples``), and the misjudged ones by kind
+    (``MISTAKES``): placed in a room the garment has left (``late exit``) or is yet to enter in that
+    stay (``early entry``) or neither (``phantom``); not placed in its room yet (``late entry``) or no
+    longer (``early exit``); placed in another room (``wrong room``)."""
+    header, items, truths = true_stays(truth)
+    preds = predicted_stays(events, float(header["end"]))
+    out: Counter[str] = Counter()
+    for epc, (born, gone) in items.items():
+        tr, pr = truths.get(epc, []), preds.get(epc, [])
+        for t, true_room, believed in samples(tr, pr, born, gone):
+            out["samples"] += 1
+            if true_room != believed:
+                out[_mistake(t, true_room, believed, tr, pr)] += 1
+    return out
+
+
+def _mistake(t: float, true_room: Room, believed: Room, tr: list[Stay], pr: list[Stay]) -> str:
+    if true_room is None:  # placed in ``believed``, during this predicted stay:
+        p = next(x for x in pr if x.start <= t < x.end)
+        if any(s.room == believed and p.start < s.end <= t for s in tr):
+            return "late exit"
+        return "early entry" if any(s.room == believed and t < s.start < p.end for s in tr) else "phantom"
+    if believed is None:  # truly in ``true_room``, during this true stay:
+        s = next(x for x in tr if x.start <= t < x.end)
+        return "early exit" if any(p.room == true_room and s.start < p.end <= t for p in pr) else "late entry"
+    return "wrong room"
 
 
 def _room_at(stays: list[Stay], t: float) -> str | None:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from presence_ablation import variants
 from presence_baselines import EdgexMobility
 from presence_exits import exits, slow_reasons
-from presence_scoring import floors
+from presence_scoring import floors, mistakes
 from presence_shoppers import judge
 
 EPC = "3034257BF400B7800004CB2F"
@@ -199,4 +199,37 @@ def test_phone_placements_are_judged_against_where_their_shoppers_truly_were() -
         "opened by a passer-by (at once)": 1,
         "sessions": 1,
         "without a garment": 1,
+    }
+
+
+def test_misjudged_samples_are_told_apart_by_what_the_engine_got_wrong() -> None:
+    def stay(epc: str, room: str, enter: float, exit: float) -> dict[str, object]:
+        return {"kind": "item_stay", "epc": epc, "room": room, "enter": enter, "exit": exit}
+
+    def item(epc: str) -> dict[str, object]:
+        return {"kind": "item", "epc": epc, "start": 0.0, "end": 200.0}
+
+    def event(t: float, kind: str, room: str, epc: str) -> dict[str, object]:
+        return {"t": t, "type": f"item_{kind}", "room": room, "epc": epc}
+
+    truth = [{"kind": "trace", "start": 0.0, "end": 200.0}, item("A"), item("B"), item("C")]
+    truth += [stay("A", "fr-1", 50.0, 100.0), stay("B", "fr-1", 50.0, 150.0), stay("C", "fr-2", 50.0, 100.0)]
+    events = [
+        event(40.0, "entered", "fr-1", "A"),  # 40-50 s placed before it came in
+        event(110.0, "left", "fr-1", "A"),  # 105-110 s placed after it left (100-105 s is grace)
+        event(60.0, "entered", "fr-1", "B"),  # 55-60 s late (50-55 s is grace)
+        event(120.0, "left", "fr-1", "B"),  # 120-150 s let go early
+        event(170.0, "entered", "fr-3", "B"),  # 170-200 s in a room it never went to again
+        event(55.0, "entered", "fr-3", "C"),  # 55-100 s in the wrong room, then 100-105 s grace,
+        event(103.0, "left", "fr-3", "C"),  # and out with it (correct) from 103 s
+    ]
+    counts = mistakes(truth, events)  # samples every 0.5 s; 3 x 200 s, less 5 s after each true change
+    assert counts == {
+        "samples": 3 * 400 - 6 * 10,
+        "early entry": 20,  # A 40-50 s
+        "late exit": 10,  # A 105-110 s
+        "late entry": 10,  # B 55-60 s
+        "early exit": 60,  # B 120-150 s
+        "phantom": 60,  # B 170-200 s
+        "wrong room": 90,  # C 55-100 s
     }

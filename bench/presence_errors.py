@@ -1,0 +1,54 @@
+"""Where accuracy is lost: every misjudged sample of a kept bench run, by kind.
+
+Reads a directory written by ``bench/presence.py --keep DIR`` (traces, their truth and the layouts),
+replays each trace through the engine in this process, and counts the samples strict accuracy (acc*)
+judges and the misjudged ones by kind (``presence_scoring.mistakes``): placed in a room the garment has
+left (late exit), is about to enter (early entry) or never entered in that stay (phantom); not placed in
+the room it is in, yet (late entry) or any more (early exit); placed in another room (wrong room). The
+last column is the share of samples misjudged: one minus acc*.
+
+    .venv/bin/python bench/presence.py --split tune --keep /tmp/tune   # any split or seeds
+    .venv/bin/python bench/presence_errors.py /tmp/tune
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from presence_ablation import replay_in_process
+from presence_kept import table, trace_of
+from presence_scoring import MISTAKES, mistakes
+
+from simulators.truth import read_truth
+
+
+def _scenario(truth_path: Path) -> Counter[str]:
+    trace, layout = trace_of(truth_path)
+    return mistakes(read_truth(truth_path), replay_in_process(layout, trace))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("keep", type=Path, help="a directory bench/presence.py --keep wrote")
+    args = ap.parse_args(argv)
+    print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
+    logging.disable(logging.CRITICAL)
+    legend = "misjudged samples (every 0.5 s of each garment's life, as acc* judges them) by kind"
+    total = table(args.keep, ("samples", *MISTAKES), _scenario, legend=legend, width=12)
+    if total is None:
+        return 2
+    wrong = sum(total[k] for k in MISTAKES)
+    shares = ", ".join(f"{k} {total[k] / wrong:.0%}" for k in MISTAKES) if wrong else "none"
+    share = wrong / max(total["samples"], 1)
+    print(f"misjudged {wrong} of {total['samples']} samples ({share:.2%}): {shares}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
