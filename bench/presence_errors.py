@@ -5,7 +5,7 @@ replays each trace through the engine in this process, and counts the samples st
 judges and the misjudged ones by kind (``presence_scoring.mistakes``): placed in a room the garment has
 left (late exit), is about to enter (early entry) or never entered in that stay (phantom); not placed in
 the room it is in, yet (late entry) or any more (early exit); placed in another room (wrong room). The
-last column is the share of samples misjudged: one minus acc*.
+last line gives the share of samples misjudged (one minus acc*) and each kind's part of it.
 
     .venv/bin/python bench/presence.py --split tune --keep /tmp/tune   # any split or seeds
     .venv/bin/python bench/presence_errors.py /tmp/tune
