@@ -105,3 +105,24 @@ def test_a_reference_tag_tells_a_reader_whose_rooms_emptied_from_one_that_stoppe
     held, told = exit_after(out + others), exit_after(out + others + reference)
     assert told <= 12.0 and told <= held
     assert held <= hold + 12.0  # the hold ends: silence is believed after all
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_worn_garment_heard_from_behind_once_that_room_hears_again_stays_in_its_room(seed: int) -> None:
+    """Hung in fr-3, cross-read by both rooms beside it. Put on for two minutes, it is heard only from
+    behind the partition, by fr-4, as loud as fr-4's own garments; fr-4's antenna is down from 10 s into
+    the try-on for a minute. Those blind seconds say nothing about whether fr-4 still hears the garment:
+    once fr-4 hears again, its reads are the room behind's, as before the outage, and the garment stays."""
+    rng = random.Random(seed)
+    reader, port = antenna_of("fr-4")
+    down = (410.0, 470.0)
+    reads: list[tuple[float, Observation]] = [
+        (down[0], AntennaStatus(reader, port, "fr-4", False)),
+        (down[1], AntennaStatus(reader, port, "fr-4", True)),
+    ]
+    for start, end, worn in ((100, 400, False), (400, 520, True), (520, 800, False)):
+        reads += tag_reads(TAG, "fr-3", start, end, p=0.02 if worn else 0.6, rssi=-54, rng=rng)
+        reads += tag_reads(TAG, "fr-2", start, end, p=0.01 if worn else 0.6, rssi=-66, rng=rng)
+        reads += tag_reads(TAG, "fr-4", start, end, p=0.6, rssi=-54 if worn else -66, rng=rng)
+    events = in_store(seed, reads, unheard=("fr-4",), during=down)
+    assert rooms_of(stays(events, TAG)) == ["fr-3"]

@@ -276,10 +276,13 @@ class Belief:
         mix = 0.0
         post: dict[str, float] = {}
         for other, p in self.behind[room].items():
+            learned = (reads.get(other, 0.0) + 2.0 * rate * row[other]) / (n + 2.0) if other else 0.0
             if other in s.covered:
-                chance = min((reads.get(other, 0.0) + 2.0 * rate * row[other]) / (n + 2.0), row[other], 0.99)
+                chance = min(learned, row[other], 0.99)
                 shielded = min(quiet * row[other], 0.99)
                 p *= chance / shielded if other in heard else (1.0 - chance) / (1.0 - shielded)
+            elif other:  # a blind room's second teaches nothing: it counts as what was expected of it
+                reads[other] = reads.get(other, 0.0) + learned
             post[other] = p
             mix += p
         reads.update({o: reads.get(o, 0.0) + 1.0 for o in heard})
