@@ -126,3 +126,24 @@ def test_a_worn_garment_heard_from_behind_once_that_room_hears_again_stays_in_it
         reads += tag_reads(TAG, "fr-4", start, end, p=0.6, rssi=-54 if worn else -66, rng=rng)
     events = in_store(seed, reads, unheard=("fr-4",), during=down)
     assert rooms_of(stays(events, TAG)) == ["fr-3"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_room_blind_for_a_long_time_learns_nothing_meanwhile_about_its_neighbours_garments(
+    seed: int,
+) -> None:
+    """fr-4's antenna is down for a quarter of an hour, while fr-3's garment goes on hanging there. Once
+    fr-4 hears again, a garment brought into fr-3 and cross-read by fr-4 nearly as often as by its own room,
+    7 dB weaker, is placed in fr-3 once and within seconds, as in a store whose antenna never went down:
+    the seconds fr-4 could not hear said nothing about how often it hears fr-3's garments."""
+    rng = random.Random(seed)
+    reader, port = antenna_of("fr-4")
+    down = (50.0, 1000.0)
+    reads: list[tuple[float, Observation]] = [
+        (down[0], AntennaStatus(reader, port, "fr-4", False)),
+        (down[1], AntennaStatus(reader, port, "fr-4", True)),
+    ]
+    reads += tag_reads(TAG, "fr-3", 1010, 1450, p=0.5, rssi=-55, rng=rng)
+    reads += tag_reads(TAG, "fr-4", 1010, 1450, p=0.4, rssi=-62, rng=rng)
+    events = in_store(seed, reads, unheard=("fr-4",), during=down)
+    assert one_stay(events, TAG, "fr-3").start <= 1020

@@ -203,7 +203,7 @@ class GarmentTracker:
             self._learn_level(g, heard)
         # Just arrived, it may yet be passing the door: the store learns from it once it has settled.
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
-            self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard)
+            self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard, s.blind)
             self._radio.room[room].learn_level(rssi)
 
     def _rate_likes(self, room: str, own: bool, others: list[str]) -> list[float]:

@@ -15,6 +15,7 @@ orientation, so every level here is relative to a per-garment offset (``Garment.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from edge.presence.params import PresenceParams
@@ -69,6 +70,7 @@ class Pair:
     gap: float  # dB below the garment's in-room level
     gap_var: float = 25.0
     heard: float = 0.0  # sure seconds of a garment in ``home`` in which ``other`` heard it too
+    deaf: float = 0.0  # sure seconds of a garment in ``home`` in which ``other`` could not hear (blind)
 
     def learn(self, heard_db: float) -> None:
         """In a sure second of a garment in ``home``, ``other`` heard it this many dB below its level."""
@@ -95,13 +97,15 @@ class StoreRadio:
         self.corridor = Pair(-params.partition_db)  # how a door hears a garment carried past it
         self.refresh(frozenset(self.rooms))
 
-    def learn_sure(self, home: str, level_db: float, heard: dict[str, float]) -> None:
+    def learn_sure(self, home: str, level_db: float, heard: dict[str, float], blind: Sequence[str]) -> None:
         """A sure second of a garment in ``home`` that ``home`` read at its own level ``level_db``:
-        ``heard`` are the other rooms that read it in that second (peak RSSI)."""
+        ``heard`` are the other rooms that read it in that second (peak RSSI); ``blind`` rooms could not."""
         self.room[home].sure += 1.0
         for other, rssi in heard.items():
             if other != home:
                 self.pairs[(home, other)].learn(rssi - level_db)
+        for other in blind:  # its silence says nothing of how it hears ``home``'s garments
+            self.pairs[(home, other)].deaf += 1.0
 
     def learn_corridor(self, level_db: float, heard: dict[str, float]) -> None:
         """Doors that read a garment ``level_db`` above rooms' levels in a second surely in the corridor."""
@@ -113,7 +117,8 @@ class StoreRadio:
         """Recompute shares and the sums silence costs (once a second: they change slowly)."""
         k = _PRIOR_SECONDS
         for (h, o), pair in self.pairs.items():
-            self.shares[(h, o)] = min((pair.heard + self._prior_share * k) / (self.room[h].sure + k), 1.0)
+            seconds = self.room[h].sure - pair.deaf
+            self.shares[(h, o)] = min((pair.heard + self._prior_share * k) / (seconds + k), 1.0)
         self._silence.clear()
         for h in self.rooms:
             s1 = s2 = 0.0
