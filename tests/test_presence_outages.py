@@ -29,15 +29,17 @@ SEEDS = (1, 2, 3)
 TAG = epc(1)
 
 
+def _antenna_down(room: str, start: float, end: float) -> list[tuple[float, Observation]]:
+    """The reader announces that ``room``'s antenna dropped out at ``start`` and was back at ``end``."""
+    reader, port = antenna_of(room)
+    return [(start, AntennaStatus(reader, port, room, False)), (end, AntennaStatus(reader, port, room, True))]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_an_antenna_that_drops_out_makes_its_room_unknown_and_keeps_its_garments(seed: int) -> None:
     rng = random.Random(seed)
-    reader, port = antenna_of("fr-5")
     reads = [r for r in tag_reads(TAG, "fr-5", 100, 1000, p=0.5, rssi=-55, rng=rng) if not 300 <= r[0] < 700]
-    reads += [
-        (300.0, AntennaStatus(reader, port, "fr-5", False)),
-        (700.0, AntennaStatus(reader, port, "fr-5", True)),
-    ]
+    reads += _antenna_down("fr-5", 300.0, 700.0)
     events = in_store(seed, reads, unheard=("fr-5",), during=(300, 700))
     assert rooms_of(stays(events, TAG)) == ["fr-5"]
     assert [(e.type, e.t) for e in events if e.room == "fr-5" and e.epc is None] == [
@@ -114,12 +116,8 @@ def test_a_worn_garment_heard_from_behind_once_that_room_hears_again_stays_in_it
     the try-on for a minute. Those blind seconds say nothing about whether fr-4 still hears the garment:
     once fr-4 hears again, its reads are the room behind's, as before the outage, and the garment stays."""
     rng = random.Random(seed)
-    reader, port = antenna_of("fr-4")
     down = (410.0, 470.0)
-    reads: list[tuple[float, Observation]] = [
-        (down[0], AntennaStatus(reader, port, "fr-4", False)),
-        (down[1], AntennaStatus(reader, port, "fr-4", True)),
-    ]
+    reads = _antenna_down("fr-4", *down)
     for start, end, worn in ((100, 400, False), (400, 520, True), (520, 800, False)):
         reads += tag_reads(TAG, "fr-3", start, end, p=0.02 if worn else 0.6, rssi=-54, rng=rng)
         reads += tag_reads(TAG, "fr-2", start, end, p=0.01 if worn else 0.6, rssi=-66, rng=rng)
@@ -137,12 +135,8 @@ def test_a_room_blind_for_a_long_time_learns_nothing_meanwhile_about_its_neighbo
     7 dB weaker, is placed in fr-3 once and within seconds, as in a store whose antenna never went down:
     the seconds fr-4 could not hear said nothing about how often it hears fr-3's garments."""
     rng = random.Random(seed)
-    reader, port = antenna_of("fr-4")
     down = (50.0, 1000.0)
-    reads: list[tuple[float, Observation]] = [
-        (down[0], AntennaStatus(reader, port, "fr-4", False)),
-        (down[1], AntennaStatus(reader, port, "fr-4", True)),
-    ]
+    reads = _antenna_down("fr-4", *down)
     reads += tag_reads(TAG, "fr-3", 1010, 1450, p=0.5, rssi=-55, rng=rng)
     reads += tag_reads(TAG, "fr-4", 1010, 1450, p=0.4, rssi=-62, rng=rng)
     events = in_store(seed, reads, unheard=("fr-4",), during=down)
