@@ -6,6 +6,7 @@ Screenshot in test-artifacts/."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -13,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Route, async_playwright
 
 from cloud_sync import wire
 from edge.config import DEMO_CATALOG
@@ -122,6 +123,12 @@ async def test_an_arriving_member_shows_on_the_console_with_history(
             assert MEMBER not in html and EMAIL not in html and "@" not in await card.inner_text()
 
             # In Spanish (the console's picker): the same card, the member's language named in Spanish.
+            # The cards already shown are redrawn at once: a slow network does not leave them in English.
+            async def slowly(route: Route) -> None:
+                await asyncio.sleep(3)
+                await route.continue_()
+
+            await page.route("**/api/associate/reservations", slowly)
             await page.locator("#console-lang").select_option("es")
             await page.locator(".arrival-taken", has_text="Atiendes a Maya").wait_for(timeout=10_000)
             text = await card.text_content() or ""

@@ -21,8 +21,12 @@ export function arrivalCards({ api, toast, t, rooms, me, locale, onAuthLost, rel
     return hrs >= 1 ? t("last_hours", { n: hrs }) : t("last_today");
   }
 
+  // The last lists shown, so a change of language redraws them at once instead of after the next fetch.
+  const shown = { shoppers: [], reservations: [] };
+
   function renderShoppers(shoppers) {
     const list = Array.isArray(shoppers) ? shoppers : [];
+    shown.shoppers = list;
     $("#shoppers").hidden = list.length === 0;
     $("#shopper-list").replaceChildren(...list.map((s) => {
       const name = s.first_name || t("shopper");
@@ -64,7 +68,8 @@ export function arrivalCards({ api, toast, t, rooms, me, locale, onAuthLost, rel
   }
 
   function renderReservations(all) {
-    const list = (Array.isArray(all) ? all : []).filter((r) => !CLOSED.includes(r.status));
+    shown.reservations = Array.isArray(all) ? all : [];
+    const list = shown.reservations.filter((r) => !CLOSED.includes(r.status));
     const time = (s) => new Date(s * 1000).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
     $("#reservations").hidden = list.length === 0;
     $("#reservation-list").replaceChildren(...list.map((r) => h("li", { class: "reservation", dataset: { status: r.status } },
@@ -76,5 +81,9 @@ export function arrivalCards({ api, toast, t, rooms, me, locale, onAuthLost, rel
       h("ul", { class: "reservation-items" }, ...(r.items || []).map((i) =>
         h("li", { dataset: { stock: i.stock || "none" }, text: itemLabel(i) + " — " + where(i.stock) }))))));
   }
-  return { renderShoppers, renderReservations };
+  function redraw() {
+    renderShoppers(shown.shoppers);
+    renderReservations(shown.reservations);
+  }
+  return { renderShoppers, renderReservations, redraw };
 }

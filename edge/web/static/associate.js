@@ -360,7 +360,9 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, p
     translatePage(t, lang);
     $("#console-lang").value = lang;
     setConn(!$("#conn").classList.contains("is-down"));
-    if (state.me) { render(); loadShoppers(); loadRooms(); loadReservations(); }
+    if (!state.me) return;
+    render(); renderRooms(); cards.redraw();  // at once, in the new language
+    loadShoppers(); loadRooms(); loadReservations();
   }
   const picker = $("#console-lang");
   picker.replaceChildren(...CONSOLE_LANGUAGES.map((code) =>
