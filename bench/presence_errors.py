@@ -6,9 +6,12 @@ judges and the misjudged ones by kind (``presence_scoring.mistakes``): placed in
 left (late exit), is about to enter (early entry) or never entered in that stay (phantom); not placed in
 the room it is in, yet (late entry) or any more (early exit); placed in another room (wrong room). The
 last line gives the share of samples misjudged (one minus acc*) and each kind's part of it.
+``--blind seen`` keeps only the samples accuracy (acc) judges, where neither the true nor the believed
+room was blind (an antenna or reader covering it down, and the grace after); ``--blind only`` the others.
 
     .venv/bin/python bench/presence.py --split tune --keep /tmp/tune   # any split or seeds
     .venv/bin/python bench/presence_errors.py /tmp/tune
+    .venv/bin/python bench/presence_errors.py /tmp/tune --blind seen   # what acc counts
 """
 
 from __future__ import annotations
@@ -17,30 +20,43 @@ import argparse
 import logging
 import sys
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from presence_ablation import replay_in_process
 from presence_kept import table, trace_of
-from presence_scoring import MISTAKES, mistakes
+from presence_scoring import MISTAKES, blind_periods, mistakes
 
 from simulators.truth import read_truth
 
+SEEN = {"all": None, "seen": True, "only": False}  # --blind: which samples count
 
-def _scenario(truth_path: Path) -> Counter[str]:
+
+def _scenario(truth_path: Path, seen: bool | None) -> Counter[str]:
     trace, layout = trace_of(truth_path)
-    return mistakes(read_truth(truth_path), replay_in_process(layout, trace))
+    truth = read_truth(truth_path)
+    blind = blind_periods(truth, {r.id: sorted(set(r.antenna_rooms().values())) for r in layout.readers})
+    return mistakes(truth, replay_in_process(layout, trace), blind=blind, seen=seen)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("keep", type=Path, help="a directory bench/presence.py --keep wrote")
+    ap.add_argument(
+        "--blind",
+        choices=sorted(SEEN),
+        default="all",
+        help="all samples (acc*), those accuracy judges (seen: neither room blind) or only the blind ones",
+    )
     args = ap.parse_args(argv)
     print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
     logging.disable(logging.CRITICAL)
-    legend = "misjudged samples (every 0.5 s of each garment's life, as acc* judges them) by kind"
-    total = table(args.keep, ("samples", *MISTAKES), _scenario, legend=legend, width=12)
+    which = {"all": "as acc* judges them", "seen": "as acc judges them", "only": "acc leaves out as blind"}
+    legend = f"misjudged samples (every 0.5 s of each garment's life, {which[args.blind]}) by kind"
+    seen = SEEN[args.blind]
+    total = table(args.keep, ("samples", *MISTAKES), partial(_scenario, seen=seen), legend=legend, width=12)
     if total is None:
         return 2
     wrong = sum(total[k] for k in MISTAKES)

@@ -277,17 +277,27 @@ def samples(tr: list[Stay], pr: list[Stay], born: float, gone: float) -> Iterato
 MISTAKES = ("late exit", "early entry", "phantom", "late entry", "early exit", "wrong room")
 
 
-def mistakes(truth: list[dict[str, Any]], events: Iterable[dict[str, Any]]) -> Counter[str]:
+def mistakes(
+    truth: list[dict[str, Any]],
+    events: Iterable[dict[str, Any]],
+    *,
+    blind: dict[str, list[Stay]] | None = None,
+    seen: bool | None = None,
+) -> Counter[str]:
     """Where strict accuracy is lost: its samples (``samples``), and the misjudged ones by kind
     (``MISTAKES``): placed in a room the garment has left (``late exit``) or is yet to enter in that
     stay (``early entry``) or neither (``phantom``); not placed in its room yet (``late entry``) or no
-    longer (``early exit``); placed in another room (``wrong room``)."""
+    longer (``early exit``); placed in another room (``wrong room``). ``seen``: None counts every
+    sample (acc*); True only those accuracy judges (neither room ``blind``), False only the others."""
     header, items, truths = true_stays(truth)
     preds = predicted_stays(events, float(header["end"]))
     out: Counter[str] = Counter()
+    blind = blind or {}
     for epc, (born, gone) in items.items():
         tr, pr = truths.get(epc, []), preds.get(epc, [])
         for t, true_room, believed in samples(tr, pr, born, gone):
+            if seen is not None and seen == (_blind_at(blind, true_room, t) or _blind_at(blind, believed, t)):
+                continue
             out["samples"] += 1
             if true_room != believed:
                 out[_mistake(t, true_room, believed, tr, pr)] += 1

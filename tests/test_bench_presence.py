@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from presence_ablation import variants
 from presence_baselines import EdgexMobility
 from presence_exits import exits, slow_reasons
-from presence_scoring import floors, mistakes
+from presence_scoring import Stay, floors, mistakes
 from presence_shoppers import judge
 
 EPC = "3034257BF400B7800004CB2F"
@@ -233,3 +233,9 @@ def test_misjudged_samples_are_told_apart_by_what_the_engine_got_wrong() -> None
         "phantom": 60,  # B 170-200 s
         "wrong room": 90,  # C 55-100 s
     }
+    # fr-3 blind 160-180 s (and the 5 s grace after): B's phantom there is not one accuracy judges.
+    blind = {"fr-3": [Stay("fr-3", 160.0, 180.0)]}
+    seen = mistakes(truth, events, blind=blind, seen=True)
+    assert seen["samples"] == counts["samples"] - 30 and seen["phantom"] == 30  # B 185-200 s
+    assert seen["wrong room"] == 90 and seen["early exit"] == 60
+    assert mistakes(truth, events, blind=blind, seen=False) == {"samples": 30, "phantom": 30}  # B 170-185 s
