@@ -176,6 +176,19 @@ def test_a_garment_carried_past_doors_enters_only_the_room_it_was_taken_to(seed:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_seen_at_a_door_and_seldom_read_in_the_room_it_was_taken_to_is_placed_there_soon(
+    seed: int,
+) -> None:
+    # Read at fr-1's door on its way, it goes into fr-4 at 400 s, whose antenna reads it in one round in
+    # ten: the silent seconds before fr-4's first read count for fr-4 too (it may have gone into a room
+    # that had not read it yet), not only the second of that read.
+    rng = random.Random(seed)
+    reads = tag_reads(TAG, "fr-1", 395, 397, p=0.5, rssi=-64, rng=rng)
+    reads += tag_reads(TAG, "fr-4", 400, 900, p=0.1, rssi=-55, rng=rng)
+    assert 400 <= one_stay(in_store(seed, reads), TAG, "fr-4").start <= 410
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_a_garment_carried_out_past_other_rooms_doors_leaves_within_seconds(seed: int) -> None:
     """Doors read a garment carried past them louder than a room behind a partition or further away does.
     The store learns how loud from the garments it saw carried in, so one carried out of its room past

@@ -95,6 +95,7 @@ class Belief:
     walking: tuple[float, float] | None = None  # carried past doors (None: not yet stepped)
     behind: dict[str, dict[str, float]] = field(default_factory=dict)  # per room: which still hears it worn
     wear: dict[str, tuple[float, dict[str, float]]] = field(default_factory=dict)  # seconds, reads per room
+    unheard: float = 0.0  # hung in a covered room that has not read it yet: any of those alike
 
     def room_mass(self, room: str | None) -> float:
         if room is None:
@@ -119,15 +120,18 @@ class Belief:
         phase, leave = 2.0 * s.worn, s.stay
         walk_in = self.arriving * s.walk
         n = max(len(s.radio.rooms), 1)
-        # A blind room may be where it went: it cannot say otherwise.
+        # A blind room may be where it went: it cannot say otherwise. A room that reads it for the first
+        # time takes its part of what may have gone into a room that has not read it yet.
+        seed = self.unheard / max(len(s.radio.rooms) - len(self.rooms), 1)
         for room in (*heard, *s.blind):
             if room not in self.rooms:
-                self.rooms[room] = [0.0] * _SUBSTATES
+                self.rooms[room] = [seed, 0.0, 0.0, 0.0]
+                self.unheard -= seed
         walking = grown(self.walking or prior, s)
         parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
         hung, tried, worn_on = 1.0 - leave - s.hang, 1.0 - s.hang - s.again, 1.0 - leave - phase
         # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
-        # may go into any room, and the mass of rooms nothing has read yet vanishes (they would read it).
+        # may go into any room (those that have not read it yet share `unheard`, worn down by their silence).
         entering = walk_in * 0.5 / n
         fresh_level = (0.0, s.fresh)
         for room, m in self.rooms.items():
@@ -152,6 +156,8 @@ class Belief:
             m[WORN_1] = w1 * worn_on + put_on
             m[WORN_2] = w2 * worn_on + w1 * phase
             m[TRIED] = tr * tried + w2 * phase
+        to_leaving += self.unheard * leave
+        self.unheard = self.unheard * (1.0 - leave) + entering * (len(s.radio.rooms) - len(self.rooms))
         walk_out = self.leaving * s.walk
         self.walking = mix(parts, walking)
         self.arriving += self.out * s.away - walk_in
@@ -170,7 +176,8 @@ class Belief:
         likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {}, s.vacated)
         self.out *= likes.out
         self.arriving, self.leaving = self.arriving * likes.corridor, self.leaving * likes.corridor
-        total = self.out + self.arriving + self.leaving
+        self.unheard *= math.exp(ll_out + math.log1p(-rate) - top)  # its room's silence, others' strays
+        total = self.out + self.arriving + self.leaving + self.unheard
         for room, m in self.rooms.items():
             lh, lw = lls[room]
             like = likes.rooms[room] = (math.exp(lh - top), math.exp(lw - top))
@@ -180,6 +187,7 @@ class Belief:
             self.__init__()  # type: ignore[misc]  # nothing explains it: start afresh
             return likes
         self.out, self.arriving, self.leaving = self.out / total, self.arriving / total, self.leaving / total
+        self.unheard /= total
         for m in self.rooms.values():
             m[:] = [x / total for x in m]
         for room in [r for r, m in self.rooms.items() if sum(m) < _PRUNE]:
