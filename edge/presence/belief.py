@@ -95,7 +95,7 @@ class Belief:
     walking: tuple[float, float] | None = None  # carried past doors (None: not yet stepped)
     behind: dict[str, dict[str, float]] = field(default_factory=dict)  # per room: which still hears it worn
     wear: dict[str, tuple[float, dict[str, float]]] = field(default_factory=dict)  # seconds, reads per room
-    unheard: float = 0.0  # hung in a covered room that has not read it yet: any of those alike
+    unheard: float = 0.0  # hung in a room not in ``rooms`` (not read it yet, or since ruled out): any alike
 
     def room_mass(self, room: str | None) -> float:
         if room is None:
