@@ -1,6 +1,7 @@
 """How long presence takes to see garments carried out of a fitting room, in the scripted store of
-``tests/test_manager_figures_live.py``: shopper a brings two garments (x, y) into fr-1, shopper b one (z)
-into fr-3; after a while a walks out with x, leaving y (a go-back), and b walks out with z.
+``tests/test_manager_figures_live.py``, with the garments it picks: shopper a, who carries the store's app (a
+phone fr-1 hears), brings two garments (x, y) into fr-1, shopper b one (z) into fr-3; after a while a walks
+out with x, leaving y (a go-back), and b walks out with z.
 
 The scripted store's traffic is generated offline (no broker, no real time) and replayed through the
 engine as ``fitroom-edge replay`` does; for each seed and wait it prints the seconds from the walk-out to
@@ -23,13 +24,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edge.catalog.model import load_catalog
+from edge.config import DEMO_CATALOG
 from edge.layout import load_layout
 from edge.replay import replay_trace
-from simulators.script import ScriptedStore
+from simulators.script import ScriptedStore, try_on_garments
 
 LAYOUT = Path(__file__).resolve().parent.parent / "deploy" / "layouts" / "demo.toml"
-# The garments the test picks from the demo catalogue (x, y, z: three styles in stock here).
-GTINS = ("05061234100022", "03760123100014", "07350123100013")
+PHONE = 4711  # fr-1's shopper carries the store's app, as in the test
 AFTER_S = 400.0  # store time simulated after the walk-out
 
 
@@ -42,8 +44,9 @@ def walkout(seed: int, wait_s: float) -> dict[str, float | None]:
         while store.now < t:
             lines.extend(json.dumps(m.trace_line(), separators=(",", ":")) for m in store.store.step())
 
-    a = store.walk_in("fr-1", GTINS[:2])
-    b = store.walk_in("fr-3", GTINS[2:])
+    x, _, y, z, _ = try_on_garments(load_catalog(DEMO_CATALOG))  # the garments the test picks
+    a = store.walk_in("fr-1", [x.gtin, y.gtin], shopper=PHONE)
+    b = store.walk_in("fr-3", [z.gtin])
     run_until(store.now + wait_s)
     store.walk_out(a, leave=a.epcs[1:])
     store.walk_out(b)

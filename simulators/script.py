@@ -22,13 +22,28 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from edge.catalog.model import Catalog, Sku
 from edge.layout import Layout, load_layout
 from simulators.live import LivePublisher
 from simulators.physics import Place, RadioParams
 from simulators.readers import ReaderSettings
 from simulators.store import SimConfig, Store
 
-__all__ = ["ScriptedShopper", "ScriptedStore"]
+__all__ = ["ScriptedShopper", "ScriptedStore", "try_on_garments"]
+
+
+def try_on_garments(catalog: Catalog) -> tuple[Sku, Sku, Sku, Sku, Sku]:
+    """Garments for a scripted try-on: x and another size of it (both in stock here), y and z of two other
+    styles (in stock), and a variant sold out here."""
+    stock = catalog.stock_of
+    x_style = next(s for s in catalog.styles if sum(stock(k.gtin).in_store > 0 for k in s.skus) >= 2)
+    x, x_other = [k for k in x_style.skus if stock(k.gtin).in_store > 0][:2]
+    y, z = (
+        next(k for k in s.skus if stock(k.gtin).in_store > 0)
+        for s in [s for s in catalog.styles if s.id != x_style.id][:2]
+    )
+    sold_out = next(k for s in catalog.styles for k in s.skus if stock(k.gtin).in_store <= 0)
+    return x, x_other, y, z, sold_out
 
 
 @dataclass

@@ -15,31 +15,17 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from edge.catalog.model import Sku, load_catalog
+from edge.catalog.model import load_catalog
 from edge.config import DEMO_CATALOG
 from edge.credentials import add_associate, issue_mirror_token, set_role
 from edge.storage.models import FittingRoomSession, Task, TaskKind
-from simulators.script import ScriptedStore
+from simulators.script import ScriptedStore, try_on_garments
 from tests.broker import Mosquitto
 from tests.conftest import DEMO_LAYOUT
 from tests.live_edge import LiveEdge, edge_settings, eventually, live_edge
 
 pytestmark = pytest.mark.broker
 PIN = "1234"
-
-
-def _garments() -> tuple[Sku, Sku, Sku, Sku, Sku]:
-    """x and another size of it (both in stock), y and z of other styles, and a variant sold out here."""
-    catalog = load_catalog(DEMO_CATALOG)
-    stock = catalog.stock_of
-    x_style = next(s for s in catalog.styles if sum(stock(k.gtin).in_store > 0 for k in s.skus) >= 2)
-    x, x_other = [k for k in x_style.skus if stock(k.gtin).in_store > 0][:2]
-    y, z = (
-        next(k for k in s.skus if stock(k.gtin).in_store > 0)
-        for s in [s for s in catalog.styles if s.id != x_style.id][:2]
-    )
-    sold_out = next(k for s in catalog.styles for k in s.skus if stock(k.gtin).in_store <= 0)
-    return x, x_other, y, z, sold_out
 
 
 async def _sign_in(edge: LiveEdge, associate_id: str) -> dict[str, str]:
@@ -55,7 +41,7 @@ async def _work(edge: LiveEdge, headers: dict[str, str], task_id: int, *verbs: s
 
 
 async def test_every_figure_is_what_the_store_did(tmp_path: Path, mosquitto: Mosquitto) -> None:
-    x, x_other, y, z, sold_out = _garments()
+    x, x_other, y, z, sold_out = try_on_garments(load_catalog(DEMO_CATALOG))
     settings = edge_settings(
         mosquitto.url,
         str(tmp_path / "edge.db"),
