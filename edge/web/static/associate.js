@@ -360,9 +360,8 @@ import { CONSOLE_LANGUAGES, CONSOLE_LOCALES, CONSOLE_STRINGS, consoleLanguage, p
     translatePage(t, lang);
     $("#console-lang").value = lang;
     setConn(!$("#conn").classList.contains("is-down"));
-    if (!state.me) return;
-    render(); renderRooms(); cards.redraw();  // at once, in the new language
-    loadShoppers(); loadRooms(); loadReservations();
+    // What is shown is redrawn from what the console holds: the server's data do not depend on the language.
+    if (state.me) { render(); renderRooms(); cards.redraw(); }
   }
   const picker = $("#console-lang");
   picker.replaceChildren(...CONSOLE_LANGUAGES.map((code) =>
