@@ -31,7 +31,12 @@ from presence_scoring import MISTAKES, blind_periods, mistakes
 
 from simulators.truth import read_truth
 
-SEEN = {"all": None, "seen": True, "only": False}  # --blind: which samples count
+# --blind: which samples count (``mistakes``' ``seen``), and how the table's legend says so.
+SEEN = {
+    "all": (None, "as acc* judges them"),
+    "seen": (True, "as acc judges them"),
+    "only": (False, "acc leaves out as blind"),
+}
 
 
 def _scenario(truth_path: Path, seen: bool | None) -> Counter[str]:
@@ -53,9 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
     logging.disable(logging.CRITICAL)
-    which = {"all": "as acc* judges them", "seen": "as acc judges them", "only": "acc leaves out as blind"}
-    legend = f"misjudged samples (every 0.5 s of each garment's life, {which[args.blind]}) by kind"
-    seen = SEEN[args.blind]
+    seen, which = SEEN[args.blind]
+    legend = f"misjudged samples (every 0.5 s of each garment's life, {which}) by kind"
     total = table(args.keep, ("samples", *MISTAKES), partial(_scenario, seen=seen), legend=legend, width=12)
     if total is None:
         return 2

@@ -35,8 +35,9 @@ PHONE = 4711  # fr-1's shopper carries the store's app, as in the test
 AFTER_S = 400.0  # store time simulated after the walk-out
 
 
-def walkout(seed: int, wait_s: float) -> dict[str, float | None]:
-    """Seconds from the walk-out to each garment's last ``item_left`` (x and z carried out, y left)."""
+def walkout(seed: int, wait_s: float, garments: tuple[str, str, str]) -> dict[str, float | None]:
+    """Seconds from the walk-out to each garment's last ``item_left`` (x and z carried out, y left);
+    ``garments``: the GTINs of x, y and z."""
     store = ScriptedStore(LAYOUT, "mqtt://127.0.0.1:1", seed=seed)  # never started: nothing is published
     lines: list[str] = []
 
@@ -44,9 +45,9 @@ def walkout(seed: int, wait_s: float) -> dict[str, float | None]:
         while store.now < t:
             lines.extend(json.dumps(m.trace_line(), separators=(",", ":")) for m in store.store.step())
 
-    x, _, y, z, _ = try_on_garments(load_catalog(DEMO_CATALOG))  # the garments the test picks
-    a = store.walk_in("fr-1", [x.gtin, y.gtin], shopper=PHONE)
-    b = store.walk_in("fr-3", [z.gtin])
+    x, y, z = garments
+    a = store.walk_in("fr-1", [x, y], shopper=PHONE)
+    b = store.walk_in("fr-3", [z])
     run_until(store.now + wait_s)
     store.walk_out(a, leave=a.epcs[1:])
     store.walk_out(b)
@@ -70,11 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
     logging.disable(logging.CRITICAL)
+    x, _, y, z, _ = try_on_garments(load_catalog(DEMO_CATALOG))  # the garments the test picks
     carried: list[float] = []
     never = 0
     for seed in args.seeds:
         for wait in args.waits:
-            left = walkout(seed, wait)
+            left = walkout(seed, wait, (x.gtin, y.gtin, z.gtin))
             print(f"seed {seed} wait {wait:g} s: seconds to item_left {left}")
             for name in ("x", "z"):
                 value = left[name]
