@@ -322,3 +322,40 @@ def test_a_garment_worn_silent_in_a_store_full_of_reflections_stays_in_its_room(
             p, rssi = (0.15, -66) if room in ("fr-2", "fr-4") else (0.05, -70)
             reads += tag_reads(TAG, room, start, end, p=p, rssi=rssi, rng=rng)
     assert rooms_of(stays(in_store(seed, reads, reflections), TAG)) == ["fr-3"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_garments_carried_out_together_leave_together_though_only_one_is_read_past_the_doors(
+    seed: int,
+) -> None:
+    """A shopper walks out with three garments over their arm: one is read at its door and past two more,
+    the other two, shielded against the body, by nobody from the moment they left. Alone, each of those
+    might as well have been put on; going silent as the third was carried out, they went with it."""
+    rng = random.Random(seed)
+    seen, shielded = epc(50), [epc(51), epc(52)]
+    doors = [("fr-2", 0, 2, -62), ("fr-3", 3, 4, -62), ("fr-4", 5, 6, -62)]
+    last, reads = carried_out(seen, "fr-2", 100, 600, doors, p=0.5, rng=rng)
+    reads += _hanging(shielded, "fr-2", last, p=0.5, rng=rng)
+    events = in_store(seed, reads)
+    gone = one_stay(events, seen, "fr-2").end
+    assert gone is not None and gone <= last + 12
+    for tag in shielded:
+        end = one_stay(events, tag, "fr-2").end
+        assert end is not None and end <= gone + 5
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_worn_while_the_room_behind_hears_it_stays_when_another_is_carried_out(seed: int) -> None:
+    """Two garments in one room; one is put on (its own room hardly hears it, the room behind the partition
+    as before, in most seconds) while the other is carried out past the doors. The one worn is still
+    heard: it stays (had it gone out with the other, it would have come back: a flicker)."""
+    rng = random.Random(seed)
+    reads: list[tuple[float, Observation]] = []
+    for start, end, own_p in ((100, 500, 0.6), (500, 700, 0.02), (700, 900, 0.6)):  # hung, worn, hung
+        reads += tag_reads(TAG, "fr-2", start, end, p=own_p, rssi=-54, rng=rng)
+    reads += tag_reads(TAG, "fr-3", 100, 900, p=0.6, rssi=-64, rng=rng)  # behind: in most seconds
+    doors = [("fr-2", 0, 2, -62), ("fr-1", 3, 4, -62)]
+    _, out = carried_out(epc(53), "fr-2", 100, 560, doors, p=0.5, rng=rng)
+    events = in_store(seed, reads + out)
+    assert one_stay(events, epc(53), "fr-2").end is not None
+    assert rooms_of(stays(events, TAG)) == ["fr-2"]

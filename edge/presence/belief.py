@@ -38,21 +38,15 @@ Heard = dict[str, float]  # the rooms that read a garment in one second, and the
 class Step:
     """What is the same for every garment in one second: the store's radio and the movement prior."""
 
-    def __init__(self, radio: StoreRadio, covered: Rooms, p: PresenceParams, vacated: Rooms) -> None:
-        self.radio = radio
-        self.covered = covered
-        self.vacated = vacated  # rooms a shopper left a second ago: what was worn there went with them
+    def __init__(self, radio: StoreRadio, covered: Rooms, p: PresenceParams) -> None:
+        self.radio, self.covered = radio, covered
         self.blind = tuple(r for r in radio.rooms if r not in covered)
-        self.stay = 1.0 / p.stay_s
-        self.away = 1.0 / p.away_s
-        self.walk = 1.0 / p.walk_s
+        self.stay, self.away, self.walk = 1.0 / p.stay_s, 1.0 / p.away_s, 1.0 / p.walk_s
         self.hang = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
-        self.worn = 1.0 / p.worn_s
-        self.door = p.door_share
+        self.worn, self.door = 1.0 / p.worn_s, p.door_share
         self.again = 1.0 / p.stay_s  # a tried garment is put on again now and then (taken out at ``hang``)
-        self.weak = radio.weak
+        self.weak, self.fresh = radio.weak, radio.fresh()
         self.passing = radio.corridor.gap, radio.corridor.gap_var
-        self.fresh = radio.fresh()
         # Per room, every other room's share of its garments' reads (fixed for the second).
         self.shares = {h: {o: radio.shares[(h, o)] for o in radio.rooms if o != h} for h in radio.rooms}
         self._neighbours: dict[str, dict[str, float]] = {}
@@ -100,8 +94,7 @@ class Belief:
     def room_mass(self, room: str | None) -> float:
         if room is None:
             return self.out + self.arriving + self.leaving
-        masses = self.rooms.get(room)
-        return sum(masses) if masses else 0.0
+        return sum(self.rooms.get(room, ()), 0.0)
 
     def best(self) -> tuple[str | None, float]:
         """The most probable place (None: in no room) and its probability."""
@@ -113,9 +106,10 @@ class Belief:
                 place, mass = room, total
         return place, mass
 
-    def predict(self, s: Step, heard: Heard, prior: tuple[float, float]) -> None:
+    def predict(self, s: Step, heard: Heard, prior: tuple[float, float], vacated: Rooms) -> None:
         """Move mass, and the level beliefs with it, by the movement prior over one second. ``prior``: the
-        garment's level as known, for a place it newly reaches from the floor."""
+        garment's level as known, for a place it newly reaches from the floor; ``vacated``: rooms left a
+        second ago by someone who took what was worn there."""
         to_leaving = 0.0
         phase, leave = 2.0 * s.worn, s.stay
         walk_in = self.arriving * s.walk
@@ -136,7 +130,7 @@ class Belief:
         fresh_level = (0.0, s.fresh)
         for room, m in self.rooms.items():
             h, w1, w2, tr = m
-            if room in s.vacated:
+            if room in vacated:
                 w1, w2, to_leaving = 0.0, 0.0, to_leaving + w1 + w2
             kept = h * hung + tr * tried
             old = grown(self.level.get(room, prior), s)
@@ -164,16 +158,16 @@ class Belief:
         self.leaving += to_leaving - walk_out
         self.out += walk_in * 0.5 + walk_out - self.out * s.away
 
-    def update(self, s: Step, heard: Heard, rate: float, quiet: float, door: Rooms) -> Likes:
+    def update(self, s: Step, heard: Heard, rate: float, quiet: float, door: Rooms, vacated: Rooms) -> Likes:
         """Weigh each place by the likelihood of this second's evidence, and normalise; each place's level
         belief takes in the reads as that place would hear them. ``rate`` is the garment's predicted chance
         to be read by its own room this second (``quiet`` while worn). ``door``: the rooms that read it a
-        second ago."""
+        second ago; ``vacated`` as ``predict``'s, kept for smoothing."""
         rate = min(max(rate, 1e-3), 0.99)
         ll_out, ll_corr = self._off_rooms_ll(s, heard, rate, door)
         lls = {room: self._room_ll(s, room, heard, (rate, quiet)) for room in self.rooms}
         top = max(ll_out, ll_corr, *(max(ll) for ll in lls.values()))
-        likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {}, s.vacated)
+        likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {}, vacated)
         self.out *= likes.out
         self.arriving, self.leaving = self.arriving * likes.corridor, self.leaving * likes.corridor
         self.unheard *= math.exp(ll_out + math.log1p(-rate) - top)  # its room's silence, others' strays
@@ -208,8 +202,7 @@ class Belief:
             stray.append((passing[-1][0], var + _STRAY_VAR))
         # In the corridor a garment is within reach of one door at a time: any of them, or the one that
         # read it a second ago (a walker is a second or two within a door antenna's reach).
-        n = len(heard)
-        new_doors = sum(1 for room in heard if room not in door)
+        n, new_doors = len(heard), sum(1 for room in heard if room not in door)
         ll_corr = n * math.log(rate * s.door) - new_doors * math.log(max(len(s.radio.rooms), 1))
         ll_corr += joint(passing, var_c)
         self.walking = _kalman(passing, mu_c, var_c)
@@ -382,6 +375,5 @@ def _posterior(first: Belief, later: Belief) -> Belief:
     if total <= 0.0 or not math.isfinite(total):
         return first.masses()
     k = 1.0 / total
-    return Belief(
-        out.out * k, out.arriving * k, out.leaving * k, {r: [x * k for x in m] for r, m in out.rooms.items()}
-    )
+    rooms = {r: [x * k for x in m] for r, m in out.rooms.items()}
+    return Belief(out.out * k, out.arriving * k, out.leaving * k, rooms)

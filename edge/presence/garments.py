@@ -32,9 +32,8 @@ _SLEEP_S = 60.0
 # A garment's chance per second to be read by its own room, as a distribution over these levels: the
 # whole range a tag's orientation gives (a few % to nearly every second), uniform before it is heard.
 RATES = (0.03, 0.08, 0.15, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95)
-# While worn, its own room's read chance is ``worn_share`` of that, from a ninth to three times: bodies
-# and tags differ. Not more: an unshielded garment is "hung", and a worn one read as often as hung made
-# any silence look like a garment leaving.
+# Worn, its own room's read chance is ``worn_share`` of that, a ninth to three times (bodies and tags
+# differ; not more: a worn garment read as often as a hung one made any silence look like one leaving).
 QUIET = (1.0 / 9.0, 1.0 / 3.0, 1.0, 3.0)
 
 
@@ -53,6 +52,7 @@ class Garment:
     heard: Heard = field(default_factory=dict)
     door: frozenset[str] = frozenset()  # the rooms that read it in its last stepped second
     last_read: float = -math.inf
+    last_home: float = -math.inf  # when the room it is placed in last read it
     rates: list[float] = field(default_factory=lambda: [1.0 / len(RATES)] * len(RATES))  # own room, hanging
     quiet: list[float] = field(default_factory=lambda: [1.0 / len(QUIET)] * len(QUIET))  # worn, x worn_share
     offset: float = 0.0  # its in-room level above the room's typical level, dB
@@ -77,7 +77,9 @@ class GarmentTracker:
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
         self._likes: dict[tuple[str, bool], list[float]] = {}  # ``_rate_likes`` of this second
-        self._vacating, self._vacated = set[str](), frozenset[str]()  # rooms shoppers left (``vacate``)
+        # Rooms someone left, for the next second: a shopper whose phone has gone (``vacate``), or who carried
+        # a garment out (``_decide``); and when what went with them was last heard (by any room).
+        self._leaving, self._left = dict[str, tuple[float, float]](), dict[str, tuple[float, float]]()
         self._quiet_shares = [min(q * params.worn_share, 1.0) for q in QUIET]
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
@@ -97,6 +99,8 @@ class GarmentTracker:
         rssi = -60.0 if math.isnan(rssi) else rssi
         g.heard[read.room_id] = max(rssi, g.heard.get(read.room_id, -math.inf))  # the second's peak
         g.last_read = now
+        if read.room_id == g.place:
+            g.last_home = now
         return events
 
     def tick(self, now: float) -> list[PresenceEvent]:
@@ -131,7 +135,7 @@ class GarmentTracker:
 
     def vacate(self, room: str) -> None:
         """A shopper left ``room``: in the next second, what was worn there is carried out with them."""
-        self._vacating.add(room)
+        self._leaving[room] = (-math.inf, math.inf)
 
     def coverage_changed(self) -> None:
         self._step = None
@@ -141,8 +145,8 @@ class GarmentTracker:
             covered = self._covered(now)
             self._radio.refresh(covered)
             if sec != self._step_second:
-                self._vacated, self._vacating = frozenset(self._vacating), set()
-            self._step = Step(self._radio, covered, self._p, self._vacated)
+                self._left, self._leaving = self._leaving, {}
+            self._step = Step(self._radio, covered, self._p)
             self._likes.clear()
             self._step_second = sec
         return self._step
@@ -166,12 +170,14 @@ class GarmentTracker:
             loudest = max(heard, key=lambda r: heard[r])
             if radio.room[loudest].sure < SEED_SECONDS:
                 radio.room[loudest].learn_level(heard[loudest], radio.expected_level(loudest))
-        g.belief.predict(s, heard, (g.offset, g.offset_var))
+        # What of it was worn in a room someone left went with them, if it fell silent as they went.
+        vacated = frozenset(room for room, (lo, hi) in self._left.items() if lo <= g.last_read <= hi)
+        g.belief.predict(s, heard, (g.offset, g.offset_var), vacated)
         _forget(g.rates, s.hang)
         _forget(g.quiet, s.hang)
         rate = sum(map(mul, g.rates, RATES))
         quiet = rate * sum(map(mul, g.quiet, self._quiet_shares))
-        likes = g.belief.update(s, heard, rate, quiet, g.door)
+        likes = g.belief.update(s, heard, rate, quiet, g.door, vacated)
         g.door = frozenset(heard)
         if g.history:
             g.likes.append(likes)
@@ -266,6 +272,9 @@ class GarmentTracker:
         if place is None and g.place is not None and g.place not in s.covered:
             return []  # its room cannot hear it: unknown, never empty
         events = [] if g.place is None else [_event(t, EventType.ITEM_LEFT, g.place, g, g.confidence)]
+        if g.place is not None:  # carried out: what fell silent as it went (from a walk before its room last
+            walk = self._p.walk_s  # heard it to its last read) went too, once silent for a walk since
+            self._leaving.setdefault(g.place, (g.last_home - walk, min(g.last_read, t - walk) + 1.0))
         if place is not None:
             events.append(_event(t, EventType.ITEM_ENTERED, place, g, mass))
         g.place = place

@@ -100,9 +100,8 @@ class ShopperTracker:
         out: dict[str, list[ShopperPresence]] = {}
         for dev in self._devices.values():
             if dev.room is not None:
-                out.setdefault(dev.room, []).append(
-                    ShopperPresence(dev.device, dev.since, dev.nodes[dev.room].last)
-                )
+                shopper = ShopperPresence(dev.device, dev.since, dev.nodes[dev.room].last)
+                out.setdefault(dev.room, []).append(shopper)
         return out
 
     def _decide(self, dev: _Device, now: float) -> list[PresenceEvent]:
