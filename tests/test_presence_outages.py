@@ -141,3 +141,33 @@ def test_a_room_blind_for_a_long_time_learns_nothing_meanwhile_about_its_neighbo
     reads += tag_reads(TAG, "fr-4", 1010, 1450, p=0.4, rssi=-62, rng=rng)
     events = in_store(seed, reads, unheard=("fr-4",), during=down)
     assert one_stay(events, TAG, "fr-3").start <= 1020
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_carried_out_of_a_blind_room_says_nothing_of_those_left_there(seed: int) -> None:
+    """fr-5's antenna drops out with three garments hanging there; a minute later one is taken to fr-4 and
+    read there. The other two fell silent when their room went blind, not as it went: they are kept there
+    as surely as if it had stayed (taken for carried out with it, they were at under 0.001 when written)."""
+    kept = [epc(60), epc(61)]
+
+    def confidences(moved: bool) -> list[float]:
+        rng = random.Random(seed)
+        reader, port = antenna_of("fr-5")
+        reads: list[tuple[float, Observation]] = [(300.0, AntennaStatus(reader, port, "fr-5", False))]
+        reads += [r for r in background(seed) if r[0] < 300 or (r[0] < 400 and _heard_by(r) != "fr-5")]
+        for tag in (TAG, *kept):
+            reads += tag_reads(tag, "fr-5", 100, 300, p=0.5, rssi=-55, rng=rng)
+        if moved:
+            reads += tag_reads(TAG, "fr-4", 362, 400, p=0.5, rssi=-55, rng=rng)
+        engine = PresenceEngine(layout())
+        events = run(engine, reads, 400)
+        assert rooms_of(stays(events, TAG)) == (["fr-5", "fr-4"] if moved else ["fr-5"])
+        by_tag = {i.epc: i.confidence for i in engine.snapshot()["fr-5"].items}
+        return [by_tag[tag] for tag in kept]
+
+    for after, before in zip(confidences(True), confidences(False), strict=True):
+        assert after == pytest.approx(before, abs=0.01)
+
+
+def _heard_by(o: tuple[float, Observation]) -> str | None:
+    return o[1].room_id if isinstance(o[1], TagRead) else None

@@ -272,7 +272,7 @@ class GarmentTracker:
         if place is None and g.place is not None and g.place not in s.covered:
             return []  # its room cannot hear it: unknown, never empty
         events = [] if g.place is None else [_event(t, EventType.ITEM_LEFT, g.place, g, g.confidence)]
-        if g.place is not None:  # carried out: what fell silent as it went (within a walk of its room's
+        if g.place in s.covered:  # carried out: what fell silent as it went (within a walk of its room's
             walk, home = self._p.walk_s, g.last_home  # last read, not after its own) went too, silent a walk
             self._leaving.setdefault(g.place, (home - walk, min(g.last_read, home + walk, t - walk) + 1.0))
         if place is not None:
