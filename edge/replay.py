@@ -85,8 +85,10 @@ def replay_trace(
     drain_s: float = 0.0,
     on_bad_line: Callable[[int, str], None] | None = None,
     app_beacon_uuid: str = DEFAULT_APP_BEACON_UUID,
+    engine: PresenceEngine | None = None,
 ) -> ReplaySummary:
-    """Replay trace ``lines`` through a fresh engine and pipeline; ``emit`` gets each event in order.
+    """Replay trace ``lines`` through a fresh engine (or ``engine``) and pipeline; ``emit`` gets each event
+    in order.
 
     ``drain_s`` keeps ticking that many seconds of trace time after the last message (so items whose
     silence would make them leave are reported); 0 stops at the last message.
@@ -96,7 +98,7 @@ def replay_trace(
     metrics = EdgeMetrics()
     pipeline = IngestPipeline(
         layout,
-        PresenceEngine(layout),
+        engine if engine is not None else PresenceEngine(layout),
         metrics=metrics,
         dead_letters=MemoryDeadLetterSink(capacity=100),
         app_beacon_uuid=app_beacon_uuid,

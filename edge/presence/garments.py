@@ -69,7 +69,7 @@ class GarmentTracker:
         self, rooms: list[str], params: PresenceParams, *, covered: Callable[[float], frozenset[str]]
     ) -> None:
         self._p = params
-        self._radio = StoreRadio(rooms, params)
+        self.radio = StoreRadio(rooms, params)
         self._covered = covered
         self._garments: dict[str, Garment] = {}
         self._awake: dict[str, Garment] = {}
@@ -83,7 +83,7 @@ class GarmentTracker:
         self._quiet_shares = [min(q * params.worn_share, 1.0) for q in QUIET]
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
-        if read.room_id not in self._radio.room:
+        if read.room_id not in self.radio.room:
             return []
         sec = math.floor(now)
         g = self._garments.get(read.epc)
@@ -91,11 +91,11 @@ class GarmentTracker:
         if g is None:
             n = int(self._p.lag_s) + 1  # seconds kept for smoothing: beliefs, how each was explained, reads
             kept = deque[Belief](maxlen=n), deque[Likes](maxlen=n - 1), deque[Heard](maxlen=n)
-            g = self._garments[read.epc] = Garment(read.epc, read.gtin, sec, self._radio.fresh(), *kept)
+            g = self._garments[read.epc] = Garment(read.epc, read.gtin, sec, self.radio.fresh(), *kept)
         elif g.second < sec:
             events = self._advance(g, sec, now)
         self._awake[read.epc] = g
-        rssi = read.rssi_dbm if read.rssi_dbm is not None else self._radio.expected_level(read.room_id)
+        rssi = read.rssi_dbm if read.rssi_dbm is not None else self.radio.expected_level(read.room_id)
         rssi = -60.0 if math.isnan(rssi) else rssi
         g.heard[read.room_id] = max(rssi, g.heard.get(read.room_id, -math.inf))  # the second's peak
         g.last_read = now
@@ -143,10 +143,10 @@ class GarmentTracker:
     def _current_step(self, sec: int, now: float) -> Step:
         if self._step is None or sec != self._step_second:
             covered = self._covered(now)
-            self._radio.refresh(covered)
+            self.radio.refresh(covered)
             if sec != self._step_second:
                 self._left, self._leaving = self._leaving, {}
-            self._step = Step(self._radio, covered, self._p)
+            self._step = Step(self.radio, covered, self._p)
             self._likes.clear()
             self._step_second = sec
         return self._step
@@ -164,7 +164,7 @@ class GarmentTracker:
         return events
 
     def _one_second(self, g: Garment, s: Step, heard: Heard) -> None:
-        radio = self._radio
+        radio = self.radio
         if heard:
             # Until a room has sure seconds, its level is seeded from the loudest room of each second.
             loudest = max(heard, key=lambda r: heard[r])
@@ -209,8 +209,8 @@ class GarmentTracker:
             self._learn_level(g, heard)
         # Just arrived, it may yet be passing the door: the store learns from it once it has settled.
         if g.settled >= p.walk_s and rssi is not None and all(v <= rssi for v in heard.values()):
-            self._radio.learn_sure(room, self._radio.expected_level(room) + g.offset, heard, s.blind)
-            self._radio.room[room].learn_level(rssi)
+            self.radio.learn_sure(room, self.radio.expected_level(room) + g.offset, heard, s.blind)
+            self.radio.room[room].learn_level(rssi)
 
     def _rate_likes(self, room: str, own: bool, others: list[str]) -> list[float]:
         """Per level of ``RATES``, the chance that ``room`` read a garment hanging there (``own``) or not,
@@ -218,7 +218,7 @@ class GarmentTracker:
         key = (room, own)
         if not others and key in self._likes:
             return self._likes[key]
-        radio = self._radio
+        radio = self.radio
         shares = [radio.shares[(room, o)] for o in others]
         unheard = radio.silence(room)[0] - sum(shares)
         likes = [
@@ -250,8 +250,8 @@ class GarmentTracker:
         if m is None:
             return
         weight = m[HUNG] + m[TRIED]
-        own = self._radio.room[room]
-        residual = heard[room] - self._radio.expected_level(room) - g.offset
+        own = self.radio.room[room]
+        residual = heard[room] - self.radio.expected_level(room) - g.offset
         gain = weight * g.offset_var / (g.offset_var + own.noise)
         g.offset += gain * residual
         g.offset_var *= 1.0 - gain
@@ -264,7 +264,7 @@ class GarmentTracker:
         belief = smoothed(s, g.history, g.likes) if len(g.history) > 1 else g.belief
         place, mass = belief.best()
         if belief.arriving + belief.leaving >= _SURE:  # how loud doors hear passers-by
-            self._radio.learn_corridor(g.offset, g.evidence[0])
+            self.radio.learn_corridor(g.offset, g.evidence[0])
         if g.place is not None:
             g.confidence = belief.room_mass(g.place)
         if place == g.place or mass < self._p.decide_at:
@@ -277,9 +277,7 @@ class GarmentTracker:
             self._leaving.setdefault(g.place, (home - walk, min(g.last_read, home + walk, t - walk) + 1.0))
         if place is not None:
             events.append(_event(t, EventType.ITEM_ENTERED, place, g, mass))
-        g.place = place
-        g.since = t
-        g.confidence = mass
+        g.place, g.since, g.confidence = place, t, mass
         return events
 
 
