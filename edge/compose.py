@@ -46,6 +46,7 @@ from edge.offers_nearby import OffersNearby
 from edge.payments import CheckoutProvider, PaymentProvider
 from edge.presence import PresenceEngine
 from edge.queue.line import QueueLine
+from edge.radio_memory import RadioMemory
 from edge.reservations.desk import ReservationDesk
 from edge.reservations.sensing import ReservationSensing
 from edge.service import EdgeService, OffLoopDeadLetters
@@ -180,6 +181,11 @@ def build_headless(
         mqtt=mqtt,
         llrp=llrp,
     )
+    # What presence learned of the store's radio survives a restart (taken back before the first read).
+    radio = RadioMemory(db, engine.radio)
+    service.on_startup(radio.recall)
+    service.on_shutdown(radio.keep)
+    service.add_task("presence-radio", radio.keep_forever)
 
     # Cloud sync first: it follows presence before the sessions do, as it always has.
     sync = CloudSync(db=db, bus=bus, catalog=catalogs, config=_sync_config(settings, layout))

@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from edge.compose import build_edge, build_headless
 from edge.epc import encode_sgtin96
 from edge.presence.events import EventType, PresenceEvent
+from edge.radio_memory import snapshot
+from edge.reads import TagRead
 from edge.storage.models import FittingRoomSession, SessionItem
 from edge.topics import PRESENCE
 from tests.mirror_support import settings_for
@@ -66,3 +70,32 @@ def test_the_web_app_serves_the_headless_parts(tmp_path: Path) -> None:
     assert edge.app.state.sync_status is edge.sync
     assert edge.app.state.service is edge.service
     edge.service.db.dispose()
+
+
+async def test_what_presence_learned_of_the_radio_survives_a_restart(tmp_path: Path) -> None:
+    """The store's traffic teaches the engine its rooms' levels; stopped and started again on the same
+    database, the edge starts from what it had learned, not afresh."""
+    settings = settings_for(tmp_path / "edge.db")
+    edge = build_headless(settings)
+    layout = edge.service.layout
+    rooms = sorted({room for r in layout.readers for room in r.antenna_rooms().values()})
+    reader = next(r for r in layout.readers if rooms[0] in r.antenna_rooms().values())
+    port = next(p for p, room in reader.antenna_rooms().items() if room == rooms[0])
+    gtin = edge.service.catalog.styles[0].skus[0].gtin
+    await edge.service.start()
+    try:
+        for k in range(60):  # a garment hanging in the first room, read at -51 dBm every second
+            read = TagRead(reader.id, port, rooms[0], encode_sgtin96(gtin, 9), gtin, 9, -51.0)
+            edge.service.engine.observe(read, 1000.0 + k)
+        learned = snapshot(edge.service.engine.radio)
+    finally:
+        await edge.service.stop()
+    assert learned["rooms"][rooms[0]]["level"] == pytest.approx(-51.0)
+
+    again = build_headless(settings)
+    assert math.isnan(again.service.engine.radio.room[rooms[0]].level)
+    await again.service.start()
+    try:
+        assert snapshot(again.service.engine.radio) == learned
+    finally:
+        await again.service.stop()

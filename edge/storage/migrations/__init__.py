@@ -26,6 +26,7 @@ from edge.storage import (
     offers,
     orders,
     outbox,
+    presence_radio,
     queue_tickets,
     replies,
     reservation_log,
@@ -50,6 +51,7 @@ TABLE_MODULES = (
     reservation_log,
     replies,
     reservations,
+    presence_radio,
 )
 
 
