@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "display-token": ("edge.display_cli", "issue a device token for the entrance's queue screen (/queue)"),
     "devices": ("edge.devices_cli", "list the mirror and display device tokens issued, or revoke one"),
     "dead-letters": ("edge.deadletters_cli", "show the newest samples of rejected device messages"),
+    "radio": (
+        "edge.radio_cli",
+        "show what presence learned of the store's radio (which rooms hear which), or forget it",
+    ),
     "sync": ("cloud_sync.worker_cli", "drain the outbox to the central store in a process of its own"),
     "backup": ("edge.backup_cli", "copy the edge database consistently, even while the edge runs"),
     "restore": ("edge.restore_cli", "put a backup in place of the edge database (the edge stopped)"),

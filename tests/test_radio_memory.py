@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from edge import cli
 from edge.presence import PresenceEngine
 from edge.radio_memory import RadioMemory, restore, snapshot
 from edge.reads import AntennaStatus, Observation, TagRead
@@ -142,3 +143,39 @@ async def test_the_edge_database_keeps_the_radio_and_an_unreadable_row_is_left_a
 
 def _room(o: tuple[float, Observation]) -> str | None:
     return o[1].room_id if isinstance(o[1], TagRead) else None
+
+
+async def test_the_radio_command_shows_which_rooms_hear_which_and_forgets_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In the test store every room's garment is read in half its room's rounds at -53 dBm, and by the
+    rooms on either side in a tenth of theirs at -66 dBm, by no other: so each room's line names its
+    neighbours, some 13 dB weaker (a second's peak of several reads, the command shows)."""
+    url = f"sqlite:///{tmp_path / 'edge.db'}"
+    assert cli.main(["radio", "--db-url", url]) == 0
+    assert "nothing learned yet" in capsys.readouterr().out
+    db = make_engine(url)
+    upgrade(db)
+    learned = _learned(8)
+    await RadioMemory(db, learned.radio).keep()
+    db.dispose()
+
+    assert cli.main(["radio", "--db-url", url]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("fr-")}
+    assert set(rows) == {f"fr-{i}" for i in range(1, 7)}
+    assert all(-54.0 < float(row[1]) < -50.0 for row in rows.values())  # their garments' peak level
+    heard = dict(line.strip().split(": ", 1) for line in out.splitlines() if line.startswith("  fr-"))
+    assert heard["fr-1"].startswith("fr-2 ") and heard["fr-1"].count("%") == 1
+    for part in heard["fr-3"].split("; "):
+        room, share, weaker = part.split(" ", 2)
+        assert room in ("fr-2", "fr-4") and 0.2 <= float(share.strip("%,")) / 100 <= 0.5, part
+        assert 11 <= int(weaker.split()[0]) <= 16, part
+    assert heard["fr-3"].count("%") == 2
+
+    assert cli.main(["radio", "--db-url", url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(snapshot(learned.radio)))
+    assert cli.main(["radio", "--db-url", url, "--forget"]) == 0
+    assert "forgot" in capsys.readouterr().out
+    assert cli.main(["radio", "--db-url", url]) == 0
+    assert "nothing learned yet" in capsys.readouterr().out

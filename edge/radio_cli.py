@@ -1,0 +1,106 @@
+"""``fitroom-edge radio [--json] [--forget] [--db-url URL]``: what presence learned of the store's radio.
+
+The edge keeps what its presence engine learned of the store's antennas in its database
+(``edge.radio_memory``). This prints it for an installer: per room, how loud its antenna hears the
+garments inside (mean peak RSSI of a second with a read, and the spread between garments) and from how
+many sure seconds; then, per room, which other rooms hear its garments, how often (a share of the
+garment's own room's read chance) and how much weaker. Rooms that hear each other's garments often are
+neighbours, whatever the layout's order; a room that hears its neighbour's garments as loud as its own
+has an antenna worth moving.
+
+``--json`` prints the stored snapshot as it is. ``--forget`` deletes it, for a store whose antennas or
+rooms were rearranged: stop the edge first (a running edge writes what it knows back within five minutes
+and at stop); started again, it learns the store's radio afresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from edge.config import SettingsError, load_settings
+from edge.presence.params import PresenceParams
+from edge.presence.radio import StoreRadio
+from edge.radio_memory import restore
+from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
+from edge.storage.presence_radio import PresenceRadio
+
+__all__ = ["add_arguments", "main"]
+
+SHOWN_SHARE = 0.05  # rooms that hear fewer of a room's garments than this are left out of its line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the stored snapshot as JSON")
+    parser.add_argument("--forget", action="store_true", help="delete it (the edge stopped): learn afresh")
+    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings({"db_url": args.db_url})
+    except SettingsError as exc:
+        print(f"fitroom-edge: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)  # a database the edge never ran on simply has nothing learned yet
+        with Session(engine) as session:
+            row = session.get(PresenceRadio, 1)
+            if row is not None and args.forget:
+                session.delete(row)
+                session.commit()
+    except SQLAlchemyError as exc:
+        print(f"fitroom-edge radio: cannot use the edge database: {exc.code}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if row is None:
+        print("nothing learned yet: the edge has not saved its radio (it does every 5 minutes and at stop)")
+        return 0
+    if args.forget:
+        print("forgot what presence learned of the store's radio; started again, the edge learns it afresh")
+        return 0
+    try:
+        data = json.loads(row.body)
+        radio = StoreRadio(sorted(data["rooms"]), PresenceParams())
+        restore(radio, data)
+    except (ValueError, KeyError, TypeError) as exc:
+        print(f"fitroom-edge radio: the stored radio is unreadable ({exc})", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(_report(radio, row.saved_at), end="")
+    return 0
+
+
+def _report(radio: StoreRadio, saved_at: float) -> str:
+    when = dt.datetime.fromtimestamp(saved_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"what presence learned of the store's radio, saved {when}", ""]
+    lines.append(f"{'room':<16}{'level dBm':>10}{'spread dB':>10}{'sure s':>9}")
+    for name, room in radio.room.items():
+        level = "-" if math.isnan(room.level) else f"{room.level:.1f}"
+        lines.append(f"{name:<16}{level:>10}{math.sqrt(room.spread):>10.1f}{room.sure:>9.0f}")
+    lines += [
+        "",
+        f"who hears each room's garments (in at least {SHOWN_SHARE:.0%} of the seconds its own does):",
+    ]
+    for home in radio.rooms:
+        heard: list[tuple[float, str, Any]] = sorted(
+            ((radio.shares[(home, o)], o, radio.pairs[(home, o)]) for o in radio.rooms if o != home),
+            key=lambda x: (-x[0], x[1]),
+        )
+        parts = [
+            f"{o} {share:.0%}, {-pair.gap:.0f} dB weaker" for share, o, pair in heard if share >= SHOWN_SHARE
+        ]
+        lines.append(f"  {home}: {'; '.join(parts) if parts else 'no other room'}")
+    return "\n".join(lines) + "\n"
