@@ -14,7 +14,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from edge.config import SettingsError, load_settings
+from edge.db_cli import add_db_url, edge_db_url
 from edge.decoders.errors import ErrorKind
 from edge.ingest.deadletter import list_dead_letters
 from edge.storage.db import make_engine
@@ -26,19 +26,17 @@ __all__ = ["add_arguments", "main"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=[k.value for k in ErrorKind], help="only this error kind")
     parser.add_argument("--limit", type=int, default=50, help="at most this many samples (50)")
-    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+    add_db_url(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings({"db_url": args.db_url})
-    except SettingsError as exc:
-        print(f"fitroom-edge: {exc}", file=sys.stderr)
+    db_url = edge_db_url(args)
+    if db_url is None:
         return 2
     if args.limit < 1:
         print("fitroom-edge dead-letters: --limit must be at least 1", file=sys.stderr)
         return 2
-    engine = make_engine(settings.db_url)
+    engine = make_engine(db_url)
     try:
         # A database the edge never ran on is migrated first: then it simply has no dead letters yet.
         upgrade(engine)

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from edge import clock
-from edge.config import SettingsError, load_settings
 from edge.credentials import DISPLAY
+from edge.db_cli import add_db_url, edge_db_url
 from edge.storage.access import list_devices, revoke_device
 from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade
@@ -26,7 +26,7 @@ __all__ = ["add_arguments", "main"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--revoke", type=int, metavar="ID", help="revoke the device with this id")
-    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+    add_db_url(parser)
 
 
 def _when(t: float) -> str:
@@ -44,12 +44,10 @@ def describe(device: MirrorDevice) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings({"db_url": args.db_url})
-    except SettingsError as exc:
-        print(f"fitroom-edge: {exc}", file=sys.stderr)
+    db_url = edge_db_url(args)
+    if db_url is None:
         return 2
-    engine = make_engine(settings.db_url)
+    engine = make_engine(db_url)
     try:
         upgrade(engine)
         with Session(engine) as session:

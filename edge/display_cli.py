@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from edge.config import SettingsError, load_settings
 from edge.credentials import issue_display_token
+from edge.db_cli import add_db_url, edge_db_url
 from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade
 
@@ -17,16 +17,14 @@ __all__ = ["add_arguments", "main"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="the display, e.g. entrance")
-    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+    add_db_url(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings({"db_url": args.db_url})
-    except SettingsError as exc:
-        print(f"fitroom-edge: {exc}", file=sys.stderr)
+    db_url = edge_db_url(args)
+    if db_url is None:
         return 2
-    engine = make_engine(settings.db_url)
+    engine = make_engine(db_url)
     try:
         upgrade(engine)
         token = issue_display_token(engine, args.name)

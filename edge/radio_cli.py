@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from edge.config import SettingsError, load_settings
+from edge.db_cli import add_db_url, edge_db_url
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
 from edge.radio_memory import restore
@@ -41,16 +41,14 @@ SHOWN_SHARE = 0.05  # rooms that hear fewer of a room's garments than this are l
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the stored snapshot as JSON")
     parser.add_argument("--forget", action="store_true", help="delete it (the edge stopped): learn afresh")
-    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+    add_db_url(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings({"db_url": args.db_url})
-    except SettingsError as exc:
-        print(f"fitroom-edge: {exc}", file=sys.stderr)
+    db_url = edge_db_url(args)
+    if db_url is None:
         return 2
-    engine = make_engine(settings.db_url)
+    engine = make_engine(db_url)
     try:
         upgrade(engine)  # a database the edge never ran on simply has nothing learned yet
         with Session(engine) as session:

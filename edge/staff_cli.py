@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from edge import clock
-from edge.config import SettingsError, load_settings
 from edge.credentials import add_associate, set_role
+from edge.db_cli import add_db_url, edge_db_url
 from edge.photos import MAX_BYTES, PhotoRejected, check_photo
 from edge.storage.db import make_engine
 from edge.storage.migrations import upgrade
@@ -36,14 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--photo", type=Path, help="PNG or JPEG shown on mirrors with the associate's replies (<= 512 KiB)"
     )
-    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+    add_db_url(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings({"db_url": args.db_url})
-    except SettingsError as exc:
-        print(f"fitroom-edge: {exc}", file=sys.stderr)
+    db_url = edge_db_url(args)
+    if db_url is None:
         return 2
     try:
         photo = check_photo(_read_photo(args.photo)) if args.photo is not None else None
@@ -51,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"fitroom-edge add-associate: --photo: {exc}", file=sys.stderr)
         return 2
     pin = args.pin if args.pin is not None else getpass.getpass("PIN: ")
-    engine = make_engine(settings.db_url)
+    engine = make_engine(db_url)
     try:
         upgrade(engine)
         add_associate(engine, associate_id=args.associate_id, first_name=args.first_name, pin=pin)

@@ -1,0 +1,25 @@
+"""What ``fitroom-edge``'s database commands share: the ``--db-url`` option and the edge's settings
+behind it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from edge.config import SettingsError, load_settings
+
+__all__ = ["add_db_url", "edge_db_url"]
+
+
+def add_db_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db-url", dest="db_url", help="edge database URL (FITROOM_DB_URL)")
+
+
+def edge_db_url(args: argparse.Namespace) -> str | None:
+    """The edge database ``--db-url`` names, else ``FITROOM_DB_URL``'s, else the edge's default; None,
+    said on stderr, when the edge's settings are bad (the command then exits 2)."""
+    try:
+        return load_settings({"db_url": args.db_url}).db_url
+    except SettingsError as exc:
+        print(f"fitroom-edge: {exc}", file=sys.stderr)
+        return None
