@@ -6,8 +6,12 @@ The trace's ``t`` is the clock. Before each message the engine is ticked on a fi
 quiet; across a gap longer than an hour the grid jumps ahead after the first hour (nothing in presence
 waits that long). Events are printed to stdout as JSON Lines, deterministically: the same layout and
 trace give byte-identical output. Bad trace lines are counted and reported on stderr, never fatal; a
-summary of counts ends the run on stderr. Exit status: 0 after a replay, 2 for a bad layout or an
-unreadable trace.
+summary of counts ends the run on stderr. Exit status: 0 after a replay, 2 for a bad layout, an
+unreadable trace or ``--radio`` file.
+
+``--radio FILE`` starts the engine from what a store's edge had learned of its radio (the JSON
+``fitroom-edge radio --json`` prints there), as that edge starts after a restart, instead of learning it
+afresh from the trace's first minutes.
 """
 
 from __future__ import annotations
@@ -215,6 +219,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="UUID",
         help="the chain's app iBeacon UUID (FITROOM_APP_BEACON_UUID, as the live edge)",
     )
+    parser.add_argument(
+        "--radio",
+        metavar="FILE",
+        help="start from what a store's edge learned of its radio (JSON of `fitroom-edge radio --json`), "
+        "as that edge does after a restart; default: learn it afresh from the trace",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -231,6 +241,9 @@ def main(args: argparse.Namespace) -> int:
     tick_ok = args.tick > 0 and math.isfinite(args.tick)
     if not tick_ok or not (args.drain >= 0 and math.isfinite(args.drain)):
         print("replay: --tick must be > 0 and --drain >= 0", file=sys.stderr)
+        return 2
+    engine = _engine(layout, args.radio)
+    if engine is None:
         return 2
     try:
         trace: TextIO = (
@@ -258,6 +271,7 @@ def main(args: argparse.Namespace) -> int:
                 trace,
                 emit=emit,
                 tick_s=args.tick,
+                engine=engine,
                 drain_s=args.drain,
                 on_bad_line=bad_line,
                 app_beacon_uuid=app_uuid,
@@ -275,3 +289,23 @@ def main(args: argparse.Namespace) -> int:
         print(f"replay: the engine raised on {summary.internal_errors} messages or ticks", file=sys.stderr)
         return 3
     return 0
+
+
+def _engine(layout: Layout, radio: str | None) -> PresenceEngine | None:
+    """A fresh engine, with a store's radio taken back from the file ``radio`` if given; None, said on
+    stderr, when that file is unreadable."""
+    engine = PresenceEngine(layout)
+    if radio is None:
+        return engine
+    from edge.radio_memory import restore  # the database layer only when asked for
+
+    try:
+        with open(radio, encoding="utf-8") as fh:
+            restore(engine.radio, json.load(fh))
+    except OSError as exc:
+        print(f"replay: cannot read --radio {radio}: {exc.strerror}", file=sys.stderr)
+        return None
+    except ValueError as exc:  # json.JSONDecodeError is one
+        print(f"replay: --radio {radio}: {exc}", file=sys.stderr)
+        return None
+    return engine

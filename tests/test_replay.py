@@ -12,7 +12,9 @@ import pytest
 
 from edge.cli import main
 from edge.layout import Layout
+from edge.presence import PresenceEngine
 from edge.presence.events import PresenceEvent
+from edge.radio_memory import restore, snapshot
 from edge.replay import replay_trace
 from simulators.formats import ZebraTagEvent, impinj_tag_inventory, zebra_inventory
 from simulators.trace import Scenario, write_trace
@@ -247,3 +249,34 @@ def test_every_junk_message_of_a_simulator_trace_is_counted_as_what_it_is(
         "ble_garbage", 0
     )
     assert summary.metrics.value("fitroom_non_merchandise_total") == junk.get("non_sgtin", 0)
+
+
+def test_replay_starts_from_a_stores_learned_radio_when_given_one(
+    tmp_path: Path, demo_layout: Layout, demo_layout_path: Path
+) -> None:
+    """``--radio`` takes the JSON ``fitroom-edge radio --json`` prints: the replay then decides as an
+    engine that took that radio back does (a restarted edge), not as one learning it afresh."""
+    trace = tmp_path / "sim.jsonl"
+    write_trace(demo_layout, Scenario(seed=8, duration_s=300.0, shoppers=4), trace)
+    learned = PresenceEngine(demo_layout)
+    with trace.open(encoding="utf-8") as fh:
+        replay_trace(demo_layout, fh, emit=lambda e: None, engine=learned)
+    radio = tmp_path / "radio.json"
+    radio.write_text(json.dumps(snapshot(learned.radio), allow_nan=False), encoding="utf-8")
+    args = ("--layout", str(demo_layout_path), "--trace", str(trace))
+    warm = run_cli(*args, "--radio", str(radio))
+    assert warm.returncode == 0, warm.stderr.decode()
+    restarted = PresenceEngine(demo_layout)
+    restore(restarted.radio, json.loads(radio.read_text(encoding="utf-8")))
+    lines: list[str] = []
+    with trace.open(encoding="utf-8") as fh:
+        replay_trace(demo_layout, fh, emit=lambda e: lines.append(json.dumps(e.to_json())), engine=restarted)
+    assert "\n".join(lines) + "\n" == warm.stdout.decode()
+    assert run_cli(*args).stdout != warm.stdout  # learning afresh decides otherwise
+
+    radio.write_text(
+        radio.read_text(encoding="utf-8").replace('"noise": ', '"noise": -', 1), encoding="utf-8"
+    )
+    bad = run_cli(*args, "--radio", str(radio))
+    assert bad.returncode == 2 and b"noise: expected a variance" in bad.stderr and not bad.stdout
+    assert run_cli(*args, "--radio", str(tmp_path / "none.json")).returncode == 2
