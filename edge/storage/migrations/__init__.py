@@ -1,6 +1,7 @@
 """Alembic migrations of the edge database, the only thing that creates or changes its tables (those of
-the modules in ``TABLE_MODULES``: the fitting rooms, the outbox, dead letters and cloud sync's ledger).
-``upgrade(engine)`` brings a database to the latest schema; safe on every start.
+the modules in ``TABLE_MODULES``, among them the fitting rooms, the outbox, dead letters, cloud sync's
+ledger and what presence learned of the radio). ``upgrade(engine)`` brings a database to the latest
+schema; safe on every start.
 
 A database created before migrations existed (tables made by ``create_all``, no ``alembic_version``)
 is adopted: stamped at head if it already matches the code's tables, else at the first revision
