@@ -22,6 +22,7 @@ from dataclasses import asdict, fields
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from edge import clock
@@ -63,7 +64,7 @@ def restore(radio: StoreRadio, data: Mapping[str, Any]) -> int:
         raise ValueError("pairs: expected a list")
     pairs: dict[tuple[str, str], Pair] = {}
     for i, item in enumerate(pairs_in):
-        if not (isinstance(item, list) and len(item) == 3):
+        if not (isinstance(item, list) and len(item) == 3 and all(isinstance(r, str) for r in item[:2])):
             raise ValueError(f"pairs[{i}]: expected [home, other, pair]")
         home, other, value = item
         if (home, other) in radio.pairs:
@@ -71,6 +72,9 @@ def restore(radio: StoreRadio, data: Mapping[str, Any]) -> int:
     corridor = _learned(Pair, data.get("corridor"), "corridor")
     radio.room.update(rooms)
     radio.pairs.update(pairs)
+    for (home, other), pair in radio.pairs.items():
+        if home in rooms and (home, other) not in pairs:  # a room new to the layout heard none of those
+            pair.deaf = rooms[home].sure  # seconds: its share of the room's garments is still to be learned
     radio.corridor = corridor
     radio.refresh(frozenset(radio.rooms))
     return len(rooms)
@@ -102,7 +106,10 @@ class RadioMemory:
     async def keep_forever(self) -> None:
         while True:
             await asyncio.sleep(SAVE_EVERY_S)
-            await self.keep()
+            try:
+                await self.keep()
+            except SQLAlchemyError as e:  # a full disk, say: tried again next time, and at stop
+                log.warning("presence: could not save the store's radio: %s", e.code)
 
     def _read(self) -> str | None:
         with Session(self._db) as session:

@@ -78,6 +78,13 @@ def test_rooms_the_layout_no_longer_has_are_dropped_and_new_ones_start_afresh() 
     after = snapshot(engine.radio)
     assert after["rooms"]["fr-6"] == fresh["rooms"]["fr-6"] and "fr-9" not in after["rooms"]
     assert after["rooms"]["fr-1"] == data["rooms"]["fr-1"]
+    # fr-6 heard none of fr-5's garments' seconds so far: how many it hears is not yet known (the prior),
+    # not "none of thousands" (fr-4, which did, keeps what it learned).
+    prior = PresenceEngine(layout()).radio.shares[("fr-5", "fr-6")]
+    assert engine.radio.shares[("fr-5", "fr-6")] == pytest.approx(prior)
+    learned = _learned(5).radio
+    learned.refresh(frozenset(learned.rooms))
+    assert engine.radio.shares[("fr-5", "fr-4")] == learned.shares[("fr-5", "fr-4")]
 
 
 def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]], None]:
@@ -99,6 +106,7 @@ def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]
         (_set(("rooms", "fr-2", "seen"), "many"), r"rooms\.fr-2\.seen"),
         (_set(("rooms", "fr-2", "level"), float("inf")), r"rooms\.fr-2\.level"),
         (_set(("pairs", 3), ["fr-1", "fr-2"]), r"pairs\[3\]"),
+        (_set(("pairs", 3, 0), ["fr-1"]), r"pairs\[3\]"),
         (_set(("pairs", 3, 2, "heard"), -5), r"pairs\[3\]\.heard"),
         (_set(("corridor",), None), "corridor"),
     ],
