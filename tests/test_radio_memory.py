@@ -3,6 +3,7 @@ whole, for the rooms the layout still has, refused with the key at fault when un
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from edge import cli
+from edge import cli, radio_memory
 from edge.presence import PresenceEngine
 from edge.radio_memory import RadioMemory, restore, snapshot
 from edge.reads import AntennaStatus, Observation, TagRead
@@ -187,3 +188,24 @@ async def test_the_radio_command_shows_which_rooms_hear_which_and_forgets_on_req
     assert "forgot" in capsys.readouterr().out
     assert cli.main(["radio", "--db-url", url]) == 0
     assert "nothing learned yet" in capsys.readouterr().out
+
+
+async def test_the_radio_is_saved_every_few_minutes_and_a_failed_save_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(radio_memory, "SAVE_EVERY_S", 0.05)
+    db = make_engine(f"sqlite:///{tmp_path / 'edge.db'}")
+    learned = _learned(9)
+    saving = asyncio.create_task(RadioMemory(db, learned.radio).keep_forever())
+    await asyncio.sleep(0.3)  # no table yet: every save fails, and is tried again
+    assert not saving.done()
+    assert any("could not save the store's radio" in r.getMessage() for r in caplog.records)
+    upgrade(db)
+    await asyncio.sleep(0.3)
+    saving.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await saving
+    restarted = PresenceEngine(layout())
+    await RadioMemory(db, restarted.radio).recall()
+    assert snapshot(restarted.radio) == snapshot(learned.radio)
+    db.dispose()
