@@ -59,16 +59,7 @@ def restore(radio: StoreRadio, data: Mapping[str, Any]) -> int:
     if not isinstance(rooms_in, Mapping):
         raise ValueError("rooms: expected an object")
     rooms = {r: _learned(RoomRadio, v, f"rooms.{r}") for r, v in rooms_in.items() if r in radio.room}
-    pairs_in = data.get("pairs")
-    if not isinstance(pairs_in, list):
-        raise ValueError("pairs: expected a list")
-    pairs: dict[tuple[str, str], Pair] = {}
-    for i, item in enumerate(pairs_in):
-        if not (isinstance(item, list) and len(item) == 3 and all(isinstance(r, str) for r in item[:2])):
-            raise ValueError(f"pairs[{i}]: expected [home, other, pair]")
-        home, other, value = item
-        if (home, other) in radio.pairs:
-            pairs[(home, other)] = _learned(Pair, value, f"pairs[{i}]")
+    pairs = _pairs(radio, data.get("pairs"))
     corridor = _learned(Pair, data.get("corridor"), "corridor")
     radio.room.update(rooms)
     radio.pairs.update(pairs)
@@ -122,6 +113,20 @@ class RadioMemory:
             row.body, row.saved_at = body, now
             session.add(row)
             session.commit()
+
+
+def _pairs(radio: StoreRadio, value: object) -> dict[tuple[str, str], Pair]:
+    """The snapshot's pairs of rooms ``radio`` has."""
+    if not isinstance(value, list):
+        raise ValueError("pairs: expected a list")
+    pairs: dict[tuple[str, str], Pair] = {}
+    for i, item in enumerate(value):
+        if not (isinstance(item, list) and len(item) == 3 and all(isinstance(r, str) for r in item[:2])):
+            raise ValueError(f"pairs[{i}]: expected [home, other, pair]")
+        home, other, pair = item
+        if (home, other) in radio.pairs:
+            pairs[(home, other)] = _learned(Pair, pair, f"pairs[{i}]")
+    return pairs
 
 
 def _plain(values: dict[str, float]) -> dict[str, float | None]:
