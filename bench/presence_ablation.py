@@ -25,6 +25,7 @@ from presence_scoring import Score, blind_periods, percentile, score
 from pydantic import ValidationError
 
 from edge.layout import Layout, load_layout
+from edge.presence import PresenceEngine
 from edge.presence.params import PresenceParams
 from edge.replay import replay_trace
 from simulators.truth import read_truth
@@ -45,11 +46,14 @@ class Variant:
     complement: bool = False  # the factor applies to 1 - value (a risk), not to the value
 
 
-def replay_in_process(layout: Layout, trace: Path) -> list[dict[str, Any]]:
-    """The engine's events on a trace, replayed in this process (as ``fitroom-edge replay`` does)."""
+def replay_in_process(
+    layout: Layout, trace: Path, engine: PresenceEngine | None = None
+) -> list[dict[str, Any]]:
+    """The engine's events on a trace, replayed in this process (as ``fitroom-edge replay`` does), by a
+    fresh engine or ``engine``."""
     events: list[dict[str, Any]] = []
     with trace.open(encoding="utf-8", errors="surrogateescape") as fh:
-        summary = replay_trace(layout, fh, emit=lambda e: events.append(e.to_json()))
+        summary = replay_trace(layout, fh, emit=lambda e: events.append(e.to_json()), engine=engine)
     if summary.internal_errors:
         raise RuntimeError(f"{trace}: the engine raised on {summary.internal_errors} messages or ticks")
     return events

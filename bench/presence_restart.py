@@ -22,25 +22,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from presence_ablation import replay_in_process
 from presence_kept import trace_of
 from presence_scoring import Score, blind_periods, score
 
-from edge.layout import Layout
 from edge.presence import PresenceEngine
 from edge.radio_memory import restore, snapshot
-from edge.replay import replay_trace
 from simulators.truth import read_truth
-
-
-def _replay(layout: Layout, trace: Path, engine: PresenceEngine) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    with trace.open(encoding="utf-8", errors="surrogateescape") as fh:
-        replay_trace(layout, fh, emit=lambda e: events.append(e.to_json()), engine=engine)
-    return events
 
 
 def compare(truth_path: Path) -> tuple[Score, Score]:
@@ -49,11 +40,11 @@ def compare(truth_path: Path) -> tuple[Score, Score]:
     truth = read_truth(truth_path)
     blind = blind_periods(truth, {r.id: sorted(set(r.antenna_rooms().values())) for r in layout.readers})
     fresh = PresenceEngine(layout)
-    cold = score(truth, _replay(layout, trace, fresh), blind=blind)
+    cold = score(truth, replay_in_process(layout, trace, fresh), blind=blind)
     kept = json.loads(json.dumps(snapshot(fresh.radio), allow_nan=False))  # as the database holds it
     restarted = PresenceEngine(layout)
     restore(restarted.radio, kept)
-    return cold, score(truth, _replay(layout, trace, restarted), blind=blind)
+    return cold, score(truth, replay_in_process(layout, trace, restarted), blind=blind)
 
 
 def _row(label: str, s: Score) -> str:
