@@ -272,15 +272,18 @@ class Belief:
         hears it as while it hung (its share of the garment's rate) till this wear's reads say otherwise (the
         tag turned: a prior worth two seconds, at most its share of a tag read every round). Which room, if
         any, is learned from the wear's seconds (``Step.neighbours``): log likelihood ratio to shielded."""
-        row = s.shares[room]
+        row, covered = s.shares[room], s.covered
         n, reads = self.wear[room]
         mix = 0.0
         post: dict[str, float] = {}
-        for other, p in self.behind[room].items():
+        for other, p in self.behind[room].items():  # (comparisons, not min(): this loop is the hot spot)
             learned = (reads.get(other, 0.0) + 2.0 * rate * row[other]) / (n + 2.0) if other else 0.0
-            if other in s.covered:
-                chance = min(learned, row[other], 0.99)
-                shielded = min(quiet * row[other], 0.99)
+            if other in covered:
+                share = row[other]
+                chance = share if learned > share else learned
+                chance = 0.99 if chance > 0.99 else chance
+                shielded = quiet * share
+                shielded = 0.99 if shielded > 0.99 else shielded
                 p *= chance / shielded if other in heard else (1.0 - chance) / (1.0 - shielded)
             elif other:  # a blind room's second teaches nothing: it counts as what was expected of it
                 reads[other] = reads.get(other, 0.0) + learned

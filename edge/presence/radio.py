@@ -119,15 +119,9 @@ class StoreRadio:
         for (h, o), pair in self.pairs.items():
             seconds = self.room[h].sure - pair.deaf
             self.shares[(h, o)] = min((pair.heard + self._prior_share * k) / (seconds + k), 1.0)
-        self._silence.clear()
         for h in self.rooms:
-            s1 = s2 = 0.0
-            for o in self.rooms:
-                if o != h and o in covered:
-                    share = self.shares[(h, o)]
-                    s1 += share
-                    s2 += share * share
-            self._silence[h] = (s1, s2)
+            row = [self.shares[(h, o)] for o in self.rooms if o != h and o in covered]
+            self._silence[h] = (sum(row), sum(x * x for x in row))
         # How much weaker another room hears a garment than its own, over every pair (a worn garment's prior).
         self.weak = mix([(p.gap, p.gap_var, self.shares[k]) for k, p in self.pairs.items()], self.weak)
 
@@ -152,8 +146,12 @@ class StoreRadio:
 def mix(parts: list[tuple[float, float, float]], old: tuple[float, float]) -> tuple[float, float]:
     """Beliefs about a level (mean, variance, mass: of what stayed in a place and what came in, say) as one,
     matched in mean and variance."""
-    total = sum(w for _, _, w in parts)
+    total = weighted = spread = 0.0
+    for m, _, w in parts:  # loops, not sum(): this runs for every place of every garment every second
+        total, weighted = total + w, weighted + w * m
     if total <= 0.0:
         return old
-    mean = sum(w * m for m, _, w in parts) / total
-    return mean, sum(w * (v + (m - mean) ** 2) for m, v, w in parts) / total
+    mean = weighted / total
+    for m, v, w in parts:
+        spread += w * (v + (m - mean) ** 2)
+    return mean, spread / total
