@@ -1,14 +1,20 @@
 """What ``fitroom-edge``'s database commands share: the ``--db-url`` option and the edge's settings
-behind it."""
+behind it, and the database opened and migrated for the length of a command."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Engine
 
 from edge.config import SettingsError, load_settings
+from edge.storage.db import make_engine
+from edge.storage.migrations import upgrade
 
-__all__ = ["add_db_url", "edge_db_url"]
+__all__ = ["add_db_url", "edge_database", "edge_db_url"]
 
 
 def add_db_url(parser: argparse.ArgumentParser) -> None:
@@ -23,3 +29,15 @@ def edge_db_url(args: argparse.Namespace) -> str | None:
     except SettingsError as exc:
         print(f"fitroom-edge: {exc}", file=sys.stderr)
         return None
+
+
+@contextmanager
+def edge_database(db_url: str) -> Iterator[Engine]:
+    """The edge database at ``db_url``, migrated to this version first (one the edge never ran on then
+    simply holds nothing yet), disposed of when the command is done with it."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()

@@ -14,11 +14,9 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from edge.db_cli import add_db_url, edge_db_url
+from edge.db_cli import add_db_url, edge_database, edge_db_url
 from edge.decoders.errors import ErrorKind
 from edge.ingest.deadletter import list_dead_letters
-from edge.storage.db import make_engine
-from edge.storage.migrations import upgrade
 
 __all__ = ["add_arguments", "main"]
 
@@ -36,17 +34,12 @@ def main(args: argparse.Namespace) -> int:
     if args.limit < 1:
         print("fitroom-edge dead-letters: --limit must be at least 1", file=sys.stderr)
         return 2
-    engine = make_engine(db_url)
     try:
-        # A database the edge never ran on is migrated first: then it simply has no dead letters yet.
-        upgrade(engine)
-        with Session(engine) as session:
+        with edge_database(db_url) as engine, Session(engine) as session:
             letters = list_dead_letters(session=session, kind=args.kind, limit=args.limit)
     except SQLAlchemyError as exc:
         print(f"fitroom-edge dead-letters: cannot read the edge database: {exc.code}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     out = sys.stdout
     for letter in letters:
         row = {

@@ -15,10 +15,8 @@ from sqlmodel import Session
 
 from edge import clock
 from edge.credentials import DISPLAY
-from edge.db_cli import add_db_url, edge_db_url
+from edge.db_cli import add_db_url, edge_database, edge_db_url
 from edge.storage.access import list_devices, revoke_device
-from edge.storage.db import make_engine
-from edge.storage.migrations import upgrade
 from edge.storage.models import MirrorDevice
 
 __all__ = ["add_arguments", "main"]
@@ -47,23 +45,18 @@ def main(args: argparse.Namespace) -> int:
     db_url = edge_db_url(args)
     if db_url is None:
         return 2
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        with Session(engine) as session:
-            if args.revoke is None:
-                devices = list_devices(session=session)
-                for device in devices:
-                    print(describe(device))
-                if not devices:
-                    print("no devices: issue one with `fitroom-edge mirror-token` or `display-token`")
-                return 0
-            row = revoke_device(session=session, device_id=args.revoke, now=clock.now())
-            if row is None:
-                print(f"fitroom-edge devices: no device with id {args.revoke}", file=sys.stderr)
-                return 2
-            session.commit()
-            print(describe(row))
+    with edge_database(db_url) as engine, Session(engine) as session:
+        if args.revoke is None:
+            devices = list_devices(session=session)
+            for device in devices:
+                print(describe(device))
+            if not devices:
+                print("no devices: issue one with `fitroom-edge mirror-token` or `display-token`")
             return 0
-    finally:
-        engine.dispose()
+        row = revoke_device(session=session, device_id=args.revoke, now=clock.now())
+        if row is None:
+            print(f"fitroom-edge devices: no device with id {args.revoke}", file=sys.stderr)
+            return 2
+        session.commit()
+        print(describe(row))
+        return 0

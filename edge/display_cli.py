@@ -8,9 +8,7 @@ import argparse
 import sys
 
 from edge.credentials import issue_display_token
-from edge.db_cli import add_db_url, edge_db_url
-from edge.storage.db import make_engine
-from edge.storage.migrations import upgrade
+from edge.db_cli import add_db_url, edge_database, edge_db_url
 
 __all__ = ["add_arguments", "main"]
 
@@ -24,15 +22,12 @@ def main(args: argparse.Namespace) -> int:
     db_url = edge_db_url(args)
     if db_url is None:
         return 2
-    engine = make_engine(db_url)
     try:
-        upgrade(engine)
-        token = issue_display_token(engine, args.name)
+        with edge_database(db_url) as engine:
+            token = issue_display_token(engine, args.name)
     except ValueError as exc:
         print(f"fitroom-edge display-token: {exc}", file=sys.stderr)
         return 2
-    finally:
-        engine.dispose()
     print(token)
     print(f"queue screen address: /queue?token={token}", file=sys.stderr)
     return 0

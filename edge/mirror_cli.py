@@ -9,9 +9,8 @@ import sys
 
 from edge.config import SettingsError, load_settings
 from edge.credentials import issue_mirror_token
+from edge.db_cli import edge_database
 from edge.layout import RoomKind, load_layout
-from edge.storage.db import make_engine
-from edge.storage.migrations import upgrade
 
 __all__ = ["add_arguments", "main"]
 
@@ -37,12 +36,8 @@ def main(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    engine = make_engine(settings.db_url)
-    try:
-        upgrade(engine)
+    with edge_database(settings.db_url) as engine:
         token = issue_mirror_token(engine, args.room, label=args.label)
-    finally:
-        engine.dispose()
     print(token)
     print(f"mirror address: /mirror/{args.room}?token={token}", file=sys.stderr)
     return 0

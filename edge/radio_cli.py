@@ -25,12 +25,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from edge.db_cli import add_db_url, edge_db_url
+from edge.db_cli import add_db_url, edge_database, edge_db_url
 from edge.presence.params import PresenceParams
 from edge.presence.radio import StoreRadio
 from edge.radio_memory import restore
-from edge.storage.db import make_engine
-from edge.storage.migrations import upgrade
 from edge.storage.presence_radio import PresenceRadio
 
 __all__ = ["add_arguments", "main"]
@@ -48,10 +46,8 @@ def main(args: argparse.Namespace) -> int:
     db_url = edge_db_url(args)
     if db_url is None:
         return 2
-    engine = make_engine(db_url)
     try:
-        upgrade(engine)  # a database the edge never ran on simply has nothing learned yet
-        with Session(engine) as session:
+        with edge_database(db_url) as engine, Session(engine) as session:
             row = session.get(PresenceRadio, 1)
             if row is not None and args.forget:
                 session.delete(row)
@@ -59,8 +55,6 @@ def main(args: argparse.Namespace) -> int:
     except SQLAlchemyError as exc:
         print(f"fitroom-edge radio: cannot use the edge database: {exc.code}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     if row is None:
         print("nothing learned yet: the edge has not saved its radio (it does every 5 minutes and at stop)")
         return 0

@@ -15,10 +15,8 @@ from sqlmodel import Session
 
 from edge import clock
 from edge.credentials import add_associate, set_role
-from edge.db_cli import add_db_url, edge_db_url
+from edge.db_cli import add_db_url, edge_database, edge_db_url
 from edge.photos import MAX_BYTES, PhotoRejected, check_photo
-from edge.storage.db import make_engine
-from edge.storage.migrations import upgrade
 from edge.storage.replies import set_photo
 
 __all__ = ["add_arguments", "main"]
@@ -49,27 +47,24 @@ def main(args: argparse.Namespace) -> int:
         print(f"fitroom-edge add-associate: --photo: {exc}", file=sys.stderr)
         return 2
     pin = args.pin if args.pin is not None else getpass.getpass("PIN: ")
-    engine = make_engine(db_url)
     try:
-        upgrade(engine)
-        add_associate(engine, associate_id=args.associate_id, first_name=args.first_name, pin=pin)
-        set_role(engine, args.associate_id, args.role)
-        if photo is not None:
-            with Session(engine) as session:
-                set_photo(
-                    session=session,
-                    associate_id=args.associate_id,
-                    content_type=photo.content_type,
-                    data=photo.data,
-                    sha256=photo.sha256,
-                    now=clock.now(),
-                )
-                session.commit()
+        with edge_database(db_url) as engine:
+            add_associate(engine, associate_id=args.associate_id, first_name=args.first_name, pin=pin)
+            set_role(engine, args.associate_id, args.role)
+            if photo is not None:
+                with Session(engine) as session:
+                    set_photo(
+                        session=session,
+                        associate_id=args.associate_id,
+                        content_type=photo.content_type,
+                        data=photo.data,
+                        sha256=photo.sha256,
+                        now=clock.now(),
+                    )
+                    session.commit()
     except ValueError as exc:
         print(f"fitroom-edge add-associate: {exc}", file=sys.stderr)
         return 2
-    finally:
-        engine.dispose()
     shown = " (with a photo for the mirrors)" if photo is not None else ""
     print(f"associate {args.associate_id} ({args.first_name.strip()}) can sign in at /associate{shown}")
     return 0
