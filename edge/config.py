@@ -23,6 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from edge.decoders.beacons import DEFAULT_APP_BEACON_UUID, normal_uuid
 
@@ -99,6 +101,7 @@ class EdgeSettings(BaseSettings):
     )
     db_url: str = Field(
         default="sqlite:///fitroom-edge.db",
+        repr=False,  # may carry a password
         description="SQLAlchemy URL of the edge database; default a SQLite file in the working directory",
     )
     host: str = Field(default="127.0.0.1", min_length=1, description="Address the web server binds")
@@ -165,6 +168,21 @@ class EdgeSettings(BaseSettings):
     @classmethod
     def _check_mqtt_url(cls, value: str) -> str:
         _parse_mqtt_url(value)
+        return value
+
+    @field_validator("db_url")
+    @classmethod
+    def _check_db_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:  # its message quotes the URL, which may carry a password
+            raise ValueError(
+                "not a database URL: dialect[+driver]://user:password@host/name, or sqlite:///path"
+            ) from None
+        try:
+            url.get_dialect()
+        except NoSuchModuleError:
+            raise ValueError(f"no database dialect or driver {url.drivername!r} is installed") from None
         return value
 
     @field_validator("mqtt_password", "store_key", "payment_secret")

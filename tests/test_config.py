@@ -87,6 +87,8 @@ def test_client_id_is_stable_per_store_unless_configured() -> None:
         ("FITROOM_QUEUE_SIZE", "0", "FITROOM_QUEUE_SIZE"),
         ("FITROOM_LAYOUT", "/no/such/layout.toml", "FITROOM_LAYOUT (--layout)"),
         ("FITROOM_TICK_INTERVAL_S", "0", "FITROOM_TICK_INTERVAL_S"),
+        ("FITROOM_DB_URL", "fitroom-edge.db", "FITROOM_DB_URL (--db-url)"),
+        ("FITROOM_DB_URL", "sqlit:///fitroom-edge.db", "FITROOM_DB_URL (--db-url)"),
     ],
 )
 def test_a_bad_setting_is_an_error_naming_its_key(
@@ -96,6 +98,14 @@ def test_a_bad_setting_is_an_error_naming_its_key(
     with pytest.raises(SettingsError) as err:
         load_settings()
     assert named in str(err.value)
+
+
+def test_a_database_url_that_cannot_be_read_is_refused_without_echoing_its_password() -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings({"db_url": "postgresql//edge:s3cret@db/edge"})  # the scheme's colon forgotten
+    assert "FITROOM_DB_URL (--db-url): not a database URL" in str(err.value)
+    assert "s3cret" not in str(err.value)
+    assert "s3cret" not in repr(load_settings({"db_url": "postgresql://edge:s3cret@db/edge"}))
 
 
 def test_every_bad_key_is_named_at_once(tmp_path: Path) -> None:
