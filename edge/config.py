@@ -35,6 +35,7 @@ __all__ = [
     "MqttEndpoint",
     "SettingsError",
     "central_url_problem",
+    "database_url_problem",
     "is_placeholder_secret",
     "load_settings",
 ]
@@ -173,16 +174,9 @@ class EdgeSettings(BaseSettings):
     @field_validator("db_url")
     @classmethod
     def _check_db_url(cls, value: str) -> str:
-        try:
-            url = make_url(value)
-        except ArgumentError:  # its message quotes the URL, which may carry a password
-            raise ValueError(
-                "not a database URL: dialect[+driver]://user:password@host/name, or sqlite:///path"
-            ) from None
-        try:
-            url.get_dialect()
-        except NoSuchModuleError:
-            raise ValueError(f"no database dialect or driver {url.drivername!r} is installed") from None
+        problem = database_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("mqtt_password", "store_key", "payment_secret")
@@ -238,6 +232,20 @@ class EdgeSettings(BaseSettings):
 def is_placeholder_secret(value: str) -> bool:
     """True for the example files' placeholder secrets (``change-me…``), which no real install keeps."""
     return value.strip().lower().startswith(PLACEHOLDER_PREFIX)
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` is no database URL this installation can open, or None when it may be (whether the
+    database answers is for the first connection to say). Never quotes the URL: it may carry a password."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "not a database URL: dialect[+driver]://user:password@host/name, or sqlite:///path"
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"no database dialect or driver {parsed.drivername!r} is installed"
+    return None
 
 
 def central_url_problem(url: str, environment: str) -> str | None:

@@ -69,3 +69,19 @@ def test_a_rotated_key_replaces_the_old_one(tmp_path: Path) -> None:
     with Session(engine) as session:
         assert store_for_key(session, new) is not None and store_for_key(session, old) is None
     engine.dispose()
+
+
+def test_a_database_url_it_cannot_open_exits_2_naming_the_setting_not_the_password() -> None:
+    for url, said in (
+        ("postgresql//central:s3cret@db/central", "not a database URL"),  # the scheme's colon forgotten
+        (
+            "mssql+nosuchdriver://central:s3cret@db/central",
+            "no database dialect or driver 'mssql+nosuchdriver'",
+        ),
+    ):
+        done = central(url, "migrate")
+        assert done.returncode == 2 and done.stdout == ""
+        assert f"fitroom-central: invalid settings: FITROOM_CENTRAL_DB_URL: {said}" in done.stderr, (
+            done.stderr
+        )
+        assert "s3cret" not in done.stderr

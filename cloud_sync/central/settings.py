@@ -13,8 +13,11 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cloud_sync.central.db import normalize_url
+from edge.config import database_url_problem
 
 __all__ = ["CentralSettings"]
 
@@ -82,6 +85,14 @@ class CentralSettings(BaseSettings):
                 except OSError as exc:
                     raise ValueError(f"{env}: cannot read {path}: {exc.strerror}") from None
         return data
+
+    @field_validator("db_url")
+    @classmethod
+    def _check_db_url(cls, value: str) -> str:
+        problem = database_url_problem(normalize_url(value))
+        if problem is not None:
+            raise ValueError(f"{ENV_PREFIX}DB_URL: {problem}")
+        return value
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> CentralSettings:
