@@ -236,7 +236,8 @@ def is_placeholder_secret(value: str) -> bool:
 
 def database_url_problem(url: str) -> str | None:
     """Why ``url`` is no database URL this installation can open, or None when it may be (whether the
-    database answers is for the first connection to say). Never quotes the URL: it may carry a password."""
+    database answers is for the first connection to say). Never quotes the URL: it may carry a password
+    (a SQLite file's folder, which carries none, is named when it does not exist)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -245,6 +246,11 @@ def database_url_problem(url: str) -> str | None:
         parsed.get_dialect()
     except NoSuchModuleError:
         return f"no database dialect or driver {parsed.drivername!r} is installed"
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not file.startswith("file:"):  # a SQLite file: its folder must exist
+        folder = Path(file).parent
+        if not folder.is_dir():
+            return f"the folder of the SQLite file does not exist: {folder}"
     return None
 
 

@@ -128,3 +128,14 @@ def test_sync_settings_are_optional_and_keep_the_key_secret(monkeypatch: pytest.
 def test_unrelated_fitroom_variables_do_not_stop_the_edge(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FITROOM_SIM_SHOPPERS", "12")  # another tool's setting in a shared env file
     assert load_settings().port == 8000
+
+
+def test_a_sqlite_file_in_a_folder_that_does_not_exist_is_refused_before_start(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings({"db_url": f"sqlite:///{tmp_path / 'gone' / 'edge.db'}"})
+    assert (
+        f"FITROOM_DB_URL (--db-url): the folder of the SQLite file does not exist: {tmp_path / 'gone'}"
+        in str(err.value)
+    )
+    assert load_settings({"db_url": f"sqlite:///{tmp_path / 'edge.db'}"}).db_url.endswith("edge.db")
+    assert load_settings({"db_url": "sqlite://"}).db_url == "sqlite://"  # in memory
