@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
+from pydantic import ValidationError
+
 from edge.layout import LayoutError, load_layout
 from simulators.family import draw, preset_names
 from simulators.live import LivePublisher, MqttConnectError
@@ -165,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     except LayoutError as exc:
         print(f"fitroom-sim: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # only the catalog is validated by pydantic here
+        print(f"fitroom-sim: --catalog {args.catalog}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a catalog that cannot be read, a trace that cannot be written
+        said = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        print(f"fitroom-sim: {said}", file=sys.stderr)
         return 2
 
 

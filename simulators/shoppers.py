@@ -52,7 +52,7 @@ class GarmentSupply:
     def __init__(self, catalog_path: Path | None = None, *, seed: int = 0) -> None:
         self.styles: list[list[str]] = []
         path = catalog_path if catalog_path is not None else default_catalog_path()
-        if path.exists():
+        if catalog_path is not None or path.exists():  # a catalog asked for must be there
             from edge.catalog.model import load_catalog
 
             catalog = load_catalog(path)

@@ -197,6 +197,32 @@ def test_trace_command_names_a_bad_layout(tmp_path: Path) -> None:
     assert "store.colour" in proc.stderr
 
 
+@pytest.mark.parametrize("fault", ["missing catalog", "broken catalog", "no folder for the trace"])
+def test_trace_command_names_a_file_it_cannot_use_and_exits_2(tmp_path: Path, fault: str) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"styles": [')
+    catalog = {"missing catalog": tmp_path / "none.json", "broken catalog": broken}.get(fault)
+    out = tmp_path / ("gone" if fault == "no folder for the trace" else ".") / "t.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulators.cli", "trace", "--layout", str(LAYOUTS / "bench6.toml")]
+        + ["--out", str(out), "--duration", "10"]
+        + ([] if catalog is None else ["--catalog", str(catalog)]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    named = {
+        "missing catalog": "none.json: No such file",
+        "broken catalog": "--catalog",
+        "no folder for the trace": "gone",
+    }
+    assert named[fault] in proc.stderr
+    assert not out.exists()
+
+
 def test_each_reader_delivers_in_the_order_it_sent(tmp_path: Path, bench6: Layout) -> None:
     """One MQTT connection per reader keeps its order: receive order follows the reader's own clock."""
     summary = write_trace(
