@@ -8,10 +8,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import create_engine
 
-__all__ = ["make_engine", "migrate", "normalize_url"]
+__all__ = ["make_engine", "migrate", "normalize_url", "url_problem"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -22,6 +23,21 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is no database URL the central store can open, or None when it may be (whether the
+    database answers is for the first connection to say). Never quotes the URL: it carries a password.
+    (The edge checks its own in ``edge.config``: the central store imports nothing of the edge.)"""
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError:
+        return "not a database URL: postgresql://user:password@host:port/name, or sqlite:///path"
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"no database dialect or driver {parsed.drivername!r} is installed"
+    return None
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

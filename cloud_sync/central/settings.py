@@ -16,8 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cloud_sync.central.db import normalize_url
-from edge.config import database_url_problem
+from cloud_sync.central.db import url_problem
 
 __all__ = ["CentralSettings"]
 
@@ -89,7 +88,7 @@ class CentralSettings(BaseSettings):
     @field_validator("db_url")
     @classmethod
     def _check_db_url(cls, value: str) -> str:
-        problem = database_url_problem(normalize_url(value))
+        problem = url_problem(value)
         if problem is not None:
             raise ValueError(f"{ENV_PREFIX}DB_URL: {problem}")
         return value
