@@ -13,6 +13,12 @@ the trace's last 5 s) measures how long the engine took to say ``item_left`` for
 
     .venv/bin/python bench/presence.py --seed-offset 100 --keep /tmp/fresh   # any split or seeds
     .venv/bin/python bench/presence_exits.py /tmp/fresh
+    .venv/bin/python bench/presence_exits.py /tmp/fresh --doubt   # and how soon the engine doubted
+
+``--doubt`` also notes, after every tick, the posterior of each placed garment's room (its
+``confidence``), and prints for the exits the engine saw how many seconds after the true exit it said
+``item_left``, and how many until that posterior first fell under 0.5 and under 0.1: whether exits wait
+on the decision rule or on the belief.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from __future__ import annotations
 import argparse
 import bisect
 import logging
+import math
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from presence_ablation import replay_in_process
 from presence_cost import decoded
 from presence_kept import table, trace_of
+from presence_scoring import percentile
 
+from edge.layout import Layout
+from edge.presence import PresenceEngine
+from edge.presence.events import PresenceEvent
 from edge.reads import TagRead
 from simulators.truth import read_truth
 
@@ -39,6 +50,8 @@ TOGETHER_S = 2.0  # partners left within this of each other
 FAST_S = 15.0  # a partner's exit the engine saw within this
 QUIET_S = 10.0  # the reader silent this long after the exit
 _END_S = 5.0  # exits this close to the trace's end are not judged
+DOUBTS = (0.5, 0.1)  # --doubt: the posteriors of the room whose first crossing is timed
+Sure = dict[tuple[str, str], list[tuple[float, float]]]  # (epc, room) -> (t, posterior of the room)
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,36 @@ def slow_reasons(found: list[Exit], slow_s: float) -> Counter[str]:
     return count
 
 
-def _scenario(truth_path: Path, slow_s: float) -> Counter[str]:
+class _Doubting(PresenceEngine):
+    """The engine, noting after every tick the posterior of each placed garment's room."""
+
+    def __init__(self, layout: Layout) -> None:
+        super().__init__(layout)
+        self.sure: Sure = {}
+
+    def tick(self, now: float) -> list[PresenceEvent]:
+        events = super().tick(now)
+        for room in self.snapshot().values():
+            for item in room.items:
+                self.sure.setdefault((item.epc, room.room_id), []).append((now, item.confidence))
+        return events
+
+
+def doubted(found: list[Exit], sure: Sure) -> dict[float, list[float]]:
+    """Per posterior in ``DOUBTS``: for each exit the engine saw, seconds from the true exit until the
+    room's posterior first fell under it (its latency if it never did before ``item_left``)."""
+    out: dict[float, list[float]] = {d: [] for d in DOUBTS}
+    for x in found:
+        if x.latency is None:
+            continue
+        seen = sure.get((x.epc, x.room), [])
+        for d in DOUBTS:
+            first = next((t - x.t for t, p in seen if t >= x.t and p < d), math.inf)
+            out[d].append(min(first, x.latency))
+    return out
+
+
+def _scenario(truth_path: Path, slow_s: float, doubts: dict[str, list[float]] | None = None) -> Counter[str]:
     trace, layout = trace_of(truth_path)
     reader_of = {room: r.id for r in layout.readers for room in r.antenna_rooms().values()}
     reports: dict[str, list[float]] = {}
@@ -110,7 +152,13 @@ def _scenario(truth_path: Path, slow_s: float) -> Counter[str]:
         if isinstance(obs, TagRead):
             reports.setdefault(obs.reader_id, []).append(t)
     truth = read_truth(truth_path)
-    return slow_reasons(exits(truth, replay_in_process(layout, trace), reports, reader_of), slow_s)
+    engine = _Doubting(layout) if doubts is not None else PresenceEngine(layout)
+    found = exits(truth, replay_in_process(layout, trace, engine), reports, reader_of)
+    if doubts is not None and isinstance(engine, _Doubting):
+        doubts["item_left"] += [x.latency for x in found if x.latency is not None]
+        for d, seconds in doubted(found, engine.sure).items():
+            doubts[f"posterior < {d:g}"] += seconds
+    return slow_reasons(found, slow_s)
 
 
 _COLUMNS = ("exits", "slow", "together", "partner fast", "worn", "reader quiet")
@@ -120,12 +168,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("keep", type=Path, help="a directory bench/presence.py --keep wrote")
     ap.add_argument("--slow", type=float, default=30.0, help="an exit slower than this many seconds is slow")
+    ap.add_argument("--doubt", action="store_true", help="also: how soon the room's posterior fell")
     args = ap.parse_args(argv)
     print(f"$ {' '.join(['.venv/bin/python', *sys.argv])}")
     logging.disable(logging.CRITICAL)
     legend = f"slow: over {args.slow:g} s to item_left; together: another garment left the room within 2 s"
-    if table(args.keep, _COLUMNS, lambda path: _scenario(path, args.slow), legend=legend) is None:
+    doubts: dict[str, list[float]] | None = defaultdict(list) if args.doubt else None
+    if table(args.keep, _COLUMNS, lambda path: _scenario(path, args.slow, doubts), legend=legend) is None:
         return 2
+    if doubts:
+        print(f"seconds after the true exit, over the {len(doubts['item_left'])} exits the engine saw:")
+        for what, seconds in doubts.items():
+            figures = "  ".join(f"p{q} {percentile(seconds, q):5.1f}" for q in (50, 75, 90))
+            print(f"  {what:<18} {figures}")
     return 0
 
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from presence_ablation import variants
 from presence_baselines import EdgexMobility
-from presence_exits import exits, slow_reasons
+from presence_exits import Exit, doubted, exits, slow_reasons
 from presence_scoring import Stay, floors, mistakes
 from presence_shoppers import judge
 
@@ -154,6 +154,21 @@ def test_slow_exits_are_counted_by_partner_wear_and_a_reader_gone_quiet() -> Non
     ]
     counts = slow_reasons(found, 30.0)
     assert counts == {"exits": 3, "slow": 2, "together": 1, "partner fast": 1, "worn": 1, "reader quiet": 1}
+
+
+def test_doubt_is_timed_from_the_true_exit_to_the_rooms_posterior_falling_and_never_past_item_left() -> None:
+    found = [
+        Exit("A", "fr-1", 100.0, 20.0, worn=False, reader_quiet=False),
+        Exit("B", "fr-1", 100.0, 9.0, worn=False, reader_quiet=False),
+        Exit("C", "fr-2", 100.0, None, worn=False, reader_quiet=False),  # never seen to leave: not timed
+    ]
+    sure = {
+        # A: 0.3 before it left does not count; under 0.5 at 104, under 0.1 only at 112
+        ("A", "fr-1"): [(90.0, 0.3), (100.0, 0.99), (102.0, 0.6), (104.0, 0.4), (112.0, 0.05)],
+        ("B", "fr-1"): [(101.0, 0.7)],  # never doubted before its item_left: its latency
+        ("C", "fr-2"): [(101.0, 0.01)],
+    }
+    assert doubted(found, sure) == {0.5: [4.0, 9.0], 0.1: [12.0, 9.0]}
 
 
 def test_phone_placements_are_judged_against_where_their_shoppers_truly_were() -> None:
