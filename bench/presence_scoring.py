@@ -245,7 +245,7 @@ def _seen_at(t: float, blind: list[Stay]) -> float:
     return t
 
 
-def _blind_at(blind: dict[str, list[Stay]], room: str | None, t: float) -> bool:
+def blind_at(blind: dict[str, list[Stay]], room: str | None, t: float) -> bool:
     if room is None:
         return False
     return any(b.start <= t < b.end + GRACE_S for b in blind.get(room, ()))
@@ -257,7 +257,7 @@ def _accuracy(
     for t, true_room, believed in samples(tr, pr, born, gone):
         sc.strict_samples += 1
         sc.strict_correct += true_room == believed
-        if not (_blind_at(blind, true_room, t) or _blind_at(blind, believed, t)):
+        if not (blind_at(blind, true_room, t) or blind_at(blind, believed, t)):
             sc.samples += 1
             sc.correct += true_room == believed
 
@@ -296,7 +296,7 @@ def mistakes(
     for epc, (born, gone) in items.items():
         tr, pr = truths.get(epc, []), preds.get(epc, [])
         for t, true_room, believed in samples(tr, pr, born, gone):
-            if seen is not None and seen == (_blind_at(blind, true_room, t) or _blind_at(blind, believed, t)):
+            if seen is not None and seen == (blind_at(blind, true_room, t) or blind_at(blind, believed, t)):
                 continue
             out["samples"] += 1
             if true_room != believed:

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from presence_ablation import variants
 from presence_baselines import EdgexMobility
 from presence_exits import Exit, doubted, exits, slow_reasons
+from presence_flicker import counts, gaps
 from presence_scoring import Stay, floors, mistakes
 from presence_shoppers import judge
 
@@ -169,6 +170,43 @@ def test_doubt_is_timed_from_the_true_exit_to_the_rooms_posterior_falling_and_ne
         ("C", "fr-2"): [(101.0, 0.01)],
     }
     assert doubted(found, sure) == {0.5: [4.0, 9.0], 0.1: [12.0, 9.0]}
+
+
+def test_flicker_gaps_are_told_apart_by_what_the_garment_was_doing_in_its_room() -> None:
+    def stay(epc: str, room: str, enter: float, exit: float) -> dict[str, object]:
+        return {"kind": "item_stay", "epc": epc, "room": room, "enter": enter, "exit": exit}
+
+    def ev(t: float, kind: str, room: str, epc: str) -> dict[str, object]:
+        return {"t": t, "type": kind, "room": room, "epc": epc}
+
+    truth = [
+        {"kind": "trace", "start": 0.0, "end": 1000.0},
+        stay("A", "fr-1", 10.0, 500.0),
+        {"kind": "worn", "epc": "A", "room": "fr-1", "start": 100.0, "end": 190.0},
+        stay("B", "fr-2", 10.0, 500.0),
+        stay("C", "fr-3", 10.0, 500.0),
+    ]
+    events = [
+        ev(15.0, "item_entered", "fr-1", "A"),
+        ev(160.0, "item_left", "fr-1", "A"),  # 60 s into the try-on
+        ev(170.0, "item_entered", "fr-4", "A"),  # taken for one hung next door meanwhile
+        ev(190.0, "item_left", "fr-4", "A"),
+        ev(195.0, "item_entered", "fr-1", "A"),
+        ev(15.0, "item_entered", "fr-2", "B"),
+        ev(200.0, "item_left", "fr-2", "B"),  # its room's antenna down
+        ev(230.0, "item_entered", "fr-2", "B"),
+        ev(15.0, "item_entered", "fr-3", "C"),
+        ev(300.0, "item_left", "fr-3", "C"),  # hung, lost
+        ev(304.0, "item_entered", "fr-3", "C"),
+    ]
+    blind = {"fr-2": [Stay("fr-2", 190.0, 220.0)]}
+    found = sorted(gaps(truth, sorted(events, key=lambda e: float(str(e["t"]))), blind), key=lambda g: g.epc)
+    assert [(g.epc, g.kind, g.elsewhere, g.into_wear, g.end - g.start) for g in found] == [
+        ("A", "worn", True, 60.0, 35.0),
+        ("B", "blind", False, None, 30.0),
+        ("C", "hung", False, None, 4.0),
+    ]
+    assert counts(found) == {"gaps": 3, "worn": 1, "blind": 1, "hung": 1, "elsewhere": 1}
 
 
 def test_phone_placements_are_judged_against_where_their_shoppers_truly_were() -> None:
