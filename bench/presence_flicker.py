@@ -11,7 +11,7 @@ from the ground truth, what the garment was doing in the gap:
 
 and, beside those, ``elsewhere``: how many of the gaps the engine placed it in another room meanwhile.
 The last lines give the gaps' lengths (p50 / p90) and, for the worn ones, how far into the try-on the
-engine took the garment out (p50 / p90 seconds after it was put on).
+engine took the garment out (p50 / p90 seconds after it was put on; below 0 if before).
 
     .venv/bin/python bench/presence.py --split tune --keep /tmp/tune   # any split or seeds
     .venv/bin/python bench/presence_flicker.py /tmp/tune
