@@ -46,6 +46,7 @@ class Step:
         self.worn, self.door = 1.0 / p.worn_s, p.door_share
         self.again = 1.0 / p.stay_s  # a tried garment is put on again now and then (taken out at ``hang``)
         self.weak, self.fresh = radio.weak, radio.fresh()
+        self.regrow, self.log_hang = self.fresh * self.hang, (math.log1p(-self.hang), math.log(self.hang))
         self.passing = radio.corridor.gap, radio.corridor.gap_var
         # Per room, every other room's share of its garments' reads (fixed for the second).
         self.shares = {h: {o: radio.shares[(h, o)] for o in radio.rooms if o != h} for h in radio.rooms}
@@ -110,8 +111,9 @@ class Belief:
         """Move mass, and the level beliefs with it, by the movement prior over one second. ``prior``: the
         garment's level as known, for a place it newly reaches from the floor; ``vacated``: rooms left a
         second ago by someone who took what was worn there."""
-        to_leaving = 0.0
+        to_leaving, hang, again, var_fresh = 0.0, s.hang, s.again, s.fresh
         phase, leave = 2.0 * s.worn, s.stay
+        levels, worn_levels, behind, wear = self.level, self.worn_level, self.behind, self.wear
         walk_in = self.arriving * s.walk
         n = max(len(s.radio.rooms), 1)
         # A blind room may be where it went: it cannot say otherwise. A room that reads it for the first
@@ -123,33 +125,31 @@ class Belief:
                 self.unheard -= seed
         walking = grown(self.walking or prior, s)
         parts = [(*walking, (self.arriving + self.leaving) * (1.0 - s.walk)), (*prior, self.out * s.away)]
-        hung, tried, worn_on = 1.0 - leave - s.hang, 1.0 - s.hang - s.again, 1.0 - leave - phase
+        hung, tried, worn_on = 1.0 - leave - hang, 1.0 - hang - again, 1.0 - leave - phase
         # Carried in, a garment reaches a door and goes in, or turns back to the floor, about equally; it
         # may go into any room (those that have not read it yet share `unheard`, worn down by their silence).
         entering = walk_in * 0.5 / n
-        fresh_level = (0.0, s.fresh)
+        fresh_level, in_level = (0.0, var_fresh), (*prior, entering)
         for room, m in self.rooms.items():
             h, w1, w2, tr = m
             if room in vacated:
                 w1, w2, to_leaving = 0.0, 0.0, to_leaving + w1 + w2
             kept = h * hung + tr * tried
-            old = grown(self.level.get(room, prior), s)
-            self.level[room] = mix([(*old, kept), (*prior, entering), (0.0, s.fresh, w2 * phase)], old)
-            parts.append((*old, out_of_room := (h + w1 + w2) * leave + tr * s.hang))
+            mu, var = old = grown(levels.get(room, prior), s)
+            levels[room] = mix([(mu, var, kept), in_level, (0.0, var_fresh, w2 * phase)], old)
+            parts.append((mu, var, out_of_room := (h + w1 + w2) * leave + tr * hang))
             to_leaving += out_of_room
-            old = grown(self.worn_level.get(room, fresh_level), s)
-            put_on = h * s.hang + tr * s.again
+            mu, var = old = grown(worn_levels.get(room, fresh_level), s)
+            put_on = h * hang + tr * again
             worn = (w1 + w2) * (1.0 - leave) - w2 * phase
-            self.worn_level[room] = mix([(*old, worn), (0.0, s.fresh, put_on)], old)
-            fresh = put_on / (worn + put_on) if room in self.behind and worn + put_on > 0.0 else 1.0
+            worn_levels[room] = mix([(mu, var, worn), (0.0, var_fresh, put_on)], old)
+            fresh = put_on / (worn + put_on) if room in behind and worn + put_on > 0.0 else 1.0
             nb, keep = s.neighbours(room), 1.0 - fresh  # a new wear: what the last one heard is forgotten
-            self.behind[room] = {o: x + fresh * (nb[o] - x) for o, x in self.behind.get(room, nb).items()}
-            secs, reads = self.wear.get(room, (0.0, {}))
-            self.wear[room] = (secs * keep, {o: k * keep for o, k in reads.items()})
-            m[HUNG] = h * hung + entering
-            m[WORN_1] = w1 * worn_on + put_on
-            m[WORN_2] = w2 * worn_on + w1 * phase
-            m[TRIED] = tr * tried + w2 * phase
+            behind[room] = {o: x + fresh * (nb[o] - x) for o, x in behind.get(room, nb).items()}
+            secs, reads = wear.get(room, (0.0, {}))
+            wear[room] = (secs * keep, {o: k * keep for o, k in reads.items()})
+            m[HUNG], m[WORN_1] = h * hung + entering, w1 * worn_on + put_on
+            m[WORN_2], m[TRIED] = w2 * worn_on + w1 * phase, tr * tried + w2 * phase
         to_leaving += self.unheard * leave
         self.unheard = self.unheard * (1.0 - leave) + entering * (len(s.radio.rooms) - len(self.rooms))
         walk_out = self.leaving * s.walk
@@ -165,26 +165,30 @@ class Belief:
         second ago; ``vacated`` as ``predict``'s, kept for smoothing."""
         rate = min(max(rate, 1e-3), 0.99)
         ll_out, ll_corr = self._off_rooms_ll(s, heard, rate, door)
-        lls = {room: self._room_ll(s, room, heard, (rate, quiet)) for room in self.rooms}
+        rates, exp = (rate, quiet), math.exp
+        lls = {room: self._room_ll(s, room, heard, rates) for room in self.rooms}
         top = max(ll_out, ll_corr, *(max(ll) for ll in lls.values()))
-        likes = Likes(math.exp(ll_out - top), math.exp(ll_corr - top), {}, vacated)
+        likes = Likes(exp(ll_out - top), exp(ll_corr - top), {}, vacated)
         self.out *= likes.out
         self.arriving, self.leaving = self.arriving * likes.corridor, self.leaving * likes.corridor
-        self.unheard *= math.exp(ll_out + math.log1p(-rate) - top)  # its room's silence, others' strays
+        self.unheard *= exp(ll_out + math.log1p(-rate) - top)  # its room's silence, others' strays
         total = self.out + self.arriving + self.leaving + self.unheard
         for room, m in self.rooms.items():
             lh, lw = lls[room]
-            like = likes.rooms[room] = (math.exp(lh - top), math.exp(lw - top))
-            m[:] = _heard_as(like, m)
+            likes.rooms[room] = lh, lw = exp(lh - top), exp(lw - top)
+            m[:] = lh * m[0], lw * m[1], lw * m[2], lh * m[3]  # heard as hung or worn
             total += sum(m)
         if total <= 0.0 or not math.isfinite(total):
             self.__init__()  # type: ignore[misc]  # nothing explains it: start afresh
             return likes
         self.out, self.arriving, self.leaving = self.out / total, self.arriving / total, self.leaving / total
         self.unheard /= total
-        for m in self.rooms.values():
+        pruned = []
+        for room, m in self.rooms.items():
             m[:] = [x / total for x in m]
-        for room in [r for r, m in self.rooms.items() if sum(m) < _PRUNE]:
+            if sum(m) < _PRUNE:
+                pruned.append(room)
+        for room in pruned:
             del self.rooms[room], self.level[room], self.worn_level[room], self.behind[room], self.wear[room]
         return likes
 
@@ -204,9 +208,10 @@ class Belief:
         # read it a second ago (a walker is a second or two within a door antenna's reach).
         n, new_doors = len(heard), sum(1 for room in heard if room not in door)
         ll_corr = n * math.log(rate * s.door) - new_doors * math.log(max(len(s.radio.rooms), 1))
-        ll_corr += joint(passing, var_c)
-        self.walking = _kalman(passing, mu_c, var_c)
-        return n * math.log(_STRAY) + joint(stray, var_c), ll_corr
+        ll_passing, *walking = _fit(passing, mu_c, var_c)
+        ll_corr += ll_passing
+        self.walking = walking[0], walking[1]
+        return n * math.log(_STRAY) + _fit(stray, 0.0, var_c)[0], ll_corr
 
     def masses(self) -> Belief:
         """A copy of the probabilities alone (what smoothing needs), without the levels."""
@@ -219,18 +224,28 @@ class Belief:
         radio = s.radio
         own = radio.room[room]
         mu, var_mu = self.level[room]
-        level = radio.expected_level(room) + mu
+        mu_w, var_w = self.worn_level[room]
+        expected = radio.expected_level(room)
+        level, base = expected + mu, expected + mu_w
         s1, s2 = radio.silence(room)
-        # Which rooms read it. Other rooms' silence, to second order in their read chance.
+        # Which rooms read it (other rooms' silence, to second order in their read chance), and how loud: the
+        # same reads, each judged against the level this place has learned of the garment (put on, it was
+        # handled: its worn level starts as any garment's).
         lh = -(rate * s1 + rate * rate * s2 * 0.5)
         lw = -(quiet * s1)
         row = s.shares[room]
-        for other in heard:
+        hung_reads: list[tuple[float, float]] = []
+        worn_reads: list[tuple[float, float]] = []
+        for other, rssi in heard.items():
             if other != room:
                 share = row[other]
                 lam = min(rate * share, 0.99)
                 lh += lam + lam * lam * 0.5 + math.log(lam)
                 lw += quiet * share + math.log(max(lam * shielding, 1e-12))
+                pair = radio.pairs[(room, other)]
+                var = pair.gap_var + own.noise
+                hung_reads.append((rssi - level - pair.gap, var))
+                worn_reads.append((rssi - base - pair.gap, var))
         rssi_own = heard.get(room)
         if room in s.covered:
             own_read = rssi_own is not None
@@ -239,32 +254,19 @@ class Belief:
         lw += self._behind_ll(s, room, heard, rate, quiet)
         if not heard:
             return lh, lw
-        # How loud: the same reads, each judged against the level this place has learned of the garment
-        # (put on, it was handled: its worn level starts as any garment's).
-        mu_w, var_w = self.worn_level[room]
-        base = radio.expected_level(room) + mu_w
-        hung_reads: list[tuple[float, float]] = []
-        worn_reads: list[tuple[float, float]] = []
-        for other, rssi in heard.items():
-            if other != room:
-                pair = radio.pairs[(room, other)]
-                var = pair.gap_var + own.noise
-                hung_reads.append((rssi - level - pair.gap, var))
-                worn_reads.append((rssi - base - pair.gap, var))
         if rssi_own is not None:
             var = own.noise + (own.spread if math.isnan(own.level) else 0.0)
             hung_reads.append((rssi_own - level, var))
             worn_reads.append((rssi_own - base - s.weak[0], s.weak[1]))
         # Hanging, it may have been handled this second (turned on its hook): its level is then any garment's.
-        moved = [(r + mu, v) for r, v in hung_reads]
-        kept = joint(hung_reads, var_mu) + math.log1p(-s.hang)
-        handled = joint(moved, s.fresh) + math.log(s.hang)
+        kept, mu_k, var_k = _fit(hung_reads, mu, var_mu)
+        handled, mu_h, var_h = _fit([(r + mu, v) for r, v in hung_reads], 0.0, s.fresh)
+        kept, handled = kept + s.log_hang[0], handled + s.log_hang[1]
         hung = max(kept, handled) + math.log1p(math.exp(-abs(kept - handled)))
         w = math.exp(handled - hung)
-        parts = [(*_kalman(hung_reads, mu, var_mu), 1.0 - w), (*_kalman(moved, 0.0, s.fresh), w)]
-        self.level[room] = mix(parts, (mu, var_mu))
-        worn = joint(worn_reads, var_w)
-        self.worn_level[room] = _kalman(worn_reads, mu_w, var_w)
+        self.level[room] = mix([(mu_k, var_k, 1.0 - w), (mu_h, var_h, w)], (mu, var_mu))
+        worn, mu_w, var_w = _fit(worn_reads, mu_w, var_w)
+        self.worn_level[room] = mu_w, var_w
         return lh + hung, lw + worn
 
     def _behind_ll(self, s: Step, room: str, heard: Heard, rate: float, quiet: float) -> float:
@@ -274,22 +276,23 @@ class Belief:
         any, is learned from the wear's seconds (``Step.neighbours``): log likelihood ratio to shielded."""
         row, covered = s.shares[room], s.covered
         n, reads = self.wear[room]
+        rate2, n2, get = 2.0 * rate, n + 2.0, reads.get
         mix = 0.0
         post: dict[str, float] = {}
         for other, p in self.behind[room].items():  # (comparisons, not min(): this loop is the hot spot)
-            learned = (reads.get(other, 0.0) + 2.0 * rate * row[other]) / (n + 2.0) if other else 0.0
             if other in covered:
                 share = row[other]
+                learned = (get(other, 0.0) + rate2 * share) / n2
                 chance = share if learned > share else learned
                 chance = 0.99 if chance > 0.99 else chance
                 shielded = quiet * share
                 shielded = 0.99 if shielded > 0.99 else shielded
                 p *= chance / shielded if other in heard else (1.0 - chance) / (1.0 - shielded)
             elif other:  # a blind room's second teaches nothing: it counts as what was expected of it
-                reads[other] = reads.get(other, 0.0) + learned
+                reads[other] = get(other, 0.0) + (get(other, 0.0) + rate2 * row[other]) / n2
             post[other] = p
             mix += p
-        reads.update({o: reads.get(o, 0.0) + 1.0 for o in heard})
+        reads.update({o: get(o, 0.0) + 1.0 for o in heard})
         self.wear[room] = (n + 1.0, reads)
         if mix <= 0.0:
             return 0.0
@@ -297,28 +300,15 @@ class Belief:
         return math.log(mix)
 
 
-def _heard_as(likes: tuple[float, float], masses: list[float]) -> list[float]:
-    """Each sub-state's mass times the likelihood of how it is heard: as hung or worn."""
-    lh, lw = likes
-    return [lh * masses[0], lw * masses[1], lw * masses[2], lh * masses[3]]
-
-
-def _kalman(residuals: list[tuple[float, float]], mu: float, var: float) -> tuple[float, float]:
-    """A level belief (mean, variance) given reads' residuals from it (value, own variance)."""
-    k = 1.0 + var * sum(1.0 / v for _, v in residuals)
-    return mu + var * sum(r / v for r, v in residuals) / k, var / k
-
-
 def grown(level: tuple[float, float], s: Step) -> tuple[float, float]:
     """A level belief a second later: as unsure again as the chance the garment was handled."""
-    return level[0], min(level[1] + s.fresh * s.hang, s.fresh)
+    return level[0], min(level[1] + s.regrow, s.fresh)
 
 
-def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:
-    """log-likelihood of residuals (value, own variance) that share one unknown offset of variance
-    ``shared_var`` (the garment's level): a Gaussian with covariance diag(var) + shared_var, in O(n)."""
-    if not residuals:
-        return 0.0
+def _fit(residuals: list[tuple[float, float]], mu: float, shared_var: float) -> tuple[float, float, float]:
+    """Reads' residuals (value, own variance) from a level belief (``mu``, ``shared_var``), in O(n): their
+    log-likelihood (a Gaussian with covariance diag(var) + shared_var: they share one unknown offset, the
+    garment's level), and the level belief given them (mean, variance)."""
     quad = logdet = s = t = 0.0
     for r, var in residuals:
         quad += r * r / var
@@ -327,7 +317,8 @@ def joint(residuals: list[tuple[float, float]], shared_var: float) -> float:
         t += 1.0 / var
     k = 1.0 + shared_var * t
     spread = -0.5 * (quad - shared_var * s * s / k)
-    return spread - 0.5 * (logdet + math.log(k)) - len(residuals) * _LOG_ROOT_2PI
+    ll = spread - 0.5 * (logdet + math.log(k)) - len(residuals) * _LOG_ROOT_2PI
+    return ll, mu + shared_var * s / k, shared_var / k
 
 
 def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Belief:
@@ -337,46 +328,51 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
     b_out, b_arr, b_lv = 1.0, 1.0, 1.0
     b_rooms: dict[str, list[float]] = {r: [1.0] * _SUBSTATES for r in beliefs[-1].rooms}
     n = max(len(s.radio.rooms), 1)
-    phase, leave = 2.0 * s.worn, s.stay
+    phase, leave, hang, again, none = 2.0 * s.worn, s.stay, s.hang, s.again, (0.0, 0.0)
+    hung, worn_on, tried = 1.0 - leave - hang, 1.0 - leave - phase, 1.0 - hang - again
     for k in range(len(likes) - 1, -1, -1):
         lk = likes[k]
-        # v: likelihood times beta, at second k + 1.
+        # v: likelihood times beta, at second k + 1 (each room's heard as hung or worn).
         v_out, v_arr, v_lv = lk.out * b_out, lk.corridor * b_arr, lk.corridor * b_lv
-        v_rooms = {r: _heard_as(lk.rooms.get(r, (0.0, 0.0)), bm) for r, bm in b_rooms.items()}
-        walk_in = sum(v[HUNG] for v in v_rooms.values()) * 0.5 / n
+        v_rooms, walk_in = {}, 0.0
+        for r, (bh, bw1, bw2, bt) in b_rooms.items():
+            lh, lw = lk.rooms.get(r, none)
+            v_rooms[r] = (lh * bh, lw * bw1, lw * bw2, lh * bt)
+            walk_in += lh * bh
+        walk_in = walk_in * 0.5 / n
         b_out = (1.0 - s.away) * v_out + s.away * v_arr
         b_arr = (1.0 - s.walk) * v_arr + s.walk * (0.5 * v_out + walk_in)
         b_lv = (1.0 - s.walk) * v_lv + s.walk * v_out
-        b_rooms = {}
+        b_rooms, out_of_room = {}, leave * v_lv
         for r in beliefs[k].rooms:
-            vh, vw1, vw2, vt = v_rooms.get(r, [0.0] * _SUBSTATES)
-            out_of_room = leave * v_lv
-            b_rooms[r] = [
-                (1.0 - leave - s.hang) * vh + s.hang * vw1 + out_of_room,
-                (1.0 - leave - phase) * vw1 + phase * vw2 + out_of_room,
-                (1.0 - leave - phase) * vw2 + phase * vt + out_of_room,
-                (1.0 - s.hang - s.again) * vt + s.again * vw1 + s.hang * v_lv,
+            vh, vw1, vw2, vt = v_rooms.get(r, (0.0, 0.0, 0.0, 0.0))
+            b = b_rooms[r] = [
+                hung * vh + hang * vw1 + out_of_room,
+                worn_on * vw1 + phase * vw2 + out_of_room,
+                worn_on * vw2 + phase * vt + out_of_room,
+                tried * vt + again * vw1 + hang * v_lv,
             ]
             if r in lk.vacated:
-                b_rooms[r][WORN_1 : WORN_2 + 1] = [v_lv, v_lv]
+                b[WORN_1 : WORN_2 + 1] = [v_lv, v_lv]
         top = max(b_out, b_arr, b_lv, *map(max, b_rooms.values()))
         if top <= 0.0:
             return beliefs[0].masses()
         b_out, b_arr, b_lv = b_out / top, b_arr / top, b_lv / top
         b_rooms = {r: [x / top for x in m] for r, m in b_rooms.items()}
-    return _posterior(beliefs[0], Belief(b_out, b_arr, b_lv, b_rooms))
+    return _posterior(beliefs[0], (b_out, b_arr, b_lv), b_rooms)
 
 
-def _posterior(first: Belief, later: Belief) -> Belief:
-    """Forward (``first``) times backward (``later``: how likely what followed is from each place)."""
-    out = Belief(first.out * later.out, first.arriving * later.arriving, first.leaving * later.leaving)
-    total = out.out + out.arriving + out.leaving
+def _posterior(first: Belief, later: tuple[float, float, float], rooms: dict[str, list[float]]) -> Belief:
+    """Forward (``first``) times backward (``later``: out, arriving, leaving; ``rooms``: how likely what
+    followed is from each place)."""
+    out, arriving, leaving = first.out * later[0], first.arriving * later[1], first.leaving * later[2]
+    total = out + arriving + leaving
+    post = {}
     for r, m in first.rooms.items():
-        b = later.rooms.get(r)  # None: no later second had the room
-        out.rooms[r] = [x * y for x, y in zip(m, b, strict=True)] if b else [0.0] * _SUBSTATES
-        total += sum(out.rooms[r])
+        b = rooms.get(r)  # None: no later second had the room
+        post[r] = [x * y for x, y in zip(m, b, strict=True)] if b else [0.0] * _SUBSTATES
+        total += sum(post[r])
     if total <= 0.0 or not math.isfinite(total):
         return first.masses()
     k = 1.0 / total
-    rooms = {r: [x * k for x in m] for r, m in out.rooms.items()}
-    return Belief(out.out * k, out.arriving * k, out.leaving * k, rooms)
+    return Belief(out * k, arriving * k, leaving * k, {r: [x * k for x in m] for r, m in post.items()})
