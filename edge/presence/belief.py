@@ -147,7 +147,9 @@ class Belief:
             nb, keep = s.neighbours(room), 1.0 - fresh  # a new wear: what the last one heard is forgotten
             behind[room] = {o: x + fresh * (nb[o] - x) for o, x in behind.get(room, nb).items()}
             secs, reads = wear.get(room, (0.0, {}))
-            wear[room] = (secs * keep, {o: k * keep for o, k in reads.items()})
+            for o, k in reads.items():
+                reads[o] = k * keep
+            wear[room] = (secs * keep, reads)
             m[HUNG], m[WORN_1] = h * hung + entering, w1 * worn_on + put_on
             m[WORN_2], m[TRIED] = w2 * worn_on + w1 * phase, tr * tried + w2 * phase
         to_leaving += self.unheard * leave
@@ -167,7 +169,7 @@ class Belief:
         ll_out, ll_corr = self._off_rooms_ll(s, heard, rate, door)
         rates, exp = (rate, quiet), math.exp
         lls = {room: self._room_ll(s, room, heard, rates) for room in self.rooms}
-        top = max(ll_out, ll_corr, *(max(ll) for ll in lls.values()))
+        top = max(ll_out, ll_corr, *map(max, lls.values()))
         likes = Likes(exp(ll_out - top), exp(ll_corr - top), {}, vacated)
         self.out *= likes.out
         self.arriving, self.leaving = self.arriving * likes.corridor, self.leaving * likes.corridor
@@ -215,7 +217,7 @@ class Belief:
 
     def masses(self) -> Belief:
         """A copy of the probabilities alone (what smoothing needs), without the levels."""
-        return Belief(self.out, self.arriving, self.leaving, {r: list(m) for r, m in self.rooms.items()})
+        return Belief(self.out, self.arriving, self.leaving, {r: m[:] for r, m in self.rooms.items()})
 
     def _room_ll(self, s: Step, room: str, heard: Heard, rates: tuple[float, float]) -> tuple[float, float]:
         """Log-likelihood of the second for (hung, worn) in ``room``."""
@@ -292,7 +294,8 @@ class Belief:
                 reads[other] = get(other, 0.0) + (get(other, 0.0) + rate2 * row[other]) / n2
             post[other] = p
             mix += p
-        reads.update({o: get(o, 0.0) + 1.0 for o in heard})
+        for o in heard:
+            reads[o] = get(o, 0.0) + 1.0
         self.wear[room] = (n + 1.0, reads)
         if mix <= 0.0:
             return 0.0
@@ -325,7 +328,7 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
     """The belief about the oldest of ``beliefs`` (filtered, one a second) given every later second too:
     fixed-lag smoothing. ``likes[k]`` is how second k + 1 was explained (``len(likes) == len(beliefs) - 1``).
     A backward pass through the same movement prior as ``Belief.predict``."""
-    b_out, b_arr, b_lv = 1.0, 1.0, 1.0
+    b_out, b_arr, b_lv, top = 1.0, 1.0, 1.0, 1.0  # the rooms' betas are divided by ``top`` where used
     b_rooms: dict[str, list[float]] = {r: [1.0] * _SUBSTATES for r in beliefs[-1].rooms}
     n = max(len(s.radio.rooms), 1)
     phase, leave, hang, again, none = 2.0 * s.worn, s.stay, s.hang, s.again, (0.0, 0.0)
@@ -337,8 +340,9 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
         v_rooms, walk_in = {}, 0.0
         for r, (bh, bw1, bw2, bt) in b_rooms.items():
             lh, lw = lk.rooms.get(r, none)
-            v_rooms[r] = (lh * bh, lw * bw1, lw * bw2, lh * bt)
-            walk_in += lh * bh
+            vh = lh * (bh / top)
+            v_rooms[r] = (vh, lw * (bw1 / top), lw * (bw2 / top), lh * (bt / top))
+            walk_in += vh
         walk_in = walk_in * 0.5 / n
         b_out = (1.0 - s.away) * v_out + s.away * v_arr
         b_arr = (1.0 - s.walk) * v_arr + s.walk * (0.5 * v_out + walk_in)
@@ -358,19 +362,18 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
         if top <= 0.0:
             return beliefs[0].masses()
         b_out, b_arr, b_lv = b_out / top, b_arr / top, b_lv / top
-        b_rooms = {r: [x / top for x in m] for r, m in b_rooms.items()}
-    return _posterior(beliefs[0], (b_out, b_arr, b_lv), b_rooms)
+    return _posterior(beliefs[0], (b_out, b_arr, b_lv), b_rooms, top)
 
 
-def _posterior(first: Belief, later: tuple[float, float, float], rooms: dict[str, list[float]]) -> Belief:
-    """Forward (``first``) times backward (``later``: out, arriving, leaving; ``rooms``: how likely what
-    followed is from each place)."""
+def _posterior(first: Belief, later: tuple[float, ...], rooms: dict[str, list[float]], top: float) -> Belief:
+    """Forward (``first``) times backward (``later``: out, arriving, leaving; ``rooms`` divided by ``top``:
+    how likely what followed is from each place)."""
     out, arriving, leaving = first.out * later[0], first.arriving * later[1], first.leaving * later[2]
     total = out + arriving + leaving
     post = {}
     for r, m in first.rooms.items():
         b = rooms.get(r)  # None: no later second had the room
-        post[r] = [x * y for x, y in zip(m, b, strict=True)] if b else [0.0] * _SUBSTATES
+        post[r] = [x * (y / top) for x, y in zip(m, b, strict=True)] if b else [0.0] * _SUBSTATES
         total += sum(post[r])
     if total <= 0.0 or not math.isfinite(total):
         return first.masses()

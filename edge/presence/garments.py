@@ -76,7 +76,7 @@ class GarmentTracker:
         self._step: Step | None = None
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
-        self._likes: dict[tuple[str, bool], list[float]] = {}  # ``_rate_likes`` of this second
+        self._likes: dict[tuple[str, bool, tuple[str, ...]], list[float]] = {}  # ``_rate_likes``, this second
         # Rooms someone left, for the next second: a shopper whose phone has gone (``vacate``), or who carried
         # a garment out (``_decide``); and when what went with them was last heard (by any room).
         self._leaving, self._left = dict[str, tuple[float, float]](), dict[str, tuple[float, float]]()
@@ -200,7 +200,7 @@ class GarmentTracker:
         # nothing of it). Hanging, every room reads it in proportion to that rate (its own room fully, the
         # others at their share), so a garment its own room stopped reading while another room goes on as
         # before has not turned quieter (it is worn, and behind).
-        _reweigh(g.rates, self._rate_likes(room, room in heard, [o for o in heard if o != room]), hung)
+        _reweigh(g.rates, self._rate_likes(room, room in heard, tuple(o for o in heard if o != room)), hung)
         if mass < _SURE or hung < _SURE * mass:
             g.settled = 0
             return
@@ -212,30 +212,24 @@ class GarmentTracker:
             self.radio.learn_sure(room, self.radio.expected_level(room) + g.offset, heard, s.blind)
             self.radio.room[room].learn_level(rssi)
 
-    def _rate_likes(self, room: str, own: bool, others: list[str]) -> list[float]:
+    def _rate_likes(self, room: str, own: bool, others: tuple[str, ...]) -> list[float]:
         """Per level of ``RATES``, the chance that ``room`` read a garment hanging there (``own``) or not,
-        ``others`` read it and no other covered room did; the common case (no others) kept per second."""
-        key = (room, own)
-        if not others and key in self._likes:
-            return self._likes[key]
-        radio = self.radio
-        shares = [radio.shares[(room, o)] for o in others]
-        unheard = radio.silence(room)[0] - sum(shares)
-        likes = [
-            (r if own else 1.0 - r) * math.exp(-r * unheard) * math.prod(min(r * x, 0.99) for x in shares)
-            for r in RATES
-        ]
-        if not others:
-            self._likes[key] = likes
+        ``others`` read it and no other covered room did; kept for the second (the shares are fixed in it)."""
+        likes = self._likes.get(key := (room, own, others))
+        if likes is None:
+            shares = [self.radio.shares[(room, o)] for o in others]
+            unheard = self.radio.silence(room)[0] - sum(shares)
+            likes = self._likes[key] = [
+                (r if own else 1.0 - r) * math.exp(-r * unheard) * math.prod(min(r * x, 0.99) for x in shares)
+                for r in RATES
+            ]
         return likes
 
     def _learn_quiet(self, g: Garment, s: Step, heard: Heard, rate: float) -> None:
         """How often its own room still reads it while worn, weighed by how likely it is worn. Shielded, it is
         quieter towards every room alike: the other rooms' silence counts too (as in ``Belief``)."""
         # The room it is most likely worn in (worn or behind, both phases).
-        worn, room = max(
-            ((sum(m[WORN_1 : WORN_2 + 1]), r) for r, m in g.belief.rooms.items()), default=(0, "")
-        )
+        worn, room = max(((m[WORN_1] + m[WORN_2], r) for r, m in g.belief.rooms.items()), default=(0, ""))
         if worn < 1e-3 or room not in s.covered:
             return
         read = room in heard
@@ -296,8 +290,8 @@ def _settled(g: Garment) -> bool:
 
 def _forget(weights: list[float], jump: float) -> None:
     """A second's chance ``jump`` that a distribution over levels starts afresh (the garment handled)."""
-    prior = jump / len(weights)
-    weights[:] = [w * (1.0 - jump) + prior for w in weights]
+    prior, keep = jump / len(weights), 1.0 - jump
+    weights[:] = [w * keep + prior for w in weights]
 
 
 def _reweigh(weights: list[float], likes: list[float], sure: float) -> None:
