@@ -50,18 +50,19 @@ class Step:
         self.passing = radio.corridor.gap, radio.corridor.gap_var
         # Per room, every other room's share of its garments' reads (fixed for the second).
         self.shares = {h: {o: radio.shares[(h, o)] for o in radio.rooms if o != h} for h in radio.rooms}
-        self._neighbours: dict[str, dict[str, float]] = {}
+        self._neighbours: dict[str, tuple[tuple[str, ...], list[float], list[float]]] = {}
 
-    def neighbours(self, room: str) -> dict[str, float]:
+    def neighbours(self, room: str) -> tuple[tuple[str, ...], list[float], list[float]]:
         """Which room still hears a garment worn in ``room``, before it is heard worn: none ("") half the
         time, else (a body shields one side) the room behind the partition, each other room in proportion
-        to how well it hears this room's garments."""
+        to how well it hears this room's garments. As three rows in the order of ``Belief.behind``: the
+        rooms ("" first), their shares (0 for ""), those chances."""
         prior = self._neighbours.get(room)
         if prior is None:
             shares = self.shares[room]
             half = 0.5 / (sum(shares.values()) or 1.0)
-            prior = {o: x * half for o, x in shares.items()}
-            prior = self._neighbours[room] = {"": 0.5 if shares else 1.0} | prior
+            chances = [0.5 if shares else 1.0] + [x * half for x in shares.values()]
+            prior = self._neighbours[room] = ("", *shares), [0.0, *shares.values()], chances
         return prior
 
 
@@ -88,7 +89,7 @@ class Belief:
     level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, hung or tried
     worn_level: dict[str, tuple[float, float]] = field(default_factory=dict)  # per room, worn
     walking: tuple[float, float] | None = None  # carried past doors (None: not yet stepped)
-    behind: dict[str, dict[str, float]] = field(default_factory=dict)  # per room: which still hears it worn
+    behind: dict[str, list[float]] = field(default_factory=dict)  # per room: which still hears it worn
     wear: dict[str, tuple[float, dict[str, float]]] = field(default_factory=dict)  # seconds, reads per room
     unheard: float = 0.0  # hung in a room not in ``rooms`` (not read it yet, or since ruled out): any alike
 
@@ -144,8 +145,8 @@ class Belief:
             worn = (w1 + w2) * (1.0 - leave) - w2 * phase
             worn_levels[room] = mix([(mu, var, worn), (0.0, var_fresh, put_on)], old)
             fresh = put_on / (worn + put_on) if room in behind and worn + put_on > 0.0 else 1.0
-            nb, keep = s.neighbours(room), 1.0 - fresh  # a new wear: what the last one heard is forgotten
-            behind[room] = {o: x + fresh * (nb[o] - x) for o, x in behind.get(room, nb).items()}
+            nb, keep = s.neighbours(room)[2], 1.0 - fresh  # a new wear: what the last one heard is forgotten
+            behind[room] = [x + fresh * (y - x) for x, y in zip(behind.get(room, nb), nb, strict=True)]
             secs, reads = wear.get(room, (0.0, {}))
             for o, k in reads.items():
                 reads[o] = k * keep
@@ -210,9 +211,9 @@ class Belief:
         # read it a second ago (a walker is a second or two within a door antenna's reach).
         n, new_doors = len(heard), sum(1 for room in heard if room not in door)
         ll_corr = n * math.log(rate * s.door) - new_doors * math.log(max(len(s.radio.rooms), 1))
-        ll_passing, *walking = _fit(passing, mu_c, var_c)
+        ll_passing, mu_w, var_w = _fit(passing, mu_c, var_c)
         ll_corr += ll_passing
-        self.walking = walking[0], walking[1]
+        self.walking = mu_w, var_w
         return n * math.log(_STRAY) + _fit(stray, 0.0, var_c)[0], ll_corr
 
     def masses(self) -> Belief:
@@ -276,14 +277,14 @@ class Belief:
         hears it as while it hung (its share of the garment's rate) till this wear's reads say otherwise (the
         tag turned: a prior worth two seconds, at most its share of a tag read every round). Which room, if
         any, is learned from the wear's seconds (``Step.neighbours``): log likelihood ratio to shielded."""
-        row, covered = s.shares[room], s.covered
+        (others, shares, _), covered = s.neighbours(room), s.covered
         n, reads = self.wear[room]
         rate2, n2, get = 2.0 * rate, n + 2.0, reads.get
         mix = 0.0
-        post: dict[str, float] = {}
-        for other, p in self.behind[room].items():  # (comparisons, not min(): this loop is the hot spot)
+        post: list[float] = []
+        # (comparisons, not min(): this loop is the hot spot)
+        for other, p, share in zip(others, self.behind[room], shares, strict=True):
             if other in covered:
-                share = row[other]
                 learned = (get(other, 0.0) + rate2 * share) / n2
                 chance = share if learned > share else learned
                 chance = 0.99 if chance > 0.99 else chance
@@ -291,15 +292,15 @@ class Belief:
                 shielded = 0.99 if shielded > 0.99 else shielded
                 p *= chance / shielded if other in heard else (1.0 - chance) / (1.0 - shielded)
             elif other:  # a blind room's second teaches nothing: it counts as what was expected of it
-                reads[other] = get(other, 0.0) + (get(other, 0.0) + rate2 * row[other]) / n2
-            post[other] = p
+                reads[other] = get(other, 0.0) + (get(other, 0.0) + rate2 * share) / n2
+            post.append(p)
             mix += p
         for o in heard:
             reads[o] = get(o, 0.0) + 1.0
         self.wear[room] = (n + 1.0, reads)
         if mix <= 0.0:
             return 0.0
-        self.behind[room] = {o: x / mix for o, x in post.items()}
+        self.behind[room] = [x / mix for x in post]
         return math.log(mix)
 
 
