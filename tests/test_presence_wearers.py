@@ -96,3 +96,15 @@ def test_a_phone_only_estimated_farther_off_does_not_take_out_what_is_worn(seed:
         EventType.SHOPPER_LEFT,
     ]
     assert rooms_of(stays(events, TAG)) == ["fr-3"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_garment_gone_silent_while_its_shoppers_phone_stays_is_believed_worn_for_longer(seed: int) -> None:
+    """Read in most rounds, it falls silent for good at 250 s: put on, or carried out past no door. A worn
+    garment leaves only with its wearer, so while its shopper's phone stays in the room it is taken out
+    later than from a room without one, though still taken out once a try-on would have ended."""
+    reads = tag_reads(TAG, "fr-3", 100, 250, p=0.8, rssi=-54, rng=random.Random(seed))
+    (alone,) = stays(in_store(seed, reads, []), TAG)
+    (watched,) = stays(in_store(seed, reads, phone(SHOPPER, "fr-3", 90, 900)), TAG)
+    assert alone.room == watched.room == "fr-3" and alone.end is not None and watched.end is not None
+    assert watched.end >= alone.end + 5

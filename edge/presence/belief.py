@@ -28,8 +28,7 @@ HUNG, WORN_1, WORN_2, TRIED = range(4)
 _SUBSTATES = 4
 _PRUNE = 1e-9
 # A garment off the fitting rooms is read by their antennas only by accident (a tag on a passer-by).
-_STRAY = 1e-4
-_STRAY_VAR = 100.0
+_STRAY, _STRAY_VAR = 1e-4, 100.0
 _LOG_ROOT_2PI = 0.5 * math.log(2.0 * math.pi)
 Rooms = frozenset[str]
 Heard = dict[str, float]  # the rooms that read a garment in one second, and the peak RSSI of each
@@ -38,8 +37,8 @@ Heard = dict[str, float]  # the rooms that read a garment in one second, and the
 class Step:
     """What is the same for every garment in one second: the store's radio and the movement prior."""
 
-    def __init__(self, radio: StoreRadio, covered: Rooms, p: PresenceParams) -> None:
-        self.radio, self.covered = radio, covered
+    def __init__(self, radio: StoreRadio, covered: Rooms, p: PresenceParams, occupied: Rooms) -> None:
+        self.radio, self.covered, self.occupied = radio, covered, occupied  # occupied: see ``Likes``
         self.blind = tuple(r for r in radio.rooms if r not in covered)
         self.stay, self.away, self.walk = 1.0 / p.stay_s, 1.0 / p.away_s, 1.0 / p.walk_s
         self.hang = 1.0 / p.hang_s  # chance per second a garment is handled (new rate and level)
@@ -75,6 +74,7 @@ class Likes:
     corridor: float
     rooms: dict[str, tuple[float, float]]
     vacated: Rooms  # rooms whose worn garments were carried out before this second
+    occupied: Rooms  # rooms a shopper's phone has stayed in: what is worn there could not leave
 
 
 @dataclass(slots=True)
@@ -135,14 +135,16 @@ class Belief:
             h, w1, w2, tr = m
             if room in vacated:
                 w1, w2, to_leaving = 0.0, 0.0, to_leaving + w1 + w2
+            # Worn, it leaves only with its wearer: not while a shopper's phone that stayed is still here.
+            on, off = (1.0 - phase, 0.0) if room in s.occupied else (worn_on, leave)
             kept = h * hung + tr * tried
             mu, var = old = grown(levels.get(room, prior), s)
             levels[room] = mix([(mu, var, kept), in_level, (0.0, var_fresh, w2 * phase)], old)
-            parts.append((mu, var, out_of_room := (h + w1 + w2) * leave + tr * hang))
+            parts.append((mu, var, out_of_room := h * leave + (w1 + w2) * off + tr * hang))
             to_leaving += out_of_room
             mu, var = old = grown(worn_levels.get(room, fresh_level), s)
             put_on = h * hang + tr * again
-            worn = (w1 + w2) * (1.0 - leave) - w2 * phase
+            worn = (w1 + w2) * (1.0 - off) - w2 * phase
             worn_levels[room] = mix([(mu, var, worn), (0.0, var_fresh, put_on)], old)
             fresh = put_on / (worn + put_on) if room in behind and worn + put_on > 0.0 else 1.0
             nb, keep = s.neighbours(room)[2], 1.0 - fresh  # a new wear: what the last one heard is forgotten
@@ -151,8 +153,8 @@ class Belief:
             for o, k in reads.items():
                 reads[o] = k * keep
             wear[room] = (secs * keep, reads)
-            m[HUNG], m[WORN_1] = h * hung + entering, w1 * worn_on + put_on
-            m[WORN_2], m[TRIED] = w2 * worn_on + w1 * phase, tr * tried + w2 * phase
+            m[HUNG], m[WORN_1] = h * hung + entering, w1 * on + put_on
+            m[WORN_2], m[TRIED] = w2 * on + w1 * phase, tr * tried + w2 * phase
         to_leaving += self.unheard * leave
         self.unheard = self.unheard * (1.0 - leave) + entering * (len(s.radio.rooms) - len(self.rooms))
         walk_out = self.leaving * s.walk
@@ -171,7 +173,7 @@ class Belief:
         rates, exp = (rate, quiet), math.exp
         lls = {room: self._room_ll(s, room, heard, rates) for room in self.rooms}
         top = max(ll_out, ll_corr, *map(max, lls.values()))
-        likes = Likes(exp(ll_out - top), exp(ll_corr - top), {}, vacated)
+        likes = Likes(exp(ll_out - top), exp(ll_corr - top), {}, vacated, s.occupied)
         self.out *= likes.out
         self.arriving, self.leaving = self.arriving * likes.corridor, self.leaving * likes.corridor
         self.unheard *= exp(ll_out + math.log1p(-rate) - top)  # its room's silence, others' strays
@@ -186,12 +188,9 @@ class Belief:
             return likes
         self.out, self.arriving, self.leaving = self.out / total, self.arriving / total, self.leaving / total
         self.unheard /= total
-        pruned = []
-        for room, m in self.rooms.items():
+        for m in self.rooms.values():
             m[:] = [x / total for x in m]
-            if sum(m) < _PRUNE:
-                pruned.append(room)
-        for room in pruned:
+        for room in [r for r, m in self.rooms.items() if sum(m) < _PRUNE]:
             del self.rooms[room], self.level[room], self.worn_level[room], self.behind[room], self.wear[room]
         return likes
 
@@ -351,10 +350,11 @@ def smoothed(s: Step, beliefs: Sequence[Belief], likes: Sequence[Likes]) -> Beli
         b_rooms, out_of_room = {}, leave * v_lv
         for r in beliefs[k].rooms:
             vh, vw1, vw2, vt = v_rooms.get(r, (0.0, 0.0, 0.0, 0.0))
+            on, off = (1.0 - phase, 0.0) if r in lk.occupied else (worn_on, out_of_room)
             b = b_rooms[r] = [
                 hung * vh + hang * vw1 + out_of_room,
-                worn_on * vw1 + phase * vw2 + out_of_room,
-                worn_on * vw2 + phase * vt + out_of_room,
+                on * vw1 + phase * vw2 + off,
+                on * vw2 + phase * vt + off,
                 tried * vt + again * vw1 + hang * v_lv,
             ]
             if r in lk.vacated:

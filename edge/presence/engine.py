@@ -38,7 +38,9 @@ class PresenceEngine:
         self._coverage = Coverage(layout)
         self._watch = ReaderWatch(layout, params)
         self._rfid_rooms = sorted({room for r in layout.readers for room in r.antenna_rooms().values()})
-        self._items = GarmentTracker(self._rfid_rooms, params, covered=self._listening)
+        self._items = GarmentTracker(
+            self._rfid_rooms, params, covered=self._listening, staying=lambda now: self._shoppers.occupied()
+        )
         self.radio = self._items.radio  # what it learned of the store's antennas (kept across restarts)
         self._node_rooms = {n.id: n.room for n in layout.ble_nodes}
         self._offline_nodes: set[str] = set()

@@ -25,6 +25,7 @@ from edge.reads import TagRead
 
 __all__ = ["GarmentTracker"]
 
+Listening = Callable[[float], frozenset[str]]  # rooms, at a time
 FORGET_S = 86_400.0  # a garment unseen for a day is forgotten (issue 14)
 _SURE = 0.9
 # Waking, a garment is stepped through the silent seconds it slept, this many at most.
@@ -66,13 +67,11 @@ class GarmentTracker:
     """Feed reads in time order with ``on_read``; ``tick`` about every second."""
 
     def __init__(
-        self, rooms: list[str], params: PresenceParams, *, covered: Callable[[float], frozenset[str]]
+        self, rooms: list[str], params: PresenceParams, *, covered: Listening, staying: Listening
     ) -> None:
-        self._p = params
+        self._p, self._covered, self._staying = params, covered, staying
         self.radio = StoreRadio(rooms, params)
-        self._covered = covered
-        self._garments: dict[str, Garment] = {}
-        self._awake: dict[str, Garment] = {}
+        self._garments, self._awake = dict[str, Garment](), dict[str, Garment]()
         self._step: Step | None = None
         self._step_second = -(2**62)
         self._next_sweep = -math.inf
@@ -146,7 +145,7 @@ class GarmentTracker:
             self.radio.refresh(covered)
             if sec != self._step_second:
                 self._left, self._leaving = self._leaving, {}
-            self._step = Step(self.radio, covered, self._p)
+            self._step = Step(self.radio, covered, self._p, self._staying(now))
             self._likes.clear()
             self._step_second = sec
         return self._step

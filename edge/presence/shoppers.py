@@ -96,6 +96,10 @@ class ShopperTracker:
                 del self._devices[dev.device]
         return events
 
+    def occupied(self) -> frozenset[str]:
+        """Rooms a phone has stayed in and not left: someone is there."""
+        return frozenset(d.room for d in self._devices.values() if d.stayed and d.room is not None)
+
     def residents(self) -> dict[str, list[ShopperPresence]]:
         out: dict[str, list[ShopperPresence]] = {}
         for dev in self._devices.values():
