@@ -18,6 +18,7 @@ entries cannot be seen before the room's second read of the garment), and the ta
     .venv/bin/python bench/presence.py --ablation              # holdout, then each parameter x0.5, x1.5
     .venv/bin/python bench/presence.py --seed-offset 100   # fresh seeds of the holdout family (no verdict)
     .venv/bin/python bench/presence.py --radio harsh --seeds 4 5   # the old fixed grid (legacy split)
+    .venv/bin/python bench/presence.py --hint floor   # layouts name each store's true neighbours (a hint)
 
 ``--ablation`` replays the first ``--ablation-scenarios`` holdout scenarios in-process once per
 presence parameter (every field of ``edge.presence.params.PresenceParams``) at 0.5 and 1.5 times its
@@ -106,19 +107,26 @@ def fitroom_edge() -> str:
     return str(local) if local.exists() else (shutil.which("fitroom-edge") or "fitroom-edge")
 
 
-def run_case(case: Case, workdir: str, inprocess: bool = False) -> dict[str, Any]:
-    """Simulate, replay and score one scenario; returns the scores per engine and its floors."""
+def run_case(case: Case, workdir: str, inprocess: bool = False, hint: str = "none") -> dict[str, Any]:
+    """Simulate, replay and score one scenario; returns the scores per engine and its floors. ``hint``:
+    which rooms the engine's layout says are neighbours (``--hint``)."""
     logging.disable(logging.CRITICAL)  # the junk scenarios make the pipeline warn; the counts are enough
     work = Path(workdir)
     lpath = layout_path(work, case)  # written by main() before the workers start
-    layout = load_layout(lpath)
+    layout = engine_layout = load_layout(lpath)
     trace = trace_path(work, case)
     t0 = _cpu()
     write_trace(layout, scenario_for(case), trace)
     t1 = _cpu()
+    if hint != "none":
+        floor = read_truth(trace.with_name(f"{case.stem}.truth.jsonl"))[0]["rooms"]
+        floor = floor if hint == "floor" else [f"fr-{i}" for i in range(1, case.rooms + 1)]
+        lpath = trace.with_name(f"{case.stem}.layout.toml")
+        lpath.write_text(layout_toml(case.rooms, case.readers, floor), encoding="utf-8")
+        engine_layout = load_layout(lpath)
     cmd = [fitroom_edge(), "replay", "--layout", str(lpath), "--trace", str(trace)]
     if inprocess:
-        events = replay_in_process(layout, trace)
+        events = replay_in_process(engine_layout, trace)
     else:
         done = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=900)
         events = read_events(done.stdout)
@@ -256,6 +264,14 @@ def parser() -> argparse.ArgumentParser:
         help="draw every scenario from its seed + K, within its split's seeds: a fresh look at the same "
         "family that nothing was chosen on (0; not the verdict of record)",
     )
+    ap.add_argument(
+        "--hint",
+        choices=("none", "floor", "listing"),
+        default="none",
+        help="the engine's layout names each room's neighbours: none (as scored), the simulated store's "
+        "own floor plan, or the layout's listing (rooms numbered along the corridor: mostly wrong, as the "
+        "simulator shuffles them)",
+    )
     ap.add_argument("--busy", type=float, default=1.0, help="shoppers per room and hour, times this (1)")
     ap.add_argument(
         "--inprocess",
@@ -308,7 +324,8 @@ def _run(args: argparse.Namespace, cases: list[Case], work: Path) -> int:
     # Biggest first, so the pool does not end on one long scenario.
     order = sorted(cases, key=lambda c: -c.rooms)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        done = list(pool.map(run_case, order, [str(work)] * len(order), [args.inprocess] * len(order)))
+        n = len(order)
+        done = list(pool.map(run_case, order, [str(work)] * n, [args.inprocess] * n, [args.hint] * n))
     by_case = {r["case"]: r for r in done}
     results = [by_case[c] for c in cases]
     elapsed = time.perf_counter() - started

@@ -129,9 +129,10 @@ HOLDOUT = _cases(
 )
 
 
-def layout_toml(rooms: int, readers: str = "mixed-raw") -> str:
+def layout_toml(rooms: int, readers: str = "mixed-raw", floor: list[str] | None = None) -> str:
     """A store with ``rooms`` fitting rooms: 4-port readers of the vendors ``readers`` names (a mixed
-    store has Impinj readers and a 2-port Zebra for the last two rooms), a BLE node per room."""
+    store has Impinj readers and a 2-port Zebra for the last two rooms), a BLE node per room. ``floor``:
+    the rooms in the order they stand along the corridor, written as each room's ``neighbours`` hint."""
     vendors = readers.split("-")[0]
     if vendors not in ("impinj", "zebra", "mixed"):
         raise ValueError(f"unknown readers {readers!r}")
@@ -140,6 +141,8 @@ def layout_toml(rooms: int, readers: str = "mixed-raw") -> str:
     parts.append('[[rooms]]\nid = "floor"\nname = "Sales floor"\nkind = "sales_floor"\n')
     for i in range(1, rooms + 1):
         parts.append(f'[[rooms]]\nid = "fr-{i}"\nname = "Fitting room {i}"\nkind = "fitting_room"\n')
+        if floor is not None and (k := floor.index(f"fr-{i}")) + 1 < len(floor):
+            parts[-1] += f'neighbours = ["{floor[k + 1]}"]\n'  # the next one along (either side may say it)
     zebra_rooms = {"impinj": 0, "zebra": rooms, "mixed": 2}[vendors]
     impinj_rooms = rooms - zebra_rooms
     for r in range(math.ceil(impinj_rooms / 4)):

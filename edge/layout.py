@@ -95,6 +95,12 @@ class Room(_Strict):
     name: str = Field(description="Name shown to people")
     kind: RoomKind = Field(default=RoomKind.FITTING_ROOM, description="What the room is for")
     light: Light | None = Field(default=None, description="The fitting room's light (edge/lighting.py)")
+    neighbours: list[Id] = Field(
+        default_factory=list,
+        description="Rooms that share a wall or partition with this one (optional, either side may say it): "
+        "a hint that seeds which rooms presence expects to read each other's garments, until the store's "
+        "own traffic says",
+    )
 
 
 LLRP_PORT = 5084
@@ -227,6 +233,10 @@ class Layout(_Strict):
         _duplicates(problems, "ble_nodes", [n.id for n in self.ble_nodes])
         room_ids = {r.id for r in self.rooms}
         _check_lights(problems, self)
+        for i, here in enumerate(self.rooms):
+            for other in here.neighbours:
+                if other not in room_ids or other == here.id:
+                    problems.append(f"rooms[{i}].neighbours: {other!r} is not another room of the layout")
         topics: dict[str, str] = {}
         addresses: dict[str, str] = {}
         for i, reader in enumerate(self.readers):

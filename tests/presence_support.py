@@ -17,6 +17,7 @@ from edge.presence import EventType, PresenceEngine, PresenceEvent
 from edge.reads import BleSighting, Observation, TagRead
 
 Mode = Literal["raw", "dedup", "zebra"]
+Hint = dict[str, list[str]]  # room -> the rooms a layout's ``neighbours`` names
 
 ROUNDS_PER_S = 4
 GTIN = "80614141123458"
@@ -44,10 +45,14 @@ _LAYOUT = {
 }
 
 
-def layout(presence: dict[str, object] | None = None) -> Layout:
+def layout(presence: dict[str, object] | None = None, neighbours: Hint | None = None) -> Layout:
+    """The six-room store; ``neighbours``: the rooms each room's ``neighbours`` hint names."""
     data: dict[str, object] = dict(_LAYOUT)
     if presence:
         data["presence"] = presence
+    if neighbours:
+        rooms: list[dict[str, object]] = _LAYOUT["rooms"]  # type: ignore[assignment]
+        data["rooms"] = [r | {"neighbours": neighbours.get(str(r["id"]), [])} for r in rooms]
     return parse_layout(data)
 
 
@@ -234,15 +239,17 @@ def in_store(
     *obs: list[tuple[float, Observation]],
     unheard: tuple[str, ...] = (),
     during: tuple[float, float] = (0, 0),
+    neighbours: Hint | None = None,
 ) -> list[PresenceEvent]:
-    """Run ``obs`` in the store; the ``unheard`` rooms' antennas read nothing ``during`` (from, to)."""
+    """Run ``obs`` in the store; the ``unheard`` rooms' antennas read nothing ``during`` (from, to);
+    ``neighbours``: the layout's hint of which rooms share a wall."""
 
     def heard(o: tuple[float, Observation]) -> bool:
         read = o[1]
         return not (isinstance(read, TagRead) and read.room_id in unheard and during[0] <= o[0] < during[1])
 
     every = [o for group in obs for o in group] + background(seed)
-    return run(PresenceEngine(layout()), [o for o in every if heard(o)], STORE_END)
+    return run(PresenceEngine(layout(neighbours=neighbours)), [o for o in every if heard(o)], STORE_END)
 
 
 def rooms_of(s: list[Stay]) -> list[str]:

@@ -127,6 +127,19 @@ def test_a_seed_offset_draws_fresh_seeds_within_the_split_and_refuses_to_leave_i
         select_cases(parser().parse_args(["--seed-offset", "-1000"]))  # the tune split's seeds
 
 
+def test_a_hinted_bench_layout_names_each_rooms_neighbours_along_the_corridor() -> None:
+    import tomllib
+
+    from presence_scenarios import layout_toml
+
+    from edge.layout import parse_layout
+
+    layout = parse_layout(tomllib.loads(layout_toml(4, "impinj-raw", ["fr-3", "fr-1", "fr-4", "fr-2"])))
+    named = {(r.id, n) for r in layout.rooms for n in r.neighbours}
+    assert named == {("fr-3", "fr-1"), ("fr-1", "fr-4"), ("fr-4", "fr-2")}
+    assert all(not r.neighbours for r in parse_layout(tomllib.loads(layout_toml(4, "impinj-raw"))).rooms)
+
+
 def test_slow_exits_are_counted_by_partner_wear_and_a_reader_gone_quiet() -> None:
     def stay(epc: str, room: str, enter: float, exit: float) -> dict[str, object]:
         return {"kind": "item_stay", "epc": epc, "room": room, "enter": enter, "exit": exit}

@@ -93,6 +93,17 @@ topic = "stores/s1/rfid/zebra-b"
     assert "readers[1].id" in str(err.value)
 
 
+def test_a_neighbour_hint_loads_and_one_naming_no_other_room_is_named(tmp_path: Path) -> None:
+    hinted = GOOD.replace('name = "Fitting room 1"', 'name = "Fitting room 1"\nneighbours = ["fr-2"]')
+    assert load_layout(write(tmp_path, hinted)).rooms[0].neighbours == ["fr-2"]
+    for wrong in ('"fr-9"', '"fr-1"'):  # no such room; itself
+        path = write(tmp_path, GOOD.replace('name = "Fitting room 1"', f"name = 'x'\nneighbours = [{wrong}]"))
+        with pytest.raises(LayoutError) as err:
+            load_layout(path)
+        assert "rooms[0].neighbours" in str(err.value)
+        assert wrong.strip('"') in str(err.value)
+
+
 def test_antenna_pointing_at_a_missing_room_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace('"2" = "fr-2"', '"2" = "fr-9"'))
     with pytest.raises(LayoutError) as err:

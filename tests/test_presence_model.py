@@ -82,6 +82,25 @@ def test_a_neighbour_cross_reading_as_often_but_weaker_never_takes_the_garment(
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("hint", ["right", "wrong"])
+def test_a_layout_naming_neighbours_right_or_wrong_moves_no_garment(seed: int, hint: str) -> None:
+    """The layout's ``neighbours`` is a hint the store's traffic outweighs: named wrongly (fr-2 beside
+    fr-5, which never reads its garments, and not beside fr-3, which does), garments stay where they are,
+    placed as soon, and worn ones too."""
+    rng = random.Random(seed)
+    reads: list[tuple[float, Observation]] = []
+    for start, end, worn in ((100, 400, False), (400, 520, True), (520, 800, False)):
+        reads += tag_reads(TAG, "fr-2", start, end, p=0.02 if worn else 0.4, rssi=-54, rng=rng)
+        reads += tag_reads(TAG, "fr-3", start, end, p=0.4, rssi=-62, rng=rng)
+    other = epc(2)
+    reads += tag_reads(other, "fr-5", 100, 800, p=0.3, rssi=-55, rng=rng)
+    named = {"fr-2": ["fr-3", "fr-1"], "fr-5": ["fr-4", "fr-6"]} if hint == "right" else {"fr-2": ["fr-5"]}
+    events = in_store(seed, reads, neighbours=named)
+    assert 100 <= one_stay(events, TAG, "fr-2").start <= 108
+    assert 100 <= one_stay(events, other, "fr-5").start <= 108
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_a_worn_garment_the_room_behind_the_partition_still_hears_stays_in_its_room(seed: int) -> None:
     rng = random.Random(seed)
     reads: list[tuple[float, Observation]] = []

@@ -31,3 +31,18 @@ def test_a_room_whose_first_read_is_a_reflection_from_afar_starts_near_the_other
     _hear(radio, "fr-3", -60.0, times=200)  # its own garments: a weaker antenna than the others
     assert abs(radio.expected_level("fr-3") - -60.0) < 1.0
     assert not math.isnan(radio.room["fr-3"].spread)
+
+
+def test_rooms_the_layout_says_are_neighbours_start_as_hearing_each_other_often_until_learned() -> None:
+    """The hint seeds the pair both ways; a store's own sure seconds replace it (here: the neighbour never
+    reads fr-1's garments), and rooms not named start as any other pair."""
+    rooms = ["fr-1", "fr-2", "fr-3", "fr-4"]
+    plain = StoreRadio(rooms, PresenceParams())
+    radio = StoreRadio(rooms, PresenceParams(), {("fr-1", "fr-2"), ("floor", "fr-1")})
+    assert radio.shares[("fr-1", "fr-2")] == radio.shares[("fr-2", "fr-1")] == 0.5
+    assert radio.shares[("fr-1", "fr-3")] == plain.shares[("fr-1", "fr-3")] == 0.25
+    for _ in range(600):
+        radio.learn_sure("fr-1", -53.0, {"fr-1": -53.0}, ())
+    radio.refresh(frozenset(rooms))
+    assert radio.shares[("fr-1", "fr-2")] < 0.02
+    assert radio.shares[("fr-2", "fr-1")] == 0.5  # nothing learned of fr-2's garments yet

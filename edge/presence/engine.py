@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from edge.presence.coverage import Coverage
 from edge.presence.events import EventType, PresenceEvent
 from edge.presence.garments import GarmentTracker
+from edge.presence.radio import StoreRadio
 from edge.presence.readers import ReaderWatch
 from edge.presence.shoppers import ShopperTracker
 from edge.presence.snapshot import RoomPresence
@@ -38,10 +39,11 @@ class PresenceEngine:
         self._coverage = Coverage(layout)
         self._watch = ReaderWatch(layout, params)
         self._rfid_rooms = sorted({room for r in layout.readers for room in r.antenna_rooms().values()})
+        walls = {(r.id, o) for r in layout.rooms for o in r.neighbours}  # the layout's hint, if any
+        self.radio = StoreRadio(self._rfid_rooms, params, walls)  # what it learns (kept across restarts)
         self._items = GarmentTracker(
-            self._rfid_rooms, params, covered=self._listening, staying=lambda now: self._shoppers.occupied()
+            self.radio, params, covered=self._listening, staying=lambda now: self._shoppers.occupied()
         )
-        self.radio = self._items.radio  # what it learned of the store's antennas (kept across restarts)
         self._node_rooms = {n.id: n.room for n in layout.ble_nodes}
         self._offline_nodes: set[str] = set()
         self._shoppers = ShopperTracker(params, room_heard=self._ble_room_heard, left=self._items.vacate)

@@ -25,7 +25,7 @@ from edge.reads import TagRead
 
 __all__ = ["GarmentTracker"]
 
-Listening = Callable[[float], frozenset[str]]  # rooms, at a time
+RoomsAt = Callable[[float], frozenset[str]]  # which rooms, at a time
 FORGET_S = 86_400.0  # a garment unseen for a day is forgotten (issue 14)
 _SURE = 0.9
 # Waking, a garment is stepped through the silent seconds it slept, this many at most.
@@ -66,11 +66,8 @@ class Garment:
 class GarmentTracker:
     """Feed reads in time order with ``on_read``; ``tick`` about every second."""
 
-    def __init__(
-        self, rooms: list[str], params: PresenceParams, *, covered: Listening, staying: Listening
-    ) -> None:
-        self._p, self._covered, self._staying = params, covered, staying
-        self.radio = StoreRadio(rooms, params)
+    def __init__(self, radio: StoreRadio, p: PresenceParams, *, covered: RoomsAt, staying: RoomsAt) -> None:
+        self.radio, self._p, self._covered, self._staying = radio, p, covered, staying
         self._garments, self._awake = dict[str, Garment](), dict[str, Garment]()
         self._step: Step | None = None
         self._step_second = -(2**62)
@@ -79,7 +76,7 @@ class GarmentTracker:
         # Rooms someone left, for the next second: a shopper whose phone has gone (``vacate``), or who carried
         # a garment out (``_decide``); and when what went with them was last heard (by any room).
         self._leaving, self._left = dict[str, tuple[float, float]](), dict[str, tuple[float, float]]()
-        self._quiet_shares = [min(q * params.worn_share, 1.0) for q in QUIET]
+        self._quiet_shares = [min(q * p.worn_share, 1.0) for q in QUIET]
 
     def on_read(self, read: TagRead, now: float) -> list[PresenceEvent]:
         if read.room_id not in self.radio.room:

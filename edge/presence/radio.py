@@ -15,7 +15,7 @@ orientation, so every level here is relative to a per-garment offset (``Garment.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from edge.presence.params import PresenceParams
@@ -85,16 +85,17 @@ class Pair:
 class StoreRadio:
     """Every room's radio and every pair's, for the rooms some antenna covers."""
 
-    def __init__(self, rooms: list[str], params: PresenceParams) -> None:
+    def __init__(self, rooms: list[str], p: PresenceParams, walls: Collection[tuple[str, str]] = ()) -> None:
         self.rooms = list(rooms)
         self.room = {r: RoomRadio() for r in self.rooms}
-        # Before anything is learned every other room may hear a garment a little, weaker by a partition.
-        self._prior_share = 1.0 / max(len(self.rooms), 2)
-        self.pairs = {(h, o): Pair(-params.partition_db) for h in self.rooms for o in self.rooms if h != o}
+        self.pairs = {(h, o): Pair(-p.partition_db) for h in self.rooms for o in self.rooms if h != o}
+        # Before anything is learned every other room may hear a garment a little, weaker by a partition, and
+        # one the layout puts beside it (``walls``, either way round) half as often as its own room does.
+        self._prior = {k: 0.5 if k in walls or k[::-1] in walls else 1 / len(rooms) for k in self.pairs}
         self.shares: dict[tuple[str, str], float] = {}
         self._silence: dict[str, tuple[float, float]] = {}
-        self.weak = (-params.partition_db, 25.0)
-        self.corridor = Pair(-params.partition_db)  # how a door hears a garment carried past it
+        self.weak = (-p.partition_db, 25.0)
+        self.corridor = Pair(-p.partition_db)  # how a door hears a garment carried past it
         self.refresh(frozenset(self.rooms))
 
     def learn_sure(self, home: str, level_db: float, heard: dict[str, float], blind: Sequence[str]) -> None:
@@ -118,7 +119,7 @@ class StoreRadio:
         k = _PRIOR_SECONDS
         for (h, o), pair in self.pairs.items():
             seconds = self.room[h].sure - pair.deaf
-            self.shares[(h, o)] = min((pair.heard + self._prior_share * k) / (seconds + k), 1.0)
+            self.shares[(h, o)] = min((pair.heard + self._prior[(h, o)] * k) / (seconds + k), 1.0)
         for h in self.rooms:
             row = [self.shares[(h, o)] for o in self.rooms if o != h and o in covered]
             self._silence[h] = (sum(row), sum(x * x for x in row))

@@ -44,11 +44,9 @@ class ReaderWatch:
     def __init__(self, layout: StoreShape, params: PresenceParams) -> None:
         self._p = params
         self._readers = {r.id: _Reader() for r in layout.readers}
-        rooms: dict[str, list[str]] = {}
-        for r in layout.readers:
-            for room in set(r.antenna_rooms().values()):
-                rooms.setdefault(room, []).append(r.id)
-        self._room_readers = {room: tuple(ids) for room, ids in rooms.items()}
+        rooms = {r.id: set(r.antenna_rooms().values()) for r in layout.readers}
+        every = set[str]().union(*rooms.values())
+        self._room_readers = {room: tuple(r for r, its in rooms.items() if room in its) for room in every}
 
     def heard(self, reader_id: str, now: float) -> None:
         """A tag report from ``reader_id`` (the hot path: keep it cheap)."""

@@ -15,6 +15,9 @@ class RoomShape(Protocol):
     @property
     def id(self) -> str: ...
 
+    @property
+    def neighbours(self) -> Sequence[str]: ...  # rooms it shares a wall with (a hint: ``StoreRadio``)
+
 
 class ReaderShape(Protocol):
     @property
