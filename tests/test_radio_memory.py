@@ -182,6 +182,23 @@ async def test_the_radio_command_shows_which_rooms_hear_which_and_forgets_on_req
         assert 11 <= int(weaker.split()[0]) <= 16, part
     assert heard["fr-3"].count("%") == 2
 
+    # A layout naming fr-2 beside fr-1 (right) and fr-5 beside fr-1 (wrong: neither hears the other's).
+    rooms = "".join(f'[[rooms]]\nid = "fr-{i}"\nname = "Room {i}"\n' for i in range(2, 7))
+    hint = 'neighbours = ["fr-2", "fr-5"]\n'
+    (tmp_path / "layout.toml").write_text(
+        f'[store]\nid = "s1"\nname = "S"\n[[rooms]]\nid = "fr-1"\nname = "Room 1"\n{hint}{rooms}', "utf-8"
+    )
+    assert cli.main(["radio", "--db-url", url, "--layout", str(tmp_path / "layout.toml")]) == 0
+    out = capsys.readouterr().out
+    heard = dict(
+        line.strip().split(": ", 1) for line in out.splitlines() if line.startswith("  fr-") and ":" in line
+    )
+    assert heard["fr-1"].startswith("fr-2 ") and heard["fr-1"].endswith("(named)")
+    assert "(named)" not in heard["fr-3"]
+    assert out.splitlines()[-1].strip() == "fr-1 and fr-5" and "check the hint" in out
+    (tmp_path / "layout.toml").write_text("[store]\n", "utf-8")
+    assert cli.main(["radio", "--db-url", url, "--layout", str(tmp_path / "layout.toml")]) == 2
+
     assert cli.main(["radio", "--db-url", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(snapshot(learned.radio)))
     assert cli.main(["radio", "--db-url", url, "--forget"]) == 0
