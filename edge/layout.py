@@ -292,6 +292,11 @@ class Layout(_Strict):
         return next((r for r in self.rooms if r.id == room_id), None)
 
     @property
+    def walls(self) -> frozenset[tuple[str, str]]:
+        """(room, room) for each room and each of the rooms its ``neighbours`` hint names."""
+        return frozenset((r.id, other) for r in self.rooms for other in r.neighbours)
+
+    @property
     def fitting_rooms(self) -> list[Room]:
         return [r for r in self.rooms if r.kind is RoomKind.FITTING_ROOM]
 

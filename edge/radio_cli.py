@@ -61,7 +61,7 @@ def main(args: argparse.Namespace) -> int:
     except (SettingsError, LayoutError) as exc:
         print(f"fitroom-edge: {exc}", file=sys.stderr)
         return 2
-    walls = set() if layout is None else {(r.id, o) for r in layout.rooms for o in r.neighbours}
+    walls = frozenset[tuple[str, str]]() if layout is None else layout.walls
     try:
         with edge_database(db_url) as engine, Session(engine) as session:
             row = session.get(PresenceRadio, 1)
@@ -91,7 +91,7 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(radio: StoreRadio, saved_at: float, walls: set[tuple[str, str]]) -> str:
+def _report(radio: StoreRadio, saved_at: float, walls: frozenset[tuple[str, str]]) -> str:
     when = dt.datetime.fromtimestamp(saved_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"what presence learned of the store's radio, saved {when}", ""]
     lines.append(f"{'room':<16}{'level dBm':>10}{'spread dB':>10}{'sure s':>9}")
@@ -129,7 +129,8 @@ def _report(radio: StoreRadio, saved_at: float, walls: set[tuple[str, str]]) -> 
 def _deaf(radio: StoreRadio, a: str, b: str) -> bool:
     """Both rooms heard for long enough, and each hears under ``SHOWN_SHARE`` of the other's garments."""
     for home, other in ((a, b), (b, a)):
-        pair, seconds = radio.pairs[(home, other)], radio.room[home].sure - radio.pairs[(home, other)].deaf
+        pair = radio.pairs[(home, other)]
+        seconds = radio.room[home].sure - pair.deaf
         if seconds < KNOWN_S or pair.heard / seconds >= SHOWN_SHARE:
             return False
     return True

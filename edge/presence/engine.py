@@ -39,8 +39,7 @@ class PresenceEngine:
         self._coverage = Coverage(layout)
         self._watch = ReaderWatch(layout, params)
         self._rfid_rooms = sorted({room for r in layout.readers for room in r.antenna_rooms().values()})
-        walls = {(r.id, o) for r in layout.rooms for o in r.neighbours}  # the layout's hint, if any
-        self.radio = StoreRadio(self._rfid_rooms, params, walls)  # what it learns (kept across restarts)
+        self.radio = StoreRadio(self._rfid_rooms, params, layout.walls)  # learned, kept across restarts
         self._items = GarmentTracker(
             self.radio, params, covered=self._listening, staying=lambda now: self._shoppers.occupied()
         )

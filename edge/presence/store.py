@@ -3,7 +3,7 @@ is an adapter (``edge.layout.Layout`` satisfies ``StoreShape``), so the dependen
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from edge.presence.params import PresenceParams
@@ -14,9 +14,6 @@ __all__ = ["NodeShape", "ReaderShape", "RoomShape", "StoreShape"]
 class RoomShape(Protocol):
     @property
     def id(self) -> str: ...
-
-    @property
-    def neighbours(self) -> Sequence[str]: ...  # rooms it shares a wall with (a hint: ``StoreRadio``)
 
 
 class ReaderShape(Protocol):
@@ -48,3 +45,6 @@ class StoreShape(Protocol):
 
     @property
     def presence(self) -> PresenceParams: ...
+
+    @property
+    def walls(self) -> Collection[tuple[str, str]]: ...  # rooms the layout says share a wall (a hint)
